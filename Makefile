@@ -1,0 +1,69 @@
+# pfnlab - build, test, benchmark.  `make help` lists the targets.
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -Wvla
+CPPFLAGS := -Iinclude -Isrc/core
+LDLIBS  := -lm
+
+LIB_SRC  := $(wildcard src/core/*.c) $(wildcard src/report/*.c) $(wildcard src/work/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_MAIN := tests/test_main.c
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TEST_SRC)))
+
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+
+.PHONY: all test check run deps asan bench clean help
+all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpfnlab.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/pfnlab: $(CLI_OBJ) $(BUILD)/libpfnlab.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libpfnlab.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/libpfnlab.a $(wildcard tests/*.h include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/libpfnlab.a $(LDLIBS)
+
+## test: build and run every test (unit, reference model, CLI and golden files)
+test: all $(TESTS)
+	@sh tests/run.sh $(BUILD)
+
+## check: install what is missing, then run the whole suite, then again under ASan+UBSan
+check: deps
+	$(MAKE) test
+	$(MAKE) asan
+
+## run: install what is missing, build, run the main job
+run: deps all
+	$(BUILD)/pfnlab machine --preset ppc64 --ram 256G --cma 12800M --print buddyinfo --print pagetypeinfo --check
+
+deps:
+	@sh scripts/deps.sh
+
+## asan: the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+asan:
+	$(MAKE) test BUILD=build-asan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+## bench: the benchmarks the issues set targets for (pfnlab bench)
+bench: $(BUILD)/pfnlab
+	$(BUILD)/pfnlab bench
+
+## clean: remove build output
+clean:
+	rm -rf build build-asan
+
+## help: this list
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  make /'

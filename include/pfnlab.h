@@ -1,0 +1,505 @@
+/*
+ * pfnlab.h - public API of libpfnlab, a user-space model of Linux physical
+ * memory management (buddy allocator, pageblocks, CMA, migration, pinning).
+ *
+ * One opaque context (struct pfnlab_machine) holds a whole machine; there
+ * are no globals, so several machines can live in one process.  Every
+ * function that can fail returns 0 or a negative errno (-EINVAL, -ENOMEM,
+ * -EBUSY, ...), the values the modelled kernel code returns.
+ */
+#ifndef PFNLAB_H
+#define PFNLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PFNLAB_VERSION "0.1.0"
+
+typedef uint32_t pfnlab_gfp_t;
+
+/* GFP bits: the kernel's names, the v6.1 bit values (include/linux/gfp_types.h). */
+#define PFNLAB___GFP_DMA             0x01u
+#define PFNLAB___GFP_HIGHMEM         0x02u
+#define PFNLAB___GFP_DMA32           0x04u
+#define PFNLAB___GFP_MOVABLE         0x08u
+#define PFNLAB___GFP_RECLAIMABLE     0x10u
+#define PFNLAB___GFP_HIGH            0x20u
+#define PFNLAB___GFP_IO              0x40u
+#define PFNLAB___GFP_FS              0x80u
+#define PFNLAB___GFP_ZERO            0x100u
+#define PFNLAB___GFP_ATOMIC          0x200u
+#define PFNLAB___GFP_DIRECT_RECLAIM  0x400u
+#define PFNLAB___GFP_KSWAPD_RECLAIM  0x800u
+#define PFNLAB___GFP_WRITE           0x1000u
+#define PFNLAB___GFP_NOWARN          0x2000u
+#define PFNLAB___GFP_RETRY_MAYFAIL   0x4000u
+#define PFNLAB___GFP_NOFAIL          0x8000u
+#define PFNLAB___GFP_NORETRY         0x10000u
+#define PFNLAB___GFP_MEMALLOC        0x20000u
+#define PFNLAB___GFP_COMP            0x40000u
+#define PFNLAB___GFP_NOMEMALLOC      0x80000u
+#define PFNLAB___GFP_HARDWALL        0x100000u
+#define PFNLAB___GFP_THISNODE        0x200000u
+#define PFNLAB___GFP_ACCOUNT         0x400000u
+#define PFNLAB___GFP_ZEROTAGS        0x800000u
+#define PFNLAB___GFP_SKIP_ZERO       0x1000000u
+#define PFNLAB___GFP_SKIP_KASAN      0x2000000u
+#define PFNLAB___GFP_NOLOCKDEP       0x4000000u
+
+#define PFNLAB___GFP_RECLAIM (PFNLAB___GFP_DIRECT_RECLAIM | PFNLAB___GFP_KSWAPD_RECLAIM)
+#define PFNLAB_GFP_ATOMIC    (PFNLAB___GFP_HIGH | PFNLAB___GFP_ATOMIC | PFNLAB___GFP_KSWAPD_RECLAIM)
+#define PFNLAB_GFP_KERNEL    (PFNLAB___GFP_RECLAIM | PFNLAB___GFP_IO | PFNLAB___GFP_FS)
+#define PFNLAB_GFP_NOWAIT    (PFNLAB___GFP_KSWAPD_RECLAIM)
+#define PFNLAB_GFP_USER      (PFNLAB_GFP_KERNEL | PFNLAB___GFP_HARDWALL)
+#define PFNLAB_GFP_HIGHUSER  (PFNLAB_GFP_USER | PFNLAB___GFP_HIGHMEM)
+#define PFNLAB_GFP_HIGHUSER_MOVABLE (PFNLAB_GFP_HIGHUSER | PFNLAB___GFP_MOVABLE)
+#define PFNLAB_GFP_TRANSHUGE_LIGHT \
+	((PFNLAB_GFP_HIGHUSER_MOVABLE | PFNLAB___GFP_COMP | PFNLAB___GFP_NOMEMALLOC | \
+	  PFNLAB___GFP_NOWARN) & ~PFNLAB___GFP_RECLAIM)
+#define PFNLAB_GFP_TRANSHUGE (PFNLAB_GFP_TRANSHUGE_LIGHT | PFNLAB___GFP_DIRECT_RECLAIM)
+
+/* Migrate types, numbered as in v4.4+ (enum migratetype, include/linux/mmzone.h). */
+enum pfnlab_migratetype {
+	PFNLAB_MT_UNMOVABLE = 0,
+	PFNLAB_MT_MOVABLE = 1,
+	PFNLAB_MT_RECLAIMABLE = 2,
+	PFNLAB_MT_HIGHATOMIC = 3, /* MIGRATE_RESERVE in the 2015 era */
+	PFNLAB_MT_CMA = 4,
+	PFNLAB_MT_ISOLATE = 5,
+	PFNLAB_MT_TYPES = 6,
+};
+
+/* Zone types (enum zone_type). */
+enum pfnlab_zone_type {
+	PFNLAB_ZONE_DMA = 0,
+	PFNLAB_ZONE_DMA32 = 1,
+	PFNLAB_ZONE_NORMAL = 2,
+	PFNLAB_ZONE_MOVABLE = 3,
+	PFNLAB_NR_ZONES = 4,
+};
+
+/*
+ * Kernel eras.  Where Linux changed a behaviour the model can follow, the
+ * era names which one: 2015 is v4.2 (the seed thread's kernel), current is
+ * v6.1 (as checked against Debian's linux-source-6.1).
+ */
+enum pfnlab_era {
+	PFNLAB_ERA_2015 = 0,
+	PFNLAB_ERA_CURRENT = 1,
+};
+
+/* When may a movable allocation take CMA pages (__rmqueue). */
+enum pfnlab_cma_rule {
+	PFNLAB_CMA_2015 = 0, /* only once the movable free lists are empty */
+	PFNLAB_CMA_5_7 = 1,  /* first, whenever free CMA > half of zone free */
+};
+
+#define PFNLAB_MAX_RANGES 8
+#define PFNLAB_MAX_CMA 8
+
+/* A range of physical memory in bytes, [start, end). */
+struct pfnlab_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/**
+ * struct pfnlab_config - what a machine is made of; fill with
+ * pfnlab_config_preset() and override fields before pfnlab_machine_create().
+ */
+struct pfnlab_config {
+	char preset[16];             /* "x86_64", "ppc64" or "custom" */
+	unsigned page_shift;         /* 12 (4 KiB) or 16 (64 KiB) */
+	unsigned max_order;          /* largest buddy order, inclusive (MAX_PAGE_ORDER) */
+	unsigned pageblock_order;    /* pageblock_order */
+	uint64_t ram_bytes;          /* System RAM in total */
+	unsigned nr_ranges;          /* System RAM ranges (e820/iomem); 0 = derive from ram_bytes */
+	struct pfnlab_range ranges[PFNLAB_MAX_RANGES];
+	uint64_t reserved_low_bytes; /* present but never managed below this address (x86: 1 MiB) */
+	uint64_t zone_dma_end;       /* end of ZONE_DMA in bytes; 0 = no DMA zone */
+	uint64_t zone_dma32_end;     /* end of ZONE_DMA32 in bytes; 0 = no DMA32 zone */
+	bool single_zone_dma;        /* ppc64 (2015): all RAM in ZONE_DMA */
+	uint64_t movablecore_bytes;  /* movablecore= (0 = none) */
+	uint64_t kernelcore_bytes;   /* kernelcore= (0 = none) */
+	enum pfnlab_era era;
+	enum pfnlab_cma_rule cma_rule;
+	bool config_cma;             /* CONFIG_CMA: CMA rows in /proc and CMA lists */
+	bool pcp;                    /* model per-CPU page lists (order 0) */
+	unsigned nr_cpus;            /* CPUs whose pcp lists are modelled (1..64) */
+	unsigned watermark_scale_factor; /* vm.watermark_scale_factor, default 10 */
+	unsigned watermark_boost_factor; /* vm.watermark_boost_factor, default 15000 */
+	int min_free_kbytes;         /* -1 = computed as the kernel does at boot */
+	bool thp;                    /* THP enabled: khugepaged raises min_free_kbytes */
+	bool backed;                 /* page contents are real bytes (backed mode) */
+	uint64_t host_limit_bytes;   /* refuse machines needing more host memory (0 = no limit) */
+	unsigned nr_cma;             /* CMA areas declared at boot (cma=) */
+	struct {
+		char name[32];
+		uint64_t base;       /* bytes; 0 = placed as the kernel does */
+		uint64_t size;       /* bytes */
+		unsigned order_per_bit;
+	} cma[PFNLAB_MAX_CMA];
+	void *(*alloc)(size_t size, void *arg); /* embedder allocator, optional */
+	void (*free)(void *ptr, size_t size, void *arg);
+	void *alloc_arg;
+};
+
+struct pfnlab_machine;
+
+/**
+ * pfnlab_config_preset() - fill @cfg with a named preset.
+ * @cfg: configuration to fill
+ * @name: "x86_64" or "ppc64"
+ * @ram_bytes: System RAM in bytes
+ *
+ * Return: 0, or -EINVAL for an unknown preset.
+ */
+int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t ram_bytes);
+
+/**
+ * pfnlab_config_check() - validate a configuration without building it.
+ * @cfg: configuration
+ * @why: on error, receives a one-line reason (may be NULL)
+ * @len: size of @why
+ *
+ * Return: 0, -EINVAL for an impossible combination, -E2BIG when it would
+ * need more host memory than a model may take, -EOVERFLOW for sizes that
+ * overflow.
+ */
+int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len);
+
+/**
+ * pfnlab_config_bytes() - host memory the machine would need.
+ * @cfg: a valid configuration
+ *
+ * Return: bytes of model metadata (frames, pageblock flags, zones).
+ */
+uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg);
+
+/**
+ * pfnlab_machine_create() - build a freshly booted machine.
+ * @cfg: configuration (validated again)
+ * @out: receives the machine
+ * @why: on error, receives a one-line reason (may be NULL)
+ * @len: size of @why
+ *
+ * All managed memory is free, every pageblock MOVABLE except CMA areas,
+ * which are typed CMA and free, as after boot.
+ *
+ * Return: 0, -EINVAL, -E2BIG, -EOVERFLOW or -ENOMEM.
+ */
+int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine **out, char *why,
+			  size_t len);
+
+/** pfnlab_frame_size() - bytes of metadata per page frame (struct frame). */
+size_t pfnlab_frame_size(void);
+
+/** pfnlab_machine_destroy() - free a machine and everything in it. */
+void pfnlab_machine_destroy(struct pfnlab_machine *m);
+
+/** pfnlab_machine_config() - the configuration a machine was built from. */
+const struct pfnlab_config *pfnlab_machine_config(const struct pfnlab_machine *m);
+
+/**
+ * pfnlab_alloc_pages() - allocate 2^@order contiguous pages.
+ * @m: machine
+ * @gfp: GFP flags (PFNLAB_GFP_*)
+ * @order: 0..max_order
+ * @pfn: receives the first PFN
+ *
+ * Models __alloc_pages(), mm/page_alloc.c: zonelist walk, watermarks,
+ * per-CPU lists, __rmqueue with fallback and pageblock stealing.  No
+ * reclaim or compaction: when the watermarks and free lists say no, the
+ * allocation fails.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL for an order out of range.
+ */
+int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn);
+
+/**
+ * pfnlab_free_pages() - free an allocation made by pfnlab_alloc_pages().
+ * @m: machine
+ * @pfn: first PFN of the allocation
+ * @order: the order it was allocated with
+ *
+ * Return: 0, or -EINVAL if @pfn is not the head of a live allocation of
+ * that order (double free, never allocated, wrong order, pinned page).
+ */
+int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/** pfnlab_drain_pages() - drain all per-CPU lists back to the buddy lists (drain_all_pages()). */
+void pfnlab_drain_pages(struct pfnlab_machine *m);
+
+/**
+ * pfnlab_check() - whole-state checker: free lists, buddy invariants,
+ * pageblock counts, counters.
+ * @m: machine
+ * @why: receives the first violation (may be NULL)
+ * @len: size of @why
+ *
+ * Return: 0 when consistent, -EUCLEAN with the reason otherwise.
+ */
+int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len);
+
+/* Address spaces (processes, guests): anonymous memory, faults, contents. */
+
+#define PFNLAB_MAP_THP 0x1u /* faults try a transparent huge page first */
+
+/**
+ * pfnlab_mm_create() - a new, empty address space.
+ * @m: machine
+ * @name: a name for reports ("vm3", "qemu-1234"); truncated to 31 bytes
+ * @id: receives its id (>= 1)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id);
+
+/**
+ * pfnlab_mm_destroy() - unmap everything and free the space (exit_mmap()).
+ *
+ * Return: 0, -ENOENT for an unknown id, -EBUSY while pages are pinned
+ * (nothing is changed then).
+ */
+int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id);
+
+/**
+ * pfnlab_mm_map() - map anonymous memory (mmap(MAP_ANONYMOUS|MAP_PRIVATE)).
+ * @m: machine
+ * @id: address space
+ * @addr: start, page aligned
+ * @len: length, page aligned, > 0
+ * @flags: PFNLAB_MAP_THP
+ *
+ * Return: 0, -EINVAL (unaligned, empty, beyond 16 TiB of pages), -EEXIST
+ * (overlaps a mapping), -ENOENT, -ENOMEM.
+ */
+int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned flags);
+
+/**
+ * pfnlab_mm_unmap() - unmap a range (munmap()); pages whose last reference
+ * this was are freed, pinned pages stay allocated until unpinned.
+ *
+ * Return: 0, -EINVAL (unaligned, not exactly covering mappings, cutting a
+ * pinned huge page), -ENOENT.
+ */
+int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len);
+
+/**
+ * pfnlab_mm_touch() - fault pages in (handle_mm_fault()): a THP where the
+ * mapping allows and a huge block is free, else order-0 pages, all
+ * GFP_HIGHUSER_MOVABLE (GFP_TRANSHUGE for THP).
+ * @faulted: receives the number of pages newly mapped (may be NULL)
+ *
+ * Return: 0, -EFAULT (an address not mapped), -ENOMEM (out of memory;
+ * pages faulted before stay mapped), -ENOENT.
+ */
+int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted);
+
+/**
+ * pfnlab_mm_write() - write bytes at a virtual address, faulting pages in.
+ * In metadata-only mode the bytes are dropped (the pages are still faulted).
+ *
+ * Return: 0, -EFAULT, -ENOMEM, -ENOENT.
+ */
+int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const void *buf, size_t len);
+
+/**
+ * pfnlab_mm_read() - read bytes at a virtual address; unfaulted pages read
+ * as zeros (the zero page).
+ *
+ * Return: 0, -EFAULT, -ENOENT, -EPERM in metadata-only mode.
+ */
+int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len);
+
+/**
+ * pfnlab_mm_lookup() - the PFN mapped at @addr (follow_page()).
+ *
+ * Return: 0, -ENOENT when nothing is mapped there (or no such space), -EFAULT
+ * outside any mapping.
+ */
+int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn);
+
+/* Reverse map and references. */
+
+/** struct pfnlab_page_info - what a frame is and who holds it. */
+struct pfnlab_page_info {
+	uint64_t head;      /* PFN of the folio head (== pfn for order 0) */
+	unsigned order;     /* folio order; 0 for free frames */
+	int state;          /* PFNLAB_PAGE_* */
+	unsigned owner;     /* address space id, 0 if none */
+	uint64_t vaddr;     /* virtual address of this frame in the owner */
+	uint32_t refcount;  /* _refcount of the head */
+	uint32_t mapcount;  /* mappings of the head */
+	uint32_t pincount;  /* FOLL_PIN references */
+	uint32_t transient; /* short-lived extra references now held */
+	bool longterm;      /* pinned with FOLL_LONGTERM */
+};
+
+enum { PFNLAB_PAGE_FREE, PFNLAB_PAGE_ALLOCATED, PFNLAB_PAGE_ANON, PFNLAB_PAGE_HOLE, PFNLAB_PAGE_RESERVED };
+
+/** pfnlab_page_info() - the reverse map of @pfn, O(1). Return: 0 or -EINVAL. */
+int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info);
+
+/* GUP flags */
+#define PFNLAB_FOLL_WRITE    0x01u
+#define PFNLAB_FOLL_GET      0x04u
+#define PFNLAB_FOLL_PIN      0x40000u
+#define PFNLAB_FOLL_LONGTERM 0x100u
+#define PFNLAB_GUP_PIN_COUNTING_BIAS 1024u
+
+/**
+ * pfnlab_gup() - take references on the pages of a range, faulting them in
+ * (get_user_pages()/pin_user_pages() without a long-term policy).
+ * @flags: PFNLAB_FOLL_GET (+1 each) or PFNLAB_FOLL_PIN (+1024 on a small
+ *         page, +1 and pincount +1 on a huge one), optionally FOLL_WRITE
+ * @pfns: receives one PFN per page (may be NULL)
+ *
+ * Return: 0 with every page referenced, or a negative errno with none.
+ */
+int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
+	       uint64_t *pfns);
+
+/**
+ * pfnlab_put_pages() - drop what pfnlab_gup() took (put_page()/unpin_user_pages()).
+ *
+ * Return: 0, or -EINVAL (nothing changed) if a page holds fewer such
+ * references than asked to drop.
+ */
+int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t npages, unsigned flags);
+
+/**
+ * pfnlab_page_ref_transient() - an extra reference (I/O in flight, an LRU
+ * batch) that lasts @ns of model time, then drops by itself.
+ *
+ * Return: 0, -EINVAL (not an allocated page), -ENOMEM.
+ */
+int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns);
+
+/** pfnlab_advance() - let @ns of model time pass; expired transient references drop. */
+void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns);
+
+/** pfnlab_now() - the model's logical time in ns. */
+uint64_t pfnlab_now(const struct pfnlab_machine *m);
+
+/* Migration. */
+
+enum pfnlab_migrate_mode { PFNLAB_MIGRATE_ASYNC, PFNLAB_MIGRATE_SYNC_LIGHT, PFNLAB_MIGRATE_SYNC };
+
+enum pfnlab_migrate_reason {
+	PFNLAB_MR_COMPACTION, PFNLAB_MR_MEMORY_FAILURE, PFNLAB_MR_MEMORY_HOTPLUG, PFNLAB_MR_SYSCALL,
+	PFNLAB_MR_MEMPOLICY_MBIND, PFNLAB_MR_NUMA_MISPLACED, PFNLAB_MR_CONTIG_RANGE,
+	PFNLAB_MR_LONGTERM_PIN, PFNLAB_MR_DEMOTION, PFNLAB_MR_TYPES
+};
+
+/* How migration targets are allocated (the new_page callback's context). */
+#define PFNLAB_TARGET_NOCMA 0x1u /* memalloc_nocma: no CMA pages */
+#define PFNLAB_TARGET_PIN   0x2u /* memalloc_pin: no CMA, no ZONE_MOVABLE (__GFP_MOVABLE dropped) */
+
+struct pfnlab_migrate_target {
+	pfnlab_gfp_t gfp;   /* e.g. GFP_USER|__GFP_MOVABLE; THP targets add __GFP_COMP */
+	unsigned flags;     /* PFNLAB_TARGET_* */
+};
+
+struct pfnlab_migrate_result {
+	uint64_t nr_succeeded;     /* pages moved */
+	uint64_t nr_failed;        /* pages not moved */
+	uint64_t nr_thp_succeeded;
+	uint64_t nr_thp_failed;
+	uint64_t nr_thp_split;
+};
+
+/**
+ * pfnlab_migrate_pages() - move pages to new frames (migrate_pages()).
+ * @pfns: pages to move (any PFN of a folio stands for the folio; duplicates
+ *        and non-anonymous pages count as failed)
+ * @n: how many
+ * @target: how to allocate the new frames
+ *
+ * A page with references beyond its mappings cannot move (-EAGAIN) and is
+ * retried, 10 passes in all; a target that cannot be allocated ends the
+ * call (-ENOMEM); a THP whose huge target fails is split and its pages
+ * migrated one by one.  Success copies the contents, remaps the owner and
+ * frees the old frame.  Counts pgmigrate_success/pgmigrate_fail and
+ * emits mm_migrate_pages.
+ *
+ * Return: the number of folios not migrated (>= 0) or -ENOMEM.
+ */
+long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
+			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
+			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
+
+/* GFP names. */
+
+/**
+ * pfnlab_gfp_parse() - parse the kernel's symbolic gfp_flags= rendering.
+ * @s: e.g. "GFP_HIGHUSER_MOVABLE|__GFP_ZERO", "none" or "0x400"
+ * @len: length of @s
+ * @gfp: receives the flags
+ *
+ * Return: 0, or -EINVAL for an unknown name or empty element.
+ */
+int pfnlab_gfp_parse(const char *s, size_t len, pfnlab_gfp_t *gfp);
+
+/**
+ * pfnlab_gfp_format() - render flags as show_gfp_flags() does.
+ * @gfp: flags
+ * @buf: output buffer
+ * @len: its size (256 is always enough)
+ *
+ * Return: length written (without the NUL).
+ */
+int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len);
+
+/** pfnlab_gfp_migratetype() - gfp_migratetype(): UNMOVABLE, MOVABLE or RECLAIMABLE. */
+int pfnlab_gfp_migratetype(pfnlab_gfp_t gfp);
+
+/* Output sink used by every report: a write callback. */
+struct pfnlab_sink {
+	void (*write)(void *arg, const char *buf, size_t len);
+	void *arg;
+};
+
+/**
+ * pfnlab_set_trace() - send kernel-format trace lines to @sink.
+ * @m: machine
+ * @sink: sink, or NULL to stop tracing
+ */
+void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
+
+/**
+ * pfnlab_print() - print a kernel view of the machine.
+ * @m: machine
+ * @view: "buddyinfo", "pagetypeinfo", "zoneinfo", "meminfo", "vmstat",
+ *        "extfrag_index" or "unusable_index"
+ * @sink: where to write
+ *
+ * Return: 0, or -EINVAL for an unknown view.
+ */
+int pfnlab_print(const struct pfnlab_machine *m, const char *view, const struct pfnlab_sink *sink);
+
+/** pfnlab_views() - NULL-terminated list of the view names pfnlab_print() knows. */
+const char *const *pfnlab_views(void);
+
+/* Read access for reports and tests. */
+
+/** pfnlab_nr_pfns() - one past the highest PFN of the machine. */
+uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m);
+
+/** pfnlab_pageblock_type() - migrate type of the pageblock holding @pfn. */
+int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn);
+
+/** pfnlab_nr_free() - free blocks of @order of migrate type @mt in zone @zone (-1 if none). */
+long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt);
+
+/** pfnlab_zone_free_pages() - NR_FREE_PAGES of a zone (-1 if the zone is empty). */
+long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone);
+
+/** pfnlab_vmstat() - a /proc/vmstat counter by name, or -1 when unknown. */
+long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name);
+
+/** pfnlab_strerror() - "ENOMEM"-style name of a negative errno. */
+const char *pfnlab_strerror(int err);
+
+#endif /* PFNLAB_H */

@@ -1,0 +1,273 @@
+/*
+ * args.c - parsing of sizes, numbers and the machine options every
+ * subcommand shares, and building the machine they describe.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pfnlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (~0ull - 9) / 10)
+			return -EOVERFLOW;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+	unsigned shift = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (~0ull - 9) / 10)
+			return -EOVERFLOW;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	switch (*p) {
+	case 'K': case 'k': shift = 10; p++; break;
+	case 'M': case 'm': shift = 20; p++; break;
+	case 'G': case 'g': shift = 30; p++; break;
+	case 'T': case 't': shift = 40; p++; break;
+	case 'P': case 'p': shift = 50; p++; break;
+	default: break;
+	}
+	if (shift && (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0))
+		p += strlen(p);
+	else if (!shift && strcmp(p, "B") == 0)
+		p++;
+	if (*p)
+		return -EINVAL;
+	if (shift && v > (~0ull >> shift))
+		return -EOVERFLOW;
+	*out = v << shift;
+	return 0;
+}
+
+const char machine_opts_help[] =
+	"Machine options:\n"
+	"  --preset x86_64|ppc64      the machine (default x86_64): x86_64 has 4K pages, orders 0..10,\n"
+	"                             pageblock order 9, zones DMA/DMA32/Normal; ppc64 has 64K pages,\n"
+	"                             orders 0..8, pageblock order 8, one zone (DMA), as a POWER8 host\n"
+	"  --ram SIZE                 System RAM (default 4G on x86_64, 64G on ppc64); K, M, G, T\n"
+	"  --page-size 4K|16K|64K     override the page size\n"
+	"  --max-order N              largest buddy order (MAX_PAGE_ORDER)\n"
+	"  --pageblock-order N        pageblock_order (at most --max-order)\n"
+	"  --era 2015|current         kernel behaviour: v4.2 or v6.1 (default: current on x86_64,\n"
+	"                             2015 on ppc64)\n"
+	"  --cma-era 2015|5.7         when movable allocations take CMA pages: only once the movable\n"
+	"                             lists are empty (2015), or first whenever free CMA exceeds half\n"
+	"                             the zone's free pages (5.7)\n"
+	"  --cma SIZE[@BASE]          reserve a CMA area at boot (repeatable; placed as the kernel\n"
+	"                             does unless @BASE is given)\n"
+	"  --movablecore SIZE         carve ZONE_MOVABLE as movablecore= does\n"
+	"  --kernelcore SIZE          carve ZONE_MOVABLE as kernelcore= does\n"
+	"  --pcp                      model per-CPU page lists (order 0)\n"
+	"  --cpus N                   CPUs with per-CPU lists (default 1)\n"
+	"  --no-thp                   THP off: khugepaged does not raise min_free_kbytes\n"
+	"  --min-free-kbytes N        vm.min_free_kbytes (default: computed as at boot)\n"
+	"  --watermark-scale-factor N vm.watermark_scale_factor (default 10)\n";
+
+void machine_opts_init(struct machine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->preset = "x86_64";
+}
+
+static int need_value(int argc, char **argv, int *i, const char **v)
+{
+	if (*i + 1 >= argc) {
+		cli_error("%s needs a value", argv[*i]);
+		return -1;
+	}
+	*v = argv[++*i];
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *v, const char *what)
+{
+	cli_error("%s: invalid value '%s' (%s)", opt, v, what);
+	return -1;
+}
+
+int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+	unsigned long long n;
+	uint64_t sz;
+
+	if (strcmp(a, "--pcp") == 0)
+		return o->pcp_set = true, o->over.pcp = true, 1;
+	if (strcmp(a, "--no-thp") == 0)
+		return o->thp_set = true, o->over.thp = false, 1;
+	if (strncmp(a, "--", 2) != 0)
+		return 0;
+	if (strcmp(a, "--preset") && strcmp(a, "--ram") && strcmp(a, "--page-size") &&
+	    strcmp(a, "--max-order") && strcmp(a, "--pageblock-order") && strcmp(a, "--era") &&
+	    strcmp(a, "--cma-era") && strcmp(a, "--cma") && strcmp(a, "--movablecore") &&
+	    strcmp(a, "--kernelcore") && strcmp(a, "--cpus") && strcmp(a, "--min-free-kbytes") &&
+	    strcmp(a, "--watermark-scale-factor"))
+		return 0;
+	if (need_value(argc, argv, i, &v))
+		return -1;
+	if (strcmp(a, "--preset") == 0) {
+		if (strcmp(v, "x86_64") && strcmp(v, "ppc64"))
+			return bad_value(a, v, "x86_64 or ppc64");
+		o->preset = v;
+	} else if (strcmp(a, "--ram") == 0) {
+		if (parse_size(v, &o->ram) || !o->ram)
+			return bad_value(a, v, "a size such as 4G, 512M or 1T");
+		o->ram_set = true;
+	} else if (strcmp(a, "--page-size") == 0) {
+		if (parse_size(v, &sz) || (sz != 4096 && sz != 16384 && sz != 65536))
+			return bad_value(a, v, "4K, 16K or 64K");
+		o->over.page_shift = (unsigned)__builtin_ctzll(sz);
+		o->page_shift_set = true;
+	} else if (strcmp(a, "--max-order") == 0) {
+		if (parse_uint(v, 1, 15, &n))
+			return bad_value(a, v, "1..15");
+		o->over.max_order = (unsigned)n;
+		o->max_order_set = true;
+	} else if (strcmp(a, "--pageblock-order") == 0) {
+		if (parse_uint(v, 0, 15, &n))
+			return bad_value(a, v, "0..15");
+		o->over.pageblock_order = (unsigned)n;
+		o->pb_order_set = true;
+	} else if (strcmp(a, "--era") == 0) {
+		if (strcmp(v, "2015") && strcmp(v, "current"))
+			return bad_value(a, v, "2015 or current");
+		o->over.era = strcmp(v, "2015") ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
+		o->era_set = true;
+	} else if (strcmp(a, "--cma-era") == 0) {
+		if (strcmp(v, "2015") && strcmp(v, "5.7"))
+			return bad_value(a, v, "2015 or 5.7");
+		o->over.cma_rule = strcmp(v, "2015") ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
+		o->cma_rule_set = true;
+	} else if (strcmp(a, "--cma") == 0) {
+		char buf[64];
+		char *at;
+
+		if (o->nr_cma >= PFNLAB_MAX_CMA)
+			return bad_value(a, v, "at most 8 areas");
+		snprintf(buf, sizeof(buf), "%s", v);
+		at = strchr(buf, '@');
+		if (at)
+			*at++ = 0;
+		if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size ||
+		    (at && (parse_size(at, &o->cma[o->nr_cma].base) || !o->cma[o->nr_cma].base)))
+			return bad_value(a, v, "SIZE or SIZE@BASE, e.g. 256M or 256M@1G");
+		o->nr_cma++;
+	} else if (strcmp(a, "--movablecore") == 0 || strcmp(a, "--kernelcore") == 0) {
+		if (parse_size(v, &sz) || !sz)
+			return bad_value(a, v, "a size such as 1G");
+		*(a[2] == 'm' ? &o->movablecore : &o->kernelcore) = sz;
+	} else if (strcmp(a, "--cpus") == 0) {
+		if (parse_uint(v, 1, 64, &n))
+			return bad_value(a, v, "1..64");
+		o->over.nr_cpus = (unsigned)n;
+		o->cpus_set = true;
+	} else if (strcmp(a, "--min-free-kbytes") == 0) {
+		if (parse_uint(v, 0, 1u << 30, &n))
+			return bad_value(a, v, "0..1073741824");
+		o->over.min_free_kbytes = (int)n;
+		o->mfk_set = true;
+	} else {
+		if (parse_uint(v, 1, 3000, &n))
+			return bad_value(a, v, "1..3000");
+		o->over.watermark_scale_factor = (unsigned)n;
+		o->wsf_set = true;
+	}
+	return 1;
+}
+
+static uint64_t host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
+{
+	struct pfnlab_config c;
+	uint64_t ram = o->ram_set ? o->ram : strcmp(o->preset, "ppc64") == 0 ? 64ull << 30 : 4ull << 30;
+	char why[256] = "";
+	int err;
+
+	pfnlab_config_preset(&c, o->preset, ram);
+	if (o->page_shift_set)
+		c.page_shift = o->over.page_shift;
+	if (o->max_order_set)
+		c.max_order = o->over.max_order;
+	if (o->pb_order_set)
+		c.pageblock_order = o->over.pageblock_order;
+	if (o->era_set)
+		c.era = o->over.era;
+	if (o->cma_rule_set)
+		c.cma_rule = o->over.cma_rule;
+	if (o->pcp_set)
+		c.pcp = true;
+	if (o->cpus_set)
+		c.nr_cpus = o->over.nr_cpus;
+	if (o->thp_set)
+		c.thp = false;
+	if (o->mfk_set)
+		c.min_free_kbytes = o->over.min_free_kbytes;
+	if (o->wsf_set)
+		c.watermark_scale_factor = o->over.watermark_scale_factor;
+	c.movablecore_bytes = o->movablecore;
+	c.kernelcore_bytes = o->kernelcore;
+	c.nr_cma = o->nr_cma;
+	for (unsigned i = 0; i < o->nr_cma; i++) {
+		snprintf(c.cma[i].name, sizeof(c.cma[i].name), i ? "cma%u" : "reserved", i);
+		c.cma[i].size = o->cma[i].size;
+		c.cma[i].base = o->cma[i].base;
+	}
+	c.host_limit_bytes = host_memory() / 4 * 3;
+	err = pfnlab_machine_create(&c, m, why, sizeof(why));
+	if (!err)
+		return 0;
+	cli_error("machine: %s", why[0] ? why : pfnlab_strerror(err));
+	return err == -E2BIG || err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
+}
+
+static void file_write(void *arg, const char *buf, size_t len)
+{
+	fwrite(buf, 1, len, (FILE *)arg);
+}
+
+void file_sink(struct pfnlab_sink *s, FILE *f)
+{
+	s->write = file_write;
+	s->arg = f;
+}

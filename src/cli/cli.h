@@ -1,0 +1,70 @@
+/*
+ * cli.h - shared pieces of the pfnlab command line: exit codes, option
+ * parsing, machine options common to every subcommand.
+ */
+#ifndef PFNLAB_CLI_H
+#define PFNLAB_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pfnlab.h"
+
+/* Exit codes, documented in docs/cli.md and pfnlab(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_CHECK = 1,    /* an expectation or comparison failed */
+	EXIT_USAGE = 2,    /* bad command line or bad input */
+	EXIT_RESOURCE = 3, /* the model does not fit this host */
+	EXIT_INTERNAL = 4, /* the state checker found an inconsistency */
+};
+
+/* One subcommand. */
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	const char *help; /* full --help text */
+};
+
+extern const struct command cmd_machine, cmd_bench;
+
+/* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "4G", "512M", "64K", "1T", "4096" (bytes); returns 0 or -EINVAL/-EOVERFLOW. */
+int parse_size(const char *s, uint64_t *out);
+
+/* Parse a decimal unsigned in [lo, hi]. */
+int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out);
+
+/*
+ * Machine options: --preset, --ram, --page-size, --max-order,
+ * --pageblock-order, --era, --cma-era, --cma, --movablecore, --kernelcore,
+ * --pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor.
+ * machine_opt() consumes argv[*i] (and its value) when it is one of them:
+ * returns 1 if consumed, 0 if not a machine option, -1 after printing an error.
+ */
+struct machine_opts {
+	const char *preset;
+	bool ram_set;
+	uint64_t ram;
+	struct pfnlab_config over; /* fields set explicitly */
+	bool page_shift_set, max_order_set, pb_order_set, era_set, cma_rule_set;
+	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set;
+	unsigned nr_cma;
+	struct { uint64_t size, base; } cma[PFNLAB_MAX_CMA];
+	uint64_t movablecore, kernelcore;
+};
+
+void machine_opts_init(struct machine_opts *o);
+int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
+/* Build the machine; on error prints it and returns the exit code (> 0). */
+int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
+extern const char machine_opts_help[];
+
+/* A sink writing to a FILE. */
+void file_sink(struct pfnlab_sink *s, FILE *f);
+
+#endif

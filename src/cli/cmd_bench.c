@@ -1,0 +1,366 @@
+/*
+ * cmd_bench.c - `pfnlab bench`: the benchmarks whose targets the issues
+ * set, like `perf bench`.  Times come from the host clock here, in the CLI;
+ * the library never reads a clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct result {
+	const char *name;
+	double value;
+	const char *unit;
+	const char *skipped; /* reason, or NULL */
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static struct pfnlab_machine *bench_machine(uint64_t ram, char *why, size_t len)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+
+	pfnlab_config_preset(&c, "x86_64", ram);
+	if (pfnlab_machine_create(&c, &m, why, len))
+		return NULL;
+	return m;
+}
+
+/* N order-0 allocations then N frees; ns per alloc+free pair, best of rounds. */
+static double bench_order0(bool quick)
+{
+	char why[256];
+	struct pfnlab_machine *m = bench_machine(4ull << 30, why, sizeof(why));
+	size_t n = quick ? 200000 : 800000;
+	uint64_t *pfns = malloc(n * sizeof(*pfns));
+	double best = 1e30;
+
+	if (!m || !pfns)
+		return -1;
+	for (int round = 0; round < (quick ? 3 : 7); round++) {
+		double t0 = now_s(), t;
+
+		for (size_t i = 0; i < n; i++)
+			if (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfns[i]))
+				abort();
+		for (size_t i = 0; i < n; i++)
+			pfnlab_free_pages(m, pfns[i], 0);
+		t = (now_s() - t0) * 1e9 / (double)n;
+		if (t < best)
+			best = t;
+	}
+	free(pfns);
+	pfnlab_machine_destroy(m);
+	return best;
+}
+
+/* Random alloc/free of random orders (0..max_order, weighted to small) at ~75% occupancy. */
+static double bench_mixed(bool quick)
+{
+	char why[256];
+	uint64_t ram = 1ull << 30, pages = ram >> 12, live_pages = 0, seed = 0x9e3779b97f4a7c15ull;
+	struct pfnlab_machine *m = bench_machine(ram, why, sizeof(why));
+	size_t cap = pages, nlive = 0, ops = quick ? 2000000 : 10000000;
+	struct live { uint64_t pfn; unsigned order; } *live = malloc(cap * sizeof(*live));
+	double t0, t;
+
+	if (!m || !live)
+		return -1;
+	/* fill to 75% with order-0..3 first, then measure the steady state */
+	while (live_pages < pages * 3 / 4) {
+		unsigned o = (unsigned)(rng_next(&seed) % 4);
+
+		if (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, o, &live[nlive].pfn))
+			break;
+		live[nlive++].order = o;
+		live_pages += 1ull << o;
+	}
+	t0 = now_s();
+	for (size_t i = 0; i < ops; i++) {
+		uint64_t r = rng_next(&seed);
+
+		if (live_pages < pages * 3 / 4 && nlive < cap) {
+			/* orders: 0 half the time, then geometric up to max */
+			unsigned o = 0;
+
+			while (o < 10 && (r & 1)) {
+				o++;
+				r >>= 1;
+			}
+			if (!pfnlab_alloc_pages(m, (r & 2) ? PFNLAB_GFP_HIGHUSER_MOVABLE : PFNLAB_GFP_KERNEL, o,
+						&live[nlive].pfn)) {
+				live[nlive++].order = o;
+				live_pages += 1ull << o;
+			}
+		} else {
+			size_t k = (size_t)(r >> 16) % nlive;
+
+			pfnlab_free_pages(m, live[k].pfn, live[k].order);
+			live_pages -= 1ull << live[k].order;
+			live[k] = live[--nlive];
+		}
+	}
+	t = (now_s() - t0) * 1e9 / (double)ops;
+	free(live);
+	pfnlab_machine_destroy(m);
+	return t;
+}
+
+/* A machine of @ram bytes with one guest of @pages pages faulted in at 1 GiB. */
+static struct pfnlab_machine *guest_machine(uint64_t ram, uint64_t pages, bool backed, unsigned *id)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	char why[256];
+
+	pfnlab_config_preset(&c, "x86_64", ram);
+	c.backed = backed;
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
+		return NULL;
+	if (pfnlab_mm_create(m, "guest", id) || pfnlab_mm_map(m, *id, 1ull << 30, pages << 12, 0) ||
+	    pfnlab_mm_touch(m, *id, 1ull << 30, pages << 12, NULL)) {
+		pfnlab_machine_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Migrate every page of the guest once, in batches; returns seconds. */
+static double migrate_all(struct pfnlab_machine *m, unsigned id, uint64_t pages)
+{
+	static const struct pfnlab_migrate_target t = {PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE, 0};
+	uint64_t batch[1024];
+	double t0 = now_s();
+
+	for (uint64_t p = 0; p < pages; p += 1024) {
+		size_t n = 0;
+
+		for (uint64_t i = p; i < p + 1024 && i < pages; i++)
+			pfnlab_mm_lookup(m, id, (1ull << 30) + (i << 12), &batch[n++]);
+		if (pfnlab_migrate_pages(m, batch, n, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, NULL))
+			return -1;
+	}
+	return now_s() - t0;
+}
+
+/* Metadata-only migration rate: pages per second. */
+static double bench_migrate_meta(bool quick)
+{
+	uint64_t pages = quick ? 1ull << 18 : 1ull << 20;
+	unsigned id;
+	struct pfnlab_machine *m = guest_machine(8ull << 30, pages, false, &id);
+	double best = 1e30;
+
+	if (!m)
+		return -1;
+	for (int r = 0; r < 3; r++) {
+		double t = migrate_all(m, id, pages);
+
+		if (t > 0 && t < best)
+			best = t;
+	}
+	pfnlab_machine_destroy(m);
+	return (double)pages / best;
+}
+
+/* Backed migration of 256 MiB against a memcpy of 256 MiB in the same run. */
+static double bench_migrate_backed(bool quick)
+{
+	uint64_t pages = quick ? 1ull << 14 : 1ull << 16, bytes = pages << 12;
+	unsigned id;
+	struct pfnlab_machine *m = guest_machine(2ull << 30, pages, true, &id);
+	uint8_t *a = malloc(bytes), *b = malloc(bytes);
+	double tm = 1e30, tc = 1e30;
+
+	if (!m || !a || !b)
+		return -1;
+	memset(a, 1, bytes);
+	memset(b, 2, bytes);
+	migrate_all(m, id, pages); /* warm: the arena's pages are touched once */
+	for (int r = 0; r < 5; r++) {
+		double t = migrate_all(m, id, pages), t0;
+
+		if (t > 0 && t < tm)
+			tm = t;
+		t0 = now_s();
+		memcpy(r & 1 ? a : b, r & 1 ? b : a, bytes);
+		t = now_s() - t0;
+		if (t < tc)
+			tc = t;
+	}
+	if (a[bytes / 2] == 7)
+		printf(" ");
+	free(a);
+	free(b);
+	pfnlab_machine_destroy(m);
+	return tm / tc;
+}
+
+/* Fault in a 64 GiB guest (THP off, metadata only); seconds. */
+static double bench_fault_64g(bool quick, const char **skipped)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	uint64_t gb = quick ? 16 : 64;
+	unsigned id;
+	char why[256];
+	double t0, t;
+
+	pfnlab_config_preset(&c, "x86_64", (gb + 8) << 30);
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+		*skipped = "machine build failed";
+		return 0;
+	}
+	t0 = now_s();
+	if (pfnlab_mm_create(m, "guest", &id) || pfnlab_mm_map(m, id, 1ull << 30, gb << 30, 0) ||
+	    pfnlab_mm_touch(m, id, 1ull << 30, gb << 30, NULL)) {
+		*skipped = "fault-in failed";
+		pfnlab_machine_destroy(m);
+		return 0;
+	}
+	t = (now_s() - t0) * 64.0 / (double)gb;
+	pfnlab_machine_destroy(m);
+	return t;
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			v = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static double bench_build_1tib(double *rss_mib, const char **skipped)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	long before = rss_kib(), avail = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	char why[256];
+	double t0, t;
+
+	pfnlab_config_preset(&c, "x86_64", 1ull << 40);
+	if (avail > 0 && (uint64_t)avail * (uint64_t)psz < pfnlab_config_bytes(&c) + (1ull << 30)) {
+		*skipped = "not enough free host memory for a 1 TiB model";
+		return 0;
+	}
+	t0 = now_s();
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+		*skipped = "machine build failed";
+		return 0;
+	}
+	t = now_s() - t0;
+	*rss_mib = (double)(rss_kib() - before) / 1024.0;
+	pfnlab_machine_destroy(m);
+	return t;
+}
+
+static double metadata_per_frame(void)
+{
+	struct pfnlab_config c;
+	uint64_t pfns;
+
+	pfnlab_config_preset(&c, "x86_64", 1ull << 40);
+	pfns = (1ull << 40) >> 12;
+	return (double)pfnlab_config_bytes(&c) / (double)pfns;
+}
+
+static int run(int argc, char **argv)
+{
+	bool quick = false, json = false;
+	struct result r[16];
+	int n = 0;
+	double rss = 0;
+	const char *skip = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = true;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "json") == 0)
+				json = true;
+			else if (strcmp(argv[i], "text") != 0)
+				return cli_error("bench: --format is text or json, not '%s'", argv[i]);
+		} else
+			return cli_error("bench: unknown option '%s'", argv[i]);
+	}
+	r[n++] = (struct result){"bytes_per_frame", (double)pfnlab_frame_size(), "bytes", NULL};
+	r[n++] = (struct result){"metadata_bytes_per_frame", metadata_per_frame(), "bytes", NULL};
+	r[n++] = (struct result){"alloc_free_order0_ns", bench_order0(quick), "ns", NULL};
+	r[n++] = (struct result){"mixed_order_op_ns", bench_mixed(quick), "ns", NULL};
+	r[n] = (struct result){"build_1tib_s", bench_build_1tib(&rss, &skip), "s", skip};
+	n++;
+	r[n++] = (struct result){"build_1tib_rss_mib", rss, "MiB", skip};
+	r[n++] = (struct result){"migrate_meta_pages_per_s", bench_migrate_meta(quick), "pages/s", NULL};
+	r[n++] = (struct result){"migrate_backed_vs_memcpy", bench_migrate_backed(quick), "x", NULL};
+	skip = NULL;
+	r[n] = (struct result){"fault_64g_thp_off_s", bench_fault_64g(quick, &skip), "s", skip};
+	n++;
+	if (json) {
+		printf("{");
+		for (int i = 0; i < n; i++) {
+			if (r[i].skipped)
+				printf("%s\"%s\": null, \"%s_skipped\": \"%s\"", i ? ", " : "", r[i].name, r[i].name,
+				       r[i].skipped);
+			else
+				printf("%s\"%s\": %.3f", i ? ", " : "", r[i].name, r[i].value);
+		}
+		printf("}\n");
+	} else {
+		for (int i = 0; i < n; i++) {
+			if (r[i].skipped)
+				printf("%-24s skipped: %s\n", r[i].name, r[i].skipped);
+			else
+				printf("%-24s %12.3f %s\n", r[i].name, r[i].value, r[i].unit);
+		}
+	}
+	return EXIT_OK;
+}
+
+const struct command cmd_bench = {
+	.name = "bench",
+	.summary = "run the benchmarks (like perf bench)",
+	.run = run,
+	.help = "usage: pfnlab bench [--quick] [--format text|json]\n\n"
+		"Runs the benchmarks the project sets targets for and prints one figure each:\n"
+		"  bytes_per_frame       metadata per page frame, struct frame (target <= 16)\n"
+		"  metadata_bytes_per_frame  all metadata of a 1 TiB machine per frame\n"
+		"  alloc_free_order0_ns  N order-0 allocations then N frees, ns per pair (<= 12)\n"
+		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 20)\n"
+		"  build_1tib_s          build a 1 TiB x86_64 machine (<= 5 s), with its RSS in\n"
+		"                        build_1tib_rss_mib (<= 5120); skipped when memory is short\n"
+		"  migrate_meta_pages_per_s  metadata-only migration rate (>= 10 million)\n"
+		"  migrate_backed_vs_memcpy  migrating 256 MiB with contents / memcpy of 256 MiB (<= 1.2)\n"
+		"  fault_64g_thp_off_s   fault in a 64 GiB guest, THP off (<= 1 s; --quick times 16 GiB\n"
+		"                        and scales)\n\n"
+		"  --quick        fewer rounds (for CI)\n"
+		"  --format json  one JSON object with the figures\n",
+};

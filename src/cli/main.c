@@ -1,0 +1,84 @@
+/*
+ * main.c - the pfnlab command: dispatch to subcommands, help, version.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command *const commands[] = {&cmd_machine, &cmd_bench};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pfnlab <command> [options]\n\n"
+		   "pfnlab models Linux physical memory: the buddy allocator, pageblocks and migrate\n"
+		   "types, CMA, and what long-term pinning does to contiguous allocations.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "  %-10s %s\n\n", "help", "help on a command: pfnlab help <command>");
+	fprintf(f, "Options: --version, --help.  Exit codes: 0 ok, 1 a check failed, 2 bad usage or\n"
+		   "input, 3 the model does not fit this host, 4 internal inconsistency.\n");
+}
+
+/* A command's --help, with the shared machine options where it says %MACHINE%. */
+static void print_help(const struct command *c)
+{
+	const char *mark = strstr(c->help, "%MACHINE%");
+
+	if (!mark) {
+		print_help(c);
+		return;
+	}
+	fwrite(c->help, 1, (size_t)(mark - c->help), stdout);
+	fputs(machine_opts_help, stdout);
+	fputs(mark + strlen("%MACHINE%"), stdout);
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("pfnlab %s\n", PFNLAB_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		c = find(argv[2]);
+		if (!c)
+			return cli_error("help: unknown command '%s'", argv[2]);
+		print_help(c);
+		return EXIT_OK;
+	}
+	c = find(argv[1]);
+	if (!c) {
+		cli_error("unknown command '%s' (try 'pfnlab help')", argv[1]);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_help(c);
+			return EXIT_OK;
+		}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,397 @@
+/*
+ * buddy.c - the buddy free lists of a zone: split, merge, __rmqueue with
+ * CMA use, fallback and pageblock stealing.
+ *
+ * Models mm/page_alloc.c of v6.1 (era "current") and v4.2 (era "2015"):
+ * free_area[order].free_list[migratetype] per zone, blocks linked through
+ * their head frame.  Free-page counters (NR_FREE_PAGES, NR_FREE_CMA_PAGES)
+ * follow list membership: a block on a list of type t counts as free of
+ * type t, except on the ISOLATE list, which the kernel also leaves out.
+ *
+ * Simplified: no guard pages, no page shuffling, no watermark boost (kswapd,
+ * which would undo it, is not modelled), no compaction capture.
+ */
+#include "model.h"
+
+/* Fallback order when a type's own lists are empty (fallbacks[], both eras). */
+static const int fallbacks[3][2] = {
+	[PFNLAB_MT_UNMOVABLE] = {PFNLAB_MT_RECLAIMABLE, PFNLAB_MT_MOVABLE},
+	[PFNLAB_MT_MOVABLE] = {PFNLAB_MT_RECLAIMABLE, PFNLAB_MT_UNMOVABLE},
+	[PFNLAB_MT_RECLAIMABLE] = {PFNLAB_MT_UNMOVABLE, PFNLAB_MT_MOVABLE},
+};
+
+/* models migratetype_is_mergeable(), include/linux/mmzone.h */
+bool mt_is_mergeable(int mt)
+{
+	return mt < PFNLAB_MT_HIGHATOMIC;
+}
+
+/* models __mod_zone_freepage_state(), include/linux/vmstat.h */
+void account_freepages(struct zone *z, int mt, int64_t delta)
+{
+	z->nr_free += delta * (mt != PFNLAB_MT_ISOLATE);
+	z->nr_free_cma += delta * (mt == PFNLAB_MT_CMA);
+}
+
+static void list_add_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+			   unsigned order, int mt, bool tail)
+{
+	struct free_list *l = &z->area[order].list[mt];
+	struct frame *f = pfn_frame(m, pfn);
+
+	f->flags = F_BUDDY;
+	f->order = (uint8_t)order;
+	f->mt = (uint16_t)mt;
+	f->refcount = 0;
+	if (tail) {
+		f->next = NIL_PFN;
+		f->prev = l->tail;
+		if (l->tail != NIL_PFN)
+			pfn_frame(m, l->tail)->next = (uint32_t)pfn;
+		else
+			l->head = (uint32_t)pfn;
+		l->tail = (uint32_t)pfn;
+	} else {
+		f->prev = NIL_PFN;
+		f->next = l->head;
+		if (l->head != NIL_PFN)
+			pfn_frame(m, l->head)->prev = (uint32_t)pfn;
+		else
+			l->tail = (uint32_t)pfn;
+		l->head = (uint32_t)pfn;
+	}
+	l->nr++;
+	z->area[order].nr_free++;
+	account_freepages(z, mt, (int64_t)1 << order);
+}
+
+/* models del_page_from_free_list(), mm/page_alloc.c */
+void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
+{
+	struct frame *f = pfn_frame(m, pfn);
+	unsigned order = f->order;
+	int mt = f->mt;
+	struct free_list *l = &z->area[order].list[mt];
+
+	if (f->prev != NIL_PFN)
+		pfn_frame(m, f->prev)->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NIL_PFN)
+		pfn_frame(m, f->next)->prev = f->prev;
+	else
+		l->tail = f->prev;
+	l->nr--;
+	z->area[order].nr_free--;
+	account_freepages(z, mt, -((int64_t)1 << order));
+	f->flags = 0;
+	f->order = 0;
+	f->mt = 0;
+}
+
+/* models move_to_free_list(): to the tail in v6.1, to the head in v4.2 */
+static void move_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt)
+{
+	unsigned order = pfn_frame(m, pfn)->order;
+
+	list_del_block(m, z, pfn);
+	list_add_block(m, z, pfn, order, mt, m->cfg.era == PFNLAB_ERA_CURRENT);
+}
+
+static bool page_is_buddy(const struct pfnlab_machine *m, const struct zone *z,
+			  uint64_t pfn, unsigned order)
+{
+	const struct frame *f;
+
+	if (!zone_spans(z, pfn))
+		return false;
+	f = pfn_frame(m, pfn);
+	return (f->flags & F_BUDDY) && f->order == order;
+}
+
+/* May two blocks of these pageblock types merge above pageblock_order? */
+static bool may_merge_blocks(const struct pfnlab_machine *m, int mt, int buddy_mt)
+{
+	if (mt == buddy_mt)
+		return true;
+	if (m->cfg.era == PFNLAB_ERA_2015)
+		return mt != PFNLAB_MT_ISOLATE && buddy_mt != PFNLAB_MT_ISOLATE;
+	return mt_is_mergeable(mt) && mt_is_mergeable(buddy_mt);
+}
+
+/* models buddy_merge_likely(): is the next-higher buddy free too? */
+static bool buddy_merge_likely(const struct pfnlab_machine *m, const struct zone *z,
+			       uint64_t pfn, unsigned order)
+{
+	uint64_t higher, higher_buddy;
+
+	if (order + 2 >= m->nr_orders)
+		return false;
+	higher = pfn & ~(((uint64_t)1 << (order + 1)) - 1);
+	higher_buddy = higher ^ ((uint64_t)1 << (order + 1));
+	return page_is_buddy(m, z, higher_buddy, order + 1);
+}
+
+/* models __free_one_page(), mm/page_alloc.c */
+void free_one_page(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+		   int mt, bool to_tail)
+{
+	while (order + 1 < m->nr_orders) {
+		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
+
+		if (!page_is_buddy(m, z, buddy, order))
+			break;
+		if (order >= m->pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
+			break;
+		list_del_block(m, z, buddy);
+		pfn &= buddy;
+		order++;
+	}
+	if (!to_tail)
+		to_tail = buddy_merge_likely(m, z, pfn, order);
+	list_add_block(m, z, pfn, order, mt, to_tail);
+}
+
+/* models expand(): put the unused halves back on @mt's lists */
+static void expand(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned low,
+		   unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		list_add_block(m, z, pfn + ((uint64_t)1 << high), high, mt, false);
+	}
+}
+
+/* models __rmqueue_smallest(), mm/page_alloc.c */
+uint64_t rmqueue_smallest(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < m->nr_orders; o++) {
+		uint32_t pfn = z->area[o].list[mt].head;
+
+		if (pfn == NIL_PFN)
+			continue;
+		list_del_block(m, z, pfn);
+		expand(m, z, pfn, order, o, mt);
+		pfn_frame(m, pfn)->mt = (uint16_t)mt; /* set_pcppage_migratetype() */
+		return pfn;
+	}
+	return NIL_PFN;
+}
+
+/*
+ * models move_freepages_block(): move every free block of the pageblock
+ * holding @pfn to @mt's lists; count LRU pages in @movable.  Returns the
+ * number of free pages moved.
+ */
+uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
+			      uint64_t *movable)
+{
+	uint64_t start = pfn & ~(m->pb_pages - 1);
+	uint64_t end = start + m->pb_pages; /* exclusive */
+	uint64_t moved = 0;
+
+	if (movable)
+		*movable = 0;
+	if (!zone_spans(z, start))
+		start = pfn;
+	if (!zone_spans(z, end - 1))
+		return 0;
+	for (uint64_t p = start; p < end;) {
+		struct frame *f = pfn_frame(m, p);
+
+		if (!(f->flags & F_BUDDY)) {
+			if (movable && (f->flags & F_LRU))
+				(*movable)++;
+			p++;
+			continue;
+		}
+		uint64_t size = (uint64_t)1 << f->order;
+
+		move_to_free_list(m, z, p, mt);
+		moved += size;
+		p += size;
+	}
+	return moved;
+}
+
+static bool can_steal_fallback(const struct pfnlab_machine *m, unsigned order, int start_mt)
+{
+	if (order >= m->pb_order)
+		return true;
+	return order >= m->pb_order / 2 || start_mt == PFNLAB_MT_RECLAIMABLE ||
+	       start_mt == PFNLAB_MT_UNMOVABLE;
+}
+
+/* models find_suitable_fallback(); returns the type or -1 */
+static int find_suitable_fallback(const struct pfnlab_machine *m, const struct zone *z,
+				  unsigned order, int mt, bool *can_steal)
+{
+	const struct free_area *area = &z->area[order];
+
+	if (area->nr_free == 0)
+		return -1;
+	*can_steal = false;
+	for (int i = 0; i < 2; i++) {
+		int fmt = fallbacks[mt][i];
+
+		if (area->list[fmt].head == NIL_PFN)
+			continue;
+		if (can_steal_fallback(m, order, mt))
+			*can_steal = true;
+		return fmt;
+	}
+	return -1;
+}
+
+static void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt)
+{
+	uint64_t n = (uint64_t)1 << (order - m->pb_order);
+
+	for (uint64_t i = 0; i < n; i++)
+		set_pageblock_migratetype(m, pfn + i * m->pb_pages, mt);
+}
+
+/* models steal_suitable_fallback() of v6.1 */
+static void steal_suitable_fallback(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				    int start_mt, bool whole_block)
+{
+	unsigned order = pfn_frame(m, pfn)->order;
+	int old = pb_type(m, pfn);
+	uint64_t free_pages, movable_pages, alike;
+
+	if (old == PFNLAB_MT_HIGHATOMIC)
+		goto single_page;
+	if (order >= m->pb_order) {
+		change_pageblock_range(m, pfn, order, start_mt);
+		goto single_page;
+	}
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block(m, z, pfn, start_mt, &movable_pages);
+	if (start_mt == PFNLAB_MT_MOVABLE)
+		alike = movable_pages;
+	else if (old == PFNLAB_MT_MOVABLE)
+		alike = m->pb_pages - (free_pages + movable_pages);
+	else
+		alike = 0;
+	if (!free_pages)
+		goto single_page;
+	if (free_pages + alike >= m->pb_pages / 2)
+		set_pageblock_migratetype(m, pfn, start_mt);
+	return;
+single_page:
+	move_to_free_list(m, z, pfn, start_mt);
+}
+
+/* models steal_suitable_fallback() of v4.2: only free pages count */
+static void steal_suitable_fallback_2015(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+					 int start_mt)
+{
+	unsigned order = pfn_frame(m, pfn)->order;
+	uint64_t pages;
+
+	if (order >= m->pb_order) {
+		change_pageblock_range(m, pfn, order, start_mt);
+		return;
+	}
+	pages = move_freepages_block(m, z, pfn, start_mt, NULL);
+	if (pages >= m->pb_pages / 2)
+		set_pageblock_migratetype(m, pfn, start_mt);
+}
+
+/*
+ * Find the fallback block: the largest of any fallback type, or for a
+ * movable request that cannot steal, the smallest.  Returns its order and
+ * sets *fmt and *can_steal, or returns -1.
+ */
+static int pick_fallback(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+			 unsigned min_order, int *fmt, bool *can_steal)
+{
+	for (int o = (int)m->nr_orders - 1; o >= (int)min_order; o--) {
+		*fmt = find_suitable_fallback(m, z, (unsigned)o, mt, can_steal);
+		if (*fmt < 0)
+			continue;
+		if (m->cfg.era == PFNLAB_ERA_CURRENT && !*can_steal &&
+		    mt == PFNLAB_MT_MOVABLE && (unsigned)o > order) {
+			for (unsigned s = order; s < m->nr_orders; s++) {
+				*fmt = find_suitable_fallback(m, z, s, mt, can_steal);
+				if (*fmt >= 0)
+					return (int)s;
+			}
+		}
+		return o;
+	}
+	return -1;
+}
+
+/*
+ * models __rmqueue_fallback(): v6.1 steals onto the lists and lets the
+ * caller retry __rmqueue_smallest; v4.2 takes the fallback block directly.
+ * Returns NIL_PFN (v6.1: "found, retry") through *retry, or a page (v4.2).
+ */
+static uint64_t rmqueue_fallback(struct pfnlab_machine *m, struct zone *z, unsigned order,
+				 int mt, unsigned alloc_flags, bool *retry)
+{
+	unsigned min_order = order;
+	bool can_steal;
+	int fmt, o;
+	uint64_t pfn;
+
+	*retry = false;
+	if (order < m->pb_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = m->pb_order;
+	o = pick_fallback(m, z, order, mt, min_order, &fmt, &can_steal);
+	if (o < 0)
+		return NIL_PFN;
+	pfn = z->area[o].list[fmt].head;
+	if (m->cfg.era == PFNLAB_ERA_CURRENT) {
+		steal_suitable_fallback(m, z, pfn, mt, can_steal);
+		trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
+		*retry = true;
+		return NIL_PFN;
+	}
+	if (can_steal)
+		steal_suitable_fallback_2015(m, z, pfn, mt);
+	list_del_block(m, z, pfn);
+	expand(m, z, pfn, order, (unsigned)o, mt);
+	pfn_frame(m, pfn)->mt = (uint16_t)mt;
+	trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
+	return pfn;
+}
+
+/*
+ * models __rmqueue(): CMA first when the 5.7 rule says so, then the
+ * requested type, then CMA for ALLOC_CMA callers, then fallback; in the
+ * 2015 era, MIGRATE_RESERVE last.
+ */
+uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+		 unsigned alloc_flags)
+{
+	bool cma_ok = m->cfg.config_cma && (alloc_flags & ALLOC_CMA);
+	uint64_t pfn;
+	bool retry;
+
+	if (cma_ok && m->cfg.cma_rule == PFNLAB_CMA_5_7 && z->nr_free_cma > z->nr_free / 2) {
+		pfn = rmqueue_smallest(m, z, order, PFNLAB_MT_CMA);
+		if (pfn != NIL_PFN)
+			return pfn;
+	}
+	for (;;) {
+		pfn = rmqueue_smallest(m, z, order, mt);
+		if (pfn != NIL_PFN)
+			return pfn;
+		if (cma_ok) {
+			pfn = rmqueue_smallest(m, z, order, PFNLAB_MT_CMA);
+			if (pfn != NIL_PFN)
+				return pfn;
+		}
+		pfn = rmqueue_fallback(m, z, order, mt, alloc_flags, &retry);
+		if (pfn != NIL_PFN)
+			return pfn;
+		if (!retry)
+			break;
+	}
+	if (m->cfg.era == PFNLAB_ERA_2015)
+		return rmqueue_smallest(m, z, order, PFNLAB_MT_HIGHATOMIC);
+	return NIL_PFN;
+}

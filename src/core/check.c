@@ -1,0 +1,298 @@
+/*
+ * check.c - the whole-state checker.
+ *
+ * Walks every free list, per-CPU list and frame of the machine and checks
+ * what must always hold: lists well linked and counted, every managed page
+ * in exactly one free block, pcp list or allocation, no two free buddies
+ * left unmerged that the merge rule would join, free counters equal to the
+ * pages on the lists, CMA pages only on CMA (or isolate) lists.  Tests run
+ * it after every operation; the CLI runs it on demand (--check).
+ */
+#include <inttypes.h>
+
+#include "model.h"
+
+#define FAIL(...) return set_why(why, len, __VA_ARGS__), -EUCLEAN
+
+static int check_list(const struct pfnlab_machine *m, const struct zone *z, unsigned o, int t,
+		      uint64_t *pages, char *why, size_t len)
+{
+	const struct free_list *l = &z->area[o].list[t];
+	uint64_t n = 0, prev = NIL_PFN;
+
+	for (uint64_t p = l->head; p != NIL_PFN; p = m->frames[p].next) {
+		const struct frame *f = &m->frames[p];
+
+		if (p >= m->nr_pfns || !zone_spans(z, p))
+			FAIL("zone %s order %u %s: PFN %#" PRIx64 " outside the zone", z->name, o,
+			     migratetype_names[t], p);
+		if (++n > l->nr)
+			FAIL("zone %s order %u %s: list longer than its count %" PRIu64, z->name, o,
+			     migratetype_names[t], l->nr);
+		if (!(f->flags & F_BUDDY) || f->order != o || f->mt != t)
+			FAIL("zone %s order %u %s: PFN %#" PRIx64 " on the list is not a free block of it (flags %#x order %u mt %u)",
+			     z->name, o, migratetype_names[t], p, f->flags, f->order, f->mt);
+		if (p & ((1ull << o) - 1))
+			FAIL("free block at PFN %#" PRIx64 " not aligned to order %u", p, o);
+		if (f->prev != prev)
+			FAIL("free block at PFN %#" PRIx64 ": broken back link", p);
+		if (t == PFNLAB_MT_CMA && pb_type(m, p) != PFNLAB_MT_CMA)
+			FAIL("free block at PFN %#" PRIx64 " on the CMA list outside a CMA pageblock", p);
+		if (t != PFNLAB_MT_CMA && t != PFNLAB_MT_ISOLATE && pb_type(m, p) == PFNLAB_MT_CMA)
+			FAIL("free block at PFN %#" PRIx64 " in a CMA pageblock on the %s list", p,
+			     migratetype_names[t]);
+		prev = p;
+		*pages += 1ull << o;
+	}
+	if (n != l->nr)
+		FAIL("zone %s order %u %s: %" PRIu64 " blocks on the list, count says %" PRIu64, z->name,
+		     o, migratetype_names[t], n, l->nr);
+	if (l->tail != prev)
+		FAIL("zone %s order %u %s: tail pointer wrong", z->name, o, migratetype_names[t]);
+	return 0;
+}
+
+static int check_lists(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
+{
+	int64_t free = 0, cma = 0;
+
+	for (unsigned o = 0; o < MAX_ORDERS; o++) {
+		uint64_t blocks = 0;
+
+		for (int t = 0; t < PFNLAB_MT_TYPES; t++) {
+			uint64_t pages = 0;
+			int err;
+
+			if (o >= m->nr_orders) {
+				if (z->area[o].list[t].head != NIL_PFN)
+					FAIL("zone %s: free block above the largest order", z->name);
+				continue;
+			}
+			err = check_list(m, z, o, t, &pages, why, len);
+			if (err)
+				return err;
+			blocks += z->area[o].list[t].nr;
+			if (t != PFNLAB_MT_ISOLATE)
+				free += (int64_t)pages;
+			if (t == PFNLAB_MT_CMA)
+				cma += (int64_t)pages;
+		}
+		if (blocks != z->area[o].nr_free)
+			FAIL("zone %s order %u: nr_free %" PRIu64 " but %" PRIu64 " blocks on the lists",
+			     z->name, o, z->area[o].nr_free, blocks);
+	}
+	if (free != z->nr_free)
+		FAIL("zone %s: NR_FREE_PAGES %" PRId64 " but %" PRId64 " pages on the free lists", z->name,
+		     z->nr_free, free);
+	if (cma != z->nr_free_cma)
+		FAIL("zone %s: NR_FREE_CMA_PAGES %" PRId64 " but %" PRId64 " pages on the CMA lists",
+		     z->name, z->nr_free_cma, cma);
+	return 0;
+}
+
+static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
+{
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		const struct per_cpu_pages *p = &z->pcp[c];
+		uint32_t total = 0;
+
+		if (c >= m->cfg.nr_cpus && p->count)
+			FAIL("zone %s: pages on the pcp lists of CPU %u, which is not modelled", z->name, c);
+		for (int t = 0; t < 3; t++) {
+			uint32_t n = 0;
+			uint64_t pfn = p->lists[t].head;
+
+			if (pfn == NIL_PFN) {
+				if (p->lists[t].count)
+					FAIL("zone %s cpu %u: empty pcp list with count %u", z->name, c,
+					     p->lists[t].count);
+				continue;
+			}
+			do {
+				const struct frame *f = &m->frames[pfn];
+
+				if (!(f->flags & F_PCP) || !zone_spans(z, pfn))
+					FAIL("zone %s cpu %u: PFN %#" PRIx64 " on a pcp list is not a pcp page",
+					     z->name, c, pfn);
+				if (m->frames[f->next].prev != pfn)
+					FAIL("zone %s cpu %u: broken pcp links at %#" PRIx64, z->name, c, pfn);
+				if (++n > p->lists[t].count)
+					FAIL("zone %s cpu %u: pcp list longer than its count", z->name, c);
+				pfn = f->next;
+			} while (pfn != p->lists[t].head);
+			if (n != p->lists[t].count)
+				FAIL("zone %s cpu %u: pcp list count %u, walked %u", z->name, c,
+				     p->lists[t].count, n);
+			total += n;
+		}
+		if (total != p->count)
+			FAIL("zone %s cpu %u: pcp count %u, lists hold %u", z->name, c, p->count, total);
+	}
+	return 0;
+}
+
+/* Would these two free blocks have been merged by __free_one_page()? */
+static bool should_have_merged(const struct pfnlab_machine *m, uint64_t pfn, unsigned o)
+{
+	uint64_t buddy = pfn ^ (1ull << o);
+	const struct frame *b;
+	int a_mt, b_mt;
+
+	if (o + 1 >= m->nr_orders || buddy >= m->nr_pfns || pfn_zone_index(m, buddy) != pfn_zone_index(m, pfn))
+		return false;
+	b = &m->frames[buddy];
+	if (!(b->flags & F_BUDDY) || b->order != o)
+		return false;
+	if (o < m->pb_order)
+		return true;
+	a_mt = pb_type(m, pfn);
+	b_mt = pb_type(m, buddy);
+	if (a_mt == b_mt)
+		return true;
+	if (m->cfg.era == PFNLAB_ERA_2015)
+		return a_mt != PFNLAB_MT_ISOLATE && b_mt != PFNLAB_MT_ISOLATE;
+	return mt_is_mergeable(a_mt) && mt_is_mergeable(b_mt);
+}
+
+/* Every frame of a zone belongs to exactly one thing. */
+static int check_frames(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
+{
+	uint64_t end = z->start_pfn + z->spanned, managed = 0;
+
+	for (uint64_t p = z->start_pfn; p < end;) {
+		const struct frame *f = &m->frames[p];
+		uint64_t size = 1;
+
+		if (f->flags & (F_HOLE | F_RESERVED)) {
+			p++;
+			continue;
+		}
+		if (f->flags & (F_BUDDY | F_ALLOC)) {
+			size = 1ull << f->order;
+			if (p & (size - 1))
+				FAIL("block at PFN %#" PRIx64 " of order %u is misaligned", p, f->order);
+			if (p + size > end)
+				FAIL("block at PFN %#" PRIx64 " of order %u runs past its zone", p, f->order);
+			if ((f->flags & F_BUDDY) && should_have_merged(m, p, f->order))
+				FAIL("free blocks at PFN %#" PRIx64 " and its buddy, order %u, were not merged",
+				     p, f->order);
+			if ((f->flags & F_ALLOC) && f->refcount == 0)
+				FAIL("allocated block at PFN %#" PRIx64 " has refcount 0", p);
+			if ((f->flags & F_ALLOC) && f->refcount < f->mt && (f->flags & F_ANON))
+				FAIL("folio at PFN %#" PRIx64 " has refcount %u below its mapcount %u", p,
+				     f->refcount, f->mt);
+			for (uint64_t t = p + 1; t < p + size; t++)
+				if (m->frames[t].flags ||
+				    (m->frames[t].refcount && !(t == p + 1 && (f->flags & F_ALLOC))))
+					FAIL("PFN %#" PRIx64 " inside the block at %#" PRIx64 " (order %u) is not a plain tail (flags %#x)",
+					     t, p, f->order, m->frames[t].flags);
+		} else if (!(f->flags & F_PCP)) {
+			FAIL("PFN %#" PRIx64 " in zone %s is neither free nor allocated: a page was lost", p,
+			     z->name);
+		}
+		managed += size;
+		p += size;
+	}
+	if (managed != z->managed)
+		FAIL("zone %s: %" PRIu64 " managed pages accounted for, %" PRIu64 " expected", z->name,
+		     managed, z->managed);
+	return 0;
+}
+
+static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	for (uint64_t b = 0; b < m->nr_pageblocks; b++) {
+		uint64_t pfn = b << m->pb_order;
+		bool in_cma = false;
+		int t = m->pageblock[b] & PB_MT_MASK;
+
+		if (t >= PFNLAB_MT_TYPES)
+			FAIL("pageblock at PFN %#" PRIx64 " has type %d", pfn, t);
+		for (unsigned i = 0; i < m->nr_cma; i++)
+			if (pfn >= m->cma[i].base_pfn && pfn < m->cma[i].base_pfn + m->cma[i].count)
+				in_cma = true;
+		if (in_cma != (t == PFNLAB_MT_CMA) && t != PFNLAB_MT_ISOLATE)
+			FAIL("pageblock at PFN %#" PRIx64 " is %s but %s a CMA area", pfn,
+			     migratetype_names[t], in_cma ? "inside" : "outside");
+	}
+	return 0;
+}
+
+/* Every page-table entry maps a folio whose rmap points back at it, and the counts add up. */
+static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	uint64_t chunk = 1ull << m->thp_order;
+
+	for (unsigned id = 1; id <= m->nr_mms; id++) {
+		const struct mm *mm = &m->mms[id - 1];
+		uint64_t rss = 0;
+
+		if (!mm->live)
+			continue;
+		for (unsigned k = 0; k < mm->nr_vmas; k++) {
+			const struct vma *v = &mm->vmas[k];
+
+			if (k && v->start < mm->vmas[k - 1].start + mm->vmas[k - 1].pages)
+				FAIL("space %u: mappings overlap or are unsorted", id);
+			for (uint64_t c = 0; c < (v->pages + chunk - 1) / chunk; c++) {
+				if (!v->chunks[c])
+					continue;
+				for (uint64_t i = 0; i < chunk; i++) {
+					uint64_t vpn = v->start + c * chunk + i, pfn, head;
+					const struct frame *f;
+
+					if (!v->chunks[c][i])
+						continue;
+					pfn = v->chunks[c][i] - 1u;
+					head = pfn < m->nr_pfns ? folio_head(m, pfn) : NIL_PFN;
+					if (vpn >= v->start + v->pages)
+						FAIL("space %u: PTE beyond the end of its mapping", id);
+					if (head == NIL_PFN)
+						FAIL("space %u: vaddr %#" PRIx64 " maps PFN %#" PRIx64 ", which is not allocated",
+						     id, vpn << m->cfg.page_shift, pfn);
+					f = &m->frames[head];
+					if (!(f->flags & F_ANON) || f->next != id || f->prev + (pfn - head) != vpn)
+						FAIL("space %u: vaddr %#" PRIx64 " maps PFN %#" PRIx64 " whose rmap says space %u vpn %#x",
+						     id, vpn << m->cfg.page_shift, pfn, f->next, f->prev);
+					rss++;
+				}
+			}
+		}
+		if (rss != mm->rss)
+			FAIL("space %u: %" PRIu64 " pages mapped, rss says %" PRIu64, id, rss, mm->rss);
+	}
+	/* and every anonymous folio with mappings is found by its owner's page table */
+	for (uint64_t p = 0; p < m->nr_pfns; p++) {
+		const struct frame *f = &m->frames[p];
+		const struct mm *mm;
+		uint32_t *pte;
+
+		if (!(f->flags & F_ALLOC) || !(f->flags & F_ANON) || !f->mt)
+			continue;
+		mm = f->next && f->next <= m->nr_mms ? &m->mms[f->next - 1] : NULL;
+		if (!mm || !mm->live)
+			FAIL("folio at PFN %#" PRIx64 " is mapped by space %u, which does not exist", p, f->next);
+		pte = mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, f->prev, false);
+		if (!pte || *pte != p + 1)
+			FAIL("folio at PFN %#" PRIx64 " claims vaddr %#" PRIx64 " of space %u, which maps something else",
+			     p, (uint64_t)f->prev << m->cfg.page_shift, f->next);
+	}
+	return 0;
+}
+
+int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	int err = check_pageblocks(m, why, len);
+
+	if (!err)
+		err = check_rmap(m, why, len);
+
+	for (int i = 0; !err && i < m->nr_zones; i++) {
+		err = check_lists(m, &m->zones[i], why, len);
+		if (!err)
+			err = check_pcp(m, &m->zones[i], why, len);
+		if (!err)
+			err = check_frames(m, &m->zones[i], why, len);
+	}
+	return err;
+}

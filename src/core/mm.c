@@ -1,0 +1,422 @@
+/*
+ * mm.c - address spaces: anonymous mappings, their page tables, faults,
+ * unmapping, and page contents in backed mode.
+ *
+ * Models mmap()/munmap() of private anonymous memory, handle_mm_fault()
+ * (do_anonymous_page() and do_huge_pmd_anonymous_page(): a THP when the
+ * mapping allows it, the aligned span is inside it and a huge block is
+ * free, otherwise an order-0 page), and exit_mmap().
+ *
+ * Page table: per mapping an array of chunk pointers, one chunk per
+ * THP-sized span (512 entries on x86_64, 256 on ppc64), each entry the
+ * PFN + 1 of the page mapped there.  Chunks are allocated on first touch,
+ * so a 1 TiB guest costs 4 bytes per faulted page plus 8 bytes per 2 MiB.
+ *
+ * Simplified: private anonymous memory only (no file or shared mappings,
+ * no swap, no COW after fork); munmap() takes whole mappings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct mm *mm_get(struct pfnlab_machine *m, unsigned id)
+{
+	if (id == 0 || id > m->nr_mms || !m->mms[id - 1].live)
+		return NULL;
+	return &m->mms[id - 1];
+}
+
+static const struct mm *mm_get_const(const struct pfnlab_machine *m, unsigned id)
+{
+	return mm_get((struct pfnlab_machine *)m, id);
+}
+
+int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
+{
+	struct mm *mm;
+
+	if (m->nr_mms == m->cap_mms) {
+		unsigned cap = m->cap_mms ? m->cap_mms * 2 : 16;
+		struct mm *n = realloc(m->mms, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->mms = n;
+		m->cap_mms = cap;
+	}
+	mm = &m->mms[m->nr_mms++];
+	memset(mm, 0, sizeof(*mm));
+	mm->live = true;
+	snprintf(mm->name, sizeof(mm->name), "%s", name ? name : "");
+	*id = m->nr_mms;
+	return 0;
+}
+
+static struct vma *find_vma(const struct mm *mm, uint64_t vpn)
+{
+	unsigned lo = 0, hi = mm->nr_vmas;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		struct vma *v = &mm->vmas[mid];
+
+		if (vpn < v->start)
+			hi = mid;
+		else if (vpn >= v->start + v->pages)
+			lo = mid + 1;
+		else
+			return v;
+	}
+	return NULL;
+}
+
+uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create)
+{
+	struct vma *v = find_vma(mm, vpn);
+	uint64_t off, c;
+
+	if (!v)
+		return NULL;
+	off = vpn - v->start;
+	c = off >> m->thp_order;
+	if (!v->chunks[c]) {
+		if (!create)
+			return NULL;
+		v->chunks[c] = calloc((size_t)1 << m->thp_order, sizeof(uint32_t));
+		if (!v->chunks[c])
+			return NULL;
+	}
+	return &v->chunks[c][off & ((1ull << m->thp_order) - 1)];
+}
+
+static bool range_pages(const struct pfnlab_machine *m, uint64_t addr, uint64_t len, uint64_t *vpn,
+			uint64_t *pages)
+{
+	uint64_t mask = (1ull << m->cfg.page_shift) - 1;
+
+	if ((addr & mask) || (len & mask) || !len || addr + len < addr)
+		return false;
+	*vpn = addr >> m->cfg.page_shift;
+	*pages = len >> m->cfg.page_shift;
+	return *vpn + *pages <= (1ull << 32) - 1;
+}
+
+int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned flags)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t vpn, pages, nchunks;
+	unsigned i;
+	struct vma *v;
+
+	if (!mm)
+		return -ENOENT;
+	if (!range_pages(m, addr, len, &vpn, &pages))
+		return -EINVAL;
+	for (i = 0; i < mm->nr_vmas; i++) {
+		if (vpn < mm->vmas[i].start + mm->vmas[i].pages && mm->vmas[i].start < vpn + pages)
+			return -EEXIST;
+		if (mm->vmas[i].start > vpn)
+			break;
+	}
+	if (mm->nr_vmas == mm->cap_vmas) {
+		unsigned cap = mm->cap_vmas ? mm->cap_vmas * 2 : 4;
+		struct vma *n = realloc(mm->vmas, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		mm->vmas = n;
+		mm->cap_vmas = cap;
+	}
+	nchunks = (pages + (1ull << m->thp_order) - 1) >> m->thp_order;
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nr_vmas - i) * sizeof(*v));
+	v = &mm->vmas[i];
+	v->start = vpn;
+	v->pages = pages;
+	v->thp = flags & PFNLAB_MAP_THP;
+	v->chunks = calloc(nchunks, sizeof(*v->chunks));
+	if (!v->chunks) {
+		memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nr_vmas - i) * sizeof(*v));
+		return -ENOMEM;
+	}
+	mm->nr_vmas++;
+	return 0;
+}
+
+/* Give a fresh anonymous folio to (mm, vpn): the rmap lives in the head frame. */
+static void set_anon(struct pfnlab_machine *m, unsigned id, uint64_t head, uint64_t vpn)
+{
+	struct frame *f = &m->frames[head];
+
+	f->flags |= F_ANON | F_LRU;
+	f->next = id;
+	f->prev = (uint32_t)vpn;
+	f->mt = 1; /* mapcount */
+	if (m->ram) /* anonymous faults hand out zeroed pages */
+		memset(m->ram + (head << m->cfg.page_shift), 0, (size_t)1 << (m->cfg.page_shift + f->order));
+}
+
+/* models do_huge_pmd_anonymous_page(): all of the aligned span free and inside the mapping */
+static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const struct vma *v,
+		    uint64_t vpn)
+{
+	uint64_t span = 1ull << m->thp_order, base = vpn & ~(span - 1), pfn;
+	uint32_t *pte;
+
+	if (!v->thp || base < v->start || base + span > v->start + v->pages)
+		return false;
+	pte = mm_pte(m, mm, base, true);
+	if (!pte)
+		return false;
+	for (uint64_t i = 0; i < span; i++)
+		if (pte[i])
+			return false;
+	pfn = alloc_frames(m, PFNLAB_GFP_TRANSHUGE_LIGHT, m->thp_order);
+	if (pfn == NIL_PFN)
+		return false;
+	set_anon(m, id, pfn, base);
+	for (uint64_t i = 0; i < span; i++)
+		pte[i] = (uint32_t)(pfn + i + 1);
+	mm->rss += span;
+	return true;
+}
+
+/* models handle_mm_fault() on a missing anonymous page; returns pages mapped or -ENOMEM */
+static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64_t vpn)
+{
+	const struct vma *v = find_vma(mm, vpn);
+	uint32_t *pte = mm_pte(m, mm, vpn, true);
+	uint64_t pfn;
+
+	if (!pte)
+		return -ENOMEM;
+	if (*pte)
+		return 0;
+	if (try_thp(m, id, mm, v, vpn))
+		return 1l << m->thp_order;
+	pfn = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0);
+	if (pfn == NIL_PFN)
+		return -ENOMEM;
+	set_anon(m, id, pfn, vpn);
+	*pte = (uint32_t)(pfn + 1);
+	mm->rss++;
+	return 1;
+}
+
+static bool range_mapped(const struct mm *mm, uint64_t vpn, uint64_t pages)
+{
+	while (pages) {
+		const struct vma *v = find_vma(mm, vpn);
+		uint64_t n;
+
+		if (!v)
+			return false;
+		n = v->start + v->pages - vpn;
+		if (n >= pages)
+			return true;
+		vpn += n;
+		pages -= n;
+	}
+	return true;
+}
+
+int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t vpn, pages, done = 0;
+
+	if (faulted)
+		*faulted = 0;
+	if (!mm)
+		return -ENOENT;
+	if (!range_pages(m, addr, len, &vpn, &pages) || !range_mapped(mm, vpn, pages))
+		return -EFAULT;
+	for (uint64_t p = vpn; p < vpn + pages; p++) {
+		long r = fault_page(m, id, mm, p);
+
+		if (r < 0) {
+			if (faulted)
+				*faulted = done;
+			return (int)r;
+		}
+		done += (uint64_t)r;
+	}
+	if (faulted)
+		*faulted = done;
+	return 0;
+}
+
+int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn)
+{
+	const struct mm *mm = mm_get_const(m, id);
+	uint64_t vpn = addr >> m->cfg.page_shift;
+	uint32_t *pte;
+
+	if (!mm)
+		return -ENOENT;
+	if (!find_vma(mm, vpn))
+		return -EFAULT;
+	pte = mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, vpn, false);
+	if (!pte || !*pte)
+		return -ENOENT;
+	*pfn = *pte - 1;
+	return 0;
+}
+
+/* Copy between a buffer and the pages of a range; write faults pages in. */
+static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len,
+		   bool write)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t psize = 1ull << m->cfg.page_shift;
+	uint8_t *b = buf;
+
+	if (!mm)
+		return -ENOENT;
+	if (!write && !m->ram)
+		return -EPERM;
+	if (addr + len < addr ||
+	    (len && !range_mapped(mm, addr >> m->cfg.page_shift,
+				  ((addr + len - 1) >> m->cfg.page_shift) - (addr >> m->cfg.page_shift) + 1)))
+		return -EFAULT;
+	while (len) {
+		uint64_t vpn = addr >> m->cfg.page_shift, off = addr & (psize - 1);
+		size_t n = (size_t)(psize - off) < len ? (size_t)(psize - off) : len;
+		uint32_t *pte = mm_pte(m, mm, vpn, write);
+
+		if (write && (!pte || !*pte)) {
+			long r = fault_page(m, id, mm, vpn);
+
+			if (r < 0)
+				return (int)r;
+			pte = mm_pte(m, mm, vpn, false);
+		}
+		if (m->ram) {
+			if (pte && *pte) {
+				uint8_t *page = m->ram + ((uint64_t)(*pte - 1) << m->cfg.page_shift);
+
+				if (write)
+					memcpy(page + off, b, n);
+				else
+					memcpy(b, page + off, n);
+			} else if (!write) {
+				memset(b, 0, n);
+			}
+		}
+		b += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const void *buf, size_t len)
+{
+	return mm_copy(m, id, addr, (void *)buf, len, true);
+}
+
+int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len)
+{
+	return mm_copy(m, id, addr, buf, len, false);
+}
+
+/* models zap_pte_range() over one mapping: drop the mappings and their references */
+static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
+{
+	uint64_t chunk = 1ull << m->thp_order, nchunks = (v->pages + chunk - 1) >> m->thp_order;
+
+	for (uint64_t c = 0; c < nchunks; c++) {
+		uint32_t *pte = v->chunks[c];
+
+		if (!pte)
+			continue;
+		for (uint64_t i = 0; i < chunk; i++) {
+			uint64_t head = pte[i] - 1u;
+			struct frame *f = &m->frames[head];
+
+			/* a THP's head entry comes first in its chunk; its tails only unmap */
+			if (pte[i] && (f->flags & F_ALLOC)) {
+				f->mt--;
+				if (!f->mt) {
+					/* the folio's last mapping: it leaves the rmap */
+					mm->pinned -= folio_pincount(m, head);
+					f->next = f->prev = 0;
+				}
+				f->refcount--;
+				if (!f->refcount)
+					page_ref_release(m, head);
+			}
+			if (!pte[i])
+				continue;
+			pte[i] = 0;
+			mm->rss--;
+		}
+		free(pte);
+		v->chunks[c] = NULL;
+	}
+	free(v->chunks);
+	v->chunks = NULL;
+}
+
+int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t vpn, pages, end;
+	unsigned first, last;
+
+	if (!mm)
+		return -ENOENT;
+	if (!range_pages(m, addr, len, &vpn, &pages))
+		return -EINVAL;
+	end = vpn + pages;
+	for (first = 0; first < mm->nr_vmas && mm->vmas[first].start != vpn; first++)
+		;
+	for (last = first; last < mm->nr_vmas && mm->vmas[last].start + mm->vmas[last].pages < end; last++)
+		if (last + 1 < mm->nr_vmas &&
+		    mm->vmas[last + 1].start != mm->vmas[last].start + mm->vmas[last].pages)
+			return -EINVAL;
+	if (first == mm->nr_vmas || last == mm->nr_vmas ||
+	    mm->vmas[last].start + mm->vmas[last].pages != end)
+		return -EINVAL;
+	for (unsigned i = first; i <= last; i++)
+		zap_vma(m, mm, &mm->vmas[i]);
+	memmove(&mm->vmas[first], &mm->vmas[last + 1], (mm->nr_vmas - last - 1) * sizeof(struct vma));
+	mm->nr_vmas -= last - first + 1;
+	return 0;
+}
+
+int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id)
+{
+	struct mm *mm = mm_get(m, id);
+
+	if (!mm)
+		return -ENOENT;
+	if (mm->pinned)
+		return -EBUSY;
+	for (unsigned i = 0; i < mm->nr_vmas; i++)
+		zap_vma(m, mm, &mm->vmas[i]);
+	free(mm->vmas);
+	memset(mm, 0, sizeof(*mm));
+	return 0;
+}
+
+/* Free every address space's tables (machine teardown; frames go with the machine). */
+void mm_free_all(struct pfnlab_machine *m)
+{
+	for (unsigned i = 0; i < m->nr_mms; i++) {
+		struct mm *mm = &m->mms[i];
+		uint64_t chunk = 1ull << m->thp_order;
+
+		for (unsigned k = 0; k < mm->nr_vmas; k++) {
+			struct vma *v = &mm->vmas[k];
+
+			for (uint64_t c = 0; c < (v->pages + chunk - 1) >> m->thp_order; c++)
+				free(v->chunks[c]);
+			free(v->chunks);
+		}
+		free(mm->vmas);
+	}
+	free(m->mms);
+	free(m->transient);
+}

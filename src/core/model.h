@@ -1,0 +1,310 @@
+/*
+ * model.h - every core structure of the model in one place.
+ *
+ * Physical memory is an array of 16-byte frames, one per page frame (the
+ * kernel's struct page is 64 bytes).  Pageblock flags live apart, one byte
+ * per pageblock.  Zones own the free lists.
+ *
+ *   frames[pfn]      +--------+--------+----------+---------+-------+-------+
+ *   (16 bytes)       | next   | prev   | refcount | mapcnt  | order | flags |
+ *                    | u32    | u32    | u32      | u16     | u8    | u8    |
+ *                    +--------+--------+----------+---------+-------+-------+
+ *   free head:       list links (PFNs)   0          list mt   order   BUDDY
+ *   on a pcp list:   pcp links           0          pcp mt    0       PCP
+ *   allocated head:  owner    owner idx  >= 1       mapcount  order   ALLOC
+ *   anything else:   0        0          0          0         0       0/HOLE/RESERVED
+ *
+ * A PFN is 32 bits: up to 16 TiB of 4 KiB pages (2^32 - 1 is the list end).
+ *
+ * Simplifications: one NUMA node (the structures carry a node id); per-CPU
+ * lists hold order-0 pages only; no reclaim, compaction or kswapd.
+ */
+#ifndef PFNLAB_MODEL_H
+#define PFNLAB_MODEL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfnlab.h"
+
+#define NIL_PFN UINT32_MAX
+#define MAX_ORDERS 16          /* max_order + 1 never exceeds this */
+#define MAX_CPUS 64
+
+/* frame.flags */
+#define F_BUDDY    0x01u /* head of a free buddy block (PageBuddy) */
+#define F_ALLOC    0x02u /* head of a live allocation */
+#define F_PCP      0x04u /* free page sitting on a per-CPU list */
+#define F_HOLE     0x08u /* no RAM behind this PFN (not present) */
+#define F_RESERVED 0x10u /* present, never given to the buddy allocator */
+#define F_LRU      0x20u /* on an LRU list: counts as movable for stealing */
+#define F_ANON     0x40u /* head of an anonymous folio mapped by an address space */
+#define F_PINNED   0x80u /* pinned with FOLL_LONGTERM at least once since it was last unpinned */
+
+struct frame {
+	uint32_t next;     /* free: next PFN on the list; allocated: owner id */
+	uint32_t prev;     /* free: previous PFN; allocated: owner index */
+	uint32_t refcount; /* _refcount */
+	uint16_t mt;       /* free: the list's migrate type; allocated: mapcount */
+	uint8_t order;     /* buddy order, or allocation order of a head */
+	uint8_t flags;     /* F_* */
+};
+
+_Static_assert(sizeof(struct frame) == 16, "frame must stay 16 bytes");
+
+/* pageblock flag byte: bits 0-2 migrate type, bit 3 skip, bit 4 isolate. */
+#define PB_MT_MASK  0x07u
+#define PB_SKIP     0x08u
+
+struct free_list {
+	uint32_t head;
+	uint32_t tail;
+	uint64_t nr;     /* blocks on this list */
+};
+
+struct free_area {
+	struct free_list list[PFNLAB_MT_TYPES];
+	uint64_t nr_free; /* blocks of this order on all lists (free_area.nr_free) */
+};
+
+enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
+
+struct pcp_list {
+	uint32_t head;
+	uint32_t count;
+};
+
+struct per_cpu_pages {
+	struct pcp_list lists[3]; /* MIGRATE_PCPTYPES */
+	uint32_t count;
+	uint32_t high;
+	uint32_t batch;
+};
+
+struct zone {
+	int type;                  /* enum pfnlab_zone_type */
+	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */
+	uint64_t start_pfn;        /* zone_start_pfn */
+	uint64_t spanned;          /* spanned_pages */
+	uint64_t present;          /* present_pages */
+	uint64_t managed;          /* managed_pages */
+	uint64_t cma_pages;        /* managed pages in CMA pageblocks */
+	int64_t nr_free;           /* NR_FREE_PAGES (buddy only, not pcp) */
+	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
+	uint64_t wmark[NR_WMARK];
+	uint64_t watermark_boost;
+	uint64_t lowmem_reserve[PFNLAB_NR_ZONES];
+	uint64_t nr_reserved_highatomic;
+	struct free_area area[MAX_ORDERS];
+	struct per_cpu_pages pcp[MAX_CPUS];
+};
+
+/* /proc/vmstat counters the model keeps; names in vmstat.c. */
+enum vm_item {
+	VM_PGALLOC_DMA, VM_PGALLOC_DMA32, VM_PGALLOC_NORMAL, VM_PGALLOC_MOVABLE,
+	VM_PGFREE,
+	VM_PGMIGRATE_SUCCESS, VM_PGMIGRATE_FAIL,
+	VM_COMPACT_ISOLATED,
+	VM_CMA_ALLOC_SUCCESS, VM_CMA_ALLOC_FAIL,
+	VM_NR_FOLL_PIN_ACQUIRED, VM_NR_FOLL_PIN_RELEASED,
+	VM_ALLOC_FAILED,        /* pfnlab's own: allocations that returned -ENOMEM */
+	VM_EXTFRAG,             /* pfnlab's own: mm_page_alloc_extfrag events */
+	VM_EXTFRAG_CLAIMED,     /* pfnlab's own: ... with change_ownership=1 */
+	NR_VM_ITEMS
+};
+
+/*
+ * An anonymous mapping of an address space.  Its page table is a lazily
+ * filled array of chunks, one chunk per THP-sized span; an entry is the PFN
+ * + 1 of the page mapped there, 0 when none.
+ */
+struct vma {
+	uint64_t start;            /* first virtual page */
+	uint64_t pages;            /* length in pages */
+	bool thp;                  /* faults try a THP first */
+	uint32_t **chunks;         /* pages >> thp_order (rounded up) chunk pointers */
+};
+
+struct mm {
+	char name[32];
+	bool live;
+	unsigned nr_vmas, cap_vmas;
+	struct vma *vmas;          /* sorted by start, not overlapping */
+	uint64_t rss;              /* pages mapped */
+	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
+	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
+};
+
+/* A short-lived extra reference that expires at a logical time. */
+struct transient_ref {
+	uint64_t expires_ns;
+	uint32_t pfn;
+	uint32_t kind;
+};
+
+struct cma_area {
+	char name[32];
+	uint64_t base_pfn;
+	uint64_t count;
+	unsigned order_per_bit;
+	int zone;
+};
+
+struct pfnlab_machine {
+	struct pfnlab_config cfg;
+	uint64_t nr_pfns;          /* frames[] covers PFNs [0, nr_pfns) */
+	uint64_t nr_pageblocks;
+	unsigned nr_ram;           /* System RAM ranges in PFNs, sorted */
+	uint64_t ram_start[PFNLAB_MAX_RANGES];
+	uint64_t ram_end[PFNLAB_MAX_RANGES];
+	uint64_t reserved_end;     /* present PFNs below this are reserved */
+	unsigned nr_orders;        /* max_order + 1 */
+	unsigned pb_order;
+	uint64_t pb_pages;
+	struct frame *frames;
+	uint8_t *pageblock;        /* one flag byte per pageblock */
+	int nr_zones;              /* populated zones, in zone order */
+	struct zone zones[PFNLAB_NR_ZONES];
+	int zone_of_type[PFNLAB_NR_ZONES]; /* index in zones[], -1 if absent */
+	unsigned nr_cma;
+	struct cma_area cma[PFNLAB_MAX_CMA];
+	uint64_t vm[NR_VM_ITEMS];
+	int min_free_kbytes;
+	struct pfnlab_sink trace;  /* .write NULL when tracing is off */
+	uint64_t clock_ns;         /* logical time, for trace timestamps */
+	uint64_t now_ns;           /* logical time of the model (pfnlab_advance) */
+	unsigned thp_order;        /* HPAGE_PMD_ORDER */
+	unsigned nr_mms, cap_mms;
+	struct mm *mms;            /* address spaces, id = index + 1 */
+	unsigned nr_transient, cap_transient;
+	struct transient_ref *transient; /* min-heap on expires_ns */
+	unsigned memalloc_flags;   /* PF_MEMALLOC_NOCMA / PF_MEMALLOC_PIN scope */
+	uint8_t *ram;              /* backed mode: page contents, NULL otherwise */
+	unsigned cpu;              /* the CPU operations run on */
+};
+
+/* frames.c-level helpers, inline for the hot paths */
+static inline struct frame *pfn_frame(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	return &m->frames[pfn];
+}
+
+static inline int pb_type(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	return m->pageblock[pfn >> m->pb_order] & PB_MT_MASK;
+}
+
+static inline bool zone_spans(const struct zone *z, uint64_t pfn)
+{
+	return pfn - z->start_pfn < z->spanned;
+}
+
+/* Index in m->zones[] of the zone spanning @pfn, or -1. */
+static inline int pfn_zone_index(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	for (int i = m->nr_zones - 1; i >= 0; i--)
+		if (pfn >= m->zones[i].start_pfn)
+			return zone_spans(&m->zones[i], pfn) ? i : -1;
+	return -1;
+}
+
+static inline struct zone *pfn_zone(struct pfnlab_machine *m, uint64_t pfn)
+{
+	int i = pfn_zone_index(m, pfn);
+
+	return i < 0 ? NULL : &m->zones[i];
+}
+
+/* cma.c */
+int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len);
+
+/* pageblock.c */
+void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt);
+uint64_t count_pageblocks(const struct pfnlab_machine *m, const struct zone *z, int mt);
+bool pfn_section_online(const struct pfnlab_machine *m, uint64_t pfn);
+
+/* buddy.c */
+void free_one_page(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+		   int mt, bool to_tail);
+uint64_t rmqueue_smallest(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt);
+uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+		 unsigned alloc_flags);
+uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
+			      uint64_t *movable);
+void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
+void account_freepages(struct zone *z, int mt, int64_t delta);
+bool mt_is_mergeable(int mt);
+
+/* memalloc scope flags (current->flags) */
+#define MEMALLOC_NOCMA 0x1u  /* v5.1-v5.12 PF_MEMALLOC_NOCMA: no ALLOC_CMA */
+#define MEMALLOC_PIN   0x2u  /* v5.13+ PF_MEMALLOC_PIN: __GFP_MOVABLE stripped */
+
+/* alloc flags (mm/internal.h), the ones the model uses */
+#define ALLOC_WMARK_MIN     0x00u
+#define ALLOC_WMARK_LOW     0x01u
+#define ALLOC_WMARK_HIGH    0x02u
+#define ALLOC_WMARK_MASK    0x03u
+#define ALLOC_NO_WATERMARKS 0x04u
+#define ALLOC_OOM           0x08u
+#define ALLOC_NON_BLOCK     0x10u
+#define ALLOC_MIN_RESERVE   0x20u
+#define ALLOC_HIGHATOMIC    0x200u
+#define ALLOC_CMA           0x80u
+#define ALLOC_NOFRAGMENT    0x100u
+#define ALLOC_KSWAPD        0x800u
+
+/* watermark.c */
+void setup_watermarks(struct pfnlab_machine *m);
+bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
+		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags);
+void setup_migrate_reserve(struct pfnlab_machine *m);
+
+/* pcp.c */
+void pcp_setup(struct pfnlab_machine *m);
+uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned alloc_flags);
+void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt);
+void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z);
+
+/* gfp.c */
+int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
+
+/* trace.c */
+void trace_printf(struct pfnlab_machine *m, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void trace_page_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, pfnlab_gfp_t gfp, int mt);
+void trace_page_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+void trace_extfrag(struct pfnlab_machine *m, uint64_t pfn, unsigned alloc_order,
+		   unsigned fallback_order, int alloc_mt, int fallback_mt);
+int era_migratetype(const struct pfnlab_machine *m, int mt);
+void trace_pcpu_drain(struct pfnlab_machine *m, uint64_t pfn, int mt);
+
+/* vmstat.c */
+const char *vm_item_name(enum vm_item i);
+extern const char *const migratetype_names[PFNLAB_MT_TYPES];
+extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
+
+/* page_alloc.c: the allocation path used by actors (owner-aware) */
+uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/* rmap.c */
+uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn);
+void page_ref_release(struct pfnlab_machine *m, uint64_t head);
+static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t head)
+{
+	return m->frames[head].order ? m->frames[head + 1].refcount
+				     : m->frames[head].refcount / 1024;
+}
+
+/* mm.c */
+struct mm *mm_get(struct pfnlab_machine *m, unsigned id);
+uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
+void mm_free_all(struct pfnlab_machine *m);
+
+/* util */
+void sink_printf(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int set_why(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif /* PFNLAB_MODEL_H */

@@ -1,0 +1,50 @@
+/*
+ * pageblock.c - the per-pageblock flag byte: migrate type and skip hint.
+ *
+ * Models get_pfnblock_flags_mask()/set_pageblock_migratetype(),
+ * mm/page_alloc.c.  The kernel packs 4 bits per pageblock; a byte is as
+ * small in practice (one byte per 2 MiB) and simpler.
+ */
+#include "model.h"
+
+/* models set_pageblock_migratetype(), mm/page_alloc.c */
+void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt)
+{
+	uint8_t *b = &m->pageblock[pfn >> m->pb_order];
+
+	*b = (uint8_t)((*b & ~PB_MT_MASK) | ((unsigned)mt & PB_MT_MASK));
+}
+
+/* Is the memory section holding @pfn online (does it contain any RAM)? */
+bool pfn_section_online(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	unsigned shift = (m->cfg.page_shift >= 16 ? 24 : 27) - m->cfg.page_shift;
+	uint64_t s = pfn >> shift << shift, e = s + (1ull << shift);
+
+	for (unsigned i = 0; i < m->nr_ram; i++)
+		if (m->ram_start[i] < e && s < m->ram_end[i])
+			return true;
+	return false;
+}
+
+/*
+ * Pageblocks of zone @z whose type is @mt, counted the way
+ * pagetypeinfo_showblockcount_print() does: stepping a pageblock at a time
+ * from the zone start, skipping offline memory sections.
+ */
+uint64_t count_pageblocks(const struct pfnlab_machine *m, const struct zone *z, int mt)
+{
+	uint64_t n = 0, end = z->start_pfn + z->spanned;
+
+	for (uint64_t pfn = z->start_pfn; pfn < end; pfn += m->pb_pages)
+		if (pfn_section_online(m, pfn) && pb_type(m, pfn) == mt)
+			n++;
+	return n;
+}
+
+int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	if (pfn >= m->nr_pfns)
+		return -EINVAL;
+	return pb_type(m, pfn);
+}

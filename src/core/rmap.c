@@ -1,0 +1,267 @@
+/*
+ * rmap.c - the reverse map and the reference model of a page.
+ *
+ * Every allocated folio's head frame names its owner (address space id in
+ * frame.next, virtual page in frame.prev): an O(1) reverse map, where the
+ * kernel walks anon_vma chains.  References follow the kernel's rules:
+ * _refcount counts mappings and every extra reference; FOLL_GET adds 1;
+ * FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) on a small page, and 1 plus
+ * _pincount (kept in the first tail frame, as the kernel does) on a large
+ * folio.  Short-lived references (I/O in flight, LRU batches) carry an
+ * expiry time and drop when model time passes it (pfnlab_advance()).
+ *
+ * Models folio_ref_*(), try_grab_folio()/gup_put_folio() (mm/gup.c) and
+ * folio_maybe_dma_pinned() (include/linux/mm.h).
+ */
+#include <stdlib.h>
+
+#include "model.h"
+
+/* The head of the folio holding @pfn, or NIL_PFN if it is not allocated. */
+uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	if (m->frames[pfn].flags & F_ALLOC)
+		return pfn;
+	if (m->frames[pfn].flags & (F_BUDDY | F_PCP | F_HOLE | F_RESERVED))
+		return NIL_PFN;
+	for (unsigned o = 1; o < m->nr_orders; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+		const struct frame *f = &m->frames[h];
+
+		if ((f->flags & F_ALLOC) && f->order >= o)
+			return h;
+		if (f->flags & (F_BUDDY | F_PCP))
+			return NIL_PFN;
+	}
+	return NIL_PFN;
+}
+
+/* The last reference is gone: the folio goes back to the allocator. */
+void page_ref_release(struct pfnlab_machine *m, uint64_t head)
+{
+	struct frame *f = &m->frames[head];
+
+	f->flags &= (uint8_t)~(F_ANON | F_PINNED);
+	f->refcount = 1; /* free_frames() expects the allocation's own reference */
+	free_frames(m, head, f->order);
+}
+
+int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info)
+{
+	uint64_t head;
+	const struct frame *f;
+
+	if (pfn >= m->nr_pfns)
+		return -EINVAL;
+	*info = (struct pfnlab_page_info){.head = pfn};
+	f = &m->frames[pfn];
+	if (f->flags & F_HOLE) {
+		info->state = PFNLAB_PAGE_HOLE;
+		return 0;
+	}
+	if (f->flags & F_RESERVED) {
+		info->state = PFNLAB_PAGE_RESERVED;
+		return 0;
+	}
+	head = folio_head(m, pfn);
+	if (head == NIL_PFN) {
+		info->state = PFNLAB_PAGE_FREE;
+		return 0;
+	}
+	f = &m->frames[head];
+	info->head = head;
+	info->order = f->order;
+	info->refcount = f->refcount;
+	info->state = (f->flags & F_ANON) ? PFNLAB_PAGE_ANON : PFNLAB_PAGE_ALLOCATED;
+	info->longterm = f->flags & F_PINNED;
+	if (f->flags & F_ANON) {
+		info->mapcount = f->mt;
+		info->pincount = folio_pincount(m, head);
+		info->owner = f->next;
+		if (info->owner)
+			info->vaddr = ((uint64_t)f->prev + (pfn - head)) << m->cfg.page_shift;
+	}
+	for (unsigned i = 0; i < m->nr_transient; i++)
+		info->transient += folio_head(m, m->transient[i].pfn) == head;
+	return 0;
+}
+
+/* Take one reference of kind @flags on the page at @pfn (try_grab_folio()). */
+static void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
+{
+	uint64_t head = folio_head(m, pfn);
+	struct frame *f = &m->frames[head];
+
+	if (!(flags & PFNLAB_FOLL_PIN)) {
+		f->refcount++;
+		return;
+	}
+	if (f->order) {
+		f->refcount++;
+		m->frames[head + 1].refcount++;
+	} else {
+		f->refcount += PFNLAB_GUP_PIN_COUNTING_BIAS;
+	}
+	if (flags & PFNLAB_FOLL_LONGTERM)
+		f->flags |= F_PINNED;
+	m->vm[VM_NR_FOLL_PIN_ACQUIRED]++;
+	if (f->mt && f->next && mm_get(m, f->next))
+		mm_get(m, f->next)->pinned++;
+}
+
+int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
+	       uint64_t *pfns)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t psize = 1ull << m->cfg.page_shift;
+	int err;
+
+	if (!mm)
+		return -ENOENT;
+	if (!npages || (addr & (psize - 1)) || !(flags & (PFNLAB_FOLL_GET | PFNLAB_FOLL_PIN)) ||
+	    ((flags & PFNLAB_FOLL_GET) && (flags & PFNLAB_FOLL_PIN)) ||
+	    ((flags & PFNLAB_FOLL_LONGTERM) && !(flags & PFNLAB_FOLL_PIN)) || npages > (1ull << 32))
+		return -EINVAL;
+	err = pfnlab_mm_touch(m, id, addr, npages * psize, NULL);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t pfn;
+
+		pfnlab_mm_lookup(m, id, addr + i * psize, &pfn);
+		grab(m, pfn, flags);
+		if (pfns)
+			pfns[i] = pfn;
+	}
+	return 0;
+}
+
+/* References of the plain kind (FOLL_GET, transient) a folio holds beyond mappings and pins. */
+static uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head)
+{
+	const struct frame *f = &m->frames[head];
+	uint64_t pins = folio_pincount(m, head);
+	uint64_t base = f->mt + (f->order ? pins : pins * PFNLAB_GUP_PIN_COUNTING_BIAS);
+
+	return f->refcount > base ? f->refcount - base : 0;
+}
+
+/* Drop (or with @undo give back) one reference of the kind of @pin. */
+static void drop_ref(struct pfnlab_machine *m, uint64_t head, bool pin, bool undo)
+{
+	struct frame *f = &m->frames[head];
+	int d = undo ? 1 : -1;
+
+	if (!pin) {
+		f->refcount += (uint32_t)d;
+		return;
+	}
+	if (f->order) {
+		m->frames[head + 1].refcount += (uint32_t)d;
+		f->refcount += (uint32_t)d;
+	} else {
+		f->refcount += (uint32_t)(d * (int)PFNLAB_GUP_PIN_COUNTING_BIAS);
+	}
+}
+
+int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t npages, unsigned flags)
+{
+	bool pin = flags & PFNLAB_FOLL_PIN;
+
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t head = pfns[i] < m->nr_pfns ? folio_head(m, pfns[i]) : NIL_PFN;
+		bool ok = head != NIL_PFN &&
+			  (pin ? folio_pincount(m, head) > 0 : plain_refs(m, head) > 0);
+
+		if (!ok) {
+			while (i--)
+				drop_ref(m, folio_head(m, pfns[i]), pin, true);
+			return -EINVAL;
+		}
+		drop_ref(m, head, pin, false);
+	}
+	if (pin)
+		m->vm[VM_NR_FOLL_PIN_RELEASED] += npages;
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t head = folio_head(m, pfns[i]);
+		struct frame *f;
+
+		if (head == NIL_PFN)
+			continue; /* released with an earlier page of its folio */
+		f = &m->frames[head];
+		if (pin) {
+			if (f->mt && f->next && mm_get(m, f->next))
+				mm_get(m, f->next)->pinned--;
+			if (!folio_pincount(m, head))
+				f->flags &= (uint8_t)~F_PINNED;
+		}
+		if (!f->refcount)
+			page_ref_release(m, head);
+	}
+	return 0;
+}
+
+/* min-heap of transient references on expires_ns */
+static void heap_swap(struct transient_ref *a, struct transient_ref *b)
+{
+	struct transient_ref t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns)
+{
+	uint64_t head = pfn < m->nr_pfns ? folio_head(m, pfn) : NIL_PFN;
+	unsigned i;
+
+	if (head == NIL_PFN)
+		return -EINVAL;
+	if (m->nr_transient == m->cap_transient) {
+		unsigned cap = m->cap_transient ? m->cap_transient * 2 : 64;
+		struct transient_ref *n = realloc(m->transient, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->transient = n;
+		m->cap_transient = cap;
+	}
+	i = m->nr_transient++;
+	m->transient[i] = (struct transient_ref){.expires_ns = m->now_ns + ns, .pfn = (uint32_t)head};
+	while (i && m->transient[(i - 1) / 2].expires_ns > m->transient[i].expires_ns) {
+		heap_swap(&m->transient[(i - 1) / 2], &m->transient[i]);
+		i = (i - 1) / 2;
+	}
+	m->frames[head].refcount++;
+	return 0;
+}
+
+void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
+{
+	m->now_ns += ns;
+	while (m->nr_transient && m->transient[0].expires_ns <= m->now_ns) {
+		uint64_t head = m->transient[0].pfn;
+		unsigned i = 0;
+
+		m->transient[0] = m->transient[--m->nr_transient];
+		for (;;) {
+			unsigned l = 2 * i + 1, r = l + 1, s = i;
+
+			if (l < m->nr_transient && m->transient[l].expires_ns < m->transient[s].expires_ns)
+				s = l;
+			if (r < m->nr_transient && m->transient[r].expires_ns < m->transient[s].expires_ns)
+				s = r;
+			if (s == i)
+				break;
+			heap_swap(&m->transient[i], &m->transient[s]);
+			i = s;
+		}
+		if (!--m->frames[head].refcount)
+			page_ref_release(m, head);
+	}
+}
+
+uint64_t pfnlab_now(const struct pfnlab_machine *m)
+{
+	return m->now_ns;
+}

@@ -1,0 +1,75 @@
+/*
+ * vmstat.c - names of the counters and migrate types, as /proc prints them.
+ *
+ * Models the name tables of mm/vmstat.c (vmstat_text) and
+ * migratetype_names[] (mm/page_alloc.c).  Counters whose name starts with
+ * "pfnlab_" are the model's own and never appear in kernel views.
+ */
+#include <string.h>
+
+#include "model.h"
+
+const char *const migratetype_names[PFNLAB_MT_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
+
+/* v4.2 names, indexed by today's numbering (HIGHATOMIC's slot was Reserve) */
+const char *const migratetype_names_2015[PFNLAB_MT_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "Reserve", "CMA", "Isolate",
+};
+
+static const char *const vm_names[NR_VM_ITEMS] = {
+	[VM_PGALLOC_DMA] = "pgalloc_dma",
+	[VM_PGALLOC_DMA32] = "pgalloc_dma32",
+	[VM_PGALLOC_NORMAL] = "pgalloc_normal",
+	[VM_PGALLOC_MOVABLE] = "pgalloc_movable",
+	[VM_PGFREE] = "pgfree",
+	[VM_PGMIGRATE_SUCCESS] = "pgmigrate_success",
+	[VM_PGMIGRATE_FAIL] = "pgmigrate_fail",
+	[VM_COMPACT_ISOLATED] = "compact_isolated",
+	[VM_CMA_ALLOC_SUCCESS] = "cma_alloc_success",
+	[VM_CMA_ALLOC_FAIL] = "cma_alloc_fail",
+	[VM_NR_FOLL_PIN_ACQUIRED] = "nr_foll_pin_acquired",
+	[VM_NR_FOLL_PIN_RELEASED] = "nr_foll_pin_released",
+	[VM_ALLOC_FAILED] = "pfnlab_alloc_failed",
+	[VM_EXTFRAG] = "pfnlab_extfrag",
+	[VM_EXTFRAG_CLAIMED] = "pfnlab_extfrag_claimed",
+};
+
+const char *vm_item_name(enum vm_item i)
+{
+	return vm_names[i];
+}
+
+long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
+{
+	int64_t free = 0, cma = 0;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		free += m->zones[i].nr_free;
+		cma += m->zones[i].nr_free_cma;
+	}
+	if (strcmp(name, "nr_free_pages") == 0)
+		return free;
+	if (strcmp(name, "nr_free_cma") == 0)
+		return cma;
+	for (int i = 0; i < NR_VM_ITEMS; i++)
+		if (strcmp(name, vm_names[i]) == 0)
+			return (long long)m->vm[i];
+	return -1;
+}
+
+long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone)
+{
+	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0)
+		return -1;
+	return (long)m->zones[m->zone_of_type[zone]].nr_free;
+}
+
+long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt)
+{
+	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0 ||
+	    order >= m->nr_orders || mt < 0 || mt >= PFNLAB_MT_TYPES)
+		return -1;
+	return (long)m->zones[m->zone_of_type[zone]].area[order].list[mt].nr;
+}

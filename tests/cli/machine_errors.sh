@@ -1,0 +1,33 @@
+#!/bin/sh
+# Bad machine options: one line on stderr naming the problem, exit 2 (3 when
+# the host is too small), nothing on stdout.
+set -u
+PF=${PF:-build/pfnlab}
+fail=0
+expect() { # expect EXIT PATTERN ARGS...
+	want=$1 pat=$2; shift 2
+	out=$("$PF" "$@" 2>/tmp/pfnlab-err.$$); rc=$?
+	err=$(cat /tmp/pfnlab-err.$$)
+	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ] || [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then
+		echo "FAIL: pfnlab $* -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
+		fail=1
+	fi
+}
+expect 2 "invalid value 'banana'" machine --ram banana
+expect 2 "invalid value '0'" machine --ram 0
+expect 2 "invalid value '99999999999999999999G'" machine --ram 99999999999999999999G
+expect 2 "smaller than one largest block" machine --ram 1M
+expect 2 "pageblock order 11 is above the largest order 10" machine --pageblock-order 11
+expect 2 "x86_64 or ppc64" machine --preset sparc
+expect 2 "needs a value" machine --ram
+expect 2 "unknown view 'slabinfo'" machine --print slabinfo
+expect 2 "unknown option '--frobnicate'" machine --frobnicate
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 "2015 or current" machine --era 2016
+expect 2 "2015 or 5.7" machine --cma-era 5.8
+expect 2 "not free RAM" machine --cma 64M@3G
+expect 2 "could not be activated" machine --cma 16M@8M --ram 2G
+expect 2 "movablecore or kernelcore" machine --movablecore 1G --kernelcore 1G
+expect 3 "needs .* MiB of host memory" machine --ram 4P
+rm -f /tmp/pfnlab-err.$$
+exit $fail
