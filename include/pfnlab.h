@@ -18,6 +18,12 @@
 
 typedef uint32_t pfnlab_gfp_t;
 
+/* Output sink used by every report: a write callback. */
+struct pfnlab_sink {
+	void (*write)(void *arg, const char *buf, size_t len);
+	void *arg;
+};
+
 /* GFP bits: the kernel's names, the v6.1 bit values (include/linux/gfp_types.h). */
 #define PFNLAB___GFP_DMA             0x01u
 #define PFNLAB___GFP_HIGHMEM         0x02u
@@ -95,6 +101,23 @@ enum pfnlab_cma_rule {
 	PFNLAB_CMA_5_7 = 1,  /* first, whenever free CMA > half of zone free */
 };
 
+/* What a long-term pin (FOLL_LONGTERM) does about pages in CMA / ZONE_MOVABLE. */
+enum pfnlab_pin_policy {
+	PFNLAB_PIN_NONE = 0,            /* 2015 mainline: pin pages wherever they are */
+	PFNLAB_PIN_RFC2015 = 1,         /* seed RFC / 2016 powerpc patch: per page, move out of CMA, else pin in place */
+	PFNLAB_PIN_MIGRATE_CMA = 2,     /* v5.1 (9a4e9f3b2d73): batch-migrate CMA pages, pin anyway on failure */
+	PFNLAB_PIN_MIGRATE_MOVABLE = 3, /* v5.13+: CMA and ZONE_MOVABLE excluded, failure fails the pin */
+	PFNLAB_PIN_AWARE = 4,           /* beyond Linux: spaces marked pin-aware fault outside CMA */
+	PFNLAB_PIN_POLICIES = 5,
+};
+
+/* What cma_alloc() does after a candidate range was busy. */
+enum pfnlab_cma_retry {
+	PFNLAB_CMA_RETRY_KERNEL = 0,    /* next aligned candidate, start = bitmap_no + mask + 1, no cap */
+	PFNLAB_CMA_RETRY_PAGEBLOCK = 1, /* jump past the pageblock of the busy candidate */
+	PFNLAB_CMA_RETRY_BOUNDED = 2,   /* as the kernel, but at most cma_retry_max busy retries */
+};
+
 #define PFNLAB_MAX_RANGES 8
 #define PFNLAB_MAX_CMA 8
 
@@ -132,6 +155,9 @@ struct pfnlab_config {
 	int min_free_kbytes;         /* -1 = computed as the kernel does at boot */
 	bool thp;                    /* THP enabled: khugepaged raises min_free_kbytes */
 	bool backed;                 /* page contents are real bytes (backed mode) */
+	enum pfnlab_pin_policy pin_policy; /* long-term pin policy */
+	enum pfnlab_cma_retry cma_retry;   /* cma_alloc() busy-retry strategy */
+	unsigned cma_retry_max;      /* busy retries allowed with PFNLAB_CMA_RETRY_BOUNDED */
 	uint64_t host_limit_bytes;   /* refuse machines needing more host memory (0 = no limit) */
 	unsigned nr_cma;             /* CMA areas declared at boot (cma=) */
 	struct {
@@ -430,6 +456,149 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
 			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
 
+/* CMA areas and contiguous allocation. */
+
+/** struct pfnlab_cma_info - an area's debugfs and sysfs values. */
+struct pfnlab_cma_info {
+	char name[32];
+	uint64_t base_pfn;               /* debugfs base_pfn */
+	uint64_t count;                  /* debugfs count (pages) */
+	unsigned order_per_bit;          /* debugfs order_per_bit */
+	uint64_t used;                   /* debugfs used (pages) */
+	uint64_t maxchunk;               /* debugfs maxchunk (pages) */
+	int zone;                        /* enum pfnlab_zone_type */
+	uint64_t alloc_pages_success;    /* sysfs */
+	uint64_t alloc_pages_fail;       /* sysfs: pages requested by failed calls */
+	uint64_t release_pages_success;  /* sysfs */
+	uint64_t busy_retries;           /* pfnlab's own: cma_alloc_busy_retry events */
+};
+
+/** pfnlab_cma_count() - number of CMA areas. */
+unsigned pfnlab_cma_count(const struct pfnlab_machine *m);
+
+/** pfnlab_cma_find() - index of the area called @name, or -ENOENT. */
+int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name);
+
+/** pfnlab_cma_info() - values of area @idx. Return: 0 or -EINVAL. */
+int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_cma_info *info);
+
+/**
+ * pfnlab_cma_alloc() - cma_alloc(): @count pages aligned to 2^@align pages
+ * from area @idx, searched in the area's bitmap, each candidate taken with
+ * alloc_contig_range(); busy candidates are retried by the machine's
+ * cma_retry strategy.
+ * @pfn: receives the first PFN
+ *
+ * Return: 0, -EBUSY (every candidate busy), -ENOMEM (no free bitmap range,
+ * or migration targets ran out), -EINVAL.
+ */
+int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align,
+		     uint64_t *pfn);
+
+/**
+ * pfnlab_cma_release() - cma_release(): give back pages from pfnlab_cma_alloc().
+ *
+ * Return: 0, or -EINVAL (not inside the area, or not allocated there; nothing changed).
+ */
+int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uint64_t count);
+
+/**
+ * pfnlab_alloc_contig_range() - alloc_contig_range(): isolate the
+ * pageblocks, migrate movable pages out, take [@start, @end).
+ * @mt: PFNLAB_MT_CMA or PFNLAB_MT_MOVABLE (the blocks' type, restored after)
+ *
+ * Return: 0, -EBUSY (a page could not be freed; see
+ * pfnlab_contig_failure()), -ENOMEM, -EINVAL.
+ */
+int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
+
+/** pfnlab_free_contig_range() - free pages taken by pfnlab_alloc_contig_range(). Return: 0 or -EINVAL. */
+int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t count);
+
+/* What holds a busy frame. */
+enum pfnlab_culprit_kind {
+	PFNLAB_HOLD_LONGTERM_PIN, /* FOLL_PIN|FOLL_LONGTERM */
+	PFNLAB_HOLD_PIN,          /* FOLL_PIN */
+	PFNLAB_HOLD_GET,          /* FOLL_GET (get_user_pages, vmsplice, ...) */
+	PFNLAB_HOLD_TRANSIENT,    /* short-lived extra reference */
+	PFNLAB_HOLD_UNMOVABLE,    /* a kernel allocation that cannot move */
+	PFNLAB_HOLD_OTHER,        /* allocated, not mapped, no extra reference */
+};
+
+/** struct pfnlab_culprit - one busy folio and who holds it. */
+struct pfnlab_culprit {
+	uint64_t pfn;          /* head PFN of the busy folio */
+	unsigned order;
+	enum pfnlab_culprit_kind kind;
+	unsigned owner;        /* address space id, 0 if none */
+	char owner_name[32];
+	uint64_t vaddr;        /* virtual address of the head in the owner */
+	uint32_t refcount, mapcount, pincount, transient;
+	char pinner[48];       /* who pinned (e.g. "VFIO container of guest vm3") */
+	uint64_t since_ns;     /* when the holding reference was taken (model time) */
+};
+
+/** struct pfnlab_contig_failure - the last failed contiguous allocation. */
+struct pfnlab_contig_failure {
+	uint64_t start, end;   /* the range asked for */
+	uint64_t outer_start;  /* rounded down to the buddy head, as the kernel prints it */
+	uint64_t fin_pfn;      /* first PFN test_pages_isolated() found busy */
+	int err;
+	uint64_t when_ns;
+	size_t nr_culprits;
+	const struct pfnlab_culprit *culprits; /* valid until the next contiguous allocation */
+};
+
+/** pfnlab_contig_failure() - the last failure, or -ENOENT if none. */
+int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_failure *f);
+
+/**
+ * pfnlab_print_culprits() - the last failure and its culprits.
+ * @json: true for one JSON object, false for text lines
+ *
+ * Return: 0, or -ENOENT if no contiguous allocation has failed.
+ */
+int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struct pfnlab_sink *sink);
+
+/* Long-term pinning. */
+
+/**
+ * pfnlab_pin() - pin_user_pages() with the machine's long-term policy:
+ * pin @npages from @addr of space @id with @flags (PFNLAB_FOLL_PIN, maybe
+ * FOLL_LONGTERM and FOLL_WRITE), faulting them in.
+ * @pinner: who pins, for culprit reports (copied; may be NULL)
+ * @pfns: receives the pinned PFNs (may be NULL)
+ *
+ * Return: a pin handle (> 0) for pfnlab_unpin(), or -ENOMEM (policy
+ * migrate-movable: pages could not leave CMA/ZONE_MOVABLE; nothing stays
+ * pinned), -EFAULT, -EINVAL, -ENOENT.
+ */
+long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages,
+		unsigned flags, const char *pinner, uint64_t *pfns);
+
+/** pfnlab_unpin() - unpin_user_pages() of a pin handle. Return: 0 or -ENOENT. */
+int pfnlab_unpin(struct pfnlab_machine *m, long handle);
+
+/**
+ * pfnlab_mm_set_pin_aware() - mark a space as one that will be pinned
+ * (policy pin-aware: its faults avoid CMA and ZONE_MOVABLE).
+ *
+ * Return: 0 or -ENOENT.
+ */
+int pfnlab_mm_set_pin_aware(struct pfnlab_machine *m, unsigned id, bool on);
+
+/** pfnlab_pin_policy_name() - "none", "rfc2015", "migrate-cma", "migrate-movable", "pin-aware". */
+const char *pfnlab_pin_policy_name(enum pfnlab_pin_policy p);
+
+/** pfnlab_pin_policy_parse() - the policy called @name, or -EINVAL. */
+int pfnlab_pin_policy_parse(const char *name);
+
+/**
+ * pfnlab_set_log() - send kernel log messages (printk text, one line each,
+ * no timestamp) to @sink, or stop with NULL.
+ */
+void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
+
 /* GFP names. */
 
 /**
@@ -455,11 +624,6 @@ int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len);
 /** pfnlab_gfp_migratetype() - gfp_migratetype(): UNMOVABLE, MOVABLE or RECLAIMABLE. */
 int pfnlab_gfp_migratetype(pfnlab_gfp_t gfp);
 
-/* Output sink used by every report: a write callback. */
-struct pfnlab_sink {
-	void (*write)(void *arg, const char *buf, size_t len);
-	void *arg;
-};
 
 /**
  * pfnlab_set_trace() - send kernel-format trace lines to @sink.

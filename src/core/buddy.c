@@ -395,3 +395,40 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 		return rmqueue_smallest(m, z, order, PFNLAB_MT_HIGHATOMIC);
 	return NIL_PFN;
 }
+
+/*
+ * models split_free_page() as isolate_single_pageblock() uses it (v6.1):
+ * a free block that straddles @pfn becomes aligned blocks on either side,
+ * each on the list of its pageblock's type, without merging back.
+ */
+void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
+{
+	uint64_t head = NIL_PFN, end;
+	unsigned order = 0;
+
+	for (unsigned o = 1; o < m->nr_orders; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+		const struct frame *f = &m->frames[h];
+
+		if (h != pfn && zone_spans(z, h) && (f->flags & F_BUDDY) && f->order >= o) {
+			head = h;
+			order = f->order;
+			break;
+		}
+	}
+	if (head == NIL_PFN)
+		return;
+	end = head + (1ull << order);
+	list_del_block(m, z, head);
+	for (uint64_t p = head; p < end;) {
+		unsigned o = (unsigned)__builtin_ctzll(p);
+		uint64_t limit = p < pfn ? pfn : end;
+
+		if (o >= m->nr_orders)
+			o = m->nr_orders - 1;
+		while (p + (1ull << o) > limit)
+			o--;
+		list_add_block(m, z, p, o, pb_type(m, p), false);
+		p += 1ull << o;
+	}
+}

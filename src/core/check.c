@@ -280,9 +280,56 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 	return 0;
 }
 
+/* Every set CMA bitmap bit covers pages taken by cma_alloc(); no block is left isolated. */
+static int check_cma(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	for (unsigned i = 0; i < m->nr_cma; i++) {
+		const struct cma_area *a = &m->cma[i];
+		uint64_t bits = a->count >> a->order_per_bit;
+
+		for (uint64_t b = 0; b < bits; b++) {
+			if (!(a->bitmap[b / 64] >> (b % 64) & 1))
+				continue;
+			for (uint64_t k = 0; k < (1ull << a->order_per_bit); k++) {
+				uint64_t pfn = a->base_pfn + (b << a->order_per_bit) + k;
+				const struct frame *f = &m->frames[pfn];
+
+				if (!(f->flags & F_ALLOC) || (f->flags & F_ANON) || f->order || f->refcount != 1)
+					FAIL("CMA area %s: bit %" PRIu64 " set but PFN %#" PRIx64 " is not a cma_alloc page",
+					     a->name, b, pfn);
+			}
+		}
+	}
+	for (uint64_t b = 0; b < m->nr_pageblocks; b++)
+		if ((m->pageblock[b] & PB_MT_MASK) == PFNLAB_MT_ISOLATE)
+			FAIL("pageblock at PFN %#" PRIx64 " left isolated", b << m->pb_order);
+	return 0;
+}
+
+/* Every recorded pin still holds a pin on each of its pages. */
+static int check_pins(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	for (unsigned i = 0; i < m->nr_pins; i++) {
+		const struct pin_rec *r = &m->pins[i];
+
+		for (uint64_t k = 0; r->mm && k < r->npages; k++) {
+			uint64_t head = folio_head(m, r->pfns[k]);
+
+			if (head == NIL_PFN || !folio_pincount(m, head))
+				FAIL("pin %u: PFN %#x holds no pin", i + 1, r->pfns[k]);
+		}
+	}
+	return 0;
+}
+
 int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 {
 	int err = check_pageblocks(m, why, len);
+
+	if (!err)
+		err = check_cma(m, why, len);
+	if (!err)
+		err = check_pins(m, why, len);
 
 	if (!err)
 		err = check_rmap(m, why, len);

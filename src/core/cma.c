@@ -10,6 +10,7 @@
  * typed MIGRATE_CMA and its pages freed to the CMA lists).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -24,6 +25,8 @@ static uint64_t cma_align_pages(const struct pfnlab_machine *m, unsigned order_p
 		a = 1ull << order_per_bit;
 	return a;
 }
+
+static int cma_bitmap_alloc(struct pfnlab_machine *m);
 
 static bool range_free_for_cma(const struct pfnlab_machine *m, uint64_t base, uint64_t count)
 {
@@ -110,5 +113,259 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 	}
 	if (m->nr_cma)
 		m->cfg.config_cma = true;
+	if (cma_bitmap_alloc(m))
+		return set_why(why, len, "out of host memory for CMA bitmaps"), -ENOMEM;
+	return 0;
+}
+
+/* Bitmaps are allocated once the machine exists (cma_activate_area()). */
+static int cma_bitmap_alloc(struct pfnlab_machine *m)
+{
+	for (unsigned i = 0; i < m->nr_cma; i++) {
+		uint64_t bits = m->cma[i].count >> m->cma[i].order_per_bit;
+
+		m->cma[i].bitmap = calloc((bits + 63) / 64 + 1, sizeof(uint64_t));
+		if (!m->cma[i].bitmap)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void cma_free_all(struct pfnlab_machine *m)
+{
+	for (unsigned i = 0; i < m->nr_cma; i++) {
+		free(m->cma[i].bitmap);
+		m->cma[i].bitmap = NULL;
+	}
+}
+
+static bool bit_test(const uint64_t *b, uint64_t i)
+{
+	return b[i / 64] >> (i % 64) & 1;
+}
+
+static void bits_assign(uint64_t *b, uint64_t i, uint64_t n, bool v)
+{
+	for (uint64_t k = i; k < i + n; k++) {
+		if (v)
+			b[k / 64] |= 1ull << (k % 64);
+		else
+			b[k / 64] &= ~(1ull << (k % 64));
+	}
+}
+
+/* The first zero bit at or after @i, or @n. */
+static uint64_t next_zero(const uint64_t *b, uint64_t n, uint64_t i)
+{
+	while (i < n) {
+		uint64_t w = ~b[i / 64] >> (i % 64);
+
+		if (w)
+			return i + (uint64_t)__builtin_ctzll(w) < n ? i + (uint64_t)__builtin_ctzll(w) : n;
+		i = (i | 63) + 1;
+	}
+	return n;
+}
+
+static uint64_t next_set(const uint64_t *b, uint64_t n, uint64_t i)
+{
+	while (i < n) {
+		uint64_t w = b[i / 64] >> (i % 64);
+
+		if (w)
+			return i + (uint64_t)__builtin_ctzll(w) < n ? i + (uint64_t)__builtin_ctzll(w) : n;
+		i = (i | 63) + 1;
+	}
+	return n;
+}
+
+/* models bitmap_find_next_zero_area_off(), lib/bitmap.c */
+static uint64_t find_zero_area(const uint64_t *b, uint64_t size, uint64_t start, uint64_t nr,
+			       uint64_t mask, uint64_t off)
+{
+	for (;;) {
+		uint64_t idx = next_zero(b, size, start), end, s;
+
+		idx = ((idx + off + mask) & ~mask) - off;
+		end = idx + nr;
+		if (end > size)
+			return size;
+		s = next_set(b, end, idx);
+		if (s < end) {
+			start = s + 1;
+			continue;
+		}
+		return idx;
+	}
+}
+
+static const char *page_str(const struct pfnlab_machine *m, uint64_t pfn, bool ok, char *buf, size_t len)
+{
+	if (!ok)
+		return "0000000000000000";
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		return "(____ptrval____)";
+	snprintf(buf, len, "%016llx",
+		 (unsigned long long)((m->cfg.page_shift >= 16 ? 0xf000000000000000ull : 0xffffea0000000000ull) +
+				      pfn * 64));
+	return buf;
+}
+
+/* The next bitmap start after a busy candidate, by the machine's retry strategy. */
+static uint64_t next_start(const struct pfnlab_machine *m, const struct cma_area *a, uint64_t bitmap_no,
+			   uint64_t mask)
+{
+	uint64_t s = bitmap_no + mask + 1;
+
+	if (m->cfg.cma_retry == PFNLAB_CMA_RETRY_PAGEBLOCK) {
+		uint64_t pfn = a->base_pfn + (bitmap_no << a->order_per_bit);
+		uint64_t next_pb = (pfn | (m->pb_pages - 1)) + 1;
+		uint64_t b = (next_pb - a->base_pfn) >> a->order_per_bit;
+
+		if (b > s)
+			s = b;
+	}
+	return s;
+}
+
+/* models cma_alloc(), mm/cma.c */
+int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, uint64_t *out)
+{
+	struct cma_area *a;
+	uint64_t maxno, nbits, mask, off, start = 0, pfn = 0, retries = 0;
+	char pbuf[24];
+	int ret = -ENOMEM;
+	bool ok = false;
+
+	if (idx >= m->nr_cma || !count || align > 40)
+		return -EINVAL;
+	a = &m->cma[idx];
+	maxno = a->count >> a->order_per_bit;
+	nbits = (count + (1ull << a->order_per_bit) - 1) >> a->order_per_bit;
+	if (nbits > maxno)
+		return -EINVAL;
+	mask = align > a->order_per_bit ? (1ull << (align - a->order_per_bit)) - 1 : 0;
+	off = (a->base_pfn & ((1ull << align) - 1)) >> a->order_per_bit;
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		trace_printf(m, "cma_alloc_start", "name=%s count=%llu align=%u", a->name,
+			     (unsigned long long)count, align);
+	for (;;) {
+		uint64_t bitmap_no = find_zero_area(a->bitmap, maxno, start, nbits, mask, off);
+
+		if (bitmap_no >= maxno)
+			break;
+		bits_assign(a->bitmap, bitmap_no, nbits, true);
+		pfn = a->base_pfn + (bitmap_no << a->order_per_bit);
+		ret = pfnlab_alloc_contig_range(m, pfn, pfn + count, PFNLAB_MT_CMA);
+		if (!ret) {
+			ok = true;
+			break;
+		}
+		bits_assign(a->bitmap, bitmap_no, nbits, false);
+		if (ret != -EBUSY)
+			break;
+		a->busy_retries++;
+		m->vm[VM_CMA_BUSY_RETRY]++;
+		if (m->cfg.era == PFNLAB_ERA_CURRENT)
+			trace_printf(m, "cma_alloc_busy_retry", "name=%s pfn=0x%llx page=%s count=%llu align=%u",
+				     a->name, (unsigned long long)pfn, page_str(m, pfn, true, pbuf, sizeof(pbuf)),
+				     (unsigned long long)count, align);
+		if (m->cfg.cma_retry == PFNLAB_CMA_RETRY_BOUNDED && ++retries > m->cfg.cma_retry_max)
+			break;
+		start = next_start(m, a, bitmap_no, mask);
+	}
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		trace_printf(m, "cma_alloc_finish", "name=%s pfn=0x%llx page=%s count=%llu align=%u", a->name,
+			     (unsigned long long)pfn, page_str(m, pfn, ok, pbuf, sizeof(pbuf)),
+			     (unsigned long long)count, align);
+	else
+		trace_printf(m, "cma_alloc", "pfn=%llx page=%s count=%llu align=%u", (unsigned long long)pfn,
+			     page_str(m, pfn, ok, pbuf, sizeof(pbuf)), (unsigned long long)count, align);
+	if (!ok && m->cfg.era == PFNLAB_ERA_CURRENT)
+		log_printf(m, "cma: cma_alloc: %s: alloc failed, req-size: %llu pages, ret: %d", a->name,
+			   (unsigned long long)count, ret);
+	if (ok) {
+		m->vm[VM_CMA_ALLOC_SUCCESS]++;
+		a->pages_success += count;
+		*out = pfn;
+		return 0;
+	}
+	m->vm[VM_CMA_ALLOC_FAIL]++;
+	a->pages_fail += count;
+	return ret;
+}
+
+/* models cma_release(), mm/cma.c */
+int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uint64_t count)
+{
+	struct cma_area *a;
+	uint64_t first, nbits;
+	char pbuf[24];
+
+	if (idx >= m->nr_cma || !count)
+		return -EINVAL;
+	a = &m->cma[idx];
+	if (pfn < a->base_pfn || pfn + count > a->base_pfn + a->count || pfn + count < pfn)
+		return -EINVAL;
+	if ((pfn - a->base_pfn) & ((1ull << a->order_per_bit) - 1))
+		return -EINVAL;
+	first = (pfn - a->base_pfn) >> a->order_per_bit;
+	nbits = (count + (1ull << a->order_per_bit) - 1) >> a->order_per_bit;
+	for (uint64_t i = first; i < first + nbits; i++)
+		if (!bit_test(a->bitmap, i))
+			return -EINVAL;
+	if (pfnlab_free_contig_range(m, pfn, count))
+		return -EINVAL;
+	bits_assign(a->bitmap, first, nbits, false);
+	a->pages_released += count;
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		trace_printf(m, "cma_release", "name=%s pfn=0x%llx page=%s count=%llu", a->name,
+			     (unsigned long long)pfn, page_str(m, pfn, true, pbuf, sizeof(pbuf)),
+			     (unsigned long long)count);
+	else
+		trace_printf(m, "cma_release", "pfn=%llx page=%s count=%llu", (unsigned long long)pfn,
+			     page_str(m, pfn, true, pbuf, sizeof(pbuf)), (unsigned long long)count);
+	return 0;
+}
+
+unsigned pfnlab_cma_count(const struct pfnlab_machine *m)
+{
+	return m->nr_cma;
+}
+
+int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nr_cma; i++)
+		if (strcmp(m->cma[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+/* models the debugfs used/maxchunk files (mm/cma_debug.c) and the sysfs counters */
+int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_cma_info *info)
+{
+	const struct cma_area *a;
+	uint64_t maxno, used = 0, run = 0, best = 0;
+
+	if (idx >= m->nr_cma)
+		return -EINVAL;
+	a = &m->cma[idx];
+	maxno = a->count >> a->order_per_bit;
+	for (uint64_t i = 0; i < maxno; i++) {
+		if (bit_test(a->bitmap, i)) {
+			used++;
+			run = 0;
+		} else if (++run > best) {
+			best = run;
+		}
+	}
+	*info = (struct pfnlab_cma_info){
+		.base_pfn = a->base_pfn, .count = a->count, .order_per_bit = a->order_per_bit,
+		.used = used << a->order_per_bit, .maxchunk = best << a->order_per_bit,
+		.zone = m->zones[a->zone].type, .alloc_pages_success = a->pages_success,
+		.alloc_pages_fail = a->pages_fail, .release_pages_success = a->pages_released,
+		.busy_retries = a->busy_retries,
+	};
+	memcpy(info->name, a->name, sizeof(info->name));
 	return 0;
 }

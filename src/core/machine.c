@@ -408,6 +408,9 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 		return;
 	cfg = m->cfg;
 	mm_free_all(m);
+	pins_free_all(m);
+	contig_free_all(m);
+	cma_free_all(m);
 	model_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);
 	model_free(&cfg, m->frames, m->nr_pfns * sizeof(struct frame));
 	model_free(&cfg, m->pageblock, m->nr_pageblocks);

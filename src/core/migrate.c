@@ -215,7 +215,7 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 	if (m->cfg.era == PFNLAB_ERA_2015)
 		trace_printf(m, "mm_migrate_pages", "nr_succeeded=%llu nr_failed=%llu mode=%s reason=%s",
 			     (unsigned long long)r.nr_succeeded, (unsigned long long)r.nr_failed,
-			     mode_names[mode], reason_names[reason]);
+			     mode_names[mode], reason == PFNLAB_MR_CONTIG_RANGE ? "cma" : reason_names[reason]);
 	else
 		trace_printf(m, "mm_migrate_pages",
 			     "nr_succeeded=%llu nr_failed=%llu nr_thp_succeeded=%llu nr_thp_failed=%llu nr_thp_split=%llu nr_split=%llu mode=%s reason=%s",

@@ -159,7 +159,7 @@ static void set_anon(struct pfnlab_machine *m, unsigned id, uint64_t head, uint6
 
 /* models do_huge_pmd_anonymous_page(): all of the aligned span free and inside the mapping */
 static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const struct vma *v,
-		    uint64_t vpn)
+		    uint64_t vpn, pfnlab_gfp_t strip)
 {
 	uint64_t span = 1ull << m->thp_order, base = vpn & ~(span - 1), pfn;
 	uint32_t *pte;
@@ -172,7 +172,7 @@ static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const 
 	for (uint64_t i = 0; i < span; i++)
 		if (pte[i])
 			return false;
-	pfn = alloc_frames(m, PFNLAB_GFP_TRANSHUGE_LIGHT, m->thp_order);
+	pfn = alloc_frames(m, PFNLAB_GFP_TRANSHUGE_LIGHT & ~strip, m->thp_order);
 	if (pfn == NIL_PFN)
 		return false;
 	set_anon(m, id, pfn, base);
@@ -187,15 +187,24 @@ static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uin
 {
 	const struct vma *v = find_vma(mm, vpn);
 	uint32_t *pte = mm_pte(m, mm, vpn, true);
+	bool aware = mm->pin_aware && m->cfg.pin_policy == PFNLAB_PIN_AWARE;
+	/* pin-aware: no CMA, no ZONE_MOVABLE (Normal at most), still movable */
+	pfnlab_gfp_t strip = aware ? PFNLAB___GFP_HIGHMEM : 0;
+	unsigned saved = m->memalloc_flags;
 	uint64_t pfn;
 
 	if (!pte)
 		return -ENOMEM;
 	if (*pte)
 		return 0;
-	if (try_thp(m, id, mm, v, vpn))
+	if (aware)
+		m->memalloc_flags |= MEMALLOC_NOCMA;
+	if (try_thp(m, id, mm, v, vpn, strip)) {
+		m->memalloc_flags = saved;
 		return 1l << m->thp_order;
-	pfn = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0);
+	}
+	pfn = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE & ~strip, 0);
+	m->memalloc_flags = saved;
 	if (pfn == NIL_PFN)
 		return -ENOMEM;
 	set_anon(m, id, pfn, vpn);

@@ -112,6 +112,11 @@ enum vm_item {
 	VM_ALLOC_FAILED,        /* pfnlab's own: allocations that returned -ENOMEM */
 	VM_EXTFRAG,             /* pfnlab's own: mm_page_alloc_extfrag events */
 	VM_EXTFRAG_CLAIMED,     /* pfnlab's own: ... with change_ownership=1 */
+	VM_PIN_MIGRATED,        /* pfnlab's own: pages migrated at long-term pin time */
+	VM_PIN_FAILED,          /* pfnlab's own: long-term pins that failed */
+	VM_PIN_UNMOVABLE_BLOCKS,/* pfnlab's own: pageblocks claimed UNMOVABLE by pin-time targets */
+	VM_CMA_BUSY_RETRY,      /* pfnlab's own: cma_alloc_busy_retry events */
+	VM_CONTIG_BUSY,         /* pfnlab's own: alloc_contig_range attempts that found PFNs busy */
 	NR_VM_ITEMS
 };
 
@@ -135,6 +140,7 @@ struct mm {
 	uint64_t rss;              /* pages mapped */
 	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
 	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
+	bool pin_aware;            /* policy pin-aware: faults avoid CMA and ZONE_MOVABLE */
 };
 
 /* A short-lived extra reference that expires at a logical time. */
@@ -150,6 +156,27 @@ struct cma_area {
 	uint64_t count;
 	unsigned order_per_bit;
 	int zone;
+	uint64_t *bitmap;          /* one bit per 2^order_per_bit pages, set = allocated */
+	uint64_t pages_success, pages_fail, pages_released, busy_retries;
+};
+
+/* A pin taken through pfnlab_pin(), for unpinning and culprit reports. */
+struct pin_rec {
+	unsigned mm;               /* 0: free slot */
+	unsigned flags;
+	uint64_t vpn, npages;
+	uint64_t since_ns;
+	uint32_t *pfns;
+	char pinner[48];
+};
+
+/* The last failed alloc_contig_range(), with who holds the busy frames. */
+struct contig_failure {
+	bool valid;
+	uint64_t start, end, outer_start, fin_pfn, when_ns;
+	int err;
+	size_t nr, cap;
+	struct pfnlab_culprit *culprits;
 };
 
 struct pfnlab_machine {
@@ -183,6 +210,11 @@ struct pfnlab_machine {
 	unsigned memalloc_flags;   /* PF_MEMALLOC_NOCMA / PF_MEMALLOC_PIN scope */
 	uint8_t *ram;              /* backed mode: page contents, NULL otherwise */
 	unsigned cpu;              /* the CPU operations run on */
+	struct pfnlab_sink log;    /* kernel log lines; .write NULL when off */
+	unsigned nr_pins, cap_pins;
+	struct pin_rec *pins;      /* handle = index + 1 */
+	bool count_unmovable_claims; /* inside a pin-time migration */
+	struct contig_failure contig_fail;
 };
 
 /* frames.c-level helpers, inline for the hot paths */
@@ -219,6 +251,19 @@ static inline struct zone *pfn_zone(struct pfnlab_machine *m, uint64_t pfn)
 
 /* cma.c */
 int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len);
+void cma_free_all(struct pfnlab_machine *m);
+
+/* isolate.c */
+int start_isolate_page_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
+void undo_isolate_page_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
+int test_pages_isolated(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t *fin);
+
+/* contig.c */
+void contig_free_all(struct pfnlab_machine *m);
+
+/* gup.c */
+void pins_free_all(struct pfnlab_machine *m);
+const struct pin_rec *pin_find(const struct pfnlab_machine *m, unsigned mm, uint64_t vpn);
 
 /* pageblock.c */
 void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt);
@@ -234,6 +279,7 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
 			      uint64_t *movable);
 void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
+void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
 void account_freepages(struct zone *z, int mt, int64_t delta);
 bool mt_is_mergeable(int mt);
 
@@ -271,6 +317,7 @@ void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z);
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
 
 /* trace.c */
+void log_printf(struct pfnlab_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void trace_printf(struct pfnlab_machine *m, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void trace_page_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, pfnlab_gfp_t gfp, int mt);
@@ -291,6 +338,9 @@ void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
 /* rmap.c */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn);
+void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
+uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
+unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
 void page_ref_release(struct pfnlab_machine *m, uint64_t head);
 static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t head)
 {

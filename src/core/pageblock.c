@@ -12,6 +12,8 @@ void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt)
 {
 	uint8_t *b = &m->pageblock[pfn >> m->pb_order];
 
+	if (m->count_unmovable_claims && mt == PFNLAB_MT_UNMOVABLE && (*b & PB_MT_MASK) != PFNLAB_MT_UNMOVABLE)
+		m->vm[VM_PIN_UNMOVABLE_BLOCKS]++;
 	*b = (uint8_t)((*b & ~PB_MT_MASK) | ((unsigned)mt & PB_MT_MASK));
 }
 

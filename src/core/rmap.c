@@ -81,13 +81,22 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 		if (info->owner)
 			info->vaddr = ((uint64_t)f->prev + (pfn - head)) << m->cfg.page_shift;
 	}
-	for (unsigned i = 0; i < m->nr_transient; i++)
-		info->transient += folio_head(m, m->transient[i].pfn) == head;
+	info->transient = transient_refs(m, head);
 	return 0;
 }
 
+/* Short-lived references now held on the folio at @head. */
+unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->nr_transient; i++)
+		n += m->transient[i].pfn == head;
+	return n;
+}
+
 /* Take one reference of kind @flags on the page at @pfn (try_grab_folio()). */
-static void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
+void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
 {
 	uint64_t head = folio_head(m, pfn);
 	struct frame *f = &m->frames[head];
@@ -137,7 +146,7 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 }
 
 /* References of the plain kind (FOLL_GET, transient) a folio holds beyond mappings and pins. */
-static uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head)
+uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head)
 {
 	const struct frame *f = &m->frames[head];
 	uint64_t pins = folio_pincount(m, head);

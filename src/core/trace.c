@@ -52,6 +52,29 @@ void trace_printf(struct pfnlab_machine *m, const char *event, const char *fmt, 
 	m->trace.write(m->trace.arg, buf, (size_t)n);
 }
 
+/* A kernel log line (printk text without timestamp) to the log sink. */
+void log_printf(struct pfnlab_machine *m, const char *fmt, ...)
+{
+	char buf[512];
+	int n;
+	va_list ap;
+
+	if (!m->log.write)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	m->log.write(m->log.arg, buf, (size_t)n);
+}
+
+void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
+{
+	m->log = sink ? *sink : (struct pfnlab_sink){0};
+}
+
 void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
 {
 	m->trace = sink ? *sink : (struct pfnlab_sink){0};

@@ -34,6 +34,11 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_ALLOC_FAILED] = "pfnlab_alloc_failed",
 	[VM_EXTFRAG] = "pfnlab_extfrag",
 	[VM_EXTFRAG_CLAIMED] = "pfnlab_extfrag_claimed",
+	[VM_PIN_MIGRATED] = "pfnlab_pin_migrated",
+	[VM_PIN_FAILED] = "pfnlab_pin_failed",
+	[VM_PIN_UNMOVABLE_BLOCKS] = "pfnlab_pin_unmovable_blocks",
+	[VM_CMA_BUSY_RETRY] = "pfnlab_cma_busy_retry",
+	[VM_CONTIG_BUSY] = "pfnlab_contig_busy",
 };
 
 const char *vm_item_name(enum vm_item i)

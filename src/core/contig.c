@@ -1,0 +1,336 @@
+/*
+ * contig.c - alloc_contig_range(): take an exact PFN range by isolating it,
+ * migrating what is movable out of it and claiming the free pages; and
+ * when that fails, name who holds every busy frame.
+ *
+ * Models alloc_contig_range(), __alloc_contig_migrate_range() and
+ * free_contig_range() of mm/page_alloc.c, with the scanner of
+ * isolate_migratepages_range() (mm/compaction.c).  Era differences:
+ *   - 2015 (v4.2): isolation aligned to max(MAX_ORDER block, pageblock); a
+ *     failed migration ends the attempt silently; no buddy head found for
+ *     outer_start is -EBUSY; a busy range prints
+ *     "alloc_contig_range: [%lx, %lx) PFNs busy"; targets GFP_USER|__GFP_MOVABLE;
+ *     migrate reason "cma".
+ *   - current (v6.1): pageblock alignment; -EBUSY from migration falls
+ *     through to the check; outer_start falls back to start; no message,
+ *     only the test_pages_isolated trace line.
+ * Both: an anonymous page with references beyond its mappings is not even
+ * isolated for migration (the pre-check of isolate_migratepages_block()),
+ * so the range is emptied around it and the check fails at its PFN.
+ *
+ * Culprit attribution is pfnlab's own (Linux has none; Android's
+ * page_pinner comes closest): each busy folio with its owner, virtual
+ * address, kind of reference, pinner and the time of the pin.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define COMPACT_CLUSTER_MAX 32
+#define CONTIG_MIGRATE_TRIES 5
+#define MAX_CULPRITS 65536
+
+/* A folio the scanner may hand to migration: anonymous, no extra references. */
+static bool migratable(const struct frame *f)
+{
+	return (f->flags & F_ANON) && f->refcount <= f->mt;
+}
+
+/*
+ * models isolate_migratepages_block() for one pageblock's part of the range:
+ * collect up to COMPACT_CLUSTER_MAX folios; returns the PFN it stopped at.
+ */
+static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, uint64_t *list,
+			   size_t *n)
+{
+	uint64_t start = pfn, scanned = 0, taken = 0;
+
+	while (pfn < end) {
+		const struct frame *f = &m->frames[pfn];
+
+		scanned++;
+		if (f->flags & (F_BUDDY | F_ALLOC)) {
+			if ((f->flags & F_ALLOC) && migratable(f)) {
+				list[(*n)++] = pfn;
+				taken++;
+			}
+			pfn += 1ull << f->order;
+			if (*n == COMPACT_CLUSTER_MAX)
+				break;
+			continue;
+		}
+		pfn++;
+	}
+	m->vm[VM_COMPACT_ISOLATED] += taken;
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		trace_printf(m, "mm_compaction_isolate_migratepages",
+			     "range=(0x%llx ~ 0x%llx) nr_scanned=%llu nr_taken=%llu",
+			     (unsigned long long)start, (unsigned long long)pfn,
+			     (unsigned long long)scanned, (unsigned long long)taken);
+	return pfn;
+}
+
+/* models isolate_migratepages_range(): pageblock by pageblock until a batch is full */
+static uint64_t isolate_batch(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, uint64_t *list,
+			      size_t *n)
+{
+	while (pfn < end && *n < COMPACT_CLUSTER_MAX) {
+		uint64_t block_end = (pfn | (m->pb_pages - 1)) + 1;
+
+		pfn = scan_block(m, pfn, block_end < end ? block_end : end, list, n);
+	}
+	return pfn;
+}
+
+/* models __alloc_contig_migrate_range(): 0, -EBUSY or -ENOMEM */
+static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end)
+{
+	struct pfnlab_migrate_target t = {.gfp = PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE};
+	uint64_t list[COMPACT_CLUSTER_MAX], pfn = start;
+	size_t n = 0;
+	int tries = 0;
+	long ret = 0;
+
+	if (m->cfg.era == PFNLAB_ERA_CURRENT)
+		t.gfp |= PFNLAB___GFP_RETRY_MAYFAIL;
+	while (pfn < end || n) {
+		if (!n) {
+			pfn = isolate_batch(m, pfn, end, list, &n);
+			tries = 0;
+			if (!n)
+				continue;
+		} else if (++tries == CONTIG_MIGRATE_TRIES) {
+			return -EBUSY;
+		}
+		ret = pfnlab_migrate_pages(m, list, n, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
+		if (ret == -ENOMEM)
+			return -ENOMEM;
+		/* what failed stays on the list for the next try */
+		size_t keep = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if ((m->frames[list[i]].flags & F_ANON))
+				list[keep++] = list[i];
+		n = keep;
+	}
+	return 0;
+}
+
+/* Classify a busy folio at @head and record it. */
+static void add_culprit(struct pfnlab_machine *m, uint64_t head)
+{
+	struct contig_failure *cf = &m->contig_fail;
+	const struct frame *f = &m->frames[head];
+	struct pfnlab_culprit c = {.pfn = head, .order = f->order, .kind = PFNLAB_HOLD_UNMOVABLE};
+
+	if (cf->nr == cf->cap) {
+		size_t cap = cf->cap ? cf->cap * 2 : 64;
+		struct pfnlab_culprit *p;
+
+		if (cap > MAX_CULPRITS)
+			return;
+		p = realloc(cf->culprits, cap * sizeof(*p));
+		if (!p)
+			return;
+		cf->culprits = p;
+		cf->cap = cap;
+	}
+	c.refcount = f->refcount;
+	if (f->flags & F_ANON) {
+		struct mm *mm = mm_get(m, f->next);
+		const struct pin_rec *r = pin_find(m, f->next, f->prev);
+
+		c.owner = f->next;
+		c.vaddr = (uint64_t)f->prev << m->cfg.page_shift;
+		c.mapcount = f->mt;
+		c.pincount = folio_pincount(m, head);
+		c.transient = transient_refs(m, head);
+		if (mm)
+			memcpy(c.owner_name, mm->name, sizeof(c.owner_name));
+		if (c.pincount && (f->flags & F_PINNED))
+			c.kind = PFNLAB_HOLD_LONGTERM_PIN;
+		else if (c.pincount)
+			c.kind = PFNLAB_HOLD_PIN;
+		else if (c.transient)
+			c.kind = PFNLAB_HOLD_TRANSIENT;
+		else if (plain_refs(m, head))
+			c.kind = PFNLAB_HOLD_GET;
+		else
+			c.kind = PFNLAB_HOLD_OTHER;
+		if (r) {
+			memcpy(c.pinner, r->pinner, sizeof(c.pinner));
+			c.since_ns = r->since_ns;
+		}
+	} else if (f->flags & F_RESERVED) {
+		c.order = 0;
+		strcpy(c.pinner, "reserved memory");
+	} else {
+		strcpy(c.pinner, "kernel allocation");
+	}
+	cf->culprits[cf->nr++] = c;
+}
+
+/* Record the failure of [start, end) and every busy folio from fin_pfn on. */
+static void record_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
+			   uint64_t fin, int err)
+{
+	struct contig_failure *cf = &m->contig_fail;
+
+	cf->valid = true;
+	cf->start = start;
+	cf->end = end;
+	cf->outer_start = outer;
+	cf->fin_pfn = fin;
+	cf->err = err;
+	cf->when_ns = m->now_ns;
+	cf->nr = 0;
+	for (uint64_t p = fin; p < end;) {
+		const struct frame *f = &m->frames[p];
+		uint64_t head;
+
+		if (f->flags & F_BUDDY) {
+			p += 1ull << f->order;
+			continue;
+		}
+		if (f->flags & (F_HOLE | F_PCP)) {
+			p++;
+			continue;
+		}
+		if (f->flags & F_RESERVED) {
+			add_culprit(m, p++);
+			continue;
+		}
+		head = folio_head(m, p);
+		if (head == NIL_PFN) {
+			p++;
+			continue;
+		}
+		add_culprit(m, head);
+		p = head + (1ull << m->frames[head].order);
+	}
+}
+
+/* models the outer_start search of alloc_contig_range(); NIL_PFN in 2015 when none */
+static uint64_t find_outer_start(const struct pfnlab_machine *m, uint64_t start)
+{
+	uint64_t outer = start;
+	unsigned order = 0;
+
+	while (!(m->frames[outer].flags & F_BUDDY)) {
+		if (++order >= m->nr_orders)
+			return m->cfg.era == PFNLAB_ERA_2015 ? NIL_PFN : start;
+		outer &= ~((1ull << order) - 1);
+	}
+	if (m->cfg.era == PFNLAB_ERA_CURRENT && outer != start &&
+	    outer + (1ull << m->frames[outer].order) <= start)
+		outer = start;
+	return outer;
+}
+
+/* Take every free page of [start, end) as an order-0 allocation; returns the end taken to. */
+static uint64_t take_free_range(struct pfnlab_machine *m, uint64_t start, uint64_t end)
+{
+	uint64_t p = start;
+
+	while (p < end) {
+		struct frame *f = &m->frames[p];
+		unsigned order = f->order;
+		struct zone *z = pfn_zone(m, p);
+
+		list_del_block(m, z, p);
+		for (uint64_t i = 0; i < (1ull << order); i++)
+			m->frames[p + i] = (struct frame){.flags = F_ALLOC, .refcount = 1};
+		p += 1ull << order;
+	}
+	return p;
+}
+
+static void free_range(struct pfnlab_machine *m, uint64_t start, uint64_t end)
+{
+	for (uint64_t p = start; p < end; p++)
+		free_frames(m, p, 0);
+}
+
+int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
+{
+	uint64_t align = m->pb_pages, a, b, outer, outer_end, fin = 0;
+	int zi, ret;
+
+	if (start >= end || end > m->nr_pfns || (mt != PFNLAB_MT_CMA && mt != PFNLAB_MT_MOVABLE))
+		return -EINVAL;
+	zi = pfn_zone_index(m, start);
+	if (zi < 0 || zi != pfn_zone_index(m, end - 1))
+		return -EINVAL;
+	if (m->cfg.era == PFNLAB_ERA_2015 && (1ull << m->cfg.max_order) > align)
+		align = 1ull << m->cfg.max_order;
+	a = start & ~(align - 1);
+	b = (end + align - 1) & ~(align - 1);
+	if (b > m->nr_pfns)
+		b = m->nr_pfns;
+	m->contig_fail.valid = false;
+	ret = start_isolate_page_range(m, a, b, mt);
+	if (ret)
+		return ret;
+	ret = migrate_range(m, start, end);
+	if (ret && (m->cfg.era == PFNLAB_ERA_2015 || ret != -EBUSY))
+		goto done;
+	ret = 0;
+	for (int i = 0; i < m->nr_zones; i++)
+		pcp_drain_zone(m, &m->zones[i]);
+	outer = find_outer_start(m, start);
+	if (outer == NIL_PFN) {
+		ret = -EBUSY;
+		record_failure(m, start, end, start, start, ret);
+		goto done;
+	}
+	if (test_pages_isolated(m, outer, end, &fin)) {
+		ret = -EBUSY;
+		m->vm[VM_CONTIG_BUSY]++;
+		if (m->cfg.era == PFNLAB_ERA_2015)
+			log_printf(m, "alloc_contig_range: [%llx, %llx) PFNs busy", (unsigned long long)outer,
+				   (unsigned long long)end);
+		record_failure(m, start, end, outer, fin, ret);
+		goto done;
+	}
+	outer_end = take_free_range(m, outer, end);
+	free_range(m, outer, start);
+	free_range(m, end, outer_end);
+done:
+	undo_isolate_page_range(m, a, b, mt);
+	return ret;
+}
+
+int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t count)
+{
+	if (pfn + count > m->nr_pfns || pfn + count < pfn)
+		return -EINVAL;
+	for (uint64_t p = pfn; p < pfn + count; p++) {
+		const struct frame *f = &m->frames[p];
+
+		if (!(f->flags & F_ALLOC) || f->order || f->refcount != 1 || (f->flags & F_ANON))
+			return -EINVAL;
+	}
+	free_range(m, pfn, pfn + count);
+	return 0;
+}
+
+int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_failure *out)
+{
+	const struct contig_failure *cf = &m->contig_fail;
+
+	if (!cf->valid)
+		return -ENOENT;
+	*out = (struct pfnlab_contig_failure){
+		.start = cf->start, .end = cf->end, .outer_start = cf->outer_start,
+		.fin_pfn = cf->fin_pfn, .err = cf->err, .when_ns = cf->when_ns,
+		.nr_culprits = cf->nr, .culprits = cf->culprits,
+	};
+	return 0;
+}
+
+void contig_free_all(struct pfnlab_machine *m)
+{
+	free(m->contig_fail.culprits);
+	m->contig_fail = (struct contig_failure){0};
+}
