@@ -756,7 +756,8 @@ TEST(pagetypeinfo_eras_check)
 }
 
 /*
- * Expect every view pfnlab_views() names to print and return 0, an
+ * Expect every view pfnlab_views() names to print (the CMA ones nothing
+ * without CMA areas) and return 0, an
  * unknown view to return -EINVAL and print nothing, and a ppc64 machine
  * (no DMA32, no ZONE_DEVICE) to list DMA, Normal, Movable in zoneinfo
  * with three protection entries.
@@ -774,10 +775,11 @@ TEST(views_check)
 		return;
 	for (; v[n]; n++) {
 		out = view(m, v[n]);
-		CHECK(out[0] != 0);
+		/* the CMA views are empty on a machine without CMA areas, as debugfs would be */
+		CHECK(out[0] != 0 || strncmp(v[n], "cma", 3) == 0);
 		free(out);
 	}
-	CHECK_EQ(n, 7);
+	CHECK_EQ(n, 9);
 	CHECK_EQ(pfnlab_print(m, "slabinfo", &s), -EINVAL);
 	CHECK(t.n == 0);
 	free(t.p);

@@ -88,8 +88,14 @@ const char machine_opts_help[] =
 	"  --cma-era 2015|5.7         when movable allocations take CMA pages: only once the movable\n"
 	"                             lists are empty (2015), or first whenever free CMA exceeds half\n"
 	"                             the zone's free pages (5.7)\n"
-	"  --cma SIZE[@BASE]          reserve a CMA area at boot (repeatable; placed as the kernel\n"
-	"                             does unless @BASE is given)\n"
+	"  --cma SIZE|PCT%[@BASE][:NAME]  reserve a CMA area at boot (repeatable; placed as the\n"
+	"                             kernel does unless @BASE is given; PCT% of RAM; NAME defaults\n"
+	"                             to reserved, cma1, ...)\n"
+	"  --pin-policy P             long-term pin policy: none (2015), rfc2015 (2015 RFC / 2016\n"
+	"                             powerpc), migrate-cma (v5.1), migrate-movable (v5.13+), pin-aware\n"
+	"  --cma-retry R              cma_alloc() after a busy range: kernel (next aligned candidate,\n"
+	"                             no cap), pageblock (jump to the next pageblock) or N (kernel\n"
+	"                             rule, at most N busy retries)\n"
 	"  --movablecore SIZE         carve ZONE_MOVABLE as movablecore= does\n"
 	"  --kernelcore SIZE          carve ZONE_MOVABLE as kernelcore= does\n"
 	"  --pcp                      model per-CPU page lists (order 0)\n"
@@ -136,7 +142,7 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 	    strcmp(a, "--max-order") && strcmp(a, "--pageblock-order") && strcmp(a, "--era") &&
 	    strcmp(a, "--cma-era") && strcmp(a, "--cma") && strcmp(a, "--movablecore") &&
 	    strcmp(a, "--kernelcore") && strcmp(a, "--cpus") && strcmp(a, "--min-free-kbytes") &&
-	    strcmp(a, "--watermark-scale-factor"))
+	    strcmp(a, "--watermark-scale-factor") && strcmp(a, "--pin-policy") && strcmp(a, "--cma-retry"))
 		return 0;
 	if (need_value(argc, argv, i, &v))
 		return -1;
@@ -174,19 +180,53 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 		o->over.cma_rule = strcmp(v, "2015") ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
 		o->cma_rule_set = true;
 	} else if (strcmp(a, "--cma") == 0) {
-		char buf[64];
-		char *at;
+		char buf[96];
+		char *at, *colon, *pct;
 
 		if (o->nr_cma >= PFNLAB_MAX_CMA)
 			return bad_value(a, v, "at most 8 areas");
 		snprintf(buf, sizeof(buf), "%s", v);
+		colon = strchr(buf, ':');
+		if (colon) {
+			*colon++ = 0;
+			if (!*colon || strlen(colon) >= sizeof(o->cma[0].name))
+				return bad_value(a, v, "a name of 1..31 characters after ':'");
+			snprintf(o->cma[o->nr_cma].name, sizeof(o->cma[0].name), "%s", colon);
+		}
 		at = strchr(buf, '@');
 		if (at)
 			*at++ = 0;
-		if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size ||
-		    (at && (parse_size(at, &o->cma[o->nr_cma].base) || !o->cma[o->nr_cma].base)))
-			return bad_value(a, v, "SIZE or SIZE@BASE, e.g. 256M or 256M@1G");
+		pct = strchr(buf, '%');
+		if (pct) {
+			*pct = 0;
+			if (pct[1] || parse_uint(buf, 1, 99, &n))
+				return bad_value(a, v, "SIZE or PERCENT%, e.g. 256M or 5%");
+			o->cma[o->nr_cma].pct = (unsigned)n;
+		} else if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size) {
+			return bad_value(a, v, "SIZE[@BASE][:NAME] or PERCENT%[@BASE][:NAME], e.g. 256M@1G or 5%:kvm_cma");
+		}
+		if (at && (parse_size(at, &o->cma[o->nr_cma].base) || !o->cma[o->nr_cma].base))
+			return bad_value(a, v, "SIZE[@BASE][:NAME] or PERCENT%[@BASE][:NAME], e.g. 256M@1G or 5%:kvm_cma");
 		o->nr_cma++;
+	} else if (strcmp(a, "--pin-policy") == 0) {
+		int p = pfnlab_pin_policy_parse(v);
+
+		if (p < 0)
+			return bad_value(a, v, "none, rfc2015, migrate-cma, migrate-movable or pin-aware");
+		o->over.pin_policy = (enum pfnlab_pin_policy)p;
+		o->pin_policy_set = true;
+	} else if (strcmp(a, "--cma-retry") == 0) {
+		if (strcmp(v, "kernel") == 0) {
+			o->over.cma_retry = PFNLAB_CMA_RETRY_KERNEL;
+		} else if (strcmp(v, "pageblock") == 0) {
+			o->over.cma_retry = PFNLAB_CMA_RETRY_PAGEBLOCK;
+		} else if (parse_uint(v, 0, 1u << 30, &n) == 0) {
+			o->over.cma_retry = PFNLAB_CMA_RETRY_BOUNDED;
+			o->over.cma_retry_max = (unsigned)n;
+		} else {
+			return bad_value(a, v, "kernel, pageblock or a number of retries");
+		}
+		o->cma_retry_set = true;
 	} else if (strcmp(a, "--movablecore") == 0 || strcmp(a, "--kernelcore") == 0) {
 		if (parse_size(v, &sz) || !sz)
 			return bad_value(a, v, "a size such as 1G");
@@ -245,12 +285,21 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 		c.min_free_kbytes = o->over.min_free_kbytes;
 	if (o->wsf_set)
 		c.watermark_scale_factor = o->over.watermark_scale_factor;
+	if (o->pin_policy_set)
+		c.pin_policy = o->over.pin_policy;
+	if (o->cma_retry_set) {
+		c.cma_retry = o->over.cma_retry;
+		c.cma_retry_max = o->over.cma_retry_max;
+	}
 	c.movablecore_bytes = o->movablecore;
 	c.kernelcore_bytes = o->kernelcore;
 	c.nr_cma = o->nr_cma;
 	for (unsigned i = 0; i < o->nr_cma; i++) {
-		snprintf(c.cma[i].name, sizeof(c.cma[i].name), i ? "cma%u" : "reserved", i);
-		c.cma[i].size = o->cma[i].size;
+		if (o->cma[i].name[0])
+			snprintf(c.cma[i].name, sizeof(c.cma[i].name), "%s", o->cma[i].name);
+		else
+			snprintf(c.cma[i].name, sizeof(c.cma[i].name), i ? "cma%u" : "reserved", i);
+		c.cma[i].size = o->cma[i].pct ? ram / 100 * o->cma[i].pct : o->cma[i].size;
 		c.cma[i].base = o->cma[i].base;
 	}
 	c.host_limit_bytes = host_memory() / 4 * 3;

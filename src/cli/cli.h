@@ -42,7 +42,8 @@ int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsi
 /*
  * Machine options: --preset, --ram, --page-size, --max-order,
  * --pageblock-order, --era, --cma-era, --cma, --movablecore, --kernelcore,
- * --pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor.
+ * --pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor,
+ * --pin-policy, --cma-retry.
  * machine_opt() consumes argv[*i] (and its value) when it is one of them:
  * returns 1 if consumed, 0 if not a machine option, -1 after printing an error.
  */
@@ -52,9 +53,9 @@ struct machine_opts {
 	uint64_t ram;
 	struct pfnlab_config over; /* fields set explicitly */
 	bool page_shift_set, max_order_set, pb_order_set, era_set, cma_rule_set;
-	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set;
+	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set, pin_policy_set, cma_retry_set;
 	unsigned nr_cma;
-	struct { uint64_t size, base; } cma[PFNLAB_MAX_CMA];
+	struct { uint64_t size, base; unsigned pct; char name[32]; } cma[PFNLAB_MAX_CMA];
 	uint64_t movablecore, kernelcore;
 };
 

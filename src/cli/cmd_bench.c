@@ -292,6 +292,116 @@ static double metadata_per_frame(void)
 	return (double)pfnlab_config_bytes(&c) / (double)pfns;
 }
 
+/*
+ * Empty a fully occupied 256 MiB CMA area (backed: every page's contents
+ * move) with one whole-area cma_alloc(); time divided by a memcpy of 256 MiB.
+ */
+static double bench_cma_full(bool quick)
+{
+	uint64_t cma = quick ? 16384 : 65536, bytes = cma << 12, ram = 4 * bytes + (64ull << 20);
+	uint64_t other, base = 1ull << 30;
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	unsigned filler, guest;
+	uint8_t *a = malloc(bytes), *b = malloc(bytes);
+	double tc = 1e30, ta = 1e30;
+	char why[256];
+	uint64_t pfn;
+
+	if (!a || !b)
+		return -1;
+	memset(a, 1, bytes);
+	memset(b, 2, bytes);
+	for (int r = 0; r < 3; r++) {
+		double t0 = now_s(), t;
+
+		memcpy(r & 1 ? a : b, r & 1 ? b : a, bytes);
+		t = now_s() - t0;
+		if (t < tc)
+			tc = t;
+	}
+	for (int r = 0; r < 3; r++) {
+		double t0;
+
+		pfnlab_config_preset(&c, "x86_64", ram);
+		c.backed = true;
+		c.nr_cma = 1;
+		c.cma[0].size = bytes;
+		c.cma_rule = PFNLAB_CMA_2015;
+		c.min_free_kbytes = 0;
+		c.thp = false;
+		if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
+			return -1;
+		/* the filler takes free memory until CMA is touched, the guest then fills CMA */
+		other = (uint64_t)pfnlab_vmstat(m, "nr_free_pages");
+		if (pfnlab_mm_create(m, "filler", &filler) || pfnlab_mm_map(m, filler, base, other << 12, 0) ||
+		    pfnlab_mm_create(m, "guest", &guest) || pfnlab_mm_map(m, guest, 2 * base + (other << 12), other << 12, 0)) {
+			pfnlab_machine_destroy(m);
+			return -1;
+		}
+		for (uint64_t i = 0; i < other && pfnlab_vmstat(m, "nr_free_cma") == (long long)cma; i++)
+			pfnlab_mm_touch(m, filler, base + (i << 12), 4096, NULL);
+		for (uint64_t i = 0; i < other && pfnlab_vmstat(m, "nr_free_cma") > 0; i++)
+			pfnlab_mm_touch(m, guest, 2 * base + (other << 12) + (i << 12), 4096, NULL);
+		if (pfnlab_vmstat(m, "nr_free_cma") != 0 || pfnlab_mm_unmap(m, filler, base, other << 12)) {
+			pfnlab_machine_destroy(m);
+			return -1;
+		}
+		t0 = now_s();
+		if (pfnlab_cma_alloc(m, 0, cma, 0, &pfn)) {
+			pfnlab_machine_destroy(m);
+			return -1;
+		}
+		if (now_s() - t0 < ta)
+			ta = now_s() - t0;
+		pfnlab_machine_destroy(m);
+	}
+	if (a[bytes / 3] == 7)
+		printf(" ");
+	free(a);
+	free(b);
+	return ta / tc;
+}
+
+/* Long-term pin (policy migrate-movable) of 1 GiB already outside CMA; ns per page. */
+static double bench_longterm_pin(bool quick)
+{
+	uint64_t pages = quick ? 1ull << 16 : 1ull << 18;
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	double best = 1e30;
+	unsigned id;
+	char why[256];
+
+	pfnlab_config_preset(&c, "x86_64", 8ull << 30);
+	c.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
+	c.nr_cma = 1;
+	c.cma[0].size = 256ull << 20;
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
+		return -1;
+	if (pfnlab_mm_create(m, "guest", &id) || pfnlab_mm_map(m, id, 1ull << 30, pages << 12, 0) ||
+	    pfnlab_mm_touch(m, id, 1ull << 30, pages << 12, NULL)) {
+		pfnlab_machine_destroy(m);
+		return -1;
+	}
+	for (int r = 0; r < 5; r++) {
+		double t0 = now_s(), t;
+		long h = pfnlab_pin(m, id, 1ull << 30, pages,
+				    PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE, "bench", NULL);
+
+		t = now_s() - t0;
+		if (h <= 0 || pfnlab_vmstat(m, "pfnlab_pin_migrated") != 0) {
+			pfnlab_machine_destroy(m);
+			return -1;
+		}
+		if (t < best)
+			best = t;
+		pfnlab_unpin(m, h);
+	}
+	pfnlab_machine_destroy(m);
+	return best * 1e9 / (double)pages;
+}
+
 static int run(int argc, char **argv)
 {
 	bool quick = false, json = false;
@@ -324,6 +434,8 @@ static int run(int argc, char **argv)
 	skip = NULL;
 	r[n] = (struct result){"fault_64g_thp_off_s", bench_fault_64g(quick, &skip), "s", skip};
 	n++;
+	r[n++] = (struct result){"cma_alloc_full_vs_memcpy", bench_cma_full(quick), "x", NULL};
+	r[n++] = (struct result){"longterm_pin_ns_per_page", bench_longterm_pin(quick), "ns", NULL};
 	if (json) {
 		printf("{");
 		for (int i = 0; i < n; i++) {
@@ -360,7 +472,9 @@ const struct command cmd_bench = {
 		"  migrate_meta_pages_per_s  metadata-only migration rate (>= 10 million)\n"
 		"  migrate_backed_vs_memcpy  migrating 256 MiB with contents / memcpy of 256 MiB (<= 1.2)\n"
 		"  fault_64g_thp_off_s   fault in a 64 GiB guest, THP off (<= 1 s; --quick times 16 GiB\n"
-		"                        and scales)\n\n"
+		"                        and scales)\n"
+		"  cma_alloc_full_vs_memcpy  emptying a full 256 MiB CMA area (backed) / memcpy of 256 MiB (<= 1.3)\n"
+		"  longterm_pin_ns_per_page  long-term pin (migrate-movable) of pages outside CMA, ns per page (<= 50)\n\n"
 		"  --quick        fewer rounds (for CI)\n"
 		"  --format json  one JSON object with the figures\n",
 };

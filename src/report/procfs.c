@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "report.h"
 
 #define NODE_ID 0
 #define ZONE_DEVICE_TYPE (-1) /* ZONE_DEVICE: never populated, not in the model's enum */
@@ -609,12 +610,12 @@ static void show_unusable_index(const struct pfnlab_machine *m, const struct pfn
 /* The views, in pfnlab_views() order; view_fns[i] prints view_names[i]. */
 static const char *const view_names[] = {
 	"buddyinfo", "pagetypeinfo", "zoneinfo", "meminfo", "vmstat", "extfrag_index",
-	"unusable_index", NULL,
+	"unusable_index", "cma", "cma_bitmap", NULL,
 };
 
 static const view_fn view_fns[] = {
 	show_buddyinfo, show_pagetypeinfo, show_zoneinfo, show_meminfo, show_vmstat,
-	show_extfrag_index, show_unusable_index,
+	show_extfrag_index, show_unusable_index, show_cma, show_cma_bitmap,
 };
 
 _Static_assert(ARRAY_LEN(view_names) == ARRAY_LEN(view_fns) + 1, "one printer per view name");
