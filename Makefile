@@ -6,7 +6,7 @@ CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wvla
 CPPFLAGS := -Iinclude -Isrc/core
-LDLIBS  := -lm
+LDLIBS  := -lpng -lm
 
 LIB_SRC  := $(wildcard src/core/*.c) $(wildcard src/report/*.c) $(wildcard src/work/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)

@@ -599,6 +599,43 @@ int pfnlab_pin_policy_parse(const char *name);
  */
 void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
 
+/* Pictures of physical memory. */
+
+/** struct pfnlab_pfn_range - PFNs [start, end). */
+struct pfnlab_pfn_range {
+	uint64_t start, end;
+};
+
+/** struct pfnlab_map_opts - what a map shows; all fields optional (zero). */
+struct pfnlab_map_opts {
+	uint64_t first_pfn, last_pfn;      /* window; 0, 0 = the whole machine */
+	unsigned columns;                  /* SVG cells per row; 0 = automatic */
+	const char *title;
+	size_t nr_busy;                    /* extra ranges to highlight, besides the last */
+	const struct pfnlab_pfn_range *busy; /* failed contiguous allocation */
+};
+
+/**
+ * pfnlab_map_svg() - an SVG map, one cell per pageblock: colour = migrate
+ * type, fill = pages in use, CMA areas outlined, long-term pinned pages
+ * marked, busy ranges highlighted, zone boundaries, legend, PFN and address
+ * axis, a tooltip per cell.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
+
+/** pfnlab_map_ansi() - the same map for a terminal, at most 80 columns and 24 rows of cells. */
+int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
+
+/**
+ * pfnlab_map_png() - a PNG at page granularity (one pixel per page, 1024
+ * per row) of the window in @o.
+ *
+ * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ENOMEM, -EIO.
+ */
+int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
+
 /* GFP names. */
 
 /**

@@ -7,6 +7,7 @@ command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+[ -f /usr/include/png.h ] || need="$need libpng-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing$need" >&2

@@ -28,6 +28,7 @@ struct command {
 	const char *help; /* full --help text */
 };
 
+extern const struct command cmd_map;
 extern const struct command cmd_machine, cmd_bench;
 
 /* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */

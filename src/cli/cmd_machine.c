@@ -32,7 +32,7 @@ static int run(int argc, char **argv)
 			for (int k = 0; known[k]; k++)
 				ok |= strcmp(known[k], argv[i + 1]) == 0;
 			if (!ok)
-				return cli_error("--print: unknown view '%s' (buddyinfo, pagetypeinfo, zoneinfo, meminfo, vmstat, extfrag_index, unusable_index)",
+				return cli_error("--print: unknown view '%s' (buddyinfo, pagetypeinfo, zoneinfo, meminfo, vmstat, extfrag_index, unusable_index, cma, cma_bitmap)",
 						 argv[i + 1]);
 			if (nviews == 16)
 				return cli_error("--print: at most 16 views");
@@ -73,7 +73,8 @@ const struct command cmd_machine = {
 		"Builds the modelled machine as the kernel leaves it after boot (all managed memory\n"
 		"free, pageblocks MOVABLE, CMA areas typed CMA and free) and prints it.\n\n"
 		"  --print VIEW   buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat,\n"
-		"                 extfrag_index, unusable_index; byte for byte the kernel's layout\n"
+		"                 extfrag_index, unusable_index (byte for byte the kernel's layout);\n"
+		"                 cma, cma_bitmap (each CMA area's debugfs and sysfs files)\n"
 		"  --check        run the whole-state checker afterwards (exit 4 if it fails)\n\n"
 		"%MACHINE%"
 		"\nExamples:\n"

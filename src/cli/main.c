@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-static const struct command *const commands[] = {&cmd_machine, &cmd_bench};
+static const struct command *const commands[] = {&cmd_machine, &cmd_map, &cmd_bench};
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
@@ -27,7 +27,7 @@ static void print_help(const struct command *c)
 	const char *mark = strstr(c->help, "%MACHINE%");
 
 	if (!mark) {
-		print_help(c);
+		fputs(c->help, stdout);
 		return;
 	}
 	fwrite(c->help, 1, (size_t)(mark - c->help), stdout);
