@@ -17,7 +17,7 @@ TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TE
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 
-.PHONY: all test check run deps asan bench clean help
+.PHONY: all test check run deps asan bench fuzz clean help
 all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
@@ -31,9 +31,9 @@ $(BUILD)/libpfnlab.a: $(LIB_OBJ)
 $(BUILD)/pfnlab: $(CLI_OBJ) $(BUILD)/libpfnlab.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libpfnlab.a $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/libpfnlab.a $(wildcard tests/*.h include/*.h src/*/*.h)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(wildcard tests/*.h include/*.h src/*/*.h fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/libpfnlab.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(LDLIBS)
 
 ## test: build and run every test (unit, reference model, CLI and golden files)
 test: all $(TESTS)
@@ -60,9 +60,23 @@ asan:
 bench: $(BUILD)/pfnlab
 	$(BUILD)/pfnlab bench
 
+## fuzz: build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 30)
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" build-fuzz/libpfnlab.a
+	@mkdir -p build-fuzz/bin
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  clang $(CPPFLAGS) -Ifuzz -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/bin/$$t \
+	    fuzz/fuzz_$$t.c $$(ls fuzz/*.c | grep -v '/fuzz_') build-fuzz/libpfnlab.a $(LDLIBS); \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 build-fuzz/corpus-$$t fuzz/corpus/$$t; \
+	done
+
 ## clean: remove build output
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-me
 
 ## help: this list
 help:
