@@ -636,6 +636,32 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
  */
 int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
+/* Fault injection (tests, robustness studies). */
+
+enum pfnlab_fault_point {
+	PFNLAB_FAULT_MIGRATE_TARGET, /* allocating a migration target page */
+	PFNLAB_FAULT_MIGRATE_COPY,   /* copying a page (a machine check during the copy) */
+	PFNLAB_FAULT_ISOLATE,        /* isolating a pageblock */
+	PFNLAB_FAULT_IOMMU_MAP,      /* mapping a chunk in the IOMMU (VFIO) */
+	PFNLAB_FAULT_HPT_ALLOC,      /* allocating a KVM hash page table */
+	PFNLAB_FAULT_HOST_ALLOC,     /* the library's own host memory */
+	PFNLAB_FAULT_POINTS
+};
+
+/**
+ * pfnlab_fault_inject() - make the @nth pass from now through @p fail;
+ * with @persistent every pass after it too.  @nth 0 clears.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uint64_t nth, bool persistent);
+
+/** pfnlab_fault_hits() - passes through @p so far (to walk every injection point). */
+uint64_t pfnlab_fault_hits(const struct pfnlab_machine *m, enum pfnlab_fault_point p);
+
+/** pfnlab_fault_should_fail() - count a pass through @p; true if it must fail (for actors). */
+bool pfnlab_fault_should_fail(struct pfnlab_machine *m, enum pfnlab_fault_point p);
+
 /* GFP names. */
 
 /**

@@ -161,7 +161,7 @@ static int pin_migrating(struct pfnlab_machine *m, unsigned id, uint64_t addr, u
 {
 	unsigned scope = p == PFNLAB_PIN_MIGRATE_MOVABLE ? MEMALLOC_PIN : MEMALLOC_NOCMA;
 	bool allow = true, fail_hard = p != PFNLAB_PIN_MIGRATE_CMA;
-	uint64_t *list = malloc((size_t)npages * sizeof(*list));
+	uint64_t *list = host_alloc(m, (size_t)npages * sizeof(*list));
 	int err = 0;
 
 	if (!list)
@@ -219,7 +219,7 @@ static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	}
 	*r = (struct pin_rec){.mm = id, .flags = flags, .vpn = addr >> m->cfg.page_shift,
 			      .npages = npages, .since_ns = m->now_ns};
-	r->pfns = malloc((size_t)npages * sizeof(*r->pfns));
+	r->pfns = host_alloc(m, (size_t)npages * sizeof(*r->pfns));
 	if (!r->pfns) {
 		r->mm = 0;
 		return -ENOMEM;
@@ -243,7 +243,7 @@ long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 		return -ENOENT;
 	if (!(flags & PFNLAB_FOLL_PIN) || (flags & PFNLAB_FOLL_GET) || !npages || npages > (1ull << 32))
 		return -EINVAL;
-	pfns = malloc((size_t)npages * sizeof(*pfns));
+	pfns = host_alloc(m, (size_t)npages * sizeof(*pfns));
 	if (!pfns)
 		return -ENOMEM;
 	if (p == PFNLAB_PIN_NONE)

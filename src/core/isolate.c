@@ -63,7 +63,7 @@ static int isolate_block(struct pfnlab_machine *m, uint64_t pfn, int mt)
 
 	if (!z || pb_type(m, pfn) == PFNLAB_MT_ISOLATE)
 		return -EBUSY;
-	if (has_unmovable_pages(m, z, pfn, mt))
+	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_ISOLATE) || has_unmovable_pages(m, z, pfn, mt))
 		return -EBUSY;
 	set_pageblock_migratetype(m, pfn, PFNLAB_MT_ISOLATE);
 	move_freepages_block(m, z, pfn, PFNLAB_MT_ISOLATE, NULL);

@@ -67,10 +67,15 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src,
 		m->memalloc_flags |= MEMALLOC_NOCMA;
 	if (t->flags & PFNLAB_TARGET_PIN)
 		m->memalloc_flags |= MEMALLOC_PIN | MEMALLOC_NOCMA;
-	dst = alloc_frames(m, gfp, order);
+	dst = pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_TARGET) ? NIL_PFN : alloc_frames(m, gfp, order);
 	m->memalloc_flags = saved;
 	if (dst == NIL_PFN)
 		return -ENOMEM;
+	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_COPY)) {
+		/* the copy hit a machine check: the target goes back, the source stays */
+		free_frames(m, dst, order);
+		return -EAGAIN;
+	}
 	if (m->ram)
 		memcpy(m->ram + (dst << m->cfg.page_shift), m->ram + (src << m->cfg.page_shift),
 		       (size_t)n << m->cfg.page_shift);
@@ -176,7 +181,7 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 
 	if ((unsigned)mode > PFNLAB_MIGRATE_SYNC || (unsigned)reason >= PFNLAB_MR_TYPES)
 		return -EINVAL;
-	b.pfn = malloc((n ? n : 1) * sizeof(*b.pfn));
+	b.pfn = host_alloc(m, (n ? n : 1) * sizeof(*b.pfn));
 	if (!b.pfn)
 		return -ENOMEM;
 	/* folios to move: heads of anonymous folios, each once */
@@ -200,7 +205,7 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 				b.pfn[u++] = b.pfn[i];
 		b.n = u;
 	}
-	split.pfn = malloc((split_cap ? split_cap : 1) * sizeof(*split.pfn));
+	split.pfn = host_alloc(m, (split_cap ? split_cap : 1) * sizeof(*split.pfn));
 	if (!split.pfn) {
 		free(b.pfn);
 		return -ENOMEM;

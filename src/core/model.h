@@ -160,6 +160,11 @@ struct cma_area {
 	uint64_t pages_success, pages_fail, pages_released, busy_retries;
 };
 
+struct fault_point {
+	uint64_t hits, nth, injected;
+	bool persistent;
+};
+
 /* A pin taken through pfnlab_pin(), for unpinning and culprit reports. */
 struct pin_rec {
 	unsigned mm;               /* 0: free slot */
@@ -215,6 +220,7 @@ struct pfnlab_machine {
 	struct pin_rec *pins;      /* handle = index + 1 */
 	bool count_unmovable_claims; /* inside a pin-time migration */
 	struct contig_failure contig_fail;
+	struct fault_point fault[PFNLAB_FAULT_POINTS];
 };
 
 /* frames.c-level helpers, inline for the hot paths */
@@ -352,6 +358,9 @@ static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t h
 struct mm *mm_get(struct pfnlab_machine *m, unsigned id);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
 void mm_free_all(struct pfnlab_machine *m);
+
+/* fault.c */
+void *host_alloc(struct pfnlab_machine *m, size_t size);
 
 /* util */
 void sink_printf(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

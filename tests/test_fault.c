@@ -1,0 +1,185 @@
+/*
+ * test_fault.c - every failure point of two long operations, injected
+ * transiently and persistently at each pass the operation makes: a
+ * whole-area cma_alloc() that must migrate borrowers out, and a long-term
+ * pin (policy migrate-movable) of a space partly in CMA.  After each run:
+ * the checker passes, pin counters balance, page contents are intact, and
+ * once everything is released every page is free again (nothing leaked).
+ */
+#include <errno.h>
+
+#include "model.h"
+#include "test.h"
+
+#define PAGE 4096ull
+#define NPAGES 1024
+#define GUEST 0x40000000ull
+
+static const char *const point_names[PFNLAB_FAULT_POINTS] = {
+	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc",
+};
+
+/*
+ * 1024 frames, CMA [768, 1024); a filler fills non-CMA memory, the guest
+ * (space 2) lands 192 pages in CMA, the filler frees 256 pages of room.
+ */
+static struct pfnlab_machine *setup(enum pfnlab_pin_policy policy, unsigned *guest, long long *free0)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	char why[256];
+	unsigned filler;
+
+	pfnlab_config_preset(&c, "x86_64", NPAGES * PAGE);
+	c.nr_ranges = 1;
+	c.ranges[0] = (struct pfnlab_range){0, NPAGES * PAGE};
+	c.reserved_low_bytes = 0;
+	c.zone_dma_end = c.zone_dma32_end = 0;
+	c.single_zone_dma = true;
+	c.max_order = 6;
+	c.pageblock_order = 4;
+	c.min_free_kbytes = 0;
+	c.thp = false;
+	c.backed = true;
+	c.pin_policy = policy;
+	c.nr_cma = 1;
+	c.cma[0].size = 256 * PAGE;
+	c.cma[0].base = 768 * PAGE;
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+		T_FAIL("machine: %s", why);
+		return NULL;
+	}
+	*free0 = pfnlab_vmstat(m, "nr_free_pages");
+	pfnlab_mm_create(m, "filler", &filler);
+	pfnlab_mm_map(m, filler, 0x100000, 256 * PAGE, 0);
+	pfnlab_mm_map(m, filler, 0x200000, 512 * PAGE, 0);
+	pfnlab_mm_touch(m, filler, 0x100000, 256 * PAGE, NULL);
+	pfnlab_mm_touch(m, filler, 0x200000, 512 * PAGE, NULL);
+	pfnlab_mm_create(m, "guest", guest);
+	pfnlab_mm_map(m, *guest, GUEST, 192 * PAGE, 0);
+	for (uint64_t i = 0; i < 192; i++) {
+		uint64_t v = 0x5a5a000000000000ull | i;
+
+		pfnlab_mm_write(m, *guest, GUEST + i * PAGE, &v, sizeof(v));
+	}
+	pfnlab_mm_unmap(m, filler, 0x100000, 256 * PAGE);
+	return m;
+}
+
+static void verify(struct pfnlab_machine *m, unsigned guest, long long free0, long handle, uint64_t cma_pfn)
+{
+	char why[512];
+
+	if (pfnlab_check(m, why, sizeof(why)))
+		T_FAIL("checker: %s", why);
+	for (uint64_t i = 0; i < 192; i++) {
+		uint64_t v = 0;
+
+		pfnlab_mm_read(m, guest, GUEST + i * PAGE, &v, sizeof(v));
+		if (v != (0x5a5a000000000000ull | i)) {
+			T_FAIL("guest page %llu lost its contents", (unsigned long long)i);
+			break;
+		}
+	}
+	if (handle > 0)
+		CHECK_EQ(pfnlab_unpin(m, handle), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_foll_pin_acquired"), pfnlab_vmstat(m, "nr_foll_pin_released"));
+	if (cma_pfn != UINT64_MAX)
+		CHECK_EQ(pfnlab_cma_release(m, 0, cma_pfn, 256), 0);
+	CHECK_EQ(pfnlab_mm_destroy(m, 1), 0);
+	CHECK_EQ(pfnlab_mm_destroy(m, guest), 0);
+	if (pfnlab_check(m, why, sizeof(why)))
+		T_FAIL("checker after release: %s", why);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
+}
+
+/* Run @op once clean to count each point's passes, then fail each pass. */
+static void walk(const char *what, enum pfnlab_pin_policy policy, bool pin)
+{
+	uint64_t hits[PFNLAB_FAULT_POINTS];
+	unsigned guest;
+	long long free0;
+	struct pfnlab_machine *m = setup(policy, &guest, &free0);
+	uint64_t pfn = UINT64_MAX;
+	long h = 0;
+	int runs = 0;
+
+	if (!m)
+		return;
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p);
+	if (pin)
+		h = pfnlab_pin(m, guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
+	else
+		CHECK_EQ(pfnlab_cma_alloc(m, 0, 256, 0, &pfn), 0);
+	CHECK(!pin || h > 0);
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p) - hits[p];
+	verify(m, guest, free0, h, pfn);
+	pfnlab_machine_destroy(m);
+	if (test_verbose)
+		for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+			fprintf(stderr, "%s: %s passed %llu times\n", what, point_names[p], (unsigned long long)hits[p]);
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+		for (uint64_t nth = 1; nth <= hits[p]; nth += 1 + hits[p] / 40)
+			for (int persistent = 0; persistent < 2; persistent++) {
+				char var[96];
+				int err;
+
+				snprintf(var, sizeof(var), "%s: %s pass %llu%s", what, point_names[p],
+					 (unsigned long long)nth, persistent ? " on" : "");
+				test_variant = var;
+				m = setup(policy, &guest, &free0);
+				pfn = UINT64_MAX;
+				h = 0;
+				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, nth, persistent);
+				if (pin) {
+					h = pfnlab_pin(m, guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
+					err = h > 0 ? 0 : (int)h;
+				} else {
+					err = pfnlab_cma_alloc(m, 0, 256, 0, &pfn);
+					if (err)
+						pfn = UINT64_MAX;
+				}
+				if (err && err != -ENOMEM && err != -EBUSY)
+					T_FAIL("unexpected error %d", err);
+				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, 0, false);
+				verify(m, guest, free0, h, pfn);
+				pfnlab_machine_destroy(m);
+				runs++;
+				test_variant = NULL;
+			}
+	CHECK(runs > 20);
+}
+
+/* Expect a whole-area cma_alloc to fail or succeed cleanly at every injected failure. */
+TEST(cma_alloc_every_failure_point)
+{
+	walk("cma_alloc", PFNLAB_PIN_NONE, false);
+}
+
+/* Expect a migrate-movable long-term pin to fail cleanly (nothing pinned) or succeed at every failure. */
+TEST(longterm_pin_every_failure_point)
+{
+	walk("pin", PFNLAB_PIN_MIGRATE_MOVABLE, true);
+}
+
+/* Expect migrate-cma to pin in place rather than fail when its migration fails. */
+TEST(migrate_cma_pins_in_place_on_failure)
+{
+	unsigned guest;
+	long long free0;
+	struct pfnlab_machine *m = setup(PFNLAB_PIN_MIGRATE_CMA, &guest, &free0);
+	long h;
+
+	if (!m)
+		return;
+	pfnlab_fault_inject(m, PFNLAB_FAULT_MIGRATE_TARGET, 1, true);
+	h = pfnlab_pin(m, guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
+	CHECK(h > 0);
+	pfnlab_fault_inject(m, PFNLAB_FAULT_MIGRATE_TARGET, 0, false);
+	verify(m, guest, free0, h, UINT64_MAX);
+	pfnlab_machine_destroy(m);
+}
+
+RUN_TESTS(cma_alloc_every_failure_point, longterm_pin_every_failure_point, migrate_cma_pins_in_place_on_failure)
