@@ -305,6 +305,39 @@ static int check_cma(const struct pfnlab_machine *m, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * A free block larger than a pageblock may only cover pageblocks that the
+ * era's merge rule lets merge: today the same type or all mergeable, in
+ * 2015 anything but ISOLATE next to another type.
+ */
+static int check_free_block_types(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	for (uint64_t p = 0; p < m->nr_pfns;) {
+		const struct frame *f = &m->frames[p];
+		uint64_t n = 1;
+
+		if ((f->flags & F_BUDDY) && f->order > m->pb_order) {
+			int first = pb_type(m, p);
+
+			n = 1ull << f->order;
+			for (uint64_t q = p + m->pb_pages; q < p + n; q += m->pb_pages) {
+				int t = pb_type(m, q);
+				bool ok = m->cfg.era == PFNLAB_ERA_2015
+						  ? t == first || (t != PFNLAB_MT_ISOLATE && first != PFNLAB_MT_ISOLATE)
+						  : t == first || (mt_is_mergeable(t) && mt_is_mergeable(first));
+
+				if (!ok)
+					FAIL("free block at PFN %#" PRIx64 " order %u covers a %s and a %s pageblock", p,
+					     f->order, migratetype_names[first], migratetype_names[t]);
+			}
+		} else if (f->flags & (F_BUDDY | F_ALLOC)) {
+			n = 1ull << f->order;
+		}
+		p += n;
+	}
+	return 0;
+}
+
 /* Every recorded pin still holds a pin on each of its pages. */
 static int check_pins(const struct pfnlab_machine *m, char *why, size_t len)
 {
@@ -329,6 +362,8 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 		err = check_cma(m, why, len);
 	if (!err)
 		err = check_pins(m, why, len);
+	if (!err)
+		err = check_free_block_types(m, why, len);
 
 	if (!err)
 		err = check_rmap(m, why, len);

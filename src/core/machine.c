@@ -345,8 +345,36 @@ static void release_zone(struct pfnlab_machine *m, struct zone *z)
 			a = m->reserved_end;
 		if (b > zend)
 			b = zend;
-		if (a < b)
-			release_run(m, z, a, b);
+		/* CMA areas stay reserved until cma_activate_area() */
+		while (a < b) {
+			uint64_t ca = b, cb = b;
+
+			for (unsigned k = 0; k < m->nr_cma; k++)
+				if (m->cma[k].base_pfn < ca && m->cma[k].base_pfn + m->cma[k].count > a) {
+					ca = m->cma[k].base_pfn;
+					cb = ca + m->cma[k].count;
+				}
+			if (a < ca)
+				release_run(m, z, a, ca < b ? ca : b);
+			a = cb;
+		}
+	}
+}
+
+/*
+ * models cma_activate_area() -> init_cma_reserved_pageblock(): after the
+ * boot free, each CMA pageblock is freed on its own (to the CMA lists, as
+ * __free_pages() does, merging where the era allows).
+ */
+static void activate_cma(struct pfnlab_machine *m)
+{
+	for (unsigned k = 0; k < m->nr_cma; k++) {
+		struct zone *z = &m->zones[m->cma[k].zone];
+
+		for (uint64_t p = m->cma[k].base_pfn; p < m->cma[k].base_pfn + m->cma[k].count; p += m->pb_pages) {
+			z->managed += m->pb_pages;
+			free_one_page(m, z, p, m->pb_order, PFNLAB_MT_CMA, false);
+		}
 	}
 }
 
@@ -393,6 +421,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	}
 	for (int i = 0; i < m->nr_zones; i++)
 		release_zone(m, &m->zones[i]);
+	activate_cma(m);
 	setup_watermarks(m);
 	setup_migrate_reserve(m);
 	pcp_setup(m);
