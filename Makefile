@@ -5,10 +5,17 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wvla
-CPPFLAGS := -Iinclude -Isrc/core
+CPPFLAGS := -Iinclude -Isrc/core -Isrc/work -Isrc/input
 LDLIBS  := -lpng -lm
+# inputs (issue 6): compressed traces through liblzma, libzstd, zlib; trace-cmd .dat through libtracecmd
+LDLIBS  += -llzma -lzstd -lz
+TRACECMD_CFLAGS := $(shell pkg-config --cflags libtracecmd 2>/dev/null)
+ifneq ($(TRACECMD_CFLAGS),)
+CPPFLAGS += -DHAVE_LIBTRACECMD $(TRACECMD_CFLAGS)
+LDLIBS  += $(shell pkg-config --libs libtracecmd)
+endif
 
-LIB_SRC  := $(wildcard src/core/*.c) $(wildcard src/report/*.c) $(wildcard src/work/*.c)
+LIB_SRC  := $(wildcard src/core/*.c) $(wildcard src/report/*.c) $(wildcard src/work/*.c) $(wildcard src/input/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_MAIN := tests/test_main.c
@@ -36,7 +43,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUI
 	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(LDLIBS)
 
 ## test: build and run every test (unit, reference model, CLI and golden files)
-test: all $(TESTS)
+test: all $(TESTS) $(BUILD)/oracle/predict
 	@sh tests/run.sh $(BUILD)
 
 ## check: install what is missing, then run the whole suite, then again under ASan+UBSan
@@ -44,9 +51,9 @@ check: deps
 	$(MAKE) test
 	$(MAKE) asan
 
-## run: install what is missing, build, run the main job
+## run: install what is missing, build, run the main job: the built-in seed scenario (pfnlab run)
 run: deps all
-	$(BUILD)/pfnlab machine --preset ppc64 --ram 256G --cma 12800M --print buddyinfo --print pagetypeinfo --check
+	$(BUILD)/pfnlab run
 
 deps:
 	@sh scripts/deps.sh
@@ -81,3 +88,19 @@ clean:
 ## help: this list
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  make /'
+
+## oracle: boot real kernels under QEMU, hold pfnlab against them, refresh oracle/results (root, minutes; not in CI)
+oracle:
+	bash oracle/run.sh
+
+## oracle-check: pfnlab's predictions against the committed real-kernel results (seconds, no boot)
+oracle-check: $(BUILD)/oracle/predict
+	@PF=$(BUILD)/pfnlab sh tests/cli/oracle_check.sh
+
+oracle-predict: $(BUILD)/oracle/predict
+
+$(BUILD)/oracle/predict: oracle/predict.c $(BUILD)/libpfnlab.a include/pfnlab.h
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude $(WARN) $(CFLAGS) -o $@ oracle/predict.c $(BUILD)/libpfnlab.a $(LDLIBS)
+
+.PHONY: oracle oracle-check oracle-predict

@@ -8,6 +8,19 @@ command -v make >/dev/null 2>&1 || need="$need make"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v xz >/dev/null 2>&1 || need="$need xz-utils"
 [ -f /usr/include/png.h ] || need="$need libpng-dev"
+# trace replay and snapshots (issue 6): compressed traces, trace-cmd .dat files
+[ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
+[ -f /usr/include/zstd.h ] || need="$need libzstd-dev"
+[ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+# libtracecmd-dev's header needs libtracefs-dev and libtraceevent-dev, which it does not depend on
+[ -f /usr/include/trace-cmd/trace-cmd.h ] || need="$need libtracecmd-dev"
+[ -f /usr/include/tracefs/tracefs.h ] || need="$need libtracefs-dev"
+[ -f /usr/include/traceevent/event-parse.h ] || need="$need libtraceevent-dev"
+# the replay test counts the .dat capture independently with `trace-cmd report`
+command -v trace-cmd >/dev/null 2>&1 || need="$need trace-cmd"
+# the HTML report test renders the page in headless Chromium
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing$need" >&2

@@ -5,7 +5,10 @@
 
 #include "cli.h"
 
-static const struct command *const commands[] = {&cmd_machine, &cmd_map, &cmd_bench};
+extern const struct command cmd_run, cmd_compare;
+
+static const struct command *const commands[] = {&cmd_machine, &cmd_run, &cmd_compare, &cmd_map,
+						  &cmd_replay, &cmd_snapshot, &cmd_bench};
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)

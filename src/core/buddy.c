@@ -20,73 +20,16 @@ static const int fallbacks[3][2] = {
 	[PFNLAB_MT_RECLAIMABLE] = {PFNLAB_MT_UNMOVABLE, PFNLAB_MT_MOVABLE},
 };
 
-/* models migratetype_is_mergeable(), include/linux/mmzone.h */
-bool mt_is_mergeable(int mt)
-{
-	return mt < PFNLAB_MT_HIGHATOMIC;
-}
-
-/* models __mod_zone_freepage_state(), include/linux/vmstat.h */
+/* models __mod_zone_freepage_state(), include/linux/vmstat.h (see zone_freepage_state()) */
 void account_freepages(struct zone *z, int mt, int64_t delta)
 {
-	z->nr_free += delta * (mt != PFNLAB_MT_ISOLATE);
-	z->nr_free_cma += delta * (mt == PFNLAB_MT_CMA);
+	zone_freepage_state(z, mt, delta);
 }
 
-static void list_add_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-			   unsigned order, int mt, bool tail)
-{
-	struct free_list *l = &z->area[order].list[mt];
-	struct frame *f = pfn_frame(m, pfn);
-
-	f->flags = F_BUDDY;
-	f->order = (uint8_t)order;
-	f->mt = (uint16_t)mt;
-	f->refcount = 0;
-	if (tail) {
-		f->next = NIL_PFN;
-		f->prev = l->tail;
-		if (l->tail != NIL_PFN)
-			pfn_frame(m, l->tail)->next = (uint32_t)pfn;
-		else
-			l->head = (uint32_t)pfn;
-		l->tail = (uint32_t)pfn;
-	} else {
-		f->prev = NIL_PFN;
-		f->next = l->head;
-		if (l->head != NIL_PFN)
-			pfn_frame(m, l->head)->prev = (uint32_t)pfn;
-		else
-			l->tail = (uint32_t)pfn;
-		l->head = (uint32_t)pfn;
-	}
-	l->nr++;
-	z->area[order].nr_free++;
-	account_freepages(z, mt, (int64_t)1 << order);
-}
-
-/* models del_page_from_free_list(), mm/page_alloc.c */
+/* models del_page_from_free_list(), mm/page_alloc.c (see del_from_free_list()) */
 void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
 {
-	struct frame *f = pfn_frame(m, pfn);
-	unsigned order = f->order;
-	int mt = f->mt;
-	struct free_list *l = &z->area[order].list[mt];
-
-	if (f->prev != NIL_PFN)
-		pfn_frame(m, f->prev)->next = f->next;
-	else
-		l->head = f->next;
-	if (f->next != NIL_PFN)
-		pfn_frame(m, f->next)->prev = f->prev;
-	else
-		l->tail = f->prev;
-	l->nr--;
-	z->area[order].nr_free--;
-	account_freepages(z, mt, -((int64_t)1 << order));
-	f->flags = 0;
-	f->order = 0;
-	f->mt = 0;
+	del_from_free_list(m, z, pfn);
 }
 
 /* models move_to_free_list(): to the tail in v6.1, to the head in v4.2 */
@@ -94,88 +37,21 @@ static void move_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t
 {
 	unsigned order = pfn_frame(m, pfn)->order;
 
-	list_del_block(m, z, pfn);
-	list_add_block(m, z, pfn, order, mt, m->cfg.era == PFNLAB_ERA_CURRENT);
+	del_from_free_list(m, z, pfn);
+	add_to_free_list(m, z, pfn, order, mt, m->cfg.era == PFNLAB_ERA_CURRENT);
 }
 
-static bool page_is_buddy(const struct pfnlab_machine *m, const struct zone *z,
-			  uint64_t pfn, unsigned order)
-{
-	const struct frame *f;
-
-	if (!zone_spans(z, pfn))
-		return false;
-	f = pfn_frame(m, pfn);
-	return (f->flags & F_BUDDY) && f->order == order;
-}
-
-/* May two blocks of these pageblock types merge above pageblock_order? */
-static bool may_merge_blocks(const struct pfnlab_machine *m, int mt, int buddy_mt)
-{
-	if (mt == buddy_mt)
-		return true;
-	if (m->cfg.era == PFNLAB_ERA_2015)
-		return mt != PFNLAB_MT_ISOLATE && buddy_mt != PFNLAB_MT_ISOLATE;
-	return mt_is_mergeable(mt) && mt_is_mergeable(buddy_mt);
-}
-
-/* models buddy_merge_likely(): is the next-higher buddy free too? */
-static bool buddy_merge_likely(const struct pfnlab_machine *m, const struct zone *z,
-			       uint64_t pfn, unsigned order)
-{
-	uint64_t higher, higher_buddy;
-
-	if (order + 2 >= m->nr_orders)
-		return false;
-	higher = pfn & ~(((uint64_t)1 << (order + 1)) - 1);
-	higher_buddy = higher ^ ((uint64_t)1 << (order + 1));
-	return page_is_buddy(m, z, higher_buddy, order + 1);
-}
-
-/* models __free_one_page(), mm/page_alloc.c */
+/* models __free_one_page(), mm/page_alloc.c (see buddy_free_block()) */
 void free_one_page(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 		   int mt, bool to_tail)
 {
-	while (order + 1 < m->nr_orders) {
-		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
-
-		if (!page_is_buddy(m, z, buddy, order))
-			break;
-		if (order >= m->pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
-			break;
-		list_del_block(m, z, buddy);
-		pfn &= buddy;
-		order++;
-	}
-	if (!to_tail)
-		to_tail = buddy_merge_likely(m, z, pfn, order);
-	list_add_block(m, z, pfn, order, mt, to_tail);
+	buddy_free_block(m, z, pfn, order, mt, to_tail);
 }
 
-/* models expand(): put the unused halves back on @mt's lists */
-static void expand(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned low,
-		   unsigned high, int mt)
-{
-	while (high > low) {
-		high--;
-		list_add_block(m, z, pfn + ((uint64_t)1 << high), high, mt, false);
-	}
-}
-
-/* models __rmqueue_smallest(), mm/page_alloc.c */
+/* models __rmqueue_smallest(), mm/page_alloc.c (see buddy_take_smallest()) */
 uint64_t rmqueue_smallest(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt)
 {
-	for (unsigned o = order; o < m->nr_orders; o++) {
-		uint32_t pfn = z->area[o].list[mt].head;
-
-		if (pfn == NIL_PFN)
-			continue;
-		list_del_block(m, z, pfn);
-		expand(m, z, pfn, order, o, mt);
-		pfn_frame(m, pfn)->mt = (uint16_t)mt; /* set_pcppage_migratetype() */
-		return pfn;
-	}
-	return NIL_PFN;
+	return buddy_take_smallest(m, z, order, mt);
 }
 
 /*
@@ -200,9 +76,13 @@ uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t
 		struct frame *f = pfn_frame(m, p);
 
 		if (!(f->flags & F_BUDDY)) {
+			/* an allocated block's tail frames are plain (check.c): none is free */
+			uint64_t n = (f->flags & F_ALLOC) ? (uint64_t)1 << f->order : 1;
+
+			/* PageLRU() of a tail page reads its head: every page of an LRU folio counts */
 			if (movable && (f->flags & F_LRU))
-				(*movable)++;
-			p++;
+				*movable += p + n <= end ? n : end - p;
+			p += n;
 			continue;
 		}
 		uint64_t size = (uint64_t)1 << f->order;
@@ -352,8 +232,8 @@ static uint64_t rmqueue_fallback(struct pfnlab_machine *m, struct zone *z, unsig
 	}
 	if (can_steal)
 		steal_suitable_fallback_2015(m, z, pfn, mt);
-	list_del_block(m, z, pfn);
-	expand(m, z, pfn, order, (unsigned)o, mt);
+	del_from_free_list(m, z, pfn);
+	buddy_expand(m, z, pfn, order, (unsigned)o, mt);
 	pfn_frame(m, pfn)->mt = (uint16_t)mt;
 	trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
 	return pfn;
@@ -371,17 +251,17 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 	uint64_t pfn;
 	bool retry;
 
-	if (cma_ok && m->cfg.cma_rule == PFNLAB_CMA_5_7 && z->nr_free_cma > z->nr_free / 2) {
-		pfn = rmqueue_smallest(m, z, order, PFNLAB_MT_CMA);
+	if (rmqueue_cma_first(m, z, alloc_flags)) {
+		pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);
 		if (pfn != NIL_PFN)
 			return pfn;
 	}
 	for (;;) {
-		pfn = rmqueue_smallest(m, z, order, mt);
+		pfn = buddy_take_smallest(m, z, order, mt);
 		if (pfn != NIL_PFN)
 			return pfn;
 		if (cma_ok) {
-			pfn = rmqueue_smallest(m, z, order, PFNLAB_MT_CMA);
+			pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);
 			if (pfn != NIL_PFN)
 				return pfn;
 		}
@@ -392,7 +272,7 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 			break;
 	}
 	if (m->cfg.era == PFNLAB_ERA_2015)
-		return rmqueue_smallest(m, z, order, PFNLAB_MT_HIGHATOMIC);
+		return buddy_take_smallest(m, z, order, PFNLAB_MT_HIGHATOMIC);
 	return NIL_PFN;
 }
 
@@ -419,7 +299,7 @@ void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
 	if (head == NIL_PFN)
 		return;
 	end = head + (1ull << order);
-	list_del_block(m, z, head);
+	del_from_free_list(m, z, head);
 	for (uint64_t p = head; p < end;) {
 		unsigned o = (unsigned)__builtin_ctzll(p);
 		uint64_t limit = p < pfn ? pfn : end;
@@ -428,7 +308,7 @@ void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
 			o = m->nr_orders - 1;
 		while (p + (1ull << o) > limit)
 			o--;
-		list_add_block(m, z, p, o, pb_type(m, p), false);
+		add_to_free_list(m, z, p, o, pb_type(m, p), false);
 		p += 1ull << o;
 	}
 }

@@ -256,7 +256,7 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
 			break;
 		bits_assign(a->bitmap, bitmap_no, nbits, true);
 		pfn = a->base_pfn + (bitmap_no << a->order_per_bit);
-		ret = pfnlab_alloc_contig_range(m, pfn, pfn + count, PFNLAB_MT_CMA);
+		ret = alloc_contig_range(m, pfn, pfn + count, PFNLAB_MT_CMA);
 		if (!ret) {
 			ok = true;
 			break;
@@ -292,6 +292,8 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
 	}
 	m->vm[VM_CMA_ALLOC_FAIL]++;
 	a->pages_fail += count;
+	if (ret == -EBUSY)
+		contig_collect_culprits(m); /* the last candidate's */
 	return ret;
 }
 

@@ -171,9 +171,9 @@ static void add_culprit(struct pfnlab_machine *m, uint64_t head)
 	cf->culprits[cf->nr++] = c;
 }
 
-/* Record the failure of [start, end) and every busy folio from fin_pfn on. */
-static void record_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
-			   uint64_t fin, int err)
+/* Note the failure of [start, end); the culprits are collected by contig_collect_culprits(). */
+static void note_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
+			 uint64_t fin, int err)
 {
 	struct contig_failure *cf = &m->contig_fail;
 
@@ -185,7 +185,17 @@ static void record_failure(struct pfnlab_machine *m, uint64_t start, uint64_t en
 	cf->err = err;
 	cf->when_ns = m->now_ns;
 	cf->nr = 0;
-	for (uint64_t p = fin; p < end;) {
+}
+
+/* Every busy folio of the last failure, from its first busy PFN to its end. */
+void contig_collect_culprits(struct pfnlab_machine *m)
+{
+	struct contig_failure *cf = &m->contig_fail;
+
+	cf->nr = 0;
+	if (!cf->valid)
+		return;
+	for (uint64_t p = cf->fin_pfn; p < cf->end;) {
 		const struct frame *f = &m->frames[p];
 		uint64_t head;
 
@@ -252,7 +262,11 @@ static void free_range(struct pfnlab_machine *m, uint64_t start, uint64_t end)
 		free_frames(m, p, 0);
 }
 
-int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
+/*
+ * alloc_contig_range() proper; a busy range is noted (cheaply: cma_alloc()
+ * may try thousands of candidates) and its culprits collected by the caller.
+ */
+int alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
 {
 	uint64_t align = m->pb_pages, a, b, outer, outer_end, fin = 0;
 	int zi, ret;
@@ -281,7 +295,7 @@ int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t
 	outer = find_outer_start(m, start);
 	if (outer == NIL_PFN) {
 		ret = -EBUSY;
-		record_failure(m, start, end, start, start, ret);
+		note_failure(m, start, end, start, start, ret);
 		goto done;
 	}
 	if (test_pages_isolated(m, outer, end, &fin)) {
@@ -290,7 +304,7 @@ int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t
 		if (m->cfg.era == PFNLAB_ERA_2015)
 			log_printf(m, "alloc_contig_range: [%llx, %llx) PFNs busy", (unsigned long long)outer,
 				   (unsigned long long)end);
-		record_failure(m, start, end, outer, fin, ret);
+		note_failure(m, start, end, outer, fin, ret);
 		goto done;
 	}
 	outer_end = take_free_range(m, outer, end);
@@ -298,6 +312,15 @@ int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t
 	free_range(m, end, outer_end);
 done:
 	undo_isolate_page_range(m, a, b, mt);
+	return ret;
+}
+
+int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
+{
+	int ret = alloc_contig_range(m, start, end, mt);
+
+	if (ret == -EBUSY)
+		contig_collect_culprits(m);
 	return ret;
 }
 

@@ -202,36 +202,20 @@ int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len)
 	return (int)n;
 }
 
-/* models gfp_migratetype(), include/linux/gfp.h */
+/* models gfp_migratetype(), include/linux/gfp.h (see gfp_migratetype() in model.h) */
 int pfnlab_gfp_migratetype(pfnlab_gfp_t gfp)
 {
-	pfnlab_gfp_t m = gfp & (G(__GFP_MOVABLE) | G(__GFP_RECLAIMABLE));
-
-	if (m == G(__GFP_MOVABLE))
-		return PFNLAB_MT_MOVABLE;
-	if (m == G(__GFP_RECLAIMABLE))
-		return PFNLAB_MT_RECLAIMABLE;
-	return PFNLAB_MT_UNMOVABLE; /* none, or both (the kernel warns) */
+	return gfp_migratetype(gfp);
 }
 
 /*
  * models gfp_zone() and GFP_ZONE_TABLE, include/linux/gfp.h (64-bit: no
  * HIGHMEM, so __GFP_HIGHMEM alone means Normal).  Invalid combinations
- * (GFP_ZONE_BAD) fall back to Normal, where the kernel would BUG.
+ * (GFP_ZONE_BAD) fall back to Normal, where the kernel would BUG.  The
+ * table is GFP_ZONE_TABLE in model.h.
  */
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp)
 {
-	bool dma = gfp & G(__GFP_DMA), dma32 = gfp & G(__GFP_DMA32);
-	bool high = gfp & G(__GFP_HIGHMEM), movable = gfp & G(__GFP_MOVABLE);
-
 	(void)m;
-	if (dma + dma32 + high > 1)
-		return PFNLAB_ZONE_NORMAL;
-	if (dma)
-		return PFNLAB_ZONE_DMA;
-	if (dma32)
-		return PFNLAB_ZONE_DMA32;
-	if (movable && high)
-		return PFNLAB_ZONE_MOVABLE;
-	return PFNLAB_ZONE_NORMAL;
+	return gfp_zone_type(gfp);
 }

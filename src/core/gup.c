@@ -199,12 +199,11 @@ static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	struct pin_rec *r = NULL;
 	unsigned i;
 
-	for (i = 0; i < m->nr_pins; i++)
-		if (!m->pins[i].mm) {
-			r = &m->pins[i];
-			break;
-		}
-	if (!r) {
+	if (m->pin_free) { /* a slot freed by pfnlab_unpin(); its npages links the next */
+		i = m->pin_free - 1;
+		r = &m->pins[i];
+		m->pin_free = (unsigned)r->npages;
+	} else {
 		if (m->nr_pins == m->cap_pins) {
 			unsigned cap = m->cap_pins ? m->cap_pins * 2 : 16;
 			struct pin_rec *n = realloc(m->pins, cap * sizeof(*n));
@@ -221,7 +220,8 @@ static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 			      .npages = npages, .since_ns = m->now_ns};
 	r->pfns = host_alloc(m, (size_t)npages * sizeof(*r->pfns));
 	if (!r->pfns) {
-		r->mm = 0;
+		*r = (struct pin_rec){.npages = m->pin_free};
+		m->pin_free = i + 1;
 		return -ENOMEM;
 	}
 	for (uint64_t k = 0; k < npages; k++)
@@ -283,7 +283,8 @@ int pfnlab_unpin(struct pfnlab_machine *m, long handle)
 		pfnlab_put_pages(m, buf, n, PFNLAB_FOLL_PIN);
 	}
 	free(r->pfns);
-	*r = (struct pin_rec){0};
+	*r = (struct pin_rec){.npages = m->pin_free};
+	m->pin_free = (unsigned)handle;
 	return 0;
 }
 
@@ -308,5 +309,5 @@ void pins_free_all(struct pfnlab_machine *m)
 		free(m->pins[i].pfns);
 	free(m->pins);
 	m->pins = NULL;
-	m->nr_pins = m->cap_pins = 0;
+	m->nr_pins = m->cap_pins = m->pin_free = 0;
 }

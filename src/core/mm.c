@@ -114,12 +114,22 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 		return -ENOENT;
 	if (!range_pages(m, addr, len, &vpn, &pages))
 		return -EINVAL;
-	for (i = 0; i < mm->nr_vmas; i++) {
-		if (vpn < mm->vmas[i].start + mm->vmas[i].pages && mm->vmas[i].start < vpn + pages)
-			return -EEXIST;
-		if (mm->vmas[i].start > vpn)
-			break;
+	{
+		unsigned lo = 0, hi = mm->nr_vmas;
+
+		while (lo < hi) { /* the first mapping starting at or after vpn */
+			unsigned mid = (lo + hi) / 2;
+
+			if (mm->vmas[mid].start < vpn)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
 	}
+	if ((i < mm->nr_vmas && mm->vmas[i].start < vpn + pages) ||
+	    (i > 0 && mm->vmas[i - 1].start + mm->vmas[i - 1].pages > vpn))
+		return -EEXIST;
 	if (mm->nr_vmas == mm->cap_vmas) {
 		unsigned cap = mm->cap_vmas ? mm->cap_vmas * 2 : 4;
 		struct vma *n = realloc(mm->vmas, cap * sizeof(*n));
@@ -164,7 +174,8 @@ static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const 
 	uint64_t span = 1ull << m->thp_order, base = vpn & ~(span - 1), pfn;
 	uint32_t *pte;
 
-	if (!v->thp || base < v->start || base + span > v->start + v->pages)
+	/* page-table chunks start at the mapping: a THP needs the mapping span-aligned */
+	if (!v->thp || (v->start & (span - 1)) || base < v->start || base + span > v->start + v->pages)
 		return false;
 	pte = mm_pte(m, mm, base, true);
 	if (!pte)
@@ -243,6 +254,9 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 		return -EFAULT;
 	for (uint64_t p = vpn; p < vpn + pages; p++) {
 		long r = fault_page(m, id, mm, p);
+		const struct vma *v;
+		uint64_t mask;
+		uint32_t *pte;
 
 		if (r < 0) {
 			if (faulted)
@@ -250,6 +264,14 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 			return (int)r;
 		}
 		done += (uint64_t)r;
+		/* a huge page mapped from its first page on: skip the rest of it */
+		v = find_vma(mm, p);
+		mask = (1ull << m->thp_order) - 1;
+		pte = (p & mask) || ((p - v->start) & mask) ? NULL : mm_pte(m, mm, p, false);
+		if (pte && *pte && (m->frames[*pte - 1].flags & F_ALLOC) &&
+		    m->frames[*pte - 1].order == m->thp_order &&
+		    pte[(1ull << m->thp_order) - 1] == *pte + (1u << m->thp_order) - 1)
+			p += (1ull << m->thp_order) - 1;
 	}
 	if (faulted)
 		*faulted = done;
@@ -343,6 +365,7 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 		for (uint64_t i = 0; i < chunk; i++) {
 			uint64_t head = pte[i] - 1u;
 			struct frame *f = &m->frames[head];
+			bool whole = !i && pte[0] && (f->flags & F_ALLOC) && f->order == m->thp_order;
 
 			/* a THP's head entry comes first in its chunk; its tails only unmap */
 			if (pte[i] && (f->flags & F_ALLOC)) {
@@ -355,6 +378,10 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 				f->refcount--;
 				if (!f->refcount)
 					page_ref_release(m, head);
+			}
+			if (whole) { /* the THP covers the chunk: unmap it at once */
+				mm->rss -= chunk;
+				break;
 			}
 			if (!pte[i])
 				continue;

@@ -67,7 +67,10 @@ struct free_list {
 struct free_area {
 	struct free_list list[PFNLAB_MT_TYPES];
 	uint64_t nr_free; /* blocks of this order on all lists (free_area.nr_free) */
+	uint64_t pad_[3]; /* 128 bytes: the hot paths index area[] with a shift */
 };
+
+_Static_assert(sizeof(struct free_area) == 128, "free_area is indexed with a shift");
 
 enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
@@ -97,6 +100,8 @@ struct zone {
 	uint64_t watermark_boost;
 	uint64_t lowmem_reserve[PFNLAB_NR_ZONES];
 	uint64_t nr_reserved_highatomic;
+	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
+						  (kept by the free-list primitives below) */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];
 };
@@ -218,6 +223,7 @@ struct pfnlab_machine {
 	struct pfnlab_sink log;    /* kernel log lines; .write NULL when off */
 	unsigned nr_pins, cap_pins;
 	struct pin_rec *pins;      /* handle = index + 1 */
+	unsigned pin_free;         /* first free slot + 1 (0: none), linked through npages */
 	bool count_unmovable_claims; /* inside a pin-time migration */
 	struct contig_failure contig_fail;
 	struct fault_point fault[PFNLAB_FAULT_POINTS];
@@ -250,9 +256,279 @@ static inline int pfn_zone_index(const struct pfnlab_machine *m, uint64_t pfn)
 
 static inline struct zone *pfn_zone(struct pfnlab_machine *m, uint64_t pfn)
 {
-	int i = pfn_zone_index(m, pfn);
+	for (struct zone *z = m->zones + m->nr_zones; z != m->zones;) {
+		z--;
+		if (pfn >= z->start_pfn)
+			return zone_spans(z, pfn) ? z : NULL;
+	}
+	return NULL;
+}
 
-	return i < 0 ? NULL : &m->zones[i];
+/*
+ * Free-list primitives of the buddy allocator, inline because both the
+ * general paths (buddy.c) and the allocation and free entry points
+ * (page_alloc.c) run them for every block.  There is one implementation
+ * of each; buddy.c exports the out-of-line versions.  The byte stores of
+ * a frame (flags, order) come last and loop invariants sit in locals: a
+ * byte store may alias anything and makes the compiler reload the rest.
+ */
+#define HOT_INLINE static inline __attribute__((always_inline))
+
+/* models migratetype_is_mergeable(), include/linux/mmzone.h */
+static inline bool mt_is_mergeable(int mt)
+{
+	return mt < PFNLAB_MT_HIGHATOMIC;
+}
+
+/* models __mod_zone_freepage_state(), include/linux/vmstat.h */
+HOT_INLINE void zone_freepage_state(struct zone *z, int mt, int64_t delta)
+{
+	if (mt == PFNLAB_MT_ISOLATE)
+		return;
+	z->nr_free += delta;
+	if (mt == PFNLAB_MT_CMA)
+		z->nr_free_cma += delta;
+}
+
+/* models __add_to_free_list() and add_to_free_list_tail() */
+HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				 unsigned order, int mt, bool tail)
+{
+	struct frame *frames = m->frames, *f = &frames[pfn];
+	struct free_area *area = &z->area[order];
+	struct free_list *l = &area->list[mt];
+	uint32_t p = (uint32_t)pfn;
+
+	if (tail) {
+		uint32_t last = l->tail;
+
+		f->next = NIL_PFN;
+		f->prev = last;
+		if (last != NIL_PFN)
+			frames[last].next = p;
+		else
+			l->head = p;
+		l->tail = p;
+	} else {
+		uint32_t first = l->head;
+
+		f->next = first;
+		f->prev = NIL_PFN;
+		if (first != NIL_PFN)
+			frames[first].prev = p;
+		else
+			l->tail = p;
+		l->head = p;
+	}
+	l->nr++;
+	area->nr_free++;
+	z->free_orders[mt] |= (uint16_t)(1u << order);
+	zone_freepage_state(z, mt, (int64_t)1 << order);
+	f->refcount = 0;
+	f->mt = (uint16_t)mt;
+	f->order = (uint8_t)order;
+	f->flags = F_BUDDY;
+}
+
+/*
+ * models del_page_from_free_list() for a block of @order: the links stay,
+ * the block marks go
+ */
+HOT_INLINE void del_block_of_order(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				   unsigned order)
+{
+	struct frame *frames = m->frames, *f = &frames[pfn];
+	uint32_t next = f->next, prev = f->prev;
+	int mt = f->mt;
+	struct free_area *area = &z->area[order];
+	struct free_list *l = &area->list[mt];
+
+	if (prev != NIL_PFN)
+		frames[prev].next = next;
+	else
+		l->head = next;
+	if (next != NIL_PFN) {
+		frames[next].prev = prev;
+	} else {
+		l->tail = prev;
+		if (prev == NIL_PFN) /* it was the only one */
+			z->free_orders[mt] &= (uint16_t)~(1u << order);
+	}
+	l->nr--;
+	area->nr_free--;
+	zone_freepage_state(z, mt, -((int64_t)1 << order));
+	f->mt = 0;
+	f->order = 0;
+	f->flags = 0;
+}
+
+/* models del_page_from_free_list(), mm/page_alloc.c */
+HOT_INLINE void del_from_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn)
+{
+	del_block_of_order(m, z, pfn, m->frames[pfn].order);
+}
+
+/*
+ * del_from_free_list() of the first block of (@order, @mt), which has no
+ * block before it and carries that order and type, except for the zone's
+ * free-page counters: the caller settles those.  Returns its PFN.
+ */
+HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt)
+{
+	struct free_area *area = &z->area[order];
+	struct free_list *l = &area->list[mt];
+	uint32_t pfn = l->head;
+	struct frame *frames = m->frames, *f = &frames[pfn];
+	uint32_t next = f->next;
+
+	l->head = next;
+	if (next != NIL_PFN) {
+		frames[next].prev = NIL_PFN;
+	} else {
+		l->tail = NIL_PFN;
+		z->free_orders[mt] &= (uint16_t)~(1u << order);
+	}
+	l->nr--;
+	area->nr_free--;
+	f->mt = 0;
+	f->order = 0;
+	f->flags = 0;
+	return pfn;
+}
+
+/*
+ * add_to_free_list() at the head, except for free_orders[] and the zone's
+ * free-page counters: the caller settles those
+ */
+HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+			       int mt)
+{
+	struct frame *frames = m->frames, *f = &frames[pfn];
+	struct free_area *area = &z->area[order];
+	struct free_list *l = &area->list[mt];
+	uint32_t p = (uint32_t)pfn, first = l->head;
+
+	f->next = first;
+	f->prev = NIL_PFN;
+	if (first != NIL_PFN)
+		frames[first].prev = p;
+	else
+		l->tail = p;
+	l->head = p;
+	l->nr++;
+	area->nr_free++;
+	f->refcount = 0;
+	f->mt = (uint16_t)mt;
+	f->order = (uint8_t)order;
+	f->flags = F_BUDDY;
+}
+
+/*
+ * models page_is_buddy(): is @pfn, inside the zone [@zstart, @zstart +
+ * @zspan), the head of a free block of exactly @order?
+ */
+HOT_INLINE bool page_is_buddy(const struct frame *frames, uint64_t zstart, uint64_t zspan,
+			      uint64_t pfn, unsigned order)
+{
+	bool inside = pfn - zstart < zspan;
+	const struct frame *f = &frames[inside ? pfn : zstart]; /* no read outside the zone */
+
+	return inside & ((f->flags & F_BUDDY) != 0) & (f->order == order);
+}
+
+/* May two blocks of these pageblock types merge above pageblock_order? */
+static inline bool may_merge_blocks(const struct pfnlab_machine *m, int mt, int buddy_mt)
+{
+	if (mt == buddy_mt)
+		return true;
+	if (m->cfg.era == PFNLAB_ERA_2015)
+		return mt != PFNLAB_MT_ISOLATE && buddy_mt != PFNLAB_MT_ISOLATE;
+	return mt_is_mergeable(mt) && mt_is_mergeable(buddy_mt);
+}
+
+/* models buddy_merge_likely(): is the next-higher buddy free too? */
+HOT_INLINE bool buddy_merge_likely(const struct frame *frames, uint64_t zstart, uint64_t zspan,
+				   unsigned nr_orders, uint64_t pfn, unsigned order)
+{
+	uint64_t higher, higher_buddy;
+
+	if (order + 2 >= nr_orders)
+		return false;
+	higher = pfn & ~(((uint64_t)1 << (order + 1)) - 1);
+	higher_buddy = higher ^ ((uint64_t)1 << (order + 1));
+	return page_is_buddy(frames, zstart, zspan, higher_buddy, order + 1);
+}
+
+/* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it) */
+HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				 unsigned order, int mt, bool to_tail)
+{
+	const struct frame *frames = m->frames;
+	const uint64_t zstart = z->start_pfn, zspan = z->spanned;
+	const unsigned nr_orders = m->nr_orders, pb_order = m->pb_order;
+
+	while (order + 1 < nr_orders) {
+		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
+
+		if (!page_is_buddy(frames, zstart, zspan, buddy, order))
+			break;
+		if (order >= pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
+			break;
+		del_block_of_order(m, z, buddy, order); /* page_is_buddy() saw the order */
+		pfn &= buddy;
+		order++;
+	}
+	if (!to_tail)
+		to_tail = buddy_merge_likely(frames, zstart, zspan, nr_orders, pfn, order);
+	add_to_free_list(m, z, pfn, order, mt, to_tail);
+}
+
+/* models expand(): put the unused halves back on @mt's lists */
+HOT_INLINE void buddy_expand(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned low,
+			     unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(m, z, pfn + ((uint64_t)1 << high), high, mt, false);
+	}
+}
+
+/* The smallest order >= @order with a block on @mt's list, or -1. */
+HOT_INLINE int smallest_free_order(const struct zone *z, unsigned order, int mt)
+{
+	unsigned mask = (unsigned)z->free_orders[mt] >> order;
+
+	return mask ? (int)(order + (unsigned)__builtin_ctz(mask)) : -1;
+}
+
+/*
+ * Take the first block of (@o, @mt) and split it down to @order: the
+ * list operations of del_page_from_free_list() and expand(), with the
+ * free-page counters and free_orders[] settled once for all of them
+ * (-2^o, then +2^h for each half put back: -2^order in all).
+ */
+HOT_INLINE uint64_t buddy_take(struct pfnlab_machine *m, struct zone *z, unsigned order, unsigned o,
+			       int mt)
+{
+	uint32_t pfn = unlink_list_head(m, z, o, mt);
+
+	for (unsigned high = o; high > order;) { /* expand() */
+		high--;
+		link_list_head(m, z, pfn + ((uint64_t)1 << high), high, mt);
+	}
+	z->free_orders[mt] |= (uint16_t)((1u << o) - (1u << order));
+	zone_freepage_state(z, mt, -((int64_t)1 << order));
+	m->frames[pfn].mt = (uint16_t)mt; /* set_pcppage_migratetype() */
+	return pfn;
+}
+
+/* models __rmqueue_smallest(), mm/page_alloc.c (rmqueue_smallest() in buddy.c calls it) */
+HOT_INLINE uint64_t buddy_take_smallest(struct pfnlab_machine *m, struct zone *z, unsigned order,
+					int mt)
+{
+	int o = smallest_free_order(z, order, mt);
+
+	return o < 0 ? NIL_PFN : buddy_take(m, z, order, (unsigned)o, mt);
 }
 
 /* cma.c */
@@ -265,6 +541,8 @@ void undo_isolate_page_range(struct pfnlab_machine *m, uint64_t start, uint64_t 
 int test_pages_isolated(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t *fin);
 
 /* contig.c */
+int alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
+void contig_collect_culprits(struct pfnlab_machine *m);
 void contig_free_all(struct pfnlab_machine *m);
 
 /* gup.c */
@@ -287,7 +565,6 @@ uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t
 void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
 void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
 void account_freepages(struct zone *z, int mt, int64_t delta);
-bool mt_is_mergeable(int mt);
 
 /* memalloc scope flags (current->flags) */
 #define MEMALLOC_NOCMA 0x1u  /* v5.1-v5.12 PF_MEMALLOC_NOCMA: no ALLOC_CMA */
@@ -306,6 +583,58 @@ bool mt_is_mergeable(int mt);
 #define ALLOC_CMA           0x80u
 #define ALLOC_NOFRAGMENT    0x100u
 #define ALLOC_KSWAPD        0x800u
+
+/*
+ * models the 5.7 rule of __rmqueue(): a caller that may use CMA takes CMA
+ * pages first while they are over half of the zone's free pages
+ */
+static inline bool rmqueue_cma_first(const struct pfnlab_machine *m, const struct zone *z,
+				     unsigned alloc_flags)
+{
+	return m->cfg.config_cma && (alloc_flags & ALLOC_CMA) && m->cfg.cma_rule == PFNLAB_CMA_5_7 &&
+	       z->nr_free_cma > z->nr_free / 2;
+}
+
+/* models gfp_migratetype(), include/linux/gfp.h: both mobility bits at once count as unmovable */
+static inline int gfp_migratetype(pfnlab_gfp_t gfp)
+{
+	_Static_assert(PFNLAB___GFP_MOVABLE == 0x08u && PFNLAB___GFP_RECLAIMABLE == 0x10u,
+		       "the mobility bits index the packed table");
+	/* none -> Unmovable, MOVABLE -> Movable, RECLAIMABLE -> Reclaimable, both -> Unmovable */
+	const unsigned table = (PFNLAB_MT_UNMOVABLE << 0) | (PFNLAB_MT_MOVABLE << 2) |
+			       (PFNLAB_MT_RECLAIMABLE << 4) | (PFNLAB_MT_UNMOVABLE << 6);
+
+	return (int)((table >> (((gfp >> 3) & 3) * 2)) & 3);
+}
+
+/*
+ * models GFP_ZONE_TABLE, include/linux/gfp.h: the highest zone type of each
+ * combination of the zone modifiers __GFP_DMA (bit 0), __GFP_HIGHMEM (1),
+ * __GFP_DMA32 (2) and __GFP_MOVABLE (3), two bits per entry.  64-bit: no
+ * HIGHMEM, so __GFP_HIGHMEM alone means Normal; invalid combinations
+ * (GFP_ZONE_BAD: more than one of DMA, DMA32, HIGHMEM) fall back to
+ * Normal, where the kernel would BUG.
+ */
+#define GFP_ZONE_OF(b)                                                                    \
+	((((b) & 1) + (((b) >> 1) & 1) + (((b) >> 2) & 1)) > 1 ? PFNLAB_ZONE_NORMAL :      \
+	 ((b) & 1)                    ? PFNLAB_ZONE_DMA :                                \
+	 ((b) & 4)                    ? PFNLAB_ZONE_DMA32 :                              \
+	 ((b) & 8) && ((b) & 2)       ? PFNLAB_ZONE_MOVABLE : PFNLAB_ZONE_NORMAL)
+#define GFP_ZONE_ENTRY(b) ((uint32_t)GFP_ZONE_OF(b) << (2 * (b)))
+#define GFP_ZONE_TABLE                                                                        \
+	(GFP_ZONE_ENTRY(0) | GFP_ZONE_ENTRY(1) | GFP_ZONE_ENTRY(2) | GFP_ZONE_ENTRY(3) |        \
+	 GFP_ZONE_ENTRY(4) | GFP_ZONE_ENTRY(5) | GFP_ZONE_ENTRY(6) | GFP_ZONE_ENTRY(7) |        \
+	 GFP_ZONE_ENTRY(8) | GFP_ZONE_ENTRY(9) | GFP_ZONE_ENTRY(10) | GFP_ZONE_ENTRY(11) |      \
+	 GFP_ZONE_ENTRY(12) | GFP_ZONE_ENTRY(13) | GFP_ZONE_ENTRY(14) | GFP_ZONE_ENTRY(15))
+
+/* models gfp_zone(), include/linux/gfp.h, through GFP_ZONE_TABLE */
+static inline int gfp_zone_type(pfnlab_gfp_t gfp)
+{
+	_Static_assert(PFNLAB___GFP_DMA == 0x1u && PFNLAB___GFP_HIGHMEM == 0x2u &&
+		       PFNLAB___GFP_DMA32 == 0x4u && PFNLAB___GFP_MOVABLE == 0x8u,
+		       "the zone modifiers index GFP_ZONE_TABLE");
+	return (int)((GFP_ZONE_TABLE >> ((gfp & 0xfu) * 2)) & 3);
+}
 
 /* watermark.c */
 void setup_watermarks(struct pfnlab_machine *m);

@@ -91,21 +91,14 @@ void setup_watermarks(struct pfnlab_machine *m)
 	m->min_free_kbytes = m->cfg.min_free_kbytes >= 0 ? m->cfg.min_free_kbytes
 							  : compute_min_free_kbytes(m);
 	pages_min = (uint64_t)m->min_free_kbytes >> (m->cfg.page_shift - 10);
+	/* v6.1 and v4.2 on 64-bit: no highmem, every zone ZONE_MOVABLE included is lowmem */
 	for (int i = 0; i < m->nr_zones; i++)
-		if (!cur || m->zones[i].type != PFNLAB_ZONE_MOVABLE)
-			lowmem += m->zones[i].managed;
+		lowmem += m->zones[i].managed;
 	for (int i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
 		uint64_t tmp = lowmem ? pages_min * z->managed / lowmem : 0, gap;
 
-		if (cur && z->type == PFNLAB_ZONE_MOVABLE) {
-			uint64_t mp = z->managed / 1024;
-
-			z->wmark[WMARK_MIN] = mp < 32 ? 32 : mp > 128 ? 128 : mp;
-			tmp = 0;
-		} else {
-			z->wmark[WMARK_MIN] = tmp;
-		}
+		z->wmark[WMARK_MIN] = tmp;
 		if (cur) {
 			gap = tmp >> 2;
 			if (gap < z->managed * m->cfg.watermark_scale_factor / 10000)

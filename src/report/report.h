@@ -21,4 +21,36 @@ void map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o,
 void show_cma(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
 void show_cma_bitmap(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
 
+/* A growing string, and a sink that appends to it (html.c). */
+struct strbuf {
+	char *p;
+	size_t n, cap;
+	bool failed; /* an append ran out of memory */
+};
+
+void strbuf_sink(struct strbuf *b, struct pfnlab_sink *s);
+void strbuf_free(struct strbuf *b);
+
+/* One line of a chart: n points (x[i], y[i]). */
+struct chart_series {
+	const char *name;
+	size_t n;
+	const double *x, *y;
+};
+
+/* A self-contained HTML page (html.c). */
+void html_begin(const struct pfnlab_sink *s, const char *title);
+void html_heading(const struct pfnlab_sink *s, int level, const char *text);
+void html_para(const struct pfnlab_sink *s, const char *text);
+void html_pre(const struct pfnlab_sink *s, const char *text);
+void html_escape(const struct pfnlab_sink *s, const char *t);
+/* @cells: nrows x ncols strings, row 0 the header */
+void html_table(const struct pfnlab_sink *s, const char *const *cells, size_t nrows, size_t ncols);
+void html_map(const struct pfnlab_sink *s, const char *caption, const char *svg);
+void html_row_begin(const struct pfnlab_sink *s);
+void html_row_end(const struct pfnlab_sink *s);
+void html_chart(const struct pfnlab_sink *s, const char *title, const char *xlabel, const char *ylabel,
+		const struct chart_series *ser, size_t nser);
+void html_end(const struct pfnlab_sink *s);
+
 #endif

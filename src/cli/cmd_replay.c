@@ -1,0 +1,362 @@
+/*
+ * cmd_replay.c - `pfnlab replay`: apply a kernel trace to a model machine
+ * and print what it did, optionally from a /proc snapshot and against the
+ * state the real machine reached.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "input.h"
+
+/* A sink collecting into memory (for embedding views in JSON). */
+struct membuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void mem_write(void *arg, const char *buf, size_t len)
+{
+	struct membuf *b = arg;
+
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		char *p;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
+{
+	(void)arg;
+	fprintf(stderr, "\rpfnlab: replay %3llu%%, %llu events", total ? (unsigned long long)(done * 100 / total) : 0ull,
+		(unsigned long long)events);
+}
+
+static void note(void *arg, const char *msg)
+{
+	if (arg)
+		fprintf(stderr, "pfnlab: note: %s\n", msg);
+}
+
+/* RAM for a default machine that holds every PFN of the trace. */
+static uint64_t auto_ram(const char *preset, uint64_t max_pfn)
+{
+	const uint64_t G = 1ull << 30;
+	uint64_t need;
+
+	if (strcmp(preset, "ppc64") == 0) {
+		need = (max_pfn + 1) << 16;
+		need = (need + G - 1) / G * G;
+		return need > 64 * G ? need : 64 * G;
+	}
+	need = (max_pfn + 1) << 12;
+	if (need <= 3 * G + G / 2)
+		need = (need + G - 1) / G * G;
+	else if (need <= 4 * G)
+		need = 4 * G;
+	else
+		need = (need - G + G - 1) / G * G; /* QEMU PC: 3 GiB below 4 GiB, the rest above */
+	return need > 4 * G ? need : 4 * G;
+}
+
+/* Print the model's free blocks per order next to a real after-snapshot's. */
+static int compare_after(const struct pfnlab_machine *m, const char *dir, bool json, FILE *out)
+{
+	struct snapshot_files f;
+	struct input_buf b[2];
+	struct snapshot *s = calloc(1, sizeof(*s));
+	char why[512], path[2][4096];
+	int err = 0;
+
+	memset(b, 0, sizeof(b));
+	if (!s)
+		return cli_error("out of memory"), EXIT_RESOURCE;
+	memset(&f, 0, sizeof(f));
+	snprintf(path[0], sizeof(path[0]), "%s/buddyinfo", dir);
+	snprintf(path[1], sizeof(path[1]), "%s/pagetypeinfo", dir);
+	for (int i = 0; i < 2 && !err; i++) {
+		struct snapshot_text *t = i ? &f.pagetypeinfo : &f.buddyinfo;
+
+		t->name = path[i];
+		if (access(path[i], F_OK) != 0)
+			continue;
+		err = input_read(path[i], &b[i], why, sizeof(why));
+		t->data = b[i].data;
+		t->len = b[i].len;
+	}
+	if (!err)
+		err = snapshot_parse(&f, s, why, sizeof(why));
+	if (err) {
+		cli_error("--after: %s", why);
+		goto out;
+	}
+	if (json)
+		fprintf(out, ", \"after\": {");
+	else
+		fprintf(out, "\nfree blocks per order, replayed model vs %s:\n", dir);
+	for (unsigned i = 0; i < s->nr_zones; i++) {
+		const struct snap_zone *z = &s->zones[i];
+		int zi = m->zone_of_type[z->type];
+
+		if (json)
+			fprintf(out, "%s\"%s\": {\"model\": [", i ? ", " : "", z->name);
+		else
+			fprintf(out, "zone %-8s model ", z->name);
+		for (unsigned o = 0; o < s->nr_orders; o++) {
+			unsigned long long v = zi >= 0 && o < m->nr_orders ? m->zones[zi].area[o].nr_free : 0;
+
+			fprintf(out, json ? "%s%llu" : "%s%6llu", o && json ? ", " : json ? "" : " ", v);
+		}
+		fprintf(out, json ? "], \"real\": [" : "\n              real  ");
+		for (unsigned o = 0; o < s->nr_orders; o++) {
+			uint64_t v = z->buddy[o];
+
+			if (!s->have_buddyinfo)
+				for (int t = 0; t < PFNLAB_MT_TYPES; t++)
+					v += z->nfree[t][o];
+			fprintf(out, json ? "%s%llu" : "%s%6llu", o && json ? ", " : json ? "" : " ", (unsigned long long)v);
+		}
+		fprintf(out, json ? "]}" : "\n");
+	}
+	if (json)
+		fprintf(out, "}");
+out:
+	for (int i = 0; i < 2; i++)
+		input_buf_free(&b[i]);
+	free(s);
+	return err ? EXIT_USAGE : EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	struct machine_opts o;
+	const char *file = NULL, *snap = NULL, *after = NULL, *views[16];
+	int nviews = 0, rc = EXIT_OK, err;
+	bool json = false, lenient = false, no_progress = false, check = false, verbose = false, machine_given = false;
+	struct pfnlab_machine *m = NULL;
+	struct pfnlab_replay *r = NULL;
+	struct input_buf in;
+	char why[1024] = "";
+	struct pfnlab_replay_opts ro = {0};
+
+	machine_opts_init(&o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int k = machine_opt(&o, argc, argv, &i);
+
+		if (k < 0)
+			return EXIT_USAGE;
+		if (k) {
+			machine_given = true;
+			continue;
+		}
+		if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+			a = argv[++i];
+			if (strcmp(a, "json") && strcmp(a, "text"))
+				return cli_error("replay: --format is text or json, not '%s'", a);
+			json = strcmp(a, "json") == 0;
+		} else if (strcmp(a, "--lenient") == 0) {
+			lenient = true;
+		} else if (strcmp(a, "--no-progress") == 0) {
+			no_progress = true;
+		} else if (strcmp(a, "--check") == 0) {
+			check = true;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			verbose = true;
+		} else if (strcmp(a, "--snapshot") == 0 && i + 1 < argc) {
+			snap = argv[++i];
+		} else if (strcmp(a, "--after") == 0 && i + 1 < argc) {
+			after = argv[++i];
+		} else if (strcmp(a, "--print") == 0 && i + 1 < argc) {
+			const char *const *known = pfnlab_views();
+			bool ok = false;
+
+			for (int v = 0; known[v]; v++)
+				ok |= strcmp(known[v], argv[i + 1]) == 0;
+			if (!ok)
+				return cli_error("replay: --print: unknown view '%s'", argv[i + 1]);
+			if (nviews == 16)
+				return cli_error("replay: --print: at most 16 views");
+			views[nviews++] = argv[++i];
+		} else if ((a[0] != '-' || strcmp(a, "-") == 0) && !file) {
+			file = a;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_error("replay: unknown option '%s' (try 'pfnlab help replay')", a);
+		} else {
+			return cli_error("replay: one trace file at a time ('%s' and '%s')", file, a);
+		}
+	}
+	if (!file)
+		return cli_error("replay: which trace? (pfnlab replay FILE|- [options])");
+	if (snap && machine_given)
+		return cli_error("replay: --snapshot builds the machine; give no machine options with it");
+	if (o.pcp_set)
+		return cli_error("replay: --pcp is not supported (the trace already shows each page the buddy allocator gave)");
+	err = input_read(file, &in, why, sizeof(why));
+	if (err) {
+		cli_error("%s", why);
+		return err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
+	}
+	if (snap) {
+		struct pfnlab_snapshot_opts so = {.thp = true, .note = note, .note_arg = verbose ? (void *)1 : NULL};
+
+		so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+		err = pfnlab_snapshot_load(snap, &so, &m, why, sizeof(why));
+		if (err) {
+			cli_error("%s", why);
+			input_buf_free(&in);
+			return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
+		}
+	} else {
+		struct trace_prescan ps;
+
+		trace_prescan(in.data, in.len, &ps);
+		if (!o.ram_set && ps.any_pfn) {
+			o.ram = auto_ram(o.preset, ps.max_pfn);
+			o.ram_set = true;
+		}
+		if (!o.era_set && ps.era >= 0) {
+			o.over.era = (enum pfnlab_era)ps.era;
+			o.era_set = true;
+		}
+		rc = machine_build(&o, &m);
+		if (rc) {
+			input_buf_free(&in);
+			return rc;
+		}
+	}
+	ro.lenient = lenient;
+	if (!no_progress && isatty(2)) {
+		ro.progress = progress;
+	}
+	if (pfnlab_replay_create(m, &ro, &r)) {
+		cli_error("replay: out of memory");
+		rc = EXIT_RESOURCE;
+		goto out;
+	}
+	err = pfnlab_replay_feed(r, in.data, in.len, in.name, why, sizeof(why));
+	if (ro.progress)
+		fprintf(stderr, "\r%40s\r", "");
+	if (err) {
+		cli_error("%s", why);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (snap && !nviews && !json) {
+		views[nviews++] = "buddyinfo";
+		views[nviews++] = "pagetypeinfo";
+	}
+	{
+		struct pfnlab_sink s;
+		struct membuf mb = {0};
+
+		if (json) {
+			s = (struct pfnlab_sink){mem_write, &mb};
+			pfnlab_replay_summary(r, true, &s);
+			if (mb.len >= 2 && mb.p[mb.len - 2] == '}')
+				mb.len -= 2; /* reopen the object for the views */
+			fwrite(mb.p, 1, mb.len, stdout);
+			free(mb.p);
+			if (nviews) {
+				printf(", \"views\": {");
+				for (int i = 0; i < nviews; i++) {
+					struct membuf vb = {0};
+
+					s = (struct pfnlab_sink){mem_write, &vb};
+					pfnlab_print(m, views[i], &s);
+					printf("%s\"%s\": ", i ? ", " : "", views[i]);
+					json_string(stdout, vb.p);
+					free(vb.p);
+				}
+				printf("}");
+			}
+			if (after && (rc = compare_after(m, after, true, stdout)))
+				goto out;
+			printf("}\n");
+		} else {
+			file_sink(&s, stdout);
+			pfnlab_replay_summary(r, false, &s);
+			for (int i = 0; i < nviews; i++) {
+				printf("\n");
+				pfnlab_print(m, views[i], &s);
+			}
+			if (after && (rc = compare_after(m, after, false, stdout)))
+				goto out;
+		}
+	}
+	if (check && pfnlab_check(m, why, sizeof(why))) {
+		cli_error("check: %s", why);
+		rc = EXIT_INTERNAL;
+	}
+out:
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+	input_buf_free(&in);
+	return rc;
+}
+
+const struct command cmd_replay = {
+	.name = "replay",
+	.summary = "apply a kernel trace (ftrace text, trace-cmd report or .dat) to a model machine",
+	.run = run,
+	.help =
+		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress]\n"
+		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n\n"
+		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
+		"column), of `trace-cmd report`, or a trace-cmd .dat file; plain or .xz/.zst/.gz; '-' is\n"
+		"standard input.  Events of kmem (mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
+		"mm_page_alloc_extfrag, mm_page_alloc_zone_locked, mm_page_pcpu_drain), migrate\n"
+		"(mm_migrate_pages), compaction:*, cma:* and page_isolation:test_pages_isolated, in their\n"
+		"2015 (decimal pfn) and current (hex pfn) forms, drive the model: pages are allocated and\n"
+		"freed at their PFNs, pageblocks change owner, CMA ranges are taken and released.  Other\n"
+		"events are counted and skipped; lost-event lines are counted.\n\n"
+		"  --format json   one JSON object (keys in docs/formats.md)\n"
+		"  --lenient       skip malformed lines of known events (counted in lines_malformed)\n"
+		"                  instead of stopping at the first with FILE:LINE\n"
+		"  --no-progress   no progress line on a terminal\n"
+		"  --snapshot DIR  start from a /proc snapshot (see pfnlab snapshot) instead of a freshly\n"
+		"                  booted machine; prints the end state as buddyinfo and pagetypeinfo\n"
+		"  --after DIR     compare the end state's free blocks per order with a snapshot taken\n"
+		"                  after the trace (buddyinfo and/or pagetypeinfo in DIR)\n"
+		"  --print VIEW    print a view of the end state (as pfnlab machine --print)\n"
+		"  --check         run the whole-state checker at the end (exit 4 if it fails)\n"
+		"  -v              notes about the snapshot on stderr\n\n"
+		"Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"
+		"is made large enough for every PFN in the trace, and without --era it follows the\n"
+		"trace's form.\n\n"
+		"%MACHINE%"
+		"\nExamples:\n"
+		"  pfnlab replay trace.txt.xz --format json\n"
+		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"
+		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --no-progress\n\n"
+		"Exit codes: 0 ok, 2 bad option or bad input (FILE:LINE: reason), 3 too large for this\n"
+		"host, 4 checker failure.\n",
+};

@@ -1,0 +1,292 @@
+/*
+ * cmd_run.c - `pfnlab run`: run a scenario (a file, or the built-in seed)
+ * under one pin policy and print its report; --trace writes the host's
+ * kernel log and trace lines.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scn_cli.h"
+
+#define MAX_SCENARIO_BYTES (16u << 20)
+
+uint64_t scn_host_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 * 3 : 0;
+}
+
+static char *read_file(const char *path, size_t *len, int *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	*err = 0;
+	if (!f) {
+		*err = errno;
+		return NULL;
+	}
+	for (;;) {
+		size_t r;
+
+		if (n == cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > MAX_SCENARIO_BYTES + 1) {
+				*err = EFBIG;
+				break;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				*err = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f))
+				*err = errno ? errno : EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (*err) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+int scn_load(const char *arg, struct scn_program **p)
+{
+	const struct scn_builtin *b = scn_builtin(arg ? arg : "seed");
+	char err[1024], name[128];
+	size_t len = 0;
+	char *text = NULL;
+	int e = 0, rc;
+
+	if (arg && (!b || access(arg, F_OK) == 0)) {
+		text = read_file(arg, &len, &e);
+		if (!text) {
+			cli_error("%s: %s%s", arg, e == EFBIG ? "larger than 16 MiB" : strerror(e),
+				  e == ENOENT ? " (and no built-in scenario of that name; see 'pfnlab run --list')" : "");
+			return EXIT_USAGE;
+		}
+		if (memchr(text, 0, len)) {
+			free(text);
+			cli_error("%s: not a text file (it contains NUL bytes)", arg);
+			return EXIT_USAGE;
+		}
+		rc = scn_parse(arg, text, len, p, err, sizeof(err));
+		free(text);
+	} else {
+		snprintf(name, sizeof(name), "builtin:%s", b->name);
+		rc = scn_parse(name, b->text, strlen(b->text), p, err, sizeof(err));
+	}
+	if (rc == -ENOMEM) {
+		cli_error("out of memory parsing the scenario");
+		return EXIT_RESOURCE;
+	}
+	if (rc) {
+		cli_error("%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int scn_fail(int err, const struct scn_result *r)
+{
+	cli_error("%s", r->error[0] ? r->error : pfnlab_strerror(err));
+	switch (err) {
+	case -E2BIG:
+	case -ENOMEM:
+		return EXIT_RESOURCE;
+	case -EUCLEAN:
+		return EXIT_INTERNAL;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+int scn_write_html(const char *path, const struct scn_result *r, size_t n)
+{
+	char tmp[4096];
+	struct pfnlab_sink out;
+	FILE *f;
+	int fd, bad;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_error("--html: path too long");
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return cli_error("--html: cannot write '%s': %s", path, strerror(errno));
+	file_sink(&out, f);
+	run_report_html(r, n, &out);
+	bad = ferror(f);
+	if (fclose(f) || bad || rename(tmp, path)) {
+		unlink(tmp);
+		return cli_error("--html: writing '%s' failed", path);
+	}
+	return EXIT_OK;
+}
+
+static void list_builtins(void)
+{
+	for (const struct scn_builtin *b = scn_builtins(); b->name; b++)
+		printf("%-12s %s\n", b->name, b->summary);
+}
+
+static int run(int argc, char **argv)
+{
+	const char *file = NULL, *trace = NULL, *format = "text", *show = NULL, *html = NULL;
+	struct scn_opts o = {.policy = -1};
+	struct scn_program *p;
+	struct scn_result r;
+	struct pfnlab_sink out;
+	FILE *tf = NULL;
+	bool list = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		unsigned long long n;
+
+		if (!strcmp(a, "--list")) {
+			list = true;
+		} else if (!strcmp(a, "--trace-all")) {
+			o.trace_all = true;
+		} else if (!strcmp(a, "--check")) {
+			o.check = true;
+		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
+			   !strcmp(a, "--trace") || !strcmp(a, "--show") || !strcmp(a, "--html")) {
+			const char *v;
+
+			if (i + 1 >= argc)
+				return cli_error("run: %s needs a value", a);
+			v = argv[++i];
+			if (!strcmp(a, "--policy")) {
+				o.policy = pfnlab_pin_policy_parse(v);
+				if (o.policy < 0)
+					return cli_error("run: --policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
+							 v);
+			} else if (!strcmp(a, "--seed")) {
+				if (parse_uint(v, 0, ~0ull, &n))
+					return cli_error("run: --seed: invalid value '%s' (a number)", v);
+				o.seed = n;
+				o.seed_set = true;
+			} else if (!strcmp(a, "--format")) {
+				if (strcmp(v, "text") && strcmp(v, "json"))
+					return cli_error("run: --format is text or json, not '%s'", v);
+				format = v;
+			} else if (!strcmp(a, "--trace")) {
+				trace = v;
+			} else if (!strcmp(a, "--html")) {
+				html = v;
+				o.record = true;
+			} else {
+				show = v;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			return cli_error("run: unknown option '%s' (try 'pfnlab run --help')", a);
+		} else if (file) {
+			return cli_error("run: one scenario at a time ('%s' and '%s')", file, a);
+		} else {
+			file = a;
+		}
+	}
+	if (list) {
+		list_builtins();
+		return EXIT_OK;
+	}
+	if (show) {
+		const struct scn_builtin *b = scn_builtin(show);
+
+		if (!b)
+			return cli_error("run: --show: no built-in scenario '%s' (see 'pfnlab run --list')", show);
+		fputs(b->text, stdout);
+		return EXIT_OK;
+	}
+	if (o.trace_all && !trace)
+		return cli_error("run: --trace-all needs --trace FILE");
+	rc = scn_load(file, &p);
+	if (rc)
+		return rc;
+	if (trace) {
+		tf = fopen(trace, "w");
+		if (!tf) {
+			scn_free(p);
+			return cli_error("run: --trace: cannot write '%s': %s", trace, strerror(errno));
+		}
+		file_sink(&o.out, tf);
+	}
+	o.host_limit_bytes = scn_host_limit();
+	rc = scn_run(p, &o, &r);
+	scn_free(p);
+	if (tf && fclose(tf) && !rc) {
+		scn_result_free(&r);
+		return cli_error("run: --trace: writing '%s' failed", trace);
+	}
+	if (rc) {
+		rc = scn_fail(rc, &r);
+		scn_result_free(&r);
+		return rc;
+	}
+	if (html && (rc = scn_write_html(html, &r, 1)) != 0) {
+		scn_result_free(&r);
+		return rc;
+	}
+	file_sink(&out, stdout);
+	if (!strcmp(format, "json"))
+		run_report_json(&r, &out);
+	else
+		run_report_text(&r, &out);
+	fflush(stdout);
+	if (r.failures_len)
+		fputs(r.failures, stderr);
+	rc = r.expects_failed ? EXIT_CHECK : EXIT_OK;
+	scn_result_free(&r);
+	return rc;
+}
+
+const struct command cmd_run = {
+	.name = "run",
+	.summary = "run a scenario (default: the built-in seed) and report what happened",
+	.run = run,
+	.help =
+		"usage: pfnlab run [FILE|NAME] [--policy P] [--seed N] [--format text|json]\n"
+		"                  [--trace FILE [--trace-all]] [--html FILE] [--check]\n"
+		"       pfnlab run --list\n"
+		"       pfnlab run --show NAME\n\n"
+		"Runs a scenario (docs/scenario.md, pfnlab-scenario(5)) on a freshly built machine and\n"
+		"prints a short report.  Without FILE it runs the built-in seed scenario: a POWER8 KVM\n"
+		"host where VFIO pins guest RAM in kvm_cma and the next guests' hash page tables fail.\n"
+		"A NAME that is not a file names a built-in scenario.\n\n"
+		"  --policy P       long-term pin policy, overriding the scenario's: none, rfc2015,\n"
+		"                   migrate-cma, migrate-movable, pin-aware\n"
+		"  --seed N         seed of the scenario's random generators (default: its seed line, or 1)\n"
+		"  --format json    one JSON object: policy, hpt{requested,ok,failed,fallback},\n"
+		"                   pins{longterm_pages,longterm_in_cma_peak,migrated,failed},\n"
+		"                   contig{busy_retries,busy_messages}, pageblocks{unmovable_delta}, ...\n"
+		"  --html FILE      also write one self-contained HTML page: the summary, memory maps at\n"
+		"                   the start, after each failed HPT allocation and at the end, and time\n"
+		"                   series (free CMA, pinned pages in CMA, HPT failures, UNMOVABLE\n"
+		"                   pageblocks, cma_alloc busy retries)\n"
+		"  --trace FILE     write the host's kernel log (dmesg lines, e.g. 'alloc_contig_range:\n"
+		"                   [1f3800, 1f78c4) PFNs busy') and the trace events of CMA, isolation,\n"
+		"                   migration and pinning (ftrace lines) to FILE\n"
+		"  --trace-all      trace every event, kmem page allocations and frees included (large)\n"
+		"  --check          run the whole-state checker after every line (slow; exit 4 on failure)\n"
+		"  --list           name the built-in scenarios\n"
+		"  --show NAME      print a built-in scenario, to start your own from it\n\n"
+		"Exit codes: 0 ok, 1 an expect line failed (each failure on stderr as file:line),\n"
+		"2 bad option or scenario (file:line: message), 3 the machine does not fit this host,\n"
+		"4 checker failure.\n",
+};

@@ -1,0 +1,107 @@
+/*
+ * cmd_snapshot.c - `pfnlab snapshot`: build a model machine from a
+ * machine's /proc (a directory of copies, or /proc itself) and print it.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "input.h"
+
+static void note(void *arg, const char *msg)
+{
+	if (arg)
+		fprintf(stderr, "pfnlab: note: %s\n", msg);
+}
+
+static int run(int argc, char **argv)
+{
+	const char *dir = NULL, *views[16];
+	int nviews = 0, err;
+	bool check = false, verbose = false;
+	struct pfnlab_snapshot_opts so = {.thp = true, .note = note};
+	struct pfnlab_machine *m;
+	struct pfnlab_sink out;
+	char why[1024] = "";
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--print") == 0 && i + 1 < argc) {
+			const char *const *known = pfnlab_views();
+			bool ok = false;
+
+			for (int v = 0; known[v]; v++)
+				ok |= strcmp(known[v], argv[i + 1]) == 0;
+			if (!ok)
+				return cli_error("snapshot: --print: unknown view '%s'", argv[i + 1]);
+			if (nviews == 16)
+				return cli_error("snapshot: --print: at most 16 views");
+			views[nviews++] = argv[++i];
+		} else if (strcmp(a, "--page-size") == 0 && i + 1 < argc) {
+			uint64_t sz;
+
+			if (parse_size(argv[++i], &sz) || (sz != 4096 && sz != 16384 && sz != 65536))
+				return cli_error("--page-size: invalid value '%s' (4K, 16K or 64K)", argv[i]);
+			so.page_shift = (unsigned)__builtin_ctzll(sz);
+		} else if (strcmp(a, "--no-thp") == 0) {
+			so.thp = false;
+		} else if (strcmp(a, "--check") == 0) {
+			check = true;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			verbose = true;
+		} else if (a[0] != '-' && !dir) {
+			dir = a;
+		} else if (a[0] == '-') {
+			return cli_error("snapshot: unknown option '%s' (try 'pfnlab help snapshot')", a);
+		} else {
+			return cli_error("snapshot: one directory at a time ('%s' and '%s')", dir, a);
+		}
+	}
+	if (!dir)
+		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
+	so.note_arg = verbose ? (void *)1 : NULL;
+	so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
+	if (err) {
+		cli_error("%s", why);
+		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
+	}
+	file_sink(&out, stdout);
+	if (!nviews)
+		views[nviews++] = "buddyinfo";
+	for (int i = 0; i < nviews; i++)
+		pfnlab_print(m, views[i], &out);
+	if (check && pfnlab_check(m, why, sizeof(why))) {
+		cli_error("check: %s", why);
+		pfnlab_machine_destroy(m);
+		return EXIT_INTERNAL;
+	}
+	pfnlab_machine_destroy(m);
+	return EXIT_OK;
+}
+
+const struct command cmd_snapshot = {
+	.name = "snapshot",
+	.summary = "build a model machine from /proc (buddyinfo, pagetypeinfo, zoneinfo, iomem)",
+	.run = run,
+	.help =
+		"usage: pfnlab snapshot DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp]\n"
+		"                       [--check] [-v]\n\n"
+		"Reads zoneinfo, pagetypeinfo, buddyinfo and the System RAM lines of iomem from a directory\n"
+		"of files named as in /proc (compressed copies are read too; pagetypeinfo or buddyinfo\n"
+		"must be there), or from /proc itself (pagetypeinfo needs root), and builds a machine with\n"
+		"the same zones and spans, the same number of pageblocks of each type and the same free\n"
+		"blocks per zone, type and order.  Positions are chosen deterministically, so\n"
+		"--print pagetypeinfo and --print buddyinfo reproduce the files byte for byte.\n\n"
+		"  --print VIEW    buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat, cma, ...\n"
+		"  --page-size S   the page size when iomem and zoneinfo cannot tell (default 4K)\n"
+		"  --no-thp        min_free_kbytes without THP's raise (only without zoneinfo watermarks)\n"
+		"  --check         run the whole-state checker (exit 4 if it fails)\n"
+		"  -v              notes (e.g. zoneinfo's free count read at another moment) on stderr\n\n"
+		"Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
+		"kernels, other moments, truncated) are refused with FILE:LINE and exit 2.\n\n"
+		"Examples:\n"
+		"  sudo pfnlab snapshot /proc --print pagetypeinfo\n"
+		"  pfnlab snapshot before/ --print buddyinfo --check\n",
+};

@@ -1,0 +1,177 @@
+/*
+ * claim.c - exact PFN ranges in and out of the buddy lists: what a replay
+ * needs when the trace says which page was allocated or freed.
+ *
+ * Models the effect of rmqueue() -> __rmqueue_smallest() -> expand() when
+ * the page it returned is known: the free block holding it leaves its
+ * list and the unused halves go back to the same list, smallest last
+ * (expand() of mm/page_alloc.c).  Giving a block back is __free_pages()
+ * -> __free_one_page() with the pageblock's migrate type, merging with free
+ * buddies (buddy.c's free_one_page()).
+ *
+ *   free block of order 3 on the Movable list        allocation at pfn 5, order 0
+ *   [0 1 2 3 4 5 6 7]                          ->   [0 1 2 3] [4] (5) [6 7]
+ *                                                    order 2  o0 ALLOC order 1, all Movable
+ *
+ * Simplified: no per-CPU lists (the replay refuses machines with them);
+ * watermarks are not consulted (the trace already says the page was given).
+ */
+#include "input.h"
+
+uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+		const struct frame *f = &m->frames[h];
+
+		if ((f->flags & (F_BUDDY | F_ALLOC)) && h + (1ull << f->order) > pfn)
+			return h;
+		if (h == pfn && (f->flags & (F_HOLE | F_RESERVED | F_PCP)))
+			return NIL_PFN;
+	}
+	return NIL_PFN;
+}
+
+bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n)
+{
+	int zi;
+
+	if (pfn >= m->nr_pfns || n > m->nr_pfns - pfn)
+		return false;
+	zi = pfn_zone_index(m, pfn);
+	if (zi < 0 || !zone_spans(&m->zones[zi], pfn + n - 1))
+		return false;
+	for (uint64_t p = pfn; p < pfn + n; p++)
+		if (m->frames[p].flags & (F_HOLE | F_RESERVED | F_PCP))
+			return false;
+	return true;
+}
+
+bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+{
+	uint64_t end = pfn + (1ull << order), h = claim_block_head(m, pfn);
+
+	if (h == NIL_PFN)
+		return false;
+	if (m->frames[h].flags & F_BUDDY) {
+		if (h + (1ull << m->frames[h].order) >= end)
+			return true;
+	} else {
+		return false;
+	}
+	/* smaller free blocks side by side (types that may not merge) */
+	for (uint64_t p = pfn; p < end;) {
+		const struct frame *f = &m->frames[p];
+
+		if (!(f->flags & F_BUDDY))
+			return false;
+		p += 1ull << f->order;
+	}
+	return true;
+}
+
+bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+{
+	uint64_t h = claim_block_head(m, pfn);
+
+	if (h == NIL_PFN || !(m->frames[h].flags & F_BUDDY))
+		return false;
+	if (h + (1ull << m->frames[h].order) < pfn + (1ull << order) && !claim_range_free(m, pfn, order))
+		return false;
+	claim_take_free_at(m, pfn, order, h);
+	return true;
+}
+
+void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+{
+	claim_take_free_at(m, pfn, order, claim_block_head(m, pfn));
+}
+
+void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t h)
+{
+	uint64_t end = pfn + (1ull << order);
+	struct zone *z = pfn_zone(m, pfn);
+
+	if (h != NIL_PFN && (m->frames[h].flags & F_BUDDY) && m->frames[h].order > order) {
+		/* models expand(): halves not holding @pfn go back to the block's list */
+		unsigned k = m->frames[h].order;
+		int mt = m->frames[h].mt;
+
+		list_del_block(m, z, h);
+		while (k > order) {
+			uint64_t half = 1ull << --k;
+
+			if (pfn >= h + half) {
+				free_one_page(m, z, h, k, mt, false);
+				h += half;
+			} else {
+				free_one_page(m, z, h + half, k, mt, false);
+			}
+		}
+		return;
+	}
+	for (uint64_t p = pfn; p < end;) {
+		struct frame *f = &m->frames[p];
+
+		if (f->flags & F_BUDDY) {
+			unsigned o = f->order;
+
+			list_del_block(m, z, p);
+			p += 1ull << o;
+		} else if (f->flags & F_ALLOC) {
+			p += 1ull << f->order;
+		} else {
+			p++;
+		}
+	}
+}
+
+void claim_split_alloc(struct pfnlab_machine *m, uint64_t head)
+{
+	struct frame *f = &m->frames[head];
+	unsigned order = f->order;
+	uint8_t flags = f->flags & (F_ALLOC | F_LRU);
+
+	if (!order)
+		return;
+	m->frames[head + 1].refcount = 0; /* the pincount slot of a large folio */
+	for (uint64_t p = head; p < head + (1ull << order); p++)
+		m->frames[p] = (struct frame){.flags = flags, .refcount = 1};
+}
+
+void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bool movable)
+{
+	struct frame *f = &m->frames[pfn];
+	struct zone *z = pfn_zone(m, pfn);
+
+	*f = (struct frame){.flags = (uint8_t)(F_ALLOC | (movable ? F_LRU : 0)), .order = (uint8_t)order,
+			    .refcount = 1};
+	if (z)
+		m->vm[VM_PGALLOC_DMA + z->type] += 1ull << order;
+}
+
+void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+{
+	uint64_t end = pfn + (1ull << order);
+	struct zone *z = pfn_zone(m, pfn);
+
+	for (uint64_t p = pfn; p < end;) {
+		struct frame *f = &m->frames[p];
+		uint64_t size = 1ull << f->order;
+
+		if (f->flags & F_BUDDY) {
+			list_del_block(m, z, p);
+			p += size;
+		} else if (f->flags & F_ALLOC) {
+			if (f->order)
+				m->frames[p + 1].refcount = 0;
+			*f = (struct frame){0};
+			p += size;
+		} else {
+			*f = (struct frame){0};
+			p++;
+		}
+	}
+	m->vm[VM_PGFREE] += 1ull << order;
+	free_one_page(m, z, pfn, order, pb_type(m, pfn), false);
+}

@@ -1,0 +1,430 @@
+/*
+ * input.h - the input layer: what users bring from their machines, read
+ * into the model.
+ *
+ *   source.c       a file, standard input or a /proc-like directory into memory
+ *   decompress.c   .xz (liblzma), .zst (libzstd), .gz (zlib), by magic number
+ *   tracedat.c     trace-cmd .dat files through libtracecmd, rendered as
+ *                  `trace-cmd report` text
+ *   trace_parse.c  one line of ftrace text: context columns, event name, fields
+ *   claim.c        taking an exact PFN range out of the buddy lists, giving it back
+ *   replay.c       a trace applied to a machine, and its summary
+ *   snapshot_parse.c  /proc/buddyinfo, pagetypeinfo, zoneinfo, iomem text
+ *   snapshot.c     a machine built to match a snapshot
+ *
+ * The input layer sits above the core (it drives the model through
+ * src/core/model.h) and below the CLI.  With src/cli it is the only code
+ * that reads files; the core never does.  Every error is a negative errno
+ * with a one-line reason "FILE:LINE: what is wrong" in a caller's buffer.
+ */
+#ifndef PFNLAB_INPUT_H
+#define PFNLAB_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* ---- source.c, decompress.c, tracedat.c ---- */
+
+enum input_kind {
+	INPUT_PLAIN,    /* text */
+	INPUT_XZ,       /* .xz: FD 37 7A 58 5A 00 */
+	INPUT_ZSTD,     /* .zst: 28 B5 2F FD */
+	INPUT_GZIP,     /* .gz: 1F 8B */
+	INPUT_TRACEDAT, /* trace-cmd .dat: 17 08 44 "tracing" */
+};
+
+/* An input held in memory, decompressed; .dat files already rendered as text. */
+struct input_buf {
+	char *data;            /* NUL-terminated; len bytes before the NUL */
+	size_t len;
+	char name[256];        /* the path as given ("-" shows as "<stdin>") */
+	enum input_kind kind;  /* what the bytes on disk were */
+	uint64_t disk_bytes;   /* bytes read before decompression */
+};
+
+/**
+ * input_detect() - what a buffer holds, by its magic number.
+ * @p: the first bytes
+ * @n: how many (at least 8 are needed to see every magic)
+ *
+ * Return: an enum input_kind (INPUT_PLAIN when no magic matches).
+ */
+enum input_kind input_detect(const void *p, size_t n);
+
+/** input_kind_name() - "text", "xz", "zstd", "gzip", "trace-cmd dat". */
+const char *input_kind_name(enum input_kind k);
+
+/**
+ * input_decompress() - decompress a whole buffer.
+ * @kind: INPUT_XZ, INPUT_ZSTD or INPUT_GZIP
+ * @in: compressed bytes
+ * @inlen: their number
+ * @out: receives a malloc'd, NUL-terminated buffer
+ * @outlen: receives its length (without the NUL)
+ * @limit: refuse to produce more than this many bytes (0: no limit)
+ * @why: receives a reason on error ("xz data is truncated", ...)
+ * @len: size of @why
+ *
+ * Return: 0, -EINVAL (corrupt or truncated data), -E2BIG (over @limit),
+ * -ENOMEM.
+ */
+int input_decompress(enum input_kind kind, const void *in, size_t inlen, char **out, size_t *outlen,
+		     uint64_t limit, char *why, size_t len);
+
+/**
+ * input_read() - read a trace or snapshot file into memory.
+ * @path: a file, or "-" for standard input
+ * @b: receives the text; release with input_buf_free()
+ * @why: receives "PATH: reason" on error
+ * @len: size of @why
+ *
+ * Compressed files (.xz, .zst, .gz) are recognised by magic number and
+ * decompressed; a name that promises compression the bytes do not have
+ * is an error, as are directories, empty files and missing files.
+ * trace-cmd .dat files (also compressed ones) are rendered as text through
+ * libtracecmd (tracedat.c).
+ *
+ * Return: 0, -ENOENT, -EISDIR, -EINVAL (bad or empty data), -ENOMEM,
+ * -EIO, -ENOTSUP (.dat support not built in).
+ */
+int input_read(const char *path, struct input_buf *b, char *why, size_t len);
+
+/** input_buf_free() - release what input_read() filled in. */
+void input_buf_free(struct input_buf *b);
+
+/**
+ * input_tracedat_text() - render a trace-cmd .dat file as text lines of
+ * the `trace-cmd report` shape ("comm-pid [cpu] ts: event: fields"), with
+ * "CPU:N [LOST M EVENTS]" before records that lost events.
+ * @fd: an open, seekable descriptor of the .dat file
+ * @name: its name for messages
+ * @out: receives a malloc'd NUL-terminated text
+ * @outlen: its length
+ * @why: reason on error
+ * @len: size of @why
+ *
+ * Return: 0, -EINVAL (not a readable .dat file), -ENOMEM, -ENOTSUP.
+ */
+int input_tracedat_text(int fd, const char *name, char **out, size_t *outlen, char *why, size_t len);
+
+/* ---- trace_parse.c ---- */
+
+/* Known events; the replay applies or counts each. */
+enum trace_event_id {
+	EV_UNKNOWN = 0,
+	EV_PAGE_ALLOC,         /* kmem:mm_page_alloc */
+	EV_PAGE_FREE,          /* kmem:mm_page_free */
+	EV_PAGE_FREE_BATCHED,  /* kmem:mm_page_free_batched */
+	EV_ALLOC_ZONE_LOCKED,  /* kmem:mm_page_alloc_zone_locked */
+	EV_PCPU_DRAIN,         /* kmem:mm_page_pcpu_drain */
+	EV_EXTFRAG,            /* kmem:mm_page_alloc_extfrag */
+	EV_CONTIG_INFO,        /* kmem:mm_alloc_contig_migrate_range_info (v6.10+) */
+	EV_MIGRATE,            /* migrate:mm_migrate_pages */
+	EV_MIGRATE_START,      /* migrate:mm_migrate_pages_start */
+	EV_COMPACTION,         /* compaction:* */
+	EV_CMA_ALLOC,          /* cma:cma_alloc (v4.1..v5.12) */
+	EV_CMA_RELEASE,        /* cma:cma_release (both forms) */
+	EV_CMA_ALLOC_START,    /* cma:cma_alloc_start (v5.13+) */
+	EV_CMA_ALLOC_FINISH,   /* cma:cma_alloc_finish (v5.13+) */
+	EV_CMA_BUSY_RETRY,     /* cma:cma_alloc_busy_retry (v5.13+) */
+	EV_TEST_ISOLATED,      /* page_isolation:test_pages_isolated */
+	EV_NR_IDS
+};
+
+/* What kind of line trace_split_line() found. */
+enum trace_line_kind {
+	TL_SKIP,   /* comment, header, blank, anything that is no event */
+	TL_EVENT,  /* "<comm>-<pid> [cpu] [flags] ts: event: fields" */
+	TL_LOST,   /* "CPU:N [LOST M EVENTS]" or trace-cmd's "CPU:N [M EVENTS DROPPED]" */
+};
+
+struct trace_line {
+	const char *name;      /* event name (not NUL-terminated) */
+	size_t name_len;
+	const char *fields;    /* everything after "event: " */
+	size_t fields_len;
+	bool has_flags;        /* the flags column (irqs-off, need-resched, ...) is there */
+	uint64_t lost;         /* TL_LOST: events lost (0 when the count is unknown) */
+	bool lost_unknown;     /* TL_LOST: "[EVENTS DROPPED]" without a count */
+};
+
+/**
+ * trace_split_line() - find the event name and fields of one line.
+ * @s: the line, without its newline
+ * @n: its length
+ * @tl: receives the parts
+ *
+ * Reads the shapes of /sys/kernel/tracing/trace and trace_pipe (with or
+ * without the flags column, with or without the TGID column) and of
+ * `trace-cmd report` (event names padded after the colon).
+ *
+ * Return: an enum trace_line_kind.
+ */
+enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line *tl);
+
+/** trace_event_lookup() - the id of an event name (EV_UNKNOWN if not one pfnlab reads). */
+enum trace_event_id trace_event_lookup(const char *name, size_t len);
+
+#define TRACE_MAX_FIELDS 24
+
+/* The "key=value" fields of an event, in order. */
+struct trace_fields {
+	unsigned n;
+	struct {
+		const char *k, *v;
+		uint32_t klen, vlen;
+	} f[TRACE_MAX_FIELDS];
+};
+
+/**
+ * trace_split_fields() - cut "k=v k=v ..." into pairs.  A value runs to
+ * the next blank, or to the closing parenthesis when it opens one
+ * ("range=(0x1 ~ 0x2)"); words without '=' belong to the value before.
+ *
+ * Return: 0, or -EINVAL when a field has no '=' at all or there are too many.
+ */
+int trace_split_fields(const char *s, size_t n, struct trace_fields *tf);
+
+/** trace_field() - the value of @key; @hint is where it usually is.  NULL if absent. */
+const char *trace_field(const struct trace_fields *tf, unsigned hint, const char *key, uint32_t *vlen);
+
+/**
+ * trace_parse_u64() - a number as the kernel prints it: decimal, "0x" hex,
+ * or plain hex when @hex.  Return: 0 or -EINVAL.
+ */
+int trace_parse_u64(const char *v, size_t n, bool hex, uint64_t *out);
+
+/** trace_parse_s64() - a signed decimal ("-16").  Return: 0 or -EINVAL. */
+int trace_parse_s64(const char *v, size_t n, int64_t *out);
+
+/* ---- claim.c ---- */
+
+/**
+ * claim_block_head() - the head of the free or allocated block holding
+ * @pfn, or NIL_PFN for a hole, a reserved or per-CPU frame.
+ */
+uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn);
+
+/** claim_range_usable() - is every frame of [pfn, pfn + n) managed memory of one zone? */
+bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n);
+
+/** claim_range_free() - is every frame of the aligned block [pfn, pfn + 2^order) free? */
+bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/**
+ * claim_take_free() - take every free page of the aligned block
+ * [pfn, pfn + 2^order) off the free lists, splitting a larger free block
+ * that holds it the way expand() does (the remainders stay on their list).
+ * The frames of the block are left plain (no flags); allocated frames in
+ * it are not touched.
+ */
+void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/** claim_take_if_free() - claim_take_free() when the block is all free; returns whether it was. */
+bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/** claim_take_free_at() - claim_take_free() with the head of the block holding @pfn already found. */
+void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t head);
+
+/** claim_split_alloc() - turn the allocation with head @head into 2^order order-0 allocations (split_page()). */
+void claim_split_alloc(struct pfnlab_machine *m, uint64_t head);
+
+/**
+ * claim_mark_alloc() - make the plain frames [pfn, pfn + 2^order) one
+ * allocation (refcount 1, on the LRU when @movable) and count it in
+ * pgalloc_<zone>.
+ */
+void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bool movable);
+
+/**
+ * claim_release() - give the block [pfn, pfn + 2^order) back to the buddy
+ * allocator as __free_pages() does: free pages inside are taken off the
+ * lists first, allocations inside are dropped, then the block is freed
+ * (merging) onto the list of its pageblock's type.  The caller has split
+ * any allocation that reaches outside the block.
+ */
+void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+
+/* ---- replay.c ---- */
+
+struct pfnlab_replay;
+
+/* Options of a replay. */
+struct pfnlab_replay_opts {
+	bool lenient;          /* a malformed line of a known event is skipped, not an error */
+	/* called about every 2^20 lines with the bytes done of the total */
+	void (*progress)(void *arg, uint64_t done, uint64_t total, uint64_t events);
+	void *progress_arg;
+};
+
+/* What a prescan of a trace found, to size a machine for it. */
+struct trace_prescan {
+	uint64_t max_pfn;      /* highest PFN an event touches (0 if none) */
+	bool any_pfn;          /* at least one event had a PFN */
+	int era;               /* PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex), -1 unknown */
+	unsigned max_order;    /* highest order= seen */
+};
+
+/**
+ * trace_prescan() - one fast pass over a trace text for its PFN range and era.
+ * @text: the whole text
+ * @len: its length
+ * @ps: receives what was found
+ */
+void trace_prescan(const char *text, size_t len, struct trace_prescan *ps);
+
+/**
+ * pfnlab_replay_create() - a replay that drives @m.
+ * @m: the machine the trace is applied to (not owned; it must outlive the replay)
+ * @opts: options (may be NULL)
+ * @out: receives the replay
+ *
+ * Return: 0 or -ENOMEM.  A machine with per-CPU lists is refused (-EINVAL):
+ * the trace already shows the buddy allocator's view of every page.
+ */
+int pfnlab_replay_create(struct pfnlab_machine *m, const struct pfnlab_replay_opts *opts,
+			 struct pfnlab_replay **out);
+
+/**
+ * pfnlab_replay_feed() - parse and apply a whole trace text.
+ * @r: the replay
+ * @text: the text (need not end with a newline)
+ * @len: its length
+ * @name: the file name for messages
+ * @why: receives "NAME:LINE: reason" on error
+ * @wlen: size of @why
+ *
+ * Events are applied in order: mm_page_alloc claims its PFNs (or, when the
+ * model has them in use, allocates elsewhere and remembers where), frees
+ * give them back, mm_page_alloc_extfrag with change_ownership=1 retypes
+ * the pageblock, cma_alloc/cma_alloc_finish take their range and
+ * cma_release frees it, migration and isolation events are counted.
+ * Several texts may be fed in turn; line numbers restart with each.
+ *
+ * Return: 0, or -EINVAL for a malformed line of a known event (without
+ * lenient), binary data or a text that holds no trace at all.
+ */
+int pfnlab_replay_feed(struct pfnlab_replay *r, const char *text, size_t len, const char *name,
+		       char *why, size_t wlen);
+
+/**
+ * pfnlab_replay_summary() - print what the replay counted.
+ * @r: the replay
+ * @json: one JSON object (keys in docs/formats.md) or "key: value" text
+ * @sink: where to write
+ */
+void pfnlab_replay_summary(const struct pfnlab_replay *r, bool json, const struct pfnlab_sink *sink);
+
+/** pfnlab_replay_events() - event lines parsed so far. */
+uint64_t pfnlab_replay_events(const struct pfnlab_replay *r);
+
+/** pfnlab_replay_counter() - a summary value by its JSON key (0 if unknown). */
+uint64_t pfnlab_replay_counter(const struct pfnlab_replay *r, const char *key);
+
+/** pfnlab_replay_destroy() - free the replay (not the machine). */
+void pfnlab_replay_destroy(struct pfnlab_replay *r);
+
+/* ---- snapshot_parse.c, snapshot.c ---- */
+
+/* One /proc text of a snapshot. */
+struct snapshot_text {
+	const char *name;      /* file name for messages ("snap/pagetypeinfo") */
+	const char *data;      /* NULL when the file is absent */
+	size_t len;
+};
+
+/* The files of a snapshot directory. */
+struct snapshot_files {
+	struct snapshot_text buddyinfo, pagetypeinfo, zoneinfo, iomem;
+};
+
+#define SNAP_MAX_ZONES 4
+#define SNAP_MAX_RAM 64
+
+/* One zone as the snapshot describes it. */
+struct snap_zone {
+	char name[16];
+	int type;                            /* enum pfnlab_zone_type */
+	bool have_zoneinfo, have_buddy, have_types, have_blocks;
+	uint64_t start, spanned, present, managed, free_pages; /* zoneinfo */
+	uint64_t wmark[NR_WMARK];
+	bool have_wmark[NR_WMARK];
+	uint64_t protection[PFNLAB_NR_ZONES];
+	bool have_protection;
+	uint64_t buddy[MAX_ORDERS];          /* buddyinfo: free blocks per order */
+	uint64_t nfree[PFNLAB_MT_TYPES][MAX_ORDERS]; /* pagetypeinfo: free blocks per type, order */
+	bool capped[PFNLAB_MT_TYPES][MAX_ORDERS];   /* printed ">100000" */
+	uint64_t blocks[PFNLAB_MT_TYPES];    /* pagetypeinfo: pageblocks per type */
+	char where[300];                     /* "FILE:LINE" of its first mention, for messages */
+};
+
+/* A parsed snapshot. */
+struct snapshot {
+	unsigned nr_orders;                  /* columns of buddyinfo / pagetypeinfo */
+	unsigned pb_order;                   /* "Page block order:" (0 when unknown) */
+	int era;                             /* PFNLAB_ERA_* from the type names, -1 unknown */
+	bool config_cma;                     /* pagetypeinfo has a CMA row */
+	bool have_isolate;                   /* pagetypeinfo has an Isolate row */
+	bool have_pagetypeinfo, have_buddyinfo, have_zoneinfo, have_iomem;
+	unsigned nr_zones;
+	struct snap_zone zones[SNAP_MAX_ZONES];
+	unsigned nr_ram;                     /* iomem "System RAM", bytes, sorted */
+	uint64_t ram_start[SNAP_MAX_RAM], ram_end[SNAP_MAX_RAM];
+};
+
+/**
+ * snapshot_parse() - parse the texts of a snapshot and check they agree.
+ * @files: the texts (absent ones have data NULL)
+ * @s: receives the snapshot
+ * @why: receives "FILE:LINE: reason" on error
+ * @len: size of @why
+ *
+ * Return: 0, -EINVAL (bad layout, inconsistent counts, different kernels),
+ * -ENOENT (neither pagetypeinfo nor buddyinfo).
+ */
+int snapshot_parse(const struct snapshot_files *files, struct snapshot *s, char *why, size_t len);
+
+/* Options of a snapshot import. */
+struct pfnlab_snapshot_opts {
+	unsigned page_shift;         /* 0: from iomem and zoneinfo, else 4 KiB */
+	uint64_t host_limit_bytes;   /* refuse a model needing more host memory (0: none) */
+	bool thp;                    /* for min_free_kbytes when zoneinfo gives no watermarks */
+	/* notes about the snapshot that are no errors ("zoneinfo says 77791 free ...") */
+	void (*note)(void *arg, const char *msg);
+	void *note_arg;
+};
+
+/**
+ * pfnlab_snapshot_build() - build a machine that matches a snapshot.
+ * @s: a parsed snapshot
+ * @opts: options (may be NULL)
+ * @out: receives the machine
+ * @why: reason on error
+ * @len: size of @why
+ *
+ * The machine has the snapshot's zones and spans, the same number of
+ * pageblocks of each type per zone and the same free blocks per zone, type
+ * and order; positions are chosen deterministically (snapshot.c explains
+ * how).  Pages not free are allocated (refcount 1, no owner) or, up to
+ * present - managed, reserved.
+ *
+ * Return: 0, -EINVAL (the counts cannot be laid out), -E2BIG, -ENOMEM.
+ */
+int pfnlab_snapshot_build(const struct snapshot *s, const struct pfnlab_snapshot_opts *opts,
+			  struct pfnlab_machine **out, char *why, size_t len);
+
+/**
+ * pfnlab_snapshot_load() - read a snapshot directory (files named as in
+ * /proc: buddyinfo, pagetypeinfo, zoneinfo, iomem; or /proc itself) and
+ * build its machine.
+ *
+ * Return: as snapshot_parse() and pfnlab_snapshot_build(), or -ENOENT
+ * / -ENOTDIR for a missing directory.
+ */
+int pfnlab_snapshot_load(const char *dir, const struct pfnlab_snapshot_opts *opts,
+			 struct pfnlab_machine **out, char *why, size_t len);
+
+#endif /* PFNLAB_INPUT_H */

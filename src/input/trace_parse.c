@@ -1,0 +1,290 @@
+/*
+ * trace_parse.c - one line of ftrace text, cut into its parts.
+ *
+ * Models the output of print_trace_line() -> trace_print_context()
+ * (kernel/trace/trace_output.c) and of `trace-cmd report`:
+ *
+ *   <comm>-<pid> [(<tgid>)] [<cpu>] [<flags>] <secs>.<usecs>: <event>: <fields>
+ *            bash-4930    [001] .....   489.672050: mm_page_alloc: page=... pfn=0x136cd6 ...
+ *              rm-87      [000]     5.291353: mm_page_alloc:        page=0x... pfn=0x26c0 ...
+ *   CPU:1 [LOST 4711 EVENTS]                 (ring buffer overrun, kernel)
+ *   CPU:1 [4711 EVENTS DROPPED]              (the same, trace-cmd report)
+ *
+ * A comm may hold blanks and dashes, so the line is anchored on the
+ * "[cpu]" column.  The flags column is there when the token after it is
+ * not a timestamp (trace_pipe and trace print it unless the irq-info
+ * option is off; 2015 kernels print four flags, today's five).
+ *
+ * Fields are "key=value" pairs as the events' TP_printk strings print
+ * them.  Nothing here knows what an event means; replay.c does.
+ */
+#include <string.h>
+
+#include "input.h"
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* [A-Za-z0-9_]: the characters of an event name */
+static inline bool is_name_char(char c)
+{
+	unsigned u = (unsigned char)c;
+
+	return u - '0' < 10 || (u | 0x20) - 'a' < 26 || u == '_';
+}
+
+/* "CPU:N [LOST M EVENTS]", "CPU:N [M EVENTS DROPPED]" or "CPU:N [EVENTS DROPPED]" */
+static bool lost_line(const char *p, const char *end, struct trace_line *tl)
+{
+	uint64_t v = 0;
+	bool have = false;
+
+	if (end - p < 4 || memcmp(p, "CPU:", 4))
+		return false;
+	p += 4;
+	if (p == end || !is_digit(*p))
+		return false;
+	while (p < end && is_digit(*p))
+		p++;
+	while (p < end && is_blank(*p))
+		p++;
+	if (p == end || *p++ != '[')
+		return false;
+	if (end - p >= 5 && !memcmp(p, "LOST ", 5))
+		p += 5;
+	while (p < end && is_digit(*p)) {
+		v = v * 10 + (uint64_t)(*p++ - '0');
+		have = true;
+	}
+	while (p < end && is_blank(*p))
+		p++;
+	if (end - p >= 7 && !memcmp(p, "EVENTS]", 7)) {
+		if (!have)
+			return false;
+	} else if (end - p < 15 || memcmp(p, "EVENTS DROPPED]", 15)) {
+		return false;
+	}
+	tl->lost = v;
+	tl->lost_unknown = !have;
+	return true;
+}
+
+enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line *tl)
+{
+	const char *end = s + n, *p = s, *b, *q;
+
+	if (p < end && *p != ' ') {
+		/* event lines start with the blanks that right-align the comm */
+		if (*p == '#')
+			return TL_SKIP;
+		if (*p == 'C' && lost_line(p, end, tl))
+			return TL_LOST;
+	}
+	/* the "[cpu]" column, after a blank */
+	for (b = p;; b++) {
+		b = memchr(b, '[', (size_t)(end - b));
+		if (!b)
+			return TL_SKIP;
+		if (b == p || !is_blank(b[-1]))
+			continue;
+		q = b + 1;
+		while (q < end && is_digit(*q))
+			q++;
+		if (q > b + 1 && q < end && *q == ']') {
+			p = q + 1;
+			break;
+		}
+	}
+	while (p < end && *p == ' ')
+		p++;
+	/* the flags column, when the word here is not the timestamp */
+	tl->has_flags = p < end && !is_digit(*p);
+	if (tl->has_flags) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	/* the timestamp: digits, maybe '.' and digits, then ':' */
+	q = p;
+	while (q < end && is_digit(*q))
+		q++;
+	if (q == p)
+		return TL_SKIP;
+	if (q < end && *q == '.') {
+		const char *d = ++q;
+
+		while (q < end && is_digit(*q))
+			q++;
+		if (q == d)
+			return TL_SKIP;
+	}
+	if (q >= end || *q != ':')
+		return TL_SKIP;
+	p = q + 1;
+	while (p < end && *p == ' ')
+		p++;
+	tl->name = p;
+	while (p < end && is_name_char(*p))
+		p++;
+	if (p == tl->name || p == end || *p != ':')
+		return TL_SKIP;
+	tl->name_len = (size_t)(p - tl->name);
+	p++;
+	while (p < end && is_blank(*p))
+		p++;
+	tl->fields = p;
+	tl->fields_len = (size_t)(end - p);
+	return TL_EVENT;
+}
+
+static const struct {
+	const char *name;
+	enum trace_event_id id;
+} events[] = {
+	{"mm_page_alloc", EV_PAGE_ALLOC},
+	{"mm_page_free", EV_PAGE_FREE},
+	{"mm_page_free_batched", EV_PAGE_FREE_BATCHED},
+	{"mm_page_alloc_zone_locked", EV_ALLOC_ZONE_LOCKED},
+	{"mm_page_pcpu_drain", EV_PCPU_DRAIN},
+	{"mm_page_alloc_extfrag", EV_EXTFRAG},
+	{"mm_alloc_contig_migrate_range_info", EV_CONTIG_INFO},
+	{"mm_migrate_pages", EV_MIGRATE},
+	{"mm_migrate_pages_start", EV_MIGRATE_START},
+	{"cma_alloc", EV_CMA_ALLOC},
+	{"cma_release", EV_CMA_RELEASE},
+	{"cma_alloc_start", EV_CMA_ALLOC_START},
+	{"cma_alloc_finish", EV_CMA_ALLOC_FINISH},
+	{"cma_alloc_busy_retry", EV_CMA_BUSY_RETRY},
+	{"test_pages_isolated", EV_TEST_ISOLATED},
+};
+
+enum trace_event_id trace_event_lookup(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strlen(events[i].name) == len && !memcmp(events[i].name, name, len))
+			return events[i].id;
+	if (len > 14 && !memcmp(name, "mm_compaction_", 14))
+		return EV_COMPACTION;
+	return EV_UNKNOWN;
+}
+
+int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
+{
+	const char *p = s, *end = s + n;
+
+	tf->n = 0;
+	while (p < end) {
+		const char *k = p, *eq = NULL, *v, *ve;
+
+		while (p < end && is_blank(*p))
+			p++;
+		if (p == end)
+			break;
+		k = p;
+		while (p < end && !is_blank(*p) && *p != '=')
+			p++;
+		if (p == end || *p != '=') {
+			/* a word without '=': part of the value before ("range=(0x1 ~ 0x2)" is handled below) */
+			if (!tf->n)
+				return -EINVAL;
+			while (p < end && !is_blank(*p))
+				p++;
+			tf->f[tf->n - 1].vlen = (uint32_t)(p - tf->f[tf->n - 1].v);
+			continue;
+		}
+		eq = p;
+		v = ++p;
+		if (p < end && *p == '(') {
+			const char *close = memchr(p, ')', (size_t)(end - p));
+
+			p = close ? close + 1 : end;
+			while (p < end && !is_blank(*p))
+				p++;
+		} else {
+			while (p < end && !is_blank(*p))
+				p++;
+		}
+		ve = p;
+		if (tf->n == TRACE_MAX_FIELDS)
+			return -EINVAL;
+		tf->f[tf->n].k = k;
+		tf->f[tf->n].klen = (uint32_t)(eq - k);
+		tf->f[tf->n].v = v;
+		tf->f[tf->n].vlen = (uint32_t)(ve - v);
+		tf->n++;
+	}
+	return 0;
+}
+
+const char *trace_field(const struct trace_fields *tf, unsigned hint, const char *key, uint32_t *vlen)
+{
+	size_t kl = strlen(key);
+
+	if (hint < tf->n && tf->f[hint].klen == kl && !memcmp(tf->f[hint].k, key, kl)) {
+		*vlen = tf->f[hint].vlen;
+		return tf->f[hint].v;
+	}
+	for (unsigned i = 0; i < tf->n; i++)
+		if (tf->f[i].klen == kl && !memcmp(tf->f[i].k, key, kl)) {
+			*vlen = tf->f[i].vlen;
+			return tf->f[i].v;
+		}
+	return NULL;
+}
+
+int trace_parse_u64(const char *v, size_t n, bool hex, uint64_t *out)
+{
+	uint64_t x = 0;
+	size_t i = 0;
+
+	if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		hex = true;
+		i = 2;
+	}
+	if (i == n)
+		return -EINVAL;
+	if (hex) {
+		for (; i < n; i++) {
+			unsigned c = (unsigned char)v[i], d;
+
+			if (c - '0' < 10)
+				d = c - '0';
+			else if ((c | 0x20) - 'a' < 6)
+				d = (c | 0x20) - 'a' + 10;
+			else
+				return -EINVAL;
+			if (x >> 60)
+				return -EINVAL;
+			x = x << 4 | d;
+		}
+	} else {
+		for (; i < n; i++) {
+			unsigned d = (unsigned char)v[i] - '0';
+
+			if (d > 9 || x > (UINT64_MAX - d) / 10)
+				return -EINVAL;
+			x = x * 10 + d;
+		}
+	}
+	*out = x;
+	return 0;
+}
+
+int trace_parse_s64(const char *v, size_t n, int64_t *out)
+{
+	uint64_t x;
+	bool neg = n > 0 && v[0] == '-';
+
+	if (trace_parse_u64(v + neg, n - neg, false, &x) || x > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	*out = neg ? -(int64_t)x : (int64_t)x;
+	return 0;
+}

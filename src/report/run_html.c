@@ -1,0 +1,103 @@
+/*
+ * run_html.c - the HTML report of `pfnlab run --html` and `pfnlab compare
+ * --html`: the summary table (one column per policy), memory maps at the
+ * moments that matter (start, each failed HPT allocation, end; for compare
+ * the end of every policy side by side), and the time series as charts.
+ * One self-contained file (html.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "scenario.h"
+
+static const char *const series_title[SCN_NR_SERIES] = {
+	"free CMA pages", "long-term pinned pages inside CMA", "HPT allocations failed or fallen back",
+	"UNMOVABLE pageblocks", "cma_alloc busy retries",
+};
+
+#define ROWS 12
+
+/* The summary table: a row per figure, a column per run. */
+static void summary(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	static const char *const names[ROWS] = {
+		"policy", "HPT requested", "HPT ok", "HPT fell back", "HPT failed", "long-term pinned pages",
+		"long-term pinned in CMA (peak)", "pages migrated at pin time", "long-term pins failed",
+		"cma_alloc busy retries", "\"PFNs busy\" lines", "UNMOVABLE pageblocks (delta)",
+	};
+	char buf[ROWS][8][32];
+	const char *cells[ROWS * 9];
+
+	if (n > 8)
+		n = 8;
+	for (size_t c = 0; c < n; c++) {
+		const struct scn_result *x = &r[c];
+		unsigned long long v[ROWS] = {0, x->st.hpt_requested, x->st.hpt_ok, x->st.hpt_fallback, x->st.hpt_failed,
+					      x->st.pins_longterm_pages, x->st.pins_in_cma_peak, x->pins_migrated,
+					      x->pins_failed, x->busy_retries, x->st.busy_messages, 0};
+
+		snprintf(buf[0][c], sizeof(buf[0][c]), "%s", pfnlab_pin_policy_name((enum pfnlab_pin_policy)x->policy));
+		for (int k = 1; k < ROWS - 1; k++)
+			snprintf(buf[k][c], sizeof(buf[k][c]), "%llu", v[k]);
+		snprintf(buf[ROWS - 1][c], sizeof(buf[ROWS - 1][c]), "%+lld",
+			 (long long)x->unmovable_end - (long long)x->unmovable_start);
+	}
+	for (int k = 0; k < ROWS; k++) {
+		cells[k * (n + 1)] = names[k];
+		for (size_t c = 0; c < n; c++)
+			cells[k * (n + 1) + 1 + c] = buf[k][c];
+	}
+	html_table(s, cells, ROWS, n + 1);
+}
+
+static void charts(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	html_row_begin(s);
+	for (int k = 0; k < SCN_NR_SERIES; k++) {
+		struct chart_series ser[8];
+
+		for (size_t c = 0; c < n && c < 8; c++)
+			ser[c] = (struct chart_series){pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy),
+						       r[c].rec.n, r[c].rec.t, r[c].rec.y[k]};
+		html_chart(s, series_title[k], "model time (s)", "", ser, n < 8 ? n : 8);
+	}
+	html_row_end(s);
+}
+
+void run_report_html(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	char title[400];
+
+	snprintf(title, sizeof(title), "pfnlab %s: %.300s", n > 1 ? "compare" : "run", r[0].scenario);
+	html_begin(s, title);
+	html_para(s, "Summary of the run under each long-term pin policy. Maps: one cell per pageblock, coloured by "
+		     "migrate type, filled by pages in use; CMA areas outlined; a black dot marks pageblocks holding "
+		     "long-term pinned pages; magenta outlines the busy range of the last failed contiguous allocation.");
+	summary(r, n, s);
+	html_heading(s, 2, "Time series");
+	charts(r, n, s);
+	if (n > 1) {
+		html_heading(s, 2, "The end of the run, policy by policy");
+		html_row_begin(s);
+		for (size_t c = 0; c < n; c++)
+			if (r[c].rec.nr_maps)
+				html_map(s, pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy),
+					 r[c].rec.map_svg[r[c].rec.nr_maps - 1]);
+		html_row_end(s);
+	}
+	for (size_t c = 0; c < n; c++) {
+		char h[96];
+		size_t from = n > 1 ? 1 : 0, to = r[c].rec.nr_maps - (n > 1 ? 1 : 0);
+
+		if (n > 1 && r[c].rec.nr_maps <= 2)
+			continue; /* start and end only: the end is shown above */
+		snprintf(h, sizeof(h), "Maps under %s", pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy));
+		html_heading(s, 2, h);
+		html_row_begin(s);
+		for (size_t k = from; k < to && k < r[c].rec.nr_maps; k++)
+			html_map(s, r[c].rec.map_caption[k], r[c].rec.map_svg[k]);
+		html_row_end(s);
+	}
+	html_end(s);
+}

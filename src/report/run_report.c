@@ -1,0 +1,229 @@
+/*
+ * run_report.c - what `pfnlab run` and `pfnlab compare` print: one walk
+ * over a scenario's results, rendered as a short text report, a table with
+ * one column per policy, or JSON.
+ *
+ * The JSON keys are a contract (docs/cli.md): policy, hpt.{requested, ok,
+ * failed, fallback}, pins.{longterm_pages, longterm_in_cma_peak, migrated,
+ * failed}, contig.{busy_retries, busy_messages}, pageblocks.unmovable_delta,
+ * as nested objects; more keys may be added, none renamed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+
+static void out(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(const struct pfnlab_sink *s, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	s->write(s->arg, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static void json_str(const struct pfnlab_sink *s, const char *str, size_t len)
+{
+	char buf[8];
+
+	s->write(s->arg, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)str[i];
+
+		if (c == '"' || c == '\\') {
+			buf[0] = '\\';
+			buf[1] = (char)c;
+			s->write(s->arg, buf, 2);
+		} else if (c < 0x20) {
+			int n = snprintf(buf, sizeof(buf), "\\u%04x", c);
+
+			s->write(s->arg, buf, (size_t)n);
+		} else {
+			s->write(s->arg, (const char *)&str[i], 1);
+		}
+	}
+	s->write(s->arg, "\"", 1);
+}
+
+static const char *pname(int p)
+{
+	return pfnlab_pin_policy_name((enum pfnlab_pin_policy)p);
+}
+
+static long long unmovable_delta(const struct scn_result *r)
+{
+	return (long long)r->unmovable_end - (long long)r->unmovable_start;
+}
+
+/**
+ * run_report_text() - the report a person reads in ten seconds: the host,
+ * the scenario's story (echo lines, printed views, notable events), then
+ * the numbers.
+ */
+void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
+{
+	const struct work_stats *st = &r->st;
+	char a[32], b[32];
+
+	out(s, "pfnlab run: %s, policy %s, seed %llu\n", r->scenario, pname(r->policy), (unsigned long long)r->seed);
+	out(s, "host: %s, %s RAM, %s pages, era %s, CMA use %s", r->preset, size_str(r->ram_bytes, a, sizeof(a)),
+	    size_str(1ull << r->page_shift, b, sizeof(b)), r->era == PFNLAB_ERA_2015 ? "2015" : "current",
+	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7");
+	if (r->kvm_cma_pages)
+		out(s, "; kvm_cma %s at PFN 0x%llx", size_str(r->kvm_cma_pages << r->page_shift, a, sizeof(a)),
+		    (unsigned long long)r->kvm_cma_base_pfn);
+	out(s, "\n\n");
+	if (r->story_len)
+		s->write(s->arg, r->story, r->story_len);
+	if (r->events_dropped)
+		out(s, "%12s  (%llu more events not shown)\n", "", (unsigned long long)r->events_dropped);
+	out(s, "\nsummary after %s of model time\n", time_str(r->model_ns, a, sizeof(a)));
+	out(s, "  guests      %llu started, %llu could not start, %llu running at the end; %llu got a VFIO device\n",
+	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,
+	    (unsigned long long)r->guests_running, (unsigned long long)st->guests_vfio);
+	out(s, "  HPT         %llu requested: %llu from kvm_cma, %llu fell back to the buddy allocator, %llu failed\n",
+	    (unsigned long long)st->hpt_requested, (unsigned long long)st->hpt_ok, (unsigned long long)st->hpt_fallback,
+	    (unsigned long long)st->hpt_failed);
+	out(s, "  pins        %llu pages pinned long-term (%s); %llu of them in CMA at the peak\n",
+	    (unsigned long long)st->pins_longterm_pages, size_str(st->pins_longterm_pages << r->page_shift, a, sizeof(a)),
+	    (unsigned long long)st->pins_in_cma_peak);
+	out(s, "              %llu pages migrated at pin time, %llu long-term pins failed\n",
+	    (unsigned long long)r->pins_migrated, (unsigned long long)r->pins_failed);
+	out(s, "  contiguous  %llu cma_alloc busy retries, %llu \"alloc_contig_range: ... PFNs busy\" lines\n",
+	    (unsigned long long)r->busy_retries, (unsigned long long)st->busy_messages);
+	out(s, "  pageblocks  UNMOVABLE %llu -> %llu (%+lld)\n", (unsigned long long)r->unmovable_start,
+	    (unsigned long long)r->unmovable_end, unmovable_delta(r));
+	if (r->expects_passed || r->expects_failed)
+		out(s, "  expect      %llu passed, %llu failed\n", (unsigned long long)r->expects_passed,
+		    (unsigned long long)r->expects_failed);
+}
+
+static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, bool story)
+{
+	const struct work_stats *st = &r->st;
+
+	out(s, "{\"scenario\": ");
+	json_str(s, r->scenario, strlen(r->scenario));
+	out(s, ", \"policy\": \"%s\", \"seed\": %llu, ", pname(r->policy), (unsigned long long)r->seed);
+	out(s, "\"machine\": {\"preset\": \"%s\", \"ram_bytes\": %llu, \"page_size\": %llu, \"era\": \"%s\", "
+	       "\"cma_era\": \"%s\", \"kvm_cma_pages\": %llu, \"kvm_cma_base_pfn\": %llu}, ",
+	    r->preset, (unsigned long long)r->ram_bytes, 1ull << r->page_shift, r->era == PFNLAB_ERA_2015 ? "2015" : "current",
+	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7", (unsigned long long)r->kvm_cma_pages,
+	    (unsigned long long)r->kvm_cma_base_pfn);
+	out(s, "\"hpt\": {\"requested\": %llu, \"ok\": %llu, \"failed\": %llu, \"fallback\": %llu}, ",
+	    (unsigned long long)st->hpt_requested, (unsigned long long)st->hpt_ok, (unsigned long long)st->hpt_failed,
+	    (unsigned long long)st->hpt_fallback);
+	out(s, "\"pins\": {\"longterm_pages\": %llu, \"longterm_in_cma_peak\": %llu, \"migrated\": %llu, \"failed\": %llu, "
+	       "\"longterm_now\": %llu, \"unmovable_blocks\": %llu}, ",
+	    (unsigned long long)st->pins_longterm_pages, (unsigned long long)st->pins_in_cma_peak,
+	    (unsigned long long)r->pins_migrated, (unsigned long long)r->pins_failed,
+	    (unsigned long long)st->pins_longterm_now, (unsigned long long)r->pins_unmovable_blocks);
+	out(s, "\"contig\": {\"busy_retries\": %llu, \"busy_messages\": %llu}, ", (unsigned long long)r->busy_retries,
+	    (unsigned long long)st->busy_messages);
+	out(s, "\"pageblocks\": {\"unmovable_delta\": %lld, \"unmovable_start\": %llu, \"unmovable_end\": %llu}, ",
+	    unmovable_delta(r), (unsigned long long)r->unmovable_start, (unsigned long long)r->unmovable_end);
+	out(s, "\"guests\": {\"started\": %llu, \"failed\": %llu, \"stopped\": %llu, \"running\": %llu, \"vfio\": %llu, "
+	       "\"oom\": %llu}, ",
+	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,
+	    (unsigned long long)st->guests_stopped, (unsigned long long)r->guests_running,
+	    (unsigned long long)st->guests_vfio, (unsigned long long)st->guest_oom);
+	out(s, "\"vfio\": {\"maps\": %llu, \"map_failed\": %llu, \"unmaps\": %llu, \"spapr_registered\": %llu, "
+	       "\"spapr_failed\": %llu, \"memlock_exceeded\": %llu}, ",
+	    (unsigned long long)st->vfio_maps, (unsigned long long)st->vfio_map_failed, (unsigned long long)st->vfio_unmaps,
+	    (unsigned long long)st->spapr_regs, (unsigned long long)st->spapr_reg_failed,
+	    (unsigned long long)st->memlock_exceeded);
+	out(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu",
+	    (unsigned long long)r->expects_passed, (unsigned long long)r->expects_failed,
+	    (unsigned long long)r->model_ns);
+	if (story) {
+		const char *p = r->story, *end = r->story + r->story_len;
+		bool first = true;
+
+		out(s, ", \"story\": [");
+		while (p && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			out(s, "%s", first ? "" : ", ");
+			json_str(s, p, n);
+			first = false;
+			p += n + 1;
+		}
+		out(s, "]");
+	}
+	out(s, "}");
+}
+
+/** run_report_json() - one JSON object with the run's numbers and story. */
+void run_report_json(const struct scn_result *r, const struct pfnlab_sink *s)
+{
+	json_body(r, s, true);
+	out(s, "\n");
+}
+
+/** compare_report_json() - {"runs": [one object per policy]}. */
+void compare_report_json(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	out(s, "{\"runs\": [");
+	for (size_t i = 0; i < n; i++) {
+		out(s, "%s", i ? ", " : "");
+		json_body(&r[i], s, false);
+	}
+	out(s, "]}\n");
+}
+
+/** compare_report_text() - one row per counter, one column per policy. */
+void compare_report_text(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	static const char *const names[] = {
+		"hpt.requested", "hpt.ok", "hpt.fallback", "hpt.failed", "pins.longterm_pages",
+		"pins.longterm_in_cma_peak", "pins.migrated", "pins.failed", "contig.busy_retries",
+		"contig.busy_messages", "pageblocks.unmovable_delta", "guests.started", "guests.failed",
+		"vfio.failed", "expects.failed",
+	};
+	char a[32];
+
+	if (!n)
+		return;
+	out(s, "pfnlab compare: %s, seed %llu\n", r[0].scenario, (unsigned long long)r[0].seed);
+	out(s, "host: %s, %s RAM, era %s, CMA use %s\n\n", r[0].preset, size_str(r[0].ram_bytes, a, sizeof(a)),
+	    r[0].era == PFNLAB_ERA_2015 ? "2015" : "current", r[0].cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7");
+	out(s, "%-27s", "");
+	for (size_t i = 0; i < n; i++)
+		out(s, " %16s", pname(r[i].policy));
+	out(s, "\n");
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		out(s, "%-27s", names[k]);
+		for (size_t i = 0; i < n; i++) {
+			const struct scn_result *x = &r[i];
+			long long v;
+
+			switch (k) {
+			case 0: v = (long long)x->st.hpt_requested; break;
+			case 1: v = (long long)x->st.hpt_ok; break;
+			case 2: v = (long long)x->st.hpt_fallback; break;
+			case 3: v = (long long)x->st.hpt_failed; break;
+			case 4: v = (long long)x->st.pins_longterm_pages; break;
+			case 5: v = (long long)x->st.pins_in_cma_peak; break;
+			case 6: v = (long long)x->pins_migrated; break;
+			case 7: v = (long long)x->pins_failed; break;
+			case 8: v = (long long)x->busy_retries; break;
+			case 9: v = (long long)x->st.busy_messages; break;
+			case 10: v = unmovable_delta(x); break;
+			case 11: v = (long long)x->st.guests_started; break;
+			case 12: v = (long long)x->st.guests_failed; break;
+			case 13: v = (long long)(x->st.vfio_map_failed + x->st.spapr_reg_failed); break;
+			default: v = (long long)x->expects_failed; break;
+			}
+			out(s, k == 10 ? " %+16lld" : " %16lld", v);
+		}
+		out(s, "\n");
+	}
+}

@@ -1,0 +1,169 @@
+/*
+ * guest.c - QEMU guests: a process whose guest RAM is anonymous, movable
+ * memory, a KVM VM with its hashed page table, and devices.
+ *
+ * Models what a QEMU/KVM guest does to host memory over its life:
+ *   start:  the VM is created and KVM_PPC_ALLOCATE_HTAB asks for the HPT
+ *           (kvm_hpt.c); QEMU mmap()s guest RAM (MAP_PRIVATE|MAP_ANONYMOUS,
+ *           optionally with transparent huge pages) at GUEST_RAM_HVA;
+ *   run:    the guest touches its RAM, all at boot or a slice at a time;
+ *           every first touch is a GFP_HIGHUSER_MOVABLE fault, which may
+ *           land in CMA;
+ *   devices: VFIO pass-through pins guest RAM (vfio.c);
+ *   stop:   devices go, the HPT is freed, the process exits (exit_mmap).
+ *
+ * Simplified: guest RAM is one block at guest-physical address 0 (sPAPR
+ * places RAM so); the guest never gives memory back (no balloon, no
+ * free page reporting); a fault the host cannot serve is reported and the
+ * guest keeps running with what it has (there is no OOM killer).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "work.h"
+
+static int table_add(struct host *h, struct guest *g)
+{
+	if (h->nr_guests == h->cap_guests) {
+		unsigned cap = h->cap_guests ? h->cap_guests * 2 : 16;
+		struct guest **n = realloc(h->guests, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		h->guests = n;
+		h->cap_guests = cap;
+	}
+	g->idx = h->nr_guests;
+	h->guests[h->nr_guests++] = g;
+	return 0;
+}
+
+/**
+ * guest_start() - create a guest: VM and HPT, guest RAM mapped, @o->fault
+ * bytes of it faulted in.
+ * @h: host
+ * @name: unique name ("vm3")
+ * @o: size and options
+ * @out: receives the guest when it runs (also when faulting hit ENOMEM)
+ *
+ * Return: 0; -EEXIST (the name is taken), -EINVAL (RAM not a multiple of
+ * the page size), -ENOMEM with *@out NULL (no HPT: the guest did not
+ * start) or with *@out set (running, but the host ran out of memory while
+ * faulting in its RAM).
+ */
+int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out)
+{
+	struct guest *g;
+	int err;
+
+	*out = NULL;
+	if (host_guest(h, name))
+		return -EEXIST;
+	if (!o->ram || (o->ram & (h->page_size - 1)))
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->ram = o->ram;
+	g->thp = o->thp;
+	g->pin_aware = o->pin_aware;
+	g->memlock = o->memlock >> h->page_shift;
+	g->started_ns = pfnlab_now(h->m);
+	err = pfnlab_mm_create(h->m, name, &g->mm);
+	if (err) {
+		free(g);
+		return err;
+	}
+	if (o->hpt_order) {
+		unsigned order = o->hpt_order < 0 ? kvm_hpt_order_for_ram(o->ram) : (unsigned)o->hpt_order;
+
+		err = kvm_hpt_alloc(h, g, order);
+		if (err) {
+			if (h->hpt_fallback == HPT_FALLBACK_CURRENT)
+				host_event(h, "qemu-system-ppc64: Failed to allocate KVM HPT of order %u (try smaller maxmem?): %s",
+					   order, err == -ENOMEM ? "Cannot allocate memory" : "Invalid argument");
+			pfnlab_mm_destroy(h->m, g->mm);
+			free(g);
+			h->st.guests_failed++;
+			return err;
+		}
+	}
+	if (o->pin_aware)
+		pfnlab_mm_set_pin_aware(h->m, g->mm, true);
+	err = pfnlab_mm_map(h->m, g->mm, GUEST_RAM_HVA, o->ram, o->thp ? PFNLAB_MAP_THP : 0);
+	if (!err)
+		err = table_add(h, g);
+	if (err) {
+		kvm_hpt_free(h, g);
+		pfnlab_mm_destroy(h->m, g->mm);
+		free(g);
+		h->st.guests_failed++;
+		return err;
+	}
+	h->st.guests_started++;
+	g->seq = h->next_seq++;
+	*out = g;
+	if (o->fault)
+		return guest_touch(h, g, o->fault, NULL);
+	return 0;
+}
+
+/**
+ * guest_touch() - the guest touches @bytes more of its RAM (first touches
+ * fault pages in, in address order).
+ * @done: receives the bytes newly faulted in (may be NULL)
+ *
+ * Return: 0, or -ENOMEM when the host ran out (what was faulted stays).
+ */
+int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done)
+{
+	uint64_t len = g->ram - g->touched, faulted = 0;
+	char a[32], b[32];
+	int err;
+
+	if (bytes < len)
+		len = bytes;
+	len &= ~(h->page_size - 1);
+	if (done)
+		*done = 0;
+	if (!len)
+		return 0;
+	err = pfnlab_mm_touch(h->m, g->mm, GUEST_RAM_HVA + g->touched, len, &faulted);
+	if (err == -ENOMEM) {
+		uint64_t got = faulted << h->page_shift;
+
+		if (got > len)
+			got = len;
+		g->touched += got;
+		if (!h->st.guest_oom++)
+			host_event(h, "%s: the host is out of memory: guest RAM faulted in stops at %s of %s", g->name,
+				   size_str(g->touched, a, sizeof(a)), size_str(g->ram, b, sizeof(b)));
+		if (done)
+			*done = got;
+		return err;
+	}
+	if (err)
+		return err;
+	g->touched += len;
+	if (done)
+		*done = len;
+	return 0;
+}
+
+/** guest_stop() - shut the guest down: devices, pins, HPT, then the process exits (exit_mmap()). */
+void guest_stop(struct host *h, struct guest *g)
+{
+	vfio_unplug(h, g);
+	for (unsigned i = 0; i < g->nr_raw; i++)
+		pin_set_release(h, g, &g->raw[i].pins);
+	free(g->raw);
+	kvm_hpt_free(h, g);
+	pfnlab_mm_destroy(h->m, g->mm);
+	h->guests[g->idx] = h->guests[--h->nr_guests];
+	h->guests[g->idx]->idx = g->idx;
+	h->st.guests_stopped++;
+	free(g);
+}

@@ -1,0 +1,217 @@
+/*
+ * work.h - the actors that live on a modelled host, and what they count.
+ *
+ * A host (struct host) is one pfnlab machine plus what runs on it:
+ *
+ *   struct host
+ *     m                 the machine (libpfnlab core, public API only)
+ *     guests[]          QEMU guests (guest.c): address space, RAM, faults
+ *       .hpt            the KVM hashed page table (kvm_hpt.c): kvm_cma or buddy
+ *       .type1          VFIO type1 container: MAP_DMA/UNMAP_DMA (vfio.c)
+ *       .spapr[]        SPAPR "register memory" regions (vfio.c)
+ *       .pins[]         raw long-term pins made by a scenario
+ *     bg                kernel background: slab, page tables, page cache
+ *                       (background.c)
+ *     log               the host's kernel log (printk lines), fed by the
+ *                       core (pfnlab_set_log) and by the actors
+ *     st                counters the run report prints
+ *
+ * The actors use only include/pfnlab.h: they drive the core the way the
+ * kernel subsystems they model drive mm/.  Every function returns 0 or a
+ * negative errno, the value the modelled ioctl or kernel call returns.
+ */
+#ifndef PFNLAB_WORK_H
+#define PFNLAB_WORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pfnlab.h"
+
+/* Where QEMU maps guest RAM in its own address space (all guests alike). */
+#define GUEST_RAM_HVA 0x40000000ull
+
+/* One pin_user_pages() call that succeeded, and how much of it sits in CMA. */
+struct pin_ref {
+	long handle;      /* pfnlab_pin() handle */
+	uint64_t pages;   /* pages pinned */
+	uint64_t in_cma;  /* of which in MIGRATE_CMA pageblocks when pinned */
+	bool longterm;
+};
+
+/* A list of pins: one VFIO mapping, one SPAPR region, one raw pin. */
+struct pin_set {
+	struct pin_ref *v;
+	unsigned nr, cap;
+};
+
+/* The KVM hashed page table of a guest (struct kvm_hpt_info). */
+struct hpt {
+	bool present;
+	bool cma;           /* from kvm_cma (else from the buddy allocator) */
+	unsigned order;     /* log2 of its size in bytes */
+	unsigned requested; /* the order QEMU asked for */
+	uint64_t pfn;       /* first PFN */
+	uint64_t pages;
+	unsigned lpid;
+	uint64_t *revmap;   /* vmalloc()ed reverse map: one order-0 page each */
+	uint64_t nr_revmap;
+};
+
+/* struct vfio_dma: one VFIO_IOMMU_MAP_DMA mapping. */
+struct vfio_dma {
+	uint64_t iova, vaddr, size;
+	unsigned prot;      /* VFIO_DMA_MAP_FLAG_READ | _WRITE */
+	uint64_t chunks;    /* physically contiguous runs handed to iommu_map() */
+	struct pin_set pins;
+};
+
+/* struct vfio_iommu: a type1 container. */
+struct vfio_type1 {
+	struct vfio_dma *dma; /* sorted by iova, not overlapping */
+	unsigned nr, cap;
+	unsigned dma_avail;   /* dma_entry_limit (65535) minus mappings */
+	uint64_t pgsize;      /* smallest IOMMU page size: the host page size */
+};
+
+/* struct mm_iommu_table_group_mem_t: one SPAPR pre-registered region. */
+struct spapr_mem {
+	uint64_t ua, entries;
+	struct pin_set pins;
+};
+
+/* A raw pin made by the scenario (`pin`), unpinned by label or at stop. */
+struct raw_pin {
+	char label[32];
+	struct pin_set pins;
+};
+
+struct guest {
+	char name[32];
+	unsigned mm;          /* address space id of its QEMU process */
+	unsigned idx;         /* position in host.guests[] */
+	uint64_t seq;         /* start order */
+	uint64_t ram;         /* bytes of guest RAM at GUEST_RAM_HVA */
+	uint64_t touched;     /* bytes faulted in so far, from the start of RAM */
+	bool thp;
+	bool pin_aware;
+	uint64_t started_ns;
+	uint64_t locked_vm;   /* pages accounted against RLIMIT_MEMLOCK */
+	uint64_t memlock;     /* RLIMIT_MEMLOCK in pages, 0 = unlimited (CAP_IPC_LOCK) */
+	struct hpt hpt;
+	bool has_type1;
+	struct vfio_type1 type1;
+	struct spapr_mem *spapr;
+	unsigned nr_spapr, cap_spapr;
+	struct raw_pin *raw;
+	unsigned nr_raw, cap_raw;
+	uint64_t pinned_pages; /* long-term pinned pages now */
+	uint64_t pinned_in_cma;
+};
+
+/* What happened, for the run report.  All counters are cumulative. */
+struct work_stats {
+	uint64_t guests_started, guests_failed, guests_stopped, guests_vfio;
+	uint64_t guest_oom;          /* faults that found the host out of memory */
+	uint64_t hpt_requested, hpt_ok, hpt_fallback, hpt_failed;
+	uint64_t vfio_maps, vfio_map_failed, vfio_unmaps, memlock_exceeded;
+	uint64_t spapr_regs, spapr_reg_failed;
+	uint64_t pins_longterm_pages; /* pages pinned long-term, cumulative */
+	uint64_t pins_longterm_now;
+	uint64_t pins_in_cma_now, pins_in_cma_peak;
+	uint64_t busy_messages;       /* "alloc_contig_range: ... PFNs busy" lines */
+	uint64_t log_lines;
+	uint64_t bg_alloc_failed;
+};
+
+enum hpt_fallback {
+	HPT_FALLBACK_2015,    /* v4.2 kvmppc_alloc_hpt(): buddy, order shrinking to 19 */
+	HPT_FALLBACK_CURRENT, /* v6.1 kvmppc_allocate_hpt(): buddy at the same order, else -ENOMEM */
+};
+
+struct bg;
+
+struct host {
+	struct pfnlab_machine *m;
+	unsigned page_shift;
+	uint64_t page_size;
+	int kvm_cma;                   /* index of the kvm_cma area, -1 if none */
+	enum hpt_fallback hpt_fallback;
+	unsigned dma_entry_limit;      /* vfio_iommu_type1 dma_entry_limit, 0 = 65535 */
+	unsigned next_lpid;
+	uint64_t next_seq;
+	struct guest **guests;         /* running guests */
+	unsigned nr_guests, cap_guests;
+	struct bg *bg;
+	struct pfnlab_sink out;        /* log and trace lines go here (write may be NULL) */
+	bool trace_ops;                /* trace cma/contig/pin operations to out */
+	bool trace_all;                /* trace everything, kmem events included */
+	bool tracing;                  /* the core's trace sink is set now */
+	struct pfnlab_sink core_log;   /* the sink given to pfnlab_set_log */
+	struct pfnlab_sink core_trace; /* the sink given to pfnlab_set_trace */
+	void (*event)(void *arg, const char *text); /* notable events, for the report */
+	void *event_arg;
+	struct work_stats st;
+};
+
+/* host.c */
+int host_init(struct host *h, struct pfnlab_machine *m);
+void host_fini(struct host *h);
+void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_event(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_trace_begin(struct host *h);
+void host_trace_end(struct host *h);
+struct guest *host_guest(const struct host *h, const char *name);
+int set_err(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int pin_set_add(struct host *h, struct guest *g, struct pin_set *s, uint64_t addr, uint64_t npages,
+		bool write, bool longterm, const char *pinner, uint64_t *pfns);
+void pin_set_release(struct host *h, struct guest *g, struct pin_set *s);
+void pin_set_drop(struct host *h, struct guest *g, struct pin_set *s, bool undo);
+uint64_t host_pageblocks_of_type(const struct host *h, int mt);
+const char *size_str(uint64_t bytes, char *buf, size_t len);
+const char *time_str(uint64_t ns, char *buf, size_t len);
+
+/* kvm_hpt.c */
+int kvm_cma_declare(struct pfnlab_config *cfg, unsigned ratio);
+unsigned kvm_hpt_order_for_ram(uint64_t ram_bytes);
+int kvm_hpt_alloc(struct host *h, struct guest *g, unsigned order);
+void kvm_hpt_free(struct host *h, struct guest *g);
+void kvm_boot_log(struct host *h, unsigned ratio);
+
+/* guest.c */
+struct guest_opts {
+	uint64_t ram;
+	bool thp;
+	bool pin_aware;
+	int hpt_order;        /* -1: QEMU's rule, 0: no HPT (radix / x86), else the order */
+	uint64_t fault;       /* bytes to fault in at boot */
+	uint64_t memlock;     /* RLIMIT_MEMLOCK bytes, 0 = unlimited */
+};
+int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
+int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);
+void guest_stop(struct host *h, struct guest *g);
+
+/* vfio.c */
+#define VFIO_DMA_MAP_FLAG_READ  0x1u
+#define VFIO_DMA_MAP_FLAG_WRITE 0x2u
+#define VFIO_DMA_ENTRY_LIMIT 65535u
+int vfio_map_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t vaddr, uint64_t size,
+		 unsigned flags, char *why, size_t len);
+int vfio_unmap_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t size, uint64_t *unmapped,
+		   char *why, size_t len);
+int spapr_register(struct host *h, struct guest *g, uint64_t vaddr, uint64_t size, char *why, size_t len);
+int spapr_unregister(struct host *h, struct guest *g, uint64_t vaddr, uint64_t size, char *why, size_t len);
+int vfio_hotplug(struct host *h, struct guest *g, bool spapr, char *why, size_t len);
+void vfio_unplug(struct host *h, struct guest *g);
+
+/* background.c */
+enum bg_class { BG_UNMOVABLE, BG_RECLAIMABLE, BG_PAGECACHE, BG_CLASSES };
+int bg_create(struct host *h, uint64_t seed);
+int bg_set(struct host *h, enum bg_class c, uint64_t pages, uint64_t lifetime_ns, bool exp_lifetime,
+	   unsigned max_order);
+uint64_t bg_next_expiry(const struct host *h);
+void bg_expire(struct host *h, uint64_t now);
+uint64_t bg_pages(const struct host *h, enum bg_class c);
+void bg_destroy(struct host *h);
+
+#endif /* PFNLAB_WORK_H */

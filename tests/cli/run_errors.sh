@@ -1,0 +1,113 @@
+#!/bin/sh
+# Bad scenarios and bad `pfnlab run`/`compare` options: one line on stderr,
+# "pfnlab: FILE:LINE: message" for scenario errors, the documented exit code
+# (2 bad input, 3 too large for this host), nothing on stdout.
+set -u
+PF=${PF:-build/pfnlab}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+# scn EXIT PATTERN LINE... : write the lines to a scenario, run it, check
+scn() {
+	want=$1 pat=$2; shift 2
+	printf '%s\n' "$@" > "$T/s.scn"
+	out=$("$PF" run "$T/s.scn" 2>"$T/err"); rc=$?
+	err=$(cat "$T/err")
+	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ] ||
+	   [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then
+		echo "FAIL: scenario [$*] -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
+		fail=1
+	fi
+}
+# cli EXIT PATTERN ARGS... : run pfnlab with ARGS, check the same way
+cli() {
+	want=$1 pat=$2; shift 2
+	out=$("$PF" "$@" 2>"$T/err"); rc=$?
+	err=$(cat "$T/err")
+	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ]; then
+		echo "FAIL: pfnlab $* -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
+		fail=1
+	fi
+}
+M='machine preset=x86_64 ram=2G'
+G='guest vm1 ram=64M fault=all hpt=off'
+
+# the language itself
+scn 2 "s.scn:1: unknown verb 'frobnicate'" 'frobnicate now'
+scn 2 "s.scn:2: guest: unknown key 'colour'" "$M" 'guest vm1 ram=1G colour=red'
+scn 2 "s.scn:2: guest ram: '12X' is not a size" "$M" 'guest vm1 ram=12X'
+scn 2 "s.scn:1: machine ram: size '99999999999999999999G' is too large" 'machine ram=99999999999999999999G'
+scn 2 "s.scn:2: guest: key 'ram' given twice" "$M" 'guest vm1 ram=1G ram=2G'
+scn 2 "s.scn:2: guest: key 'ram' has no value" "$M" 'guest vm1 ram='
+scn 2 "s.scn:2: guest: missing argument" "$M" 'guest ram=1G'
+scn 2 "s.scn:2: guest: 'vm1' after key=value pairs" "$M" 'guest ram=1G vm1'
+scn 2 "s.scn:2: guest vfio: 'pci' is not one of none|type1|spapr" "$M" 'guest vm1 ram=1G vfio=pci'
+scn 2 "s.scn:2: guests every: 'soon' is not a time" "$M" 'guests count=2 ram=1G every=exp:soon'
+scn 2 "s.scn:2: guests ram: 'uniform:4G..1G': the upper bound" "$M" 'guests count=2 ram=uniform:4G..1G'
+scn 2 "s.scn:2: advance: '5 parsecs'\|advance: too many" "$M" 'advance 5 parsecs'
+scn 2 "s.scn:2: '5parsecs' is not a time" "$M" 'advance 5parsecs'
+scn 2 "s.scn:3: cma: setup lines (machine, cma, kvm, policy, seed) must come before the first action" "$M" "$G" 'cma size=64M'
+scn 2 "s.scn:2: machine: must come before cma and kvm lines" 'cma size=64M' "$M"
+scn 2 "s.scn:1: policy: unknown policy 'sometimes'" 'policy sometimes'
+scn 2 "s.scn:2: repeat without end" "$M" 'repeat 3 i' "$G"
+scn 2 "s.scn:2: end without repeat" "$M" 'end'
+scn 2 "s.scn:3: unknown variable '\$j'" "$M" 'repeat 2 i' 'guest vm$j ram=64M hpt=off' 'end'
+scn 2 "s.scn:2: repeat: 'many' is not a count" "$M" 'repeat many' 'end'
+scn 2 "s.scn:2: expect: unknown counter 'hpt.fine'" "$M" 'expect hpt.fine == 0'
+scn 2 "s.scn:2: expect: '=<' is not ==" "$M" 'expect hpt.ok =< 0'
+scn 2 "s.scn:2: expect: 'lots' is not a number" "$M" 'expect hpt.ok > lots'
+scn 2 "s.scn:2: expect: unknown key 'when'" "$M" 'expect hpt.ok == 0 when=now'
+scn 2 "s.scn:2: want: 'EWHATEVER' is not ok or an errno name\|guest want: 'EWHATEVER'" "$M" 'guest vm1 ram=64M want=EWHATEVER'
+scn 2 "s.scn:1: control character" "$(printf 'machine\001')"
+# impossible machines and sizes
+scn 2 "s.scn:1: machine: RAM .* smaller than one largest block" 'machine preset=ppc64 ram=1M'
+scn 3 "s.scn:1: machine: the model needs .* MiB of host memory" 'machine ram=4P'
+scn 2 "s.scn:2: guest vm1: ram 1000 bytes is not a positive multiple of the page size" "$M" 'guest vm1 ram=1000'
+scn 2 "s.scn:2: cma: size must be at least one page" "$M" 'cma size=1K'
+scn 2 "s.scn:2: kvm cma_ratio: 0..100" "$M" 'kvm cma_ratio=101'
+# references to things that do not exist
+scn 2 "s.scn:2: stop: no running guest called 'vm9'" "$M" 'stop vm9'
+scn 2 "s.scn:3: guest: a guest called 'vm1' is running already" "$M" "$G" "$G"
+scn 2 "s.scn:2: expect guest.vm7.pinned: no running guest called 'vm7'" "$M" 'expect guest.vm7.pinned == 0'
+scn 2 "s.scn:2: expect: no CMA area called 'nope'" "$M" 'expect cma.nope.used == 0'
+scn 2 "s.scn:2: expect: unknown vmstat counter 'nr_frobs'" "$M" 'expect vmstat.nr_frobs == 0'
+scn 2 "s.scn:2: unpin: no pin labelled 'x'" "$M" 'unpin x'
+scn 2 "s.scn:2: free: no allocation labelled 'x'" "$M" 'free x'
+scn 2 "s.scn:2: cma_alloc: no CMA area called 'nope'" "$M" 'cma_alloc area=nope pages=1'
+scn 2 "s.scn:3: print: unknown view 'slabinfo'" "$M" "$G" 'print slabinfo'
+# VFIO misuse (the kernel's -EINVAL, -EEXIST, -ENOSPC, -ENOENT) without want=
+scn 2 "s.scn:3: vfio_map vm1: iova 0x1001, .* must be non-zero multiples of the IOMMU page size 4 KiB: EINVAL" "$M" "$G" 'vfio_map vm1 iova=0x1001 size=4K'
+scn 2 "s.scn:4: vfio_map vm1: \[0x0, 0x1000) overlaps the mapping at iova 0x0: EEXIST" "$M" "$G" 'vfio_map vm1 iova=0 size=1M' 'vfio_map vm1 iova=0 size=4K'
+scn 2 "s.scn:4: vfio_unmap vm1: iova 0x1000 bisects the mapping \[0x0, 0x100000): EINVAL" "$M" "$G" 'vfio_map vm1 iova=0 size=1M' 'vfio_unmap vm1 iova=0x1000 size=4K'
+scn 2 "s.scn:3: vfio_map vm1: iova range \[0xfee00000, 0xfee01000) is outside the IOMMU aperture or reserved: EINVAL" "$M" "$G" 'vfio_map vm1 iova=0xfee00000 size=4K vaddr=0x40000000'
+scn 2 "s.scn:3: vfio_map vm1: pinning 4 KiB of guest RAM failed: EFAULT" "$M" "$G" 'vfio_map vm1 iova=0 size=4K vaddr=0x90000000'
+scn 2 "s.scn:5: vfio_map vm1: the container already holds dma_entry_limit (2) mappings: ENOSPC" \
+	'machine ram=2G vfio_dma_entry_limit=2' "$G" 'vfio_map vm1 iova=0 size=4K' 'vfio_map vm1 iova=1M size=4K' 'vfio_map vm1 iova=2M size=4K'
+scn 2 "s.scn:4: spapr_register vm1: \[0x40000000, 0x40100000) is registered already: EBUSY" "$M" "$G" 'spapr_register vm1 size=1M' 'spapr_register vm1 size=1M'
+scn 2 "s.scn:3: spapr_unregister vm1: \[0x40000000, 0x40100000) is not registered: ENOENT" "$M" "$G" 'spapr_unregister vm1 size=1M'
+scn 2 "s.scn:3: unplug vm1: guest vm1 has no VFIO device: ENOENT" "$M" "$G" 'unplug vm1'
+scn 2 "s.scn:4: hotplug vm1: guest vm1 has a VFIO device already: EEXIST" "$M" "$G" 'hotplug vm1' 'hotplug vm1'
+scn 2 "s.scn:3: pin vm1: \[offset, offset+size) must be" "$M" "$G" 'pin vm1 offset=60M size=8M'
+# expectations that fail: exit 1, the report on stdout, each failure on stderr
+printf '%s\n' "$M" "$G" 'expect guests.running == 2' 'vfio_map vm1 iova=0 size=4K want=EEXIST' > "$T/s.scn"
+out=$("$PF" run "$T/s.scn" 2>"$T/err"); rc=$?
+[ $rc = 1 ] || { echo "FAIL: failed expect: exit $rc, want 1"; fail=1; }
+grep -q "s.scn:3: expect guests.running == 2: found 1 (policy none)" "$T/err" || { echo "FAIL: expect message: $(cat "$T/err")"; fail=1; }
+grep -q "s.scn:4: vfio_map: wanted EEXIST, got ok (policy none)" "$T/err" || { echo "FAIL: want message: $(cat "$T/err")"; fail=1; }
+printf '%s\n' "$out" | grep -q "expect      0 passed, 2 failed" || { echo "FAIL: report lacks the expect line"; fail=1; }
+# files and options
+cli 2 "pfnlab: $T/none.scn: No such file or directory" run "$T/none.scn"
+printf 'machine\0' > "$T/bin.scn"
+cli 2 "pfnlab: $T/bin.scn: not a text file" run "$T/bin.scn"
+cli 2 "run: --policy: unknown policy 'often'" run --policy often
+cli 2 "run: --format is text or json, not 'xml'" run --format xml
+cli 2 "run: --seed: invalid value 'x'" run --seed x
+cli 2 "run: --show: no built-in scenario 'nope'" run --show nope
+cli 2 "run: --trace-all needs --trace FILE" run --trace-all
+cli 2 "run: --trace: cannot write '$T/no/such/dir'" run --trace "$T/no/such/dir"
+cli 2 "run: unknown option '--frob'" run --frob
+cli 2 "run: one scenario at a time" run a.scn b.scn
+cli 2 "compare: --policies: unknown policy 'most'" compare --policies none,most
+cli 2 "compare: --policies: 'none' given twice" compare --policies none,none
+cli 2 "compare: unknown option '--frob'" compare --frob
+exit $fail

@@ -1,0 +1,143 @@
+/*
+ * test_html.c - the HTML report of `compare` on the built-in seed scenario
+ * under none and migrate-movable: the page holds the expected maps and
+ * charts, no script and nothing fetched from the network; the end map shows
+ * long-term pinned pages inside CMA under none and none under
+ * migrate-movable; headless Chromium renders it to a screenshot that is
+ * not blank.  Needs `chromium` (scripts/deps.sh installs it).
+ */
+#include <png.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "test.h"
+
+struct text {
+	char *p;
+	size_t n;
+};
+
+static void text_write(void *arg, const char *b, size_t len)
+{
+	struct text *t = arg;
+
+	t->p = realloc(t->p, t->n + len + 1);
+	memcpy(t->p + t->n, b, len);
+	t->n += len;
+	t->p[t->n] = 0;
+}
+
+static size_t count(const char *s, const char *sub)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(s, sub); p; p = strstr(p + 1, sub))
+		n++;
+	return n;
+}
+
+/* Pageblocks inside CMA whose tooltip reports long-term pinned pages, in one map. */
+static size_t pinned_cma_cells(const char *svg, const char *end)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(svg, ", CMA area "); p && p < end; p = strstr(p + 1, ", CMA area ")) {
+		const char *t = strstr(p, " long-term pinned");
+		const char *d = t;
+
+		while (d > p && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		n += t && t < end && d < t && !(t - d == 1 && *d == '0');
+	}
+	return n;
+}
+
+/* Share of pixels that are not the page background, in a PNG file. */
+static double ink(const char *path, unsigned *w, unsigned *h)
+{
+	png_image img = {.version = PNG_IMAGE_VERSION};
+	png_bytep buf;
+	size_t n = 0;
+
+	if (!png_image_begin_read_from_file(&img, path))
+		return -1;
+	img.format = PNG_FORMAT_RGB;
+	buf = malloc(PNG_IMAGE_SIZE(img));
+	if (!buf || !png_image_finish_read(&img, NULL, buf, 0, NULL)) {
+		free(buf);
+		return -1;
+	}
+	*w = img.width;
+	*h = img.height;
+	for (size_t i = 0; i < (size_t)img.width * img.height; i++)
+		n += buf[3 * i] < 240 || buf[3 * i + 1] < 240 || buf[3 * i + 2] < 240;
+	free(buf);
+	return (double)n / ((double)img.width * img.height);
+}
+
+/* Expect the compare page's structure and content, and a rendered screenshot with ink on it. */
+TEST(compare_html_report)
+{
+	const struct scn_builtin *b = scn_builtin("seed");
+	struct scn_program *p = NULL;
+	struct scn_opts o = {.policy = -1, .record = true};
+	struct scn_result r[2];
+	struct text t = {0};
+	struct pfnlab_sink s = {text_write, &t};
+	char err[512], html[] = "/tmp/pfnlab-test-XXXXXX.html", png[64], cmd[512];
+	const char *ends, *end2, *end3;
+	unsigned w = 0, h = 0;
+	double frac;
+	int fd;
+	FILE *f;
+
+	CHECK(b != NULL);
+	CHECK_EQ(scn_parse("builtin:seed", b->text, strlen(b->text), &p, err, sizeof(err)), 0);
+	o.policy = PFNLAB_PIN_NONE;
+	CHECK_EQ(scn_run(p, &o, &r[0]), 0);
+	o.policy = PFNLAB_PIN_MIGRATE_MOVABLE;
+	CHECK_EQ(scn_run(p, &o, &r[1]), 0);
+	run_report_html(r, 2, &s);
+	CHECK(!strstr(t.p, "<script"));
+	CHECK(!strstr(t.p, "https://"));
+	CHECK_EQ(count(t.p, "http://") , count(t.p, "xmlns=\"http://www.w3.org/2000/svg\""));
+	CHECK_EQ(count(t.p, "<div class=\"fig chart\">"), SCN_NR_SERIES);
+	/* the end of each policy side by side, then none's maps at its HPT failures */
+	CHECK_EQ(r[0].rec.nr_maps, 2 + r[0].st.hpt_failed + r[0].st.hpt_fallback);
+	CHECK_EQ(r[1].rec.nr_maps, 2);
+	CHECK_EQ(count(t.p, "<div class=\"fig map\">"), 2 + r[0].st.hpt_failed + r[0].st.hpt_fallback);
+	ends = strstr(t.p, "The end of the run, policy by policy");
+	CHECK(ends != NULL);
+	if (ends) {
+		end2 = strstr(ends, "<div class=\"fig map\"><div>migrate-movable");
+		end3 = end2 ? strstr(end2 + 1, "</svg>") : NULL;
+		CHECK(end2 && end3);
+		if (end2 && end3) {
+			CHECK(pinned_cma_cells(ends, end2) > 0);
+			CHECK_EQ(pinned_cma_cells(end2, end3), 0);
+		}
+	}
+	fd = mkstemps(html, 5);
+	CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	fwrite(t.p, 1, t.n, f);
+	fclose(f);
+	snprintf(png, sizeof(png), "%.*s.png", (int)(strlen(html) - 5), html);
+	snprintf(cmd, sizeof(cmd),
+		 "chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,2000 "
+		 "--screenshot=%s file://%s >/dev/null 2>&1", png, html);
+	CHECK_EQ(system(cmd), 0);
+	frac = ink(png, &w, &h);
+	CHECK_EQ(w, 1400);
+	CHECK_EQ(h, 2000);
+	if (frac < 0.05 || frac > 0.95)
+		T_FAIL("screenshot %s has %.1f%% ink: blank or solid", png, frac * 100);
+	unlink(html);
+	unlink(png);
+	free(t.p);
+	scn_result_free(&r[0]);
+	scn_result_free(&r[1]);
+	scn_free(p);
+}
+
+RUN_TESTS(compare_html_report)

@@ -1,0 +1,633 @@
+/*
+ * test_replay.c - trace replay (src/input): the line and field parsers,
+ * exact-PFN claims on the buddy lists, what each event does to the model,
+ * errors with their line numbers, decompression.  Every test that changes
+ * a machine runs the whole-state checker after it.
+ */
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "input.h"
+#include "test.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* One Normal zone of @mib MiB from PFN 0, 4 KiB pages, orders 0..10, pageblock order 9, v6.1. */
+static struct pfnlab_machine *small(unsigned mib, unsigned cma_mib)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	char why[256];
+
+	pfnlab_config_preset(&c, "x86_64", (uint64_t)mib << 20);
+	c.nr_ranges = 1;
+	c.ranges[0] = (struct pfnlab_range){0, (uint64_t)mib << 20};
+	c.reserved_low_bytes = 0;
+	c.zone_dma_end = c.zone_dma32_end = 0;
+	if (cma_mib) {
+		c.nr_cma = 1;
+		c.cma[0].size = (uint64_t)cma_mib << 20;
+		snprintf(c.cma[0].name, sizeof(c.cma[0].name), "reserved");
+	}
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+		T_FAIL("machine: %s", why);
+		return NULL;
+	}
+	return m;
+}
+
+static void checked(const struct pfnlab_machine *m)
+{
+	char why[512];
+
+	if (pfnlab_check(m, why, sizeof(why)))
+		T_FAIL("checker: %s", why);
+}
+
+/* Feed @text to a new replay of @m; returns the replay (error in *err, message in why). */
+static struct pfnlab_replay *replay(struct pfnlab_machine *m, const char *text, bool lenient, int *err, char *why,
+				    size_t len)
+{
+	struct pfnlab_replay_opts o = {.lenient = lenient};
+	struct pfnlab_replay *r;
+
+	if (pfnlab_replay_create(m, &o, &r)) {
+		T_FAIL("%s", "replay_create failed");
+		return NULL;
+	}
+	*err = pfnlab_replay_feed(r, text, strlen(text), "t", why, len);
+	return r;
+}
+
+#define C(r, key) ((long long)pfnlab_replay_counter(r, key))
+
+/* A free block of @order with head @pfn on the @mt list? */
+static bool free_block(const struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt)
+{
+	const struct frame *f = &m->frames[pfn];
+
+	return (f->flags & F_BUDDY) && f->order == order && f->mt == mt;
+}
+
+#define ALLOC(pfn, order) \
+	"  a-1 [000] .... 1.0: mm_page_alloc: page=ffffea0000000040 pfn=" #pfn " order=" #order \
+	" migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+#define FREE(pfn, order) "  a-1 [000] .... 1.0: mm_page_free: page=ffffea0000000040 pfn=" #pfn " order=" #order "\n"
+
+/* ---- the line parser -------------------------------------------------- */
+
+TEST(split_line_shapes_check)
+{
+	static const struct {
+		const char *line;
+		int kind;
+		const char *name;
+		bool flags;
+	} cases[] = {
+		/* trace, today: five flags */
+		{"       apt-cache-4912    [000] .....   489.671954: mm_page_alloc: page=0 pfn=0x1", TL_EVENT, "mm_page_alloc", true},
+		/* 2015: four flags */
+		{"        qemu-kvm-4242  [003] d...  1234.567900: mm_page_free: page=f pfn=7", TL_EVENT, "mm_page_free", true},
+		/* trace-cmd report: no flags, padded name */
+		{"              rm-87    [000]     5.291353: mm_page_alloc:        page=0x1 pfn=0x26c0", TL_EVENT, "mm_page_alloc", false},
+		/* record-tgid */
+		{"            bash-4930    (   4930) [001] .....   489.671961: kmalloc: call_site=x", TL_EVENT, "kmalloc", true},
+		/* a comm with blanks and dashes */
+		{"  Web Content-x-12  [001] ....  9.5: cma_release: name=a pfn=0x1 page=0 count=1", TL_EVENT, "cma_release", true},
+		/* no fields */
+		{" k-1 [000] .... 1.0: mm_compaction_kcompactd_sleep:", TL_EVENT, "mm_compaction_kcompactd_sleep", true},
+		{"# tracer: nop", TL_SKIP, NULL, false},
+		{"", TL_SKIP, NULL, false},
+		{"### begin phase=whole_refs_held", TL_SKIP, NULL, false},
+		{"cpus=1", TL_SKIP, NULL, false},
+		/* the function tracer's lines are no events */
+		{"   bash-1 [000] .... 1.0: do_sys_open <-sys_open", TL_SKIP, NULL, false},
+		{"CPU:3 [LOST 4711 EVENTS]", TL_LOST, NULL, false},
+		{"CPU:0 [12 EVENTS DROPPED]", TL_LOST, NULL, false},
+		{"CPU:0 [EVENTS DROPPED]", TL_LOST, NULL, false},
+		{"CPU:0 [LOST EVENTS]", TL_SKIP, NULL, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct trace_line tl;
+		int k = trace_split_line(cases[i].line, strlen(cases[i].line), &tl);
+
+		test_variant = cases[i].line;
+		CHECK_EQ(k, cases[i].kind);
+		if (k == TL_EVENT) {
+			CHECK_EQ(tl.name_len, strlen(cases[i].name));
+			CHECK(!memcmp(tl.name, cases[i].name, tl.name_len));
+			CHECK_EQ(tl.has_flags, cases[i].flags);
+		}
+	}
+	test_variant = NULL;
+	{
+		struct trace_line tl;
+
+		CHECK_EQ(trace_split_line("CPU:3 [LOST 4711 EVENTS]", 24, &tl), TL_LOST);
+		CHECK_EQ(tl.lost, 4711);
+		CHECK_EQ(trace_split_line("CPU:0 [EVENTS DROPPED]", 22, &tl), TL_LOST);
+		CHECK(tl.lost_unknown);
+	}
+}
+
+TEST(split_fields_check)
+{
+	const char *s = "range=(0x17c00 ~ 0x18000) nr_scanned=1024 nr_taken=0";
+	const char *z = "node=0 zone=Normal   order=9 ret=continue";
+	struct trace_fields tf;
+	uint32_t vl;
+	const char *v;
+	uint64_t x;
+
+	CHECK_EQ(trace_split_fields(s, strlen(s), &tf), 0);
+	CHECK_EQ(tf.n, 3);
+	v = trace_field(&tf, 0, "range", &vl);
+	CHECK(v && vl == 19 && !memcmp(v, "(0x17c00 ~ 0x18000)", 19));
+	v = trace_field(&tf, 0, "nr_taken", &vl); /* wrong hint: found anyway */
+	CHECK(v && !trace_parse_u64(v, vl, false, &x) && x == 0);
+	CHECK_EQ(trace_split_fields(z, strlen(z), &tf), 0);
+	CHECK_EQ(tf.n, 4);
+	CHECK(trace_field(&tf, 9, "absent", &vl) == NULL);
+	CHECK_EQ(trace_split_fields("word k=v", 8, &tf), -EINVAL);
+	CHECK(!trace_parse_u64("0x1f", 4, false, &x) && x == 0x1f);
+	CHECK(!trace_parse_u64("1f", 2, true, &x) && x == 0x1f);
+	CHECK(trace_parse_u64("1f", 2, false, &x) == -EINVAL);
+	CHECK(trace_parse_u64("", 0, false, &x) == -EINVAL);
+	CHECK(trace_parse_u64("99999999999999999999", 20, false, &x) == -EINVAL);
+	{
+		int64_t y;
+
+		CHECK(!trace_parse_s64("-16", 3, &y) && y == -16);
+	}
+	CHECK_EQ(trace_event_lookup("mm_compaction_begin", 19), EV_COMPACTION);
+	CHECK_EQ(trace_event_lookup("kmalloc", 7), EV_UNKNOWN);
+	CHECK_EQ(trace_event_lookup("cma_alloc", 9), EV_CMA_ALLOC);
+}
+
+/* ---- claims ----------------------------------------------------------- */
+
+/*
+ *   PFN    0                               1024
+ *          [ free, order 10, Movable        ]
+ *   claim  5 (order 0):
+ *          [0-3 o2][4 o0](5)[6-7 o1][8-15 o3] ... [512-1023 o9]
+ * Expect the unused halves back on the Movable list, 5 taken, the checker happy,
+ * and the release to rebuild the order-10 block.
+ */
+TEST(claim_expand_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+
+	if (!m)
+		return;
+	CHECK(claim_range_free(m, 5, 0));
+	CHECK(claim_take_if_free(m, 5, 0));
+	claim_mark_alloc(m, 5, 0, true);
+	CHECK(free_block(m, 0, 2, PFNLAB_MT_MOVABLE));
+	CHECK(free_block(m, 4, 0, PFNLAB_MT_MOVABLE));
+	CHECK(free_block(m, 6, 1, PFNLAB_MT_MOVABLE));
+	CHECK(free_block(m, 8, 3, PFNLAB_MT_MOVABLE));
+	CHECK(free_block(m, 512, 9, PFNLAB_MT_MOVABLE));
+	CHECK(!claim_range_free(m, 4, 1));
+	CHECK(!claim_take_if_free(m, 5, 0));
+	CHECK_EQ(claim_block_head(m, 7), 6);
+	checked(m);
+	claim_release(m, 5, 0);
+	CHECK(free_block(m, 0, 10, PFNLAB_MT_MOVABLE));
+	checked(m);
+	pfnlab_machine_destroy(m);
+}
+
+/* ---- replay ----------------------------------------------------------- */
+
+/*
+ *   alloc 0x105 o0, alloc 0x200 o2, free both:
+ *   [0x100 .. 0x500) order 10 -> split twice -> merged back
+ * Expect the machine to print exactly what it printed before.
+ */
+TEST(replay_alloc_free_roundtrip_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256], before[2048];
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	snprintf(before, sizeof(before), "%ld", pfnlab_nr_free(m, PFNLAB_ZONE_NORMAL, 10, PFNLAB_MT_MOVABLE));
+	r = replay(m, ALLOC(0x105, 0) ALLOC(0x200, 2), false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 5);
+	CHECK(m->frames[0x105].flags & F_ALLOC);
+	CHECK_EQ(m->frames[0x200].order, 2);
+	checked(m);
+	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x200, 2) FREE(0x105, 0), strlen(FREE(0x200, 2) FREE(0x105, 0)), "t",
+				    why, sizeof(why)), 0);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
+	CHECK_EQ(pfnlab_nr_free(m, PFNLAB_ZONE_NORMAL, 10, PFNLAB_MT_MOVABLE), atol(before));
+	CHECK_EQ(C(r, "pages_allocated"), 5);
+	CHECK_EQ(C(r, "pages_freed"), 5);
+	CHECK_EQ(C(r, "frees_unseen"), 0);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * A page freed that the trace never allocated existed before it began:
+ * on a fresh machine it is already free.  Expect it counted, nothing changed.
+ */
+TEST(replay_free_unseen_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	r = replay(m, FREE(0x300, 1), false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(C(r, "frees_unseen"), 1);
+	CHECK_EQ(C(r, "pages_freed_unseen"), 2);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ *   [0x400 in use before the trace]  trace: alloc 0x400, free 0x400
+ * The model has 0x400 in use (a snapshot put an allocation there): the
+ * allocation is made elsewhere by the model's allocator and remembered.
+ * Expect alloc_relocated 1, and the free to free the relocated pages, so
+ * that free memory is what it was.
+ */
+TEST(replay_relocation_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	CHECK(claim_take_if_free(m, 0x400, 0));
+	claim_mark_alloc(m, 0x400, 0, false);
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	r = replay(m, ALLOC(0x400, 0), false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(C(r, "alloc_relocated"), 1);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1);
+	checked(m);
+	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x400, 0), strlen(FREE(0x400, 0)), "t", why, sizeof(why)), 0);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
+	CHECK(m->frames[0x400].flags & F_ALLOC); /* the pre-trace allocation is still there */
+	/* a second free of 0x400: never allocated by the trace now, the model's page goes */
+	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x400, 0), strlen(FREE(0x400, 0)), "t", why, sizeof(why)), 0);
+	CHECK_EQ(C(r, "frees_unseen"), 1);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 + 1);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * An order-2 page split into four order-0 frees (split_page()), and an
+ * allocation seen twice (its free was lost).  Expect both handled, checker happy.
+ */
+TEST(replay_split_and_lost_free_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	r = replay(m, ALLOC(0x800, 2) FREE(0x801, 0) FREE(0x800, 0) FREE(0x803, 0) FREE(0x802, 0)
+		   ALLOC(0x900, 0) ALLOC(0x900, 0), false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(C(r, "frees_unseen"), 0);
+	CHECK_EQ(C(r, "free_conflicts"), 1);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ *   [0x1000 .. 0x1200) free order 9   [0x1200 (0x1201 in use) .. 0x1400) split
+ *   extfrag alloc_migratetype=0 fallback_order=9 change_ownership=1 at 0x1000;
+ *   extfrag alloc_migratetype=2 fallback_order=10 at 0x2000
+ * Expect the first pageblock Unmovable with its free pages on the Unmovable
+ * list, its neighbour untouched, and both pageblocks of the order-10 block
+ * Reclaimable.
+ */
+TEST(replay_extfrag_ownership_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+
+	if (!m)
+		return;
+	r = replay(m, ALLOC(0x1201, 0)
+		   "  a-1 [000] d... 1.0: mm_page_alloc_extfrag: page=ffffea0000040000 pfn=0x1000 alloc_order=0 "
+		   "fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 "
+		   "change_ownership=1\n"
+		   "  a-1 [000] d... 1.0: mm_page_alloc_extfrag: page=ffffea0000080000 pfn=0x2000 alloc_order=0 "
+		   "fallback_order=10 pageblock_order=9 alloc_migratetype=2 fallback_migratetype=1 fragmenting=0 "
+		   "change_ownership=1\n",
+		   false, &err, why, sizeof(why));
+	CHECK_EQ(C(r, "extfrag_type_fixes"), 0);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(pfnlab_pageblock_type(m, 0x1000), PFNLAB_MT_UNMOVABLE);
+	CHECK_EQ(pfnlab_pageblock_type(m, 0x1200), PFNLAB_MT_MOVABLE);
+	CHECK_EQ(pfnlab_pageblock_type(m, 0x2000), PFNLAB_MT_RECLAIMABLE);
+	CHECK_EQ(pfnlab_pageblock_type(m, 0x2200), PFNLAB_MT_RECLAIMABLE);
+	CHECK(free_block(m, 0x1000, 9, PFNLAB_MT_UNMOVABLE));
+	CHECK(free_block(m, 0x1200, 0, PFNLAB_MT_MOVABLE));
+	CHECK(free_block(m, 0x2000, 10, PFNLAB_MT_RECLAIMABLE));
+	CHECK_EQ(C(r, "extfrag_events"), 2);
+	CHECK_EQ(C(r, "extfrag_change_ownership"), 2);
+	checked(m);
+	/*
+	 * The trace says 0x3000 was Unmovable; the model has it Movable: it
+	 * swaps types with the nearest Unmovable block (0x1000) first.
+	 */
+	{
+		static const char t[] = "  a-1 [000] d... 1.0: mm_page_alloc_extfrag: page=1 pfn=0x3000 alloc_order=0 "
+					"fallback_order=9 pageblock_order=9 alloc_migratetype=2 fallback_migratetype=0 "
+					"fragmenting=0 change_ownership=1\n";
+
+		CHECK_EQ(pfnlab_replay_feed(r, t, strlen(t), "t", why, sizeof(why)), 0);
+		CHECK_EQ(C(r, "extfrag_type_fixes"), 1);
+		CHECK_EQ(pfnlab_pageblock_type(m, 0x1000), PFNLAB_MT_MOVABLE);
+		CHECK_EQ(pfnlab_pageblock_type(m, 0x3000), PFNLAB_MT_RECLAIMABLE);
+		CHECK(free_block(m, 0x1000, 9, PFNLAB_MT_MOVABLE));
+		checked(m);
+	}
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/* A malformed line of a known event: "FILE:LINE: what"; --lenient counts it. */
+TEST(replay_malformed_check)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"# x\n  a-1 [000] .... 1.0: mm_page_alloc: page=0 pfn=0x10 order=0 migratetype=1\n",
+		 "t:2: mm_page_alloc: no gfp_flags= field"},
+		{"  a-1 [000] .... 1.0: mm_page_free: page=0 pfn=0xzz order=0\n", "t:1: mm_page_free: pfn=0xzz is not a number"},
+		{"  a-1 [000] .... 1.0: mm_page_alloc: page=1 pfn=0x10 order=0 migratetype=1 gfp_flags=GFP_BOGUS\n",
+		 "t:1: mm_page_alloc: gfp_flags=GFP_BOGUS has a name pfnlab does not know"},
+		{"  a-1 [000] .... 1.0: mm_page_free: page=1 pfn=0x10 order=44\n", "order=44 is beyond"},
+		{ALLOC(0x10, 0) "  a-1 [000] .... 1.0: mm_page_free: page=1 pfn=16 order=0\n", "t:2: mm_page_free: pfn=16 is in the 2015 (decimal) form"},
+		{"  a-1 [000] .... 1.0: test_pages_isolated: start_pfn=0x1 end_pfn=0x2 fin_pfn=0x2 ret=maybe\n", "ret=maybe"},
+		{"  a-1 [000] .... 1.0: mm_migrate_pages: nr_succeeded=1 nr_failed=0\n", "no mode= field"},
+		{"  a-1 [000] .... 1.0: cma_alloc_finish: name=r pfn=0x10 page=1 count=1 align=0 errorno=x\n", "errorno=x"},
+		/* a line cut short at the end of a truncated file */
+		{ALLOC(0x10, 0) "  a-1 [000] .... 1.0: mm_page_alloc: page=1 pfn=0x12 order=0 migratetype=1 gfp_fla",
+		 "t:2: mm_page_alloc: "},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pfnlab_machine *m = small(64, 0);
+		struct pfnlab_replay *r;
+		char why[256] = "";
+		int err;
+
+		if (!m)
+			return;
+		test_variant = bad[i].msg;
+		r = replay(m, bad[i].text, false, &err, why, sizeof(why));
+		CHECK_EQ(err, -EINVAL);
+		if (!strstr(why, bad[i].msg))
+			T_FAIL("message '%s'", why);
+		pfnlab_replay_destroy(r);
+		r = replay(m, bad[i].text, true, &err, why, sizeof(why));
+		CHECK_EQ(err, 0);
+		CHECK_EQ(C(r, "lines_malformed"), 1);
+		checked(m);
+		pfnlab_replay_destroy(r);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
+/* Unknown events, lost events, binary data, a text that is no trace. */
+TEST(replay_counts_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+
+	if (!m)
+		return;
+	r = replay(m,
+		   "# tracer: nop\n"
+		   "  a-1 [000] .... 1.0: kmalloc: call_site=x ptr=0 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL\n"
+		   "CPU:1 [LOST 10 EVENTS]\n"
+		   "  a-1 [000] .... 1.0: sched_switch: prev_comm=a prev_pid=1\n"
+		   "CPU:0 [EVENTS DROPPED]\n"
+		   "  a-1 [000] .... 1.0: kmalloc: call_site=y\n",
+		   false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(C(r, "events_total"), 3);
+	CHECK_EQ(C(r, "events_unknown"), 3);
+	CHECK_EQ(C(r, "lost_events"), 10);
+	CHECK_EQ(C(r, "lost_lines"), 2);
+	CHECK_EQ(C(r, "lost_unknown"), 1);
+	CHECK_EQ(C(r, "lines_skipped"), 1);
+	CHECK_EQ(C(r, "lines_total"), 6);
+	pfnlab_replay_destroy(r);
+	{
+		static const char bin[] = "  a-1 [000] .... 1.0: kmalloc: x=1\nab\0cd\n";
+
+		CHECK_EQ(pfnlab_replay_create(m, NULL, &r), 0);
+		CHECK_EQ(pfnlab_replay_feed(r, bin, sizeof(bin) - 1, "b", why, sizeof(why)), -EINVAL);
+		CHECK(strstr(why, "b:2: binary data") != NULL);
+		CHECK_EQ(pfnlab_replay_feed(r, "hello\nworld\n", 12, "h", why, sizeof(why)), -EINVAL);
+		CHECK(strstr(why, "h: no trace events") != NULL);
+		pfnlab_replay_destroy(r);
+	}
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * 6.10+ kernels print mm_alloc_contig_migrate_range_info's values under the
+ * wrong labels (nr_migrated holds the migrate type).  Expect the 6.12.117
+ * line read as 13264 migrated, 0 reclaimed, 13264 mapped; a line whose
+ * nr_migrated cannot be a migrate type read as labelled.
+ */
+TEST(replay_contig_info_labels_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	char why[256];
+	int err;
+
+	if (!m)
+		return;
+	r = replay(m,
+		   "  o-62 [000] ..... 3.3: mm_alloc_contig_migrate_range_info: start=0x17c00 end=0x1fc00 "
+		   "migratetype=13264 nr_migrated=4 nr_reclaimed=13264 nr_mapped=0\n"
+		   "  o-62 [000] ..... 3.4: mm_alloc_contig_migrate_range_info: start=0x17c00 end=0x1fc00 "
+		   "migratetype=4 nr_migrated=100 nr_reclaimed=3 nr_mapped=50\n",
+		   false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_EQ(C(r, "contig_migrated"), 13364);
+	CHECK_EQ(C(r, "contig_reclaimed"), 3);
+	CHECK_EQ(C(r, "contig_mapped"), 13314);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ *   CMA area [base, base + 4096): cma_alloc_finish takes 1024 pages at base,
+ *   one page of which the trace had allocated (it moves away first);
+ *   a failed one counts its pages in alloc_pages_fail; cma_release gives them back.
+ * Expect the bitmap and sysfs counters to follow, and the machine to end as it began.
+ */
+TEST(replay_cma_cycle_check)
+{
+	struct pfnlab_machine *m = small(256, 16);
+	struct pfnlab_replay *r;
+	struct pfnlab_cma_info ci;
+	char why[256], text[2048];
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	pfnlab_cma_info(m, 0, &ci);
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	snprintf(text, sizeof(text),
+		 "  a-1 [000] .... 1.0: mm_page_alloc: page=1 pfn=%#llx order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		 "  o-6 [000] .... 2.0: cma_alloc_start: name=reserved count=1024 align=0\n"
+		 "  o-6 [000] .... 2.1: cma_alloc_finish: name=reserved pfn=%#llx page=2 count=1024 align=0 errorno=0\n"
+		 "  o-6 [000] .... 2.2: cma_alloc_finish: name=reserved pfn=%#llx page=0000000000000000 count=4096 align=0 errorno=-16\n",
+		 (unsigned long long)ci.base_pfn + 7, (unsigned long long)ci.base_pfn, (unsigned long long)ci.base_pfn);
+	r = replay(m, text, false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	pfnlab_cma_info(m, 0, &ci);
+	CHECK_EQ(ci.used, 1024);
+	CHECK_EQ(ci.alloc_pages_success, 1024);
+	CHECK_EQ(ci.alloc_pages_fail, 4096);
+	CHECK_EQ(C(r, "cma_pages_moved"), 1);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1025);
+	checked(m);
+	snprintf(text, sizeof(text),
+		 "  o-6 [000] .... 3.0: cma_release: name=reserved pfn=%#llx page=2 count=1024\n"
+		 "  a-1 [000] .... 3.1: mm_page_free: page=1 pfn=%#llx order=0\n",
+		 (unsigned long long)ci.base_pfn, (unsigned long long)ci.base_pfn + 7);
+	CHECK_EQ(pfnlab_replay_feed(r, text, strlen(text), "t", why, sizeof(why)), 0);
+	pfnlab_cma_info(m, 0, &ci);
+	CHECK_EQ(ci.used, 0);
+	CHECK_EQ(ci.release_pages_success, 1024);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
+	CHECK_EQ(C(r, "frees_unseen"), 0);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/* 2015 kernels: decimal PFNs, the old migrate-type numbers (2 = Movable), cma_alloc's hex pfn. */
+TEST(replay_2015_form_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	struct pfnlab_replay *r;
+	struct trace_prescan ps;
+	char why[256];
+	int err;
+	static const char t[] =
+		"  q-1 [003] ....  1.5: mm_page_alloc: page=ffffea000002e000 pfn=2944 order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE|GFP_COLD\n"
+		"  q-1 [003] d...  1.6: mm_page_alloc_extfrag: page=ffffea0000800000 pfn=8192 alloc_order=0 fallback_order=3 pageblock_order=9 alloc_migratetype=1 fallback_migratetype=2 fragmenting=1 change_ownership=1\n"
+		"  q-1 [003] ....  1.7: mm_page_alloc: page=(null) pfn=0 order=9 migratetype=2 gfp_flags=GFP_TRANSHUGE\n"
+		"  q-1 [003] ....  1.8: cma_alloc: pfn=1000 page=ffffea0000800000 count=16 align=4\n";
+
+	if (!m)
+		return;
+	trace_prescan(t, strlen(t), &ps);
+	CHECK_EQ(ps.era, PFNLAB_ERA_2015);
+	CHECK_EQ(ps.max_pfn, 8192);
+	r = replay(m, t, false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK(m->frames[2944].flags & F_ALLOC);
+	CHECK_EQ(pfnlab_pageblock_type(m, 8192), PFNLAB_MT_RECLAIMABLE); /* 1 was Reclaimable in 2015 */
+	CHECK_EQ(C(r, "alloc_failed"), 1);
+	CHECK_EQ(C(r, "cma_alloc_success"), 1);
+	CHECK(m->frames[0x1000].flags & F_ALLOC);
+	checked(m);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
+/* ---- decompression ---------------------------------------------------- */
+
+TEST(decompress_check)
+{
+	static const char text[] = "  a-1 [000] .... 1.0: mm_page_free: page=0 pfn=0x10 order=0\n";
+	uint8_t buf[4096];
+	size_t n = 0, outlen;
+	char *out, why[256];
+	z_stream zs;
+
+	/* xz */
+	CHECK_EQ(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, sizeof(text) - 1, buf, &n,
+					 sizeof(buf)), LZMA_OK);
+	CHECK_EQ(input_detect(buf, n), INPUT_XZ);
+	CHECK_EQ(input_decompress(INPUT_XZ, buf, n, &out, &outlen, 0, why, sizeof(why)), 0);
+	CHECK(outlen == sizeof(text) - 1 && !memcmp(out, text, outlen));
+	free(out);
+	CHECK_EQ(input_decompress(INPUT_XZ, buf, n - 5, &out, &outlen, 0, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "truncated") || strstr(why, "corrupt"));
+	buf[n / 2] ^= 0xff;
+	CHECK_EQ(input_decompress(INPUT_XZ, buf, n, &out, &outlen, 0, why, sizeof(why)), -EINVAL);
+	/* zstd */
+	n = ZSTD_compress(buf, sizeof(buf), text, sizeof(text) - 1, 3);
+	CHECK_EQ(input_detect(buf, n), INPUT_ZSTD);
+	CHECK_EQ(input_decompress(INPUT_ZSTD, buf, n, &out, &outlen, 0, why, sizeof(why)), 0);
+	CHECK(outlen == sizeof(text) - 1 && !memcmp(out, text, outlen));
+	free(out);
+	CHECK_EQ(input_decompress(INPUT_ZSTD, buf, n - 3, &out, &outlen, 0, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "truncated") != NULL);
+	/* gzip */
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+	zs.next_in = (Bytef *)(uintptr_t)text;
+	zs.avail_in = sizeof(text) - 1;
+	zs.next_out = buf;
+	zs.avail_out = sizeof(buf);
+	deflate(&zs, Z_FINISH);
+	n = sizeof(buf) - zs.avail_out;
+	deflateEnd(&zs);
+	CHECK_EQ(input_detect(buf, n), INPUT_GZIP);
+	CHECK_EQ(input_decompress(INPUT_GZIP, buf, n, &out, &outlen, 0, why, sizeof(why)), 0);
+	CHECK(outlen == sizeof(text) - 1 && !memcmp(out, text, outlen));
+	free(out);
+	CHECK_EQ(input_decompress(INPUT_GZIP, buf, n - 6, &out, &outlen, 0, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "truncated") != NULL);
+	/* a limit */
+	CHECK_EQ(input_decompress(INPUT_GZIP, buf, n, &out, &outlen, 10, why, sizeof(why)), -E2BIG);
+	CHECK_EQ(input_detect("\x17\x08\x44tracing6", 11), INPUT_TRACEDAT);
+	CHECK_EQ(input_detect("plain", 5), INPUT_PLAIN);
+}
+
+RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, replay_alloc_free_roundtrip_check,
+	  replay_free_unseen_check, replay_relocation_check, replay_split_and_lost_free_check,
+	  replay_extfrag_ownership_check, replay_malformed_check, replay_counts_check,
+	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_2015_form_check, decompress_check)

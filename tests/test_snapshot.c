@@ -1,0 +1,287 @@
+/*
+ * test_snapshot.c - snapshot import (src/input/snapshot*.c): machines the
+ * model itself fragmented, printed, read back and rebuilt must print the
+ * same bytes (both eras, with and without CMA, with and without zoneinfo);
+ * a hand-made snapshot laid out where the rules say; capped counts;
+ * snapshots that cannot be one machine refused with their file and line.
+ */
+#include "input.h"
+#include "test.h"
+
+struct text {
+	char *p;
+	size_t n, cap;
+};
+
+static void text_write(void *arg, const char *buf, size_t len)
+{
+	struct text *t = arg;
+
+	if (t->n + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *p;
+
+		while (t->n + len + 1 > cap)
+			cap *= 2;
+		p = realloc(t->p, cap);
+		if (!p)
+			abort();
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->n, buf, len);
+	t->n += len;
+	t->p[t->n] = 0;
+}
+
+static char *view(const struct pfnlab_machine *m, const char *name)
+{
+	struct text t = {0};
+	struct pfnlab_sink s = {text_write, &t};
+
+	pfnlab_print(m, name, &s);
+	if (!t.p)
+		text_write(&t, "", 0);
+	return t.p;
+}
+
+static void checked(const struct pfnlab_machine *m)
+{
+	char why[512];
+
+	if (pfnlab_check(m, why, sizeof(why)))
+		T_FAIL("checker: %s", why);
+}
+
+static uint64_t rng(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Parse and build from texts (absent ones NULL); returns the machine or NULL with why. */
+static struct pfnlab_machine *build(const char *buddy, const char *pti, const char *zi, char *why, size_t len)
+{
+	struct snapshot_files f = {
+		{"buddyinfo", buddy, buddy ? strlen(buddy) : 0},
+		{"pagetypeinfo", pti, pti ? strlen(pti) : 0},
+		{"zoneinfo", zi, zi ? strlen(zi) : 0},
+		{"iomem", NULL, 0},
+	};
+	struct snapshot *s = malloc(sizeof(*s));
+	struct pfnlab_machine *m = NULL;
+
+	if (s && !snapshot_parse(&f, s, why, len))
+		pfnlab_snapshot_build(s, NULL, &m, why, len);
+	free(s);
+	return m;
+}
+
+/*
+ * A 2 GiB x86_64 machine fragmented by random allocations of every kind
+ * (pageblocks stolen, CMA borrowed), then half of them freed.  Expect its
+ * buddyinfo and pagetypeinfo, read back with and without zoneinfo, to
+ * build a machine that prints them byte for byte and passes the checker.
+ */
+TEST(model_roundtrip_check)
+{
+	static const pfnlab_gfp_t gfps[] = {PFNLAB_GFP_KERNEL, PFNLAB_GFP_HIGHUSER_MOVABLE,
+					    PFNLAB_GFP_KERNEL | PFNLAB___GFP_RECLAIMABLE, PFNLAB_GFP_USER,
+					    PFNLAB_GFP_TRANSHUGE};
+
+	for (int era = 0; era < 2; era++)
+		for (int cma = 0; cma < 2; cma++)
+			for (uint64_t seed = 1; seed <= 2; seed++) {
+				struct pfnlab_config c;
+				struct pfnlab_machine *m, *b;
+				char why[512], var[64];
+				uint64_t s = seed * 0x9e3779b97f4a7c15ull, *live = calloc(40000, sizeof(uint64_t));
+				unsigned *ord = calloc(40000, sizeof(unsigned));
+				size_t n = 0;
+
+				snprintf(var, sizeof(var), "era %d cma %d seed %llu", era, cma, (unsigned long long)seed);
+				test_variant = var;
+				pfnlab_config_preset(&c, "x86_64", 2ull << 30);
+				c.era = era ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
+				if (cma) {
+					c.nr_cma = 1;
+					c.cma[0].size = 128ull << 20;
+				}
+				if (!live || !ord || pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+					T_FAIL("machine: %s", why);
+					free(live);
+					free(ord);
+					return;
+				}
+				for (int i = 0; i < 40000; i++) {
+					uint64_t r = rng(&s), pfn;
+					unsigned o = (r & 7) < 5 ? 0 : (unsigned)(r >> 8) % 10;
+					pfnlab_gfp_t g = gfps[(r >> 16) % 5];
+
+					if (g == PFNLAB_GFP_TRANSHUGE)
+						o = 9;
+					if (!pfnlab_alloc_pages(m, g, o, &pfn)) {
+						live[n] = pfn;
+						ord[n++] = o;
+					}
+				}
+				for (size_t i = 0; i < n; i++)
+					if (rng(&s) & 1)
+						pfnlab_free_pages(m, live[i], ord[i]);
+				{
+					char *bi = view(m, "buddyinfo"), *pt = view(m, "pagetypeinfo"), *zi = view(m, "zoneinfo");
+
+					for (int with_zi = 0; with_zi < 2; with_zi++) {
+						b = build(bi, pt, with_zi ? zi : NULL, why, sizeof(why));
+						if (!b) {
+							T_FAIL("build (zoneinfo %d): %s", with_zi, why);
+							continue;
+						}
+						char *bi2 = view(b, "buddyinfo"), *pt2 = view(b, "pagetypeinfo");
+
+						CHECK_STR(bi2, bi);
+						CHECK_STR(pt2, pt);
+						checked(b);
+						if (with_zi) {
+							CHECK_EQ(b->zones[1].managed, m->zones[1].managed);
+							CHECK_EQ(b->zones[1].spanned, m->zones[1].spanned);
+							CHECK_EQ(b->zones[1].start_pfn, m->zones[1].start_pfn);
+							CHECK_EQ(b->zones[1].nr_free, m->zones[1].nr_free);
+						}
+						free(bi2);
+						free(pt2);
+						pfnlab_machine_destroy(b);
+					}
+					free(bi);
+					free(pt);
+					free(zi);
+				}
+				pfnlab_machine_destroy(m);
+				free(live);
+				free(ord);
+			}
+	test_variant = NULL;
+}
+
+static const char picture_pti[] =
+	"Page block order: 9\n"
+	"Pages per block:  512\n"
+	"\n"
+	"Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n"
+	"Node    0, zone   Normal, type    Unmovable      0      0      0      1      0      0      0      0      0      0      0 \n"
+	"Node    0, zone   Normal, type      Movable      1      0      0      0      0      0      0      0      0      1      2 \n"
+	"Node    0, zone   Normal, type  Reclaimable      0      0      0      0      0      0      0      0      0      0      0 \n"
+	"Node    0, zone   Normal, type   HighAtomic      0      0      0      0      0      0      0      0      0      0      0 \n"
+	"Node    0, zone   Normal, type      Isolate      0      0      0      0      0      0      0      0      0      0      0 \n"
+	"\n"
+	"Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n"
+	"Node 0, zone   Normal            1            7            0            0            0 \n";
+
+/*
+ *   PFN  0        512       1024      1536      2048            3072          4096
+ *        |  M in use |  free o9 M | M in use |  U in use  |  free o10 M   |  free o10 M  |
+ *        (1 free o0)                          (o3 free at 1544)
+ * One zone of 4096 pages: two free order-10 Movable blocks, one order-9
+ * Movable, one order-3 Unmovable, one order-0 Movable; 1 Unmovable and 7
+ * Movable pageblocks.  Expect the order-10 blocks at the top, the order-9
+ * block in the upper half of the lowest chunk, the small blocks in the
+ * lowest pageblocks of their type, each beside a page in use.
+ */
+TEST(layout_picture_check)
+{
+	char why[512];
+	struct pfnlab_machine *m = build(NULL, picture_pti, NULL, why, sizeof(why));
+	char *pt;
+
+	if (!m) {
+		T_FAIL("build: %s", why);
+		return;
+	}
+	CHECK(m->frames[3072].flags & F_BUDDY && m->frames[3072].order == 10);
+	CHECK(m->frames[2048].flags & F_BUDDY && m->frames[2048].order == 10);
+	CHECK(m->frames[512].flags & F_BUDDY && m->frames[512].order == 9);
+	CHECK_EQ(pfnlab_pageblock_type(m, 0), PFNLAB_MT_MOVABLE);
+	CHECK_EQ(pfnlab_pageblock_type(m, 1024), PFNLAB_MT_MOVABLE);
+	CHECK_EQ(pfnlab_pageblock_type(m, 1536), PFNLAB_MT_UNMOVABLE);
+	CHECK(m->frames[1].flags & F_BUDDY && m->frames[1].order == 0);
+	CHECK(m->frames[0].flags & F_ALLOC);
+	CHECK(m->frames[1544].flags & F_BUDDY && m->frames[1544].order == 3 &&
+	      m->frames[1544].mt == PFNLAB_MT_UNMOVABLE);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), 2048 + 512 + 8 + 1);
+	pt = view(m, "pagetypeinfo");
+	CHECK_STR(pt, picture_pti);
+	free(pt);
+	checked(m);
+	pfnlab_machine_destroy(m);
+}
+
+/* ">100000": pagetypeinfo caps the count; buddyinfo has the exact number. */
+TEST(capped_count_check)
+{
+	char bi[256], pti[2048], why[512];
+	struct pfnlab_machine *m;
+	char *out;
+
+	snprintf(bi, sizeof(bi), "Node 0, zone   Normal %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u \n", 100007, 0, 0, 0,
+		 0, 0, 0, 0, 0, 0, 40);
+	snprintf(pti, sizeof(pti),
+		 "Page block order: 9\nPages per block:  512\n\n"
+		 "Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n"
+		 "Node    0, zone   Normal, type    Unmovable      0      0      0      0      0      0      0      0      0      0      0 \n"
+		 "Node    0, zone   Normal, type      Movable >100000      0      0      0      0      0      0      0      0      0     40 \n"
+		 "Node    0, zone   Normal, type  Reclaimable      0      0      0      0      0      0      0      0      0      0      0 \n"
+		 "Node    0, zone   Normal, type   HighAtomic      0      0      0      0      0      0      0      0      0      0      0 \n"
+		 "Node    0, zone   Normal, type      Isolate      0      0      0      0      0      0      0      0      0      0      0 \n"
+		 "\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n"
+		 "Node 0, zone   Normal            0          512            0            0            0 \n");
+	m = build(bi, pti, NULL, why, sizeof(why));
+	if (!m) {
+		T_FAIL("build: %s", why);
+		return;
+	}
+	CHECK_EQ(pfnlab_nr_free(m, PFNLAB_ZONE_NORMAL, 0, PFNLAB_MT_MOVABLE), 100007);
+	out = view(m, "pagetypeinfo");
+	CHECK_STR(out, pti);
+	free(out);
+	out = view(m, "buddyinfo");
+	CHECK_STR(out, bi);
+	free(out);
+	checked(m);
+	pfnlab_machine_destroy(m);
+}
+
+/* Snapshots that cannot be one machine: a reason naming the file (and line). */
+TEST(bad_snapshot_check)
+{
+	static const char zi[] =
+		"Node 0, zone   Normal\n  pages free     2569\n        min      10\n        low      12\n        high     14\n"
+		"        spanned  4096\n        present  4096\n        managed  2000\n        cma      0\n"
+		"        protection: (0, 0, 0, 0)\n  start_pfn:           0\n";
+	static const char bi_short[] = "Node 0, zone   Normal      1      0      0      0      0      0      0      0      0      1 \n";
+	char why[512] = "", bad[2048];
+	struct pfnlab_machine *m;
+
+	/* more free pages than managed */
+	m = build(NULL, picture_pti, zi, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "zone Normal: 2569 free pages but only 2000 managed") != NULL);
+	/* buddyinfo of another kernel (10 orders) */
+	m = build(bi_short, picture_pti, NULL, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "pagetypeinfo:4: 11 orders here, 10 elsewhere") != NULL);
+	/* free blocks that cannot fit beside each other: three order-10 blocks in four chunks, plus small ones everywhere */
+	snprintf(bad, sizeof(bad), "%s", picture_pti);
+	memcpy(strstr(bad, "type      Movable") + 17, "   1024", 7);
+	m = build(NULL, bad, NULL, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "do not fit") != NULL);
+	/* a pagetypeinfo without its pageblock section */
+	snprintf(bad, sizeof(bad), "%.*s", (int)(strstr(picture_pti, "\nNumber of blocks") - picture_pti), picture_pti);
+	m = build(NULL, bad, NULL, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "pagetypeinfo: no \"Number of blocks type\" section") != NULL);
+}
+
+RUN_TESTS(model_roundtrip_check, layout_picture_check, capped_count_check, bad_snapshot_check)
