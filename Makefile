@@ -24,7 +24,7 @@ TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TE
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 
-.PHONY: all test check run deps asan bench fuzz clean help
+.PHONY: all test check run deps asan bench fuzz lint valgrind clean help
 all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
@@ -80,6 +80,19 @@ fuzz:
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 build-fuzz/corpus-$$t fuzz/corpus/$$t; \
 	done
+
+## valgrind: a representative subset of the suite under valgrind memcheck
+VALGRIND_TESTS := test_gfp test_cma test_mm test_fault test_map
+valgrind: all $(patsubst %,$(BUILD)/tests/%,$(VALGRIND_TESTS))
+	set -e; for t in $(VALGRIND_TESTS); do \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/tests/$$t; \
+	done
+
+## lint: cppcheck over the sources, tests and fuzz targets (warnings are errors)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr \
+	  --suppress=missingIncludeSystem -Iinclude -Isrc/core -Isrc/work -Isrc/input -Isrc/report \
+	  -Itests -Ifuzz src tests fuzz
 
 ## clean: remove build output
 clean:

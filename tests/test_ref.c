@@ -1589,6 +1589,7 @@ static bool random_shape(struct rng *g, struct rcfg *rc, char *name, size_t len)
 			cut[j] = cut[j - 1];
 			cut[j - 1] = t;
 		}
+	/* cppcheck-suppress uninitvar ; cut[0] was filled above */
 	cut[0] = rng_below(g, 2) ? 0 : cut[0];
 	cut[2 * rc->nr_ranges - 1] = pages;
 	for (unsigned i = 0; i < rc->nr_ranges; i++) {

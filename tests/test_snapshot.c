@@ -224,8 +224,8 @@ TEST(capped_count_check)
 	struct pfnlab_machine *m;
 	char *out;
 
-	snprintf(bi, sizeof(bi), "Node 0, zone   Normal %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u \n", 100007, 0, 0, 0,
-		 0, 0, 0, 0, 0, 0, 40);
+	snprintf(bi, sizeof(bi), "Node 0, zone   Normal %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u %6u \n", 100007u, 0u, 0u, 0u,
+		 0u, 0u, 0u, 0u, 0u, 0u, 40u);
 	snprintf(pti, sizeof(pti),
 		 "Page block order: 9\nPages per block:  512\n\n"
 		 "Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n"

@@ -1399,6 +1399,7 @@ void pfnlab_replay_summary(const struct pfnlab_replay *r, bool json, const struc
 	for (unsigned i = 0; i < NAME_SLOTS; i++)
 		if (r->names[i].used && r->names[i].count)
 			sorted[n++] = &r->names[i];
+	/* cppcheck-suppress uninitvar ; only the n entries filled are sorted */
 	qsort(sorted, n, sizeof(sorted[0]), cmp_names);
 	if (json) {
 		sink_printf(s, "{\"era\": \"%s\", \"flags_column\": %s, \"trace_cmd\": %s", era,

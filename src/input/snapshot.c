@@ -543,7 +543,9 @@ static void cut_ram(uint64_t *a, uint64_t *b, unsigned *n, uint64_t x, uint64_t 
 	}
 	if (k > SNAP_MAX_RAM)
 		k = SNAP_MAX_RAM;
+	/* cppcheck-suppress uninitvar ; k entries were written */
 	memcpy(a, na, k * sizeof(*a));
+	/* cppcheck-suppress uninitvar ; k entries were written */
 	memcpy(b, nb, k * sizeof(*b));
 	*n = k;
 }
