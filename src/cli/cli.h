@@ -67,6 +67,16 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
 extern const char machine_opts_help[];
 
+/* The progress line (progress.c). */
+struct progress {
+	bool on, shown;
+	double t0, last;
+};
+
+void progress_init(struct progress *p, bool wanted);
+void progress_show(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_done(struct progress *p);
+
 /* A sink writing to a FILE. */
 void file_sink(struct pfnlab_sink *s, FILE *f);
 

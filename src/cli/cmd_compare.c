@@ -41,6 +41,8 @@ static int run(int argc, char **argv)
 	struct scn_program *p;
 	struct pfnlab_sink out;
 	uint64_t failed = 0;
+	bool no_progress = false;
+	struct progress prog;
 	int rc = 0;
 	size_t done = 0;
 
@@ -52,6 +54,8 @@ static int run(int argc, char **argv)
 
 		if (!strcmp(a, "--check")) {
 			o.check = true;
+		} else if (!strcmp(a, "--no-progress")) {
+			no_progress = true;
 		} else if (!strcmp(a, "--policies") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
 			   !strcmp(a, "--html")) {
 			const char *v;
@@ -87,6 +91,11 @@ static int run(int argc, char **argv)
 	if (rc)
 		return rc;
 	o.host_limit_bytes = scn_host_limit();
+	progress_init(&prog, !no_progress);
+	if (prog.on) {
+		o.progress = scn_progress;
+		o.progress_arg = &prog;
+	}
 	for (done = 0; done < np; done++) {
 		o.policy = policies[done];
 		rc = scn_run(p, &o, &r[done]);
@@ -97,6 +106,7 @@ static int run(int argc, char **argv)
 		}
 		failed += r[done].expects_failed;
 	}
+	progress_done(&prog);
 	scn_free(p);
 	if (!rc && html)
 		rc = scn_write_html(html, r, np);
@@ -123,7 +133,7 @@ const struct command cmd_compare = {
 	.run = run,
 	.help =
 		"usage: pfnlab compare [FILE|NAME] [--policies A,B,...] [--seed N] [--format text|json]\n"
-		"                      [--html FILE] [--check]\n\n"
+		"                      [--html FILE] [--check] [--no-progress]\n\n"
 		"Runs the same scenario with the same seed under each policy, each on a fresh machine,\n"
 		"and prints one column per policy (text) or {\"runs\": [one run object per policy]}\n"
 		"(JSON, the objects of 'pfnlab run --format json' without the story).  Without FILE it\n"
@@ -135,7 +145,8 @@ const struct command cmd_compare = {
 		"                   of every policy at the end side by side, maps at each failed HPT\n"
 		"                   allocation, and time series (free CMA, pinned pages in CMA, HPT\n"
 		"                   failures, UNMOVABLE pageblocks, cma_alloc busy retries)\n"
-		"  --check          run the whole-state checker after every line (slow)\n\n"
+		"  --check          run the whole-state checker after every line (slow)\n"
+		"  --no-progress    no progress line (shown on a terminal after a second)\n\n"
 		"Expect lines are checked in every run (an expect line may name the policies it holds\n"
 		"for: policy=none, policy=!none, policy=migrating).\n\n"
 		"Exit codes: 0 ok, 1 an expect line failed in some run, 2 bad option or scenario,\n"

@@ -55,9 +55,8 @@ static void json_string(FILE *f, const char *s)
 
 static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
 {
-	(void)arg;
-	fprintf(stderr, "\rpfnlab: replay %3llu%%, %llu events", total ? (unsigned long long)(done * 100 / total) : 0ull,
-		(unsigned long long)events);
+	progress_show(arg, "pfnlab: replay %3llu%%, %llu events", total ? (unsigned long long)(done * 100 / total) : 0ull,
+		      (unsigned long long)events);
 }
 
 static void note(void *arg, const char *msg)
@@ -160,6 +159,7 @@ static int run(int argc, char **argv)
 	struct machine_opts o;
 	const char *file = NULL, *snap = NULL, *after = NULL, *views[16];
 	int nviews = 0, rc = EXIT_OK, err;
+	struct progress prog;
 	bool json = false, lenient = false, no_progress = false, check = false, verbose = false, machine_given = false;
 	struct pfnlab_machine *m = NULL;
 	struct pfnlab_replay *r = NULL;
@@ -254,8 +254,10 @@ static int run(int argc, char **argv)
 		}
 	}
 	ro.lenient = lenient;
-	if (!no_progress && isatty(2)) {
+	progress_init(&prog, !no_progress);
+	if (prog.on) {
 		ro.progress = progress;
+		ro.progress_arg = &prog;
 	}
 	if (pfnlab_replay_create(m, &ro, &r)) {
 		cli_error("replay: out of memory");
@@ -263,8 +265,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	err = pfnlab_replay_feed(r, in.data, in.len, in.name, why, sizeof(why));
-	if (ro.progress)
-		fprintf(stderr, "\r%40s\r", "");
+	progress_done(&prog);
 	if (err) {
 		cli_error("%s", why);
 		rc = EXIT_USAGE;

@@ -138,6 +138,12 @@ int scn_write_html(const char *path, const struct scn_result *r, size_t n)
 	return EXIT_OK;
 }
 
+/* scn_opts.progress: the progress line of a long run */
+void scn_progress(void *arg, int line, uint64_t model_ns)
+{
+	progress_show(arg, "pfnlab: line %d, model time %llu s", line, (unsigned long long)(model_ns / 1000000000u));
+}
+
 static void list_builtins(void)
 {
 	for (const struct scn_builtin *b = scn_builtins(); b->name; b++)
@@ -152,7 +158,8 @@ static int run(int argc, char **argv)
 	struct scn_result r;
 	struct pfnlab_sink out;
 	FILE *tf = NULL;
-	bool list = false;
+	bool list = false, no_progress = false;
+	struct progress prog;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -165,6 +172,8 @@ static int run(int argc, char **argv)
 			o.trace_all = true;
 		} else if (!strcmp(a, "--check")) {
 			o.check = true;
+		} else if (!strcmp(a, "--no-progress")) {
+			no_progress = true;
 		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
 			   !strcmp(a, "--trace") || !strcmp(a, "--show") || !strcmp(a, "--html")) {
 			const char *v;
@@ -228,7 +237,13 @@ static int run(int argc, char **argv)
 		file_sink(&o.out, tf);
 	}
 	o.host_limit_bytes = scn_host_limit();
+	progress_init(&prog, !no_progress);
+	if (prog.on) {
+		o.progress = scn_progress;
+		o.progress_arg = &prog;
+	}
 	rc = scn_run(p, &o, &r);
+	progress_done(&prog);
 	scn_free(p);
 	if (tf && fclose(tf) && !rc) {
 		scn_result_free(&r);
@@ -262,7 +277,7 @@ const struct command cmd_run = {
 	.run = run,
 	.help =
 		"usage: pfnlab run [FILE|NAME] [--policy P] [--seed N] [--format text|json]\n"
-		"                  [--trace FILE [--trace-all]] [--html FILE] [--check]\n"
+		"                  [--trace FILE [--trace-all]] [--html FILE] [--check] [--no-progress]\n"
 		"       pfnlab run --list\n"
 		"       pfnlab run --show NAME\n\n"
 		"Runs a scenario (docs/scenario.md, pfnlab-scenario(5)) on a freshly built machine and\n"
@@ -275,6 +290,7 @@ const struct command cmd_run = {
 		"  --format json    one JSON object: policy, hpt{requested,ok,failed,fallback},\n"
 		"                   pins{longterm_pages,longterm_in_cma_peak,migrated,failed},\n"
 		"                   contig{busy_retries,busy_messages}, pageblocks{unmovable_delta}, ...\n"
+		"  --no-progress    no progress line (shown on a terminal after a second)\n"
 		"  --html FILE      also write one self-contained HTML page: the summary, memory maps at\n"
 		"                   the start, after each failed HPT allocation and at the end, and time\n"
 		"                   series (free CMA, pinned pages in CMA, HPT failures, UNMOVABLE\n"

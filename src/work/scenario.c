@@ -2719,6 +2719,8 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 		err = exec_stmt(e, s);
 		if (!err && s->verb != V_ECHO && s->verb != V_PRINT && s->verb != V_EXPECT)
 			record_sample(e);
+		if (!err && o->progress)
+			o->progress(o->progress_arg, s->line, pfnlab_now(e->m));
 		if (!err && o->check && s->verb != V_ECHO && s->verb != V_PRINT && s->verb != V_EXPECT) {
 			char why[512];
 

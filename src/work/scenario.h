@@ -25,6 +25,9 @@ struct scn_opts {
 	bool check;               /* whole-state checker after every statement */
 	uint64_t host_limit_bytes; /* refuse machines needing more host memory (0 = no limit) */
 	bool record;              /* keep maps and time series for the HTML report */
+	/* called after each action statement: its line and the model time */
+	void (*progress)(void *arg, int line, uint64_t model_ns);
+	void *progress_arg;
 };
 
 /* Time series of a run, one point per action statement (scn_opts.record). */
