@@ -67,6 +67,9 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
 extern const char machine_opts_help[];
 
+/* The process umask, unchanged (a temporary file gets the mode a plain open would). */
+unsigned current_umask(void);
+
 /* The progress line (progress.c). */
 struct progress {
 	bool on, shown;

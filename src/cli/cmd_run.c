@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scn_cli.h"
@@ -126,6 +127,8 @@ int scn_write_html(const char *path, const struct scn_result *r, size_t n)
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return cli_error("--html: path too long");
 	fd = mkstemp(tmp);
+	if (fd >= 0)
+		fchmod(fd, 0666 & ~current_umask());
 	if (fd < 0 || !(f = fdopen(fd, "w")))
 		return cli_error("--html: cannot write '%s': %s", path, strerror(errno));
 	file_sink(&out, f);

@@ -2721,6 +2721,8 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 			record_sample(e);
 		if (!err && o->progress)
 			o->progress(o->progress_arg, s->line, pfnlab_now(e->m));
+		if (!err && o->moment)
+			o->moment(o->moment_arg, e->m, s->line);
 		if (!err && o->check && s->verb != V_ECHO && s->verb != V_PRINT && s->verb != V_EXPECT) {
 			char why[512];
 
@@ -2738,6 +2740,8 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 		char why[512];
 
 		record_map(e, "end", true);
+		if (o->moment)
+			o->moment(o->moment_arg, e->m, 0);
 		collect(e);
 		if (o->check && pfnlab_check(e->m, why, sizeof(why))) {
 			snprintf(r->error, sizeof(r->error), "%.200s: at the end: checker: %.500s", p->file, why);

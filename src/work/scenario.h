@@ -28,6 +28,9 @@ struct scn_opts {
 	/* called after each action statement: its line and the model time */
 	void (*progress)(void *arg, int line, uint64_t model_ns);
 	void *progress_arg;
+	/* called with the machine after each action statement, and once at the end (line 0) */
+	void (*moment)(void *arg, const struct pfnlab_machine *m, int line);
+	void *moment_arg;
 };
 
 /* Time series of a run, one point per action statement (scn_opts.record). */
