@@ -19,6 +19,8 @@ command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 [ -f /usr/include/traceevent/event-parse.h ] || need="$need libtraceevent-dev"
 # the replay test counts the .dat capture independently with `trace-cmd report`
 command -v trace-cmd >/dev/null 2>&1 || need="$need trace-cmd"
+# the sweep engine test runs the MPI engine under Open MPI's mpirun
+command -v mpirun >/dev/null 2>&1 || need="$need openmpi-bin"
 # the HTML report test renders the page in headless Chromium
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 [ -z "$need" ] && exit 0

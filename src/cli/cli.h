@@ -31,6 +31,7 @@ struct command {
 extern const struct command cmd_map;
 extern const struct command cmd_machine, cmd_bench;
 extern const struct command cmd_replay, cmd_snapshot;
+extern const struct command cmd_sweep, cmd_size_cma;
 
 /* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 extern const struct command cmd_run, cmd_compare;
 
 static const struct command *const commands[] = {&cmd_machine, &cmd_run, &cmd_compare, &cmd_map,
+						  &cmd_sweep, &cmd_size_cma,
 						  &cmd_replay, &cmd_snapshot, &cmd_bench};
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

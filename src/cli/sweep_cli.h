@@ -1,0 +1,115 @@
+/*
+ * sweep_cli.h - what `pfnlab sweep` and `pfnlab size-cma` share: a study
+ * (a sweep spec, its output directory, and the engine that executes its
+ * runs), in sweep_engine.c.
+ *
+ *   study_spec_load()   spec file, scenario file or built-in -> struct sweep_spec
+ *   study_spec_finish() checked against the scenario; every point parses
+ *   study_open()        DIR: fresh, or resumed (rows kept, crashed runs dropped);
+ *                       under mpirun a rank other than 0 serves runs and ends here
+ *   study_run()         runs executed by forked workers (and MPI ranks), rows
+ *                       appended to DIR/results.jsonl and results.csv as they come
+ *   study_finish()      rows sorted by run id, summary.json
+ */
+#ifndef PFNLAB_SWEEP_CLI_H
+#define PFNLAB_SWEEP_CLI_H
+
+#include "scn_cli.h"
+#include "sweep.h"
+
+/* Exit code of a sweep interrupted by signal N: 128 + N. */
+#define EXIT_SIGNAL(n) (128 + (n))
+
+/* A spec with what a run row holds. */
+struct study_spec {
+	struct sweep_spec *s;
+	char **metrics;      /* numeric keys of a run's JSON ("hpt.failed", ...) */
+	size_t nmetrics;
+	char **cols;         /* every key of a row, for results.csv */
+	size_t ncols;
+	char *spec_text;     /* the file as read (kept in DIR/spec.txt) */
+	size_t spec_len;
+	char *scn_text;      /* the scenario a `scenario` line names (DIR/scenario.txt) */
+	size_t scn_len;
+	char path[512];      /* the spec's path or "builtin:NAME" */
+};
+
+struct study_opts {
+	const char *dir;       /* output directory */
+	unsigned jobs;         /* concurrent runs in this process */
+	bool mpi;              /* under mpirun: rank 0 coordinates, the others serve */
+	bool progress;         /* a progress line on stderr (a terminal) */
+	bool resume;           /* keep the rows of an earlier sweep of the same spec */
+	bool quiet_resume;     /* size-cma: resume without saying so */
+	uint64_t slice_i, slice_n; /* only runs with id % n == i (n = 0: all) */
+};
+
+struct study;
+
+/*
+ * Load @arg: a spec file, a scenario file, or a built-in scenario name.
+ * Prints errors; returns an exit code.
+ */
+int study_spec_load(const char *arg, struct study_spec *ss);
+/* Load a spec kept in an output directory (DIR/spec.txt, DIR/scenario.txt). */
+int study_spec_load_dir(const char *dir, struct study_spec *ss);
+/* sweep_spec_finish() plus a parse of every point's scenario; prints errors, returns an exit code. */
+int study_spec_finish(struct study_spec *ss);
+void study_spec_free(struct study_spec *ss);
+
+/*
+ * Open the output directory.  Returns an exit code; 0 with *out == NULL
+ * means this process was an MPI rank that served runs and is done.
+ */
+int study_open(struct study_spec *ss, const struct study_opts *o, struct study **out);
+
+/* Execute the runs among @ids that have no row yet; 0, or an exit code (128 + signal if interrupted). */
+int study_run(struct study *st, const uint64_t *ids, size_t n);
+/* Every run in scope without a row. */
+int study_run_all(struct study *st);
+
+/* Whether run @id has a row; its text (with the newline) into @row. */
+bool study_has(const struct study *st, uint64_t id);
+int study_row(const struct study *st, uint64_t id, struct sweep_buf *row);
+/* Runs in scope without a row. */
+uint64_t study_missing(const struct study *st);
+uint64_t study_lost(const struct study *st);
+
+/*
+ * Sort the rows by run id when every run in scope has one, rewrite
+ * results.csv, write summary.json; @agg receives the aggregation (free it).
+ * Returns an exit code.
+ */
+int study_finish(struct study *st, struct sweep_agg **agg);
+
+/* Add the complete rows of another output directory of the same sweep (merge); an exit code. */
+int study_import(struct study *st, const char *dir, uint64_t *rows);
+
+/* Stop MPI ranks, close and free. */
+void study_close(struct study *st);
+
+/* Aggregate every row, in run order. */
+int study_aggregate(const struct study *st, struct sweep_agg **agg);
+
+/* Elapsed seconds since study_open() and runs executed by this process and its ranks. */
+double study_elapsed(const struct study *st);
+uint64_t study_executed(const struct study *st);
+
+/* The MPI rank and size from the launcher's environment; false when not under mpirun. */
+bool study_mpi_env(int *rank, int *size);
+
+/*
+ * Run this command under `mpirun -np N` (Open MPI): argv without -j,
+ * --oversubscribe when N exceeds the CPUs, --allow-run-as-root as root,
+ * recovery so a dead rank ends only itself.  Waits; returns rank 0's
+ * exit code.
+ */
+int study_mpirun(int argc, char **argv, unsigned n);
+
+/* Under a re-executed mpirun, rank 0 hands its exit code @rc to the pfnlab that started mpirun. */
+void study_mpi_status(int rc);
+
+/* Write @len bytes of @text to @path whole or not at all (temporary name, fsync, rename). */
+int study_write_file(const char *path, const char *text, size_t len);
+
+#endif
