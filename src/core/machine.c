@@ -399,9 +399,10 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	m->frames = model_alloc(cfg, m->nr_pfns * sizeof(struct frame));
 	m->pageblock = model_alloc(cfg, m->nr_pageblocks);
 	if (!m->frames || !m->pageblock) {
+		unsigned long long frames = m->nr_pfns;
+
 		pfnlab_machine_destroy(m);
-		return set_why(why, len, "out of host memory for %llu frames",
-			       (unsigned long long)m->nr_pfns), -ENOMEM;
+		return set_why(why, len, "out of host memory for %llu frames", frames), -ENOMEM;
 	}
 	memset(m->pageblock, PFNLAB_MT_MOVABLE, m->nr_pageblocks);
 	m->thp_order = cfg->pageblock_order;
