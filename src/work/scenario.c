@@ -1535,8 +1535,9 @@ static int setup_machine(struct exec *e, const struct stmt *s)
 	if (!u)
 		return RUN_ERR(e, "machine ram: must not be zero");
 	pfnlab_config_preset(&e->cfg, v, u);
-	if ((v = kv(e, "page_size", &b))) {
-		val_enum(v, "4K|16K|64K", &idx, e->msg, sizeof(e->msg));
+	if (kv(e, "page_size", &b)) {
+		if (get_enum(e, "page_size", "4K|16K|64K", 0, &idx))
+			return -EINVAL;
 		e->cfg.page_shift = (unsigned[]){12, 14, 16}[idx];
 	}
 	if (kv(e, "max_order", &b)) {
