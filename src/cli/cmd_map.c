@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "scn_cli.h"
+#include "sweep.h"
 
 struct out_file {
 	FILE *f;
@@ -71,31 +72,9 @@ struct moment {
 	bool done;
 	const struct pfnlab_map_opts *mo;
 	bool svg, png, ansi;
-	struct mbuf { char *p; size_t n, cap; bool failed; } out[3];
+	struct sweep_buf out[3];
 	int err;
 };
-
-static void mbuf_write(void *arg, const char *b, size_t len)
-{
-	struct mbuf *m = arg;
-
-	if (m->n + len > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 65536;
-		char *p;
-
-		while (cap < m->n + len)
-			cap *= 2;
-		p = realloc(m->p, cap);
-		if (!p) {
-			m->failed = true;
-			return;
-		}
-		m->p = p;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->n, b, len);
-	m->n += len;
-}
 
 static void on_moment(void *arg, const struct pfnlab_machine *m, int line)
 {
@@ -108,8 +87,11 @@ static void on_moment(void *arg, const struct pfnlab_machine *m, int line)
 		return;
 	mo->done = true;
 	for (int k = 0; k < 3; k++) {
-		struct pfnlab_sink s = {mbuf_write, &mo->out[k]};
-		int err = want[k] ? fn[k](m, mo->mo, &s) : 0;
+		struct pfnlab_sink s;
+		int err;
+
+		sweep_buf_sink(&mo->out[k], &s);
+		err = want[k] ? fn[k](m, mo->mo, &s) : 0;
 
 		if (err || mo->out[k].failed)
 			mo->err = err ? err : -ENOMEM;
@@ -117,7 +99,7 @@ static void on_moment(void *arg, const struct pfnlab_machine *m, int line)
 }
 
 /* Write a buffer to @path whole or not at all. */
-static int save(const char *path, const struct mbuf *b)
+static int save(const char *path, const struct sweep_buf *b)
 {
 	struct out_file of;
 	bool ok;
@@ -161,7 +143,7 @@ static int draw_scenario(const char *scn, int policy, int at_line, const struct 
 	}
 	scn_result_free(&r);
 	for (int k = 0; k < 3; k++)
-		free(mm.out[k].p);
+		sweep_buf_free(&mm.out[k]);
 	return rc;
 }
 

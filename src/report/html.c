@@ -10,41 +10,6 @@
 
 #include "report.h"
 
-static void strbuf_write(void *arg, const char *buf, size_t len)
-{
-	struct strbuf *b = arg;
-
-	if (b->n + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char *p;
-
-		while (cap < b->n + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, buf, len);
-	b->n += len;
-	b->p[b->n] = 0;
-}
-
-void strbuf_sink(struct strbuf *b, struct pfnlab_sink *s)
-{
-	s->write = strbuf_write;
-	s->arg = b;
-}
-
-void strbuf_free(struct strbuf *b)
-{
-	free(b->p);
-	*b = (struct strbuf){0};
-}
-
 /* Text with &, <, >, " escaped. */
 void html_escape(const struct pfnlab_sink *s, const char *t)
 {

@@ -21,16 +21,6 @@ void map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o,
 void show_cma(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
 void show_cma_bitmap(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
 
-/* A growing string, and a sink that appends to it (html.c). */
-struct strbuf {
-	char *p;
-	size_t n, cap;
-	bool failed; /* an append ran out of memory */
-};
-
-void strbuf_sink(struct strbuf *b, struct pfnlab_sink *s);
-void strbuf_free(struct strbuf *b);
-
 /* One line of a chart: n points (x[i], y[i]). */
 struct chart_series {
 	const char *name;

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "sweep.h"
 
 enum verb {
 	V_MACHINE, V_CMA, V_KVM, V_POLICY, V_SEED, V_KERNEL, V_GUEST, V_TOUCH, V_HOTPLUG, V_UNPLUG, V_STOP,
@@ -2538,47 +2539,19 @@ static void collect(struct exec *e)
 
 /* ------------------------------------------------------------ recording */
 
-struct grow {
-	char *p;
-	size_t n, cap;
-	bool failed;
-};
-
-static void grow_write(void *arg, const char *buf, size_t len)
-{
-	struct grow *g = arg;
-
-	if (g->n + len + 1 > g->cap) {
-		size_t cap = g->cap ? g->cap : 65536;
-		char *n;
-
-		while (cap < g->n + len + 1)
-			cap *= 2;
-		n = realloc(g->p, cap);
-		if (!n) {
-			g->failed = true;
-			return;
-		}
-		g->p = n;
-		g->cap = cap;
-	}
-	memcpy(g->p + g->n, buf, len);
-	g->n += len;
-	g->p[g->n] = 0;
-}
-
 /* Keep an SVG map of the machine now, captioned (at most SCN_MAX_MAPS; the last slot is the end's). */
 static void record_map(struct exec *e, const char *caption, bool last)
 {
 	struct scn_record *rec = &e->r->rec;
 	struct pfnlab_map_opts mo = {.title = caption};
-	struct grow g = {0};
-	struct pfnlab_sink s = {grow_write, &g};
+	struct sweep_buf g = {0};
+	struct pfnlab_sink s;
 
 	if (!e->o->record || (rec->nr_maps >= SCN_MAX_MAPS - 1 && !last) || rec->nr_maps >= SCN_MAX_MAPS)
 		return;
+	sweep_buf_sink(&g, &s);
 	if (pfnlab_map_svg(e->m, &mo, &s) || g.failed || !(rec->map_caption[rec->nr_maps] = strdup(caption))) {
-		free(g.p);
+		sweep_buf_free(&g);
 		return;
 	}
 	rec->map_svg[rec->nr_maps++] = g.p;
