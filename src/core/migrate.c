@@ -16,6 +16,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "model.h"
 
@@ -51,6 +54,44 @@ static int split_folio(struct pfnlab_machine *m, uint64_t head)
 	return 0;
 }
 
+/*
+ * models folio_copy(), mm/util.c: the contents of @bytes (whole pages)
+ * from @src to @dst.  The target is not read again soon, so on x86 the
+ * stores bypass the cache, as a large memcpy() does: a cached 4 KiB copy
+ * must first read every target line and costs about 1.6x the bandwidth.
+ * The thread that copied sees its own stores; copy_pages_fence() orders
+ * them for everyone else.
+ */
+static void copy_pages(uint8_t *dst, const uint8_t *src, size_t bytes)
+{
+#ifdef __SSE2__
+	if (((uintptr_t)dst & 15) == 0 && (bytes & 63) == 0) {
+		__m128i *d = (__m128i *)(void *)dst;
+		const __m128i *s = (const __m128i *)(const void *)src;
+
+		for (size_t i = 0; i < bytes / 16; i += 4) {
+			__m128i a = _mm_loadu_si128(s + i), b = _mm_loadu_si128(s + i + 1);
+			__m128i c = _mm_loadu_si128(s + i + 2), e = _mm_loadu_si128(s + i + 3);
+
+			_mm_stream_si128(d + i, a);
+			_mm_stream_si128(d + i + 1, b);
+			_mm_stream_si128(d + i + 2, c);
+			_mm_stream_si128(d + i + 3, e);
+		}
+		return; /* pfnlab_migrate_pages() fences once for all its copies */
+	}
+#endif
+	memcpy(dst, src, bytes);
+}
+
+/* Make the streaming stores of copy_pages() visible to other threads. */
+static void copy_pages_fence(void)
+{
+#ifdef __SSE2__
+	_mm_sfence();
+#endif
+}
+
 /* models unmap_and_move(): 0, -EAGAIN (extra references) or -ENOMEM (no target) */
 static int migrate_folio(struct pfnlab_machine *m, uint64_t src,
 			 const struct pfnlab_migrate_target *t)
@@ -77,8 +118,8 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src,
 		return -EAGAIN;
 	}
 	if (m->ram)
-		memcpy(m->ram + (dst << m->cfg.page_shift), m->ram + (src << m->cfg.page_shift),
-		       (size_t)n << m->cfg.page_shift);
+		copy_pages(m->ram + (dst << m->cfg.page_shift), m->ram + (src << m->cfg.page_shift),
+			   (size_t)n << m->cfg.page_shift);
 	mm = mm_get(m, f->next);
 	if (mm)
 		for (uint64_t i = 0; i < n; i++) {
@@ -170,6 +211,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static bool strictly_ascending(const uint64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1] >= v[i])
+			return false;
+	return true;
+}
+
 long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
 			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
 			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
@@ -196,10 +245,10 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 			failed++;
 		}
 	}
-	qsort(b.pfn, b.n, sizeof(*b.pfn), cmp_u64);
-	{
+	if (!strictly_ascending(b.pfn, b.n)) { /* each folio once, in PFN order */
 		size_t u = 0;
 
+		qsort(b.pfn, b.n, sizeof(*b.pfn), cmp_u64);
 		for (size_t i = 0; i < b.n; i++)
 			if (!u || b.pfn[u - 1] != b.pfn[i])
 				b.pfn[u++] = b.pfn[i];
@@ -215,6 +264,8 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 		rc = run_batch(m, &split, NULL, target, false, &r, &failed);
 	free(b.pfn);
 	free(split.pfn);
+	if (m->ram)
+		copy_pages_fence();
 	m->vm[VM_PGMIGRATE_SUCCESS] += r.nr_succeeded;
 	m->vm[VM_PGMIGRATE_FAIL] += r.nr_failed;
 	if (m->cfg.era == PFNLAB_ERA_2015)
