@@ -33,6 +33,9 @@ extern const struct command cmd_machine, cmd_bench;
 extern const struct command cmd_replay, cmd_snapshot;
 extern const struct command cmd_sweep, cmd_size_cma;
 
+/* bench_floor.c: alloc_free_order0_ns's loop on a bare buddy allocator, ns per pair */
+double bench_bare_order0(bool quick);
+
 /* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

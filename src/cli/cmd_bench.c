@@ -513,7 +513,7 @@ static double bench_replay(bool quick, const char **skipped)
 static int run(int argc, char **argv)
 {
 	bool quick = false, json = false;
-	struct result r[16];
+	struct result r[20];
 	int n = 0;
 	double rss = 0;
 	const char *skip = NULL;
@@ -533,6 +533,7 @@ static int run(int argc, char **argv)
 	r[n++] = (struct result){"bytes_per_frame", (double)pfnlab_frame_size(), "bytes", NULL};
 	r[n++] = (struct result){"metadata_bytes_per_frame", metadata_per_frame(), "bytes", NULL};
 	r[n++] = (struct result){"alloc_free_order0_ns", bench_order0(quick), "ns", NULL};
+	r[n++] = (struct result){"alloc_free_order0_floor_ns", bench_bare_order0(quick), "ns", NULL};
 	r[n++] = (struct result){"mixed_order_op_ns", bench_mixed(quick), "ns", NULL};
 	r[n] = (struct result){"build_1tib_s", bench_build_1tib(&rss, &skip), "s", skip};
 	n++;
@@ -566,9 +567,9 @@ static int run(int argc, char **argv)
 	} else {
 		for (int i = 0; i < n; i++) {
 			if (r[i].skipped)
-				printf("%-24s skipped: %s\n", r[i].name, r[i].skipped);
+				printf("%-27s skipped: %s\n", r[i].name, r[i].skipped);
 			else
-				printf("%-24s %12.3f %s\n", r[i].name, r[i].value, r[i].unit);
+				printf("%-27s %12.3f %s\n", r[i].name, r[i].value, r[i].unit);
 		}
 	}
 	return EXIT_OK;
@@ -583,6 +584,9 @@ const struct command cmd_bench = {
 		"  bytes_per_frame       metadata per page frame, struct frame (target <= 16)\n"
 		"  metadata_bytes_per_frame  all metadata of a 1 TiB machine per frame\n"
 		"  alloc_free_order0_ns  N order-0 allocations then N frees, ns per pair (<= 12)\n"
+		"  alloc_free_order0_floor_ns  the same loop on a bare buddy allocator without the\n"
+		"                        kernel's rules (no zones, watermarks, types, counters):\n"
+		"                        the least this host allows\n"
 		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 20)\n"
 		"  build_1tib_s          build a 1 TiB x86_64 machine (<= 5 s), with its RSS in\n"
 		"                        build_1tib_rss_mib (<= 5120); skipped when memory is short\n"
