@@ -33,8 +33,12 @@ extern const struct command cmd_machine, cmd_bench;
 extern const struct command cmd_replay, cmd_snapshot;
 extern const struct command cmd_sweep, cmd_size_cma;
 
-/* bench_floor.c: alloc_free_order0_ns's loop on a bare buddy allocator, ns per pair */
+/* bench_floor.c: the order-0 and mixed workloads on a bare buddy allocator */
 double bench_bare_order0(bool quick);
+double bench_bare_mixed(bool quick);
+
+/* cmd_bench.c: the benchmarks' random numbers (xorshift64) */
+uint64_t bench_rng(uint64_t *state);
 
 /* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

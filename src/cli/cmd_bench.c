@@ -28,7 +28,7 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static uint64_t rng_next(uint64_t *s)
+uint64_t bench_rng(uint64_t *s)
 {
 	uint64_t x = *s;
 
@@ -91,7 +91,7 @@ static double bench_mixed(bool quick)
 		return -1;
 	/* fill to 75% with order-0..3 first, then measure the steady state */
 	while (live_pages < pages * 3 / 4) {
-		unsigned o = (unsigned)(rng_next(&seed) % 4);
+		unsigned o = (unsigned)(bench_rng(&seed) % 4);
 
 		if (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, o, &live[nlive].pfn))
 			break;
@@ -100,7 +100,7 @@ static double bench_mixed(bool quick)
 	}
 	t0 = now_s();
 	for (size_t i = 0; i < ops; i++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = bench_rng(&seed);
 
 		if (live_pages < pages * 3 / 4 && nlive < cap) {
 			/* orders: 0 half the time, then geometric up to max */
@@ -535,6 +535,7 @@ static int run(int argc, char **argv)
 	r[n++] = (struct result){"alloc_free_order0_ns", bench_order0(quick), "ns", NULL};
 	r[n++] = (struct result){"alloc_free_order0_floor_ns", bench_bare_order0(quick), "ns", NULL};
 	r[n++] = (struct result){"mixed_order_op_ns", bench_mixed(quick), "ns", NULL};
+	r[n++] = (struct result){"mixed_order_op_floor_ns", bench_bare_mixed(quick), "ns", NULL};
 	r[n] = (struct result){"build_1tib_s", bench_build_1tib(&rss, &skip), "s", skip};
 	n++;
 	r[n++] = (struct result){"build_1tib_rss_mib", rss, "MiB", skip};
@@ -588,6 +589,7 @@ const struct command cmd_bench = {
 		"                        kernel's rules (no zones, watermarks, types, counters):\n"
 		"                        the least this host allows\n"
 		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 20)\n"
+		"  mixed_order_op_floor_ns  the same workload on the bare buddy allocator\n"
 		"  build_1tib_s          build a 1 TiB x86_64 machine (<= 5 s), with its RSS in\n"
 		"                        build_1tib_rss_mib (<= 5120); skipped when memory is short\n"
 		"  migrate_meta_pages_per_s  metadata-only migration rate (>= 10 million)\n"
