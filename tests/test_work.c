@@ -375,7 +375,10 @@ TEST(scenario_parse_check)
 {
 	char err[512];
 
-	CHECK_EQ(parse("# only a comment\n\n", err, sizeof(err)), 0);
+	CHECK_EQ(parse("# only a comment\n\n", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "t.scn:2: empty scenario: no statements, only blank lines and comments");
+	CHECK_EQ(parse("", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "t.scn:1: empty scenario: no statements, only blank lines and comments");
 	CHECK_EQ(parse("machine ram=1G\nguest vm1 ram=64M # trailing comment\n", err, sizeof(err)), 0);
 	CHECK_EQ(parse("machine ram=1G\n\nbogus\n", err, sizeof(err)), -EINVAL);
 	CHECK(strncmp(err, "t.scn:3: unknown verb 'bogus'", 29) == 0);

@@ -92,6 +92,15 @@ int input_decompress(enum input_kind kind, const void *in, size_t inlen, char **
  */
 int input_read(const char *path, struct input_buf *b, char *why, size_t len);
 
+/**
+ * input_binary_line() - does a text hold binary data?
+ * @text: the bytes
+ * @len: their number
+ *
+ * Return: the line (from 1) of the first NUL byte, or 0 when there is none.
+ */
+uint64_t input_binary_line(const char *text, size_t len);
+
 /** input_buf_free() - release what input_read() filled in. */
 void input_buf_free(struct input_buf *b);
 

@@ -1266,24 +1266,11 @@ void pfnlab_replay_destroy(struct pfnlab_replay *r)
 	free(r);
 }
 
-/* Does the buffer look like binary data?  Returns the line of the first NUL byte, or 0. */
-static uint64_t binary_line(const char *text, size_t len)
-{
-	const char *z = memchr(text, '\0', len);
-	uint64_t line = 1;
-
-	if (!z)
-		return 0;
-	for (const char *p = text; p < z; p++)
-		line += *p == '\n';
-	return line;
-}
-
 int pfnlab_replay_feed(struct pfnlab_replay *r, const char *text, size_t len, const char *name, char *why,
 		       size_t wlen)
 {
 	const char *p = text, *end = text + len;
-	uint64_t bin = binary_line(text, len), events_before = r->c[C_events_total];
+	uint64_t bin = input_binary_line(text, len), events_before = r->c[C_events_total];
 	uint64_t lost_before = r->c[C_lost_lines], bad_before = r->c[C_lines_malformed];
 	struct name_ent *last = NULL;
 

@@ -869,6 +869,9 @@ static int read_part(const char *dir, const char *name, struct snapshot_text *t,
 		return err;
 	if (err)
 		return err;
+	if (input_binary_line(b->data, b->len))
+		return set_why(why, len, "%s:%llu: binary data, not text from /proc", b->name,
+			       (unsigned long long)input_binary_line(b->data, b->len)), -EINVAL;
 	t->data = b->data;
 	t->len = b->len;
 	return 0;

@@ -198,3 +198,15 @@ void input_buf_free(struct input_buf *b)
 	b->data = NULL;
 	b->len = 0;
 }
+
+uint64_t input_binary_line(const char *text, size_t len)
+{
+	const char *z = memchr(text, '\0', len);
+	uint64_t line = 1;
+
+	if (!z)
+		return 0;
+	for (const char *p = text; p < z; p++)
+		line += *p == '\n';
+	return line;
+}

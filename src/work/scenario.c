@@ -971,6 +971,10 @@ int scn_parse(const char *file, const char *text, size_t len, struct scn_program
 		lineno = p->s[stack[depth - 1]].line;
 		ret = fail(msg, sizeof(msg), "repeat without end");
 	}
+	if (!ret && !p->n) {
+		lineno = lineno ? lineno : 1;
+		ret = fail(msg, sizeof(msg), "empty scenario: no statements, only blank lines and comments");
+	}
 	if (ret) {
 		if (ret == -ENOMEM)
 			snprintf(msg, sizeof(msg), "out of memory");

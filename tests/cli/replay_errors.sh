@@ -3,19 +3,9 @@
 # line), exit 2, nothing on stdout; --lenient skips malformed lines; other
 # shapes of good input (stdin, .gz, .zst, .dat from a pipe, the 2015 form).
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/../expect.sh"
 D=$(dirname "$0")/../data/traces
 DATA=${DATA:-../shared/data}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
-expect() { # expect EXIT PATTERN ARGS...
-	want=$1 pat=$2; shift 2
-	out=$("$PF" "$@" 2> "$T/e" < /dev/null); rc=$?
-	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/e" || [ -n "$out" ] || [ "$(wc -l < "$T/e")" != 1 ]; then
-		say "pfnlab $* -> exit $rc (want $want), stderr '$(cat "$T/e")' (want /$pat/), stdout '$(printf '%s' "$out" | head -c 200)'"
-	fi
-}
 G=$D/trace_pipe-current.txt
 expect 2 "no such file" replay "$T/missing.txt"
 expect 2 "is a directory" replay "$T"

@@ -48,6 +48,9 @@ scn 2 "s.scn:2: advance: '5 parsecs'\|advance: too many" "$M" 'advance 5 parsecs
 scn 2 "s.scn:2: '5parsecs' is not a time" "$M" 'advance 5parsecs'
 scn 2 "s.scn:3: cma: setup lines (machine, cma, kvm, policy, seed) must come before the first action" "$M" "$G" 'cma size=64M'
 scn 2 "s.scn:2: machine: must come before cma and kvm lines" 'cma size=64M' "$M"
+scn 2 "s.scn:1: machine ram: '-2G' is not a size" 'machine ram=-2G'
+scn 2 "s.scn:1: machine ram: must not be zero" 'machine ram=0'
+scn 2 "s.scn:2: guest vm1: ram 0 bytes\|guest ram: must not be zero" "$M" 'guest vm1 ram=0'
 scn 2 "s.scn:1: policy: unknown policy 'sometimes'" 'policy sometimes'
 scn 2 "s.scn:2: repeat without end" "$M" 'repeat 3 i' "$G"
 scn 2 "s.scn:2: end without repeat" "$M" 'end'
@@ -97,6 +100,21 @@ grep -q "s.scn:4: vfio_map: wanted EEXIST, got ok (policy none)" "$T/err" || { e
 printf '%s\n' "$out" | grep -q "expect      0 passed, 2 failed" || { echo "FAIL: report lacks the expect line"; fail=1; }
 # files and options
 cli 2 "pfnlab: $T/none.scn: No such file or directory" run "$T/none.scn"
+cli 2 "pfnlab: $T: Is a directory" run "$T"
+: > "$T/empty.scn"
+cli 2 "pfnlab: $T/empty.scn:1: empty scenario: no statements" run "$T/empty.scn"
+printf '# only a comment\n\n   \n' > "$T/comments.scn"
+cli 2 "pfnlab: $T/comments.scn:3: empty scenario: no statements" run "$T/comments.scn"
+awk 'BEGIN { printf "machine ram=2G"; for (i = 0; i < 5000; i++) printf " "; print "" }' > "$T/long.scn"
+cli 2 "pfnlab: $T/long.scn:1: line longer than 4095 characters" run "$T/long.scn"
+printf 'machine ram=2G\nguest vm1 ram=64M hpt=of' > "$T/cut.scn"
+cli 2 "pfnlab: $T/cut.scn:2: guest hpt: 'of' is not auto, off or an HPT order" run "$T/cut.scn"
+# CRLF line ends: the same run as LF
+printf '%s\n' "$M" "$G" 'advance 1s' > "$T/lf.scn"
+sed 's/$/\r/' "$T/lf.scn" > "$T/crlf.scn"
+lf=$("$PF" run "$T/lf.scn" --format json | jq -c 'del(.scenario)') || { echo "FAIL: LF scenario"; fail=1; }
+crlf=$("$PF" run "$T/crlf.scn" --format json | jq -c 'del(.scenario)') || { echo "FAIL: CRLF scenario"; fail=1; }
+[ -n "$lf" ] && [ "$lf" = "$crlf" ] || { echo "FAIL: a CRLF scenario runs differently"; fail=1; }
 printf 'machine\0' > "$T/bin.scn"
 cli 2 "pfnlab: $T/bin.scn: not a text file" run "$T/bin.scn"
 cli 2 "run: --policy: unknown policy 'often'" run --policy often

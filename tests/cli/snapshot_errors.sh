@@ -1,0 +1,39 @@
+#!/bin/sh
+# Bad snapshots for pfnlab snapshot: one line on stderr naming the directory
+# or the file and line, exit 2, nothing on stdout.  CRLF line ends read as
+# LF ends do.
+set -u
+. "$(dirname "$0")/../expect.sh"
+S=$(dirname "$0")/../data/snapshots/qemu-debian-6.1
+# copy DIR: a fresh copy of the good snapshot at $T/DIR
+copy() { mkdir "$T/$1" && cp "$S"/buddyinfo "$S"/pagetypeinfo "$T/$1"/; }
+
+expect 2 "$T/none: no such directory" snapshot "$T/none"
+expect 2 "buddyinfo: no pagetypeinfo or buddyinfo in it" snapshot "$S/buddyinfo"
+mkdir "$T/empty"; expect 2 "$T/empty: no pagetypeinfo or buddyinfo in it" snapshot "$T/empty"
+mkdir "$T/e1"; : > "$T/e1/buddyinfo"; : > "$T/e1/pagetypeinfo"
+expect 2 "e1/pagetypeinfo: empty file" snapshot "$T/e1"
+copy bin; awk 'BEGIN { for (i = 0; i < 3000; i++) printf "%c", 128 + i % 127 }' > "$T/bin/pagetypeinfo"
+expect 2 "bin/pagetypeinfo:1: expected the pagetypeinfo header" snapshot "$T/bin"
+copy nul; { head -3 "$S/pagetypeinfo"; printf 'ab\000cd\n'; } > "$T/nul/pagetypeinfo"
+expect 2 "nul/pagetypeinfo:4: binary data, not text from /proc" snapshot "$T/nul"
+copy cut; head -c 700 "$S/pagetypeinfo" > "$T/cut/pagetypeinfo"
+expect 2 "cut/pagetypeinfo:9: no counts" snapshot "$T/cut"
+copy long; awk 'BEGIN { printf "Node 0, zone   Normal"; for (i = 0; i < 50000; i++) printf " 1"; print "" }' >> "$T/long/buddyinfo"
+expect 2 "long/buddyinfo:3: more than 16 orders" snapshot "$T/long"
+copy ovf; sed '1s/ 0 / 99999999999999999999999 /' "$S/buddyinfo" > "$T/ovf/buddyinfo"
+expect 2 "ovf/buddyinfo:1: '99999999999999999999999' is not a count" snapshot "$T/ovf"
+copy neg; sed '1s/ 0 / -5 /' "$S/buddyinfo" > "$T/neg/buddyinfo"
+expect 2 "neg/buddyinfo:1: '-5' is not a count" snapshot "$T/neg"
+copy zone; sed '1s/DMA /Weird /' "$S/buddyinfo" > "$T/zone/buddyinfo"
+expect 2 "zone/buddyinfo:1: zone Weird is not one pfnlab models" snapshot "$T/zone"
+copy order; sed 's/^Page block order: 9/Page block order: 12/' "$S/pagetypeinfo" > "$T/order/pagetypeinfo"
+expect 2 "order/pagetypeinfo: 512 pages per block for pageblock order 12" snapshot "$T/order"
+expect 2 "unknown option '--frob'" snapshot "$S" --frob
+
+# CRLF: the same machine
+copy crlf; for f in buddyinfo pagetypeinfo; do sed 's/$/\r/' "$S/$f" > "$T/crlf/$f"; done
+a=$("$PF" snapshot "$S" --print pagetypeinfo) || say "the good snapshot fails"
+b=$("$PF" snapshot "$T/crlf" --print pagetypeinfo) || say "the CRLF snapshot fails"
+[ -n "$a" ] && [ "$a" = "$b" ] || say "a CRLF snapshot builds a different machine"
+exit $fail
