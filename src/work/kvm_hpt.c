@@ -109,12 +109,17 @@ static unsigned hpt_align(const struct host *h)
 	return h->page_shift < 18 ? 18 - h->page_shift : 0;
 }
 
-/* __get_free_pages() of an HPT: orders above the largest buddy block fail. */
+/*
+ * __get_free_pages() of an HPT: orders above the largest buddy block fail;
+ * so does an attempt the fault point HPT_ALLOC fails.
+ */
 static int hpt_buddy(struct host *h, unsigned order, uint64_t *pfn)
 {
 	const struct pfnlab_config *c = pfnlab_machine_config(h->m);
 
 	if (order < h->page_shift || order - h->page_shift > c->max_order)
+		return -ENOMEM;
+	if (pfnlab_fault_should_fail(h->m, PFNLAB_FAULT_HPT_ALLOC))
 		return -ENOMEM;
 	return pfnlab_alloc_pages(h->m, HPT_GFP, order - h->page_shift, pfn) ? -ENOMEM : 0;
 }
@@ -183,7 +188,9 @@ int kvm_hpt_alloc(struct host *h, struct guest *g, unsigned order)
 	}
 	t->lpid = h->next_lpid++;
 	pages = 1ull << (order - h->page_shift);
-	if (h->kvm_cma >= 0) {
+	if (h->kvm_cma >= 0 && pfnlab_fault_should_fail(h->m, PFNLAB_FAULT_HPT_ALLOC)) {
+		err = -ENOMEM; /* kvm_alloc_hpt_cma() failed without a busy range */
+	} else if (h->kvm_cma >= 0) {
 		host_trace_begin(h);
 		err = pfnlab_cma_alloc(h->m, (unsigned)h->kvm_cma, pages, hpt_align(h), &t->pfn);
 		host_trace_end(h);

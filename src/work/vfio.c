@@ -91,18 +91,29 @@ static bool iova_valid(const struct host *h, uint64_t iova, uint64_t last)
 	return true;
 }
 
-/* Count the physically contiguous runs of a batch (one iommu_map() each). */
-static uint64_t contiguous_runs(const uint64_t *pfns, uint64_t n)
+/*
+ * models vfio_iommu_map(): one iommu_map() per physically contiguous run of
+ * a pinned batch, counted in @d->chunks.  A map can fail (fault point
+ * IOMMU_MAP; the kernel's -ENOMEM from the IOMMU page-table allocation).
+ */
+static int iommu_map_runs(struct host *h, struct vfio_dma *d, const uint64_t *pfns, uint64_t n)
 {
-	uint64_t runs = n ? 1 : 0;
-
-	for (uint64_t i = 1; i < n; i++)
-		runs += pfns[i] != pfns[i - 1] + 1;
-	return runs;
+	for (uint64_t i = 0; i < n; i++) {
+		if (i && pfns[i] == pfns[i - 1] + 1)
+			continue;
+		if (pfnlab_fault_should_fail(h->m, PFNLAB_FAULT_IOMMU_MAP))
+			return -ENOMEM;
+		d->chunks++;
+	}
+	return 0;
 }
 
-/* models vfio_pin_map_dma(): pin @d's range batch by batch, accounting locked_vm */
-static int pin_map_dma(struct host *h, struct guest *g, struct vfio_dma *d)
+/*
+ * models vfio_pin_map_dma(): pin @d's range batch by batch and map each
+ * batch, accounting locked_vm; on failure everything pinned is unpinned.
+ * *@step names the step that failed ("pinning" or "mapping").
+ */
+static int pin_map_dma(struct host *h, struct guest *g, struct vfio_dma *d, const char **step)
 {
 	uint64_t batch = h->page_size / 8, total = d->size >> h->page_shift, done = 0, acct = 0;
 	uint64_t *pfns = malloc((batch < total ? batch : total) * sizeof(*pfns));
@@ -126,7 +137,11 @@ static int pin_map_dma(struct host *h, struct guest *g, struct vfio_dma *d)
 				  d->prot & VFIO_DMA_MAP_FLAG_WRITE, true, pinner, pfns);
 		if (err)
 			break;
-		d->chunks += contiguous_runs(pfns, n);
+		*step = "mapping in the IOMMU";
+		err = iommu_map_runs(h, d, pfns, n);
+		if (err)
+			break;
+		*step = "pinning";
 		acct += n;
 		done += n;
 	}
@@ -152,13 +167,15 @@ static int pin_map_dma(struct host *h, struct guest *g, struct vfio_dma *d)
  * @len: size of @why
  *
  * Return: 0, -EINVAL, -EEXIST, -ENOSPC, -EFAULT (memory not mapped),
- * -ENOMEM (RLIMIT_MEMLOCK, or the pin policy could not move pages).
+ * -ENOMEM (RLIMIT_MEMLOCK, the pin policy could not move pages, or
+ * iommu_map() failed).
  */
 int vfio_map_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t vaddr, uint64_t size,
 		 unsigned flags, char *why, size_t len)
 {
 	struct vfio_type1 *c = &g->type1;
 	struct vfio_dma *d;
+	const char *step = "pinning";
 	unsigned at;
 	char a[32];
 	int err;
@@ -198,14 +215,14 @@ int vfio_map_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t vaddr,
 			       .prot = flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)};
 	c->nr++;
 	c->dma_avail--;
-	err = pin_map_dma(h, g, d);
+	err = pin_map_dma(h, g, d, &step);
 	if (err) {
 		/* vfio_remove_dma(): everything mapped so far goes */
 		memmove(&c->dma[at], &c->dma[at + 1], (c->nr - at - 1) * sizeof(*d));
 		c->nr--;
 		c->dma_avail++;
 		h->st.vfio_map_failed++;
-		set_err(why, len, "pinning %s of guest RAM failed", size_str(size, a, sizeof(a)));
+		set_err(why, len, "%s %s of guest RAM failed", step, size_str(size, a, sizeof(a)));
 		return err;
 	}
 	h->st.vfio_maps++;
