@@ -162,7 +162,11 @@ struct pfnlab_config {
 	unsigned nr_cma;             /* CMA areas declared at boot (cma=) */
 	struct {
 		char name[32];
-		uint64_t base;       /* bytes; 0 = placed as the kernel does */
+		uint64_t base;       /* bytes: a fixed base (aligned to the CMA alignment),
+					or with a limit other than base + size the
+					lowest placement; 0 = placed as the kernel does */
+		uint64_t limit;      /* bytes; the area ends at or below it (0 = end of RAM);
+					cma=SIZE@BASE-LIMIT */
 		uint64_t size;       /* bytes */
 		unsigned order_per_bit;
 	} cma[PFNLAB_MAX_CMA];

@@ -506,7 +506,75 @@ TEST(count_minus_one_tries_two_candidates)
 	pfnlab_machine_destroy(m);
 }
 
-RUN_TESTS(whole_area_alloc_and_release, bad_release, bitmap_alignment_and_retry,
+/*
+ * cma_declare_contiguous_nid() on an 8 GiB x86_64 machine (RAM [0, 3 GiB)
+ * and [4 GiB, 9 GiB), 2 MiB pageblocks; 4 MiB MAX_ORDER blocks in 2015):
+ *
+ *   0        1G       2G       3G  hole  4G                      9G
+ *   |........|........|........|        |.........................|
+ *
+ * Expect: a placed area goes bottom-up from 4 GiB today, top-down below
+ * the end of RAM in 2015; a limit caps both (today's bottom-up pass starts
+ * at 4 GiB whatever the base); a base with a limit other than base + size
+ * is the lowest placement; a fixed base must be aligned; base + size may
+ * not exceed the limit.
+ */
+TEST(cma_declare_placement)
+{
+	static const struct {
+		enum pfnlab_era era;
+		uint64_t size, base, limit;
+		uint64_t want_base;       /* bytes, or 0 when the machine is refused */
+		const char *want_error;
+	} cases[] = {
+		{PFNLAB_ERA_CURRENT, 64 << 20, 0, 0, 4ull << 30, NULL},
+		{PFNLAB_ERA_2015, 64 << 20, 0, 0, (9ull << 30) - (64 << 20), NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 0, 1ull << 30, (1ull << 30) - (64 << 20), NULL},
+		{PFNLAB_ERA_2015, 64 << 20, 0, 1ull << 30, (1ull << 30) - (64 << 20), NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 1ull << 30, 2ull << 30, (2ull << 30) - (64 << 20), NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 6ull << 30, 7ull << 30, 4ull << 30, NULL},
+		{PFNLAB_ERA_2015, 64 << 20, 6ull << 30, 7ull << 30, (7ull << 30) - (64 << 20), NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 1ull << 30, (1ull << 30) + (64 << 20), 1ull << 30, NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 1ull << 30, 0, 1ull << 30, NULL},
+		{PFNLAB_ERA_CURRENT, 64 << 20, (1ull << 30) + (1 << 20), 0, 0, "must be aligned to 0x200000 bytes"},
+		{PFNLAB_ERA_2015, 64 << 20, (1ull << 30) + (2 << 20), 0, 0, "must be aligned to 0x400000 bytes"},
+		{PFNLAB_ERA_CURRENT, 63 << 20, 1ull << 30, (1ull << 30) + (63 << 20), 0, "exceeds limit 0x43e00000"},
+		{PFNLAB_ERA_CURRENT, 64 << 20, 2ull << 30, (2ull << 30) + (32 << 20), 0, "exceeds limit"},
+		{PFNLAB_ERA_CURRENT, 64 << 20, (3ull << 30) - (32 << 20), 0, 0, "is not free RAM"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m = NULL;
+		struct pfnlab_cma_info ci;
+		char why[256] = "", var[32];
+		int err;
+
+		snprintf(var, sizeof(var), "case %zu", i);
+		test_variant = var;
+		pfnlab_config_preset(&c, "x86_64", 8ull << 30);
+		c.era = cases[i].era;
+		c.nr_cma = 1;
+		c.cma[0].size = cases[i].size;
+		c.cma[0].base = cases[i].base;
+		c.cma[0].limit = cases[i].limit;
+		err = pfnlab_machine_create(&c, &m, why, sizeof(why));
+		if (cases[i].want_error) {
+			CHECK_EQ(err, -EINVAL);
+			CHECK(strstr(why, cases[i].want_error) != NULL);
+		} else if (err) {
+			T_FAIL("refused: %s", why);
+		} else {
+			CHECK_EQ(pfnlab_cma_info(m, 0, &ci), 0);
+			CHECK_EQ(ci.base_pfn << 12, cases[i].want_base);
+			check_state(m);
+		}
+		pfnlab_machine_destroy(m);
+		test_variant = NULL;
+	}
+}
+
+RUN_TESTS(cma_declare_placement, whole_area_alloc_and_release, bad_release, bitmap_alignment_and_retry,
 	  pinned_in_cma_blocks_cma_alloc_2015, pinned_at_start_is_silent_2015,
 	  pinned_in_cma_blocks_cma_alloc_current,
 	  migrating_policies_keep_pins_out_of_cma, migrate_movable_fails_cleanly_without_room,

@@ -89,9 +89,11 @@ const char machine_opts_help[] =
 	"  --cma-era 2015|5.7         when movable allocations take CMA pages: only once the movable\n"
 	"                             lists are empty (2015), or first whenever free CMA exceeds half\n"
 	"                             the zone's free pages (5.7)\n"
-	"  --cma SIZE|PCT%[@BASE][:NAME]  reserve a CMA area at boot (repeatable; placed as the\n"
-	"                             kernel does unless @BASE is given; PCT% of RAM; NAME defaults\n"
-	"                             to reserved, cma1, ...)\n"
+	"  --cma SIZE|PCT%[@BASE[-END]][:NAME]  reserve a CMA area at boot, as cma= does\n"
+	"                             (repeatable): @BASE fixes the base; @BASE-END places the area\n"
+	"                             in [BASE, END) (fixed when BASE + SIZE = END); otherwise the\n"
+	"                             kernel's placement; PCT% of RAM; NAME defaults to reserved,\n"
+	"                             cma1, ...\n"
 	"  --pin-policy P             long-term pin policy: none (2015), rfc2015 (2015 RFC / 2016\n"
 	"                             powerpc), migrate-cma (v5.1), migrate-movable (v5.13+), pin-aware\n"
 	"  --cma-retry R              cma_alloc() after a busy range: kernel (next aligned candidate,\n"
@@ -204,10 +206,20 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 				return bad_value(a, v, "SIZE or PERCENT%, e.g. 256M or 5%");
 			o->cma[o->nr_cma].pct = (unsigned)n;
 		} else if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size) {
-			return bad_value(a, v, "SIZE[@BASE][:NAME] or PERCENT%[@BASE][:NAME], e.g. 256M@1G or 5%:kvm_cma");
+			return bad_value(a, v, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME], e.g. 256M@1G or 5%:kvm_cma");
 		}
-		if (at && (parse_size(at, &o->cma[o->nr_cma].base) || !o->cma[o->nr_cma].base))
-			return bad_value(a, v, "SIZE[@BASE][:NAME] or PERCENT%[@BASE][:NAME], e.g. 256M@1G or 5%:kvm_cma");
+		if (at) { /* early_cma(): cma=SIZE@BASE[-END] */
+			char *dash = strchr(at, '-');
+
+			if (dash)
+				*dash++ = 0;
+			if (parse_size(at, &o->cma[o->nr_cma].base) || (!dash && !o->cma[o->nr_cma].base) ||
+			    (dash && (parse_size(dash, &o->cma[o->nr_cma].end) ||
+				      o->cma[o->nr_cma].end <= o->cma[o->nr_cma].base)))
+				return bad_value(a, v, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME] with "
+						       "END above BASE, e.g. 256M@1G, 256M@0-4G or 5%:kvm_cma");
+			o->cma[o->nr_cma].has_base = true;
+		}
 		o->nr_cma++;
 	} else if (strcmp(a, "--pin-policy") == 0) {
 		int p = pfnlab_pin_policy_parse(v);
@@ -302,6 +314,9 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 			snprintf(c.cma[i].name, sizeof(c.cma[i].name), i ? "cma%u" : "reserved", i);
 		c.cma[i].size = o->cma[i].pct ? ram / 100 * o->cma[i].pct : o->cma[i].size;
 		c.cma[i].base = o->cma[i].base;
+		/* early_cma(): without -END the limit is BASE + SIZE, which makes the base fixed */
+		if (o->cma[i].has_base)
+			c.cma[i].limit = o->cma[i].end ? o->cma[i].end : o->cma[i].base + c.cma[i].size;
 	}
 	c.host_limit_bytes = host_memory() / 4 * 3;
 	err = pfnlab_machine_create(&c, m, why, sizeof(why));

@@ -65,7 +65,7 @@ struct machine_opts {
 	bool page_shift_set, max_order_set, pb_order_set, era_set, cma_rule_set;
 	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set, pin_policy_set, cma_retry_set;
 	unsigned nr_cma;
-	struct { uint64_t size, base; unsigned pct; char name[32]; } cma[PFNLAB_MAX_CMA];
+	struct { uint64_t size, base, end; bool has_base; unsigned pct; char name[32]; } cma[PFNLAB_MAX_CMA];
 	uint64_t movablecore, kernelcore;
 };
 

@@ -3,9 +3,12 @@
  * activated as mm/cma.c does.
  *
  * Models cma_declare_contiguous_nid() (alignment: a pageblock since v5.18,
- * a MAX_ORDER block before, and at least 2^order_per_bit pages; size and
- * base rounded up to it; placement top-down below the end of RAM, or since
- * v5.11 bottom-up from 4 GiB when RAM reaches that far) and
+ * a MAX_ORDER block before, and at least 2^order_per_bit pages; the size
+ * rounded up to it, a fixed base that is not aligned refused, the limit
+ * rounded down; a base is fixed unless a limit other than base + size
+ * comes with it, as dma_contiguous_reserve() decides for cma=; otherwise
+ * placement in [base, limit): since v5.11 bottom-up from 4 GiB first when
+ * RAM reaches 4 GiB + the size, then top-down) and
  * cma_activate_area() (the area must sit in one zone; its pageblocks are
  * typed MIGRATE_CMA and its pages freed to the CMA lists).
  */
@@ -43,20 +46,25 @@ static bool range_free_for_cma(const struct pfnlab_machine *m, uint64_t base, ui
 	return true;
 }
 
-/* Find a place for @count pages aligned to @align, the way memblock would. */
-static uint64_t place_cma(const struct pfnlab_machine *m, uint64_t count, uint64_t align)
+/*
+ * Find a place for @count pages aligned to @align in [@floor, @limit), the
+ * way memblock would: since v5.11 bottom-up from 4 GiB first when RAM
+ * reaches 4 GiB + the size, then top-down.
+ */
+static uint64_t place_cma(const struct pfnlab_machine *m, uint64_t count, uint64_t align, uint64_t floor,
+			  uint64_t limit)
 {
 	uint64_t four_g = (4ull << 30) >> m->cfg.page_shift;
-	uint64_t top = m->nr_pfns;
 
-	if (m->cfg.era == PFNLAB_ERA_CURRENT && top >= four_g + count) {
-		for (uint64_t b = (four_g + align - 1) & ~(align - 1); b + count <= top; b += align)
+	/* the bottom-up pass starts at 4 GiB whatever the floor (as the kernel does) */
+	if (m->cfg.era == PFNLAB_ERA_CURRENT && m->nr_pfns >= four_g + count) {
+		for (uint64_t b = (four_g + align - 1) & ~(align - 1); b + count <= limit; b += align)
 			if (range_free_for_cma(m, b, count))
 				return b;
 	}
-	if (top < count)
+	if (limit < floor + count)
 		return NIL_PFN;
-	for (uint64_t b = (top - count) & ~(align - 1);; b -= align) {
+	for (uint64_t b = (limit - count) & ~(align - 1); b >= floor; b -= align) {
 		if (range_free_for_cma(m, b, count))
 			return b;
 		if (b < align)
@@ -73,7 +81,10 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 		unsigned opb = m->cfg.cma[i].order_per_bit;
 		uint64_t align = cma_align_pages(m, opb);
 		uint64_t count = m->cfg.cma[i].size >> m->cfg.page_shift;
-		uint64_t base = m->cfg.cma[i].base >> m->cfg.page_shift;
+		uint64_t base_bytes = m->cfg.cma[i].base, limit_bytes = m->cfg.cma[i].limit;
+		uint64_t base = base_bytes >> m->cfg.page_shift, limit = limit_bytes >> m->cfg.page_shift;
+		/* dma_contiguous_reserve(): a base is fixed unless a limit other than base + size comes with it */
+		bool fixed = base_bytes && (!limit_bytes || base_bytes + m->cfg.cma[i].size == limit_bytes);
 		struct cma_area *a;
 		int zi;
 
@@ -83,8 +94,22 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 		if (opb > m->cfg.max_order + 8)
 			return set_why(why, len, "CMA area %s: order_per_bit %u is too large", name, opb),
 			       -EINVAL;
-		if (base) {
-			base = (base + align - 1) & ~(align - 1);
+		if (fixed && (base_bytes & ((align << m->cfg.page_shift) - 1)))
+			return set_why(why, len, "CMA area %s: region at %#llx must be aligned to %#llx bytes", name,
+				       (unsigned long long)base_bytes,
+				       (unsigned long long)align << m->cfg.page_shift),
+			       -EINVAL;
+		base = (base + (base_bytes & ((1ull << m->cfg.page_shift) - 1) ? 1 : 0) + align - 1) & ~(align - 1);
+		limit &= ~(align - 1);
+		if (!limit || limit > m->nr_pfns)
+			limit = m->nr_pfns;
+		if (base + count > limit)
+			return set_why(why, len, "CMA area %s: size %#llx of region at %#llx exceeds limit %#llx", name,
+				       (unsigned long long)count << m->cfg.page_shift,
+				       (unsigned long long)base << m->cfg.page_shift,
+				       (unsigned long long)limit << m->cfg.page_shift),
+			       -EINVAL;
+		if (fixed) {
 			if (!range_free_for_cma(m, base, count))
 				return set_why(why, len,
 					       "CMA area %s: [%#llx, %#llx) is not free RAM (outside RAM, reserved or overlapping another area)",
@@ -92,11 +117,12 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 					       (unsigned long long)(base + count) << m->cfg.page_shift),
 				       -EINVAL;
 		} else {
-			base = place_cma(m, count, align);
+			base = place_cma(m, count, align, base, limit);
 			if (base == NIL_PFN)
-				return set_why(why, len, "CMA area %s: no room for %llu MiB", name,
-					       (unsigned long long)(count << m->cfg.page_shift) >> 20),
-				       -ENOMEM;
+				return set_why(why, len, "CMA area %s: no room for %llu MiB below %#llx", name,
+					       (unsigned long long)(count << m->cfg.page_shift) >> 20,
+					       (unsigned long long)limit << m->cfg.page_shift),
+				       -EINVAL; /* the kernel's -ENOMEM; -ENOMEM here means the host's memory */
 		}
 		zi = pfn_zone_index(m, base);
 		if (zi < 0 || zi != pfn_zone_index(m, base + count - 1))

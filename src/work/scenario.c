@@ -92,8 +92,9 @@ static const struct verbspec verbs[NR_VERBS] = {
 			{"movablecore", T_SIZE, 0}, {"kernelcore", T_SIZE, 0},
 			{"cma_retry", T_ENUM, "kernel|pageblock|bounded"}, {"cma_retry_max", T_UINT, 0},
 			{"vfio_dma_entry_limit", T_UINT, 0}}},
-	[V_CMA] = {"cma", F_SETUP, 0, 0, "cma name=NAME size=SIZE|N% [base=ADDR] [order_per_bit=N]", 0,
-		   {{"name", T_NAME, 0}, {"size", T_SIZEPCT, 0}, {"base", T_ADDR, 0}, {"order_per_bit", T_UINT, 0}}},
+	[V_CMA] = {"cma", F_SETUP, 0, 0, "cma name=NAME size=SIZE|N% [base=ADDR] [limit=ADDR] [order_per_bit=N]", 0,
+		   {{"name", T_NAME, 0}, {"size", T_SIZEPCT, 0}, {"base", T_ADDR, 0}, {"limit", T_ADDR, 0},
+		    {"order_per_bit", T_UINT, 0}}},
 	[V_KVM] = {"kvm", F_SETUP, 0, 0, "kvm [cma_ratio=5] [hpt_fallback=2015|current]", 0,
 		   {{"cma_ratio", T_UINT, 0}, {"hpt_fallback", T_ENUM, "2015|current"}}},
 	[V_POLICY] = {"policy", F_SETUP, 1, 1, "policy none|rfc2015|migrate-cma|migrate-movable|pin-aware", 0, {{0}}},
@@ -1594,7 +1595,7 @@ static int setup_machine(struct exec *e, const struct stmt *s)
 
 static int setup_cma(struct exec *e, const struct stmt *s)
 {
-	uint64_t size, base, opb;
+	uint64_t size, base, limit, opb;
 	bool b;
 	const char *name;
 
@@ -1605,8 +1606,11 @@ static int setup_cma(struct exec *e, const struct stmt *s)
 	if (!kv(e, "size", &b))
 		return RUN_ERR(e, "cma: size= is required (usage: %s)", verbs[V_CMA].usage);
 	if (get_size(e, "size", e->cfg.ram_bytes, 0, &size) || get_addr(e, "base", 0, &base) ||
-	    get_uint(e, "order_per_bit", 0, &opb))
+	    get_addr(e, "limit", 0, &limit) || get_uint(e, "order_per_bit", 0, &opb))
 		return -EINVAL;
+	if (limit && limit <= base)
+		return RUN_ERR(e, "cma: limit 0x%llx is not above base 0x%llx", (unsigned long long)limit,
+			       (unsigned long long)base);
 	size &= ~((1ull << e->cfg.page_shift) - 1);
 	if (!size)
 		return RUN_ERR(e, "cma: size must be at least one page");
@@ -1619,6 +1623,7 @@ static int setup_cma(struct exec *e, const struct stmt *s)
 			return RUN_ERR(e, "cma: an area called '%s' exists already", e->cfg.cma[i].name);
 	e->cfg.cma[e->cfg.nr_cma].size = size;
 	e->cfg.cma[e->cfg.nr_cma].base = base;
+	e->cfg.cma[e->cfg.nr_cma].limit = limit;
 	e->cfg.cma[e->cfg.nr_cma].order_per_bit = (unsigned)opb;
 	e->cfg.nr_cma++;
 	return 0;
@@ -1645,6 +1650,21 @@ static int setup_kvm(struct exec *e, const struct stmt *s)
 	return 0;
 }
 
+/* The index of the CMA area a machine error names ("CMA area NAME..."), or -1. */
+static int cma_area_of_error(const struct exec *e, const char *why)
+{
+	size_t n;
+
+	if (strncmp(why, "CMA area ", 9))
+		return -1;
+	why += 9;
+	n = strcspn(why, ": ");
+	for (unsigned i = 0; i < e->cfg.nr_cma; i++)
+		if (strlen(e->cfg.cma[i].name) == n && !strncmp(e->cfg.cma[i].name, why, n))
+			return (int)i;
+	return -1;
+}
+
 /* Build the machine described by the setup lines. */
 static int build(struct exec *e)
 {
@@ -1657,12 +1677,22 @@ static int build(struct exec *e)
 	e->cfg.host_limit_bytes = e->o->host_limit_bytes;
 	err = pfnlab_machine_create(&e->cfg, &e->m, why, sizeof(why));
 	if (err) {
-		int line = 0;
+		int line = 0, area = cma_area_of_error(e, why), nth = 0;
+		const char *verb = "machine";
 
-		for (int i = 0; i < e->p->first_action; i++)
-			if (e->p->s[i].verb == V_MACHINE || e->p->s[i].verb == V_CMA || e->p->s[i].verb == V_KVM)
-				line = line ? line : e->p->s[i].line;
-		snprintf(e->r->error, sizeof(e->r->error), "%s:%d: machine: %s", e->p->file, line ? line : 1,
+		/* the line of the area the reason names (the cma and kvm lines declare areas in order), else the first setup line */
+		for (int i = 0; i < e->p->first_action; i++) {
+			int v = e->p->s[i].verb;
+
+			if ((v == V_CMA || v == V_KVM) && area >= 0 && nth++ == area) {
+				line = e->p->s[i].line;
+				verb = verbs[v].name;
+				break;
+			}
+			if ((v == V_MACHINE || v == V_CMA || v == V_KVM) && !line)
+				line = e->p->s[i].line;
+		}
+		snprintf(e->r->error, sizeof(e->r->error), "%s:%d: %s: %s", e->p->file, line ? line : 1, verb,
 			 why[0] ? why : pfnlab_strerror(err));
 		return err == -E2BIG || err == -ENOMEM ? -E2BIG : -EINVAL;
 	}

@@ -27,6 +27,12 @@ expect 2 "2015 or current" machine --era 2016
 expect 2 "2015 or 5.7" machine --cma-era 5.8
 expect 2 "not free RAM" machine --cma 64M@3G
 expect 2 "could not be activated" machine --cma 16M@8M --ram 2G
+expect 2 "CMA area reserved: region at 0x40100000 must be aligned to 0x200000 bytes" machine --cma 64M@1025M
+expect 2 "CMA area reserved: size 0x4000000 of region at 0x40000000 exceeds limit 0x43e00000" machine --cma 63M@1G
+expect 2 "with END above BASE" machine --cma 64M@2G-1G
+expect 2 "with END above BASE" machine --cma 64M@0
+expect 2 "CMA area reserved: size 0x4000000 of region at 0 exceeds limit 0x2000000" machine --cma 64M@0-32M
+expect 2 "CMA area reserved: no room for 1024 MiB below 0x40000000" machine --ram 2G --cma 1G@0-1G
 expect 2 "movablecore or kernelcore" machine --movablecore 1G --kernelcore 1G
 expect 3 "needs .* MiB of host memory" machine --ram 4P
 rm -f /tmp/pfnlab-err.$$
