@@ -57,7 +57,7 @@ static int run(int argc, char **argv)
 		} else if (!strcmp(a, "--no-progress")) {
 			no_progress = true;
 		} else if (!strcmp(a, "--policies") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
-			   !strcmp(a, "--html")) {
+			   !strcmp(a, "--html") || !strcmp(a, "--max-steps")) {
 			const char *v;
 
 			if (i + 1 >= argc)
@@ -69,6 +69,10 @@ static int run(int argc, char **argv)
 			} else if (!strcmp(a, "--html")) {
 				html = v;
 				o.record = true;
+			} else if (!strcmp(a, "--max-steps")) {
+				if (parse_uint(v, 1, ~0ull, &n))
+					return cli_error("compare: --max-steps: invalid value '%s' (a number, at least 1)", v);
+				o.max_steps = n;
 			} else if (!strcmp(a, "--seed")) {
 				if (parse_uint(v, 0, ~0ull, &n))
 					return cli_error("compare: --seed: invalid value '%s' (a number)", v);
@@ -133,7 +137,7 @@ const struct command cmd_compare = {
 	.run = run,
 	.help =
 		"usage: pfnlab compare [FILE|NAME] [--policies A,B,...] [--seed N] [--format text|json]\n"
-		"                      [--html FILE] [--check] [--no-progress]\n\n"
+		"                      [--html FILE] [--check] [--no-progress] [--max-steps N]\n\n"
 		"Runs the same scenario with the same seed under each policy, each on a fresh machine,\n"
 		"and prints one column per policy (text) or {\"runs\": [one run object per policy]}\n"
 		"(JSON, the objects of 'pfnlab run --format json' without the story).  Without FILE it\n"
@@ -145,7 +149,7 @@ const struct command cmd_compare = {
 		"                   of every policy at the end side by side, maps at each failed HPT\n"
 		"                   allocation, and time series (free CMA, pinned pages in CMA, HPT\n"
 		"                   failures, UNMOVABLE pageblocks, cma_alloc busy retries)\n"
-		"  --check          run the whole-state checker after every line (slow)\n"
+		"  --check          run the whole-state checker after every line (slow)\n"		"  --max-steps N    stop a runaway run after N steps (default 10000000; exit 3)\n"
 		"  --no-progress    no progress line (shown on a terminal after a second)\n\n"
 		"Expect lines are checked in every run (an expect line may name the policies it holds\n"
 		"for: policy=none, policy=!none, policy=migrating).\n\n"

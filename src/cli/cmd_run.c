@@ -178,7 +178,8 @@ static int run(int argc, char **argv)
 		} else if (!strcmp(a, "--no-progress")) {
 			no_progress = true;
 		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
-			   !strcmp(a, "--trace") || !strcmp(a, "--show") || !strcmp(a, "--html")) {
+			   !strcmp(a, "--trace") || !strcmp(a, "--show") || !strcmp(a, "--html") ||
+			   !strcmp(a, "--max-steps")) {
 			const char *v;
 
 			if (i + 1 >= argc)
@@ -189,6 +190,10 @@ static int run(int argc, char **argv)
 				if (o.policy < 0)
 					return cli_error("run: --policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
 							 v);
+			} else if (!strcmp(a, "--max-steps")) {
+				if (parse_uint(v, 1, ~0ull, &n))
+					return cli_error("run: --max-steps: invalid value '%s' (a number, at least 1)", v);
+				o.max_steps = n;
 			} else if (!strcmp(a, "--seed")) {
 				if (parse_uint(v, 0, ~0ull, &n))
 					return cli_error("run: --seed: invalid value '%s' (a number)", v);
@@ -281,6 +286,7 @@ const struct command cmd_run = {
 	.help =
 		"usage: pfnlab run [FILE|NAME] [--policy P] [--seed N] [--format text|json]\n"
 		"                  [--trace FILE [--trace-all]] [--html FILE] [--check] [--no-progress]\n"
+		"                  [--max-steps N]\n"
 		"       pfnlab run --list\n"
 		"       pfnlab run --show NAME\n\n"
 		"Runs a scenario (docs/scenario.md, pfnlab-scenario(5)) on a freshly built machine and\n"
@@ -302,7 +308,8 @@ const struct command cmd_run = {
 		"                   [1f3800, 1f78c4) PFNs busy') and the trace events of CMA, isolation,\n"
 		"                   migration and pinning (ftrace lines) to FILE\n"
 		"  --trace-all      trace every event, kmem page allocations and frees included (large)\n"
-		"  --check          run the whole-state checker after every line (slow; exit 4 on failure)\n"
+		"  --check          run the whole-state checker after every line (slow; exit 4 on failure)\n"		"  --max-steps N    stop a runaway run after N steps: statements (each pass of a repeat),\n"
+		"                   generated events and background expiries (default 10000000; exit 3)\n"
 		"  --list           name the built-in scenarios\n"
 		"  --show NAME      print a built-in scenario, to start your own from it\n\n"
 		"Exit codes: 0 ok, 1 an expect line failed (each failure on stderr as file:line),\n"

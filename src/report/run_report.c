@@ -139,9 +139,9 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 	    (unsigned long long)st->vfio_maps, (unsigned long long)st->vfio_map_failed, (unsigned long long)st->vfio_unmaps,
 	    (unsigned long long)st->spapr_regs, (unsigned long long)st->spapr_reg_failed,
 	    (unsigned long long)st->memlock_exceeded);
-	out(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu",
+	out(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu, \"steps\": %llu",
 	    (unsigned long long)r->expects_passed, (unsigned long long)r->expects_failed,
-	    (unsigned long long)r->model_ns);
+	    (unsigned long long)r->model_ns, (unsigned long long)r->steps);
 	if (story) {
 		const char *p = r->story, *end = r->story + r->story_len;
 		bool first = true;

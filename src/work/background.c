@@ -320,13 +320,14 @@ uint64_t bg_next_expiry(const struct host *h)
 	return h->bg && h->bg->nr ? h->bg->heap[0].expires : UINT64_MAX;
 }
 
-/** bg_expire() - free what expired by @now and replace it. */
-void bg_expire(struct host *h, uint64_t now)
+/** bg_expire() - free what expired by @now and replace it; returns the batches that expired. */
+uint64_t bg_expire(struct host *h, uint64_t now)
 {
 	struct bg *b = h->bg;
+	uint64_t n = 0;
 
 	if (!b)
-		return;
+		return 0;
 	while (b->nr && b->heap[0].expires <= now) {
 		uint32_t i = b->heap[0].batch;
 		enum bg_class c = (enum bg_class)b->batch[i].cls;
@@ -335,10 +336,12 @@ void bg_expire(struct host *h, uint64_t now)
 		sift_down(b, 0);
 		batch_free(h, i);
 		fill(h, c);
+		n++;
 	}
 	for (int c = 0; c < BG_CLASSES; c++)
 		if (b->lv[c].now < b->lv[c].target)
 			fill(h, (enum bg_class)c);
+	return n;
 }
 
 /** bg_pages() - pages class @c holds now. */

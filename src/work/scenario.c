@@ -1074,6 +1074,7 @@ struct exec {
 	struct event *ev;
 	size_t nr_ev, cap_ev;
 	uint64_t ev_seq;
+	uint64_t steps, max_steps; /* steps taken, and the bound (scn_opts.max_steps) */
 	char msg[512];
 };
 
@@ -1833,6 +1834,19 @@ static int run_event(struct exec *e, const struct event *ev)
 	return 0;
 }
 
+/* Count @n steps; past the bound, the run stops (-E2BIG) with the reason in e->msg. */
+static int steps(struct exec *e, uint64_t n)
+{
+	e->steps += n;
+	if (e->steps <= e->max_steps)
+		return 0;
+	snprintf(e->msg, sizeof(e->msg),
+		 "stopped after %llu steps (statements, repeat passes, generated events, expired background batches): a runaway "
+		 "loop? raise the bound with --max-steps",
+		 (unsigned long long)e->max_steps);
+	return -E2BIG;
+}
+
 /* Let @ns of model time pass: background expiries and scheduled events, in time order. */
 static int advance(struct exec *e, uint64_t ns)
 {
@@ -1852,9 +1866,14 @@ static int advance(struct exec *e, uint64_t ns)
 			now = t;
 		}
 		if (tb <= te) {
-			bg_expire(&e->h, now);
+			err = steps(e, bg_expire(&e->h, now));
+			if (err)
+				return err;
 			continue;
 		}
+		err = steps(e, 1);
+		if (err)
+			return err;
 		struct event ev = ev_pop(e);
 
 		err = run_event(e, &ev);
@@ -2559,6 +2578,7 @@ static void collect(struct exec *e)
 
 	r->st = e->h.st;
 	r->model_ns = pfnlab_now(e->m);
+	r->steps = e->steps;
 	r->pins_migrated = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_migrated");
 	r->pins_failed = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_failed");
 	r->pins_unmovable_blocks = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_unmovable_blocks");
@@ -2646,6 +2666,7 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 	e->r = r;
 	e->policy = o->policy >= 0 ? o->policy : p->policy;
 	e->seed = o->seed_set ? o->seed : p->seed_set ? p->seed : 1;
+	e->max_steps = o->max_steps ? o->max_steps : SCN_MAX_STEPS;
 	e->hpt_fallback = -1;
 	pfnlab_config_preset(&e->cfg, "x86_64", 4ull << 30);
 	r->policy = e->policy;
@@ -2680,6 +2701,12 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 	for (i = p->first_action; i < p->n && !err;) {
 		const struct stmt *s = &p->s[i];
 
+		e->cur = s;
+		err = steps(e, 1);
+		if (err) {
+			snprintf(r->error, sizeof(r->error), "%.200s:%d: %.500s", p->file, s->line, e->msg);
+			break;
+		}
 		if (s->verb == V_REPEAT) {
 			uint64_t n;
 			bool bad = false;

@@ -16,6 +16,14 @@
 struct scn_program;
 
 /* How a run is made; fields left zero take the scenario's own values. */
+/*
+ * A step is a statement executed (each pass of a repeat counts), an event a
+ * generator scheduled, or a background batch that expired.  The seed takes
+ * 53, host-month 184,214; a run past the bound stops with -E2BIG and says
+ * where (a trivial loop reaches it in about 2 s, a 1 ms kernel churn in 6 s).
+ */
+#define SCN_MAX_STEPS 10000000ull
+
 struct scn_opts {
 	int policy;               /* enum pfnlab_pin_policy, -1 = the scenario's (default none) */
 	bool seed_set;
@@ -24,6 +32,7 @@ struct scn_opts {
 	bool trace_all;           /* every trace event, kmem page events included */
 	bool check;               /* whole-state checker after every statement */
 	uint64_t host_limit_bytes; /* refuse machines needing more host memory (0 = no limit) */
+	uint64_t max_steps;       /* stop a runaway run after this many steps (0 = SCN_MAX_STEPS) */
 	bool record;              /* keep maps and time series for the HTML report */
 	/* called after each action statement: its line and the model time */
 	void (*progress)(void *arg, int line, uint64_t model_ns);
@@ -72,6 +81,7 @@ struct scn_result {
 	uint64_t guests_running;
 	uint64_t expects_passed, expects_failed;
 	uint64_t model_ns;
+	uint64_t steps;           /* steps taken (see SCN_MAX_STEPS) */
 	char *story;              /* echo, print and event lines, in order */
 	size_t story_len, story_cap;
 	uint64_t events, events_dropped;

@@ -210,7 +210,7 @@ int bg_create(struct host *h, uint64_t seed);
 int bg_set(struct host *h, enum bg_class c, uint64_t pages, uint64_t lifetime_ns, bool exp_lifetime,
 	   unsigned max_order);
 uint64_t bg_next_expiry(const struct host *h);
-void bg_expire(struct host *h, uint64_t now);
+uint64_t bg_expire(struct host *h, uint64_t now);
 uint64_t bg_pages(const struct host *h, enum bg_class c);
 void bg_destroy(struct host *h);
 

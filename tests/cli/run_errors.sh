@@ -98,6 +98,14 @@ out=$("$PF" run "$T/s.scn" 2>"$T/err"); rc=$?
 grep -q "s.scn:3: expect guests.running == 2: found 1 (policy none)" "$T/err" || { echo "FAIL: expect message: $(cat "$T/err")"; fail=1; }
 grep -q "s.scn:4: vfio_map: wanted EEXIST, got ok (policy none)" "$T/err" || { echo "FAIL: want message: $(cat "$T/err")"; fail=1; }
 printf '%s\n' "$out" | grep -q "expect      0 passed, 2 failed" || { echo "FAIL: report lacks the expect line"; fail=1; }
+# runaway runs are bounded: exit 3, the line, the bound
+printf '%s\n' "$M" 'repeat 100000000 i' 'repeat 100000000 j' 'echo x' 'end' 'end' > "$T/loop.scn"
+cli 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps (statements, repeat passes, generated events, expired background batches)" \
+	run "$T/loop.scn" --max-steps 1000
+printf '%s\n' "$M" 'kernel unmovable=10% lifetime=1ms' 'advance 3650d' > "$T/churn.scn"
+cli 3 "pfnlab: $T/churn.scn:3: stopped after 5000 steps" run "$T/churn.scn" --max-steps 5000 --no-progress
+cli 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps" compare "$T/loop.scn" --max-steps 1000 --no-progress
+cli 2 "run: --max-steps: invalid value '0'" run --max-steps 0
 # files and options
 cli 2 "pfnlab: $T/none.scn: No such file or directory" run "$T/none.scn"
 cli 2 "pfnlab: $T: Is a directory" run "$T"
