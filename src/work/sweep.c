@@ -453,7 +453,11 @@ static int expand_item(struct param *p, char *item, size_t *cap, const char *whe
 			return fail(err, errlen, where, "param %s: '%s ...': a range is A..B [step S | xF]", p->name, words[0]);
 		words[nw++] = t;
 	}
-	dots = strstr(words[0], "..");
+	/* the dots belong to the first word, not so in "1 ..4" (item is that first word now) */
+	dots = nw ? strstr(words[0], "..") : NULL;
+	if (!dots)
+		return fail(err, errlen, where, "param %s: '%s ...': a range is A..B [step S | xF], no blank around the dots",
+			    p->name, item);
 	*dots = 0;
 	if (parse_qty(words[0], &a) || parse_qty(dots + 2, &b))
 		return fail(err, errlen, where,
