@@ -1213,7 +1213,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] == '-')
 			usage();
 		else
-			ndirs++;
+			argv[++ndirs] = argv[i]; /* the run directories, in order, from argv[1] */
 	}
 	if (!ndirs)
 		usage();
@@ -1222,15 +1222,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	emit(&o, "pfnlab oracle: real kernels against pfnlab %s (outcomes exact, counts within 10%%)\n", PFNLAB_VERSION);
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (strcmp(argv[i], "-v") && strcmp(argv[i], "--partial"))
-				i++;
-			continue;
-		}
+	for (int i = 1; i <= ndirs; i++)
 		if (do_run(argv[i], &o, &t, verbose))
 			rc = 2;
-	}
 	emit(&o, "\nsummary: %d agree, %d disagree, %d known disagreements, %d missing\n", t.agree, t.disagree,
 	     t.known, t.missing);
 	for (size_t i = 0; i < nknown; i++)

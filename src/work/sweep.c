@@ -1097,6 +1097,7 @@ double sweep_param_num(const struct sweep_spec *s, size_t i, size_t v) { return 
 size_t sweep_nfailures(const struct sweep_spec *s) { return s->nfailure; }
 const char *sweep_failure(const struct sweep_spec *s, size_t i) { return s->failure[i]; }
 
+/* Every parameter has at least one value: sweep_spec_set_param() refuses an empty list. */
 size_t sweep_point_value(const struct sweep_spec *s, uint64_t point, size_t i)
 {
 	size_t v = 0;
@@ -1106,7 +1107,7 @@ size_t sweep_point_value(const struct sweep_spec *s, uint64_t point, size_t i)
 	for (size_t k = s->np; k-- > 0;) {
 		if (s->p[k].kind == SWEEP_SEED)
 			continue;
-		v = (size_t)(point % s->p[k].n);
+		v = (size_t)(point % s->p[k].n); /* NOLINT(clang-analyzer-core.DivideZero): n >= 1, see above */
 		if (k == i)
 			return v;
 		point /= s->p[k].n;
@@ -1154,7 +1155,7 @@ int sweep_run_text(const struct sweep_spec *s, uint64_t run, char **out, size_t 
 		   bool *seed_set)
 {
 	uint64_t point = run / s->seeds;
-	size_t vi[SWEEP_MAX_PARAMS];
+	size_t vi[SWEEP_MAX_PARAMS] = {0};
 	bool key_done[SWEEP_MAX_PARAMS] = {false};
 	struct sweep_buf b = {0};
 	size_t off = 0;
