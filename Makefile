@@ -24,7 +24,7 @@ TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TE
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 
-.PHONY: all test check run deps asan bench fuzz lint valgrind clean help
+.PHONY: all test check run deps asan bench fuzz lint tidy valgrind clean help
 all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
@@ -93,6 +93,18 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr \
 	  --suppress=missingIncludeSystem -Iinclude -Isrc/core -Isrc/work -Isrc/input -Isrc/report \
 	  -Itests -Ifuzz src tests fuzz
+
+## tidy: clang-tidy's static analyzer (clang-analyzer-*) over the sources, tests, fuzz targets and oracle (warnings are errors)
+CLANG_TIDY  ?= $(shell command -v clang-tidy-14 || command -v clang-tidy)
+TIDY_JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# every analyzer check but insecureAPI (memcpy, snprintf...), valist.Uninitialized, Padding and FloatLoopCounter
+TIDY_CHECKS := -*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,-clang-analyzer-security.FloatLoopCounter
+TIDY_SRC    := $(LIB_SRC) $(CLI_SRC) $(wildcard tests/*.c fuzz/*.c) oracle/predict.c
+tidy:
+	@test -n "$(CLANG_TIDY)" || { echo "tidy: neither clang-tidy-14 nor clang-tidy is installed" >&2; exit 1; }
+	@echo "$(CLANG_TIDY) over $(words $(TIDY_SRC)) files, $(TIDY_JOBS) at a time"
+	@printf '%s\n' $(TIDY_SRC) | xargs -P$(TIDY_JOBS) -I{} $(CLANG_TIDY) --quiet --warnings-as-errors='*' \
+	  -checks='$(TIDY_CHECKS)' {} -- -std=c11 -D_GNU_SOURCE $(CPPFLAGS) -Isrc/report -Itests -Ifuzz
 
 ## clean: remove build output
 clean:

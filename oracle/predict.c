@@ -583,32 +583,35 @@ static int model_busy(const struct facts *k, struct facts *p)
 	struct sim s;
 	struct pfnlab_contig_failure cf;
 	long long rm, n;
-	uint64_t pages, *pf, *sorted, *held, *hva, incma = 0;
+	uint64_t pages, *pf = NULL, *sorted = NULL, *held = NULL, *hva = NULL, incma = 0;
 	unsigned f, r;
 	bool all_get = true, same = true;
 	char buf[4096];
 	size_t len = 0;
+	int rc = -EINVAL;
 
 	if (!num(k, "param.r_mib", &rm) || !num(k, "param.n", &n) || n < 2)
 		return -EINVAL;
 	pages = ((uint64_t)rm << 20) / PAGE;
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, true) || fill(&s, &f) ||
 	    map_touch(&s, "R", VA_R, rm, &r, 0xa))
-		return -EINVAL;
+		goto out;
 	count_in_cma(&s, "touched", "R", r, VA_R, rm);
 	pf = pfns_of(&s, r, VA_R, pages);
 	sorted = malloc(pages * sizeof(*sorted));
 	held = malloc((size_t)n * sizeof(*held));
 	hva = malloc((size_t)n * sizeof(*hva));
-	if (!pf || !sorted || !held || !hva)
-		return -ENOMEM;
+	if (!pf || !sorted || !held || !hva) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (uint64_t i = 0; i < pages; i++)
 		if (in_area(&s, pf[i]))
 			sorted[incma++] = pf[i];
 	if (incma < (uint64_t)n) {
 		put(p, "held.n", "%llu", (unsigned long long)incma);
-		sim_end(&s);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	/* the guest's choice: evenly spread over R's CMA pages by PFN */
 	qsort(sorted, incma, sizeof(*sorted), cmp_u64);
@@ -620,7 +623,7 @@ static int model_busy(const struct facts *k, struct facts *p)
 		hva[i] = pi.vaddr;
 		/* vmsplice: the pipe keeps a plain reference (FOLL_GET) */
 		if (pfnlab_gup(s.m, r, hva[i], 1, PFNLAB_FOLL_GET, NULL))
-			return -EINVAL;
+			goto out;
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s0x%llx", i ? "," : "",
 					(unsigned long long)held[i]);
 	}
@@ -676,7 +679,7 @@ static int model_busy(const struct facts *k, struct facts *p)
 		uint64_t pfn;
 
 		if (pfnlab_mm_lookup(s.m, r, hva[i], &pfn) || pfnlab_put_pages(s.m, &pfn, 1, PFNLAB_FOLL_GET))
-			return -EINVAL;
+			goto out;
 	}
 	free(pf);
 	pf = pfns_of(&s, r, VA_R, pages);
@@ -684,12 +687,14 @@ static int model_busy(const struct facts *k, struct facts *p)
 	count_in_cma(&s, "released", "R", r, VA_R, rm);
 	put(p, "released.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));
 	put(p, "released.R.mismatches", "%llu", (unsigned long long)mismatches(&s, r, VA_R, rm, 0xa));
+	rc = 0;
+out:
 	free(pf);
 	free(sorted);
 	free(held);
 	free(hva);
 	sim_end(&s);
-	return 0;
+	return rc;
 }
 
 static int model_migrate(const struct facts *k, struct facts *p)
@@ -1208,7 +1213,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] == '-')
 			usage();
 		else
-			ndirs++;
+			argv[++ndirs] = argv[i]; /* the run directories, in order, from argv[1] */
 	}
 	if (!ndirs)
 		usage();
@@ -1217,15 +1222,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	emit(&o, "pfnlab oracle: real kernels against pfnlab %s (outcomes exact, counts within 10%%)\n", PFNLAB_VERSION);
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (strcmp(argv[i], "-v") && strcmp(argv[i], "--partial"))
-				i++;
-			continue;
-		}
+	for (int i = 1; i <= ndirs; i++)
 		if (do_run(argv[i], &o, &t, verbose))
 			rc = 2;
-	}
 	emit(&o, "\nsummary: %d agree, %d disagree, %d known disagreements, %d missing\n", t.agree, t.disagree,
 	     t.known, t.missing);
 	for (size_t i = 0; i < nknown; i++)

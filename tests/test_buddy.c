@@ -398,6 +398,11 @@ TEST(bad_config_check)
 	c.host_limit_bytes = 1 << 20;
 	CHECK_EQ(pfnlab_config_check(&c, why, sizeof(why)), -E2BIG);
 	CHECK(strstr(why, "MiB") != NULL);
+	pfnlab_config_preset(&c, "x86_64", 1ull << 30);
+	c.nr_ranges = 1;
+	c.ranges[0] = (struct pfnlab_range){0, 100}; /* not one whole page */
+	CHECK_EQ(pfnlab_config_check(&c, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "no page frame") != NULL);
 	CHECK_EQ(pfnlab_config_preset(&c, "sparc", 1ull << 30), -EINVAL);
 	pfnlab_config_preset(&c, "x86_64", 4ull << 30);
 	c.nr_cma = 1;

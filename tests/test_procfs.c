@@ -44,12 +44,12 @@ static char *view(const struct pfnlab_machine *m, const char *name)
 {
 	struct text t = {0};
 	struct pfnlab_sink s = {text_write, &t};
-	int err = pfnlab_print(m, name, &s);
+	int err;
 
+	text_write(&t, "", 0); /* "" when the view prints nothing */
+	err = pfnlab_print(m, name, &s);
 	if (err)
 		T_FAIL("pfnlab_print(%s) = %d", name, err);
-	if (!t.p)
-		text_write(&t, "", 0);
 	return t.p;
 }
 
@@ -343,10 +343,12 @@ TEST(layout_matches_real_captures_check)
 		check_same_shapes("pagetypeinfo vs 6.18", out, real_pti);
 		for (int i = 0; i < 4; i++) { /* order, per block, blank, free-count header */
 			char *a = strdup(out), *b = strdup(real_pti), *la[64], *lb[64];
+			size_t na = split_lines(a, la, 64), nb = split_lines(b, lb, 64);
 
-			split_lines(a, la, 64);
-			split_lines(b, lb, 64);
-			CHECK_STR(la[i], lb[i]);
+			if (na > (size_t)i && nb > (size_t)i)
+				CHECK_STR(la[i], lb[i]);
+			else
+				T_FAIL("line %d: the view has %zu lines, the capture %zu", i + 1, na, nb);
 			free(a);
 			free(b);
 		}

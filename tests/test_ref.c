@@ -1286,7 +1286,7 @@ static void run_stream(const struct rcfg *rc, uint64_t seed, unsigned nops)
 
 	if (!m)
 		return;
-	live = malloc(sizeof(*live) * (m->nr_pfns + 1));
+	live = calloc(m->nr_pfns + 1, sizeof(*live));
 	r = ref_boot(m);
 	cmp_budget = 12;
 	snprintf(when, sizeof(when), "%s seed %" PRIu64 " after boot", rc->name, seed);

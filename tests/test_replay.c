@@ -52,7 +52,8 @@ static struct pfnlab_replay *replay(struct pfnlab_machine *m, const char *text, 
 	struct pfnlab_replay_opts o = {.lenient = lenient};
 	struct pfnlab_replay *r;
 
-	if (pfnlab_replay_create(m, &o, &r)) {
+	*err = pfnlab_replay_create(m, &o, &r);
+	if (*err) {
 		T_FAIL("%s", "replay_create failed");
 		return NULL;
 	}

@@ -39,9 +39,8 @@ static char *view(const struct pfnlab_machine *m, const char *name)
 	struct text t = {0};
 	struct pfnlab_sink s = {text_write, &t};
 
+	text_write(&t, "", 0); /* "" when the view prints nothing */
 	pfnlab_print(m, name, &s);
-	if (!t.p)
-		text_write(&t, "", 0);
 	return t.p;
 }
 

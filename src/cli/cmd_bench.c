@@ -58,8 +58,11 @@ static double bench_order0(bool quick)
 	uint64_t *pfns = malloc(n * sizeof(*pfns));
 	double best = 1e30;
 
-	if (!m || !pfns)
+	if (!m || !pfns) {
+		free(pfns);
+		pfnlab_machine_destroy(m);
 		return -1;
+	}
 	for (int round = 0; round < (quick ? 3 : 7); round++) {
 		double t0 = now_s(), t;
 
@@ -87,8 +90,11 @@ static double bench_mixed(bool quick)
 	struct live { uint64_t pfn; unsigned order; } *live = malloc(cap * sizeof(*live));
 	double t0, t;
 
-	if (!m || !live)
+	if (!m || !live) {
+		free(live);
+		pfnlab_machine_destroy(m);
 		return -1;
+	}
 	/* fill to 75% with order-0..3 first, then measure the steady state */
 	while (live_pages < pages * 3 / 4) {
 		unsigned o = (unsigned)(bench_rng(&seed) % 4);
@@ -217,8 +223,12 @@ static double bench_migrate_backed(bool quick)
 	uint8_t *a = malloc(bytes), *b = malloc(bytes);
 	double tm = 1e30, tc = 1e30;
 
-	if (!m || !a || !b || prefault_free_memory(m))
+	if (!m || !a || !b || prefault_free_memory(m)) {
+		free(a);
+		free(b);
+		pfnlab_machine_destroy(m);
 		return -1;
+	}
 	memset(a, 1, bytes);
 	memset(b, 2, bytes);
 	migrate_all(m, id, pages); /* warm */
@@ -332,9 +342,10 @@ static double bench_cma_full(bool quick)
 	double tc = 1e30, ta = 1e30;
 	char why[256];
 	uint64_t pfn;
+	double ret = -1;
 
 	if (!a || !b)
-		return -1;
+		goto out;
 	memset(a, 1, bytes);
 	memset(b, 2, bytes);
 	for (int r = 0; r < 3; r++) {
@@ -356,13 +367,13 @@ static double bench_cma_full(bool quick)
 		c.min_free_kbytes = 0;
 		c.thp = false;
 		if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
-			return -1;
+			goto out;
 		/* the filler takes free memory until CMA is touched, the guest then fills CMA */
 		other = (uint64_t)pfnlab_vmstat(m, "nr_free_pages");
 		if (pfnlab_mm_create(m, "filler", &filler) || pfnlab_mm_map(m, filler, base, other << 12, 0) ||
 		    pfnlab_mm_create(m, "guest", &guest) || pfnlab_mm_map(m, guest, 2 * base + (other << 12), other << 12, 0)) {
 			pfnlab_machine_destroy(m);
-			return -1;
+			goto out;
 		}
 		for (uint64_t i = 0; i < other && pfnlab_vmstat(m, "nr_free_cma") == (long long)cma; i++)
 			pfnlab_mm_touch(m, filler, base + (i << 12), 4096, NULL);
@@ -370,12 +381,12 @@ static double bench_cma_full(bool quick)
 			pfnlab_mm_touch(m, guest, 2 * base + (other << 12) + (i << 12), 4096, NULL);
 		if (pfnlab_vmstat(m, "nr_free_cma") != 0 || pfnlab_mm_unmap(m, filler, base, other << 12)) {
 			pfnlab_machine_destroy(m);
-			return -1;
+			goto out;
 		}
 		t0 = now_s();
 		if (pfnlab_cma_alloc(m, 0, cma, 0, &pfn)) {
 			pfnlab_machine_destroy(m);
-			return -1;
+			goto out;
 		}
 		if (now_s() - t0 < ta)
 			ta = now_s() - t0;
@@ -383,9 +394,11 @@ static double bench_cma_full(bool quick)
 	}
 	if (a[bytes / 3] == 7)
 		printf(" ");
+	ret = ta / tc;
+out:
 	free(a);
 	free(b);
-	return ta / tc;
+	return ret;
 }
 
 /* Long-term pin (policy migrate-movable) of 1 GiB already outside CMA; ns per page. */

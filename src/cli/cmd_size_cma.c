@@ -414,9 +414,9 @@ static int run(int argc, char **argv)
 				       sweep_param_name(ss.s, i), k == SWEEP_POLICY ? " or give --policy" : "");
 	}
 	snprintf(seeds, sizeof(seeds), "1..%llu", max_runs);
-	if (!rc && ((rc = sweep_spec_set_param(ss.s, "seed", seeds, "size-cma", err, sizeof(err))) ||
-		    (policy && (rc = sweep_spec_set_param(ss.s, "policy", policy, "--policy", err, sizeof(err)))) ||
-		    (rc = sweep_set_target(ss.s, target, "--target", err, sizeof(err)))))
+	if (!rc && (sweep_spec_set_param(ss.s, "seed", seeds, "size-cma", err, sizeof(err)) ||
+		    (policy && sweep_spec_set_param(ss.s, "policy", policy, "--policy", err, sizeof(err))) ||
+		    sweep_set_target(ss.s, target, "--target", err, sizeof(err))))
 		rc = cli_error("size-cma: %s", err);
 	if (!rc)
 		rc = study_spec_finish(&ss);

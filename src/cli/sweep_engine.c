@@ -438,6 +438,7 @@ static int read_meta(const char *dir, struct sweep_kv *kv, size_t max, size_t *n
 	char *t;
 	int e, rc;
 
+	*n = 0;
 	snprintf(path, sizeof(path), "%s/sweep.json", dir);
 	t = slurp(path, &len, &e);
 	if (!t)
@@ -705,7 +706,8 @@ static int rewrite(struct study *st)
 	struct sweep_buf row = {0}, csv = {0};
 	int fd = -1, cfd = -1, rc = 0;
 	off_t off = 0;
-	int64_t *noff = malloc(sweep_runs(st->ss->s) * sizeof(int64_t) + 1);
+	uint64_t runs = sweep_runs(st->ss->s);
+	int64_t *noff = malloc(runs * sizeof(int64_t) + 1);
 
 	snprintf(path, sizeof(path), "%s/results.jsonl", st->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -713,15 +715,15 @@ static int rewrite(struct study *st)
 	snprintf(ctmp, sizeof(ctmp), "%s.tmp", cpath);
 	if (!noff)
 		return -ENOMEM;
+	memset(noff, 0xff, runs * sizeof(*noff)); /* -1: no row */
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cfd = open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || cfd < 0) {
 		rc = -errno;
-		goto out;
+		goto fail;
 	}
 	csv_header(st, &csv);
-	for (uint64_t id = 0; id < sweep_runs(st->ss->s) && !rc; id++) {
-		noff[id] = -1;
+	for (uint64_t id = 0; id < runs && !rc; id++) {
 		if (st->offset[id] < 0)
 			continue;
 		rc = study_row(st, id, &row);
@@ -744,32 +746,32 @@ static int rewrite(struct study *st)
 		rc = -errno;
 	if (!rc && (rename(tmp, path) || rename(ctmp, cpath)))
 		rc = -errno;
-out:
-	if (rc) {
-		if (fd >= 0)
-			close(fd);
-		if (cfd >= 0)
-			close(cfd);
-		unlink(tmp);
-		unlink(ctmp);
-		free(noff);
-	} else {
-		close(st->jsonl_fd);
-		close(st->csv_fd);
-		st->jsonl_fd = fd;
-		st->csv_fd = -1;
-		close(cfd);
-		st->csv_fd = open(cpath, O_WRONLY | O_APPEND | O_CLOEXEC);
-		free(st->offset);
-		st->offset = noff;
-		st->jsonl_size = off;
-		if (st->csv_fd < 0)
-			rc = -errno;
-		else
-			lseek(st->jsonl_fd, 0, SEEK_END);
-	}
 	sweep_buf_free(&row);
 	sweep_buf_free(&csv);
+	if (rc)
+		goto fail;
+	close(st->jsonl_fd);
+	close(st->csv_fd);
+	st->jsonl_fd = fd;
+	st->csv_fd = -1;
+	close(cfd);
+	st->csv_fd = open(cpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+	free(st->offset);
+	st->offset = noff;
+	st->jsonl_size = off;
+	if (st->csv_fd < 0)
+		return -errno;
+	lseek(st->jsonl_fd, 0, SEEK_END);
+	return 0;
+fail:
+	/* nothing is in row or csv yet when the files did not open */
+	if (fd >= 0)
+		close(fd);
+	if (cfd >= 0)
+		close(cfd);
+	unlink(tmp);
+	unlink(ctmp);
+	free(noff);
 	return rc;
 }
 
@@ -1115,14 +1117,17 @@ static void mpi_token(char *buf, size_t len)
 					   "PMI_KVSNAME", "SLURM_JOB_ID"};
 
 	snprintf(buf, len, "job");
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if (getenv(vars[i]) && *getenv(vars[i])) {
-			snprintf(buf, len, "%s", getenv(vars[i]));
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v) {
+			snprintf(buf, len, "%s", v);
 			for (char *c = buf; *c; c++)
 				if (*c == ' ' || *c == '\n')
 					*c = '_';
 			return;
 		}
+	}
 }
 
 static int coordinator_publish(struct study *st, bool done)
@@ -1340,28 +1345,19 @@ static int worker_connect(struct study *st)
 /* A rank other than 0: take RUN lines, send rows, until QUIT. */
 static int worker_serve(struct study *st)
 {
-	struct job *j = calloc(st->o.jobs, sizeof(*j));
 	struct sweep_buf in = {0}, row = {0};
 	char host[64] = "?";
 	int fd = worker_connect(st), rc = 0;
 	bool quit = false;
 
-	if (!j) {
-		cli_error("out of memory");
-		return EXIT_RESOURCE;
-	}
-	if (fd == -ECONNREFUSED) {
-		free(j);
+	if (fd == -ECONNREFUSED)
 		return EXIT_OK;
-	}
 	if (fd < 0) {
-		free(j);
 		if (fd == -ETIMEDOUT)
 			cli_error("sweep: mpi rank %d: no coordinator in %s/.coordinator after 120 s (is --out on a file system every node sees?)",
 				  st->rank, st->dir);
 		return EXIT_USAGE;
 	}
-	st->jobs = j;
 	gethostname(host, sizeof(host) - 1);
 	{
 		char hello[160];
@@ -1446,8 +1442,10 @@ static int worker_serve(struct study *st)
 				}
 				start = i + 1;
 			}
-			memmove(in.p, in.p + start, in.n - start);
-			in.n -= start;
+			if (start) {
+				memmove(in.p, in.p + start, in.n - start);
+				in.n -= start;
+			}
 		}
 	}
 	close(fd);
@@ -1488,7 +1486,10 @@ int study_open(struct study_spec *ss, const struct study_opts *o, struct study *
 	}
 	mpi_token(st->token, sizeof(st->token));
 	st->kv = calloc(256, sizeof(*st->kv));
-	if (!st->kv) {
+	st->jobs = calloc(st->o.jobs, sizeof(*st->jobs));
+	if (!st->kv || !st->jobs) {
+		free(st->kv);
+		free(st->jobs);
 		free(st);
 		cli_error("out of memory");
 		return EXIT_RESOURCE;
@@ -1506,8 +1507,7 @@ int study_open(struct study_spec *ss, const struct study_opts *o, struct study *
 	}
 	st->offset = malloc(runs * sizeof(*st->offset) + 1);
 	st->len = calloc(runs + 1, sizeof(*st->len));
-	st->jobs = calloc(st->o.jobs, sizeof(*st->jobs));
-	if (!st->offset || !st->len || !st->jobs) {
+	if (!st->offset || !st->len) {
 		study_close(st);
 		cli_error("out of memory: %llu runs", (unsigned long long)runs);
 		return EXIT_RESOURCE;

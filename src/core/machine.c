@@ -147,6 +147,8 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 			       (unsigned long long)(need >> 20),
 			       (unsigned long long)(cfg->host_limit_bytes >> 20)), -E2BIG;
 	pfns = max_pfn_of(cfg);
+	if (!pfns)
+		return set_why(why, len, "the RAM ranges end within the first page: no page frame"), -EINVAL;
 	if (pfns >= NIL_PFN)
 		return set_why(why, len, "%llu page frames exceed the model's 32-bit PFNs",
 			       (unsigned long long)pfns), -EOVERFLOW;
@@ -159,12 +161,13 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 	return 0;
 }
 
+/* @size is never 0: pfnlab_config_check() refuses a machine without a page frame. */
 static void *model_alloc(const struct pfnlab_config *cfg, size_t size)
 {
 	void *p;
 
 	if (!cfg->alloc)
-		return calloc(1, size);
+		return calloc(1, size); /* NOLINT(clang-analyzer-optin.portability.UnixAPI): size > 0, see above */
 	p = cfg->alloc(size, cfg->alloc_arg);
 	if (p)
 		memset(p, 0, size);

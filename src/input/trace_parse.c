@@ -182,7 +182,7 @@ int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
 
 	tf->n = 0;
 	while (p < end) {
-		const char *k = p, *eq = NULL, *v, *ve;
+		const char *k, *eq = NULL, *v, *ve;
 
 		while (p < end && is_blank(*p))
 			p++;

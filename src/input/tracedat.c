@@ -97,11 +97,10 @@ int input_tracedat_text(int fd, const char *name, char **out, size_t *outlen, ch
 		return set_why(why, len, "%s: not a readable trace-cmd .dat file (libtracecmd refused it: truncated or corrupt?)",
 			       name), -EINVAL;
 	}
+	put(&r, "", 0); /* the text of a trace without records is "", not NULL */
 	if (tracecmd_iterate_events(h, NULL, 0, render_record, &r) < 0 && !r.err)
 		r.err = -EINVAL;
 	tracecmd_close(h);
-	if (!r.err && !r.p)
-		put(&r, "", 0);
 	if (r.err) {
 		free(r.p);
 		return set_why(why, len, r.err == -ENOMEM ? "%s: out of memory rendering the trace"

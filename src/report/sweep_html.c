@@ -70,7 +70,7 @@ static void line_chart(const struct pfnlab_sink *sk, const struct sweep_agg *a, 
 		goto out;
 	for (size_t v = 0; v < nv; v++)
 		idx |= isnan(sweep_param_num(s, (size_t)px, v));
-	for (size_t k = 0; k < sweep_nparams(s); k++)
+	for (size_t k = 0; k < SWEEP_MAX_PARAMS; k++)
 		vi[k] = SIZE_MAX;
 	for (size_t p = 0; p < nser; p++) {
 		size_t n = 0;
@@ -123,7 +123,7 @@ static void heatmap(const struct pfnlab_sink *sk, const struct sweep_agg *a, siz
 	int W = L + cw * (int)nx + 20, H = T + ch * (int)ny + 36;
 	size_t vi[SWEEP_MAX_PARAMS];
 
-	for (size_t k = 0; k < sweep_nparams(s); k++)
+	for (size_t k = 0; k < SWEEP_MAX_PARAMS; k++)
 		vi[k] = SIZE_MAX;
 	if (pol >= 0)
 		vi[pol] = polv;
@@ -165,7 +165,7 @@ static void heatmap(const struct pfnlab_sink *sk, const struct sweep_agg *a, siz
 					"<title>%s, %s: ",
 				    L + cw * (int)x, T + ch * (int)y, cw, ch, col, sweep_param_value(s, (size_t)px, x),
 				    sweep_param_value(s, (size_t)py, y));
-			if (isnan(p))
+			if (!pt || isnan(p))
 				sink_printf(sk, "no runs");
 			else
 				sink_printf(sk, "%.3f of %llu runs", p,

@@ -180,16 +180,8 @@ struct scn_program {
 
 /* ---------------------------------------------------------------- values */
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* The message into @err, and -EINVAL.  A macro like RUN_ERR: callers (and the analyzer) see the error is not 0. */
+#define fail(err, len, ...) (snprintf((err), (len), __VA_ARGS__), -EINVAL)
 
 /* A decimal number with an optional fraction: *ip, and the fraction as num/den. */
 static const char *parse_decimal(const char *s, uint64_t *ip, uint64_t *fnum, uint64_t *fden)
@@ -2739,10 +2731,11 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 		if (s->verb == V_END) {
 			const struct stmt *rep = &p->s[s->jump];
 
+			/* depth >= 1: scn_parse() pairs every end with a repeat, and a count of 0 jumps past the end */
 			if (--counters[depth - 1]) {
 				if (rep->npos == 2)
 					e->vars[e->nvars - 1].value++;
-				i = pc[depth - 1] + 1;
+				i = pc[depth - 1] + 1; /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): see above */
 			} else {
 				depth--;
 				if (rep->npos == 2)

@@ -453,7 +453,11 @@ static int expand_item(struct param *p, char *item, size_t *cap, const char *whe
 			return fail(err, errlen, where, "param %s: '%s ...': a range is A..B [step S | xF]", p->name, words[0]);
 		words[nw++] = t;
 	}
-	dots = strstr(words[0], "..");
+	/* the dots belong to the first word, not so in "1 ..4" (item is that first word now) */
+	dots = nw ? strstr(words[0], "..") : NULL;
+	if (!dots)
+		return fail(err, errlen, where, "param %s: '%s ...': a range is A..B [step S | xF], no blank around the dots",
+			    p->name, item);
 	*dots = 0;
 	if (parse_qty(words[0], &a) || parse_qty(dots + 2, &b))
 		return fail(err, errlen, where,
@@ -1093,6 +1097,7 @@ double sweep_param_num(const struct sweep_spec *s, size_t i, size_t v) { return 
 size_t sweep_nfailures(const struct sweep_spec *s) { return s->nfailure; }
 const char *sweep_failure(const struct sweep_spec *s, size_t i) { return s->failure[i]; }
 
+/* Every parameter has at least one value: sweep_spec_set_param() refuses an empty list. */
 size_t sweep_point_value(const struct sweep_spec *s, uint64_t point, size_t i)
 {
 	size_t v = 0;
@@ -1102,7 +1107,7 @@ size_t sweep_point_value(const struct sweep_spec *s, uint64_t point, size_t i)
 	for (size_t k = s->np; k-- > 0;) {
 		if (s->p[k].kind == SWEEP_SEED)
 			continue;
-		v = (size_t)(point % s->p[k].n);
+		v = (size_t)(point % s->p[k].n); /* NOLINT(clang-analyzer-core.DivideZero): n >= 1, see above */
 		if (k == i)
 			return v;
 		point /= s->p[k].n;
@@ -1150,7 +1155,7 @@ int sweep_run_text(const struct sweep_spec *s, uint64_t run, char **out, size_t 
 		   bool *seed_set)
 {
 	uint64_t point = run / s->seeds;
-	size_t vi[SWEEP_MAX_PARAMS];
+	size_t vi[SWEEP_MAX_PARAMS] = {0};
 	bool key_done[SWEEP_MAX_PARAMS] = {false};
 	struct sweep_buf b = {0};
 	size_t off = 0;

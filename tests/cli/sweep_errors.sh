@@ -40,6 +40,7 @@ spec 2 "pfnlab: s.sweep:3: param a: defined twice (first at s.sweep:2)" "$M" 'pa
 spec 2 "pfnlab: s.sweep:1: param policy: unknown policy 'often'" 'param policy = none, often' "$M"
 spec 2 "pfnlab: s.sweep:1: param kvm.cma_ratio: the scenario (s.sweep) has no 'kvm' line" 'param kvm.cma_ratio = 1..3' "$M"
 spec 2 "pfnlab: s.sweep:1: param x: 1%..2G: the bounds are not both a percentage" 'param x = 1%..2G' "$M" 'cma size=${x}'
+spec 2 "pfnlab: s.sweep:1: param x: '1 ...': a range is A..B \[step S | xF\], no blank around the dots" 'param x = 1 ..4' "$M" 'cma size=${x}M'
 spec 2 "pfnlab: s.sweep:1: failure: unknown metric 'hpt.fine'" 'failure hpt.fine' "$M"
 spec 2 "pfnlab: s.sweep:1: target: unknown metric 'hpt.fine'" 'target hpt.fine == 0' "$M"
 spec 2 "pfnlab: s.sweep:1: scenario: usage" 'scenario' 'param x = 1'
