@@ -166,7 +166,7 @@ double bench_bare_mixed(bool quick)
 	uint64_t live_pages = 0, seed = 0x9e3779b97f4a7c15ull;
 	size_t nlive = 0, ops = quick ? 2000000 : 10000000;
 	struct bare_buddy b;
-	struct { uint32_t pfn, order; } *live = malloc(pages * sizeof(*live));
+	struct { uint32_t pfn, order; } *live = calloc(pages, sizeof(*live));
 	struct timespec t0;
 	double t;
 
@@ -176,8 +176,11 @@ double bench_bare_mixed(bool quick)
 	}
 	while (live_pages < pages * 3 / 4) {
 		unsigned o = (unsigned)(bench_rng(&seed) % 4);
+		uint32_t pfn = bare_alloc(&b, o);
 
-		live[nlive].pfn = bare_alloc(&b, o);
+		if (pfn == BARE_NIL)
+			break;
+		live[nlive].pfn = pfn;
 		live[nlive++].order = o;
 		live_pages += 1ull << o;
 	}
@@ -199,7 +202,7 @@ double bench_bare_mixed(bool quick)
 				live[nlive++].order = o;
 				live_pages += 1ull << o;
 			}
-		} else {
+		} else if (nlive) {
 			size_t k = (size_t)(r >> 16) % nlive;
 
 			bare_free(&b, live[k].pfn, live[k].order);
