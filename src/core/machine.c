@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "model.h"
 
@@ -182,6 +183,29 @@ static void model_free(const struct pfnlab_config *cfg, void *p, size_t size)
 		cfg->free(p, size, cfg->alloc_arg);
 	else
 		free(p);
+}
+
+/*
+ * The page contents of a backed machine: page-aligned like real memory (the
+ * migration copy streams whole cache lines), zero, and faulted in by the
+ * host only where pages are written.
+ */
+static void *ram_alloc(const struct pfnlab_config *cfg, size_t size)
+{
+	void *p;
+
+	if (cfg->alloc)
+		return model_alloc(cfg, size);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void ram_free(const struct pfnlab_config *cfg, void *p, size_t size)
+{
+	if (p && !cfg->alloc)
+		munmap(p, size);
+	else
+		model_free(cfg, p, size);
 }
 
 static const char *const zone_names[PFNLAB_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
@@ -410,7 +434,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	memset(m->pageblock, PFNLAB_MT_MOVABLE, m->nr_pageblocks);
 	m->thp_order = cfg->pageblock_order;
 	if (cfg->backed) {
-		m->ram = model_alloc(cfg, m->nr_pfns << cfg->page_shift);
+		m->ram = ram_alloc(cfg, m->nr_pfns << cfg->page_shift);
 		if (!m->ram) {
 			pfnlab_machine_destroy(m);
 			return set_why(why, len, "out of host memory for the backing arena"), -ENOMEM;
@@ -444,7 +468,7 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 	pins_free_all(m);
 	contig_free_all(m);
 	cma_free_all(m);
-	model_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);
+	ram_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);
 	model_free(&cfg, m->frames, m->nr_pfns * sizeof(struct frame));
 	model_free(&cfg, m->pageblock, m->nr_pageblocks);
 	model_free(&cfg, m, sizeof(*m));

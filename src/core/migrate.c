@@ -16,7 +16,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -62,8 +64,32 @@ static int split_folio(struct pfnlab_machine *m, uint64_t head)
  * The thread that copied sees its own stores; copy_pages_fence() orders
  * them for everyone else.
  */
+#if defined(__x86_64__) && defined(__GNUC__)
+/* copy_pages() with 32-byte streaming stores, half the instructions of SSE2 */
+__attribute__((target("avx"))) static void copy_pages_avx(uint8_t *dst, const uint8_t *src, size_t bytes)
+{
+	for (const uint8_t *end = src + bytes; src < end; src += 128, dst += 128) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)src);
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(src + 32));
+		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(src + 64));
+		__m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(src + 96));
+
+		_mm256_stream_si256((__m256i *)(void *)dst, a);
+		_mm256_stream_si256((__m256i *)(void *)(dst + 32), b);
+		_mm256_stream_si256((__m256i *)(void *)(dst + 64), c);
+		_mm256_stream_si256((__m256i *)(void *)(dst + 96), e);
+	}
+}
+#endif
+
 static void copy_pages(uint8_t *dst, const uint8_t *src, size_t bytes)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (((uintptr_t)dst & 31) == 0 && (bytes & 127) == 0 && __builtin_cpu_supports("avx")) {
+		copy_pages_avx(dst, src, bytes);
+		return; /* pfnlab_migrate_pages() fences once for all its copies */
+	}
+#endif
 #ifdef __SSE2__
 	if (((uintptr_t)dst & 15) == 0 && (bytes & 63) == 0) {
 		__m128i *d = (__m128i *)(void *)dst;
@@ -78,7 +104,7 @@ static void copy_pages(uint8_t *dst, const uint8_t *src, size_t bytes)
 			_mm_stream_si128(d + i + 2, c);
 			_mm_stream_si128(d + i + 3, e);
 		}
-		return; /* pfnlab_migrate_pages() fences once for all its copies */
+		return;
 	}
 #endif
 	memcpy(dst, src, bytes);
