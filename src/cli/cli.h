@@ -91,4 +91,26 @@ void progress_done(struct progress *p);
 /* A sink writing to a FILE. */
 void file_sink(struct pfnlab_sink *s, FILE *f);
 
+/*
+ * Map output options (map_out.c), shared by map, replay and snapshot:
+ * --svg FILE, --png FILE, --ansi, --pfns A-B, --columns N, --title TEXT.
+ * map_out_opt() consumes argv[*i] (and its value) when it is one of them:
+ * returns 1 if consumed, 0 if not one, -1 after printing an error.
+ */
+struct map_out {
+	struct pfnlab_map_opts mo;
+	const char *svg, *png; /* "-" is standard output */
+	bool ansi;
+	bool given;            /* --svg, --png, --pfns, --columns or --title was given */
+};
+
+int map_out_opt(struct map_out *o, int argc, char **argv, int *i);
+bool map_out_wanted(const struct map_out *o);
+bool map_out_to_stdout(const struct map_out *o);
+/* Draw @m into every output asked for; returns an exit code. */
+int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o);
+/* Write @len bytes to @path ("-": stdout) whole or not at all; returns an exit code. */
+int map_out_save(const char *path, const void *data, size_t len);
+extern const char map_out_help[];
+
 #endif

@@ -8,63 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "scn_cli.h"
 #include "sweep.h"
-
-struct out_file {
-	FILE *f;
-	char tmp[4096];
-	const char *path;
-};
-
-static int out_open(struct out_file *o, const char *path)
-{
-	int fd;
-
-	o->path = path;
-	if (strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return 0;
-	}
-	if (snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= (int)sizeof(o->tmp))
-		return cli_error("map: path too long: %s", path), -1;
-	fd = mkstemp(o->tmp);
-	if (fd >= 0)
-		fchmod(fd, 0666 & ~current_umask());
-	if (fd < 0 || !(o->f = fdopen(fd, "wb")))
-		return cli_error("map: cannot write %s: %s", path, strerror(errno)), -1;
-	return 0;
-}
-
-static int out_close(struct out_file *o, bool ok)
-{
-	if (o->f == stdout)
-		return fflush(stdout) == 0 && ok ? 0 : -1;
-	if (fclose(o->f) != 0)
-		ok = false;
-	if (ok && rename(o->tmp, o->path) == 0)
-		return 0;
-	unlink(o->tmp);
-	cli_error("map: cannot write %s", o->path);
-	return -1;
-}
-
-/* Draw @m into @path with @fn; returns an exit code. */
-static int draw(struct pfnlab_machine *m, const struct pfnlab_map_opts *mo, const char *path,
-		int (*fn)(const struct pfnlab_machine *, const struct pfnlab_map_opts *, const struct pfnlab_sink *))
-{
-	struct out_file of;
-	struct pfnlab_sink s;
-	int err;
-
-	if (out_open(&of, path))
-		return EXIT_USAGE;
-	file_sink(&s, of.f);
-	err = fn(m, mo, &s);
-	if (out_close(&of, err == 0))
-		return err == -E2BIG ? cli_error("map: the PNG window is over 64 Mi pages; narrow it with --pfns A-B") : EXIT_USAGE;
-	return EXIT_OK;
-}
 
 /* What a scenario run draws at its chosen moment: each format into memory. */
 struct moment {
@@ -98,18 +44,6 @@ static void on_moment(void *arg, const struct pfnlab_machine *m, int line)
 	}
 }
 
-/* Write a buffer to @path whole or not at all. */
-static int save(const char *path, const struct sweep_buf *b)
-{
-	struct out_file of;
-	bool ok;
-
-	if (out_open(&of, path))
-		return EXIT_USAGE;
-	ok = fwrite(b->p, 1, b->n, of.f) == b->n;
-	return out_close(&of, ok) ? EXIT_USAGE : EXIT_OK;
-}
-
 /* pfnlab map --scenario: run it and draw the moment asked for. */
 static int draw_scenario(const char *scn, int policy, int at_line, const struct pfnlab_map_opts *mo,
 			 const char *svg, const char *png, bool ansi)
@@ -135,11 +69,11 @@ static int draw_scenario(const char *scn, int policy, int at_line, const struct 
 		rc = cli_error("map: %s", pfnlab_strerror(mm.err));
 	} else {
 		if (svg)
-			rc = save(svg, &mm.out[0]);
+			rc = map_out_save(svg, mm.out[0].p, mm.out[0].n);
 		if (!rc && png)
-			rc = save(png, &mm.out[1]);
+			rc = map_out_save(png, mm.out[1].p, mm.out[1].n);
 		if (!rc && ansi)
-			rc = save("-", &mm.out[2]);
+			rc = map_out_save("-", mm.out[2].p, mm.out[2].n);
 	}
 	scn_result_free(&r);
 	for (int k = 0; k < 3; k++)
@@ -147,29 +81,31 @@ static int draw_scenario(const char *scn, int policy, int at_line, const struct 
 	return rc;
 }
 
-static int parse_pfns(const char *v, struct pfnlab_map_opts *mo)
+/* pfnlab map --snapshot: the machine a /proc snapshot describes */
+static int draw_snapshot(const char *dir, const struct map_out *out)
 {
-	char *end;
-	unsigned long long a, b;
+	struct pfnlab_snapshot_opts so = {.thp = true};
+	struct pfnlab_machine *m;
+	char why[1024] = "";
+	int err, rc;
 
-	errno = 0;
-	a = strtoull(v, &end, 0);
-	if (errno || *end != '-')
-		return -1;
-	b = strtoull(end + 1, &end, 0);
-	if (errno || *end || b <= a)
-		return -1;
-	mo->first_pfn = a;
-	mo->last_pfn = b;
-	return 0;
+	so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
+	if (err) {
+		cli_error("%s", why);
+		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
+	}
+	rc = map_out_draw(m, out);
+	pfnlab_machine_destroy(m);
+	return rc;
 }
 
 static int run(int argc, char **argv)
 {
 	struct machine_opts o;
-	struct pfnlab_map_opts mo = {0};
-	const char *svg = NULL, *png = NULL, *scn = NULL;
-	bool ansi = false, machine_given = false;
+	struct map_out out = {.ansi = false};
+	const char *scn = NULL, *snap = NULL;
+	bool machine_given = false;
 	int policy = -1, at_line = 0;
 	struct pfnlab_machine *m;
 	int rc = EXIT_OK;
@@ -185,62 +121,48 @@ static int run(int argc, char **argv)
 			machine_given = true;
 			continue;
 		}
-		if (strcmp(a, "--ansi") == 0) {
-			ansi = true;
+		r = map_out_opt(&out, argc, argv, &i);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
 			continue;
-		}
-		if (strcmp(a, "--svg") && strcmp(a, "--png") && strcmp(a, "--pfns") && strcmp(a, "--title") &&
-		    strcmp(a, "--columns") && strcmp(a, "--scenario") && strcmp(a, "--policy") && strcmp(a, "--at-line"))
+		if (strcmp(a, "--scenario") && strcmp(a, "--policy") && strcmp(a, "--at-line") && strcmp(a, "--snapshot"))
 			return cli_error("map: unknown option '%s' (try 'pfnlab map --help')", a);
 		if (i + 1 >= argc)
 			return cli_error("%s needs a value", a);
-		if (strcmp(a, "--svg") == 0) {
-			svg = argv[++i];
-		} else if (strcmp(a, "--scenario") == 0) {
+		if (strcmp(a, "--scenario") == 0) {
 			scn = argv[++i];
+		} else if (strcmp(a, "--snapshot") == 0) {
+			snap = argv[++i];
 		} else if (strcmp(a, "--policy") == 0) {
 			policy = pfnlab_pin_policy_parse(argv[++i]);
 			if (policy < 0)
 				return cli_error("--policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
 						 argv[i]);
-		} else if (strcmp(a, "--at-line") == 0) {
+		} else {
 			unsigned long long n;
 
 			if (parse_uint(argv[++i], 1, 1u << 30, &n))
 				return cli_error("--at-line: invalid value '%s' (a line number)", argv[i]);
 			at_line = (int)n;
-		} else if (strcmp(a, "--png") == 0) {
-			png = argv[++i];
-		} else if (strcmp(a, "--title") == 0) {
-			mo.title = argv[++i];
-		} else if (strcmp(a, "--pfns") == 0) {
-			if (parse_pfns(argv[++i], &mo))
-				return cli_error("--pfns: invalid value '%s' (FIRST-LAST, e.g. 0x0-0x100000)", argv[i]);
-		} else {
-			unsigned long long n;
-
-			if (parse_uint(argv[++i], 1, 1024, &n))
-				return cli_error("--columns: invalid value '%s' (1..1024)", argv[i]);
-			mo.columns = (unsigned)n;
 		}
 	}
-	if (!svg && !png && !ansi)
-		svg = "-";
-	if (scn && machine_given)
-		return cli_error("map: --scenario sets up its own machine; drop the machine options");
+	if (!map_out_wanted(&out))
+		out.svg = "-";
+	if ((scn || snap) && machine_given)
+		return cli_error("map: --%s sets up its own machine; drop the machine options", scn ? "scenario" : "snapshot");
+	if (scn && snap)
+		return cli_error("map: --scenario or --snapshot, not both");
 	if (!scn && (policy >= 0 || at_line))
 		return cli_error("map: --policy and --at-line need --scenario");
 	if (scn)
-		return draw_scenario(scn, policy, at_line, &mo, svg, png, ansi);
+		return draw_scenario(scn, policy, at_line, &out.mo, out.svg, out.png, out.ansi);
+	if (snap)
+		return draw_snapshot(snap, &out);
 	rc = machine_build(&o, &m);
 	if (rc)
 		return rc;
-	if (svg)
-		rc = draw(m, &mo, svg, pfnlab_map_svg);
-	if (!rc && png)
-		rc = draw(m, &mo, png, pfnlab_map_png);
-	if (!rc && ansi)
-		rc = draw(m, &mo, "-", pfnlab_map_ansi);
+	rc = map_out_draw(m, &out);
 	pfnlab_machine_destroy(m);
 	return rc;
 }
@@ -252,26 +174,22 @@ const struct command cmd_map = {
 	.help =
 		"usage: pfnlab map [machine options] [--svg FILE] [--png FILE] [--ansi] [--pfns A-B]\n"
 		"                  [--columns N] [--title TEXT]\n"
-		"       pfnlab map --scenario FILE|NAME [--policy P] [--at-line N] [output options]\n\n"
-		"Draws physical memory: of a freshly booted machine, or of a scenario's machine after the\n"
-		"first statement at or after line N (default: at the end).  Without an output option\n"
-		"the SVG goes to stdout.\n\n"
-		"  --svg FILE     one cell per pageblock: colour = migrate type, fill = pages in use, CMA\n"
-		"                 areas outlined, long-term pinned pages marked, the busy range of a failed\n"
-		"                 contiguous allocation highlighted, zone boundaries, legend, PFN and\n"
-		"                 address axis, a tooltip per cell ('-' for stdout)\n"
-		"  --png FILE     one pixel per page, 1024 pages per row (at most 64 Mi pages: use --pfns)\n"
-		"  --ansi         a coloured map for the terminal, 80 columns\n"
-		"  --pfns A-B     only PFNs [A, B) (decimal or 0x hex)\n"
-		"  --columns N    SVG cells per row (default: 32, 64 or 128 by size)\n"
-		"  --title TEXT   the picture's title\n"
+		"       pfnlab map --scenario FILE|NAME [--policy P] [--at-line N] [output options]\n"
+		"       pfnlab map --snapshot DIR|/proc [output options]\n\n"
+		"Draws physical memory: of a freshly booted machine, of a scenario's machine after the\n"
+		"first statement at or after line N (default: at the end), or of the machine a /proc\n"
+		"snapshot describes (pfnlab snapshot).  Without an output option the SVG goes to stdout.\n"
+		"pfnlab replay and pfnlab snapshot take the same output options.\n\n"
+		"%MAPOUT%"
 		"  --scenario S   a scenario file or built-in name (pfnlab run --list)\n"
 		"  --policy P     its long-term pin policy\n"
-		"  --at-line N    draw after the first statement at or after line N runs\n\n"
+		"  --at-line N    draw after the first statement at or after line N runs\n"
+		"  --snapshot DIR a /proc snapshot (buddyinfo, pagetypeinfo, zoneinfo, iomem)\n\n"
 		"%MACHINE%"
 		"\nExamples:\n"
 		"  pfnlab map --preset ppc64 --ram 64G --cma 5%:kvm_cma --svg host.svg\n"
 		"  pfnlab map --ram 1G --cma 128M --ansi\n"
-		"  pfnlab map --scenario seed --policy none --svg seed-end.svg\n\n"
+		"  pfnlab map --scenario seed --policy none --svg seed-end.svg\n"
+		"  pfnlab map --snapshot /proc --ansi\n\n"
 		"Exit codes: 0 ok, 2 bad option or unwritable file, 3 too large for this host.\n",
 };

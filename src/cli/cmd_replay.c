@@ -166,6 +166,7 @@ static int run(int argc, char **argv)
 	struct input_buf in;
 	char why[1024] = "";
 	struct pfnlab_replay_opts ro = {0};
+	struct map_out map = {.ansi = false};
 
 	machine_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
@@ -178,6 +179,11 @@ static int run(int argc, char **argv)
 			machine_given = true;
 			continue;
 		}
+		k = map_out_opt(&map, argc, argv, &i);
+		if (k < 0)
+			return EXIT_USAGE;
+		if (k)
+			continue;
 		if (strcmp(a, "--format") == 0 && i + 1 < argc) {
 			a = argv[++i];
 			if (strcmp(a, "json") && strcmp(a, "text"))
@@ -216,6 +222,10 @@ static int run(int argc, char **argv)
 	}
 	if (!file)
 		return cli_error("replay: which trace? (pfnlab replay FILE|- [options])");
+	if (map.given && !map_out_wanted(&map))
+		return cli_error("replay: --pfns, --columns and --title go with --svg, --png or --ansi");
+	if (json && map_out_to_stdout(&map))
+		return cli_error("replay: --format json holds stdout; write the map to a file (--svg FILE, --png FILE)");
 	if (snap && machine_given)
 		return cli_error("replay: --snapshot builds the machine; give no machine options with it");
 	if (o.pcp_set)
@@ -313,6 +323,8 @@ static int run(int argc, char **argv)
 				goto out;
 		}
 	}
+	if (map_out_wanted(&map) && (rc = map_out_draw(m, &map)))
+		goto out;
 	if (check && pfnlab_check(m, why, sizeof(why))) {
 		cli_error("check: %s", why);
 		rc = EXIT_INTERNAL;
@@ -330,7 +342,8 @@ const struct command cmd_replay = {
 	.run = run,
 	.help =
 		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress]\n"
-		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n\n"
+		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n"
+		"                     [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
 		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
 		"column), of `trace-cmd report`, or a trace-cmd .dat file; plain or .xz/.zst/.gz; '-' is\n"
 		"standard input.  Events of kmem (mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
@@ -350,13 +363,15 @@ const struct command cmd_replay = {
 		"  --print VIEW    print a view of the end state (as pfnlab machine --print)\n"
 		"  --check         run the whole-state checker at the end (exit 4 if it fails)\n"
 		"  -v              notes about the snapshot on stderr\n\n"
+		"The end state's map, as pfnlab map draws it (after the report):\n"
+		"%MAPOUT%\n"
 		"Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"
 		"is made large enough for every PFN in the trace, and without --era it follows the\n"
 		"trace's form.\n\n"
 		"%MACHINE%"
 		"\nExamples:\n"
 		"  pfnlab replay trace.txt.xz --format json\n"
-		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"
+		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"		"  pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
 		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --no-progress\n\n"
 		"Exit codes: 0 ok, 2 bad option or bad input (FILE:LINE: reason), 3 too large for this\n"
 		"host, 4 checker failure.\n",

@@ -22,11 +22,18 @@ static int run(int argc, char **argv)
 	struct pfnlab_snapshot_opts so = {.thp = true, .note = note};
 	struct pfnlab_machine *m;
 	struct pfnlab_sink out;
+	struct map_out map = {.ansi = false};
 	char why[1024] = "";
+	int rc = EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int k = map_out_opt(&map, argc, argv, &i);
 
+		if (k < 0)
+			return EXIT_USAGE;
+		if (k)
+			continue;
 		if (strcmp(a, "--print") == 0 && i + 1 < argc) {
 			const char *const *known = pfnlab_views();
 			bool ok = false;
@@ -60,6 +67,8 @@ static int run(int argc, char **argv)
 	}
 	if (!dir)
 		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
+	if (map.given && !map_out_wanted(&map))
+		return cli_error("snapshot: --pfns, --columns and --title go with --svg, --png or --ansi");
 	so.note_arg = verbose ? (void *)1 : NULL;
 	so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
 	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
@@ -68,17 +77,18 @@ static int run(int argc, char **argv)
 		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
 	}
 	file_sink(&out, stdout);
-	if (!nviews)
+	if (!nviews && !map_out_wanted(&map))
 		views[nviews++] = "buddyinfo";
 	for (int i = 0; i < nviews; i++)
 		pfnlab_print(m, views[i], &out);
-	if (check && pfnlab_check(m, why, sizeof(why))) {
+	if (map_out_wanted(&map))
+		rc = map_out_draw(m, &map);
+	if (!rc && check && pfnlab_check(m, why, sizeof(why))) {
 		cli_error("check: %s", why);
-		pfnlab_machine_destroy(m);
-		return EXIT_INTERNAL;
+		rc = EXIT_INTERNAL;
 	}
 	pfnlab_machine_destroy(m);
-	return EXIT_OK;
+	return rc;
 }
 
 const struct command cmd_snapshot = {
@@ -87,7 +97,7 @@ const struct command cmd_snapshot = {
 	.run = run,
 	.help =
 		"usage: pfnlab snapshot DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp]\n"
-		"                       [--check] [-v]\n\n"
+		"                       [--check] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
 		"Reads zoneinfo, pagetypeinfo, buddyinfo and the System RAM lines of iomem from a directory\n"
 		"of files named as in /proc (compressed copies are read too; pagetypeinfo or buddyinfo\n"
 		"must be there), or from /proc itself (pagetypeinfo needs root), and builds a machine with\n"
@@ -99,9 +109,12 @@ const struct command cmd_snapshot = {
 		"  --no-thp        min_free_kbytes without THP's raise (only without zoneinfo watermarks)\n"
 		"  --check         run the whole-state checker (exit 4 if it fails)\n"
 		"  -v              notes (e.g. zoneinfo's free count read at another moment) on stderr\n\n"
+		"The machine's map, as pfnlab map draws it (no view is printed unless --print asks):\n"
+		"%MAPOUT%\n"
 		"Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
 		"kernels, other moments, truncated) are refused with FILE:LINE and exit 2.\n\n"
 		"Examples:\n"
 		"  sudo pfnlab snapshot /proc --print pagetypeinfo\n"
-		"  pfnlab snapshot before/ --print buddyinfo --check\n",
+		"  pfnlab snapshot before/ --print buddyinfo --check\n"
+		"  pfnlab snapshot before/ --svg before.svg\n",
 };

@@ -25,18 +25,37 @@ static void usage(FILE *f)
 		   "input, 3 the model does not fit this host, 4 internal inconsistency.\n");
 }
 
-/* A command's --help, with the shared machine options where it says %MACHINE%. */
+/*
+ * A command's --help, with the shared option texts where it says %MACHINE%
+ * (machine options) and %MAPOUT% (map output options).
+ */
 static void print_help(const struct command *c)
 {
-	const char *mark = strstr(c->help, "%MACHINE%");
+	static const struct {
+		const char *mark, *text;
+	} parts[] = {{"%MACHINE%", machine_opts_help}, {"%MAPOUT%", map_out_help}};
+	const char *p = c->help;
 
-	if (!mark) {
-		fputs(c->help, stdout);
-		return;
+	for (;;) {
+		const char *next = NULL;
+		size_t k = 0;
+
+		for (size_t j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
+			const char *at = strstr(p, parts[j].mark);
+
+			if (at && (!next || at < next)) {
+				next = at;
+				k = j;
+			}
+		}
+		if (!next) {
+			fputs(p, stdout);
+			return;
+		}
+		fwrite(p, 1, (size_t)(next - p), stdout);
+		fputs(parts[k].text, stdout);
+		p = next + strlen(parts[k].mark);
 	}
-	fwrite(c->help, 1, (size_t)(mark - c->help), stdout);
-	fputs(machine_opts_help, stdout);
-	fputs(mark + strlen("%MACHINE%"), stdout);
 }
 
 static const struct command *find(const char *name)

@@ -1,0 +1,163 @@
+/*
+ * map_out.c - the map output options every command that ends with a
+ * machine shares (map, replay, snapshot): --svg FILE, --png FILE, --ansi,
+ * --pfns A-B, --columns N, --title TEXT.  Files are written whole or not
+ * at all (a temporary file renamed).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct out_file {
+	FILE *f;
+	char tmp[4096];
+	const char *path;
+};
+
+static int out_open(struct out_file *o, const char *path)
+{
+	int fd;
+
+	o->path = path;
+	if (strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	if (snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= (int)sizeof(o->tmp))
+		return cli_error("map: path too long: %s", path), -1;
+	fd = mkstemp(o->tmp);
+	if (fd >= 0)
+		fchmod(fd, 0666 & ~current_umask());
+	if (fd < 0 || !(o->f = fdopen(fd, "wb")))
+		return cli_error("map: cannot write %s: %s", path, strerror(errno)), -1;
+	return 0;
+}
+
+static int out_close(struct out_file *o, bool ok)
+{
+	if (o->f == stdout)
+		return fflush(stdout) == 0 && ok ? 0 : -1;
+	if (fclose(o->f) != 0)
+		ok = false;
+	if (ok && rename(o->tmp, o->path) == 0)
+		return 0;
+	unlink(o->tmp);
+	cli_error("map: cannot write %s", o->path);
+	return -1;
+}
+
+static int parse_pfns(const char *v, struct pfnlab_map_opts *mo)
+{
+	char *end;
+	unsigned long long a, b;
+
+	errno = 0;
+	a = strtoull(v, &end, 0);
+	if (errno || *end != '-')
+		return -1;
+	b = strtoull(end + 1, &end, 0);
+	if (errno || *end || b <= a)
+		return -1;
+	mo->first_pfn = a;
+	mo->last_pfn = b;
+	return 0;
+}
+
+int map_out_opt(struct map_out *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+	unsigned long long n;
+
+	if (strcmp(a, "--ansi") == 0) {
+		o->ansi = true;
+		return 1;
+	}
+	if (strcmp(a, "--svg") && strcmp(a, "--png") && strcmp(a, "--pfns") && strcmp(a, "--title") &&
+	    strcmp(a, "--columns"))
+		return 0;
+	if (*i + 1 >= argc)
+		return cli_error("%s needs a value", a), -1;
+	v = argv[++*i];
+	if (strcmp(a, "--svg") == 0) {
+		o->svg = v;
+	} else if (strcmp(a, "--png") == 0) {
+		o->png = v;
+	} else if (strcmp(a, "--title") == 0) {
+		o->mo.title = v;
+	} else if (strcmp(a, "--pfns") == 0) {
+		if (parse_pfns(v, &o->mo))
+			return cli_error("--pfns: invalid value '%s' (FIRST-LAST, e.g. 0x0-0x100000)", v), -1;
+	} else {
+		if (parse_uint(v, 1, 1024, &n))
+			return cli_error("--columns: invalid value '%s' (1..1024)", v), -1;
+		o->mo.columns = (unsigned)n;
+	}
+	o->given = true;
+	return 1;
+}
+
+bool map_out_wanted(const struct map_out *o)
+{
+	return o->svg || o->png || o->ansi;
+}
+
+bool map_out_to_stdout(const struct map_out *o)
+{
+	return o->ansi || (o->svg && !strcmp(o->svg, "-")) || (o->png && !strcmp(o->png, "-"));
+}
+
+int map_out_save(const char *path, const void *data, size_t len)
+{
+	struct out_file of;
+	bool ok;
+
+	if (out_open(&of, path))
+		return EXIT_USAGE;
+	ok = fwrite(data, 1, len, of.f) == len;
+	return out_close(&of, ok) ? EXIT_USAGE : EXIT_OK;
+}
+
+/* Draw @m into @path with @fn; returns an exit code. */
+static int draw(const struct pfnlab_machine *m, const struct pfnlab_map_opts *mo, const char *path,
+		int (*fn)(const struct pfnlab_machine *, const struct pfnlab_map_opts *, const struct pfnlab_sink *))
+{
+	struct out_file of;
+	struct pfnlab_sink s;
+	int err;
+
+	if (out_open(&of, path))
+		return EXIT_USAGE;
+	file_sink(&s, of.f);
+	err = fn(m, mo, &s);
+	if (out_close(&of, err == 0))
+		return err == -E2BIG ? cli_error("map: the PNG window is over 64 Mi pages; narrow it with --pfns A-B") : EXIT_USAGE;
+	return EXIT_OK;
+}
+
+int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o)
+{
+	int rc = EXIT_OK;
+
+	if (o->svg)
+		rc = draw(m, &o->mo, o->svg, pfnlab_map_svg);
+	if (!rc && o->png)
+		rc = draw(m, &o->mo, o->png, pfnlab_map_png);
+	if (!rc && o->ansi)
+		rc = draw(m, &o->mo, "-", pfnlab_map_ansi);
+	return rc;
+}
+
+const char map_out_help[] =
+	"  --svg FILE     one cell per pageblock: colour = migrate type, fill = pages in use, CMA\n"
+	"                 areas outlined, long-term pinned pages marked, the busy range of a failed\n"
+	"                 contiguous allocation highlighted, zone boundaries, legend, PFN and\n"
+	"                 address axis, a tooltip per cell ('-' for stdout)\n"
+	"  --png FILE     one pixel per page, 1024 pages per row (at most 64 Mi pages: use --pfns)\n"
+	"  --ansi         a coloured map for the terminal, 80 columns\n"
+	"  --pfns A-B     only PFNs [A, B) (decimal or 0x hex)\n"
+	"  --columns N    SVG cells per row (default: 32, 64 or 128 by size)\n"
+	"  --title TEXT   the picture's title\n";
