@@ -1230,153 +1230,139 @@ static const char *pos(struct exec *e, int i, bool *bad)
 	return v;
 }
 
-/* Typed getters: return -EINVAL with e->msg set on a bad value. */
-#define GETV(e, key, bad) kv(e, key, &(bad))
+/*
+ * Typed getters: return -EINVAL with e->msg set on a bad value.
+ * key_value() looks the key up: -EINVAL (substitution failed), 0 (absent)
+ * or 1 (*v set); key_error() words a parser's complaint about it.
+ */
+static int key_value(struct exec *e, const char *k, const char **v)
+{
+	bool bad = false;
+
+	*v = kv(e, k, &bad);
+	return bad ? -EINVAL : *v != NULL;
+}
+
+static int key_error(struct exec *e, const char *k, const char *m)
+{
+	return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
+}
 
 static int get_size(struct exec *e, const char *k, uint64_t base, uint64_t def, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_sizepct(v, base, 0, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_sizepct(v, base, 0, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_uint(struct exec *e, const char *k, uint64_t def, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_uint(v, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_uint(v, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_addr(struct exec *e, const char *k, uint64_t def, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_addr(v, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_addr(v, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_bool(struct exec *e, const char *k, bool def, bool *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_bool(v, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_bool(v, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_enum(struct exec *e, const char *k, const char *choices, int def, int *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_enum(v, choices, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_enum(v, choices, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_time(struct exec *e, const char *k, uint64_t def, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
-	if (val_time(v, out, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
+	return val_time(v, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_dist(struct exec *e, const char *k, bool time, struct dist *d, bool *have)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
 	char m[400];
+	int r = key_value(e, k, &v);
 
 	*have = v != NULL;
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return 0;
-	if (val_dist(v, time, d, m, sizeof(m)))
-		return RUN_ERR(e, "%s %s: %s", verbs[e->cur->verb].name, k, m);
-	return 0;
+	if (r <= 0)
+		return r;
+	return val_dist(v, time, d, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 /* amount: all / none / SIZE / N% of @base */
 static int get_amount(struct exec *e, const char *k, uint64_t base, uint64_t def, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
+	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
-	if (!v)
-		return *out = def, 0;
+	if (r <= 0)
+		return r ? r : (*out = def, 0);
 	if (!strcmp(v, "all"))
 		return *out = base, 0;
 	if (!strcmp(v, "none"))
 		return *out = 0, 0;
-	return get_size(e, k, base, def, out);
+	return val_sizepct(v, base, 0, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 static int get_memlock(struct exec *e, const char *k, uint64_t *out)
 {
-	bool bad = false;
-	const char *v = kv(e, k, &bad);
+	const char *v;
+	char m[400];
+	int r = key_value(e, k, &v);
 
-	if (bad)
-		return -EINVAL;
+	if (r < 0)
+		return r;
 	if (!v || !strcmp(v, "unlimited"))
 		return *out = 0, 0;
-	return get_size(e, k, 0, 0, out);
+	return val_sizepct(v, 0, 0, out, m, sizeof(m)) ? key_error(e, k, m) : 0;
 }
 
 /* hpt: auto -> -1 (QEMU's rule on ppc64, none elsewhere), off -> 0, else the order */
 static int get_hpt(struct exec *e, int *out)
 {
-	bool bad = false;
-	const char *v = kv(e, "hpt", &bad);
+	const char *v;
 	uint64_t u;
 	char m[400];
 
-	if (bad)
+	if (key_value(e, "hpt", &v) < 0)
 		return -EINVAL;
 	if (!v || !strcmp(v, "auto")) {
 		*out = strcmp(e->cfg.preset, "ppc64") == 0 || e->h.kvm_cma >= 0 ? -1 : 0;
