@@ -13,9 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pfnlab.h"
+
 extern int test_verbose;
 extern int test_failed_checks;
 extern const char *test_variant;
+
+/* A growing NUL-terminated text that a pfnlab_sink writes into (test_main.c). */
+struct test_text {
+	char *p;
+	size_t n, cap;
+};
+
+void test_text_write(void *arg, const char *buf, size_t len);
+/* The text of view @name of @m, malloc'd; "" when it prints nothing; a failing print fails the test. */
+char *test_view(const struct pfnlab_machine *m, const char *name);
+/* The whole-state checker on @m; an inconsistency fails the test with its reason. */
+void test_check_state(const struct pfnlab_machine *m);
 
 #define TEST(name) static void name(void)
 

@@ -48,14 +48,6 @@ static struct pfnlab_machine *tiny(uint64_t pages, unsigned max_order, unsigned 
 	return m;
 }
 
-static void check_state(const struct pfnlab_machine *m)
-{
-	char why[512];
-
-	if (pfnlab_check(m, why, sizeof(why)))
-		T_FAIL("checker: %s", why);
-}
-
 /* The free list of (zone 0, order, mt) as "pfn pfn ...". */
 static const char *list_str(const struct pfnlab_machine *m, unsigned order, int mt)
 {
@@ -75,7 +67,7 @@ static uint64_t alloc_ok(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned or
 
 	if (err)
 		T_FAIL("allocation of order %u failed: %d", order, err);
-	check_state(m);
+	test_check_state(m);
 	return pfn;
 }
 
@@ -90,7 +82,7 @@ TEST(boot_list_order_check)
 	struct pfnlab_machine *m = tiny(16, 3, 2, PFNLAB_ERA_CURRENT, 0);
 
 	CHECK_STR(list_str(m, 3, PFNLAB_MT_MOVABLE), "0 8");
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 	m = tiny(16, 3, 2, PFNLAB_ERA_2015, 0);
 	CHECK_STR(list_str(m, 3, PFNLAB_MT_MOVABLE), "8 0");
@@ -129,10 +121,10 @@ TEST(merge_check)
 	CHECK_EQ(a, 0);
 	CHECK_EQ(b, 1);
 	CHECK_EQ(pfnlab_free_pages(m, a, 0), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(list_str(m, 0, PFNLAB_MT_MOVABLE), "0");
 	CHECK_EQ(pfnlab_free_pages(m, b, 0), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(list_str(m, 0, PFNLAB_MT_MOVABLE), "");
 	CHECK_EQ(m->zones[0].area[3].nr_free, 2);
 	CHECK_EQ(m->zones[0].nr_free, 16);
@@ -254,7 +246,7 @@ TEST(cma_not_for_unmovable_check)
 	for (int i = 0; i < 24; i++)
 		alloc_ok(m, PFNLAB_GFP_KERNEL, 0);
 	CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfn), -ENOMEM);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(m->zones[0].nr_free_cma, 8);
 	CHECK(alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0) >= 24);
 	CHECK_EQ(pb_type(m, 24), PFNLAB_MT_CMA);
@@ -276,11 +268,11 @@ TEST(bad_free_check)
 	CHECK_EQ(pfnlab_free_pages(m, 9, 0), -EINVAL);
 	CHECK_EQ(pfnlab_free_pages(m, 1000, 0), -EINVAL);
 	CHECK_EQ(pfnlab_free_pages(m, a, 99), -EINVAL);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(m->zones[0].nr_free, 14);
 	CHECK_EQ(pfnlab_free_pages(m, a, 1), 0);
 	CHECK_EQ(pfnlab_free_pages(m, a, 1), -EINVAL);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(m->zones[0].nr_free, 16);
 	pfnlab_machine_destroy(m);
 }
@@ -300,7 +292,7 @@ TEST(order_limits_check)
 	alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 2);
 	CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 3, &pfn), -ENOMEM);
 	CHECK_EQ(m->vm[VM_ALLOC_FAILED], 1);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -322,12 +314,12 @@ TEST(pcp_cma_rides_movable_check)
 	p = alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0);
 	CHECK(p >= 24);
 	CHECK_EQ(pfnlab_free_pages(m, p, 0), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(m->frames[p].flags, F_PCP);
 	CHECK_EQ(m->frames[p].mt, PFNLAB_MT_CMA);
 	CHECK(m->zones[0].pcp[0].lists[PFNLAB_MT_MOVABLE].count > 0);
 	pfnlab_drain_pages(m);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(m->zones[0].nr_free_cma, 8);
 	CHECK_EQ(m->zones[0].pcp[0].count, 0);
 	pfnlab_machine_destroy(m);
@@ -376,7 +368,7 @@ TEST(x86_64_layout_check)
 	CHECK_EQ(m->zones[2].start_pfn, 1ull << 20);
 	CHECK_EQ(m->zones[2].present, 1ull << 18);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), 3840 + (3ull << 18) - 4096 + (1ull << 18));
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 

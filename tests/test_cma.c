@@ -49,14 +49,6 @@ static struct pfnlab_machine *machine(enum pfnlab_era era, enum pfnlab_pin_polic
 	return m;
 }
 
-static void check_state(const struct pfnlab_machine *m)
-{
-	char why[512];
-
-	if (pfnlab_check(m, why, sizeof(why)))
-		T_FAIL("checker: %s", why);
-}
-
 static const char *picture(const struct pfnlab_machine *m)
 {
 	static char buf[NPAGES * 2];
@@ -118,7 +110,7 @@ static void borrow(struct pfnlab_machine *m, unsigned *a, unsigned *b)
 	CHECK_EQ(pfnlab_mm_map(m, *b, 0x100000, 16 * PAGE, 0), 0);
 	CHECK_EQ(pfnlab_mm_map(m, *b, 0x110000, 32 * PAGE, 0), 0);
 	CHECK_EQ(pfnlab_mm_touch(m, *b, 0x100000, 48 * PAGE, NULL), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_create(m, "vm1", a), 0);
 	CHECK_EQ(pfnlab_mm_map(m, *a, 0x200000, 8 * PAGE, 0), 0);
 	for (uint64_t i = 0; i < 8; i++) {
@@ -126,7 +118,7 @@ static void borrow(struct pfnlab_machine *m, unsigned *a, unsigned *b)
 
 		CHECK_EQ(pfnlab_mm_write(m, *a, 0x200000 + i * PAGE, &v, sizeof(v)), 0);
 	}
-	check_state(m);
+	test_check_state(m);
 	for (uint64_t i = 0; i < 8; i++) {
 		uint64_t pfn = 0;
 
@@ -136,7 +128,7 @@ static void borrow(struct pfnlab_machine *m, unsigned *a, unsigned *b)
 			       (unsigned long long)pfn);
 	}
 	CHECK_EQ(pfnlab_mm_unmap(m, *b, 0x100000, 16 * PAGE), 0);
-	check_state(m);
+	test_check_state(m);
 }
 
 static void contents_intact(struct pfnlab_machine *m, unsigned a)
@@ -181,7 +173,7 @@ TEST(whole_area_alloc_and_release)
 	CHECK_EQ(pfnlab_pageblock_type(m, 40), PFNLAB_MT_MOVABLE);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), 0);
 	CHECK_EQ(pfn, 48);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(picture(m), "........|........|........|........|........|........|KKKKKKKK|KKKKKKKK");
 	CHECK_EQ(pfnlab_cma_info(m, 0, &ci), 0);
 	CHECK_EQ(ci.used, 16);
@@ -189,7 +181,7 @@ TEST(whole_area_alloc_and_release)
 	CHECK_EQ(ci.alloc_pages_success, 16);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 1, 0, &pfn), -ENOMEM);
 	CHECK_EQ(pfnlab_cma_release(m, 0, 48, 16), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_cma_info(m, 0, &ci), 0);
 	CHECK_EQ(ci.used, 0);
 	CHECK_EQ(ci.maxchunk, 16);
@@ -212,10 +204,10 @@ TEST(bad_release)
 	CHECK_EQ(pfnlab_cma_release(m, 1, pfn, 4), -EINVAL);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 17, 0, &pfn), -EINVAL);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 0, 0, &pfn), -EINVAL);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(picture(m), "........|........|........|........|........|........|KKKK....|........");
 	CHECK_EQ(pfnlab_cma_release(m, 0, 48, 4), 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -234,7 +226,7 @@ TEST(bitmap_alignment_and_retry)
 
 	/* an unmovable page planted inside CMA, outside the bitmap's knowledge */
 	CHECK_EQ(pfnlab_alloc_contig_range(m, 49, 50, PFNLAB_MT_CMA), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(picture(m), "........|........|........|........|........|........|.K......|........");
 	pfnlab_set_trace(m, &sink);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 4, 2, &pfn), 0);
@@ -242,12 +234,12 @@ TEST(bitmap_alignment_and_retry)
 	CHECK_EQ(count_substr(cap.text, "cma_alloc_busy_retry: name=test pfn=0x30 "), 1);
 	CHECK_EQ(count_substr(cap.text, "test_pages_isolated: start_pfn=0x30 end_pfn=0x34 fin_pfn=0x31 ret=fail"), 1);
 	CHECK(strstr(cap.text, "cma_alloc_finish: name=test pfn=0x34 page=(____ptrval____) count=4 align=2\n") != NULL);
-	check_state(m);
+	test_check_state(m);
 	(void)kpfn;
 	pfnlab_set_trace(m, NULL);
 	CHECK_EQ(pfnlab_cma_release(m, 0, 52, 4), 0);
 	CHECK_EQ(pfnlab_free_contig_range(m, 49, 1), 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -275,12 +267,12 @@ TEST(pinned_in_cma_blocks_cma_alloc_2015)
 	h = pfnlab_pin(m, a, 0x204000, 4, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE,
 		       "VFIO container of guest vm1", NULL);
 	CHECK(h > 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(picture(m), "11111111|11111111|11111111|11111111|........|........|2222PPPP|........");
 	pfnlab_set_log(m, &sink);
 	pfnlab_advance(m, 5000000000ull);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), -EBUSY);
-	check_state(m);
+	test_check_state(m);
 	CHECK_STR(log.text, "alloc_contig_range: [30, 40) PFNs busy\n");
 	CHECK_EQ(pfnlab_contig_failure(m, &f), 0);
 	CHECK_EQ(f.outer_start, 48);
@@ -302,10 +294,10 @@ TEST(pinned_in_cma_blocks_cma_alloc_2015)
 	contents_intact(m, a);
 	CHECK_EQ(pfnlab_unpin(m, h), 0);
 	CHECK_EQ(pfnlab_unpin(m, h), -ENOENT);
-	check_state(m);
+	test_check_state(m);
 	/* unpinned, the same allocation migrates the rest out and succeeds */
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), 0);
-	check_state(m);
+	test_check_state(m);
 	contents_intact(m, a);
 	pfnlab_machine_destroy(m);
 }
@@ -327,7 +319,7 @@ TEST(pinned_at_start_is_silent_2015)
 	pfnlab_set_log(m, &sink);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), -EBUSY);
 	CHECK_EQ(log.len, 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -353,7 +345,7 @@ TEST(pinned_in_cma_blocks_cma_alloc_current)
 	pfnlab_set_trace(m, &ts);
 	pfnlab_set_log(m, &ls);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), -EBUSY);
-	check_state(m);
+	test_check_state(m);
 	CHECK(strstr(tr.text, "cma_alloc_start: name=test count=16 align=0\n") != NULL);
 	CHECK_EQ(count_substr(tr.text, "test_pages_isolated: start_pfn=0x30 end_pfn=0x40 fin_pfn=0x30 ret=fail"), 1);
 	CHECK_EQ(count_substr(tr.text, "cma_alloc_busy_retry:"), 1);
@@ -389,16 +381,16 @@ TEST(migrating_policies_keep_pins_out_of_cma)
 			borrow(m, &a, &b);
 			h = pfnlab_pin(m, a, 0x200000, 8, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "vfio", pfns);
 			CHECK(h > 0);
-			check_state(m);
+			test_check_state(m);
 			CHECK_EQ(pinned_in_cma(m), 0);
 			for (int i = 0; i < 8; i++)
 				CHECK(pfns[i] < CMA_BASE);
 			CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_migrated"), 8);
 			contents_intact(m, a);
 			CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), 0);
-			check_state(m);
+			test_check_state(m);
 			CHECK_EQ(pfnlab_unpin(m, h), 0);
-			check_state(m);
+			test_check_state(m);
 			pfnlab_machine_destroy(m);
 			test_variant = NULL;
 		}
@@ -425,10 +417,10 @@ TEST(migrate_movable_fails_cleanly_without_room)
 
 		CHECK_EQ(pfnlab_mm_write(m, a, 0x200000 + i * PAGE, &v, sizeof(v)), 0);
 	}
-	check_state(m);
+	test_check_state(m);
 	h = pfnlab_pin(m, a, 0x200000, 8, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "vfio", NULL);
 	CHECK_EQ(h, -ENOMEM);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pinned_in_cma(m), 0);
 	for (uint64_t p = 0; p < NPAGES; p++) {
 		struct pfnlab_page_info pi;
@@ -460,7 +452,7 @@ TEST(get_and_transient_culprits)
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 0x200000 + 3 * PAGE, &p2), 0);
 	CHECK_EQ(pfnlab_page_ref_transient(m, p2, 1000), 0);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), -EBUSY);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_contig_failure(m, &f), 0);
 	CHECK_EQ(f.nr_culprits, 2);
 	for (size_t i = 0; i < f.nr_culprits; i++) {
@@ -476,7 +468,7 @@ TEST(get_and_transient_culprits)
 	pfnlab_advance(m, 2000);
 	CHECK_EQ(pfnlab_put_pages(m, &p1, 1, PFNLAB_FOLL_GET), 0);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 16, 0, &pfn), 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -502,7 +494,7 @@ TEST(count_minus_one_tries_two_candidates)
 	CHECK_EQ(pfnlab_cma_info(m, 0, &ci), 0);
 	CHECK_EQ(ci.alloc_pages_fail, 15);
 	CHECK_EQ(ci.used, 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -567,7 +559,7 @@ TEST(cma_declare_placement)
 		} else {
 			CHECK_EQ(pfnlab_cma_info(m, 0, &ci), 0);
 			CHECK_EQ(ci.base_pfn << 12, cases[i].want_base);
-			check_state(m);
+			test_check_state(m);
 		}
 		pfnlab_machine_destroy(m);
 		test_variant = NULL;

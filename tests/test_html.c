@@ -12,21 +12,6 @@
 #include "scenario.h"
 #include "test.h"
 
-struct text {
-	char *p;
-	size_t n;
-};
-
-static void text_write(void *arg, const char *b, size_t len)
-{
-	struct text *t = arg;
-
-	t->p = realloc(t->p, t->n + len + 1);
-	memcpy(t->p + t->n, b, len);
-	t->n += len;
-	t->p[t->n] = 0;
-}
-
 static size_t count(const char *s, const char *sub)
 {
 	size_t n = 0;
@@ -82,8 +67,8 @@ TEST(compare_html_report)
 	struct scn_program *p = NULL;
 	struct scn_opts o = {.policy = -1, .record = true};
 	struct scn_result r[2];
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
 	char err[512], html[] = "/tmp/pfnlab-test-XXXXXX.html", png[64], cmd[512];
 	const char *ends, *end2, *end3;
 	unsigned w = 0, h = 0;

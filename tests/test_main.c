@@ -9,6 +9,48 @@ int test_verbose;
 int test_failed_checks;
 const char *test_variant;
 
+void test_text_write(void *arg, const char *buf, size_t len)
+{
+	struct test_text *t = arg;
+
+	if (t->n + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *p;
+
+		while (t->n + len + 1 > cap)
+			cap *= 2;
+		p = realloc(t->p, cap);
+		if (!p)
+			abort();
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->n, buf, len);
+	t->n += len;
+	t->p[t->n] = 0;
+}
+
+void test_check_state(const struct pfnlab_machine *m)
+{
+	char why[512];
+
+	if (pfnlab_check(m, why, sizeof(why)))
+		T_FAIL("checker: %s", why);
+}
+
+char *test_view(const struct pfnlab_machine *m, const char *name)
+{
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
+	int err;
+
+	test_text_write(&t, "", 0); /* "" when the view prints nothing */
+	err = pfnlab_print(m, name, &s);
+	if (err)
+		T_FAIL("pfnlab_print(%s) = %d", name, err);
+	return t.p;
+}
+
 int test_main(int argc, char **argv, const struct test_entry *tests, size_t n)
 {
 	const char *only = NULL;

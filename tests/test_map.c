@@ -15,21 +15,6 @@
 
 #define PAGE 4096ull
 
-struct text {
-	char *p;
-	size_t n;
-};
-
-static void text_write(void *arg, const char *b, size_t len)
-{
-	struct text *t = arg;
-
-	t->p = realloc(t->p, t->n + len + 1);
-	memcpy(t->p + t->n, b, len);
-	t->n += len;
-	t->p[t->n] = 0;
-}
-
 static struct pfnlab_machine *state(void)
 {
 	struct pfnlab_config c;
@@ -120,8 +105,8 @@ static void golden(const char *path, const char *got)
 TEST(svg_small)
 {
 	struct pfnlab_machine *m = state();
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
 	struct pfnlab_map_opts o = {.title = "test map", .columns = 4};
 
 	CHECK_EQ(pfnlab_map_svg(m, &o, &s), 0);
@@ -142,8 +127,8 @@ TEST(svg_small)
 TEST(ansi_small)
 {
 	struct pfnlab_machine *m = state();
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
 
 	CHECK_EQ(pfnlab_map_ansi(m, NULL, &s), 0);
 	CHECK_EQ(count(t.p, "P"), 2); /* the pinned block and the legend */
@@ -172,8 +157,8 @@ TEST(ansi_small)
 TEST(png_small)
 {
 	struct pfnlab_machine *m = state();
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
 
 	CHECK_EQ(pfnlab_map_png(m, NULL, &s), 0);
 	CHECK(t.n > 8 && memcmp(t.p, "\x89PNG\r\n\x1a\n", 8) == 0);

@@ -41,14 +41,6 @@ static struct pfnlab_machine *small(uint64_t pages, bool backed, uint64_t cma_pa
 	return m;
 }
 
-static void check_state(const struct pfnlab_machine *m)
-{
-	char why[512];
-
-	if (pfnlab_check(m, why, sizeof(why)))
-		T_FAIL("checker: %s", why);
-}
-
 static unsigned space(struct pfnlab_machine *m, const char *name, uint64_t addr, uint64_t pages,
 		      unsigned flags)
 {
@@ -56,7 +48,7 @@ static unsigned space(struct pfnlab_machine *m, const char *name, uint64_t addr,
 
 	CHECK_EQ(pfnlab_mm_create(m, name, &id), 0);
 	CHECK_EQ(pfnlab_mm_map(m, id, addr, pages * PAGE, flags), 0);
-	check_state(m);
+	test_check_state(m);
 	return id;
 }
 
@@ -73,7 +65,7 @@ TEST(fault_and_rmap_check)
 
 	CHECK_EQ(pfnlab_mm_touch(m, a, 0x10000, 4 * PAGE, &faulted), 0);
 	CHECK_EQ(faulted, 4);
-	check_state(m);
+	test_check_state(m);
 	for (uint64_t i = 0; i < 4; i++) {
 		uint64_t pfn = 0;
 		struct pfnlab_page_info pi;
@@ -87,7 +79,7 @@ TEST(fault_and_rmap_check)
 		CHECK_EQ(pi.mapcount, 1);
 	}
 	CHECK_EQ(pfnlab_mm_unmap(m, a, 0x10000, 4 * PAGE), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), 16);
 	pfnlab_machine_destroy(m);
 }
@@ -104,7 +96,7 @@ TEST(thp_fault_and_fallback_check)
 	struct pfnlab_page_info pi;
 
 	CHECK_EQ(pfnlab_mm_touch(m, a, 3 * PAGE, PAGE, NULL), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 5 * PAGE, &pfn), 0);
 	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
 	CHECK_EQ(pi.order, 3);
@@ -116,7 +108,7 @@ TEST(thp_fault_and_fallback_check)
 	CHECK_EQ(pfnlab_mm_lookup(m, b, 0, &pfn), 0);
 	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
 	CHECK_EQ(pi.order, 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -136,7 +128,7 @@ TEST(bad_requests_check)
 	CHECK_EQ(pfnlab_mm_touch(m, 99, 0x10000, PAGE, NULL), -ENOENT);
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 0x10000, &pfn), -ENOENT);
 	CHECK_EQ(pfnlab_mm_read(m, a, 0x10000, &pfn, 8), -EPERM); /* metadata-only */
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), 16);
 	pfnlab_machine_destroy(m);
 }
@@ -154,14 +146,14 @@ TEST(pinned_page_outlives_mapping_check)
 	struct pfnlab_page_info pi;
 
 	CHECK_EQ(pfnlab_gup(m, a, 2 * PAGE, 1, PFNLAB_FOLL_PIN | PFNLAB_FOLL_WRITE, &pfn), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
 	CHECK_EQ(pi.refcount, 1 + 1024);
 	CHECK_EQ(pi.pincount, 1);
 	CHECK_EQ(pfnlab_mm_destroy(m, a), -EBUSY);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_unmap(m, a, 0, 4 * PAGE), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
 	CHECK_EQ(pi.state, PFNLAB_PAGE_ANON);
 	CHECK_EQ(pi.owner, 0);
@@ -169,7 +161,7 @@ TEST(pinned_page_outlives_mapping_check)
 	CHECK_EQ(pfnlab_put_pages(m, &pfn, 1, PFNLAB_FOLL_GET), -EINVAL); /* it holds no FOLL_GET */
 	CHECK_EQ(pfnlab_put_pages(m, &pfn, 1, PFNLAB_FOLL_PIN), 0);
 	CHECK_EQ(pfnlab_put_pages(m, &pfn, 1, PFNLAB_FOLL_PIN), -EINVAL);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), 16);
 	CHECK_EQ(pfnlab_mm_destroy(m, a), 0);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_foll_pin_acquired"), 1);
@@ -198,7 +190,7 @@ TEST(migrate_refs_check)
 	pfns[0] = pa;
 	pfns[1] = pb;
 	CHECK_EQ(pfnlab_migrate_pages(m, pfns, 2, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, &r), 1);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(r.nr_succeeded, 1);
 	CHECK_EQ(r.nr_failed, 1);
 	CHECK_EQ(pfnlab_mm_lookup(m, b, 0, &after), 0);
@@ -210,13 +202,13 @@ TEST(migrate_refs_check)
 	CHECK_EQ(pfnlab_put_pages(m, &pa, 1, PFNLAB_FOLL_GET), 0);
 	CHECK_EQ(pfnlab_migrate_pages(m, &pa, 1, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, &r), 1);
 	pfnlab_advance(m, 5000);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_migrate_pages(m, &pa, 1, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, &r), 0);
 	CHECK_EQ(pfnlab_mm_read(m, a, 0, buf, 6), 0);
 	CHECK_STR(buf, "alpha");
 	CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_success"), 2);
 	CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_fail"), 2);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -240,7 +232,7 @@ TEST(migrate_thp_check)
 	CHECK_EQ(pfnlab_migrate_pages(m, &p0, 1, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, &r), 0);
 	CHECK_EQ(r.nr_thp_succeeded, 1);
 	CHECK_EQ(r.nr_succeeded, 8);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 0, &p1), 0);
 	CHECK(p1 != p0);
 	/* leave one page of every free huge block allocated: no order-3 block is free */
@@ -250,11 +242,11 @@ TEST(migrate_thp_check)
 	for (uint64_t i = 0; i < nhold; i++)
 		if (hold[i] % 8 != 7)
 			CHECK_EQ(pfnlab_free_pages(m, hold[i], 0), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_migrate_pages(m, &p1, 1, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, &r), 0);
 	CHECK_EQ(r.nr_thp_split, 1);
 	CHECK_EQ(r.nr_succeeded, 8);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_read(m, a, 0, back, sizeof(back)), 0);
 	CHECK(memcmp(pat, back, sizeof(pat)) == 0);
 	pfnlab_machine_destroy(m);
@@ -274,7 +266,7 @@ TEST(migrate_enomem_check)
 	CHECK_EQ(pfnlab_mm_touch(m, a, 0, 16 * PAGE, NULL), 0);
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 0, &pfn), 0);
 	CHECK_EQ(pfnlab_migrate_pages(m, &pfn, 1, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_COMPACTION, NULL), -ENOMEM);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_touch(m, a, 0, 16 * PAGE, NULL), 0);
 	pfnlab_machine_destroy(m);
 }
@@ -318,7 +310,7 @@ TEST(backed_migration_stress_check)
 			CHECK_EQ(pfnlab_mm_write(m, g[i], (1ull << 30) + p * PAGE, page, sizeof(page)), 0);
 		}
 	}
-	check_state(m);
+	test_check_state(m);
 	for (int op = 0; op < 40000; op++) {
 		uint64_t r = rng(&seed), pfn;
 		unsigned i = (unsigned)(r % 4);
@@ -343,10 +335,10 @@ TEST(backed_migration_stress_check)
 				moved++;
 		}
 		if (op % 1000 == 0)
-			check_state(m);
+			test_check_state(m);
 	}
 	pfnlab_advance(m, 1000000);
-	check_state(m);
+	test_check_state(m);
 	CHECK(moved > 20000);
 	for (unsigned i = 0; i < 4; i++)
 		for (uint64_t p = 0; p < 512; p++) {
@@ -361,7 +353,7 @@ TEST(backed_migration_stress_check)
 		}
 	for (unsigned i = 0; i < 4; i++)
 		CHECK_EQ(pfnlab_mm_destroy(m, g[i]), 0);
-	check_state(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), 4096);
 	pfnlab_machine_destroy(m);
 }
@@ -388,7 +380,7 @@ TEST(migrate_pin_target_avoids_cma_check)
 		}
 	}
 	CHECK(n_in_cma > 0);
-	check_state(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 

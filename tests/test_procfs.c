@@ -13,46 +13,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-struct text {
-	char *p;
-	size_t n, cap;
-};
-
-static void text_write(void *arg, const char *buf, size_t len)
-{
-	struct text *t = arg;
-
-	if (t->n + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		char *p;
-
-		while (t->n + len + 1 > cap)
-			cap *= 2;
-		p = realloc(t->p, cap);
-		if (!p)
-			abort();
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->n, buf, len);
-	t->n += len;
-	t->p[t->n] = 0;
-}
-
-/* The text of a view, malloc'd; "" when the view prints nothing. */
-static char *view(const struct pfnlab_machine *m, const char *name)
-{
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
-	int err;
-
-	text_write(&t, "", 0); /* "" when the view prints nothing */
-	err = pfnlab_print(m, name, &s);
-	if (err)
-		T_FAIL("pfnlab_print(%s) = %d", name, err);
-	return t.p;
-}
-
 /* A file next to this source (tests/data/...), malloc'd, or NULL. */
 static char *read_data(const char *name)
 {
@@ -60,7 +20,7 @@ static char *read_data(const char *name)
 	const char *slash = strrchr(__FILE__, '/');
 	int dir = slash ? (int)(slash - __FILE__) : 1;
 	FILE *f;
-	struct text t = {0};
+	struct test_text t = {0};
 	char buf[4096];
 	size_t n;
 
@@ -71,10 +31,10 @@ static char *read_data(const char *name)
 		return NULL;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		text_write(&t, buf, n);
+		test_text_write(&t, buf, n);
 	fclose(f);
 	if (!t.p)
-		text_write(&t, "", 0);
+		test_text_write(&t, "", 0);
 	return t.p;
 }
 
@@ -290,7 +250,7 @@ TEST(pagetypeinfo_fresh_x86_64_check)
 
 	if (!m || !real)
 		return;
-	out = view(m, "pagetypeinfo");
+	out = test_view(m, "pagetypeinfo");
 	CHECK(has_line(out, "Page block order: 9"));
 	CHECK(has_line(out, "Pages per block:  512"));
 	split_lines(real, rl, 64);
@@ -299,7 +259,7 @@ TEST(pagetypeinfo_fresh_x86_64_check)
 	CHECK(matches(out, "^Node    0, zone   Normal, type      Movable( +[0-9]+){11} $"));
 	CHECK(!strstr(out, "type          CMA"));
 	CHECK_EQ(count_prefix(out, "Node    0, zone"), 15);
-	bi = view(m, "buddyinfo");
+	bi = test_view(m, "buddyinfo");
 	CHECK_STR(line_with(bi, "Node 0, zone      DMA"),
 		  "Node 0, zone      DMA      0      0      0      0      0      0      0      0      1      1      3 ");
 	free(out);
@@ -311,7 +271,7 @@ TEST(pagetypeinfo_fresh_x86_64_check)
 	c.cma[0].size = 256ull << 20;
 	m = build(&c);
 	if (m) {
-		out = view(m, "pagetypeinfo");
+		out = test_view(m, "pagetypeinfo");
 		CHECK(matches(out, "^Node    0, zone   Normal, type          CMA( +[0-9]+){11} $"));
 		CHECK_EQ(count_prefix(out, "Node    0, zone"), 18);
 		CHECK(has_line(out, "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate "));
@@ -339,7 +299,7 @@ TEST(layout_matches_real_captures_check)
 	real_ram_map(&c);
 	m = build(&c);
 	if (m && real_pti && real_bi) {
-		out = view(m, "pagetypeinfo");
+		out = test_view(m, "pagetypeinfo");
 		check_same_shapes("pagetypeinfo vs 6.18", out, real_pti);
 		for (int i = 0; i < 4; i++) { /* order, per block, blank, free-count header */
 			char *a = strdup(out), *b = strdup(real_pti), *la[64], *lb[64];
@@ -359,7 +319,7 @@ TEST(layout_matches_real_captures_check)
 		CHECK_STR(line_with(out, "Node 0, zone    DMA32 "),
 			  "Node 0, zone    DMA32            0         1528            0            0            0 ");
 		free(out);
-		out = view(m, "buddyinfo");
+		out = test_view(m, "buddyinfo");
 		check_same_shapes("buddyinfo vs 6.18", out, real_bi);
 		free(out);
 	}
@@ -369,13 +329,13 @@ TEST(layout_matches_real_captures_check)
 
 	m = preset("x86_64", 512ull << 20);
 	if (m) {
-		out = view(m, "pagetypeinfo");
+		out = test_view(m, "pagetypeinfo");
 		check_same_shapes("pagetypeinfo vs 6.1", out, real_pagetypeinfo_6_1);
 		CHECK_STR(line_with(out, "Free pages count"), line_with(real_pagetypeinfo_6_1, "Free pages count"));
 		CHECK_STR(line_with(out, "Number of blocks type"),
 			  line_with(real_pagetypeinfo_6_1, "Number of blocks type"));
 		free(out);
-		out = view(m, "buddyinfo");
+		out = test_view(m, "buddyinfo");
 		check_same_shapes("buddyinfo vs 6.1", out, real_buddyinfo_6_1);
 		free(out);
 		pfnlab_machine_destroy(m);
@@ -408,7 +368,7 @@ TEST(zoneinfo_geometry_check)
 		free(real);
 		return;
 	}
-	out = view(m, "zoneinfo");
+	out = test_view(m, "zoneinfo");
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		char *a = zone_block(out, lines[i].zone), *b = zone_block(real, lines[i].zone);
 		char la[1024];
@@ -476,7 +436,7 @@ TEST(watermarks_match_real_check)
 		m->zones[i].managed = managed[i];
 	setup_watermarks(m);
 	CHECK_EQ(m->min_free_kbytes, 67584);
-	out = view(m, "zoneinfo");
+	out = test_view(m, "zoneinfo");
 	for (int z = 0; z < 3; z++) {
 		char *a = zone_block(out, zones[z]), *b = zone_block(real, zones[z]);
 
@@ -502,7 +462,7 @@ TEST(watermarks_match_real_check)
 
 		for (int i = 0; i < m->nr_zones; i++)
 			free_pages += (uint64_t)m->zones[i].nr_free;
-		out = view(m, "meminfo");
+		out = test_view(m, "meminfo");
 		snprintf(want, sizeof(want), "MemAvailable:   %8llu kB",
 			 (unsigned long long)(free_pages - reserve) * 4);
 		CHECK_STR(line_with(out, "MemAvailable:"), want);
@@ -536,7 +496,7 @@ TEST(meminfo_vmstat_check)
 		managed += m->zones[i].managed;
 	CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 3, &pfn), 0);
 	CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0, &pfn), 0);
-	out = view(m, "meminfo");
+	out = test_view(m, "meminfo");
 	snprintf(want, sizeof(want), "MemTotal:       %8llu kB", (unsigned long long)managed * 4);
 	CHECK_STR(line_with(out, "MemTotal:"), want);
 	snprintf(want, sizeof(want), "MemFree:        %8lld kB", pfnlab_vmstat(m, "nr_free_pages") * 4);
@@ -549,7 +509,7 @@ TEST(meminfo_vmstat_check)
 	CHECK(strstr(out, "MemTotal:") == out);
 	free(out);
 
-	out = view(m, "vmstat");
+	out = test_view(m, "vmstat");
 	snprintf(want, sizeof(want), "nr_free_pages %lld", pfnlab_vmstat(m, "nr_free_pages"));
 	CHECK(has_line(out, want));
 	CHECK(strncmp(out, want, strlen(want)) == 0);
@@ -571,10 +531,10 @@ TEST(meminfo_vmstat_check)
 	m = preset("x86_64", 1ull << 30);
 	if (!m)
 		return;
-	out = view(m, "meminfo");
+	out = test_view(m, "meminfo");
 	CHECK(!strstr(out, "Cma"));
 	free(out);
-	out = view(m, "vmstat");
+	out = test_view(m, "vmstat");
 	CHECK_EQ(count_prefix(out, "cma_alloc"), 0);
 	CHECK_EQ(count_prefix(out, "nr_free_cma "), 1); /* a zone item: printed without CONFIG_CMA too */
 	CHECK_EQ(count_prefix(out, ""), 172 + 1);
@@ -596,14 +556,14 @@ TEST(fragindex_fresh_check)
 
 	if (!m)
 		return;
-	out = view(m, "unusable_index");
+	out = test_view(m, "unusable_index");
 	n = snprintf(want, sizeof(want), "Node 0, zone   Normal ");
 	for (int o = 0; o <= 10; o++)
 		n += snprintf(want + n, sizeof(want) - (size_t)n, "0.000 ");
 	CHECK_STR(line_with(out, "Node 0, zone   Normal"), want);
 	CHECK_EQ(count_prefix(out, "Node 0, zone "), 3);
 	free(out);
-	out = view(m, "extfrag_index");
+	out = test_view(m, "extfrag_index");
 	for (const char *z = "     DMA\0   DMA32\0  Normal\0"; *z; z += strlen(z) + 1) {
 		n = snprintf(want, sizeof(want), "Node 0, zone %s ", z);
 		for (int o = 0; o <= 10; o++)
@@ -661,13 +621,13 @@ TEST(fragindex_hand_computed_check)
 	CHECK_EQ(m->zones[0].nr_free, 2050);
 	CHECK_EQ(m->zones[0].area[2].nr_free, 1);
 	CHECK_EQ(m->zones[0].area[0].nr_free, 2046);
-	out = view(m, "unusable_index");
+	out = test_view(m, "unusable_index");
 	CHECK_STR(out, "Node 0, zone      DMA 0.000 0.998 0.998 1.000 1.000 1.000 1.000 1.000 1.000 1.000 1.000 \n");
 	free(out);
-	out = view(m, "extfrag_index");
+	out = test_view(m, "extfrag_index");
 	CHECK_STR(out, "Node 0, zone      DMA -1.000 -1.000 -1.000  0.875  0.937  0.969  0.984  0.992  0.996  0.998  0.999 \n");
 	free(out);
-	out = view(m, "buddyinfo");
+	out = test_view(m, "buddyinfo");
 	CHECK_STR(out, "Node 0, zone      DMA   2046      0      1      0      0      0      0      0      0      0      0 \n");
 	free(out);
 	pfnlab_machine_destroy(m);
@@ -695,7 +655,7 @@ TEST(pagetypeinfo_eras_check)
 	m = build(&c);
 	if (!m)
 		return;
-	out = view(m, "pagetypeinfo");
+	out = test_view(m, "pagetypeinfo");
 	CHECK_STR(line_with(out, "Number of blocks type"),
 		  "Number of blocks type     Unmovable  Reclaimable      Movable      Reserve      Isolate ");
 	p = strstr(out, "Node    0, zone   Normal, type");
@@ -714,7 +674,7 @@ TEST(pagetypeinfo_eras_check)
 	l = &m->zones[m->zone_of_type[PFNLAB_ZONE_NORMAL]].area[0].list[PFNLAB_MT_MOVABLE];
 	saved = l->nr;
 	l->nr = 123456;
-	out = view(m, "pagetypeinfo");
+	out = test_view(m, "pagetypeinfo");
 	CHECK(matches(out, "^Node    0, zone   Normal, type      Movable 123456 "));
 	CHECK(!strchr(out, '>'));
 	free(out);
@@ -733,7 +693,7 @@ TEST(pagetypeinfo_eras_check)
 		char want[128];
 
 		l->nr = nr;
-		out = view(m, "pagetypeinfo");
+		out = test_view(m, "pagetypeinfo");
 		snprintf(want, sizeof(want), "^Node    0, zone   Normal, type      Movable %s ",
 			 nr < 100000 ? " 99999" : ">100000");
 		CHECK(matches(out, want));
@@ -750,7 +710,7 @@ TEST(pagetypeinfo_eras_check)
 	m = build(&c);
 	if (!m)
 		return;
-	out = view(m, "pagetypeinfo");
+	out = test_view(m, "pagetypeinfo");
 	CHECK_STR(line_with(out, "Number of blocks type"),
 		  "Number of blocks type     Unmovable  Reclaimable      Movable      Reserve          CMA      Isolate ");
 	free(out);
@@ -768,15 +728,15 @@ TEST(views_check)
 {
 	struct pfnlab_machine *m = preset("ppc64", 4ull << 30);
 	const char *const *v = pfnlab_views();
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
 	int n = 0;
 	char *out;
 
 	if (!m)
 		return;
 	for (; v[n]; n++) {
-		out = view(m, v[n]);
+		out = test_view(m, v[n]);
 		/* the CMA views are empty on a machine without CMA areas, as debugfs would be */
 		CHECK(out[0] != 0 || strncmp(v[n], "cma", 3) == 0);
 		free(out);
@@ -785,7 +745,7 @@ TEST(views_check)
 	CHECK_EQ(pfnlab_print(m, "slabinfo", &s), -EINVAL);
 	CHECK(t.n == 0);
 	free(t.p);
-	out = view(m, "zoneinfo");
+	out = test_view(m, "zoneinfo");
 	CHECK_EQ(count_prefix(out, "Node 0, zone "), 3);
 	CHECK(strstr(out, "Node 0, zone      DMA\n"));
 	CHECK(strstr(out, "Node 0, zone   Normal\n  pages free     0\n"));
@@ -793,11 +753,11 @@ TEST(views_check)
 	CHECK(!strstr(out, "Device"));
 	CHECK(has_line(line_with(out, "        protection: "), "        protection: (0, 0, 0)"));
 	free(out);
-	out = view(m, "meminfo");
+	out = test_view(m, "meminfo");
 	CHECK(has_line(out, "Hugepagesize:      16384 kB"));
 	CHECK(!strstr(out, "DirectMap"));
 	free(out);
-	out = view(m, "vmstat");
+	out = test_view(m, "vmstat");
 	CHECK(!strstr(out, "pgalloc_dma32"));
 	CHECK(!strstr(out, "_device "));
 	free(out);

@@ -37,14 +37,6 @@ static struct pfnlab_machine *small(unsigned mib, unsigned cma_mib)
 	return m;
 }
 
-static void checked(const struct pfnlab_machine *m)
-{
-	char why[512];
-
-	if (pfnlab_check(m, why, sizeof(why)))
-		T_FAIL("checker: %s", why);
-}
-
 /* Feed @text to a new replay of @m; returns the replay (error in *err, message in why). */
 static struct pfnlab_replay *replay(struct pfnlab_machine *m, const char *text, bool lenient, int *err, char *why,
 				    size_t len)
@@ -194,10 +186,10 @@ TEST(claim_expand_check)
 	CHECK(!claim_range_free(m, 4, 1));
 	CHECK(!claim_take_if_free(m, 5, 0));
 	CHECK_EQ(claim_block_head(m, 7), 6);
-	checked(m);
+	test_check_state(m);
 	claim_release(m, 5, 0);
 	CHECK(free_block(m, 0, 10, PFNLAB_MT_MOVABLE));
-	checked(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -225,7 +217,7 @@ TEST(replay_alloc_free_roundtrip_check)
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 5);
 	CHECK(m->frames[0x105].flags & F_ALLOC);
 	CHECK_EQ(m->frames[0x200].order, 2);
-	checked(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x200, 2) FREE(0x105, 0), strlen(FREE(0x200, 2) FREE(0x105, 0)), "t",
 				    why, sizeof(why)), 0);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
@@ -233,7 +225,7 @@ TEST(replay_alloc_free_roundtrip_check)
 	CHECK_EQ(C(r, "pages_allocated"), 5);
 	CHECK_EQ(C(r, "pages_freed"), 5);
 	CHECK_EQ(C(r, "frees_unseen"), 0);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }
@@ -258,7 +250,7 @@ TEST(replay_free_unseen_check)
 	CHECK_EQ(C(r, "frees_unseen"), 1);
 	CHECK_EQ(C(r, "pages_freed_unseen"), 2);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }
@@ -287,7 +279,7 @@ TEST(replay_relocation_check)
 	CHECK_EQ(err, 0);
 	CHECK_EQ(C(r, "alloc_relocated"), 1);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1);
-	checked(m);
+	test_check_state(m);
 	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x400, 0), strlen(FREE(0x400, 0)), "t", why, sizeof(why)), 0);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
 	CHECK(m->frames[0x400].flags & F_ALLOC); /* the pre-trace allocation is still there */
@@ -295,7 +287,7 @@ TEST(replay_relocation_check)
 	CHECK_EQ(pfnlab_replay_feed(r, FREE(0x400, 0), strlen(FREE(0x400, 0)), "t", why, sizeof(why)), 0);
 	CHECK_EQ(C(r, "frees_unseen"), 1);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 + 1);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }
@@ -321,7 +313,7 @@ TEST(replay_split_and_lost_free_check)
 	CHECK_EQ(C(r, "frees_unseen"), 0);
 	CHECK_EQ(C(r, "free_conflicts"), 1);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }
@@ -362,7 +354,7 @@ TEST(replay_extfrag_ownership_check)
 	CHECK(free_block(m, 0x2000, 10, PFNLAB_MT_RECLAIMABLE));
 	CHECK_EQ(C(r, "extfrag_events"), 2);
 	CHECK_EQ(C(r, "extfrag_change_ownership"), 2);
-	checked(m);
+	test_check_state(m);
 	/*
 	 * The trace says 0x3000 was Unmovable; the model has it Movable: it
 	 * swaps types with the nearest Unmovable block (0x1000) first.
@@ -377,7 +369,7 @@ TEST(replay_extfrag_ownership_check)
 		CHECK_EQ(pfnlab_pageblock_type(m, 0x1000), PFNLAB_MT_MOVABLE);
 		CHECK_EQ(pfnlab_pageblock_type(m, 0x3000), PFNLAB_MT_RECLAIMABLE);
 		CHECK(free_block(m, 0x1000, 9, PFNLAB_MT_MOVABLE));
-		checked(m);
+		test_check_state(m);
 	}
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
@@ -421,7 +413,7 @@ TEST(replay_malformed_check)
 		r = replay(m, bad[i].text, true, &err, why, sizeof(why));
 		CHECK_EQ(err, 0);
 		CHECK_EQ(C(r, "lines_malformed"), 1);
-		checked(m);
+		test_check_state(m);
 		pfnlab_replay_destroy(r);
 		pfnlab_machine_destroy(m);
 	}
@@ -530,7 +522,7 @@ TEST(replay_cma_cycle_check)
 	CHECK_EQ(ci.alloc_pages_fail, 4096);
 	CHECK_EQ(C(r, "cma_pages_moved"), 1);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 1025);
-	checked(m);
+	test_check_state(m);
 	snprintf(text, sizeof(text),
 		 "  o-6 [000] .... 3.0: cma_release: name=reserved pfn=%#llx page=2 count=1024\n"
 		 "  a-1 [000] .... 3.1: mm_page_free: page=1 pfn=%#llx order=0\n",
@@ -541,7 +533,7 @@ TEST(replay_cma_cycle_check)
 	CHECK_EQ(ci.release_pages_success, 1024);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
 	CHECK_EQ(C(r, "frees_unseen"), 0);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }
@@ -572,7 +564,7 @@ TEST(replay_2015_form_check)
 	CHECK_EQ(C(r, "alloc_failed"), 1);
 	CHECK_EQ(C(r, "cma_alloc_success"), 1);
 	CHECK(m->frames[0x1000].flags & F_ALLOC);
-	checked(m);
+	test_check_state(m);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 }

@@ -8,50 +8,6 @@
 #include "input.h"
 #include "test.h"
 
-struct text {
-	char *p;
-	size_t n, cap;
-};
-
-static void text_write(void *arg, const char *buf, size_t len)
-{
-	struct text *t = arg;
-
-	if (t->n + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		char *p;
-
-		while (t->n + len + 1 > cap)
-			cap *= 2;
-		p = realloc(t->p, cap);
-		if (!p)
-			abort();
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->n, buf, len);
-	t->n += len;
-	t->p[t->n] = 0;
-}
-
-static char *view(const struct pfnlab_machine *m, const char *name)
-{
-	struct text t = {0};
-	struct pfnlab_sink s = {text_write, &t};
-
-	text_write(&t, "", 0); /* "" when the view prints nothing */
-	pfnlab_print(m, name, &s);
-	return t.p;
-}
-
-static void checked(const struct pfnlab_machine *m)
-{
-	char why[512];
-
-	if (pfnlab_check(m, why, sizeof(why)))
-		T_FAIL("checker: %s", why);
-}
-
 static uint64_t rng(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -130,7 +86,7 @@ TEST(model_roundtrip_check)
 					if (rng(&s) & 1)
 						pfnlab_free_pages(m, live[i], ord[i]);
 				{
-					char *bi = view(m, "buddyinfo"), *pt = view(m, "pagetypeinfo"), *zi = view(m, "zoneinfo");
+					char *bi = test_view(m, "buddyinfo"), *pt = test_view(m, "pagetypeinfo"), *zi = test_view(m, "zoneinfo");
 
 					for (int with_zi = 0; with_zi < 2; with_zi++) {
 						b = build(bi, pt, with_zi ? zi : NULL, why, sizeof(why));
@@ -138,11 +94,11 @@ TEST(model_roundtrip_check)
 							T_FAIL("build (zoneinfo %d): %s", with_zi, why);
 							continue;
 						}
-						char *bi2 = view(b, "buddyinfo"), *pt2 = view(b, "pagetypeinfo");
+						char *bi2 = test_view(b, "buddyinfo"), *pt2 = test_view(b, "pagetypeinfo");
 
 						CHECK_STR(bi2, bi);
 						CHECK_STR(pt2, pt);
-						checked(b);
+						test_check_state(b);
 						if (with_zi) {
 							CHECK_EQ(b->zones[1].managed, m->zones[1].managed);
 							CHECK_EQ(b->zones[1].spanned, m->zones[1].spanned);
@@ -209,10 +165,10 @@ TEST(layout_picture_check)
 	CHECK(m->frames[1544].flags & F_BUDDY && m->frames[1544].order == 3 &&
 	      m->frames[1544].mt == PFNLAB_MT_UNMOVABLE);
 	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), 2048 + 512 + 8 + 1);
-	pt = view(m, "pagetypeinfo");
+	pt = test_view(m, "pagetypeinfo");
 	CHECK_STR(pt, picture_pti);
 	free(pt);
-	checked(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
@@ -241,13 +197,13 @@ TEST(capped_count_check)
 		return;
 	}
 	CHECK_EQ(pfnlab_nr_free(m, PFNLAB_ZONE_NORMAL, 0, PFNLAB_MT_MOVABLE), 100007);
-	out = view(m, "pagetypeinfo");
+	out = test_view(m, "pagetypeinfo");
 	CHECK_STR(out, pti);
 	free(out);
-	out = view(m, "buddyinfo");
+	out = test_view(m, "buddyinfo");
 	CHECK_STR(out, bi);
 	free(out);
-	checked(m);
+	test_check_state(m);
 	pfnlab_machine_destroy(m);
 }
 
