@@ -28,6 +28,17 @@ struct test_text {
 void test_text_write(void *arg, const char *buf, size_t len);
 /* The text of view @name of @m, malloc'd; "" when it prints nothing; a failing print fails the test. */
 char *test_view(const struct pfnlab_machine *m, const char *name);
+/*
+ * A tiny x86_64 machine for hand-made cases: one zone (ZONE_DMA) of @pages
+ * 4 KiB frames from PFN 0, nothing reserved, orders up to @max_order,
+ * pageblock order @pb_order, min_free_kbytes 0, THP off; the RAM size is
+ * at least one largest block.  test_cma_area() adds a CMA area of @count
+ * pages at page @base; test_machine() builds the configuration or fails
+ * the test (NULL).
+ */
+void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_order, unsigned pb_order);
+void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name);
+struct pfnlab_machine *test_machine(const struct pfnlab_config *c);
 /* The whole-state checker on @m; an inconsistency fails the test with its reason. */
 void test_check_state(const struct pfnlab_machine *m);
 

@@ -16,36 +16,12 @@ static struct pfnlab_machine *tiny(uint64_t pages, unsigned max_order, unsigned 
 				   enum pfnlab_era era, uint64_t cma_pages)
 {
 	struct pfnlab_config c;
-	struct pfnlab_machine *m;
-	char why[256];
-	int err;
 
-	pfnlab_config_preset(&c, "x86_64", pages << 12);
-	if (pages << 12 < (4096ull << max_order))
-		c.ram_bytes = 4096ull << max_order;
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, pages << 12};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = 0;
-	c.zone_dma32_end = 0;
-	c.single_zone_dma = true;
-	c.max_order = max_order;
-	c.pageblock_order = pb_order;
+	test_tiny_config(&c, pages, max_order, pb_order);
 	c.era = era;
-	c.min_free_kbytes = 0;
-	c.thp = false;
-	if (cma_pages) {
-		c.nr_cma = 1;
-		c.cma[0].size = cma_pages << 12;
-		c.cma[0].base = (pages - cma_pages) << 12;
-		snprintf(c.cma[0].name, sizeof(c.cma[0].name), "test");
-	}
-	err = pfnlab_machine_create(&c, &m, why, sizeof(why));
-	if (err) {
-		T_FAIL("machine: %s", why);
-		return NULL;
-	}
-	return m;
+	if (cma_pages)
+		test_cma_area(&c, pages - cma_pages, cma_pages, "test");
+	return test_machine(&c);
 }
 
 /* The free list of (zone 0, order, mt) as "pfn pfn ...". */

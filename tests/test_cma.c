@@ -21,32 +21,14 @@
 static struct pfnlab_machine *machine(enum pfnlab_era era, enum pfnlab_pin_policy policy, bool backed)
 {
 	struct pfnlab_config c;
-	struct pfnlab_machine *m;
-	char why[256];
 
-	pfnlab_config_preset(&c, "x86_64", NPAGES * PAGE);
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, NPAGES * PAGE};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = c.zone_dma32_end = 0;
-	c.single_zone_dma = true;
-	c.max_order = 4;
-	c.pageblock_order = 3;
-	c.min_free_kbytes = 0;
-	c.thp = false;
+	test_tiny_config(&c, NPAGES, 4, 3);
 	c.era = era;
 	c.cma_rule = PFNLAB_CMA_2015;
 	c.pin_policy = policy;
 	c.backed = backed;
-	c.nr_cma = 1;
-	c.cma[0].size = 16 * PAGE;
-	c.cma[0].base = CMA_BASE * PAGE;
-	snprintf(c.cma[0].name, sizeof(c.cma[0].name), "test");
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
-		T_FAIL("machine: %s", why);
-		return NULL;
-	}
-	return m;
+	test_cma_area(&c, CMA_BASE, 16, "test");
+	return test_machine(&c);
 }
 
 static const char *picture(const struct pfnlab_machine *m)

@@ -27,28 +27,15 @@ static struct pfnlab_machine *setup(enum pfnlab_pin_policy policy, unsigned *gue
 {
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
-	char why[256];
 	unsigned filler;
 
-	pfnlab_config_preset(&c, "x86_64", NPAGES * PAGE);
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, NPAGES * PAGE};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = c.zone_dma32_end = 0;
-	c.single_zone_dma = true;
-	c.max_order = 6;
-	c.pageblock_order = 4;
-	c.min_free_kbytes = 0;
-	c.thp = false;
+	test_tiny_config(&c, NPAGES, 6, 4);
 	c.backed = true;
 	c.pin_policy = policy;
-	c.nr_cma = 1;
-	c.cma[0].size = 256 * PAGE;
-	c.cma[0].base = 768 * PAGE;
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
-		T_FAIL("machine: %s", why);
+	test_cma_area(&c, 768, 256, NULL);
+	m = test_machine(&c);
+	if (!m)
 		return NULL;
-	}
 	*free0 = pfnlab_vmstat(m, "nr_free_pages");
 	pfnlab_mm_create(m, "filler", &filler);
 	pfnlab_mm_map(m, filler, 0x100000, 256 * PAGE, 0);

@@ -30,6 +30,42 @@ void test_text_write(void *arg, const char *buf, size_t len)
 	t->p[t->n] = 0;
 }
 
+void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_order, unsigned pb_order)
+{
+	pfnlab_config_preset(c, "x86_64", pages << 12);
+	if (c->ram_bytes < (4096ull << max_order))
+		c->ram_bytes = 4096ull << max_order;
+	c->nr_ranges = 1;
+	c->ranges[0] = (struct pfnlab_range){0, pages << 12};
+	c->reserved_low_bytes = 0;
+	c->zone_dma_end = c->zone_dma32_end = 0;
+	c->single_zone_dma = true;
+	c->max_order = max_order;
+	c->pageblock_order = pb_order;
+	c->min_free_kbytes = 0;
+	c->thp = false;
+}
+
+void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name)
+{
+	c->nr_cma = 1;
+	c->cma[0].size = count << 12;
+	c->cma[0].base = base << 12;
+	snprintf(c->cma[0].name, sizeof(c->cma[0].name), "%s", name ? name : "");
+}
+
+struct pfnlab_machine *test_machine(const struct pfnlab_config *c)
+{
+	struct pfnlab_machine *m;
+	char why[256];
+
+	if (pfnlab_machine_create(c, &m, why, sizeof(why))) {
+		T_FAIL("machine: %s", why);
+		return NULL;
+	}
+	return m;
+}
+
 void test_check_state(const struct pfnlab_machine *m)
 {
 	char why[512];

@@ -19,30 +19,16 @@ static struct pfnlab_machine *state(void)
 {
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
-	char why[256];
 	unsigned a, b;
 	uint64_t pfn;
 
-	pfnlab_config_preset(&c, "x86_64", 64 * PAGE);
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, 64 * PAGE};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = c.zone_dma32_end = 0;
-	c.single_zone_dma = true;
-	c.max_order = 4;
-	c.pageblock_order = 3;
-	c.min_free_kbytes = 0;
-	c.thp = false;
+	test_tiny_config(&c, 64, 4, 3);
 	c.era = PFNLAB_ERA_2015;
 	c.cma_rule = PFNLAB_CMA_2015;
-	c.nr_cma = 1;
-	c.cma[0].size = 16 * PAGE;
-	c.cma[0].base = 48 * PAGE;
-	snprintf(c.cma[0].name, sizeof(c.cma[0].name), "test");
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
-		T_FAIL("machine: %s", why);
+	test_cma_area(&c, 48, 16, "test");
+	m = test_machine(&c);
+	if (!m)
 		return NULL;
-	}
 	pfnlab_mm_create(m, "b", &b);
 	pfnlab_mm_map(m, b, 0x100000, 16 * PAGE, 0);
 	pfnlab_mm_map(m, b, 0x110000, 32 * PAGE, 0);

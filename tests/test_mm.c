@@ -15,30 +15,12 @@
 static struct pfnlab_machine *small(uint64_t pages, bool backed, uint64_t cma_pages)
 {
 	struct pfnlab_config c;
-	struct pfnlab_machine *m;
-	char why[256];
 
-	pfnlab_config_preset(&c, "x86_64", pages * PAGE);
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, pages * PAGE};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = c.zone_dma32_end = 0;
-	c.single_zone_dma = true;
-	c.max_order = 4;
-	c.pageblock_order = 3;
-	c.min_free_kbytes = 0;
-	c.thp = false;
+	test_tiny_config(&c, pages, 4, 3);
 	c.backed = backed;
-	if (cma_pages) {
-		c.nr_cma = 1;
-		c.cma[0].size = cma_pages * PAGE;
-		c.cma[0].base = (pages - cma_pages) * PAGE;
-	}
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
-		T_FAIL("machine: %s", why);
-		return NULL;
-	}
-	return m;
+	if (cma_pages)
+		test_cma_area(&c, pages - cma_pages, cma_pages, NULL);
+	return test_machine(&c);
 }
 
 static unsigned space(struct pfnlab_machine *m, const char *name, uint64_t addr, uint64_t pages,
