@@ -290,17 +290,59 @@ HOT_INLINE void zone_freepage_state(struct zone *z, int mt, int64_t delta)
 		z->nr_free_cma += delta;
 }
 
-/* models __add_to_free_list() and add_to_free_list_tail() */
-HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				 unsigned order, int mt, bool tail)
+/* A block becomes the free block @f of (@order, @mt) on list @l: its counters and marks */
+HOT_INLINE void mark_free_block(struct free_area *area, struct free_list *l, struct frame *f, unsigned order,
+				int mt)
+{
+	l->nr++;
+	area->nr_free++;
+	f->refcount = 0;
+	f->mt = (uint16_t)mt;
+	f->order = (uint8_t)order;
+	f->flags = F_BUDDY;
+}
+
+/* The free block @f leaves list @l: mark_free_block() undone (the links stay) */
+HOT_INLINE void unmark_free_block(struct free_area *area, struct free_list *l, struct frame *f)
+{
+	l->nr--;
+	area->nr_free--;
+	f->mt = 0;
+	f->order = 0;
+	f->flags = 0;
+}
+
+/*
+ * add_to_free_list() at the head, except for free_orders[] and the zone's
+ * free-page counters: the caller settles those
+ */
+HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+			       int mt)
 {
 	struct frame *frames = m->frames, *f = &frames[pfn];
 	struct free_area *area = &z->area[order];
 	struct free_list *l = &area->list[mt];
-	uint32_t p = (uint32_t)pfn;
+	uint32_t p = (uint32_t)pfn, first = l->head;
 
+	f->next = first;
+	f->prev = NIL_PFN;
+	if (first != NIL_PFN)
+		frames[first].prev = p;
+	else
+		l->tail = p;
+	l->head = p;
+	mark_free_block(area, l, f, order, mt);
+}
+
+/* models __add_to_free_list() and add_to_free_list_tail() */
+HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				 unsigned order, int mt, bool tail)
+{
 	if (tail) {
-		uint32_t last = l->tail;
+		struct frame *frames = m->frames, *f = &frames[pfn];
+		struct free_area *area = &z->area[order];
+		struct free_list *l = &area->list[mt];
+		uint32_t p = (uint32_t)pfn, last = l->tail;
 
 		f->next = NIL_PFN;
 		f->prev = last;
@@ -309,25 +351,12 @@ HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint6
 		else
 			l->head = p;
 		l->tail = p;
+		mark_free_block(area, l, f, order, mt);
 	} else {
-		uint32_t first = l->head;
-
-		f->next = first;
-		f->prev = NIL_PFN;
-		if (first != NIL_PFN)
-			frames[first].prev = p;
-		else
-			l->tail = p;
-		l->head = p;
+		link_list_head(m, z, pfn, order, mt);
 	}
-	l->nr++;
-	area->nr_free++;
 	z->free_orders[mt] |= (uint16_t)(1u << order);
 	zone_freepage_state(z, mt, (int64_t)1 << order);
-	f->refcount = 0;
-	f->mt = (uint16_t)mt;
-	f->order = (uint8_t)order;
-	f->flags = F_BUDDY;
 }
 
 /*
@@ -354,12 +383,8 @@ HOT_INLINE void del_block_of_order(struct pfnlab_machine *m, struct zone *z, uin
 		if (prev == NIL_PFN) /* it was the only one */
 			z->free_orders[mt] &= (uint16_t)~(1u << order);
 	}
-	l->nr--;
-	area->nr_free--;
 	zone_freepage_state(z, mt, -((int64_t)1 << order));
-	f->mt = 0;
-	f->order = 0;
-	f->flags = 0;
+	unmark_free_block(area, l, f);
 }
 
 /* models del_page_from_free_list(), mm/page_alloc.c */
@@ -388,39 +413,8 @@ HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, u
 		l->tail = NIL_PFN;
 		z->free_orders[mt] &= (uint16_t)~(1u << order);
 	}
-	l->nr--;
-	area->nr_free--;
-	f->mt = 0;
-	f->order = 0;
-	f->flags = 0;
+	unmark_free_block(area, l, f);
 	return pfn;
-}
-
-/*
- * add_to_free_list() at the head, except for free_orders[] and the zone's
- * free-page counters: the caller settles those
- */
-HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
-			       int mt)
-{
-	struct frame *frames = m->frames, *f = &frames[pfn];
-	struct free_area *area = &z->area[order];
-	struct free_list *l = &area->list[mt];
-	uint32_t p = (uint32_t)pfn, first = l->head;
-
-	f->next = first;
-	f->prev = NIL_PFN;
-	if (first != NIL_PFN)
-		frames[first].prev = p;
-	else
-		l->tail = p;
-	l->head = p;
-	l->nr++;
-	area->nr_free++;
-	f->refcount = 0;
-	f->mt = (uint16_t)mt;
-	f->order = (uint8_t)order;
-	f->flags = F_BUDDY;
 }
 
 /*
