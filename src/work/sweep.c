@@ -107,36 +107,6 @@ void sweep_buf_add(struct sweep_buf *b, const char *s, size_t n)
 	b->p[b->n] = 0;
 }
 
-void sweep_buf_printf(struct sweep_buf *b, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		sweep_buf_add(b, small, (size_t)n);
-		return;
-	}
-	{
-		char *big = malloc((size_t)n + 1);
-
-		if (!big) {
-			b->failed = true;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		sweep_buf_add(b, big, (size_t)n);
-		free(big);
-	}
-}
-
 static void buf_write(void *arg, const char *s, size_t n)
 {
 	sweep_buf_add(arg, s, n);
@@ -146,6 +116,43 @@ void sweep_buf_sink(struct sweep_buf *b, struct pfnlab_sink *s)
 {
 	s->write = buf_write;
 	s->arg = b;
+}
+
+/* Format into @s at any length; -ENOMEM when a long text could not be held. */
+static int sink_vfmt(const struct pfnlab_sink *s, const char *fmt, va_list ap)
+{
+	char small[512], *big;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n < 0 || (size_t)n < sizeof(small)) {
+		if (n >= 0)
+			s->write(s->arg, small, (size_t)n);
+		va_end(again);
+		return 0;
+	}
+	big = malloc((size_t)n + 1);
+	if (big) {
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+		s->write(s->arg, big, (size_t)n);
+		free(big);
+	}
+	va_end(again);
+	return big ? 0 : -ENOMEM;
+}
+
+void sweep_buf_printf(struct sweep_buf *b, const char *fmt, ...)
+{
+	struct pfnlab_sink s;
+	va_list ap;
+
+	sweep_buf_sink(b, &s);
+	va_start(ap, fmt);
+	if (sink_vfmt(&s, fmt, ap))
+		b->failed = true;
+	va_end(ap);
 }
 
 void sweep_buf_free(struct sweep_buf *b)
@@ -183,27 +190,11 @@ static void sink_str(const struct pfnlab_sink *s, const char *t)
 static void sink_fmt(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sink_fmt(const struct pfnlab_sink *s, const char *fmt, ...)
 {
-	char small[512], *big;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	sink_vfmt(s, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		s->write(s->arg, small, (size_t)n);
-		return;
-	}
-	big = malloc((size_t)n + 1);
-	if (!big)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	s->write(s->arg, big, (size_t)n);
-	free(big);
 }
 
 static void sink_json_str(const struct pfnlab_sink *s, const char *t)
