@@ -263,11 +263,11 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-static uint64_t host_memory(void)
+uint64_t host_limit_bytes(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 
-	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 * 3 : 0;
 }
 
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
@@ -318,7 +318,7 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 		if (o->cma[i].has_base)
 			c.cma[i].limit = o->cma[i].end ? o->cma[i].end : o->cma[i].base + c.cma[i].size;
 	}
-	c.host_limit_bytes = host_memory() / 4 * 3;
+	c.host_limit_bytes = host_limit_bytes();
 	err = pfnlab_machine_create(&c, m, why, sizeof(why));
 	if (!err)
 		return 0;

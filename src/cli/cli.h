@@ -75,6 +75,9 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
 extern const char machine_opts_help[];
 
+/* The most host memory a model may take: 3/4 of this computer's RAM (0: unknown, no limit). */
+uint64_t host_limit_bytes(void);
+
 /* The process umask, unchanged (a temporary file gets the mode a plain open would). */
 unsigned current_umask(void);
 

@@ -94,7 +94,7 @@ static int run(int argc, char **argv)
 	rc = scn_load(file, &p);
 	if (rc)
 		return rc;
-	o.host_limit_bytes = scn_host_limit();
+	o.host_limit_bytes = host_limit_bytes();
 	progress_init(&prog, !no_progress);
 	if (prog.on) {
 		o.progress = scn_progress;

@@ -1,12 +1,10 @@
 /*
  * cmd_map.c - `pfnlab map`: draw physical memory as SVG, PNG or a terminal
- * map.  Files are written whole or not at all (a temporary file renamed).
+ * map, of a fresh machine, a scenario's or a snapshot's (map_out.c writes
+ * the files).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "input.h"
 #include "scn_cli.h"
@@ -56,7 +54,7 @@ static int draw_scenario(const char *scn, int policy, int at_line, const struct 
 
 	if (rc)
 		return rc;
-	o.host_limit_bytes = scn_host_limit();
+	o.host_limit_bytes = host_limit_bytes();
 	rc = scn_run(p, &o, &r);
 	scn_free(p);
 	if (rc) {
@@ -89,7 +87,7 @@ static int draw_snapshot(const char *dir, const struct map_out *out)
 	char why[1024] = "";
 	int err, rc;
 
-	so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+	so.host_limit_bytes = host_limit_bytes();
 	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
 	if (err) {
 		cli_error("%s", why);

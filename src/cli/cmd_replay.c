@@ -238,7 +238,7 @@ static int run(int argc, char **argv)
 	if (snap) {
 		struct pfnlab_snapshot_opts so = {.thp = true, .note = note, .note_arg = verbose ? (void *)1 : NULL};
 
-		so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+		so.host_limit_bytes = host_limit_bytes();
 		err = pfnlab_snapshot_load(snap, &so, &m, why, sizeof(why));
 		if (err) {
 			cli_error("%s", why);

@@ -13,13 +13,6 @@
 
 #define MAX_SCENARIO_BYTES (16u << 20)
 
-uint64_t scn_host_limit(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-
-	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 * 3 : 0;
-}
-
 static char *read_file(const char *path, size_t *len, int *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -244,7 +237,7 @@ static int run(int argc, char **argv)
 		}
 		file_sink(&o.out, tf);
 	}
-	o.host_limit_bytes = scn_host_limit();
+	o.host_limit_bytes = host_limit_bytes();
 	progress_init(&prog, !no_progress);
 	if (prog.on) {
 		o.progress = scn_progress;

@@ -3,7 +3,6 @@
  * machine's /proc (a directory of copies, or /proc itself) and print it.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "input.h"
@@ -70,7 +69,7 @@ static int run(int argc, char **argv)
 	if (map.given && !map_out_wanted(&map))
 		return cli_error("snapshot: --pfns, --columns and --title go with --svg, --png or --ansi");
 	so.note_arg = verbose ? (void *)1 : NULL;
-	so.host_limit_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 4 * 3;
+	so.host_limit_bytes = host_limit_bytes();
 	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
 	if (err) {
 		cli_error("%s", why);

@@ -24,7 +24,4 @@ int scn_write_html(const char *path, const struct scn_result *r, size_t n);
 /* scn_opts.progress writing the progress line of @arg (a struct progress). */
 void scn_progress(void *arg, int line, uint64_t model_ns);
 
-/* Three quarters of this host's memory: the most a model may take. */
-uint64_t scn_host_limit(void);
-
 #endif

@@ -1475,7 +1475,7 @@ int study_open(struct study_spec *ss, const struct study_opts *o, struct study *
 		st->o.jobs = 1;
 	st->jsonl_fd = st->csv_fd = st->sfd = st->lfd = -1;
 	st->t0 = st->last_sync = now();
-	st->host_limit = scn_host_limit();
+	st->host_limit = host_limit_bytes();
 	progress_init(&st->pline, o->progress);
 	snprintf(st->dir, sizeof(st->dir), "%s", o->dir);
 	st->rank = 0;
