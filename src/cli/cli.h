@@ -75,6 +75,14 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
 extern const char machine_opts_help[];
 
+/*
+ * cmd_snapshot.c: the machine a /proc snapshot describes (@so: its options;
+ * notes on stderr when @verbose).  On error prints it and returns the exit
+ * code (> 0).
+ */
+struct pfnlab_snapshot_opts;
+int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verbose, struct pfnlab_machine **m);
+
 /* The most host memory a model may take: 3/4 of this computer's RAM (0: unknown, no limit). */
 uint64_t host_limit_bytes(void);
 

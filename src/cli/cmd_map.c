@@ -84,15 +84,10 @@ static int draw_snapshot(const char *dir, const struct map_out *out)
 {
 	struct pfnlab_snapshot_opts so = {.thp = true};
 	struct pfnlab_machine *m;
-	char why[1024] = "";
-	int err, rc;
+	int rc = snapshot_machine(dir, &so, false, &m);
 
-	so.host_limit_bytes = host_limit_bytes();
-	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
-	if (err) {
-		cli_error("%s", why);
-		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
-	}
+	if (rc)
+		return rc;
 	rc = map_out_draw(m, out);
 	pfnlab_machine_destroy(m);
 	return rc;

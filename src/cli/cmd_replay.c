@@ -59,12 +59,6 @@ static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
 		      (unsigned long long)events);
 }
 
-static void note(void *arg, const char *msg)
-{
-	if (arg)
-		fprintf(stderr, "pfnlab: note: %s\n", msg);
-}
-
 /* RAM for a default machine that holds every PFN of the trace. */
 static uint64_t auto_ram(const char *preset, uint64_t max_pfn)
 {
@@ -236,14 +230,12 @@ static int run(int argc, char **argv)
 		return err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
 	}
 	if (snap) {
-		struct pfnlab_snapshot_opts so = {.thp = true, .note = note, .note_arg = verbose ? (void *)1 : NULL};
+		struct pfnlab_snapshot_opts so = {.thp = true};
 
-		so.host_limit_bytes = host_limit_bytes();
-		err = pfnlab_snapshot_load(snap, &so, &m, why, sizeof(why));
-		if (err) {
-			cli_error("%s", why);
+		rc = snapshot_machine(snap, &so, verbose, &m);
+		if (rc) {
 			input_buf_free(&in);
-			return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
+			return rc;
 		}
 	} else {
 		struct trace_prescan ps;

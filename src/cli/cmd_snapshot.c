@@ -13,12 +13,27 @@ static void note(void *arg, const char *msg)
 		fprintf(stderr, "pfnlab: note: %s\n", msg);
 }
 
+int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verbose, struct pfnlab_machine **m)
+{
+	char why[1024] = "";
+	int err;
+
+	so->note = note;
+	so->note_arg = verbose ? (void *)1 : NULL;
+	so->host_limit_bytes = host_limit_bytes();
+	err = pfnlab_snapshot_load(dir, so, m, why, sizeof(why));
+	if (!err)
+		return EXIT_OK;
+	cli_error("%s", why);
+	return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *dir = NULL, *views[16];
-	int nviews = 0, err;
+	int nviews = 0;
 	bool check = false, verbose = false;
-	struct pfnlab_snapshot_opts so = {.thp = true, .note = note};
+	struct pfnlab_snapshot_opts so = {.thp = true};
 	struct pfnlab_machine *m;
 	struct pfnlab_sink out;
 	struct map_out map = {.ansi = false};
@@ -68,13 +83,9 @@ static int run(int argc, char **argv)
 		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
 	if (map.given && !map_out_wanted(&map))
 		return cli_error("snapshot: --pfns, --columns and --title go with --svg, --png or --ansi");
-	so.note_arg = verbose ? (void *)1 : NULL;
-	so.host_limit_bytes = host_limit_bytes();
-	err = pfnlab_snapshot_load(dir, &so, &m, why, sizeof(why));
-	if (err) {
-		cli_error("%s", why);
-		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
-	}
+	rc = snapshot_machine(dir, &so, verbose, &m);
+	if (rc)
+		return rc;
 	file_sink(&out, stdout);
 	if (!nviews && !map_out_wanted(&map))
 		views[nviews++] = "buddyinfo";
