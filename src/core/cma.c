@@ -79,10 +79,12 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 	for (unsigned i = 0; i < m->cfg.nr_cma; i++) {
 		const char *name = m->cfg.cma[i].name[0] ? m->cfg.cma[i].name : "reserved";
 		unsigned opb = m->cfg.cma[i].order_per_bit;
-		uint64_t align = cma_align_pages(m, opb);
+		uint64_t align = cma_align_pages(m, opb), align_bytes = align << m->cfg.page_shift;
 		uint64_t count = m->cfg.cma[i].size >> m->cfg.page_shift;
 		uint64_t base_bytes = m->cfg.cma[i].base, limit_bytes = m->cfg.cma[i].limit;
-		uint64_t base = base_bytes >> m->cfg.page_shift, limit = limit_bytes >> m->cfg.page_shift;
+		/* ALIGN(base, alignment) and limit &= ~(alignment - 1), in pages */
+		uint64_t base = ((base_bytes + align_bytes - 1) & ~(align_bytes - 1)) >> m->cfg.page_shift;
+		uint64_t limit = (limit_bytes & ~(align_bytes - 1)) >> m->cfg.page_shift;
 		/* dma_contiguous_reserve(): a base is fixed unless a limit other than base + size comes with it */
 		bool fixed = base_bytes && (!limit_bytes || base_bytes + m->cfg.cma[i].size == limit_bytes);
 		struct cma_area *a;
@@ -94,13 +96,10 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 		if (opb > m->cfg.max_order + 8)
 			return set_why(why, len, "CMA area %s: order_per_bit %u is too large", name, opb),
 			       -EINVAL;
-		if (fixed && (base_bytes & ((align << m->cfg.page_shift) - 1)))
+		if (fixed && (base_bytes & (align_bytes - 1)))
 			return set_why(why, len, "CMA area %s: region at %#llx must be aligned to %#llx bytes", name,
-				       (unsigned long long)base_bytes,
-				       (unsigned long long)align << m->cfg.page_shift),
+				       (unsigned long long)base_bytes, (unsigned long long)align_bytes),
 			       -EINVAL;
-		base = (base + (base_bytes & ((1ull << m->cfg.page_shift) - 1) ? 1 : 0) + align - 1) & ~(align - 1);
-		limit &= ~(align - 1);
 		if (!limit || limit > m->nr_pfns)
 			limit = m->nr_pfns;
 		if (base + count > limit)
