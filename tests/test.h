@@ -39,6 +39,25 @@ char *test_view(const struct pfnlab_machine *m, const char *name);
 void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_order, unsigned pb_order);
 void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name);
 struct pfnlab_machine *test_machine(const struct pfnlab_config *c);
+/*
+ * A fault-injection walk (test_main.c): one clean run of the operation
+ * counts the passes through each failure point, then about @samples passes
+ * of each point are made to fail, once and from then on, each on a fresh
+ * state.  @setup builds the state in @ctx and returns its machine (NULL
+ * fails the test); @run is the operation (0, -ENOMEM or -EBUSY; the clean
+ * run must give 0); @clean, if set, checks the clean run's state further;
+ * @verify checks the state after @run returned @err, then frees it.
+ */
+struct test_fault_op {
+	const char *name;
+	struct pfnlab_machine *(*setup)(void *ctx);
+	int (*run)(void *ctx);
+	void (*clean)(void *ctx);
+	void (*verify)(void *ctx, int err);
+};
+
+/* Return: the failing runs made (at least one point must have been passed). */
+unsigned test_fault_walk(const struct test_fault_op *op, void *ctx, uint64_t samples);
 /* The whole-state checker on @m; an inconsistency fails the test with its reason. */
 void test_check_state(const struct pfnlab_machine *m);
 

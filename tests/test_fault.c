@@ -15,10 +15,6 @@
 #define NPAGES 1024
 #define GUEST 0x40000000ull
 
-static const char *const point_names[PFNLAB_FAULT_POINTS] = {
-	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc",
-};
-
 /*
  * 1024 frames, CMA [768, 1024); a filler fills non-CMA memory, the guest
  * (space 2) lands 192 pages in CMA, the filler frees 256 pages of room.
@@ -80,75 +76,70 @@ static void verify(struct pfnlab_machine *m, unsigned guest, long long free0, lo
 	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
 }
 
-/* Run @op once clean to count each point's passes, then fail each pass. */
-static void walk(const char *what, enum pfnlab_pin_policy policy, bool pin)
-{
-	uint64_t hits[PFNLAB_FAULT_POINTS];
+/* One walk's state: the machine of setup(), the pin handle or CMA range taken */
+struct walk_rig {
+	enum pfnlab_pin_policy policy;
+	struct pfnlab_machine *m;
 	unsigned guest;
 	long long free0;
-	struct pfnlab_machine *m = setup(policy, &guest, &free0);
-	uint64_t pfn = UINT64_MAX;
-	long h = 0;
-	int runs = 0;
+	long handle;
+	uint64_t pfn;
+};
 
-	if (!m)
-		return;
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p);
-	if (pin)
-		h = pfnlab_pin(m, guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
-	else
-		CHECK_EQ(pfnlab_cma_alloc(m, 0, 256, 0, &pfn), 0);
-	CHECK(!pin || h > 0);
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p) - hits[p];
-	verify(m, guest, free0, h, pfn);
-	pfnlab_machine_destroy(m);
-	if (test_verbose)
-		for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-			fprintf(stderr, "%s: %s passed %llu times\n", what, point_names[p], (unsigned long long)hits[p]);
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-		for (uint64_t nth = 1; nth <= hits[p]; nth += 1 + hits[p] / 40)
-			for (int persistent = 0; persistent < 2; persistent++) {
-				char var[96];
-				int err;
+static struct pfnlab_machine *rig_setup(void *ctx)
+{
+	struct walk_rig *r = ctx;
 
-				snprintf(var, sizeof(var), "%s: %s pass %llu%s", what, point_names[p],
-					 (unsigned long long)nth, persistent ? " on" : "");
-				test_variant = var;
-				m = setup(policy, &guest, &free0);
-				pfn = UINT64_MAX;
-				h = 0;
-				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, nth, persistent);
-				if (pin) {
-					h = pfnlab_pin(m, guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
-					err = h > 0 ? 0 : (int)h;
-				} else {
-					err = pfnlab_cma_alloc(m, 0, 256, 0, &pfn);
-					if (err)
-						pfn = UINT64_MAX;
-				}
-				if (err && err != -ENOMEM && err != -EBUSY)
-					T_FAIL("unexpected error %d", err);
-				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, 0, false);
-				verify(m, guest, free0, h, pfn);
-				pfnlab_machine_destroy(m);
-				runs++;
-				test_variant = NULL;
-			}
-	CHECK(runs > 20);
+	r->handle = 0;
+	r->pfn = UINT64_MAX;
+	return r->m = setup(r->policy, &r->guest, &r->free0);
 }
+
+/* a whole-area cma_alloc() */
+static int cma_run(void *ctx)
+{
+	struct walk_rig *r = ctx;
+	int err = pfnlab_cma_alloc(r->m, 0, 256, 0, &r->pfn);
+
+	if (err)
+		r->pfn = UINT64_MAX;
+	return err;
+}
+
+/* a long-term pin of the guest */
+static int pin_run(void *ctx)
+{
+	struct walk_rig *r = ctx;
+
+	r->handle = pfnlab_pin(r->m, r->guest, GUEST, 192, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "test", NULL);
+	return r->handle > 0 ? 0 : (int)r->handle;
+}
+
+static void rig_verify(void *ctx, int err)
+{
+	struct walk_rig *r = ctx;
+
+	verify(r->m, r->guest, r->free0, r->handle, r->pfn);
+	pfnlab_machine_destroy(r->m);
+}
+
 
 /* Expect a whole-area cma_alloc to fail or succeed cleanly at every injected failure. */
 TEST(cma_alloc_every_failure_point)
 {
-	walk("cma_alloc", PFNLAB_PIN_NONE, false);
+	static const struct test_fault_op op = {"cma_alloc", rig_setup, cma_run, NULL, rig_verify};
+	struct walk_rig r = {.policy = PFNLAB_PIN_NONE};
+
+	CHECK(test_fault_walk(&op, &r, 40) > 20);
 }
 
 /* Expect a migrate-movable long-term pin to fail cleanly (nothing pinned) or succeed at every failure. */
 TEST(longterm_pin_every_failure_point)
 {
-	walk("pin", PFNLAB_PIN_MIGRATE_MOVABLE, true);
+	static const struct test_fault_op op = {"pin", rig_setup, pin_run, NULL, rig_verify};
+	struct walk_rig r = {.policy = PFNLAB_PIN_MIGRATE_MOVABLE};
+
+	CHECK(test_fault_walk(&op, &r, 40) > 20);
 }
 
 /* Expect migrate-cma to pin in place rather than fail when its migration fails. */

@@ -26,7 +26,10 @@
 #define FILLER_HVA 0x4000000000ull
 #define PATTERN 0x5a5a000000000000ull
 
+struct fault_op;
+
 struct rig {
+	const struct fault_op *op; /* the operation walked */
 	struct pfnlab_machine *m;
 	struct host h;
 	unsigned filler;      /* the space that pushes the guest or the borrowers into CMA */
@@ -216,58 +219,45 @@ static void verify(const struct fault_op *op, struct rig *r, int err)
 	pfnlab_machine_destroy(r->m);
 }
 
-static const char *const point_names[PFNLAB_FAULT_POINTS] = {
-	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc",
-};
-
-/* One clean run counts each point's passes; then each sampled pass fails, once and for good. */
-static void walk(const struct fault_op *op, uint64_t samples)
+static struct pfnlab_machine *rig_setup(void *ctx)
 {
-	uint64_t hits[PFNLAB_FAULT_POINTS], total = 0, runs = 0;
-	struct rig r;
-	int err;
+	struct rig *r = ctx;
+	const struct fault_op *op = r->op;
 
-	if (op->setup(&r)) {
-		T_FAIL("%s: setup", op->name);
-		return;
-	}
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-		hits[p] = pfnlab_fault_hits(r.m, (enum pfnlab_fault_point)p);
-	err = op->run(&r);
-	CHECK_EQ(err, 0);
-	CHECK(pfnlab_vmstat(r.m, "pgmigrate_success") > 0); /* the setup put pages where they must move */
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++) {
-		hits[p] = pfnlab_fault_hits(r.m, (enum pfnlab_fault_point)p) - hits[p];
-		total += hits[p];
-		if (test_verbose)
-			fprintf(stderr, "%s: %s passed %llu times\n", op->name, point_names[p],
-				(unsigned long long)hits[p]);
-	}
-	verify(op, &r, err);
-	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
-		for (uint64_t nth = 1; nth <= hits[p]; nth += 1 + hits[p] / samples)
-			for (int persistent = 0; persistent < 2; persistent++) {
-				char var[96];
+	if (op->setup(r))
+		return NULL;
+	r->op = op; /* the setup starts from a zeroed rig */
+	return r->m;
+}
 
-				snprintf(var, sizeof(var), "%s: %s pass %llu%s", op->name, point_names[p],
-					 (unsigned long long)nth, persistent ? " on" : "");
-				test_variant = var;
-				if (op->setup(&r)) {
-					T_FAIL("%s", "setup");
-					test_variant = NULL;
-					return;
-				}
-				pfnlab_fault_inject(r.m, (enum pfnlab_fault_point)p, nth, persistent);
-				err = op->run(&r);
-				if (err && err != -ENOMEM && err != -EBUSY)
-					T_FAIL("unexpected error %d", err);
-				pfnlab_fault_inject(r.m, (enum pfnlab_fault_point)p, 0, false);
-				verify(op, &r, err);
-				runs++;
-				test_variant = NULL;
-			}
-	CHECK(total > 0);
-	CHECK(runs >= 4);
+static int rig_run(void *ctx)
+{
+	struct rig *r = ctx;
+
+	return r->op->run(r);
+}
+
+/* the setup put pages where they must move: the clean run migrated some */
+static void rig_clean(void *ctx)
+{
+	struct rig *r = ctx;
+
+	CHECK(pfnlab_vmstat(r->m, "pgmigrate_success") > 0);
+}
+
+static void rig_verify(void *ctx, int err)
+{
+	struct rig *r = ctx;
+
+	verify(r->op, r, err);
+}
+
+static void walk(const struct fault_op *fo, uint64_t samples)
+{
+	const struct test_fault_op op = {fo->name, rig_setup, rig_run, rig_clean, rig_verify};
+	struct rig r = {.op = fo};
+
+	CHECK(test_fault_walk(&op, &r, samples) >= 4);
 }
 
 /* Expect a whole-guest VFIO map to pin, migrate and map everything or leave nothing behind. */

@@ -1,8 +1,12 @@
 /*
  * test_main.c - runs the tests of one test program: silent on success
  * apart from a closing "name: N passed, N failed" line, -v prints a line
- * per test, an argument selects tests by name.
+ * per test, an argument selects tests by name.  Also the helpers tests
+ * share (test.h): a text sink and view reader, the checker call, a tiny
+ * machine, and the fault-injection walk.
  */
+#include <errno.h>
+
 #include "test.h"
 
 int test_verbose;
@@ -64,6 +68,62 @@ struct pfnlab_machine *test_machine(const struct pfnlab_config *c)
 		return NULL;
 	}
 	return m;
+}
+
+static const char *const fault_point_names[PFNLAB_FAULT_POINTS] = {
+	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc",
+};
+
+unsigned test_fault_walk(const struct test_fault_op *op, void *ctx, uint64_t samples)
+{
+	uint64_t hits[PFNLAB_FAULT_POINTS], total = 0;
+	struct pfnlab_machine *m = op->setup(ctx);
+	unsigned runs = 0;
+	int err;
+
+	if (!m) {
+		T_FAIL("%s: setup", op->name);
+		return 0;
+	}
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p);
+	err = op->run(ctx);
+	CHECK_EQ(err, 0);
+	if (op->clean)
+		op->clean(ctx);
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++) {
+		hits[p] = pfnlab_fault_hits(m, (enum pfnlab_fault_point)p) - hits[p];
+		total += hits[p];
+		if (test_verbose)
+			fprintf(stderr, "%s: %s passed %llu times\n", op->name, fault_point_names[p],
+				(unsigned long long)hits[p]);
+	}
+	op->verify(ctx, err);
+	CHECK(total > 0);
+	for (int p = 0; p < PFNLAB_FAULT_POINTS; p++)
+		for (uint64_t nth = 1; nth <= hits[p]; nth += 1 + hits[p] / samples)
+			for (int persistent = 0; persistent < 2; persistent++) {
+				char var[96];
+
+				snprintf(var, sizeof(var), "%s: %s pass %llu%s", op->name, fault_point_names[p],
+					 (unsigned long long)nth, persistent ? " on" : "");
+				test_variant = var;
+				m = op->setup(ctx);
+				if (!m) {
+					T_FAIL("%s", "setup");
+					test_variant = NULL;
+					return runs;
+				}
+				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, nth, persistent);
+				err = op->run(ctx);
+				if (err && err != -ENOMEM && err != -EBUSY)
+					T_FAIL("unexpected error %d", err);
+				pfnlab_fault_inject(m, (enum pfnlab_fault_point)p, 0, false);
+				op->verify(ctx, err);
+				runs++;
+				test_variant = NULL;
+			}
+	return runs;
 }
 
 void test_check_state(const struct pfnlab_machine *m)
