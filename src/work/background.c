@@ -76,20 +76,6 @@ struct bg {
 
 #define NO_BATCH UINT32_MAX
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
 static void heap_swap(struct heap_ent *a, struct heap_ent *b)
 {
 	struct heap_ent t = *a;
@@ -151,7 +137,7 @@ static int alloc_one(struct host *h, enum bg_class c, struct bg_alloc *a)
 	static const pfnlab_gfp_t gfp[BG_CLASSES] = {PFNLAB_GFP_KERNEL, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RECLAIMABLE, 0};
 	struct bg *b = h->bg;
 	struct bg_level *lv = &b->lv[c];
-	uint64_t r = rng_next(&b->rng);
+	uint64_t r = work_rng(&b->rng);
 
 	memset(a, 0, sizeof(*a));
 	if (c == BG_PAGECACHE) {
@@ -236,7 +222,7 @@ static int batch_new(struct host *h, enum bg_class c)
 		t->expires = UINT64_MAX;
 	else
 		t->expires = pfnlab_now(h->m) +
-			     (lv->exp ? (uint64_t)(-log(rng_unit(&b->rng)) * (double)lv->lifetime_ns) + 1 : lv->lifetime_ns);
+			     (lv->exp ? (uint64_t)(-log(work_rng_unit(&b->rng)) * (double)lv->lifetime_ns) + 1 : lv->lifetime_ns);
 	b->heap[b->nr] = (struct heap_ent){t->expires, i};
 	sift_up(b, b->nr++);
 	return err;

@@ -290,6 +290,22 @@ uint64_t host_pageblocks_of_type(const struct host *h, int mt)
 	return n;
 }
 
+/** work_rng() - the actors' random numbers: splitmix64 of the state @s. */
+uint64_t work_rng(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/** work_rng_unit() - a uniform number in (0, 1) from work_rng(). */
+double work_rng_unit(uint64_t *s)
+{
+	return ((double)(work_rng(s) >> 11) + 0.5) / 9007199254740992.0;
+}
+
 /** size_str() - "7.5 GiB", "512 MiB", "64 KiB", "100 B". */
 const char *size_str(uint64_t bytes, char *buf, size_t len)
 {

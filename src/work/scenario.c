@@ -1130,29 +1130,15 @@ static void on_event(void *arg, const char *text)
 	story(e, "%12s  %s\n", time_str(e->built ? pfnlab_now(e->m) : 0, t, sizeof(t)), text);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
 static uint64_t dist_sample(const struct dist *d, uint64_t *rng)
 {
 	switch (d->kind) {
 	case D_EXP:
-		return (uint64_t)(-log(rng_unit(rng)) * (double)d->v[0]);
+		return (uint64_t)(-log(work_rng_unit(rng)) * (double)d->v[0]);
 	case D_UNIFORM:
-		return d->v[0] + (uint64_t)(rng_unit(rng) * (double)(d->v[1] - d->v[0]));
+		return d->v[0] + (uint64_t)(work_rng_unit(rng) * (double)(d->v[1] - d->v[0]));
 	case D_CHOICE:
-		return d->v[rng_next(rng) % d->n];
+		return d->v[work_rng(rng) % d->n];
 	default:
 		return d->v[0];
 	}
@@ -1759,7 +1745,7 @@ static int gen_arrive(struct exec *e, unsigned k)
 	struct gen *g = &e->gens[k];
 	struct guest_opts go = {.thp = g->thp, .hpt_order = g->hpt, .memlock = g->memlock};
 	uint64_t now = pfnlab_now(e->m), page = e->h.page_size, gran = 256ull << 20;
-	bool vfio = rng_unit(&g->rng) * 1e6 < (double)g->vfio_ppm;
+	bool vfio = work_rng_unit(&g->rng) * 1e6 < (double)g->vfio_ppm;
 	uint64_t life = dist_sample(&g->lifetime, &g->rng), after = g->has_after ? dist_sample(&g->vfio_after, &g->rng) : 0;
 	struct guest *gu;
 	char name[32], m[256] = "";

@@ -168,6 +168,8 @@ int pin_set_add(struct host *h, struct guest *g, struct pin_set *s, uint64_t add
 void pin_set_release(struct host *h, struct guest *g, struct pin_set *s);
 void pin_set_drop(struct host *h, struct guest *g, struct pin_set *s, bool undo);
 uint64_t host_pageblocks_of_type(const struct host *h, int mt);
+uint64_t work_rng(uint64_t *s);
+double work_rng_unit(uint64_t *s);
 const char *size_str(uint64_t bytes, char *buf, size_t len);
 const char *time_str(uint64_t ns, char *buf, size_t len);
 
