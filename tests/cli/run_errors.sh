@@ -3,10 +3,7 @@
 # "pfnlab: FILE:LINE: message" for scenario errors, the documented exit code
 # (2 bad input, 3 too large for this host), nothing on stdout.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
+. "$(dirname "$0")/../expect.sh"
 # scn EXIT PATTERN LINE... : write the lines to a scenario, run it, check
 scn() {
 	want=$1 pat=$2; shift 2
@@ -16,16 +13,6 @@ scn() {
 	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ] ||
 	   [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then
 		echo "FAIL: scenario [$*] -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
-		fail=1
-	fi
-}
-# cli EXIT PATTERN ARGS... : run pfnlab with ARGS, check the same way
-cli() {
-	want=$1 pat=$2; shift 2
-	out=$("$PF" "$@" 2>"$T/err"); rc=$?
-	err=$(cat "$T/err")
-	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ]; then
-		echo "FAIL: pfnlab $* -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
 		fail=1
 	fi
 }
@@ -100,23 +87,23 @@ grep -q "s.scn:4: vfio_map: wanted EEXIST, got ok (policy none)" "$T/err" || { e
 printf '%s\n' "$out" | grep -q "expect      0 passed, 2 failed" || { echo "FAIL: report lacks the expect line"; fail=1; }
 # runaway runs are bounded: exit 3, the line, the bound
 printf '%s\n' "$M" 'repeat 100000000 i' 'repeat 100000000 j' 'echo x' 'end' 'end' > "$T/loop.scn"
-cli 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps (statements, repeat passes, generated events, expired background batches)" \
+expect 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps (statements, repeat passes, generated events, expired background batches)" \
 	run "$T/loop.scn" --max-steps 1000
 printf '%s\n' "$M" 'kernel unmovable=10% lifetime=1ms' 'advance 3650d' > "$T/churn.scn"
-cli 3 "pfnlab: $T/churn.scn:3: stopped after 5000 steps" run "$T/churn.scn" --max-steps 5000 --no-progress
-cli 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps" compare "$T/loop.scn" --max-steps 1000 --no-progress
-cli 2 "run: --max-steps: invalid value '0'" run --max-steps 0
+expect 3 "pfnlab: $T/churn.scn:3: stopped after 5000 steps" run "$T/churn.scn" --max-steps 5000 --no-progress
+expect 3 "pfnlab: $T/loop.scn:4: stopped after 1000 steps" compare "$T/loop.scn" --max-steps 1000 --no-progress
+expect 2 "run: --max-steps: invalid value '0'" run --max-steps 0
 # files and options
-cli 2 "pfnlab: $T/none.scn: No such file or directory" run "$T/none.scn"
-cli 2 "pfnlab: $T: Is a directory" run "$T"
+expect 2 "pfnlab: $T/none.scn: No such file or directory" run "$T/none.scn"
+expect 2 "pfnlab: $T: Is a directory" run "$T"
 : > "$T/empty.scn"
-cli 2 "pfnlab: $T/empty.scn:1: empty scenario: no statements" run "$T/empty.scn"
+expect 2 "pfnlab: $T/empty.scn:1: empty scenario: no statements" run "$T/empty.scn"
 printf '# only a comment\n\n   \n' > "$T/comments.scn"
-cli 2 "pfnlab: $T/comments.scn:3: empty scenario: no statements" run "$T/comments.scn"
+expect 2 "pfnlab: $T/comments.scn:3: empty scenario: no statements" run "$T/comments.scn"
 awk 'BEGIN { printf "machine ram=2G"; for (i = 0; i < 5000; i++) printf " "; print "" }' > "$T/long.scn"
-cli 2 "pfnlab: $T/long.scn:1: line longer than 4095 characters" run "$T/long.scn"
+expect 2 "pfnlab: $T/long.scn:1: line longer than 4095 characters" run "$T/long.scn"
 printf 'machine ram=2G\nguest vm1 ram=64M hpt=of' > "$T/cut.scn"
-cli 2 "pfnlab: $T/cut.scn:2: guest hpt: 'of' is not auto, off or an HPT order" run "$T/cut.scn"
+expect 2 "pfnlab: $T/cut.scn:2: guest hpt: 'of' is not auto, off or an HPT order" run "$T/cut.scn"
 # CRLF line ends: the same run as LF
 printf '%s\n' "$M" "$G" 'advance 1s' > "$T/lf.scn"
 sed 's/$/\r/' "$T/lf.scn" > "$T/crlf.scn"
@@ -124,16 +111,16 @@ lf=$("$PF" run "$T/lf.scn" --format json | jq -c 'del(.scenario)') || { echo "FA
 crlf=$("$PF" run "$T/crlf.scn" --format json | jq -c 'del(.scenario)') || { echo "FAIL: CRLF scenario"; fail=1; }
 [ -n "$lf" ] && [ "$lf" = "$crlf" ] || { echo "FAIL: a CRLF scenario runs differently"; fail=1; }
 printf 'machine\0' > "$T/bin.scn"
-cli 2 "pfnlab: $T/bin.scn: not a text file" run "$T/bin.scn"
-cli 2 "run: --policy: unknown policy 'often'" run --policy often
-cli 2 "run: --format is text or json, not 'xml'" run --format xml
-cli 2 "run: --seed: invalid value 'x'" run --seed x
-cli 2 "run: --show: no built-in scenario 'nope'" run --show nope
-cli 2 "run: --trace-all needs --trace FILE" run --trace-all
-cli 2 "run: --trace: cannot write '$T/no/such/dir'" run --trace "$T/no/such/dir"
-cli 2 "run: unknown option '--frob'" run --frob
-cli 2 "run: one scenario at a time" run a.scn b.scn
-cli 2 "compare: --policies: unknown policy 'most'" compare --policies none,most
-cli 2 "compare: --policies: 'none' given twice" compare --policies none,none
-cli 2 "compare: unknown option '--frob'" compare --frob
+expect 2 "pfnlab: $T/bin.scn: not a text file" run "$T/bin.scn"
+expect 2 "run: --policy: unknown policy 'often'" run --policy often
+expect 2 "run: --format is text or json, not 'xml'" run --format xml
+expect 2 "run: --seed: invalid value 'x'" run --seed x
+expect 2 "run: --show: no built-in scenario 'nope'" run --show nope
+expect 2 "run: --trace-all needs --trace FILE" run --trace-all
+expect 2 "run: --trace: cannot write '$T/no/such/dir'" run --trace "$T/no/such/dir"
+expect 2 "run: unknown option '--frob'" run --frob
+expect 2 "run: one scenario at a time" run a.scn b.scn
+expect 2 "compare: --policies: unknown policy 'most'" compare --policies none,most
+expect 2 "compare: --policies: 'none' given twice" compare --policies none,none
+expect 2 "compare: unknown option '--frob'" compare --frob
 exit $fail

@@ -3,10 +3,7 @@
 # on stderr ("pfnlab: FILE:LINE: message" for specs), exit 2, nothing on
 # stdout, no output directory.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
+. "$(dirname "$0")/../expect.sh"
 M='machine preset=x86_64 ram=256M'
 # spec EXIT PATTERN LINE... : write the lines to a spec, sweep it, check
 spec() {
@@ -20,15 +17,6 @@ spec() {
 		fail=1
 	fi
 	rm -rf "$T/o"
-}
-cli() {
-	want=$1 pat=$2; shift 2
-	out=$("$PF" "$@" 2>"$T/err"); rc=$?
-	err=$(cat "$T/err")
-	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ]; then
-		echo "FAIL: pfnlab $* -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
-		fail=1
-	fi
 }
 case $PF in /*) ;; *) PF=$(pwd)/$PF ;; esac
 
@@ -52,16 +40,16 @@ spec 2 "pfnlab: s.sweep:3: cma size: '12X' is not a size" 'param x = 12X' "$M" '
 printf '%s\n' 'param n = 1, 2' "$M" 'repeat 2 i' '  guest vm${i} ram=${n}0M hpt=off' 'end' >"$T/r.sweep"
 "$PF" sweep "$T/r.sweep" --dry-run >/dev/null 2>"$T/err" || { echo "FAIL: repeat variable in a spec: $(cat "$T/err")"; fail=1; }
 
-cli 2 "sweep: which spec?" sweep
-cli 2 "sweep: -j: 'x' is not a worker count" sweep s.sweep -j x
-cli 2 "sweep: --engine is local, mpi or slurm, not 'grid'" sweep s.sweep --engine grid
-cli 2 "sweep: --slice: '3/3' is not I/N" sweep s.sweep --slice 3/3
-cli 2 "sweep: unknown option '--fast'" sweep s.sweep --fast
-cli 2 "sweep merge: --out DIR is required" sweep merge "$T"
-cli 2 "no sweep here" sweep merge "$T" --out "$T/m"
-cli 2 "size-cma: --target is required" size-cma seed
-cli 2 "size-cma: --confidence: '2' is not a probability" size-cma seed --target 'hpt.failed == 0' --confidence 2
-cli 2 "size-cma: --target: target: '=<' is not one of\|size-cma: target" size-cma seed --target 'hpt.failed =< 0'
-cli 2 "size-cma: --engine slurm" size-cma seed --target 'hpt.failed == 0' --engine slurm
-cli 2 "size-cma: --param ram: neither a param" size-cma seed --param ram --target 'hpt.failed == 0'
+expect 2 "sweep: which spec?" sweep
+expect 2 "sweep: -j: 'x' is not a worker count" sweep s.sweep -j x
+expect 2 "sweep: --engine is local, mpi or slurm, not 'grid'" sweep s.sweep --engine grid
+expect 2 "sweep: --slice: '3/3' is not I/N" sweep s.sweep --slice 3/3
+expect 2 "sweep: unknown option '--fast'" sweep s.sweep --fast
+expect 2 "sweep merge: --out DIR is required" sweep merge "$T"
+expect 2 "no sweep here" sweep merge "$T" --out "$T/m"
+expect 2 "size-cma: --target is required" size-cma seed
+expect 2 "size-cma: --confidence: '2' is not a probability" size-cma seed --target 'hpt.failed == 0' --confidence 2
+expect 2 "size-cma: --target: target: '=<' is not one of\|size-cma: target" size-cma seed --target 'hpt.failed =< 0'
+expect 2 "size-cma: --engine slurm" size-cma seed --target 'hpt.failed == 0' --engine slurm
+expect 2 "size-cma: --param ram: neither a param" size-cma seed --param ram --target 'hpt.failed == 0'
 exit $fail
