@@ -2,17 +2,7 @@
 # Bad machine options: one line on stderr naming the problem, exit 2 (3 when
 # the host is too small), nothing on stdout.
 set -u
-PF=${PF:-build/pfnlab}
-fail=0
-expect() { # expect EXIT PATTERN ARGS...
-	want=$1 pat=$2; shift 2
-	out=$("$PF" "$@" 2>/tmp/pfnlab-err.$$); rc=$?
-	err=$(cat /tmp/pfnlab-err.$$)
-	if [ "$rc" != "$want" ] || ! printf '%s' "$err" | grep -q -- "$pat" || [ -n "$out" ] || [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then
-		echo "FAIL: pfnlab $* -> exit $rc (want $want), stderr '$err' (want /$pat/), stdout '$out'"
-		fail=1
-	fi
-}
+. "$(dirname "$0")/../expect.sh"
 expect 2 "invalid value 'banana'" machine --ram banana
 expect 2 "invalid value '0'" machine --ram 0
 expect 2 "invalid value '99999999999999999999G'" machine --ram 99999999999999999999G
@@ -35,5 +25,4 @@ expect 2 "CMA area reserved: size 0x4000000 of region at 0 exceeds limit 0x20000
 expect 2 "CMA area reserved: no room for 1024 MiB below 0x40000000" machine --ram 2G --cma 1G@0-1G
 expect 2 "movablecore or kernelcore" machine --movablecore 1G --kernelcore 1G
 expect 3 "needs .* MiB of host memory" machine --ram 4P
-rm -f /tmp/pfnlab-err.$$
 exit $fail
