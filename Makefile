@@ -67,8 +67,12 @@ asan:
 bench: $(BUILD)/pfnlab
 	$(BUILD)/pfnlab bench
 
-## fuzz: build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 30)
+## fuzz: build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 30);
+## FUZZ_RUNS=N with FUZZ_SEED=S makes a run repeatable (CI); a crashing input is
+## left in build-fuzz/ and printed in base64
 FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=build-fuzz/ \
+  $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
@@ -78,7 +82,9 @@ fuzz:
 	  clang $(CPPFLAGS) -Ifuzz -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/bin/$$t \
 	    fuzz/fuzz_$$t.c $$(ls fuzz/*.c | grep -v '/fuzz_') build-fuzz/libpfnlab.a $(LDLIBS); \
 	  mkdir -p build-fuzz/corpus-$$t; \
-	  build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 build-fuzz/corpus-$$t fuzz/corpus/$$t; \
+	  build-fuzz/bin/$$t $(FUZZ_FLAGS) build-fuzz/corpus-$$t fuzz/corpus/$$t || { \
+	    for c in build-fuzz/crash-* build-fuzz/timeout-* build-fuzz/leak-*; do \
+	      [ -f "$$c" ] && { echo "$$c (base64):"; base64 -w0 "$$c"; echo; }; done; exit 1; }; \
 	done
 
 ## valgrind: a representative subset of the suite under valgrind memcheck

@@ -283,7 +283,10 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 	return 0;
 }
 
-/* Every set CMA bitmap bit covers pages taken by cma_alloc(); no block is left isolated. */
+/*
+ * Every set CMA bitmap bit covers pages taken by cma_alloc(); no block is
+ * left isolated but those held from outside (PB_HELD), which stay so.
+ */
 static int check_cma(const struct pfnlab_machine *m, char *why, size_t len)
 {
 	for (unsigned i = 0; i < m->nr_cma; i++) {
@@ -302,9 +305,16 @@ static int check_cma(const struct pfnlab_machine *m, char *why, size_t len)
 				     a->name, b, pfn);
 		}
 	}
-	for (uint64_t b = 0; b < m->nr_pageblocks; b++)
-		if ((m->pageblock[b] & PB_MT_MASK) == PFNLAB_MT_ISOLATE)
+	for (uint64_t b = 0; b < m->nr_pageblocks; b++) {
+		bool isolated = (m->pageblock[b] & PB_MT_MASK) == PFNLAB_MT_ISOLATE;
+		bool held = m->pageblock[b] & PB_HELD;
+
+		if (isolated && !held)
 			FAIL("pageblock at PFN %#" PRIx64 " left isolated", b << m->pb_order);
+		if (held && !isolated)
+			FAIL("pageblock at PFN %#" PRIx64 " was isolated from outside but no longer is",
+			     b << m->pb_order);
+	}
 	return 0;
 }
 

@@ -54,9 +54,14 @@ struct frame {
 
 _Static_assert(sizeof(struct frame) == 16, "frame must stay 16 bytes");
 
-/* pageblock flag byte: bits 0-2 migrate type, bit 3 skip, bit 4 isolate. */
+/*
+ * pageblock flag byte: bits 0-2 migrate type, bit 3 "held":
+ * isolated by someone outside the model (a snapshot taken while
+ * alloc_contig_range() or memory offlining had the block isolated), so
+ * nothing in the model will ever lift it.
+ */
 #define PB_MT_MASK  0x07u
-#define PB_SKIP     0x08u
+#define PB_HELD     0x08u
 
 struct free_list {
 	uint32_t head;

@@ -1,9 +1,11 @@
 /*
- * pageblock.c - the per-pageblock flag byte: migrate type and skip hint.
+ * pageblock.c - the per-pageblock flag byte: migrate type (and the
+ * "held from outside" isolation mark, model.h).
  *
  * Models get_pfnblock_flags_mask()/set_pageblock_migratetype(),
  * mm/page_alloc.c.  The kernel packs 4 bits per pageblock; a byte is as
- * small in practice (one byte per 2 MiB) and simpler.
+ * small in practice (one byte per 2 MiB) and simpler.  No compaction skip
+ * hint: the allocator never compacts (page_alloc.c).
  */
 #include "model.h"
 

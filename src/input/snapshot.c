@@ -46,6 +46,9 @@
 
 #include "input.h"
 
+/* pageblock flag bit marking a block typed by the layout until its zone is done */
+#define PB_LAID 0x80u
+
 struct place {
 	uint64_t pfn;
 	uint8_t order;
@@ -221,7 +224,7 @@ static int type_rest(struct zctx *c)
 	for (uint64_t pfn = c->zs; pfn < c->ze; pfn += m->pb_pages) {
 		uint64_t b = pfn >> m->pb_order, a = b << m->pb_order;
 
-		if (!pfn_section_online(m, pfn) || (m->pageblock[b] & 0x80))
+		if (!pfn_section_online(m, pfn) || (m->pageblock[b] & PB_LAID))
 			continue;
 		if (c->cs != c->ce && a >= c->cs && a < c->ce)
 			continue;
@@ -257,8 +260,7 @@ out:
 
 /*
  * The top-down layout described at the top of the file.  Pageblocks typed
- * by a free block are marked with bit 7 of their flag byte until the zone
- * is done.
+ * by a free block are marked PB_LAID until the zone is done.
  */
 static int layout_zone(struct zctx *c)
 {
@@ -279,7 +281,7 @@ static int layout_zone(struct zctx *c)
 		if ((err = place(c, cur.v[i], K, t)) || (err = type_block(c, cur.v[i], K, t)))
 			goto out;
 		for (uint64_t p = cur.v[i]; p < cur.v[i] + (1ull << K); p += m->pb_pages)
-			m->pageblock[p >> P] |= 0x80;
+			m->pageblock[p >> P] |= PB_LAID;
 		cur.v[i] = NIL_PFN;
 	}
 	for (unsigned o = K; o-- > 0;) {
@@ -313,7 +315,7 @@ static int layout_zone(struct zctx *c)
 						break;
 					if (t >= 0)
 						for (uint64_t p = h; p < h + half; p += m->pb_pages)
-							m->pageblock[p >> P] |= 0x80;
+							m->pageblock[p >> P] |= PB_LAID;
 				} else {
 					T = pb_type(m, h);
 					for (int k = 0; k < PFNLAB_MT_TYPES && t < 0; k++)
@@ -803,14 +805,14 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 			m->zones[i].cma_pages = a->count;
 			for (uint64_t p = c.cs; p < c.ce; p += m->pb_pages) {
 				set_pageblock_migratetype(m, p, PFNLAB_MT_CMA);
-				m->pageblock[p >> P] |= 0x80;
+				m->pageblock[p >> P] |= PB_LAID;
 			}
 			c.PB[PFNLAB_MT_CMA] = 0;
 		}
 		err = layout_zone(&c);
 		if (!err) {
 			for (uint64_t p = c.zs; p < c.ze; p += m->pb_pages)
-				m->pageblock[p >> P] &= 0x7f;
+				m->pageblock[p >> P] &= (uint8_t)~PB_LAID;
 			fill_zone(&c, u - m->zones[i].managed);
 		}
 		free(c.pl);
@@ -823,8 +825,12 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 			m->zones[i].nr_reserved_highatomic = sz->blocks[PFNLAB_MT_HIGHATOMIC] << P;
 	}
 	m->cfg.nr_cma = m->nr_cma;
-	for (uint64_t b = 0; b < m->nr_pageblocks; b++)
-		m->pageblock[b] &= 0x7f;
+	/* isolated pageblocks belong to whoever isolated them on the real machine */
+	for (uint64_t b = 0; b < m->nr_pageblocks; b++) {
+		m->pageblock[b] &= (uint8_t)~PB_LAID;
+		if ((m->pageblock[b] & PB_MT_MASK) == PFNLAB_MT_ISOLATE)
+			m->pageblock[b] |= PB_HELD;
+	}
 	setup_watermarks(m);
 	for (unsigned i = 0; i < s.nr_zones; i++) {
 		const struct snap_zone *sz = &s.zones[i];
