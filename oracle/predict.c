@@ -258,6 +258,7 @@ static int sim_start(struct sim *s, const struct facts *k, struct facts *p, enum
 	return 0;
 }
 
+/* Frees what sim_start() made; safe after a failed sim_start() too (it zeroes first). */
 static void sim_end(struct sim *s)
 {
 	pfnlab_machine_destroy(s->m);
@@ -483,6 +484,7 @@ static int model_borrow(const struct facts *k, struct facts *p)
 		if (sim_start(&s, k, &tmp, rules[i], PFNLAB_PIN_MIGRATE_MOVABLE, false) || fill(&s, &f) ||
 		    map_touch(&s, "R", VA_R, rm, &r, 0xa)) {
 			facts_free(&tmp);
+			sim_end(&s);
 			return -EINVAL;
 		}
 		count_in_cma(&s, "borrow", "R", r, VA_R, rm);
@@ -559,8 +561,7 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 	return 0;
 bad:
 	facts_free(&tmp);
-	if (s.m)
-		sim_end(&s);
+	sim_end(&s);
 	return -EINVAL;
 }
 
@@ -708,12 +709,16 @@ static int model_migrate(const struct facts *k, struct facts *p)
 		return -EINVAL;
 	pages = ((uint64_t)rm << 20) / PAGE;
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, true) || fill(&s, &f) ||
-	    map_touch(&s, "R", VA_R, rm, &r, 0xa))
+	    map_touch(&s, "R", VA_R, rm, &r, 0xa)) {
+		sim_end(&s);
 		return -EINVAL;
+	}
 	count_in_cma(&s, "touched", "R", r, VA_R, rm);
 	pf = pfns_of(&s, r, VA_R, pages);
-	if (!pf)
+	if (!pf) {
+		sim_end(&s);
 		return -ENOMEM;
+	}
 	sim_cma_alloc(&s, "migrate", false);
 	count_in_cma(&s, "migrate", "R", r, VA_R, rm);
 	put(p, "migrate.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));

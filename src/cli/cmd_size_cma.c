@@ -299,12 +299,8 @@ static int resolve_param(struct study_spec *ss, const char *name, const char *va
 		values = def;
 	if (!values)
 		return cli_error("size-cma: --param %s: which values? (--values, e.g. '64M..1G step 64M')", name);
-	if (values) {
-		rc = sweep_spec_set_param(ss->s, resolved, values, "--values", err, sizeof(err));
-		if (rc)
-			return cli_error("size-cma: %s", err);
-	}
-	return 0;
+	rc = sweep_spec_set_param(ss->s, resolved, values, "--values", err, sizeof(err));
+	return rc ? cli_error("size-cma: %s", err) : 0;
 }
 
 static int run(int argc, char **argv)

@@ -233,6 +233,12 @@ static int fail(char *err, size_t errlen, const char *where, const char *fmt, ..
 	return -EINVAL;
 }
 
+/* @err reads "out of host memory" unless a later failure writes its own reason. */
+static void err_preset_oom(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "out of host memory");
+}
+
 /* ------------------------------------------------------------------ values */
 
 enum qkind { Q_NUM, Q_PCT, Q_SIZE, Q_TIME };
@@ -534,6 +540,7 @@ int sweep_spec_set_param(struct sweep_spec *s, const char *name, const char *val
 	int rc = 0;
 	const char *dot = strchr(name, '.');
 
+	err_preset_oom(err, errlen);
 	if (strlen(name) >= sizeof(tmp.name) || !valid_name(name, true) || (dot && (strchr(dot + 1, '.') || !dot[1])))
 		return fail(err, errlen, where, "param: '%s' is not a name (letters, digits and _; or VERB.KEY)", name);
 	for (size_t i = 0; i < s->np; i++)
@@ -713,6 +720,7 @@ int sweep_spec_parse(const char *file, const char *text, size_t len, struct swee
 	int lineno = 0, rc = 0;
 	size_t off = 0;
 
+	err_preset_oom(err, errlen);
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
@@ -825,6 +833,7 @@ int sweep_spec_set_scenario(struct sweep_spec *s, const char *name, const char *
 	int lineno = 0;
 	char *t;
 
+	err_preset_oom(err, errlen);
 	while (off < len) {
 		const char *line = text + off, *nl = memchr(line, '\n', len - off), *w;
 		size_t ll = nl ? (size_t)(nl - line) : len - off, wl = first_word(line, ll, &w);
@@ -978,6 +987,7 @@ int sweep_spec_finish(struct sweep_spec *s, const char *const *metrics, size_t n
 	uint64_t h = 14695981039346656037ull;
 	int rc;
 
+	err_preset_oom(err, errlen);
 	s->seed_idx = s->policy_idx = -1;
 	for (size_t i = 0; i < s->np; i++) {
 		s->p[i].used = s->p[i].kind == SWEEP_SEED || s->p[i].kind == SWEEP_POLICY;

@@ -66,7 +66,7 @@ enum sweep_kind {
  * With a `scenario FILE` line the scenario must then be given with
  * sweep_spec_set_scenario(); in any case sweep_spec_finish() ends the set-up.
  *
- * Return: 0, -EINVAL or -ENOMEM.
+ * Return: 0, -EINVAL or -ENOMEM (@err then says "out of host memory").
  */
 int sweep_spec_parse(const char *file, const char *text, size_t len, struct sweep_spec **out, char *err,
 		     size_t errlen);
@@ -94,7 +94,7 @@ int sweep_spec_set_scenario(struct sweep_spec *s, const char *name, const char *
  * @where: "file:line" or "--values" for messages
  * @err, @errlen: message
  *
- * Return: 0, -EINVAL or -ENOMEM.
+ * Return: 0, -EINVAL or -ENOMEM (@err then says "out of host memory").
  */
 int sweep_spec_set_param(struct sweep_spec *s, const char *name, const char *values, const char *where, char *err,
 			 size_t errlen);
@@ -109,7 +109,7 @@ int sweep_spec_set_param(struct sweep_spec *s, const char *name, const char *val
  * that VERB.KEY parameters find their line, that `failure` and `target`
  * name metrics; computes the number of runs and the spec's hash.
  *
- * Return: 0, -EINVAL or -ENOMEM.
+ * Return: 0, -EINVAL or -ENOMEM (@err then says "out of host memory").
  */
 int sweep_spec_finish(struct sweep_spec *s, const char *const *metrics, size_t nmetrics, char *err, size_t errlen);
 
