@@ -211,7 +211,8 @@ uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg);
  * pfnlab_machine_create() - build a freshly booted machine.
  * @cfg: configuration (validated again)
  * @out: receives the machine
- * @why: on error, receives a one-line reason (may be NULL)
+ * @why: on error, receives a one-line reason (may be NULL); a reason about
+ *       one CMA area starts "CMA area NAME" (its cfg->cma[] name)
  * @len: size of @why
  *
  * All managed memory is free, every pageblock MOVABLE except CMA areas,

@@ -491,7 +491,7 @@ TEST(count_minus_one_tries_two_candidates)
  * the end of RAM in 2015; a limit caps both (today's bottom-up pass starts
  * at 4 GiB whatever the base); a base with a limit other than base + size
  * is the lowest placement; a fixed base must be aligned; base + size may
- * not exceed the limit.
+ * not exceed the limit.  A refusal's reason starts "CMA area NAME".
  */
 TEST(cma_declare_placement)
 {
@@ -532,10 +532,12 @@ TEST(cma_declare_placement)
 		c.cma[0].size = cases[i].size;
 		c.cma[0].base = cases[i].base;
 		c.cma[0].limit = cases[i].limit;
+		snprintf(c.cma[0].name, sizeof(c.cma[0].name), "pool");
 		err = pfnlab_machine_create(&c, &m, why, sizeof(why));
 		if (cases[i].want_error) {
 			CHECK_EQ(err, -EINVAL);
 			CHECK(strstr(why, cases[i].want_error) != NULL);
+			CHECK(!strncmp(why, "CMA area pool", 13)); /* the documented prefix scenarios rely on */
 		} else if (err) {
 			T_FAIL("refused: %s", why);
 		} else {

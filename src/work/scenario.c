@@ -1615,7 +1615,7 @@ static int setup_kvm(struct exec *e, const struct stmt *s)
 	return 0;
 }
 
-/* The index of the CMA area a machine error names ("CMA area NAME..."), or -1. */
+/* The index of the CMA area a machine error is about (pfnlab_machine_create()'s "CMA area NAME"), or -1. */
 static int cma_area_of_error(const struct exec *e, const char *why)
 {
 	size_t n;
