@@ -784,6 +784,14 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 				 sz->name, (unsigned long long)sz->free_pages, (unsigned long long)freep);
 			o.note(o.note_arg, msg);
 		}
+		if (sz->blocks[PFNLAB_MT_ISOLATE] && o.note) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "zone %s: %llu pageblock%s isolated when the snapshot was taken (alloc_contig_range() or memory offlining at work); kept isolated",
+				 sz->name, (unsigned long long)sz->blocks[PFNLAB_MT_ISOLATE],
+				 sz->blocks[PFNLAB_MT_ISOLATE] == 1 ? "" : "s");
+			o.note(o.note_arg, msg);
+		}
 		if (sz->blocks[PFNLAB_MT_CMA]) {
 			if ((err = find_cma(&c, sz->blocks[PFNLAB_MT_CMA])))
 				goto fail;

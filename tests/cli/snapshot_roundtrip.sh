@@ -1,8 +1,8 @@
 #!/bin/sh
 # Every /proc snapshot of ../shared/data (extracted in tests/data/snapshots by
 # extract.sh) prints back byte for byte as buddyinfo and pagetypeinfo, with the
-# whole-state checker passing; also with fewer files.  Bad snapshots are
-# refused with FILE:LINE and exit 2.
+# whole-state checker passing; also with fewer files and taken mid-isolation.
+# Bad snapshots are refused with FILE:LINE and exit 2.
 set -u
 PF=${PF:-build/pfnlab}
 S=$(dirname "$0")/../data/snapshots
@@ -41,6 +41,15 @@ done
 for k in "spanned  1044480" "present  782336" "managed  772917" "start_pfn:           1048576" "managed  557056"; do
 	grep -q "$k" "$T/zi" || say "snapshot zoneinfo lacks '$k'"
 done
+
+# taken while a pageblock was isolated (the fuzz corpus entry, split at its "@@" lines):
+# prints back, the checker passes, -v says so
+mkdir -p "$T/iso"
+awk -v d="$T/iso" 'BEGIN { n = 0; f[0] = "buddyinfo"; f[1] = "pagetypeinfo" } /^@@$/ { n++; next } { print > (d "/" f[n]) }' \
+	"$(dirname "$0")/../../fuzz/corpus/snapshot/isolated-pageblock.txt"
+"$PF" snapshot "$T/iso" --print pagetypeinfo --check -v 2> "$T/e" | cmp -s - "$T/iso/pagetypeinfo" ||
+	say "a snapshot with an isolated pageblock does not print back"
+grep -q "zone DMA32: 1 pageblock isolated when the snapshot was taken" "$T/e" || say "no note on the isolated pageblock: $(cat "$T/e")"
 
 # bad snapshots: one line on stderr naming the file (and line), exit 2, nothing on stdout
 expect() { # expect EXIT PATTERN DIR
