@@ -318,48 +318,51 @@ HOT_INLINE void unmark_free_block(struct free_area *area, struct free_list *l, s
 }
 
 /*
+ * Link free block @pfn of (@order, @mt) into its list between @prev and
+ * @next (NIL_PFN at either end of the list); the shape of the kernel's
+ * __list_add().  free_orders[] and the zone's counters are the caller's.
+ */
+HOT_INLINE void link_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+				uint32_t prev, uint32_t next)
+{
+	struct frame *frames = m->frames, *f = &frames[pfn];
+	struct free_area *area = &z->area[order];
+	struct free_list *l = &area->list[mt];
+	uint32_t p = (uint32_t)pfn;
+
+	f->prev = prev;
+	f->next = next;
+	if (prev != NIL_PFN)
+		frames[prev].next = p;
+	else
+		l->head = p;
+	if (next != NIL_PFN)
+		frames[next].prev = p;
+	else
+		l->tail = p;
+	mark_free_block(area, l, f, order, mt);
+}
+
+/*
  * add_to_free_list() at the head, except for free_orders[] and the zone's
  * free-page counters: the caller settles those
  */
 HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 			       int mt)
 {
-	struct frame *frames = m->frames, *f = &frames[pfn];
-	struct free_area *area = &z->area[order];
-	struct free_list *l = &area->list[mt];
-	uint32_t p = (uint32_t)pfn, first = l->head;
-
-	f->next = first;
-	f->prev = NIL_PFN;
-	if (first != NIL_PFN)
-		frames[first].prev = p;
-	else
-		l->tail = p;
-	l->head = p;
-	mark_free_block(area, l, f, order, mt);
+	link_free_block(m, z, pfn, order, mt, NIL_PFN, z->area[order].list[mt].head);
 }
 
 /* models __add_to_free_list() and add_to_free_list_tail() */
 HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
 				 unsigned order, int mt, bool tail)
 {
-	if (tail) {
-		struct frame *frames = m->frames, *f = &frames[pfn];
-		struct free_area *area = &z->area[order];
-		struct free_list *l = &area->list[mt];
-		uint32_t p = (uint32_t)pfn, last = l->tail;
+	const struct free_list *l = &z->area[order].list[mt];
 
-		f->next = NIL_PFN;
-		f->prev = last;
-		if (last != NIL_PFN)
-			frames[last].next = p;
-		else
-			l->head = p;
-		l->tail = p;
-		mark_free_block(area, l, f, order, mt);
-	} else {
-		link_list_head(m, z, pfn, order, mt);
-	}
+	if (tail)
+		link_free_block(m, z, pfn, order, mt, l->tail, NIL_PFN);
+	else
+		link_free_block(m, z, pfn, order, mt, NIL_PFN, l->head);
 	z->free_orders[mt] |= (uint16_t)(1u << order);
 	zone_freepage_state(z, mt, (int64_t)1 << order);
 }
