@@ -867,6 +867,7 @@ static int read_part(const char *dir, const char *name, struct snapshot_text *t,
 		     size_t len)
 {
 	char path[4096];
+	uint64_t line;
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -879,13 +880,12 @@ static int read_part(const char *dir, const char *name, struct snapshot_text *t,
 	err = input_read(path, b, why, len);
 	snprintf(b->name, sizeof(b->name), "%.250s", path);
 	t->name = b->name;
-	if (err == -EINVAL && b->data == NULL && strstr(why, "empty file"))
-		return err;
 	if (err)
 		return err;
-	if (input_binary_line(b->data, b->len))
+	line = input_binary_line(b->data, b->len);
+	if (line)
 		return set_why(why, len, "%s:%llu: binary data, not text from /proc", b->name,
-			       (unsigned long long)input_binary_line(b->data, b->len)), -EINVAL;
+			       (unsigned long long)line), -EINVAL;
 	t->data = b->data;
 	t->len = b->len;
 	return 0;
