@@ -363,7 +363,8 @@ const struct command cmd_replay = {
 		"%MACHINE%"
 		"\nExamples:\n"
 		"  pfnlab replay trace.txt.xz --format json\n"
-		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"		"  pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
+		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"
+		"  pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
 		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --no-progress\n\n"
 		"Exit codes: 0 ok, 2 bad option or bad input (FILE:LINE: reason), 3 too large for this\n"
 		"host, 4 checker failure.\n",
