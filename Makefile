@@ -24,7 +24,7 @@ TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TE
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 
-.PHONY: all test check run deps asan bench fuzz lint tidy valgrind clean help
+.PHONY: all test check run deps asan bench instructions fuzz lint tidy valgrind clean help
 all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
@@ -66,6 +66,10 @@ asan:
 ## bench: the benchmarks the issues set targets for (pfnlab bench)
 bench: $(BUILD)/pfnlab
 	$(BUILD)/pfnlab bench
+
+## instructions: instructions per allocator operation, model and floor, under callgrind (bench/instructions.sh)
+instructions: $(BUILD)/pfnlab
+	sh bench/instructions.sh $(BUILD)
 
 ## fuzz: build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 30);
 ## FUZZ_RUNS=N with FUZZ_SEED=S makes a run repeatable (CI); a crashing input is

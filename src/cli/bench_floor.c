@@ -1,6 +1,7 @@
 /*
- * bench_floor.c - the floors under alloc_free_order0_ns and
- * mixed_order_op_ns: the same workloads on a bare buddy allocator.
+ * bench_floor.c - the floors under alloc_free_order0_ns,
+ * mixed_order_op_ns and alloc_free_batch_ns: the same workloads on a bare
+ * buddy allocator.
  *
  * The bare allocator keeps only what any buddy allocator must: 16-byte
  * frames on doubly linked free lists, one list per order, a bitmap of
@@ -13,7 +14,6 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -108,87 +108,75 @@ static int bare_init(struct bare_buddy *b, uint32_t frames)
 	return 0;
 }
 
-static double elapsed_ns(const struct timespec *t0)
-{
-	struct timespec t1;
+/* Order-0 pairs on 4 GiB: @n allocations, then the @n frees in the same order */
+struct bare_order0 {
+	struct bare_buddy b;
+	uint32_t *pfns;
+	size_t n;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e9 + (double)(t1.tv_nsec - t0->tv_nsec);
+static void bare_order0_round(void *arg)
+{
+	struct bare_order0 *s = arg;
+
+	for (size_t i = 0; i < s->n; i++)
+		s->pfns[i] = bare_alloc(&s->b, 0);
+	for (size_t i = 0; i < s->n; i++)
+		bare_free(&s->b, s->pfns[i], 0);
+}
+
+static void bare_order0_destroy(void *arg)
+{
+	struct bare_order0 *s = arg;
+
+	free(s->b.f);
+	free(s->pfns);
+	free(s);
 }
 
 /**
- * bench_bare_order0() - alloc_free_order0_ns's loop on the bare allocator:
- * N order-0 allocations then N frees on 4 GiB.
- * @quick: fewer pages and rounds
+ * bench_bare_order0() - alloc_free_order0_ns's workload on the bare
+ * allocator: N order-0 allocations then N frees on 4 GiB.
+ * @w: receives the workload
+ * @size: full, quick (fewer pages and rounds) or sized for callgrind
  *
- * Return: ns per allocation and free pair, best of rounds; -1 without memory.
+ * Return: 0, or -1 without memory.
  */
-double bench_bare_order0(bool quick)
+int bench_bare_order0(struct bench_workload *w, enum bench_size size)
 {
-	size_t n = quick ? 200000 : 800000;
-	struct bare_buddy b;
-	uint32_t *pfns = malloc(n * sizeof(*pfns));
-	double best = 1e30;
+	struct bare_order0 *s = calloc(1, sizeof(*s));
 
-	if (!pfns || bare_init(&b, 1u << 20)) { /* 4 GiB of 4 KiB pages, as the model's bench */
-		free(pfns);
+	if (!s)
+		return -1;
+	s->n = size == BENCH_FULL ? 800000 : 200000;
+	s->pfns = malloc(s->n * sizeof(*s->pfns));
+	if (!s->pfns || bare_init(&s->b, 1u << 20)) { /* 4 GiB of 4 KiB pages, as the model's bench */
+		free(s->pfns);
+		free(s);
 		return -1;
 	}
-	for (int round = 0; round < (quick ? 3 : 7); round++) {
-		struct timespec t0;
-		double t;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (size_t i = 0; i < n; i++)
-			pfns[i] = bare_alloc(&b, 0);
-		for (size_t i = 0; i < n; i++)
-			bare_free(&b, pfns[i], 0);
-		t = elapsed_ns(&t0) / (double)n;
-		if (t < best)
-			best = t;
-	}
-	free(b.f);
-	free(pfns);
-	return best;
+	*w = (struct bench_workload){s, s->n, size == BENCH_FULL ? 7 : 3, bare_order0_round, bare_order0_destroy};
+	return 0;
 }
 
-/**
- * bench_bare_mixed() - mixed_order_op_ns's workload on the bare allocator:
- * 1 GiB, filled to 75% with orders 0-3, then random allocations (order 0
- * half the time, then geometric up to 10) and random frees around 75%.
- * @quick: fewer operations
- *
- * Return: ns per operation; -1 without memory.
- */
-double bench_bare_mixed(bool quick)
-{
-	const uint64_t pages = 1u << 18;
-	uint64_t live_pages = 0, seed = 0x9e3779b97f4a7c15ull;
-	size_t nlive = 0, ops = quick ? 2000000 : 10000000;
+/* Random orders, random allocations and frees around 75% of 1 GiB */
+struct bare_mixed {
 	struct bare_buddy b;
-	struct { uint32_t pfn, order; } *live = calloc(pages, sizeof(*live));
-	struct timespec t0;
-	double t;
+	struct { uint32_t pfn, order; } *live;
+	size_t nlive, ops;
+	uint64_t live_pages, seed;
+};
 
-	if (!live || bare_init(&b, (uint32_t)pages)) {
-		free(live);
-		return -1;
-	}
-	while (live_pages < pages * 3 / 4) {
-		unsigned o = (unsigned)(bench_rng(&seed) % 4);
-		uint32_t pfn = bare_alloc(&b, o);
+#define MIXED_PAGES (1u << 18)
 
-		if (pfn == BARE_NIL)
-			break;
-		live[nlive].pfn = pfn;
-		live[nlive++].order = o;
-		live_pages += 1ull << o;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < ops; i++) {
-		uint64_t r = bench_rng(&seed);
+static void bare_mixed_round(void *arg)
+{
+	struct bare_mixed *s = arg;
 
-		if (live_pages < pages * 3 / 4) {
+	for (size_t i = 0; i < s->ops; i++) {
+		uint64_t r = bench_rng(&s->seed);
+
+		if (s->live_pages < MIXED_PAGES * 3 / 4) {
 			unsigned o = 0;
 			uint32_t pfn;
 
@@ -196,22 +184,121 @@ double bench_bare_mixed(bool quick)
 				o++;
 				r >>= 1;
 			}
-			pfn = bare_alloc(&b, o);
+			pfn = bare_alloc(&s->b, o);
 			if (pfn != BARE_NIL) {
-				live[nlive].pfn = pfn;
-				live[nlive++].order = o;
-				live_pages += 1ull << o;
+				s->live[s->nlive].pfn = pfn;
+				s->live[s->nlive++].order = o;
+				s->live_pages += 1ull << o;
 			}
-		} else if (nlive) {
-			size_t k = (size_t)(r >> 16) % nlive;
+		} else if (s->nlive) {
+			size_t k = (size_t)(r >> 16) % s->nlive;
 
-			bare_free(&b, live[k].pfn, live[k].order);
-			live_pages -= 1ull << live[k].order;
-			live[k] = live[--nlive];
+			bare_free(&s->b, s->live[k].pfn, s->live[k].order);
+			s->live_pages -= 1ull << s->live[k].order;
+			s->live[k] = s->live[--s->nlive];
 		}
 	}
-	t = elapsed_ns(&t0) / (double)ops;
-	free(b.f);
-	free(live);
-	return t;
+}
+
+static void bare_mixed_destroy(void *arg)
+{
+	struct bare_mixed *s = arg;
+
+	free(s->b.f);
+	free(s->live);
+	free(s);
+}
+
+/**
+ * bench_bare_mixed() - mixed_order_op_ns's workload on the bare allocator:
+ * 1 GiB, filled to 75% with orders 0-3, then random allocations (order 0
+ * half the time, then geometric up to 10) and random frees around 75%.
+ * @w: receives the workload (one round)
+ * @size: full, quick (fewer operations) or sized for callgrind
+ *
+ * Return: 0, or -1 without memory.
+ */
+int bench_bare_mixed(struct bench_workload *w, enum bench_size size)
+{
+	struct bare_mixed *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->seed = 0x9e3779b97f4a7c15ull;
+	s->ops = size == BENCH_FULL ? 10000000 : size == BENCH_QUICK ? 2000000 : 500000;
+	s->live = calloc(MIXED_PAGES, sizeof(*s->live));
+	if (!s->live || bare_init(&s->b, MIXED_PAGES)) {
+		free(s->live);
+		free(s);
+		return -1;
+	}
+	while (s->live_pages < MIXED_PAGES * 3 / 4) {
+		unsigned o = (unsigned)(bench_rng(&s->seed) % 4);
+		uint32_t pfn = bare_alloc(&s->b, o);
+
+		if (pfn == BARE_NIL)
+			break;
+		s->live[s->nlive].pfn = pfn;
+		s->live[s->nlive++].order = o;
+		s->live_pages += 1ull << o;
+	}
+	*w = (struct bench_workload){s, s->ops, 1, bare_mixed_round, bare_mixed_destroy};
+	return 0;
+}
+
+/* 1 GiB half full of order-0 pages; rounds of 1,024 allocations and their frees in reverse */
+struct bare_batch {
+	struct bare_buddy b;
+	uint32_t *held, batch[BENCH_BATCH];
+	int reps;
+};
+
+static void bare_batch_round(void *arg)
+{
+	struct bare_batch *s = arg;
+
+	for (int r = 0; r < s->reps; r++) {
+		for (unsigned i = 0; i < BENCH_BATCH; i++)
+			s->batch[i] = bare_alloc(&s->b, 0);
+		for (unsigned i = BENCH_BATCH; i-- > 0;)
+			bare_free(&s->b, s->batch[i], 0);
+	}
+}
+
+static void bare_batch_destroy(void *arg)
+{
+	struct bare_batch *s = arg;
+
+	free(s->b.f);
+	free(s->held);
+	free(s);
+}
+
+/**
+ * bench_bare_batch() - alloc_free_batch_ns's workload on the bare
+ * allocator: 1 GiB with half its pages allocated one by one, then rounds
+ * of 1,024 order-0 allocations followed by their frees in reverse order.
+ * @w: receives the workload
+ * @size: full, quick (fewer rounds) or sized for callgrind
+ *
+ * Return: 0, or -1 without memory.
+ */
+int bench_bare_batch(struct bench_workload *w, enum bench_size size)
+{
+	struct bare_batch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->reps = BENCH_BATCH_REPS;
+	s->held = malloc(BENCH_BATCH_HELD * sizeof(*s->held));
+	if (!s->held || bare_init(&s->b, BENCH_BATCH_HELD * 2)) {
+		free(s->held);
+		free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < BENCH_BATCH_HELD; i++)
+		s->held[i] = bare_alloc(&s->b, 0);
+	*w = (struct bench_workload){s, (size_t)s->reps * BENCH_BATCH, size == BENCH_FULL ? 7 : 3,
+				     bare_batch_round, bare_batch_destroy};
+	return 0;
 }

@@ -33,9 +33,31 @@ extern const struct command cmd_machine, cmd_bench;
 extern const struct command cmd_replay, cmd_snapshot;
 extern const struct command cmd_sweep, cmd_size_cma;
 
-/* bench_floor.c: the order-0 and mixed workloads on a bare buddy allocator */
-double bench_bare_order0(bool quick);
-double bench_bare_mixed(bool quick);
+/*
+ * A per-operation workload of `pfnlab bench`: built once, then rounds of
+ * @ops operations.  BENCH_COUNT sizes it for bench/instructions.sh, which
+ * counts the instructions of one round under callgrind.
+ */
+enum bench_size { BENCH_FULL, BENCH_QUICK, BENCH_COUNT };
+
+struct bench_workload {
+	void *state;
+	size_t ops;                  /* operations (alloc+free pairs, or mixed ops) per round */
+	int rounds;                  /* rounds timed; the figure is the best */
+	void (*round)(void *state);
+	void (*destroy)(void *state);
+};
+
+/* alloc_free_batch_ns: 1 GiB half full of order-0 pages, then rounds of BENCH_BATCH_REPS x
+ * (BENCH_BATCH allocations, their frees in reverse) */
+#define BENCH_BATCH 1024
+#define BENCH_BATCH_REPS 100
+#define BENCH_BATCH_HELD (1u << 17)
+
+/* bench_floor.c: the order-0, mixed and batch workloads on a bare buddy allocator; 0 or -1 */
+int bench_bare_order0(struct bench_workload *w, enum bench_size size);
+int bench_bare_mixed(struct bench_workload *w, enum bench_size size);
+int bench_bare_batch(struct bench_workload *w, enum bench_size size);
 
 /* cmd_bench.c: the benchmarks' random numbers (xorshift64) */
 uint64_t bench_rng(uint64_t *state);

@@ -38,77 +38,93 @@ uint64_t bench_rng(uint64_t *s)
 	return *s = x;
 }
 
-static struct pfnlab_machine *bench_machine(uint64_t ram, char *why, size_t len)
+/* An x86_64 machine of @ram bytes; per-CPU lists as the preset has them unless @no_pcp */
+static struct pfnlab_machine *bench_machine(uint64_t ram, bool no_pcp)
 {
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
+	char why[256];
 
 	pfnlab_config_preset(&c, "x86_64", ram);
-	if (pfnlab_machine_create(&c, &m, why, len))
+	if (no_pcp)
+		c.pcp = false;
+	if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
 		return NULL;
 	return m;
 }
 
-/* N order-0 allocations then N frees; ns per alloc+free pair, best of rounds. */
-static double bench_order0(bool quick)
+/* Order-0 pairs on 4 GiB: @n allocations, then the @n frees in the same order */
+struct order0 {
+	struct pfnlab_machine *m;
+	uint64_t *pfns;
+	size_t n;
+};
+
+static void order0_round(void *arg)
 {
-	char why[256];
-	struct pfnlab_machine *m = bench_machine(4ull << 30, why, sizeof(why));
-	size_t n = quick ? 200000 : 800000;
-	uint64_t *pfns = malloc(n * sizeof(*pfns));
-	double best = 1e30;
+	struct order0 *s = arg;
 
-	if (!m || !pfns) {
-		free(pfns);
-		pfnlab_machine_destroy(m);
-		return -1;
-	}
-	for (int round = 0; round < (quick ? 3 : 7); round++) {
-		double t0 = now_s(), t;
-
-		for (size_t i = 0; i < n; i++)
-			if (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfns[i]))
-				abort();
-		for (size_t i = 0; i < n; i++)
-			pfnlab_free_pages(m, pfns[i], 0);
-		t = (now_s() - t0) * 1e9 / (double)n;
-		if (t < best)
-			best = t;
-	}
-	free(pfns);
-	pfnlab_machine_destroy(m);
-	return best;
+	for (size_t i = 0; i < s->n; i++)
+		if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, 0, &s->pfns[i]))
+			abort();
+	for (size_t i = 0; i < s->n; i++)
+		pfnlab_free_pages(s->m, s->pfns[i], 0);
 }
 
-/* Random alloc/free of random orders (0..max_order, weighted to small) at ~75% occupancy. */
-static double bench_mixed(bool quick)
+static void order0_destroy(void *arg)
 {
-	char why[256];
-	uint64_t ram = 1ull << 30, pages = ram >> 12, live_pages = 0, seed = 0x9e3779b97f4a7c15ull;
-	struct pfnlab_machine *m = bench_machine(ram, why, sizeof(why));
-	size_t cap = pages, nlive = 0, ops = quick ? 2000000 : 10000000;
-	struct live { uint64_t pfn; unsigned order; } *live = malloc(cap * sizeof(*live));
-	double t0, t;
+	struct order0 *s = arg;
 
-	if (!m || !live) {
-		free(live);
-		pfnlab_machine_destroy(m);
+	pfnlab_machine_destroy(s->m);
+	free(s->pfns);
+	free(s);
+}
+
+static int order0_workload(struct bench_workload *w, enum bench_size size, bool no_pcp)
+{
+	struct order0 *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->n = size == BENCH_FULL ? 800000 : 200000;
+	s->m = bench_machine(4ull << 30, no_pcp);
+	s->pfns = malloc(s->n * sizeof(*s->pfns));
+	if (!s->m || !s->pfns) {
+		order0_destroy(s);
 		return -1;
 	}
-	/* fill to 75% with order-0..3 first, then measure the steady state */
-	while (live_pages < pages * 3 / 4) {
-		unsigned o = (unsigned)(bench_rng(&seed) % 4);
+	*w = (struct bench_workload){s, s->n, size == BENCH_FULL ? 7 : 3, order0_round, order0_destroy};
+	return 0;
+}
 
-		if (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, o, &live[nlive].pfn))
-			break;
-		live[nlive++].order = o;
-		live_pages += 1ull << o;
-	}
-	t0 = now_s();
-	for (size_t i = 0; i < ops; i++) {
-		uint64_t r = bench_rng(&seed);
+/* alloc_free_order0_ns: the default machine */
+static int bench_order0(struct bench_workload *w, enum bench_size size)
+{
+	return order0_workload(w, size, false);
+}
 
-		if (live_pages < pages * 3 / 4 && nlive < cap) {
+/* alloc_free_order0_nopcp_ns: --no-pcp */
+static int bench_order0_nopcp(struct bench_workload *w, enum bench_size size)
+{
+	return order0_workload(w, size, true);
+}
+
+/* Random orders, random allocations and frees around 75% of 1 GiB */
+struct mixed {
+	struct pfnlab_machine *m;
+	struct live { uint64_t pfn; unsigned order; } *live;
+	size_t nlive, cap, ops;
+	uint64_t pages, live_pages, seed;
+};
+
+static void mixed_round(void *arg)
+{
+	struct mixed *s = arg;
+
+	for (size_t i = 0; i < s->ops; i++) {
+		uint64_t r = bench_rng(&s->seed);
+
+		if (s->live_pages < s->pages * 3 / 4 && s->nlive < s->cap) {
 			/* orders: 0 half the time, then geometric up to max */
 			unsigned o = 0;
 
@@ -116,23 +132,174 @@ static double bench_mixed(bool quick)
 				o++;
 				r >>= 1;
 			}
-			if (!pfnlab_alloc_pages(m, (r & 2) ? PFNLAB_GFP_HIGHUSER_MOVABLE : PFNLAB_GFP_KERNEL, o,
-						&live[nlive].pfn)) {
-				live[nlive++].order = o;
-				live_pages += 1ull << o;
+			if (!pfnlab_alloc_pages(s->m, (r & 2) ? PFNLAB_GFP_HIGHUSER_MOVABLE : PFNLAB_GFP_KERNEL, o,
+						&s->live[s->nlive].pfn)) {
+				s->live[s->nlive++].order = o;
+				s->live_pages += 1ull << o;
 			}
 		} else {
-			size_t k = (size_t)(r >> 16) % nlive;
+			size_t k = (size_t)(r >> 16) % s->nlive;
 
-			pfnlab_free_pages(m, live[k].pfn, live[k].order);
-			live_pages -= 1ull << live[k].order;
-			live[k] = live[--nlive];
+			pfnlab_free_pages(s->m, s->live[k].pfn, s->live[k].order);
+			s->live_pages -= 1ull << s->live[k].order;
+			s->live[k] = s->live[--s->nlive];
 		}
 	}
-	t = (now_s() - t0) * 1e9 / (double)ops;
-	free(live);
-	pfnlab_machine_destroy(m);
-	return t;
+}
+
+static void mixed_destroy(void *arg)
+{
+	struct mixed *s = arg;
+
+	pfnlab_machine_destroy(s->m);
+	free(s->live);
+	free(s);
+}
+
+/* mixed_order_op_ns: filled to 75% with orders 0..3 first, then the steady state is measured */
+static int bench_mixed(struct bench_workload *w, enum bench_size size)
+{
+	uint64_t ram = 1ull << 30;
+	struct mixed *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->pages = s->cap = ram >> 12;
+	s->seed = 0x9e3779b97f4a7c15ull;
+	s->ops = size == BENCH_FULL ? 10000000 : size == BENCH_QUICK ? 2000000 : 500000;
+	s->m = bench_machine(ram, false);
+	s->live = malloc(s->cap * sizeof(*s->live));
+	if (!s->m || !s->live) {
+		mixed_destroy(s);
+		return -1;
+	}
+	while (s->live_pages < s->pages * 3 / 4) {
+		unsigned o = (unsigned)(bench_rng(&s->seed) % 4);
+
+		if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, o, &s->live[s->nlive].pfn))
+			break;
+		s->live[s->nlive++].order = o;
+		s->live_pages += 1ull << o;
+	}
+	*w = (struct bench_workload){s, s->ops, 1, mixed_round, mixed_destroy};
+	return 0;
+}
+
+/* 1 GiB half full of order-0 pages; rounds of 1,024 allocations and their frees in reverse */
+struct batch {
+	struct pfnlab_machine *m;
+	uint64_t batch[BENCH_BATCH];
+	int reps;
+};
+
+static void batch_round(void *arg)
+{
+	struct batch *s = arg;
+
+	for (int r = 0; r < s->reps; r++) {
+		for (unsigned i = 0; i < BENCH_BATCH; i++)
+			if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, 0, &s->batch[i]))
+				abort();
+		for (unsigned i = BENCH_BATCH; i-- > 0;)
+			pfnlab_free_pages(s->m, s->batch[i], 0);
+	}
+}
+
+static void batch_destroy(void *arg)
+{
+	struct batch *s = arg;
+
+	pfnlab_machine_destroy(s->m);
+	free(s);
+}
+
+/* alloc_free_batch_ns: the hot-cache case a per-CPU list exists for */
+static int bench_batch(struct bench_workload *w, enum bench_size size)
+{
+	struct batch *s = calloc(1, sizeof(*s));
+	uint64_t pfn;
+
+	if (!s)
+		return -1;
+	s->reps = BENCH_BATCH_REPS;
+	s->m = bench_machine((uint64_t)BENCH_BATCH_HELD * 2 << 12, false);
+	if (!s->m) {
+		free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < BENCH_BATCH_HELD; i++)
+		if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, 0, &pfn)) {
+			batch_destroy(s);
+			return -1;
+		}
+	*w = (struct bench_workload){s, (size_t)s->reps * BENCH_BATCH, size == BENCH_FULL ? 7 : 3, batch_round,
+				     batch_destroy};
+	return 0;
+}
+
+/* The per-operation figures, each a workload timed in rounds (or counted: bench/instructions.sh) */
+static const struct per_op_figure {
+	const char *name;
+	int (*make)(struct bench_workload *w, enum bench_size size);
+} per_op_figures[] = {
+	{"alloc_free_order0_ns", bench_order0},       {"alloc_free_order0_nopcp_ns", bench_order0_nopcp},
+	{"alloc_free_order0_floor_ns", bench_bare_order0}, {"mixed_order_op_ns", bench_mixed},
+	{"mixed_order_op_floor_ns", bench_bare_mixed},  {"alloc_free_batch_ns", bench_batch},
+	{"alloc_free_batch_floor_ns", bench_bare_batch},
+};
+
+/*
+ * One round of a workload: the only code bench/instructions.sh counts
+ * (callgrind --toggle-collect=bench_measured)
+ */
+static __attribute__((noinline)) void bench_measured(const struct bench_workload *w)
+{
+	w->round(w->state);
+}
+
+/* ns per operation of @f, best of its rounds; -1 when it cannot be built */
+static double time_per_op(const struct per_op_figure *f, bool quick)
+{
+	struct bench_workload w;
+	double best = 1e30;
+
+	if (f->make(&w, quick ? BENCH_QUICK : BENCH_FULL))
+		return -1;
+	for (int r = 0; r < w.rounds; r++) {
+		double t0 = now_s(), t;
+
+		bench_measured(&w);
+		t = (now_s() - t0) * 1e9 / (double)w.ops;
+		if (t < best)
+			best = t;
+	}
+	w.destroy(w.state);
+	return best;
+}
+
+/*
+ * `pfnlab bench --count NAME`: one warm-up round and one measured round
+ * of a per-operation figure's workload, no clock; prints the operations
+ * the measured round did
+ */
+static int count_ops(const char *name)
+{
+	struct bench_workload w;
+
+	for (size_t i = 0; i < sizeof(per_op_figures) / sizeof(per_op_figures[0]); i++) {
+		if (strcmp(per_op_figures[i].name, name) != 0)
+			continue;
+		if (per_op_figures[i].make(&w, BENCH_COUNT)) {
+			fprintf(stderr, "pfnlab: bench: %s: not enough host memory\n", name);
+			return EXIT_RESOURCE;
+		}
+		w.round(w.state);
+		bench_measured(&w);
+		w.destroy(w.state);
+		printf("%zu\n", w.ops);
+		return EXIT_OK;
+	}
+	return cli_error("bench: --count takes a per-operation figure (alloc_free_order0_ns ...), not '%s'", name);
 }
 
 /* A machine of @ram bytes with one guest of @pages pages faulted in at 1 GiB. */
@@ -523,10 +690,28 @@ static double bench_replay(bool quick, const char **skipped)
 	return *skipped ? 0 : best;
 }
 
+/* Is figure @name (or, for a pair, @also) among the comma-separated @only (NULL: all)? */
+static bool wanted(const char *only, const char *name, const char *also)
+{
+	size_t len = strlen(name);
+
+	if (!only)
+		return true;
+	for (const char *p = only; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if ((n == len && !strncmp(p, name, n)) || (also && n == strlen(also) && !strncmp(p, also, n)))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
 static int run(int argc, char **argv)
 {
 	bool quick = false, json = false;
-	struct result r[20];
+	const char *only = NULL;
+	struct result r[24];
 	int n = 0;
 	double rss = 0;
 	const char *skip = NULL;
@@ -540,34 +725,56 @@ static int run(int argc, char **argv)
 				json = true;
 			else if (strcmp(argv[i], "text") != 0)
 				return cli_error("bench: --format is text or json, not '%s'", argv[i]);
-		} else
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = argv[++i];
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			return count_ops(argv[i + 1]);
+		else
 			return cli_error("bench: unknown option '%s'", argv[i]);
 	}
-	r[n++] = (struct result){"bytes_per_frame", (double)pfnlab_frame_size(), "bytes", NULL};
-	r[n++] = (struct result){"metadata_bytes_per_frame", metadata_per_frame(), "bytes", NULL};
-	r[n++] = (struct result){"alloc_free_order0_ns", bench_order0(quick), "ns", NULL};
-	r[n++] = (struct result){"alloc_free_order0_floor_ns", bench_bare_order0(quick), "ns", NULL};
-	r[n++] = (struct result){"mixed_order_op_ns", bench_mixed(quick), "ns", NULL};
-	r[n++] = (struct result){"mixed_order_op_floor_ns", bench_bare_mixed(quick), "ns", NULL};
-	r[n] = (struct result){"build_1tib_s", bench_build_1tib(&rss, &skip), "s", skip};
-	n++;
-	r[n++] = (struct result){"build_1tib_rss_mib", rss, "MiB", skip};
-	r[n++] = (struct result){"migrate_meta_pages_per_s", bench_migrate_meta(quick), "pages/s", NULL};
-	r[n++] = (struct result){"migrate_backed_vs_memcpy", bench_migrate_backed(quick), "x", NULL};
+	if (wanted(only, "bytes_per_frame", NULL))
+		r[n++] = (struct result){"bytes_per_frame", (double)pfnlab_frame_size(), "bytes", NULL};
+	if (wanted(only, "metadata_bytes_per_frame", NULL))
+		r[n++] = (struct result){"metadata_bytes_per_frame", metadata_per_frame(), "bytes", NULL};
+	for (size_t i = 0; i < sizeof(per_op_figures) / sizeof(per_op_figures[0]); i++)
+		if (wanted(only, per_op_figures[i].name, NULL))
+			r[n++] = (struct result){per_op_figures[i].name, time_per_op(&per_op_figures[i], quick), "ns",
+						 NULL};
+	if (wanted(only, "build_1tib_s", "build_1tib_rss_mib")) {
+		r[n] = (struct result){"build_1tib_s", bench_build_1tib(&rss, &skip), "s", skip};
+		n++;
+		r[n++] = (struct result){"build_1tib_rss_mib", rss, "MiB", skip};
+	}
+	if (wanted(only, "migrate_meta_pages_per_s", NULL))
+		r[n++] = (struct result){"migrate_meta_pages_per_s", bench_migrate_meta(quick), "pages/s", NULL};
+	if (wanted(only, "migrate_backed_vs_memcpy", NULL))
+		r[n++] = (struct result){"migrate_backed_vs_memcpy", bench_migrate_backed(quick), "x", NULL};
 	skip = NULL;
-	r[n] = (struct result){"fault_64g_thp_off_s", bench_fault_64g(quick, &skip), "s", skip};
-	n++;
-	r[n++] = (struct result){"cma_alloc_full_vs_memcpy", bench_cma_full(quick), "x", NULL};
-	r[n++] = (struct result){"longterm_pin_ns_per_page", bench_longterm_pin(quick), "ns", NULL};
+	if (wanted(only, "fault_64g_thp_off_s", NULL)) {
+		r[n] = (struct result){"fault_64g_thp_off_s", bench_fault_64g(quick, &skip), "s", skip};
+		n++;
+	}
+	if (wanted(only, "cma_alloc_full_vs_memcpy", NULL))
+		r[n++] = (struct result){"cma_alloc_full_vs_memcpy", bench_cma_full(quick), "x", NULL};
+	if (wanted(only, "longterm_pin_ns_per_page", NULL))
+		r[n++] = (struct result){"longterm_pin_ns_per_page", bench_longterm_pin(quick), "ns", NULL};
 	skip = NULL;
-	r[n] = (struct result){"seed_scenario_s", bench_scenario("seed", quick ? 1 : 3, &skip), "s", skip};
-	n++;
+	if (wanted(only, "seed_scenario_s", NULL)) {
+		r[n] = (struct result){"seed_scenario_s", bench_scenario("seed", quick ? 1 : 3, &skip), "s", skip};
+		n++;
+	}
 	skip = NULL;
-	r[n] = (struct result){"replay_events_per_s", bench_replay(quick, &skip), "events/s", skip};
-	n++;
+	if (wanted(only, "replay_events_per_s", NULL)) {
+		r[n] = (struct result){"replay_events_per_s", bench_replay(quick, &skip), "events/s", skip};
+		n++;
+	}
 	skip = quick ? "not run with --quick" : NULL;
-	r[n] = (struct result){"host_month_s", quick ? 0 : bench_scenario("host-month", 1, &skip), "s", skip};
-	n++;
+	if (wanted(only, "host_month_s", NULL)) {
+		r[n] = (struct result){"host_month_s", quick ? 0 : bench_scenario("host-month", 1, &skip), "s", skip};
+		n++;
+	}
+	if (!n)
+		return cli_error("bench: --only names no figure: '%s'", only);
 	if (json) {
 		printf("{");
 		for (int i = 0; i < n; i++) {
@@ -593,16 +800,24 @@ const struct command cmd_bench = {
 	.name = "bench",
 	.summary = "run the benchmarks (like perf bench)",
 	.run = run,
-	.help = "usage: pfnlab bench [--quick] [--format text|json]\n\n"
+	.help = "usage: pfnlab bench [--quick] [--format text|json] [--only FIGURE,...]\n"
+		"       pfnlab bench --count FIGURE\n\n"
 		"Runs the benchmarks the project sets targets for and prints one figure each:\n"
 		"  bytes_per_frame       metadata per page frame, struct frame (target <= 16)\n"
 		"  metadata_bytes_per_frame  all metadata of a 1 TiB machine per frame\n"
-		"  alloc_free_order0_ns  N order-0 allocations then N frees, ns per pair (<= 12)\n"
+		"  alloc_free_order0_ns  N order-0 allocations then N frees on 4 GiB, ns per pair\n"
+		"                        (<= 1.3 x the floor)\n"
+		"  alloc_free_order0_nopcp_ns  the same with --no-pcp (<= 1.8 x the floor)\n"
 		"  alloc_free_order0_floor_ns  the same loop on a bare buddy allocator without the\n"
-		"                        kernel's rules (no zones, watermarks, types, counters):\n"
-		"                        the least this host allows\n"
-		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 20)\n"
+		"                        kernel's rules (no zones, watermarks, types, counters,\n"
+		"                        per-CPU lists): the least this host allows\n"
+		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 1.5 x\n"
+		"                        its floor)\n"
 		"  mixed_order_op_floor_ns  the same workload on the bare buddy allocator\n"
+		"  alloc_free_batch_ns   1 GiB half full of order-0 pages, then 1,024 order-0\n"
+		"                        allocations and their frees in reverse order, repeated; ns\n"
+		"                        per pair (<= 1.3 x its floor)\n"
+		"  alloc_free_batch_floor_ns  the same workload on the bare buddy allocator\n"
 		"  build_1tib_s          build a 1 TiB x86_64 machine (<= 5 s), with its RSS in\n"
 		"                        build_1tib_rss_mib (<= 5120); skipped when memory is short\n"
 		"  migrate_meta_pages_per_s  metadata-only migration rate (>= 10 million)\n"
@@ -618,5 +833,9 @@ const struct command cmd_bench = {
 		"  host_month_s          the built-in host-month scenario: a 1 TiB ppc64 host, 200 guest\n"
 		"                        lifecycles with VFIO in 30 days (< 10 s; not run with --quick)\n\n"
 		"  --quick        fewer rounds (for CI)\n"
-		"  --format json  one JSON object with the figures\n",
+		"  --format json  one JSON object with the figures\n"
+		"  --only LIST    only these figures (comma-separated names)\n"
+		"  --count FIGURE  run a per-operation figure's workload once to warm up and once more,\n"
+		"                 without the clock, and print the operations of the second round:\n"
+		"                 bench/instructions.sh counts that round's instructions under callgrind\n",
 };

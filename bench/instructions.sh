@@ -1,0 +1,37 @@
+#!/bin/sh
+# bench/instructions.sh [BUILD] - instructions per operation of the allocator's
+# per-operation figures (issue 17), for the model and for the bare buddy floor
+# (src/cli/bench_floor.c), counted by callgrind: deterministic, whatever the
+# neighbours' load.  For each figure, `pfnlab bench --count FIGURE` builds
+# the workload, runs one round to warm up and one measured round inside
+# bench_measured(); callgrind collects only inside that function
+# (--toggle-collect; GCC may rename a clone of it), and the count is divided by the round's operations.
+#   alloc_free_order0   order-0 allocation + free pairs on 4 GiB (default config: per-CPU lists)
+#   alloc_free_order0_nopcp   the same with --no-pcp
+#   mixed_order_op      random orders, random alloc/free at 75% of 1 GiB, per operation
+#   alloc_free_batch    1 GiB half full; 1,024 allocations then their frees in reverse, per pair
+# Prints one JSON object; each model figure has its _floor and the ratio (_x).
+set -eu
+B=${1:-build}
+command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind" >&2; exit 2; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+count() { # count FIGURE: instructions per operation of its measured round
+	ops=$(valgrind --tool=callgrind --toggle-collect='bench_measured*' --callgrind-out-file="$T/cg" \
+		"$B/pfnlab" bench --count "$1" 2>"$T/err") || { cat "$T/err" >&2; exit 1; }
+	ir=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$T/cg")
+	[ -n "$ir" ] && [ "$ops" -gt 0 ] || { echo "instructions.sh: no count for $1" >&2; exit 1; }
+	awk "BEGIN { printf \"%.1f\", $ir / $ops }"
+}
+out="{"
+sep=""
+for f in alloc_free_order0 alloc_free_order0_nopcp mixed_order_op alloc_free_batch; do
+	case $f in alloc_free_order0_nopcp) floor=alloc_free_order0;; *) floor=$f;; esac
+	case $f in mixed_order_op) unit=op;; *) unit=pair;; esac
+	model=$(count "${f}_ns")
+	fl=$(count "${floor}_floor_ns")
+	x=$(awk "BEGIN { printf \"%.2f\", $model / $fl }")
+	out="$out$sep\"${f}_instr_per_$unit\": $model, \"${f}_floor_instr_per_$unit\": $fl, \"${f}_instr_x\": $x"
+	sep=", "
+done
+echo "$out}"
