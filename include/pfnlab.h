@@ -148,7 +148,7 @@ struct pfnlab_config {
 	enum pfnlab_era era;
 	enum pfnlab_cma_rule cma_rule;
 	bool config_cma;             /* CONFIG_CMA: CMA rows in /proc and CMA lists */
-	bool pcp;                    /* model per-CPU page lists (order 0) */
+	bool pcp;                    /* per-CPU page lists for order 0 (preset: on) */
 	unsigned nr_cpus;            /* CPUs whose pcp lists are modelled (1..64) */
 	unsigned watermark_scale_factor; /* vm.watermark_scale_factor, default 10 */
 	unsigned watermark_boost_factor; /* vm.watermark_boost_factor, default 15000 */

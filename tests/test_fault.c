@@ -26,6 +26,7 @@ static struct pfnlab_machine *setup(enum pfnlab_pin_policy policy, unsigned *gue
 	unsigned filler;
 
 	test_tiny_config(&c, NPAGES, 6, 4);
+	c.pcp = true; /* as the default machine: freed pages wait on the per-CPU lists */
 	c.backed = true;
 	c.pin_policy = policy;
 	test_cma_area(&c, 768, 256, NULL);
@@ -73,6 +74,7 @@ static void verify(struct pfnlab_machine *m, unsigned guest, long long free0, lo
 	CHECK_EQ(pfnlab_mm_destroy(m, guest), 0);
 	if (pfnlab_check(m, why, sizeof(why)))
 		T_FAIL("checker after release: %s", why);
+	pfnlab_drain_pages(m); /* freed pages wait on the per-CPU lists, as after drain_all_pages() */
 	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
 }
 

@@ -215,6 +215,7 @@ static void verify(const struct fault_op *op, struct rig *r, int err)
 	host_fini(&r->h);
 	if (pfnlab_check(r->m, why, sizeof(why)))
 		T_FAIL("checker after everything stopped: %s", why);
+	pfnlab_drain_pages(r->m); /* freed pages wait on the per-CPU lists, as after drain_all_pages() */
 	CHECK_EQ(pfnlab_vmstat(r->m, "nr_free_pages"), r->free0);
 	pfnlab_machine_destroy(r->m);
 }

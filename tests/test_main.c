@@ -48,6 +48,7 @@ void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_orde
 	c->pageblock_order = pb_order;
 	c->min_free_kbytes = 0;
 	c->thp = false;
+	c->pcp = false; /* the hand-made cases picture the buddy lists themselves */
 }
 
 void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name)

@@ -25,6 +25,7 @@ static struct pfnlab_machine *small(unsigned mib, unsigned cma_mib)
 	c.ranges[0] = (struct pfnlab_range){0, (uint64_t)mib << 20};
 	c.reserved_low_bytes = 0;
 	c.zone_dma_end = c.zone_dma32_end = 0;
+	c.pcp = false; /* a replay needs them off: the trace shows each page the buddy allocator gave */
 	if (cma_mib) {
 		c.nr_cma = 1;
 		c.cma[0].size = (uint64_t)cma_mib << 20;

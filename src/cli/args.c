@@ -101,7 +101,9 @@ const char machine_opts_help[] =
 	"                             rule, at most N busy retries)\n"
 	"  --movablecore SIZE         carve ZONE_MOVABLE as movablecore= does\n"
 	"  --kernelcore SIZE          carve ZONE_MOVABLE as kernelcore= does\n"
-	"  --pcp                      model per-CPU page lists (order 0)\n"
+	"  --no-pcp                   no per-CPU page lists: order-0 pages straight from and to the\n"
+	"                             buddy lists (the default models them, as every kernel has them)\n"
+	"  --pcp                      per-CPU page lists for order-0 pages (the default)\n"
 	"  --cpus N                   CPUs with per-CPU lists (default 1)\n"
 	"  --no-thp                   THP off: khugepaged does not raise min_free_kbytes\n"
 	"  --min-free-kbytes N        vm.min_free_kbytes (default: computed as at boot)\n"
@@ -135,8 +137,8 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 	unsigned long long n;
 	uint64_t sz;
 
-	if (strcmp(a, "--pcp") == 0)
-		return o->pcp_set = true, o->over.pcp = true, 1;
+	if (strcmp(a, "--pcp") == 0 || strcmp(a, "--no-pcp") == 0)
+		return o->pcp_set = true, o->over.pcp = a[2] == 'p', 1;
 	if (strcmp(a, "--no-thp") == 0)
 		return o->thp_set = true, o->over.thp = false, 1;
 	if (strncmp(a, "--", 2) != 0)
@@ -289,7 +291,7 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 	if (o->cma_rule_set)
 		c.cma_rule = o->over.cma_rule;
 	if (o->pcp_set)
-		c.pcp = true;
+		c.pcp = o->over.pcp;
 	if (o->cpus_set)
 		c.nr_cpus = o->over.nr_cpus;
 	if (o->thp_set)

@@ -155,7 +155,9 @@ int bench_bare_order0(struct bench_workload *w, enum bench_size size)
 		free(s);
 		return -1;
 	}
-	*w = (struct bench_workload){s, s->n, size == BENCH_FULL ? 7 : 3, bare_order0_round, bare_order0_destroy};
+	*w = (struct bench_workload){.state = s, .ops = s->n,
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = bare_order0_round,
+				     .destroy = bare_order0_destroy};
 	return 0;
 }
 
@@ -242,7 +244,8 @@ int bench_bare_mixed(struct bench_workload *w, enum bench_size size)
 		s->live[s->nlive++].order = o;
 		s->live_pages += 1ull << o;
 	}
-	*w = (struct bench_workload){s, s->ops, 1, bare_mixed_round, bare_mixed_destroy};
+	*w = (struct bench_workload){.state = s, .ops = s->ops,
+				     .rounds = 1, .round = bare_mixed_round, .destroy = bare_mixed_destroy};
 	return 0;
 }
 
@@ -298,7 +301,8 @@ int bench_bare_batch(struct bench_workload *w, enum bench_size size)
 	}
 	for (size_t i = 0; i < BENCH_BATCH_HELD; i++)
 		s->held[i] = bare_alloc(&s->b, 0);
-	*w = (struct bench_workload){s, (size_t)s->reps * BENCH_BATCH, size == BENCH_FULL ? 7 : 3,
-				     bare_batch_round, bare_batch_destroy};
+	*w = (struct bench_workload){.state = s, .ops = (size_t)s->reps * BENCH_BATCH,
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = bare_batch_round,
+				     .destroy = bare_batch_destroy};
 	return 0;
 }

@@ -74,7 +74,7 @@ int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsi
 /*
  * Machine options: --preset, --ram, --page-size, --max-order,
  * --pageblock-order, --era, --cma-era, --cma, --movablecore, --kernelcore,
- * --pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor,
+ * --pcp, --no-pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor,
  * --pin-policy, --cma-retry.
  * machine_opt() consumes argv[*i] (and its value) when it is one of them:
  * returns 1 if consumed, 0 if not a machine option, -1 after printing an error.

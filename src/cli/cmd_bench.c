@@ -93,7 +93,9 @@ static int order0_workload(struct bench_workload *w, enum bench_size size, bool 
 		order0_destroy(s);
 		return -1;
 	}
-	*w = (struct bench_workload){s, s->n, size == BENCH_FULL ? 7 : 3, order0_round, order0_destroy};
+	*w = (struct bench_workload){.state = s, .ops = s->n,
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = order0_round,
+				     .destroy = order0_destroy};
 	return 0;
 }
 
@@ -181,7 +183,8 @@ static int bench_mixed(struct bench_workload *w, enum bench_size size)
 		s->live[s->nlive++].order = o;
 		s->live_pages += 1ull << o;
 	}
-	*w = (struct bench_workload){s, s->ops, 1, mixed_round, mixed_destroy};
+	*w = (struct bench_workload){.state = s, .ops = s->ops,
+				     .rounds = 1, .round = mixed_round, .destroy = mixed_destroy};
 	return 0;
 }
 
@@ -232,8 +235,9 @@ static int bench_batch(struct bench_workload *w, enum bench_size size)
 			batch_destroy(s);
 			return -1;
 		}
-	*w = (struct bench_workload){s, (size_t)s->reps * BENCH_BATCH, size == BENCH_FULL ? 7 : 3, batch_round,
-				     batch_destroy};
+	*w = (struct bench_workload){.state = s, .ops = (size_t)s->reps * BENCH_BATCH,
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = batch_round,
+				     .destroy = batch_destroy};
 	return 0;
 }
 
@@ -670,6 +674,7 @@ static double bench_replay(bool quick, const char **skipped)
 		ram &= ~((1ull << 30) - 1);
 		pfnlab_config_preset(&c, "x86_64", ram > (4ull << 30) ? ram : 4ull << 30);
 		c.era = ps.era == PFNLAB_ERA_2015 ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT;
+		c.pcp = false; /* as pfnlab replay: the trace shows each page the buddy allocator gave */
 		if (pfnlab_machine_create(&c, &m, why, sizeof(why)) || pfnlab_replay_create(m, NULL, &r)) {
 			*skipped = "machine build failed";
 			break;

@@ -222,8 +222,10 @@ static int run(int argc, char **argv)
 		return cli_error("replay: --format json holds stdout; write the map to a file (--svg FILE, --png FILE)");
 	if (snap && machine_given)
 		return cli_error("replay: --snapshot builds the machine; give no machine options with it");
-	if (o.pcp_set)
+	if (o.pcp_set && o.over.pcp)
 		return cli_error("replay: --pcp is not supported (the trace already shows each page the buddy allocator gave)");
+	o.pcp_set = true; /* per-CPU lists off: the trace shows each page the buddy allocator gave */
+	o.over.pcp = false;
 	err = input_read(file, &in, why, sizeof(why));
 	if (err) {
 		cli_error("%s", why);

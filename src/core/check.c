@@ -204,6 +204,8 @@ static int check_frames(const struct pfnlab_machine *m, const struct zone *z, ch
 
 static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t len)
 {
+	uint64_t isolated[PFNLAB_NR_ZONES] = {0};
+
 	for (uint64_t b = 0; b < m->nr_pageblocks; b++) {
 		uint64_t pfn = b << m->pb_order;
 		bool in_cma = false;
@@ -211,6 +213,8 @@ static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t le
 
 		if (t >= PFNLAB_MT_TYPES)
 			FAIL("pageblock at PFN %#" PRIx64 " has type %d", pfn, t);
+		if (t == PFNLAB_MT_ISOLATE && pageblock_zone(m, pfn) >= 0)
+			isolated[pageblock_zone(m, pfn)]++;
 		for (unsigned i = 0; i < m->nr_cma; i++)
 			if (pfn >= m->cma[i].base_pfn && pfn < m->cma[i].base_pfn + m->cma[i].count)
 				in_cma = true;
@@ -218,6 +222,10 @@ static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t le
 			FAIL("pageblock at PFN %#" PRIx64 " is %s but %s a CMA area", pfn,
 			     migratetype_names[t], in_cma ? "inside" : "outside");
 	}
+	for (int i = 0; i < m->nr_zones; i++)
+		if (isolated[i] != m->zones[i].nr_isolate_pageblock)
+			FAIL("zone %s: nr_isolate_pageblock %" PRIu64 " but %" PRIu64 " pageblocks isolated",
+			     m->zones[i].name, m->zones[i].nr_isolate_pageblock, isolated[i]);
 	return 0;
 }
 

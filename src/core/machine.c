@@ -34,6 +34,7 @@ int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t r
 	cfg->ram_bytes = ram_bytes;
 	cfg->era = PFNLAB_ERA_CURRENT;
 	cfg->cma_rule = PFNLAB_CMA_5_7;
+	cfg->pcp = true;
 	cfg->nr_cpus = 1;
 	cfg->watermark_scale_factor = 10;
 	cfg->watermark_boost_factor = 15000;

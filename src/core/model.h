@@ -89,6 +89,7 @@ struct per_cpu_pages {
 	uint32_t count;
 	uint32_t high;
 	uint32_t batch;
+	uint32_t free_factor;     /* v6.1: bulk frees since the last allocation, doubling the batch */
 };
 
 struct zone {
@@ -105,6 +106,7 @@ struct zone {
 	uint64_t watermark_boost;
 	uint64_t lowmem_reserve[PFNLAB_NR_ZONES];
 	uint64_t nr_reserved_highatomic;
+	uint64_t nr_isolate_pageblock; /* pageblocks of the zone typed ISOLATE (has_isolate_pageblock()) */
 	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
 						  (kept by the free-list primitives below) */
 	struct free_area area[MAX_ORDERS];
@@ -533,6 +535,68 @@ HOT_INLINE uint64_t buddy_take_smallest(struct pfnlab_machine *m, struct zone *z
 	return o < 0 ? NIL_PFN : buddy_take(m, z, order, (unsigned)o, mt);
 }
 
+/*
+ * Per-CPU list primitives (pcp.c and the entry points in page_alloc.c).
+ * A pcp list is circular through frame.next/prev; its head is the
+ * kernel's list head's next, its tail the head's prev.
+ */
+
+/* A free order-0 page of pageblock type @stored_mt onto @l: list_add(), or list_add_tail() */
+HOT_INLINE void pcp_list_add(struct frame *frames, struct pcp_list *l, uint32_t pfn, int stored_mt, bool tail)
+{
+	struct frame *f = &frames[pfn];
+	uint32_t head = l->head;
+
+	if (head == NIL_PFN) {
+		f->next = f->prev = pfn;
+		l->head = pfn;
+	} else {
+		uint32_t last = frames[head].prev;
+
+		f->next = head;
+		f->prev = last;
+		frames[last].next = pfn;
+		frames[head].prev = pfn;
+		if (!tail)
+			l->head = pfn;
+	}
+	f->refcount = 0;
+	f->mt = (uint16_t)stored_mt;
+	f->order = 0;
+	f->flags = F_PCP;
+	l->count++;
+}
+
+/*
+ * list_del() of @pfn from @l; its frame keeps stale links and marks, for
+ * the caller to rewrite whole (an allocation) or clear (pcp_list_del())
+ */
+HOT_INLINE void pcp_list_unlink(struct frame *frames, struct pcp_list *l, uint32_t pfn)
+{
+	const struct frame *f = &frames[pfn];
+	uint32_t next = f->next, prev = f->prev;
+
+	if (next == pfn) {
+		l->head = NIL_PFN;
+	} else {
+		frames[prev].next = next;
+		frames[next].prev = prev;
+		if (l->head == pfn)
+			l->head = next;
+	}
+	l->count--;
+}
+
+/* models __rmqueue_pcplist()'s list_first_entry() and list_del() of a non-empty list */
+HOT_INLINE uint32_t pcp_list_pop(struct frame *frames, struct per_cpu_pages *p, struct pcp_list *l)
+{
+	uint32_t pfn = l->head;
+
+	pcp_list_unlink(frames, l, pfn);
+	p->count--;
+	return pfn;
+}
+
 /* cma.c */
 int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len);
 void cma_free_all(struct pfnlab_machine *m);
@@ -553,6 +617,7 @@ const struct pin_rec *pin_find(const struct pfnlab_machine *m, unsigned mm, uint
 
 /* pageblock.c */
 void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt);
+int pageblock_zone(const struct pfnlab_machine *m, uint64_t pfn);
 uint64_t count_pageblocks(const struct pfnlab_machine *m, const struct zone *z, int mt);
 bool pfn_section_online(const struct pfnlab_machine *m, uint64_t pfn);
 
@@ -647,8 +712,32 @@ void setup_migrate_reserve(struct pfnlab_machine *m);
 /* pcp.c */
 void pcp_setup(struct pfnlab_machine *m);
 uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned alloc_flags);
-void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt);
+void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, int list);
 void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z);
+
+/*
+ * models free_unref_page() (v6.1) and free_hot_cold_page() (v4.2) for an
+ * order-0 page of pageblock type @mt whose frame the caller cleared: onto
+ * the head of its pcp list (HIGHATOMIC and CMA pages onto MOVABLE's,
+ * remembering their type), a bulk free once the list holds high pages;
+ * an isolated page straight to the buddy lists.
+ */
+HOT_INLINE void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt)
+{
+	struct per_cpu_pages *p = &z->pcp[m->cpu];
+	int list = mt;
+
+	if (mt >= PFNLAB_MT_HIGHATOMIC) {
+		if (mt == PFNLAB_MT_ISOLATE) {
+			free_one_page(m, z, pfn, 0, mt, false);
+			return;
+		}
+		list = PFNLAB_MT_MOVABLE;
+	}
+	pcp_list_add(m->frames, &p->lists[list], (uint32_t)pfn, mt, false);
+	if (++p->count >= p->high)
+		pcp_free_high(m, z, p, list);
+}
 
 /* gfp.c */
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);

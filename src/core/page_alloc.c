@@ -67,16 +67,32 @@ static void reserve_highatomic(struct pfnlab_machine *m, struct zone *z, uint64_
 	move_freepages_block(m, z, pfn, PFNLAB_MT_HIGHATOMIC, NULL);
 }
 
-/* models rmqueue(): per-CPU list for order 0, else the buddy lists */
+/*
+ * May an order-0 allocation of @mt take a per-CPU list?  v6.1 rmqueue():
+ * the MOVABLE list may hold CMA pages, so not without ALLOC_CMA; v4.2
+ * buffered_rmqueue(): always.
+ */
+static inline bool pcp_allowed(const struct pfnlab_machine *m, int mt, unsigned alloc_flags)
+{
+	return m->cfg.era == PFNLAB_ERA_2015 || !m->cfg.config_cma || (alloc_flags & ALLOC_CMA) ||
+	       mt != PFNLAB_MT_MOVABLE;
+}
+
+/*
+ * models rmqueue(): per-CPU list for order 0, else (and in v6.1 when the
+ * list could not be refilled) rmqueue_buddy()
+ */
 static uint64_t zone_rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
 			     unsigned alloc_flags)
 {
 	uint64_t pfn = NIL_PFN;
 	bool cur = m->cfg.era == PFNLAB_ERA_CURRENT;
 
-	if (m->cfg.pcp && order == 0 &&
-	    (!cur || !m->cfg.config_cma || (alloc_flags & ALLOC_CMA) || mt != PFNLAB_MT_MOVABLE))
-		return pcp_alloc(m, z, mt, alloc_flags);
+	if (m->cfg.pcp && order == 0 && pcp_allowed(m, mt, alloc_flags)) {
+		pfn = pcp_alloc(m, z, mt, alloc_flags);
+		if (pfn != NIL_PFN || !cur) /* v4.2: the allocation fails in this zone */
+			return pfn;
+	}
 	if (cur && (alloc_flags & ALLOC_HIGHATOMIC))
 		pfn = rmqueue_smallest(m, z, order, PFNLAB_MT_HIGHATOMIC);
 	if (pfn == NIL_PFN)

@@ -9,13 +9,36 @@
  */
 #include "model.h"
 
-/* models set_pageblock_migratetype(), mm/page_alloc.c */
+/*
+ * Index in m->zones[] of the zone the pageblock holding @pfn counts in:
+ * the zone of its first PFN, else of its last (a zone starting inside it), or -1
+ */
+int pageblock_zone(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	uint64_t start = pfn & ~(m->pb_pages - 1);
+	int i = pfn_zone_index(m, start);
+
+	return i >= 0 ? i : pfn_zone_index(m, start + m->pb_pages - 1);
+}
+
+/*
+ * models set_pageblock_migratetype(), mm/page_alloc.c, with the zone's
+ * nr_isolate_pageblock that set_migratetype_isolate() and
+ * unset_migratetype_isolate() keep
+ */
 void set_pageblock_migratetype(struct pfnlab_machine *m, uint64_t pfn, int mt)
 {
 	uint8_t *b = &m->pageblock[pfn >> m->pb_order];
+	int old = *b & PB_MT_MASK;
 
-	if (m->count_unmovable_claims && mt == PFNLAB_MT_UNMOVABLE && (*b & PB_MT_MASK) != PFNLAB_MT_UNMOVABLE)
+	if (m->count_unmovable_claims && mt == PFNLAB_MT_UNMOVABLE && old != PFNLAB_MT_UNMOVABLE)
 		m->vm[VM_PIN_UNMOVABLE_BLOCKS]++;
+	if ((old == PFNLAB_MT_ISOLATE) != (mt == PFNLAB_MT_ISOLATE)) {
+		int z = pageblock_zone(m, pfn);
+
+		if (z >= 0)
+			m->zones[z].nr_isolate_pageblock += mt == PFNLAB_MT_ISOLATE ? 1 : (uint64_t)-1;
+	}
 	*b = (uint8_t)((*b & ~PB_MT_MASK) | ((unsigned)mt & PB_MT_MASK));
 }
 

@@ -1,17 +1,28 @@
 /*
- * pcp.c - per-CPU page lists for order-0 pages (an option of the machine).
+ * pcp.c - per-CPU page lists for order-0 pages (on unless cfg.pcp is off).
  *
- * Models zone_batchsize(), zone_highsize(), __rmqueue_pcplist(),
- * free_unref_page() and free_pcppages_bulk() of mm/page_alloc.c (v6.1).
- * A page on a pcp list is not counted in NR_FREE_PAGES.  A CMA page freed
- * here rides on the MOVABLE list but remembers it is CMA (frame.mt), so it
- * returns to the CMA free list when drained; only allocations that may use
- * the MOVABLE pcp list can receive it.
+ * Models zone_batchsize(), the per-CPU lists' high and batch (v4.2
+ * pageset_set_batch(): high = 6 * batch; v6.1 zone_highsize(): the low
+ * watermark split over the node's CPUs, at least 4 * batch),
+ * rmqueue_bulk(), free_pcppages_bulk() (each era's round robin), the
+ * order-0 branch of buffered_rmqueue() (v4.2) / __rmqueue_pcplist()
+ * (v6.1), and the bulk free of free_hot_cold_page() (v4.2) /
+ * free_unref_page_commit() with nr_pcp_free()'s free_factor (v6.1.y,
+ * PCP_BATCH_SCALE_MAX 5), all of mm/page_alloc.c.  A page on a pcp list
+ * is not counted in NR_FREE_PAGES.  A CMA page freed here rides on the
+ * MOVABLE list but remembers it is CMA (frame.mt), so it returns to the
+ * CMA free list when drained; only allocations that may use the MOVABLE
+ * pcp list can receive it.
  *
  * Simplified: order 0 only (v5.13+ also keeps orders 1-3 and THP order);
- * one list set per modelled CPU; operations run on CPU m->cpu.
+ * one list set per modelled CPU; operations run on CPU m->cpu; no
+ * ZONE_RECLAIM_ACTIVE limit (no kswapd); NR_FREE_PAGES is exact, where
+ * the kernel's reads lag its per-CPU vmstat diffs and rmqueue_bulk()
+ * subtracts a batch's pages once, at its end.
  */
 #include "model.h"
+
+#define PCP_BATCH_SCALE_MAX 5
 
 static uint64_t rounddown_pow2(uint64_t x)
 {
@@ -22,7 +33,7 @@ static uint64_t rounddown_pow2(uint64_t x)
 	return p;
 }
 
-/* models zone_batchsize() */
+/* models zone_batchsize(): 0 for a small zone, which v6.1 raises to 1 and v4.2 keeps for high */
 static uint32_t zone_batchsize(const struct pfnlab_machine *m, const struct zone *z)
 {
 	uint64_t cap = (1ull << 20) >> m->cfg.page_shift, batch = z->managed >> 10;
@@ -34,83 +45,69 @@ static uint32_t zone_batchsize(const struct pfnlab_machine *m, const struct zone
 	batch /= 4;
 	if (batch < 1)
 		batch = 1;
-	batch = rounddown_pow2(batch + batch / 2) - 1;
-	return batch < 1 ? 1 : (uint32_t)batch;
+	return (uint32_t)(rounddown_pow2(batch + batch / 2) - 1);
 }
 
+/* models pageset_set_batch() (v4.2) and zone_set_pageset_high_and_batch() (v6.1) */
 void pcp_setup(struct pfnlab_machine *m)
 {
 	for (int i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
 		uint32_t batch = zone_batchsize(m, z);
-		uint64_t high = m->cfg.era == PFNLAB_ERA_2015 ? 6ull * batch
-							       : z->wmark[WMARK_LOW] / m->cfg.nr_cpus;
+		uint64_t high;
 
-		if (high < 4ull * batch)
-			high = 4ull * batch;
+		if (m->cfg.era == PFNLAB_ERA_2015) {
+			high = 6ull * batch;
+		} else {
+			batch = batch ? batch : 1;
+			high = z->wmark[WMARK_LOW] / m->cfg.nr_cpus; /* zone_highsize() */
+			if (high < 4ull * batch)
+				high = 4ull * batch;
+		}
 		for (unsigned c = 0; c < MAX_CPUS; c++) {
 			struct per_cpu_pages *p = &z->pcp[c];
 
 			for (int t = 0; t < 3; t++)
 				p->lists[t] = (struct pcp_list){.head = NIL_PFN, .count = 0};
 			p->count = 0;
-			p->batch = batch;
+			p->batch = batch ? batch : 1;
 			p->high = (uint32_t)high;
+			p->free_factor = 0;
 		}
 	}
 }
 
-static void pcp_add(struct pfnlab_machine *m, struct pcp_list *l, uint64_t pfn, int stored_mt,
-		    bool tail)
+/* The oldest page of non-empty list @l back to the buddy lists: one step of free_pcppages_bulk() */
+static void drain_one(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, struct pcp_list *l)
 {
-	struct frame *f = pfn_frame(m, pfn);
+	struct frame *frames = m->frames;
+	uint32_t pfn = frames[l->head].prev;
+	struct frame *f = &frames[pfn];
+	int mt = f->mt;
 
-	f->flags = F_PCP;
-	f->order = 0;
-	f->mt = (uint16_t)stored_mt;
-	f->refcount = 0;
-	if (l->head == NIL_PFN) {
-		f->next = f->prev = (uint32_t)pfn;
-		l->head = (uint32_t)pfn;
-	} else {
-		struct frame *h = pfn_frame(m, l->head);
-		uint32_t last = h->prev;
-
-		f->next = l->head;
-		f->prev = last;
-		pfn_frame(m, last)->next = (uint32_t)pfn;
-		h->prev = (uint32_t)pfn;
-		if (!tail)
-			l->head = (uint32_t)pfn;
-	}
-	l->count++;
-}
-
-static void pcp_del(struct pfnlab_machine *m, struct pcp_list *l, uint64_t pfn)
-{
-	struct frame *f = pfn_frame(m, pfn);
-
-	if (f->next == pfn) {
-		l->head = NIL_PFN;
-	} else {
-		pfn_frame(m, f->prev)->next = f->next;
-		pfn_frame(m, f->next)->prev = f->prev;
-		if (l->head == pfn)
-			l->head = f->next;
-	}
-	l->count--;
-	f->flags = 0;
-	f->next = f->prev = 0;
+	pcp_list_unlink(frames, l, pfn);
+	p->count--;
+	f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
 	f->mt = 0;
+	f->flags = 0;
+	if (z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
+		mt = pb_type(m, pfn);
+	free_one_page(m, z, pfn, 0, mt, false);
+	trace_pcpu_drain(m, pfn, mt);
 }
 
-/* models free_pcppages_bulk(): round-robin from list @start, oldest first */
+/*
+ * models free_pcppages_bulk() of v6.1: round robin from list @start, each
+ * list emptied oldest first before the next while pages are still due
+ */
 static void free_pcppages_bulk(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p,
 			       uint32_t count, int start)
 {
 	int idx = start - 1;
 
-	while (count > 0 && p->count > 0) {
+	if (count > p->count)
+		count = p->count;
+	while (count > 0) {
 		struct pcp_list *l;
 
 		do {
@@ -118,69 +115,116 @@ static void free_pcppages_bulk(struct pfnlab_machine *m, struct zone *z, struct 
 			l = &p->lists[idx];
 		} while (l->head == NIL_PFN);
 		do {
-			uint64_t pfn = pfn_frame(m, l->head)->prev;
-			int mt = pfn_frame(m, pfn)->mt;
-
-			pcp_del(m, l, pfn);
-			p->count--;
+			drain_one(m, z, p, l);
 			count--;
-			if (pb_type(m, pfn) == PFNLAB_MT_ISOLATE)
-				mt = PFNLAB_MT_ISOLATE;
-			free_one_page(m, z, pfn, 0, mt, false);
-			trace_pcpu_drain(m, pfn, mt);
 		} while (count > 0 && l->head != NIL_PFN);
 	}
 }
 
-/* models __rmqueue_pcplist(): refill a batch from the buddy lists when empty */
+/*
+ * models free_pcppages_bulk() of v4.2: round robin over the lists in the
+ * kernel's order (Unmovable, Reclaimable, Movable; starting after
+ * Unmovable), taking one more page from a list for each list passed on
+ * the way to it, all from the only non-empty one
+ */
+static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p,
+				    uint32_t count)
+{
+	static const int kernel_order[3] = {PFNLAB_MT_UNMOVABLE, PFNLAB_MT_RECLAIMABLE, PFNLAB_MT_MOVABLE};
+	uint32_t batch_free = 0;
+	int idx = 0;
+
+	if (count > p->count)
+		count = p->count;
+	while (count > 0) {
+		struct pcp_list *l;
+
+		do {
+			batch_free++;
+			idx = idx == 2 ? 0 : idx + 1;
+			l = &p->lists[kernel_order[idx]];
+		} while (l->head == NIL_PFN);
+		if (batch_free == 3)
+			batch_free = count;
+		do {
+			drain_one(m, z, p, l);
+		} while (--count && --batch_free && l->head != NIL_PFN);
+	}
+}
+
+/* models nr_pcp_free() of v6.1.y: the batch doubled per bulk free since the last allocation */
+static uint32_t nr_pcp_free(struct per_cpu_pages *p)
+{
+	uint32_t high = p->high, batch = p->batch, max_free;
+
+	if (high < batch)
+		return 1;
+	max_free = high - batch;
+	batch <<= p->free_factor;
+	if (batch < max_free && p->free_factor < PCP_BATCH_SCALE_MAX)
+		p->free_factor++;
+	if (batch < p->batch)
+		batch = p->batch;
+	return batch < max_free ? batch : max_free;
+}
+
+/* A free made list @list's CPU hold high pages or more: the bulk free of either era */
+void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, int list)
+{
+	if (m->cfg.era == PFNLAB_ERA_2015)
+		free_pcppages_bulk_2015(m, z, p, p->batch);
+	else
+		free_pcppages_bulk(m, z, p, nr_pcp_free(p), list);
+}
+
+/*
+ * models rmqueue_bulk(): up to a batch of pages from __rmqueue() onto the
+ * tail of @l, in the order the buddy lists give them; returns how many
+ */
+static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p,
+			     struct pcp_list *l, int mt, unsigned alloc_flags)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->batch; i++) {
+		uint64_t got = rmqueue(m, z, 0, mt, alloc_flags);
+
+		if (got == NIL_PFN)
+			break;
+		/* __rmqueue_smallest() recorded the list it came from */
+		pcp_list_add(m->frames, l, (uint32_t)got, m->frames[got].mt, true);
+	}
+	p->count += i;
+	return i;
+}
+
+/*
+ * models rmqueue_pcplist() and __rmqueue_pcplist() for order 0: the head
+ * of @mt's list, refilled from the buddy lists when empty; NIL_PFN when
+ * the refill found nothing.  The frame is the caller's to rewrite.
+ */
 uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned alloc_flags)
 {
 	struct per_cpu_pages *p = &z->pcp[m->cpu];
 	struct pcp_list *l = &p->lists[mt];
-	uint64_t pfn;
 
-	if (l->head == NIL_PFN) {
-		for (uint32_t i = 0; i < p->batch; i++) {
-			uint64_t got = rmqueue(m, z, 0, mt, alloc_flags);
-
-			if (got == NIL_PFN)
-				break;
-			/* __rmqueue_smallest() recorded the list it came from */
-			pcp_add(m, l, got, pfn_frame(m, got)->mt, true);
-			p->count++;
-		}
-		if (l->head == NIL_PFN)
-			return NIL_PFN;
-	}
-	pfn = l->head;
-	pcp_del(m, l, pfn);
-	p->count--;
-	return pfn;
+	p->free_factor >>= 1; /* v6.1; always 0 in v4.2 */
+	if (l->head == NIL_PFN && !rmqueue_bulk(m, z, p, l, mt, alloc_flags))
+		return NIL_PFN;
+	return pcp_list_pop(m->frames, p, l);
 }
 
-/* models free_unref_page() for an order-0 page of pageblock type @mt */
-void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt)
-{
-	struct per_cpu_pages *p = &z->pcp[m->cpu];
-	int list = mt;
-
-	if (mt >= PFNLAB_MT_HIGHATOMIC) {
-		if (mt == PFNLAB_MT_ISOLATE) {
-			free_one_page(m, z, pfn, 0, mt, false);
-			return;
-		}
-		list = PFNLAB_MT_MOVABLE;
-	}
-	pcp_add(m, &p->lists[list], pfn, mt, false);
-	p->count++;
-	if (p->count >= p->high)
-		free_pcppages_bulk(m, z, p, p->batch, list);
-}
-
+/* models drain_pages_zone() for every modelled CPU */
 void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z)
 {
-	for (unsigned c = 0; c < m->cfg.nr_cpus; c++)
-		free_pcppages_bulk(m, z, &z->pcp[c], z->pcp[c].count, 0);
+	for (unsigned c = 0; c < m->cfg.nr_cpus; c++) {
+		struct per_cpu_pages *p = &z->pcp[c];
+
+		if (m->cfg.era == PFNLAB_ERA_2015)
+			free_pcppages_bulk_2015(m, z, p, p->count);
+		else
+			free_pcppages_bulk(m, z, p, p->count, 0);
+	}
 }
 
 void pfnlab_drain_pages(struct pfnlab_machine *m)

@@ -661,6 +661,8 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 	cfg.era = s.era == PFNLAB_ERA_2015 ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT;
 	cfg.cma_rule = cfg.era == PFNLAB_ERA_2015 ? PFNLAB_CMA_2015 : PFNLAB_CMA_5_7;
 	cfg.thp = o.thp;
+	/* the pages on the real per-CPU lists are not in buddyinfo: here they look allocated */
+	cfg.pcp = false;
 	cfg.reserved_low_bytes = 0;
 	cfg.zone_dma_end = cfg.zone_dma32_end = 0;
 	cfg.single_zone_dma = s.nr_zones == 1 && s.zones[0].type == PFNLAB_ZONE_DMA;

@@ -1,0 +1,255 @@
+/*
+ * test_pcp.c - the per-CPU lists of both eras: high and batch, the bulk
+ * free's round robin (v4.2) and its growing batch (v6.1), the pageblock
+ * type a drained page goes back under while a pageblock is isolated.
+ * Hand-computed from the kernel's formulas, each case says how; the
+ * whole-state checker runs after each operation.
+ */
+#include <errno.h>
+
+#include "model.h"
+#include "test.h"
+
+/* One zone of @pages pages, per-CPU lists on, no watermarks */
+static struct pfnlab_machine *pcp_machine(uint64_t pages, enum pfnlab_era era)
+{
+	struct pfnlab_config c;
+
+	test_tiny_config(&c, pages, 10, 9);
+	c.era = era;
+	c.cma_rule = era == PFNLAB_ERA_2015 ? PFNLAB_CMA_2015 : PFNLAB_CMA_5_7;
+	c.pcp = true;
+	return test_machine(&c);
+}
+
+static uint64_t alloc_ok(struct pfnlab_machine *m, pfnlab_gfp_t gfp)
+{
+	uint64_t pfn = 0;
+
+	if (pfnlab_alloc_pages(m, gfp, 0, &pfn))
+		T_FAIL("%s", "order-0 allocation failed");
+	test_check_state(m);
+	return pfn;
+}
+
+static void free_ok(struct pfnlab_machine *m, uint64_t pfn)
+{
+	CHECK_EQ(pfnlab_free_pages(m, pfn, 0), 0);
+	test_check_state(m);
+}
+
+/*
+ * x86_64, 4 GiB, v6.1: DMA32 manages 782,336 pages; zone_batchsize() =
+ * min(782336 >> 10, 1 MiB / 4 KiB) / 4 = 64, rounddown_pow_of_two(64 + 32)
+ * - 1 = 63; zone_highsize() = the low watermark over the CPUs (1, then 2).
+ * DMA manages 3,840: 3 / 4 = 0, raised to 1, rounddown(1) - 1 = 0, which
+ * v6.1 makes batch 1, high max(low, 4 x 1); v4.2 keeps high = 6 x 0 = 0.
+ * Expect those in the zones and in /proc/zoneinfo.
+ */
+TEST(high_batch_check)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+
+	for (unsigned cpus = 1; cpus <= 2; cpus++) {
+		pfnlab_config_preset(&c, "x86_64", 4ull << 30);
+		c.nr_cpus = cpus;
+		m = test_machine(&c);
+		if (!m)
+			return;
+		for (int i = 0; i < m->nr_zones; i++) {
+			const struct zone *z = &m->zones[i];
+
+			if (z->type == PFNLAB_ZONE_DMA32) {
+				CHECK_EQ(z->managed, 782336);
+				CHECK_EQ(z->pcp[cpus - 1].batch, 63);
+				CHECK_EQ(z->pcp[cpus - 1].high, z->wmark[WMARK_LOW] / cpus);
+			}
+			if (z->type == PFNLAB_ZONE_DMA) {
+				CHECK_EQ(z->pcp[0].batch, 1);
+				CHECK_EQ(z->pcp[0].high, z->wmark[WMARK_LOW] / cpus > 4 ? z->wmark[WMARK_LOW] / cpus : 4);
+			}
+		}
+		pfnlab_machine_destroy(m);
+	}
+	pfnlab_config_preset(&c, "x86_64", 4ull << 30);
+	c.era = PFNLAB_ERA_2015;
+	m = test_machine(&c);
+	if (!m)
+		return;
+	CHECK_EQ(m->zones[0].type, PFNLAB_ZONE_DMA);
+	CHECK_EQ(m->zones[0].pcp[0].high, 0);
+	CHECK_EQ(m->zones[0].pcp[0].batch, 1);
+	/* DMA32 in v4.2: min(764, 512 KiB / 4 KiB = 128) / 4 = 32, rounddown(48) - 1 = 31; high 6 x 31 */
+	CHECK_EQ(m->zones[1].pcp[0].batch, 31);
+	CHECK_EQ(m->zones[1].pcp[0].high, 186);
+	{
+		char *zi = test_view(m, "zoneinfo");
+
+		CHECK(strstr(zi, "              high:  186\n              batch: 31\n") != NULL);
+		free(zi);
+	}
+	pfnlab_machine_destroy(m);
+}
+
+/* Pages of @n allocations of @gfp, each checked to sit in a pageblock of type @mt */
+static void alloc_typed(struct pfnlab_machine *m, pfnlab_gfp_t gfp, int mt, uint64_t *pfns, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pfns[i] = alloc_ok(m, gfp);
+		CHECK_EQ(pfnlab_pageblock_type(m, pfns[i]), mt);
+	}
+}
+
+/*
+ * 64 MiB, one zone: zone_batchsize() = 16384 >> 10 = 16, / 4 = 4,
+ * rounddown(4 + 2) - 1 = 3; v4.2 high = 18.  Free 6 reclaimable, 6
+ * movable and 6 unmovable pages onto the lists, the last making 18:
+ * v4.2's free_pcppages_bulk() frees 3, one per list, starting after
+ * Unmovable in its order (Unmovable, Reclaimable, Movable), each the
+ * oldest of its list.  Expect exactly r[0], m[0], u[0] back in the buddy
+ * lists.
+ */
+TEST(bulk_free_2015_round_robin_check)
+{
+	struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_2015);
+	uint64_t r[6], mv[6], u[6];
+
+	if (!m)
+		return;
+	CHECK_EQ(m->zones[0].pcp[0].batch, 3);
+	CHECK_EQ(m->zones[0].pcp[0].high, 18);
+	alloc_typed(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RECLAIMABLE, PFNLAB_MT_RECLAIMABLE, r, 6);
+	alloc_typed(m, PFNLAB_GFP_HIGHUSER_MOVABLE, PFNLAB_MT_MOVABLE, mv, 6);
+	alloc_typed(m, PFNLAB_GFP_KERNEL, PFNLAB_MT_UNMOVABLE, u, 6);
+	CHECK_EQ(m->zones[0].pcp[0].count, 0); /* two refills of 3 per type, all taken */
+	for (int i = 0; i < 6; i++)
+		free_ok(m, r[i]);
+	for (int i = 0; i < 6; i++)
+		free_ok(m, mv[i]);
+	for (int i = 0; i < 6; i++)
+		free_ok(m, u[i]);
+	CHECK_EQ(m->zones[0].pcp[0].count, 15);
+	for (int i = 0; i < 6; i++) {
+		CHECK_EQ(m->frames[r[i]].flags == F_PCP, i > 0);
+		CHECK_EQ(m->frames[mv[i]].flags == F_PCP, i > 0);
+		CHECK_EQ(m->frames[u[i]].flags == F_PCP, i > 0);
+	}
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * The same machine in v6.1: the low watermark is 16384 x 10 / 10000 = 16
+ * pages (watermark_scale_factor, min_free_kbytes 0), so high = max(16, 4
+ * x 3) = 16.  Free 6 reclaimable, 5 movable and 5 unmovable pages, the
+ * last making 16: free_pcppages_bulk() starts from the freed page's list
+ * and empties it oldest first: nr_pcp_free() = clamp(3 << 0, 3, 16 - 3)
+ * = 3, so u[0..2].  Expect those back and every other page still listed.
+ */
+TEST(bulk_free_current_own_list_first_check)
+{
+	struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_CURRENT);
+	uint64_t r[6], mv[5], u[5];
+
+	if (!m)
+		return;
+	CHECK_EQ(m->zones[0].wmark[WMARK_LOW], 16);
+	CHECK_EQ(m->zones[0].pcp[0].high, 16);
+	alloc_typed(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RECLAIMABLE, PFNLAB_MT_RECLAIMABLE, r, 6);
+	alloc_typed(m, PFNLAB_GFP_HIGHUSER_MOVABLE, PFNLAB_MT_MOVABLE, mv, 5);
+	alloc_typed(m, PFNLAB_GFP_KERNEL, PFNLAB_MT_UNMOVABLE, u, 5);
+	pfnlab_drain_pages(m); /* the refills' leftovers */
+	test_check_state(m);
+	for (int i = 0; i < 6; i++)
+		free_ok(m, r[i]);
+	for (int i = 0; i < 5; i++)
+		free_ok(m, mv[i]);
+	for (int i = 0; i < 5; i++)
+		free_ok(m, u[i]);
+	CHECK_EQ(m->zones[0].pcp[0].count, 13);
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(m->frames[r[i]].flags, F_PCP);
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(m->frames[mv[i]].flags, F_PCP);
+		CHECK_EQ(m->frames[u[i]].flags == F_PCP, i >= 3);
+	}
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * v6.1, batch 3, high 16: each bulk free without an allocation between
+ * frees more (nr_pcp_free(): 3 << free_factor, clamped to [3, 16 - 3],
+ * free_factor growing while under the clamp): frees 16, 19, 25, 37, 50
+ * leave 13, 10, 4, 3, 3 pages listed, free_factor 3.  An allocation
+ * halves it (3 -> 1): the next bulk frees 3 << 1 = 6.
+ */
+TEST(free_factor_check)
+{
+	struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_CURRENT);
+	static const struct { int frees; uint32_t listed; } after[] = {
+		{16, 13}, {19, 10}, {25, 4}, {37, 3}, {50, 3}};
+	uint64_t pfns[80];
+	int freed = 0;
+
+	if (!m)
+		return;
+	for (int i = 0; i < 80; i++)
+		pfns[i] = alloc_ok(m, PFNLAB_GFP_KERNEL);
+	pfnlab_drain_pages(m);
+	for (size_t k = 0; k < sizeof(after) / sizeof(after[0]); k++) {
+		while (freed < after[k].frees)
+			free_ok(m, pfns[freed++]);
+		CHECK_EQ(m->zones[0].pcp[0].count, after[k].listed);
+	}
+	CHECK_EQ(m->zones[0].pcp[0].free_factor, 3);
+	pfns[79] = alloc_ok(m, PFNLAB_GFP_KERNEL); /* from the list: 2 listed */
+	CHECK_EQ(m->zones[0].pcp[0].free_factor, 1);
+	while (m->zones[0].pcp[0].count < 15)
+		free_ok(m, pfns[freed++]);
+	free_ok(m, pfns[freed++]); /* 16: 3 << 1 = 6 */
+	CHECK_EQ(m->zones[0].pcp[0].count, 10);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * A page freed to a pcp list while its pageblock was MOVABLE, the block
+ * then claimed UNMOVABLE.  Expect a drain to give it back to the MOVABLE
+ * list it was freed under, except while the zone has an isolated
+ * pageblock (has_isolate_pageblock()): then to its block's type now.
+ */
+TEST(drain_under_isolation_check)
+{
+	for (int isolate = 0; isolate < 2; isolate++) {
+		struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_CURRENT);
+		uint64_t pfns[8], p;
+
+		if (!m)
+			return;
+		for (int i = 0; i < 8; i++)
+			pfns[i] = alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE);
+		pfnlab_drain_pages(m);
+		p = pfns[2]; /* its buddy (pfns[3]) stays allocated */
+		CHECK_EQ(p ^ 1, pfns[3]);
+		free_ok(m, p);
+		CHECK_EQ(m->frames[p].mt, PFNLAB_MT_MOVABLE);
+		set_pageblock_migratetype(m, p, PFNLAB_MT_UNMOVABLE);
+		if (isolate) {
+			uint64_t last = m->nr_pfns - m->pb_pages;
+
+			CHECK_EQ(start_isolate_page_range(m, last, m->nr_pfns, PFNLAB_MT_MOVABLE), 0);
+			CHECK_EQ(m->zones[0].nr_isolate_pageblock, 1);
+		}
+		pfnlab_drain_pages(m);
+		CHECK_EQ(m->frames[p].flags, F_BUDDY);
+		CHECK_EQ(m->frames[p].mt, isolate ? PFNLAB_MT_UNMOVABLE : PFNLAB_MT_MOVABLE);
+		if (isolate) {
+			undo_isolate_page_range(m, m->nr_pfns - m->pb_pages, m->nr_pfns, PFNLAB_MT_MOVABLE);
+			CHECK_EQ(m->zones[0].nr_isolate_pageblock, 0);
+		}
+		test_check_state(m);
+		pfnlab_machine_destroy(m);
+	}
+}
+
+RUN_TESTS(high_batch_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
+	  free_factor_check, drain_under_isolation_check)
