@@ -23,6 +23,7 @@ static struct pfnlab_machine *machine(int era)
 	c.ranges[0] = (struct pfnlab_range){0, 16ull << 20};
 	c.reserved_low_bytes = 0;
 	c.zone_dma_end = c.zone_dma32_end = 0;
+	c.pcp = false; /* a replay needs them off: the trace shows each page the buddy allocator gave */
 	c.era = era ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
 	c.nr_cma = 1;
 	c.cma[0].size = 4ull << 20;
