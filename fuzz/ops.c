@@ -1,7 +1,8 @@
 /*
  * ops.c - an operation-stream interpreter over the public API: bytes in,
  * a sequence of allocations, frees, address-space operations, pins, CMA
- * allocations and migrations on a small machine, with the whole-state
+ * allocations and migrations on a small machine, files and memfds (read,
+ * write, fsync, close, shared and private mappings), with the whole-state
  * checker after every operation and page contents verified in backed mode.
  * Used by the libFuzzer target (fuzz_ops.c) and the random-stream test
  * (tests/test_ops.c).
@@ -15,6 +16,8 @@
 #define MAX_LIVE 256
 #define SPACES 4
 #define SPACE_PAGES 64
+#define FILES 4
+#define FILE_PAGES 32
 #define PAGE 4096ull
 
 struct ops_state {
@@ -32,7 +35,15 @@ struct ops_state {
 	unsigned space[SPACES];   /* 0 = none */
 	bool mapped[SPACES];
 	bool backed;
+	unsigned file[FILES];      /* 0 = none */
+	unsigned fmapped[SPACES];  /* file mapped in the space's file window, 0 = none */
 };
+
+/* Where space slot @i maps a file: above its anonymous mapping. */
+static uint64_t file_addr(unsigned i)
+{
+	return 0x40000000ull + (uint64_t)i * 0x1000000ull + 0x800000ull;
+}
 
 static unsigned next(struct ops_state *s)
 {
@@ -85,7 +96,7 @@ static void touch(struct ops_state *s, unsigned i, uint64_t first, uint64_t n)
 static void op(struct ops_state *s)
 {
 	struct pfnlab_machine *m = s->m;
-	unsigned o = next(s) % 16, a = next(s), b = next(s);
+	unsigned o = next(s) % 19, a = next(s), b = next(s);
 	unsigned i = a % SPACES;
 	uint64_t pfn;
 
@@ -212,6 +223,71 @@ static void op(struct ops_state *s)
 		if (s->space[i] && !pfnlab_mm_destroy(m, s->space[i])) {
 			s->space[i] = 0;
 			s->mapped[i] = false;
+			s->fmapped[i] = 0;
+		}
+		break;
+	case 15: { /* a file: create, read, write, fsync, close */
+		unsigned f = a % FILES;
+		uint64_t first = b % FILE_PAGES, n = 1 + next(s) % 8;
+
+		if (first + n > FILE_PAGES)
+			n = FILE_PAGES - first;
+		if (!s->file[f]) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "f%u", f);
+			if ((b & 3) == PFNLAB_FS_SHMEM ? pfnlab_memfd_create(m, name, FILE_PAGES * PAGE, &s->file[f])
+						       : pfnlab_file_create(m, name, (enum pfnlab_fs)(b & 3),
+									    FILE_PAGES * PAGE, &s->file[f]))
+				s->file[f] = 0;
+			break;
+		}
+		switch ((a >> 2) % 4) {
+		case 0:
+			pfnlab_file_read(m, s->file[f], first * PAGE, n * PAGE);
+			break;
+		case 1:
+			pfnlab_file_write(m, s->file[f], first * PAGE, n * PAGE);
+			break;
+		case 2:
+			pfnlab_file_sync(m, s->file[f]);
+			break;
+		default:
+			pfnlab_file_close(m, s->file[f]);
+			s->file[f] = 0; /* closed files keep their cache; the slot may open a new one */
+			break;
+		}
+		break;
+	}
+	case 16: /* map a file in a space's file window, shared or private, and fault some of it */
+		if (s->space[i] && !s->fmapped[i] && s->file[b % FILES] &&
+		    !pfnlab_mm_map_file(m, s->space[i], file_addr(i), FILE_PAGES * PAGE, s->file[b % FILES], 0,
+					(a & 16) ? PFNLAB_MAP_SHARED : 0))
+			s->fmapped[i] = s->file[b % FILES];
+		if (s->space[i] && s->fmapped[i]) {
+			uint64_t first = next(s) % FILE_PAGES, v = 0;
+
+			if (a & 32)
+				pfnlab_mm_write(m, s->space[i], file_addr(i) + first * PAGE, &v, sizeof(v));
+			else
+				pfnlab_mm_touch(m, s->space[i], file_addr(i) + first * PAGE, PAGE, NULL);
+		}
+		break;
+	case 17: /* FOLL_GET or a long-term pin of file pages; unmap the file window */
+		if (s->space[i] && s->fmapped[i] && (a & 64)) {
+			if (!pfnlab_mm_unmap(m, s->space[i], file_addr(i), FILE_PAGES * PAGE))
+				s->fmapped[i] = 0;
+		} else if (s->space[i] && s->fmapped[i] && (a & 32) && s->npins < MAX_LIVE) {
+			long h = pfnlab_pin(m, s->space[i], file_addr(i) + (b % FILE_PAGES) * PAGE, 1,
+					    PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | (a & 1 ? PFNLAB_FOLL_WRITE : 0),
+					    "ops-file", NULL);
+
+			if (h > 0)
+				s->pins[s->npins++] = h;
+		} else if (s->space[i] && s->fmapped[i] && s->ngets < MAX_LIVE &&
+			   !pfnlab_gup(m, s->space[i], file_addr(i) + (b % FILE_PAGES) * PAGE, 1,
+				       PFNLAB_FOLL_GET | (a & 1 ? PFNLAB_FOLL_WRITE : 0), &pfn)) {
+			s->gets[s->ngets++] = pfn;
 		}
 		break;
 	default: /* bad calls must be refused without harm */
@@ -247,6 +323,7 @@ int ops_run(const uint8_t *data, size_t len, char *why, size_t wlen)
 	c.pin_policy = (enum pfnlab_pin_policy)(pol % PFNLAB_PIN_POLICIES);
 	c.cma_retry = (enum pfnlab_cma_retry)((pol >> 4) % 3);
 	c.cma_retry_max = 3;
+	c.kernel = (pol & 8) ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
 	c.nr_cma = (cfgb & 64) ? 0 : 1;
 	c.cma[0].size = 256 * PAGE;
 	c.cma[0].base = 768 * PAGE;

@@ -95,6 +95,17 @@ enum pfnlab_era {
 	PFNLAB_ERA_CURRENT = 1,
 };
 
+/*
+ * Within the current era, the kernel whose rules apply where Debian's
+ * 6.1.192 and 6.12.117 differ: 6.12 prints mm_alloc_contig_migrate_range_info
+ * and refuses writable long-term pins of shared file mappings that need
+ * dirty tracking (v6.5, writable_file_mapping_allowed()).
+ */
+enum pfnlab_kernel {
+	PFNLAB_KERNEL_6_1 = 0,
+	PFNLAB_KERNEL_6_12 = 1,
+};
+
 /* When may a movable allocation take CMA pages (__rmqueue). */
 enum pfnlab_cma_rule {
 	PFNLAB_CMA_2015 = 0, /* only once the movable free lists are empty */
@@ -158,6 +169,7 @@ struct pfnlab_config {
 	enum pfnlab_pin_policy pin_policy; /* long-term pin policy */
 	enum pfnlab_cma_retry cma_retry;   /* cma_alloc() busy-retry strategy */
 	unsigned cma_retry_max;      /* busy retries allowed with PFNLAB_CMA_RETRY_BOUNDED */
+	enum pfnlab_kernel kernel;   /* era current: 6.1 (default) or 6.12 where they differ */
 	uint64_t host_limit_bytes;   /* refuse machines needing more host memory (0 = no limit) */
 	unsigned nr_cma;             /* CMA areas declared at boot (cma=) */
 	struct {
@@ -344,6 +356,127 @@ int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const 
  */
 int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len);
 
+/* Files and memfds: address spaces with a page cache. */
+
+/*
+ * The file system of a file, which decides how its dirty pages migrate:
+ * ext4 and ext2 have buffer_migrate_folio(), vfat has no migrate_folio
+ * (fallback_migrate_folio(): a dirty page is written out first), shmem
+ * is memfd/tmpfs (migrate_folio(), swap-backed, no buffers).
+ */
+enum pfnlab_fs {
+	PFNLAB_FS_EXT4 = 0,
+	PFNLAB_FS_EXT2 = 1,
+	PFNLAB_FS_VFAT = 2,
+	PFNLAB_FS_SHMEM = 3,
+	PFNLAB_FS_TYPES = 4,
+};
+
+/** pfnlab_fs_name() - "ext4", "ext2", "vfat", "shmem"; "?" if out of range. */
+const char *pfnlab_fs_name(enum pfnlab_fs fs);
+
+/** pfnlab_fs_parse() - the file system named @name, or -EINVAL. */
+int pfnlab_fs_parse(const char *name);
+
+/**
+ * pfnlab_file_create() - create a file of @bytes (rounded up to pages) on
+ * a file system of kind @fs, open; nothing of it is cached yet.
+ * @id: set to the file's id (also a mapping id in pfnlab_page_info()).
+ *
+ * Return: 0, -EINVAL (bad @fs or size), -ENOMEM.
+ */
+int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes,
+		       unsigned *id);
+
+/**
+ * pfnlab_memfd_create() - memfd_create() and ftruncate() to @bytes: a
+ * shmem object whose pages are allocated when written or faulted.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id);
+
+/**
+ * pfnlab_file_read() - read(): pages of [@off, @off + @len) missing from
+ * the page cache are allocated with the readahead mask
+ * (GFP_HIGHUSER_MOVABLE|__GFP_NORETRY|__GFP_NOWARN; a shmem object reads
+ * holes without allocating), and every cached page is marked accessed
+ * (folio_mark_accessed(): referenced, then active).
+ *
+ * Return: 0, -ENOENT (no such file), -EINVAL (beyond its end), -ENOMEM.
+ */
+int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len);
+
+/**
+ * pfnlab_file_write() - write(): pages are found or allocated
+ * (GFP_HIGHUSER_MOVABLE) and dirtied; ext4/ext2/vfat attach buffer heads
+ * (PG_private, one reference) as block_write_begin() does.
+ *
+ * Return: 0, -ENOENT, -EINVAL, -ENOMEM.
+ */
+int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len);
+
+/**
+ * pfnlab_file_sync() - fsync(): every dirty page is written back and
+ * waited for; the pages stay cached, clean, with their buffers.  A shmem
+ * object has nothing to write back.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id);
+
+/**
+ * pfnlab_file_close() - close the file's descriptor.  A file keeps its
+ * page cache; a memfd without mappings is freed with its pages (pages
+ * still referenced from elsewhere leave the cache and are freed when the
+ * last reference goes).
+ *
+ * Return: 0, -ENOENT (no such file or already closed).
+ */
+int pfnlab_file_close(struct pfnlab_machine *m, unsigned id);
+
+/** struct pfnlab_file_info - what a file or memfd holds. */
+struct pfnlab_file_info {
+	char name[32];
+	enum pfnlab_fs fs;
+	uint64_t pages;     /* size in pages */
+	uint64_t cached;    /* pages in the page cache */
+	uint64_t dirty;     /* ... of them dirty */
+	uint64_t writeback; /* ... under writeback */
+	unsigned mappers;   /* mappings of it in address spaces */
+	bool open;
+};
+
+/** pfnlab_file_info() - the state of file @id. Return: 0 or -ENOENT. */
+int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_file_info *info);
+
+/** pfnlab_nr_files() - files and memfds created so far (ids 1..n; freed memfds stay counted). */
+unsigned pfnlab_nr_files(const struct pfnlab_machine *m);
+
+#define PFNLAB_MAP_SHARED 0x2u /* MAP_SHARED: writes go to the page cache; else MAP_PRIVATE (COW) */
+
+/**
+ * pfnlab_mm_map_file() - mmap() @len bytes of file or memfd @file from
+ * byte @off at @addr of space @id.  A fault maps the cached page
+ * (filemap_fault()/shmem_fault(), allocating it with GFP_HIGHUSER_MOVABLE
+ * when missing); a write fault on a shared mapping dirties the page, on a
+ * private one copies it to a new anonymous page (COW).
+ * @flags: PFNLAB_MAP_SHARED or 0
+ *
+ * Return: 0, -ENOENT (no such space or file), -EINVAL (alignment, beyond
+ * the file's end), -EEXIST (overlaps a mapping), -ENOMEM.
+ */
+int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned file,
+		       uint64_t off, unsigned flags);
+
+/**
+ * pfnlab_mm_rss() - resident pages of space @id by kind (MM_ANONPAGES,
+ * MM_FILEPAGES, MM_SHMEMPAGES); any pointer may be NULL.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem);
+
 /**
  * pfnlab_mm_lookup() - the PFN mapped at @addr (follow_page()).
  *
@@ -366,9 +499,22 @@ struct pfnlab_page_info {
 	uint32_t pincount;  /* FOLL_PIN references */
 	uint32_t transient; /* short-lived extra references now held */
 	bool longterm;      /* pinned with FOLL_LONGTERM */
+	/* page-cache folios (state PFNLAB_PAGE_FILE or PFNLAB_PAGE_SHMEM) */
+	unsigned mapping;   /* file or memfd id (pfnlab_file_create(), pfnlab_memfd_create()) */
+	uint64_t index;     /* page index of this frame in it */
+	bool dirty;         /* PG_dirty */
+	bool writeback;     /* PG_writeback */
+	bool buffers;       /* PG_private: buffer heads attached (one reference) */
 };
 
-enum { PFNLAB_PAGE_FREE, PFNLAB_PAGE_ALLOCATED, PFNLAB_PAGE_ANON, PFNLAB_PAGE_HOLE, PFNLAB_PAGE_RESERVED };
+enum {
+	PFNLAB_PAGE_FREE, PFNLAB_PAGE_ALLOCATED, PFNLAB_PAGE_ANON, PFNLAB_PAGE_HOLE, PFNLAB_PAGE_RESERVED,
+	PFNLAB_PAGE_FILE,  /* file page cache */
+	PFNLAB_PAGE_SHMEM, /* shmem / memfd page (swap-backed) */
+};
+
+/** pfnlab_page_state_name() - "free", "kernel", "anon", "hole", "reserved", "file" or "shmem". */
+const char *pfnlab_page_state_name(int state);
 
 /** pfnlab_page_info() - the reverse map of @pfn, O(1). Return: 0 or -EINVAL. */
 int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info);
@@ -530,6 +676,19 @@ enum pfnlab_culprit_kind {
 	PFNLAB_HOLD_OTHER,        /* allocated, not mapped, no extra reference */
 };
 
+/* Why a busy folio did not leave the range. */
+enum pfnlab_busy_reason {
+	PFNLAB_BUSY_SKIPPED,    /* anonymous with extra references: never isolated (the pre-check) */
+	PFNLAB_BUSY_EXTRA_REF,  /* isolated, but migration met extra references (-EAGAIN) */
+	PFNLAB_BUSY_WRITEBACK,  /* under writeback when migration gave up */
+	PFNLAB_BUSY_UNMOVABLE,  /* not on an LRU: a kernel allocation or reserved memory */
+	PFNLAB_BUSY_NOT_MIGRATED, /* movable and unreferenced, yet not moved (no target, attempt ended) */
+	PFNLAB_BUSY_REASONS,
+};
+
+/** pfnlab_busy_reason_name() - "skipped", "extra-ref", "writeback", "unmovable", "not-migrated". */
+const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r);
+
 /** struct pfnlab_culprit - one busy folio and who holds it. */
 struct pfnlab_culprit {
 	uint64_t pfn;          /* head PFN of the busy folio */
@@ -541,6 +700,10 @@ struct pfnlab_culprit {
 	uint32_t refcount, mapcount, pincount, transient;
 	char pinner[48];       /* who pinned (e.g. "VFIO container of guest vm3") */
 	uint64_t since_ns;     /* when the holding reference was taken (model time) */
+	int page_kind;         /* PFNLAB_PAGE_ANON, _FILE, _SHMEM, _ALLOCATED (kernel), _RESERVED */
+	enum pfnlab_busy_reason reason;
+	unsigned mapping;      /* file or memfd id of a page-cache folio, else 0 */
+	uint64_t index;        /* its page index there */
 };
 
 /** struct pfnlab_contig_failure - the last failed contiguous allocation. */
@@ -650,6 +813,7 @@ enum pfnlab_fault_point {
 	PFNLAB_FAULT_IOMMU_MAP,      /* mapping a chunk in the IOMMU (VFIO) */
 	PFNLAB_FAULT_HPT_ALLOC,      /* allocating a KVM hash page table */
 	PFNLAB_FAULT_HOST_ALLOC,     /* the library's own host memory */
+	PFNLAB_FAULT_WRITEOUT,       /* ->writepage() of a dirty folio migration writes out (-EIO) */
 	PFNLAB_FAULT_POINTS
 };
 

@@ -236,7 +236,7 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 
 	for (unsigned id = 1; id <= m->nr_mms; id++) {
 		const struct mm *mm = &m->mms[id - 1];
-		uint64_t rss = 0;
+		uint64_t rss = 0, rss_kind[2] = {0, 0};
 
 		if (!mm->live)
 			continue;
@@ -262,15 +262,26 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 						FAIL("space %u: vaddr %#" PRIx64 " maps PFN %#" PRIx64 ", which is not allocated",
 						     id, vpn << m->cfg.page_shift, pfn);
 					f = &m->frames[head];
+					rss++;
+					if (!(f->flags & F_ANON) && v->mapping && pg_kind(m, head)) {
+						if (f->next != v->mapping || f->prev != v->pgoff + (vpn - v->start))
+							FAIL("space %u: vaddr %#" PRIx64 " of a mapping of file %u page %#" PRIx64 " maps PFN %#" PRIx64 " of file %u page %#x",
+							     id, vpn << m->cfg.page_shift, v->mapping,
+							     v->pgoff + (vpn - v->start), pfn, f->next, f->prev);
+						rss_kind[pg_kind(m, head) == PGK_SHMEM]++;
+						continue;
+					}
 					if (!(f->flags & F_ANON) || f->next != id || f->prev + (pfn - head) != vpn)
 						FAIL("space %u: vaddr %#" PRIx64 " maps PFN %#" PRIx64 " whose rmap says space %u vpn %#x",
 						     id, vpn << m->cfg.page_shift, pfn, f->next, f->prev);
-					rss++;
 				}
 			}
 		}
 		if (rss != mm->rss)
 			FAIL("space %u: %" PRIu64 " pages mapped, rss says %" PRIu64, id, rss, mm->rss);
+		if (rss_kind[0] != mm->rss_file || rss_kind[1] != mm->rss_shmem)
+			FAIL("space %u: %" PRIu64 " file and %" PRIu64 " shmem pages mapped, counters say %" PRIu64 " and %" PRIu64,
+			     id, rss_kind[0], rss_kind[1], mm->rss_file, mm->rss_shmem);
 	}
 	/* and every anonymous folio with mappings is found by its owner's page table */
 	for (uint64_t p = 0; p < m->nr_pfns; p++) {
@@ -375,6 +386,128 @@ static int check_pins(const struct pfnlab_machine *m, char *why, size_t len)
 	return 0;
 }
 
+/* Does mapper @mp of a file map page @index to @pfn? */
+static bool mapper_maps(const struct pfnlab_machine *m, const struct mapper *mp, uint64_t index, uint64_t pfn)
+{
+	const struct mm *mm;
+	const uint32_t *pte;
+
+	if (index < mp->pgoff || index >= mp->pgoff + mp->pages || !mp->mm || mp->mm > m->nr_mms)
+		return false;
+	mm = &m->mms[mp->mm - 1];
+	pte = mm->live ? mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, mp->vstart + index - mp->pgoff, false)
+		       : NULL;
+	return pte && *pte == pfn + 1;
+}
+
+/* One page-cache folio of file @id at @index: owner fields, kind, references, mappings. */
+static int check_cache_page(const struct pfnlab_machine *m, unsigned id, const struct mapping *mp, uint64_t index,
+			    uint64_t pfn, uint64_t counts[3], char *why, size_t len)
+{
+	const struct frame *f = &m->frames[pfn];
+	unsigned pf = m->pgflags[pfn], maps = 0;
+	uint64_t refs;
+
+	if (pfn >= m->nr_pfns || !(f->flags & F_ALLOC) || !(f->flags & F_LRU) || (f->flags & F_ANON) || f->order)
+		FAIL("file %u page %#" PRIx64 ": PFN %#" PRIx64 " is not an allocated page-cache folio (flags %#x)", id,
+		     index, pfn, f->flags);
+	if (f->next != id || f->prev != index)
+		FAIL("file %u page %#" PRIx64 ": PFN %#" PRIx64 " says file %u page %#x", id, index, pfn, f->next,
+		     f->prev);
+	if ((pf & PGK_MASK) != (mp->fs == PFNLAB_FS_SHMEM ? PGK_SHMEM : PGK_FILE))
+		FAIL("file %u page %#" PRIx64 ": PFN %#" PRIx64 " has kind %u on a %s file", id, index, pfn,
+		     pf & PGK_MASK, pfnlab_fs_name((enum pfnlab_fs)mp->fs));
+	if ((pf & PG_PRIVATE) && mp->fs == PFNLAB_FS_SHMEM)
+		FAIL("shmem page at PFN %#" PRIx64 " has buffer heads", pfn);
+	if ((pf & PG_DIRTY) && (pf & PG_WRITEBACK))
+		FAIL("page-cache PFN %#" PRIx64 " is dirty and under writeback at once", pfn);
+	for (unsigned i = 0; i < mp->nr_mappers; i++)
+		maps += mapper_maps(m, &mp->mappers[i], index, pfn);
+	if (maps != f->mt)
+		FAIL("page-cache PFN %#" PRIx64 " (file %u page %#" PRIx64 ") has mapcount %u but %u mappings", pfn, id,
+		     index, f->mt, maps);
+	refs = folio_expected_refs(m, pfn);
+	if (f->refcount < refs)
+		FAIL("page-cache PFN %#" PRIx64 " has refcount %u, below cache + mappings + buffers = %" PRIu64, pfn,
+		     f->refcount, refs);
+	counts[0]++;
+	counts[1] += !!(pf & PG_DIRTY);
+	counts[2] += !!(pf & PG_WRITEBACK);
+	return 0;
+}
+
+/*
+ * Every file's page cache: each slot holds a folio that names it back,
+ * of the file's kind, with references for the cache, its mappings and
+ * buffers; per-file and machine counts add up; no other frame carries
+ * page-cache state.
+ */
+static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	uint64_t file_pages = 0, shmem = 0, dirty = 0, writeback = 0, cached = 0;
+
+	if (!m->pgflags)
+		return m->nr_mappings ? set_why(why, len, "files exist but no page-cache state"), -EUCLEAN : 0;
+	for (unsigned id = 1; id <= m->nr_mappings; id++) {
+		const struct mapping *mp = &m->mappings[id - 1];
+		uint64_t counts[3] = {0, 0, 0};
+
+		if (!mp->live)
+			continue;
+		for (uint64_t c = 0; c < (mp->nr_pages + (1ull << CACHE_CHUNK_SHIFT) - 1) >> CACHE_CHUNK_SHIFT; c++) {
+			if (!mp->chunks[c])
+				continue;
+			for (uint64_t i = 0; i < (1ull << CACHE_CHUNK_SHIFT); i++) {
+				uint64_t index = (c << CACHE_CHUNK_SHIFT) + i;
+				int err;
+
+				if (!mp->chunks[c][i])
+					continue;
+				if (index >= mp->nr_pages)
+					FAIL("file %u: a page cached beyond its end", id);
+				err = check_cache_page(m, id, mp, index, mp->chunks[c][i] - 1u, counts, why, len);
+				if (err)
+					return err;
+			}
+		}
+		if (counts[0] != mp->nr_cached || counts[1] != mp->nr_dirty || counts[2] != mp->nr_writeback)
+			FAIL("file %u: %" PRIu64 "/%" PRIu64 "/%" PRIu64 " pages cached/dirty/writeback, counters say %" PRIu64 "/%" PRIu64 "/%" PRIu64,
+			     id, counts[0], counts[1], counts[2], mp->nr_cached, mp->nr_dirty, mp->nr_writeback);
+		file_pages += counts[0];
+		if (mp->fs == PFNLAB_FS_SHMEM)
+			shmem += counts[0];
+		else
+			dirty += counts[1];
+		writeback += counts[2];
+		for (unsigned i = 0; i < mp->nr_mappers; i++) {
+			const struct mapper *mr = &mp->mappers[i];
+			const struct mm *mm = mr->mm && mr->mm <= m->nr_mms ? &m->mms[mr->mm - 1] : NULL;
+			const struct vma *v = mm && mm->live ? mm_find_vma(mm, mr->vstart) : NULL;
+
+			if (!v || v->start != mr->vstart || v->mapping != id || v->pgoff != mr->pgoff ||
+			    v->pages != mr->pages)
+				FAIL("file %u: mapper %u (space %u vpn %#" PRIx64 ") has no such mapping", id, i, mr->mm,
+				     mr->vstart);
+		}
+	}
+	if (file_pages != m->nr_file_pages || shmem != m->nr_shmem || dirty != m->nr_dirty ||
+	    writeback != m->nr_writeback)
+		FAIL("page cache: %" PRIu64 " file (%" PRIu64 " shmem), %" PRIu64 " dirty, %" PRIu64 " writeback pages; counters say %" PRIu64 " (%" PRIu64 "), %" PRIu64 ", %" PRIu64,
+		     file_pages, shmem, dirty, writeback, m->nr_file_pages, m->nr_shmem, m->nr_dirty, m->nr_writeback);
+	for (uint64_t p = 0; p < m->nr_pfns; p++) {
+		const struct frame *f = &m->frames[p];
+
+		if (!m->pgflags[p])
+			continue;
+		cached++;
+		if (!(f->flags & F_ALLOC) || (f->flags & F_ANON))
+			FAIL("PFN %#" PRIx64 " carries page-cache state but is no page-cache folio", p);
+	}
+	if (cached != file_pages)
+		FAIL("%" PRIu64 " frames carry page-cache state, the files hold %" PRIu64, cached, file_pages);
+	return 0;
+}
+
 int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 {
 	int err = check_pageblocks(m, why, len);
@@ -388,6 +521,8 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 
 	if (!err)
 		err = check_rmap(m, why, len);
+	if (!err)
+		err = check_page_cache(m, why, len);
 
 	for (int i = 0; !err && i < m->nr_zones; i++) {
 		err = check_lists(m, &m->zones[i], why, len);

@@ -16,7 +16,18 @@
  *     only the test_pages_isolated trace line.
  * Both: an anonymous page with references beyond its mappings is not even
  * isolated for migration (the pre-check of isolate_migratepages_block()),
- * so the range is emptied around it and the check fails at its PFN.
+ * so the range is emptied around it and the check fails at its PFN.  A
+ * page-cache page (file or shmem: it has a mapping, so no pre-check) is
+ * isolated whatever it holds; with an extra reference every migration
+ * pass fails on it, the fifth call of migrate_pages() on the same list
+ * ends the attempt with -EBUSY and the rest of the range is never
+ * scanned.  Before each call, clean file pages on the list are reclaimed
+ * instead of migrated (reclaim_clean_pages_from_list(), vmscan.c).  Under
+ * 6.12 the attempt ends with mm_alloc_contig_migrate_range_info, whose
+ * values the kernel prints under the wrong labels (its caller passes them
+ * in another order than the event declares): migratetype= shows the mapped
+ * pages, nr_migrated= the migrate type, nr_reclaimed= the migrated pages,
+ * nr_mapped= the reclaimed ones.  pfnlab prints it the same way.
  *
  * Culprit attribution is pfnlab's own (Linux has none; Android's
  * page_pinner comes closest): each busy folio with its owner, virtual
@@ -31,10 +42,18 @@
 #define CONTIG_MIGRATE_TRIES 5
 #define MAX_CULPRITS 65536
 
-/* A folio the scanner may hand to migration: anonymous, no extra references. */
-static bool migratable(const struct frame *f)
+/*
+ * A folio isolate_migratepages_block() takes for alloc_contig_range(): on
+ * an LRU; anonymous only without references beyond its mappings (no
+ * mapping: the pre-check), page cache whatever it holds
+ */
+static bool migratable(const struct pfnlab_machine *m, uint64_t pfn)
 {
-	return (f->flags & F_ANON) && f->refcount <= f->mt;
+	const struct frame *f = &m->frames[pfn];
+
+	if (f->flags & F_ANON)
+		return f->refcount <= f->mt;
+	return (f->flags & F_LRU) && pg_kind(m, pfn);
 }
 
 /*
@@ -51,7 +70,7 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 
 		scanned++;
 		if (f->flags & (F_BUDDY | F_ALLOC)) {
-			if ((f->flags & F_ALLOC) && migratable(f)) {
+			if ((f->flags & F_ALLOC) && migratable(m, pfn)) {
 				list[(*n)++] = pfn;
 				taken++;
 			}
@@ -83,38 +102,76 @@ static uint64_t isolate_batch(struct pfnlab_machine *m, uint64_t pfn, uint64_t e
 	return pfn;
 }
 
+/* Pages of the folios on @list that are mapped (folio_mapped() * nr). */
+static uint64_t mapped_pages(const struct pfnlab_machine *m, const uint64_t *list, size_t n)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < n; i++)
+		pages += m->frames[list[i]].mt ? 1ull << m->frames[list[i]].order : 0;
+	return pages;
+}
+
 /* models __alloc_contig_migrate_range(): 0, -EBUSY or -ENOMEM */
-static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end)
+static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
 {
 	struct pfnlab_migrate_target t = {.gfp = PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE};
 	uint64_t list[COMPACT_CLUSTER_MAX], pfn = start;
+	uint64_t total_mapped = 0, total_migrated = 0, total_reclaimed = 0;
 	size_t n = 0;
-	int tries = 0;
-	long ret = 0;
+	int tries = 0, ret = 0;
 
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
 		t.gfp |= PFNLAB___GFP_RETRY_MAYFAIL;
 	while (pfn < end || n) {
+		long rc;
+
 		if (!n) {
 			pfn = isolate_batch(m, pfn, end, list, &n);
 			tries = 0;
 			if (!n)
 				continue;
 		} else if (++tries == CONTIG_MIGRATE_TRIES) {
-			return -EBUSY;
+			ret = -EBUSY;
+			break;
 		}
-		ret = pfnlab_migrate_pages(m, list, n, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
-		if (ret == -ENOMEM)
-			return -ENOMEM;
+		total_reclaimed += reclaim_clean_pages_from_list(m, list, &n);
+		total_mapped += mapped_pages(m, list, n);
+		rc = migrate_pages(m, list, n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
+		if (!rc)
+			total_migrated += n;
+		if (rc == -ENOMEM) {
+			ret = -ENOMEM;
+			break;
+		}
 		/* what failed stays on the list for the next try */
 		size_t keep = 0;
 
 		for (size_t i = 0; i < n; i++)
-			if ((m->frames[list[i]].flags & F_ANON))
+			if (folio_movable(m, list[i]))
 				list[keep++] = list[i];
 		n = keep;
 	}
-	return 0;
+	m->contig_fail.scan_end = pfn;
+	if (m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12)
+		trace_printf(m, "mm_alloc_contig_migrate_range_info",
+			     "start=0x%llx end=0x%llx migratetype=%d nr_migrated=%llu nr_reclaimed=%llu nr_mapped=%llu",
+			     (unsigned long long)start, (unsigned long long)end, (int)total_mapped,
+			     (unsigned long long)mt, (unsigned long long)total_migrated,
+			     (unsigned long long)total_reclaimed);
+	return ret;
+}
+
+/* Why the user folio at @head is still in the range (pfnlab's own classification). */
+static enum pfnlab_busy_reason busy_reason(const struct pfnlab_machine *m, uint64_t head)
+{
+	const struct frame *f = &m->frames[head];
+
+	if (pg_flags(m, head) & PG_WRITEBACK)
+		return PFNLAB_BUSY_WRITEBACK;
+	if (f->refcount > folio_expected_refs(m, head))
+		return (f->flags & F_ANON) ? PFNLAB_BUSY_SKIPPED : PFNLAB_BUSY_EXTRA_REF;
+	return PFNLAB_BUSY_NOT_MIGRATED;
 }
 
 /* Classify a busy folio at @head and record it. */
@@ -122,7 +179,8 @@ static void add_culprit(struct pfnlab_machine *m, uint64_t head)
 {
 	struct contig_failure *cf = &m->contig_fail;
 	const struct frame *f = &m->frames[head];
-	struct pfnlab_culprit c = {.pfn = head, .order = f->order, .kind = PFNLAB_HOLD_UNMOVABLE};
+	struct pfnlab_culprit c = {.pfn = head, .order = f->order, .kind = PFNLAB_HOLD_UNMOVABLE,
+				   .reason = PFNLAB_BUSY_UNMOVABLE};
 
 	if (cf->nr == cf->cap) {
 		size_t cap = cf->cap ? cf->cap * 2 : 64;
@@ -137,17 +195,27 @@ static void add_culprit(struct pfnlab_machine *m, uint64_t head)
 		cf->cap = cap;
 	}
 	c.refcount = f->refcount;
-	if (f->flags & F_ANON) {
-		struct mm *mm = mm_get(m, f->next);
-		const struct pin_rec *r = pin_find(m, f->next, f->prev);
+	c.page_kind = (f->flags & F_RESERVED) ? PFNLAB_PAGE_RESERVED : page_state(m, head);
+	if (folio_movable(m, head)) {
+		bool anon = f->flags & F_ANON;
+		const struct pin_rec *r = anon ? pin_find(m, f->next, f->prev) : NULL;
 
-		c.owner = f->next;
-		c.vaddr = (uint64_t)f->prev << m->cfg.page_shift;
+		if (anon) {
+			struct mm *mm = mm_get(m, f->next);
+
+			c.owner = f->next;
+			c.vaddr = (uint64_t)f->prev << m->cfg.page_shift;
+			if (mm)
+				memcpy(c.owner_name, mm->name, sizeof(c.owner_name));
+		} else {
+			c.mapping = f->next;
+			c.index = f->prev;
+			memcpy(c.owner_name, m->mappings[f->next - 1].name, sizeof(c.owner_name));
+		}
 		c.mapcount = f->mt;
 		c.pincount = folio_pincount(m, head);
 		c.transient = transient_refs(m, head);
-		if (mm)
-			memcpy(c.owner_name, mm->name, sizeof(c.owner_name));
+		c.reason = busy_reason(m, head);
 		if (c.pincount && (f->flags & F_PINNED))
 			c.kind = PFNLAB_HOLD_LONGTERM_PIN;
 		else if (c.pincount)
@@ -216,7 +284,9 @@ void contig_collect_culprits(struct pfnlab_machine *m)
 			p++;
 			continue;
 		}
-		add_culprit(m, head);
+		/* a page-cache folio the attempt ended before reaching would have moved: no culprit */
+		if (!(pg_kind(m, head) && head >= cf->scan_end && busy_reason(m, head) == PFNLAB_BUSY_NOT_MIGRATED))
+			add_culprit(m, head);
 		p = head + (1ull << m->frames[head].order);
 	}
 }
@@ -286,7 +356,7 @@ int alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, i
 	ret = start_isolate_page_range(m, a, b, mt);
 	if (ret)
 		return ret;
-	ret = migrate_range(m, start, end);
+	ret = migrate_range(m, start, end, mt);
 	if (ret && (m->cfg.era == PFNLAB_ERA_2015 || ret != -EBUSY))
 		goto done;
 	ret = 0;
@@ -331,7 +401,7 @@ int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t co
 	for (uint64_t p = pfn; p < pfn + count; p++) {
 		const struct frame *f = &m->frames[p];
 
-		if (!(f->flags & F_ALLOC) || f->order || f->refcount != 1 || (f->flags & F_ANON))
+		if (!(f->flags & F_ALLOC) || f->order || f->refcount != 1 || (f->flags & F_ANON) || pg_kind(m, p))
 			return -EINVAL;
 	}
 	free_range(m, pfn, pfn + count);
@@ -356,4 +426,13 @@ void contig_free_all(struct pfnlab_machine *m)
 {
 	free(m->contig_fail.culprits);
 	m->contig_fail = (struct contig_failure){0};
+}
+
+const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r)
+{
+	static const char *const names[PFNLAB_BUSY_REASONS] = {
+		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
+	};
+
+	return (unsigned)r < PFNLAB_BUSY_REASONS ? names[r] : "?";
 }

@@ -24,6 +24,10 @@
  *                   finds nothing to move; stragglers move as under
  *                   migrate-movable but to movable targets, so no
  *                   pageblock is claimed UNMOVABLE.
+ * Every policy that migrates takes any LRU folio: anonymous, shmem/memfd
+ * and file pages alike (collect_longterm_unpinnable_pages(),
+ * check_and_migrate_cma_pages()).  Under 6.12 a writable long-term pin of
+ * a shared mapping of a file that tracks dirty pages is refused (rmap.c).
  * The kernel's re-pin loop is unbounded; the model stops after
  * PIN_MAX_ROUNDS and fails the pin.
  */
@@ -129,7 +133,7 @@ static int pin_rfc2015(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 		}
 		head = folio_head(m, pfn);
 		if (pb_type(m, pfn) == PFNLAB_MT_CMA && m->frames[head].order == 0 &&
-		    m->frames[head].refcount == m->frames[head].mt)
+		    m->frames[head].refcount == folio_expected_refs(m, head))
 			migrate_for_pin(m, &head, 1, PFNLAB_PIN_RFC2015);
 		pfnlab_mm_lookup(m, id, va, &pfn);
 		grab(m, pfn, flags);

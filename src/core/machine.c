@@ -466,6 +466,7 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 		return;
 	cfg = m->cfg;
 	mm_free_all(m);
+	mappings_free_all(m);
 	pins_free_all(m);
 	contig_free_all(m);
 	cma_free_all(m);

@@ -2,17 +2,29 @@
  * migrate.c - page migration: move folios to new frames, carrying their
  * contents and mappings.
  *
- * Models migrate_pages()/migrate_pages_batch() of mm/migrate.c (v6.1):
- * up to NR_MAX_MIGRATE_PAGES_RETRY (10) passes; a folio with references
- * beyond its mappings (folio_expected_refs()) fails with -EAGAIN and is
- * retried; a target that cannot be allocated ends the call with -ENOMEM,
- * after a large folio is first split and its pieces queued; success copies
- * the contents, points the owner's page table at the new frame, moves the
- * rmap and frees the old frame.  Counts pgmigrate_success/fail and emits
- * mm_migrate_pages (v6.12 fields today, v4.2 fields in 2015).
+ * Models migrate_pages()/migrate_pages_batch() of mm/migrate.c (Debian
+ * 6.1.192, whose migration core is 6.3's): up to NR_MAX_MIGRATE_PAGES_RETRY
+ * (10) passes, force from the fourth.  Per folio, as
+ * migrate_folio_unmap() and migrate_folio_move(): the target is allocated
+ * first (so a folio that then fails still costs an allocation and a
+ * free); a folio under writeback is -EBUSY outside MIGRATE_SYNC and
+ * -EAGAIN in it until force, when it is waited for; then the move by
+ * kind: anonymous and migrate_folio() (shmem) and buffer_migrate_folio()
+ * (ext4, ext2: buffers move along) need exactly the references of
+ * folio_expected_refs() (else -EAGAIN, retried);
+ * fallback_migrate_folio() (vfat) writes a dirty folio out first
+ * (writeout(): writeback starts, -EAGAIN; -EBUSY outside MIGRATE_SYNC)
+ * and drops clean buffers.  -EAGAIN is retried next pass, other errors
+ * fail the folio for this call; a target that cannot be allocated ends the
+ * call with -ENOMEM, after a large folio is first split and its pieces
+ * queued.  Success copies the contents, points every mapping at the new
+ * frame (and the page cache slot), moves the dirty bit and frees the old
+ * frame.  Counts pgmigrate_success/fail and emits mm_migrate_pages (v6.12
+ * fields today, v4.2 fields in 2015).  v4.2's unmap_and_move() checked in
+ * the same order with the same arithmetic.
  *
- * Simplified: anonymous folios only; no migration entries or locking, so
- * ASYNC and SYNC modes behave alike except in the trace line.
+ * Simplified: no migration entries or locking; a wait for writeback
+ * completes it at once (no disk time).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -118,18 +130,48 @@ static void copy_pages_fence(void)
 #endif
 }
 
-/* models unmap_and_move(): 0, -EAGAIN (extra references) or -ENOMEM (no target) */
-static int migrate_folio(struct pfnlab_machine *m, uint64_t src,
-			 const struct pfnlab_migrate_target *t)
+/*
+ * models writeout(): start writeback of a dirty folio for reclaim; the
+ * folio is not migrated in this pass (-EAGAIN), -EIO if ->writepage() fails
+ */
+static int writeout(struct pfnlab_machine *m, uint64_t head)
+{
+	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_WRITEOUT))
+		return -EIO;
+	folio_start_writeback(m, head);
+	m->vm[VM_WRITEOUT]++;
+	return -EAGAIN;
+}
+
+/*
+ * models move_to_new_folio()'s callback choice: 0 when the folio may move
+ * now, else the callback's error
+ */
+static int move_check(struct pfnlab_machine *m, uint64_t src, int mode)
+{
+	const struct frame *f = &m->frames[src];
+	unsigned pf = pg_flags(m, src);
+
+	if ((pf & PGK_MASK) == PGK_FILE &&
+	    m->mappings[f->next - 1].fs == PFNLAB_FS_VFAT) { /* fallback_migrate_folio() */
+		if (pf & PG_DIRTY)
+			return mode == PFNLAB_MIGRATE_SYNC ? writeout(m, src) : -EBUSY;
+		folio_drop_buffers(m, src); /* filemap_release_folio() */
+	}
+	/* folio_migrate_mapping() / __buffer_migrate_folio(): the refcount freeze */
+	return f->refcount == folio_expected_refs(m, src) ? 0 : -EAGAIN;
+}
+
+/* models migrate_folio_unmap() + migrate_folio_move(): 0, -EAGAIN, -EBUSY, -EIO or -ENOMEM */
+static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t,
+			 int mode, bool force)
 {
 	struct frame *f = &m->frames[src];
 	unsigned order = f->order, saved = m->memalloc_flags;
 	pfnlab_gfp_t gfp = t->gfp | (order ? PFNLAB___GFP_COMP : 0);
 	uint64_t dst, n = 1ull << order;
-	struct mm *mm;
+	int rc = 0;
 
-	if (f->refcount != f->mt)
-		return -EAGAIN;
 	if (t->flags & PFNLAB_TARGET_NOCMA)
 		m->memalloc_flags |= MEMALLOC_NOCMA;
 	if (t->flags & PFNLAB_TARGET_PIN)
@@ -138,27 +180,44 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src,
 	m->memalloc_flags = saved;
 	if (dst == NIL_PFN)
 		return -ENOMEM;
-	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_COPY)) {
-		/* the copy hit a machine check: the target goes back, the source stays */
+	if (pg_flags(m, src) & PG_WRITEBACK) {
+		if (mode != PFNLAB_MIGRATE_SYNC) {
+			rc = -EBUSY;
+		} else if (!force) {
+			rc = -EAGAIN;
+		} else { /* folio_wait_writeback() */
+			folio_end_writeback(m, src);
+			m->vm[VM_WRITEBACK_WAITED]++;
+		}
+	}
+	if (!rc)
+		rc = move_check(m, src, mode);
+	if (!rc && pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_COPY))
+		rc = -EAGAIN; /* the copy hit a machine check: the target goes back, the source stays */
+	if (rc) {
 		free_frames(m, dst, order);
-		return -EAGAIN;
+		return rc;
 	}
 	if (m->ram)
 		copy_pages(m->ram + (dst << m->cfg.page_shift), m->ram + (src << m->cfg.page_shift),
 			   (size_t)n << m->cfg.page_shift);
-	mm = mm_get(m, f->next);
-	if (mm)
-		for (uint64_t i = 0; i < n; i++) {
-			uint32_t *pte = mm_pte(m, mm, f->prev + i, false);
-
-			if (pte && *pte == src + i + 1)
-				*pte = (uint32_t)(dst + i + 1);
-		}
 	m->frames[dst].flags = f->flags;
 	m->frames[dst].mt = f->mt;
 	m->frames[dst].refcount = f->refcount;
 	m->frames[dst].next = f->next;
 	m->frames[dst].prev = f->prev;
+	if (f->flags & F_ANON) {
+		struct mm *mm = mm_get(m, f->next);
+
+		for (uint64_t i = 0; mm && i < n; i++) {
+			uint32_t *pte = mm_pte(m, mm, f->prev + i, false);
+
+			if (pte && *pte == src + i + 1)
+				*pte = (uint32_t)(dst + i + 1);
+		}
+	} else {
+		folio_move_cache(m, src, dst);
+	}
 	f->flags &= (uint8_t)~(F_ANON | F_PINNED);
 	f->refcount = 1;
 	f->mt = 0;
@@ -177,7 +236,7 @@ struct batch {
  * Returns -ENOMEM if a target could not be had, else 0.
  */
 static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *split,
-		     const struct pfnlab_migrate_target *t, bool count_failures,
+		     const struct pfnlab_migrate_target *t, int mode, bool count_failures,
 		     struct pfnlab_migrate_result *r, uint64_t *folios_failed)
 {
 	bool retry = true;
@@ -189,7 +248,7 @@ static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *sp
 		for (size_t i = 0; i < b->n; i++) {
 			uint64_t head = b->pfn[i];
 			unsigned order = m->frames[head].order;
-			int rc = migrate_folio(m, head, t);
+			int rc = migrate_folio(m, head, t, mode, pass > 2);
 
 			if (rc == 0) {
 				r->nr_succeeded += 1ull << order;
@@ -199,6 +258,12 @@ static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *sp
 			if (rc == -EAGAIN) {
 				b->pfn[keep++] = head;
 				retry = true;
+				continue;
+			}
+			if (rc != -ENOMEM) { /* a permanent failure: to the returned list at once */
+				r->nr_failed += 1ull << order;
+				r->nr_thp_failed += order > 0;
+				*folios_failed += count_failures;
 				continue;
 			}
 			/* -ENOMEM */
@@ -245,49 +310,36 @@ static bool strictly_ascending(const uint64_t *v, size_t n)
 	return true;
 }
 
-long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
-			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
-			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
+/*
+ * models migrate_pages(): the folios at @heads (heads of anonymous or
+ * page-cache folios, each once), in that order; @bad more that could not
+ * even be queued count as failed.  Returns the folios that failed, or
+ * -ENOMEM; @res gets the counts.
+ */
+long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
+		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
-	struct pfnlab_migrate_result r = {0};
+	struct pfnlab_migrate_result r = {.nr_failed = bad};
 	struct batch b = {0}, split = {0};
-	uint64_t failed = 0, split_cap = 0;
+	uint64_t failed = bad, split_cap = 0;
 	int rc = 0;
 
-	if ((unsigned)mode > PFNLAB_MIGRATE_SYNC || (unsigned)reason >= PFNLAB_MR_TYPES)
-		return -EINVAL;
 	b.pfn = host_alloc(m, (n ? n : 1) * sizeof(*b.pfn));
 	if (!b.pfn)
 		return -ENOMEM;
-	/* folios to move: heads of anonymous folios, each once */
 	for (size_t i = 0; i < n; i++) {
-		uint64_t head = pfns[i] < m->nr_pfns ? folio_head(m, pfns[i]) : NIL_PFN;
-
-		if (head != NIL_PFN && (m->frames[head].flags & F_ANON)) {
-			b.pfn[b.n++] = head;
-			split_cap += 1ull << m->frames[head].order;
-		} else {
-			r.nr_failed++;
-			failed++;
-		}
-	}
-	if (!strictly_ascending(b.pfn, b.n)) { /* each folio once, in PFN order */
-		size_t u = 0;
-
-		qsort(b.pfn, b.n, sizeof(*b.pfn), cmp_u64);
-		for (size_t i = 0; i < b.n; i++)
-			if (!u || b.pfn[u - 1] != b.pfn[i])
-				b.pfn[u++] = b.pfn[i];
-		b.n = u;
+		b.pfn[b.n++] = heads[i];
+		split_cap += 1ull << m->frames[heads[i]].order;
 	}
 	split.pfn = host_alloc(m, (split_cap ? split_cap : 1) * sizeof(*split.pfn));
 	if (!split.pfn) {
 		free(b.pfn);
 		return -ENOMEM;
 	}
-	rc = run_batch(m, &b, &split, target, true, &r, &failed);
+	rc = run_batch(m, &b, &split, target, mode, true, &r, &failed);
 	if (!rc && split.n)
-		rc = run_batch(m, &split, NULL, target, false, &r, &failed);
+		rc = run_batch(m, &split, NULL, target, mode, false, &r, &failed);
 	free(b.pfn);
 	free(split.pfn);
 	if (m->ram)
@@ -308,4 +360,46 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 	if (res)
 		*res = r;
 	return rc ? rc : (long)failed;
+}
+
+/* A folio migration can take: anonymous or in a page cache. */
+bool folio_movable(const struct pfnlab_machine *m, uint64_t head)
+{
+	return (m->frames[head].flags & F_ANON) || pg_kind(m, head);
+}
+
+long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
+			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
+			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
+{
+	uint64_t *heads, bad = 0;
+	size_t nh = 0;
+	long ret;
+
+	if ((unsigned)mode > PFNLAB_MIGRATE_SYNC || (unsigned)reason >= PFNLAB_MR_TYPES)
+		return -EINVAL;
+	heads = host_alloc(m, (n ? n : 1) * sizeof(*heads));
+	if (!heads)
+		return -ENOMEM;
+	/* folios to move: heads of anonymous and page-cache folios, each once */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t head = pfns[i] < m->nr_pfns ? folio_head(m, pfns[i]) : NIL_PFN;
+
+		if (head != NIL_PFN && folio_movable(m, head))
+			heads[nh++] = head;
+		else
+			bad++;
+	}
+	if (!strictly_ascending(heads, nh)) { /* each folio once, in PFN order */
+		size_t u = 0;
+
+		qsort(heads, nh, sizeof(*heads), cmp_u64);
+		for (size_t i = 0; i < nh; i++)
+			if (!u || heads[u - 1] != heads[i])
+				heads[u++] = heads[i];
+		nh = u;
+	}
+	ret = migrate_pages(m, heads, nh, bad, target, mode, reason, res);
+	free(heads);
+	return ret;
 }

@@ -12,8 +12,11 @@
  * PFN + 1 of the page mapped there.  Chunks are allocated on first touch,
  * so a 1 TiB guest costs 4 bytes per faulted page plus 8 bytes per 2 MiB.
  *
- * Simplified: private anonymous memory only (no file or shared mappings,
- * no swap, no COW after fork); munmap() takes whole mappings.
+ * File and memfd mappings fault through filemap.c (filemap_fault()).
+ *
+ * Simplified: no swap, no COW after fork; munmap() takes whole mappings;
+ * pfnlab_mm_touch() faults file pages for reading (anonymous pages are
+ * always written: there is no zero page).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +73,11 @@ static struct vma *find_vma(const struct mm *mm, uint64_t vpn)
 			return v;
 	}
 	return NULL;
+}
+
+struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn)
+{
+	return find_vma(mm, vpn);
 }
 
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create)
@@ -142,9 +150,7 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 	nchunks = (pages + (1ull << m->thp_order) - 1) >> m->thp_order;
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nr_vmas - i) * sizeof(*v));
 	v = &mm->vmas[i];
-	v->start = vpn;
-	v->pages = pages;
-	v->thp = flags & PFNLAB_MAP_THP;
+	*v = (struct vma){.start = vpn, .pages = pages, .thp = flags & PFNLAB_MAP_THP};
 	v->chunks = calloc(nchunks, sizeof(*v->chunks));
 	if (!v->chunks) {
 		memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nr_vmas - i) * sizeof(*v));
@@ -193,17 +199,20 @@ static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const 
 	return true;
 }
 
-/* models handle_mm_fault() on a missing anonymous page; returns pages mapped or -ENOMEM */
-static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64_t vpn)
+/* models handle_mm_fault(); returns pages mapped, -EFAULT or -ENOMEM */
+static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64_t vpn, bool write)
 {
-	const struct vma *v = find_vma(mm, vpn);
-	uint32_t *pte = mm_pte(m, mm, vpn, true);
+	struct vma *v = find_vma(mm, vpn);
+	uint32_t *pte;
 	bool aware = mm->pin_aware && m->cfg.pin_policy == PFNLAB_PIN_AWARE;
 	/* pin-aware: no CMA, no ZONE_MOVABLE (Normal at most), still movable */
 	pfnlab_gfp_t strip = aware ? PFNLAB___GFP_HIGHMEM : 0;
 	unsigned saved = m->memalloc_flags;
 	uint64_t pfn;
 
+	if (v->mapping)
+		return filemap_fault(m, id, mm, v, vpn, write);
+	pte = mm_pte(m, mm, vpn, true);
 	if (!pte)
 		return -ENOMEM;
 	if (*pte)
@@ -241,7 +250,9 @@ static bool range_mapped(const struct mm *mm, uint64_t vpn, uint64_t pages)
 	return true;
 }
 
-int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)
+/* Fault in every page of [addr, addr + len), for writing if @write. */
+int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, bool write,
+		   uint64_t *faulted)
 {
 	struct mm *mm = mm_get(m, id);
 	uint64_t vpn, pages, done = 0;
@@ -253,7 +264,7 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 	if (!range_pages(m, addr, len, &vpn, &pages) || !range_mapped(mm, vpn, pages))
 		return -EFAULT;
 	for (uint64_t p = vpn; p < vpn + pages; p++) {
-		long r = fault_page(m, id, mm, p);
+		long r = fault_page(m, id, mm, p, write);
 		const struct vma *v;
 		uint64_t mask;
 		uint32_t *pte;
@@ -275,6 +286,26 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 	}
 	if (faulted)
 		*faulted = done;
+	return 0;
+}
+
+int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)
+{
+	return mm_fault_range(m, id, addr, len, false, faulted);
+}
+
+int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem)
+{
+	const struct mm *mm = mm_get_const(m, id);
+
+	if (!mm)
+		return -ENOENT;
+	if (anon)
+		*anon = mm->rss - mm->rss_file - mm->rss_shmem;
+	if (file)
+		*file = mm->rss_file;
+	if (shmem)
+		*shmem = mm->rss_shmem;
 	return 0;
 }
 
@@ -316,8 +347,8 @@ static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
 		size_t n = (size_t)(psize - off) < len ? (size_t)(psize - off) : len;
 		uint32_t *pte = mm_pte(m, mm, vpn, write);
 
-		if (write && (!pte || !*pte)) {
-			long r = fault_page(m, id, mm, vpn);
+		if (write && (!pte || !*pte || find_vma(mm, vpn)->mapping)) {
+			long r = fault_page(m, id, mm, vpn, true);
 
 			if (r < 0)
 				return (int)r;
@@ -368,6 +399,11 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 			bool whole = !i && pte[0] && (f->flags & F_ALLOC) && f->order == m->thp_order;
 
 			/* a THP's head entry comes first in its chunk; its tails only unmap */
+			if (pte[i] && !(f->flags & F_ANON) && pg_kind(m, head)) {
+				file_unmap_pte(m, mm, head);
+				pte[i] = 0;
+				continue;
+			}
 			if (pte[i] && (f->flags & F_ALLOC)) {
 				f->mt--;
 				if (!f->mt) {
@@ -393,6 +429,8 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 	}
 	free(v->chunks);
 	v->chunks = NULL;
+	if (v->mapping)
+		mapping_remove_mapper(m, v->mapping, (unsigned)(mm - m->mms) + 1, v->start);
 }
 
 int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len)

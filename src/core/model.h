@@ -16,8 +16,16 @@
  *
  * A PFN is 32 bits: up to 16 TiB of 4 KiB pages (2^32 - 1 is the list end).
  *
+ * Page-cache folios (file and shmem) keep their state beside the frames,
+ * in the side array pgflags[] (2 bytes per frame, allocated when the first
+ * file or memfd is created, so anonymous-only machines never touch it):
+ *
+ *   page-cache head: mapping id  page index  1 + mapcount + private + extra
+ *                    mapcount    order  ALLOC|LRU        pgflags: kind, PG_*
+ *
  * Simplifications: one NUMA node (the structures carry a node id); per-CPU
- * lists hold order-0 pages only; no reclaim, compaction or kswapd.
+ * lists hold order-0 pages only; no LRU lists, reclaim (but the clean-page
+ * reclaim of alloc_contig_range()), compaction or kswapd.
  */
 #ifndef PFNLAB_MODEL_H
 #define PFNLAB_MODEL_H
@@ -129,20 +137,68 @@ enum vm_item {
 	VM_PIN_UNMOVABLE_BLOCKS,/* pfnlab's own: pageblocks claimed UNMOVABLE by pin-time targets */
 	VM_CMA_BUSY_RETRY,      /* pfnlab's own: cma_alloc_busy_retry events */
 	VM_CONTIG_BUSY,         /* pfnlab's own: alloc_contig_range attempts that found PFNs busy */
+	VM_PGACTIVATE,
+	VM_CONTIG_RECLAIMED,    /* pfnlab's own: clean file pages reclaim_clean_pages_from_list() freed */
+	VM_WRITEBACK_WAITED,    /* pfnlab's own: writebacks migration waited for (completed at once) */
+	VM_WRITEOUT,            /* pfnlab's own: dirty folios writeout() started writeback of */
 	NR_VM_ITEMS
 };
 
 /*
- * An anonymous mapping of an address space.  Its page table is a lazily
- * filled array of chunks, one chunk per THP-sized span; an entry is the PFN
- * + 1 of the page mapped there, 0 when none.
+ * A mapping of an address space: anonymous, or of a file or memfd (then
+ * @mapping names it and virtual page start + i maps page pgoff + i).  Its
+ * page table is a lazily filled array of chunks, one chunk per THP-sized
+ * span; an entry is the PFN + 1 of the page mapped there, 0 when none.
  */
 struct vma {
 	uint64_t start;            /* first virtual page */
 	uint64_t pages;            /* length in pages */
 	bool thp;                  /* faults try a THP first */
+	bool shared;               /* MAP_SHARED (file and memfd mappings) */
+	unsigned mapping;          /* 0: anonymous; else the address space (struct mapping) id */
+	uint64_t pgoff;            /* file page mapped at start */
 	uint32_t **chunks;         /* pages >> thp_order (rounded up) chunk pointers */
 };
+
+/*
+ * pgflags[head]: the page-cache state of a folio (the kernel's page flags
+ * the frame has no room for).  0 for anything not in a page cache.
+ */
+#define PGK_MASK      0x0007u /* kind: PGK_* */
+#define PGK_FILE      2u      /* file page cache (!PG_swapbacked) */
+#define PGK_SHMEM     3u      /* shmem / memfd (PG_swapbacked) */
+#define PG_DIRTY      0x0008u
+#define PG_WRITEBACK  0x0010u
+#define PG_ACTIVE     0x0020u
+#define PG_REFERENCED 0x0040u
+#define PG_PRIVATE    0x0200u /* buffer heads attached: one reference */
+
+/* One range of an address space's pages mapped by a process (i_mmap). */
+struct mapper {
+	unsigned mm;               /* address space id */
+	uint64_t vstart;           /* first virtual page of the mapping */
+	uint64_t pgoff;            /* file page mapped at vstart */
+	uint64_t pages;
+	bool shared;
+};
+
+/*
+ * An address space (struct address_space of an inode): a file on a file
+ * system or a shmem/memfd object.  The page cache is a lazily filled
+ * table of chunks like a page table: index -> PFN + 1.
+ */
+struct mapping {
+	char name[32];
+	bool live;                 /* the slot holds an inode */
+	bool open;                 /* a file descriptor is open */
+	int fs;                    /* enum pfnlab_fs */
+	uint64_t nr_pages;         /* i_size in pages */
+	uint32_t **chunks;         /* (nr_pages >> 9) + 1 chunk pointers */
+	uint64_t nr_cached, nr_dirty, nr_writeback;
+	unsigned nr_mappers, cap_mappers;
+	struct mapper *mappers;
+};
+#define CACHE_CHUNK_SHIFT 9
 
 struct mm {
 	char name[32];
@@ -150,6 +206,8 @@ struct mm {
 	unsigned nr_vmas, cap_vmas;
 	struct vma *vmas;          /* sorted by start, not overlapping */
 	uint64_t rss;              /* pages mapped */
+	uint64_t rss_file;         /* ... of them file pages (MM_FILEPAGES) */
+	uint64_t rss_shmem;        /* ... and shmem pages (MM_SHMEMPAGES) */
 	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
 	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
 	bool pin_aware;            /* policy pin-aware: faults avoid CMA and ZONE_MOVABLE */
@@ -191,6 +249,7 @@ struct pin_rec {
 struct contig_failure {
 	bool valid;
 	uint64_t start, end, outer_start, fin_pfn, when_ns;
+	uint64_t scan_end;         /* where isolation had got to when migration ended */
 	int err;
 	size_t nr, cap;
 	struct pfnlab_culprit *culprits;
@@ -234,7 +293,26 @@ struct pfnlab_machine {
 	bool count_unmovable_claims; /* inside a pin-time migration */
 	struct contig_failure contig_fail;
 	struct fault_point fault[PFNLAB_FAULT_POINTS];
+	uint16_t *pgflags;         /* per-frame page-cache state; NULL until the first file */
+	unsigned nr_mappings, cap_mappings;
+	struct mapping *mappings;  /* address spaces, id = index + 1 */
+	uint64_t nr_file_pages;    /* NR_FILE_PAGES (shmem included, as the kernel counts) */
+	uint64_t nr_shmem;         /* NR_SHMEM */
+	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
+	uint64_t nr_writeback;     /* NR_WRITEBACK */
 };
+
+/* The page-cache flags of the folio at @head (0 when not a page-cache folio). */
+static inline unsigned pg_flags(const struct pfnlab_machine *m, uint64_t head)
+{
+	return m->pgflags ? m->pgflags[head] : 0;
+}
+
+/* The page-cache kind of the folio at @head: 0, PGK_FILE or PGK_SHMEM. */
+static inline unsigned pg_kind(const struct pfnlab_machine *m, uint64_t head)
+{
+	return pg_flags(m, head) & PGK_MASK;
+}
 
 /* frames.c-level helpers, inline for the hot paths */
 static inline struct frame *pfn_frame(const struct pfnlab_machine *m, uint64_t pfn)
@@ -768,6 +846,7 @@ void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
 uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
 unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
 void page_ref_release(struct pfnlab_machine *m, uint64_t head);
+int page_state(const struct pfnlab_machine *m, uint64_t head);
 static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t head)
 {
 	return m->frames[head].order ? m->frames[head + 1].refcount
@@ -777,7 +856,36 @@ static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t h
 /* mm.c */
 struct mm *mm_get(struct pfnlab_machine *m, unsigned id);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
+int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, bool write,
+		   uint64_t *faulted);
+struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 void mm_free_all(struct pfnlab_machine *m);
+
+/* filemap.c */
+struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id);
+uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, bool create);
+long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct vma *v, uint64_t vpn,
+		   bool write);
+void file_unmap_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t head);
+void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned mm, uint64_t vstart);
+int folio_try_unmap(struct pfnlab_machine *m, uint64_t head);
+void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
+void folio_set_dirty(struct pfnlab_machine *m, uint64_t head);
+void folio_start_writeback(struct pfnlab_machine *m, uint64_t head);
+void folio_end_writeback(struct pfnlab_machine *m, uint64_t head);
+void folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
+void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);
+uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head);
+void mappings_free_all(struct pfnlab_machine *m);
+
+/* migrate.c */
+long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
+		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
+bool folio_movable(const struct pfnlab_machine *m, uint64_t head);
+
+/* vmscan.c */
+uint64_t reclaim_clean_pages_from_list(struct pfnlab_machine *m, uint64_t *list, size_t *n);
 
 /* fault.c */
 void *host_alloc(struct pfnlab_machine *m, size_t size);

@@ -386,7 +386,7 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	f = pfn_frame(m, pfn);
 	if (!(f->flags & F_ALLOC) || f->order != order)
 		return -EINVAL;
-	if (f->refcount != 1 || (f->flags & F_ANON))
+	if (f->refcount != 1 || (f->flags & F_ANON) || pg_kind(m, pfn))
 		return -EBUSY;
 	free_frames(m, pfn, order);
 	return 0;

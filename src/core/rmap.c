@@ -41,9 +41,31 @@ void page_ref_release(struct pfnlab_machine *m, uint64_t head)
 {
 	struct frame *f = &m->frames[head];
 
-	f->flags &= (uint8_t)~(F_ANON | F_PINNED);
+	f->flags &= (uint8_t)~(F_ANON | F_PINNED | F_LRU);
 	f->refcount = 1; /* free_frames() expects the allocation's own reference */
 	free_frames(m, head, f->order);
+}
+
+/* The PFNLAB_PAGE_* state of the allocated folio at @head. */
+int page_state(const struct pfnlab_machine *m, uint64_t head)
+{
+	if (m->frames[head].flags & F_ANON)
+		return PFNLAB_PAGE_ANON;
+	switch (pg_kind(m, head)) {
+	case PGK_FILE:
+		return PFNLAB_PAGE_FILE;
+	case PGK_SHMEM:
+		return PFNLAB_PAGE_SHMEM;
+	default:
+		return PFNLAB_PAGE_ALLOCATED;
+	}
+}
+
+const char *pfnlab_page_state_name(int state)
+{
+	static const char *const names[] = {"free", "kernel", "anon", "hole", "reserved", "file", "shmem"};
+
+	return state >= 0 && state <= PFNLAB_PAGE_SHMEM ? names[state] : "?";
 }
 
 int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info)
@@ -72,7 +94,7 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 	info->head = head;
 	info->order = f->order;
 	info->refcount = f->refcount;
-	info->state = (f->flags & F_ANON) ? PFNLAB_PAGE_ANON : PFNLAB_PAGE_ALLOCATED;
+	info->state = page_state(m, head);
 	info->longterm = f->flags & F_PINNED;
 	if (f->flags & F_ANON) {
 		info->mapcount = f->mt;
@@ -80,6 +102,16 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 		info->owner = f->next;
 		if (info->owner)
 			info->vaddr = ((uint64_t)f->prev + (pfn - head)) << m->cfg.page_shift;
+	} else if (pg_kind(m, head)) {
+		unsigned pf = pg_flags(m, head);
+
+		info->mapcount = f->mt;
+		info->pincount = folio_pincount(m, head);
+		info->mapping = f->next;
+		info->index = f->prev + (pfn - head);
+		info->dirty = pf & PG_DIRTY;
+		info->writeback = pf & PG_WRITEBACK;
+		info->buffers = pf & PG_PRIVATE;
 	}
 	info->transient = transient_refs(m, head);
 	return 0;
@@ -114,8 +146,28 @@ void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
 	if (flags & PFNLAB_FOLL_LONGTERM)
 		f->flags |= F_PINNED;
 	m->vm[VM_NR_FOLL_PIN_ACQUIRED]++;
-	if (f->mt && f->next && mm_get(m, f->next))
+	if ((f->flags & F_ANON) && f->mt && f->next && mm_get(m, f->next))
 		mm_get(m, f->next)->pinned++;
+}
+
+/*
+ * models check_vma_flags() for a file mapping under 6.12 (v6.5,
+ * writable_file_mapping_allowed()): a writable long-term pin of a shared
+ * mapping whose file system tracks dirty pages (not shmem) is -EFAULT
+ */
+static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, uint64_t addr, uint64_t npages,
+			 unsigned flags)
+{
+	const unsigned need = PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE;
+	uint64_t vpn = addr >> m->cfg.page_shift;
+
+	if (m->cfg.era != PFNLAB_ERA_CURRENT || m->cfg.kernel != PFNLAB_KERNEL_6_12 || (flags & need) != need)
+		return 0;
+	for (const struct vma *v; (v = mm_find_vma(mm, vpn)) && vpn < (addr >> m->cfg.page_shift) + npages;
+	     vpn = v->start + v->pages)
+		if (v->mapping && v->shared && m->mappings[v->mapping - 1].fs != PFNLAB_FS_SHMEM)
+			return -EFAULT;
+	return 0;
 }
 
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
@@ -131,7 +183,9 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 	    ((flags & PFNLAB_FOLL_GET) && (flags & PFNLAB_FOLL_PIN)) ||
 	    ((flags & PFNLAB_FOLL_LONGTERM) && !(flags & PFNLAB_FOLL_PIN)) || npages > (1ull << 32))
 		return -EINVAL;
-	err = pfnlab_mm_touch(m, id, addr, npages * psize, NULL);
+	err = gup_check_vma(m, mm, addr, npages, flags);
+	if (!err)
+		err = mm_fault_range(m, id, addr, npages * psize, flags & PFNLAB_FOLL_WRITE, NULL);
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < npages; i++) {
@@ -150,7 +204,7 @@ uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head)
 {
 	const struct frame *f = &m->frames[head];
 	uint64_t pins = folio_pincount(m, head);
-	uint64_t base = f->mt + (f->order ? pins : pins * PFNLAB_GUP_PIN_COUNTING_BIAS);
+	uint64_t base = folio_expected_refs(m, head) + (f->order ? pins : pins * PFNLAB_GUP_PIN_COUNTING_BIAS);
 
 	return f->refcount > base ? f->refcount - base : 0;
 }
@@ -199,7 +253,7 @@ int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t np
 			continue; /* released with an earlier page of its folio */
 		f = &m->frames[head];
 		if (pin) {
-			if (f->mt && f->next && mm_get(m, f->next))
+			if ((f->flags & F_ANON) && f->mt && f->next && mm_get(m, f->next))
 				mm_get(m, f->next)->pinned--;
 			if (!folio_pincount(m, head))
 				f->flags &= (uint8_t)~F_PINNED;

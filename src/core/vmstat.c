@@ -39,7 +39,13 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_PIN_UNMOVABLE_BLOCKS] = "pfnlab_pin_unmovable_blocks",
 	[VM_CMA_BUSY_RETRY] = "pfnlab_cma_busy_retry",
 	[VM_CONTIG_BUSY] = "pfnlab_contig_busy",
+	[VM_PGACTIVATE] = "pgactivate",
+	[VM_CONTIG_RECLAIMED] = "pfnlab_contig_reclaimed",
+	[VM_WRITEBACK_WAITED] = "pfnlab_writeback_waited",
+	[VM_WRITEOUT] = "pfnlab_writeout",
 };
+
+_Static_assert(sizeof(vm_names) / sizeof(vm_names[0]) == NR_VM_ITEMS, "a name for every counter");
 
 const char *vm_item_name(enum vm_item i)
 {
@@ -58,6 +64,14 @@ long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 		return free;
 	if (strcmp(name, "nr_free_cma") == 0)
 		return cma;
+	if (strcmp(name, "nr_file_pages") == 0)
+		return (long long)m->nr_file_pages;
+	if (strcmp(name, "nr_shmem") == 0)
+		return (long long)m->nr_shmem;
+	if (strcmp(name, "nr_dirty") == 0)
+		return (long long)m->nr_dirty;
+	if (strcmp(name, "nr_writeback") == 0)
+		return (long long)m->nr_writeback;
 	for (int i = 0; i < NR_VM_ITEMS; i++)
 		if (strcmp(name, vm_names[i]) == 0)
 			return (long long)m->vm[i];

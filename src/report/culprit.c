@@ -3,7 +3,10 @@
  * alloc_contig_range() and each busy folio's holder, as text or JSON.
  *
  * pfnlab's own report; Linux prints only the range ("PFNs busy", 2015) or
- * the first busy PFN (test_pages_isolated, today).
+ * the first busy PFN (test_pages_isolated, today).  Each folio says what
+ * holds it, its kind (anon, file, shmem, kernel, reserved) and why it
+ * did not move (skipped at isolation, extra reference, writeback,
+ * unmovable, not migrated).
  */
 #include <stdio.h>
 
@@ -41,11 +44,15 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 		for (size_t i = 0; i < f.nr_culprits; i++) {
 			const struct pfnlab_culprit *c = &f.culprits[i];
 
-			sink_printf(k, "  pfn %#llx order %u %-12s", (unsigned long long)c->pfn, c->order,
-				    kind_names[c->kind]);
+			sink_printf(k, "  pfn %#llx order %u %-12s %-8s %-12s", (unsigned long long)c->pfn, c->order,
+				    kind_names[c->kind], pfnlab_page_state_name(c->page_kind),
+				    pfnlab_busy_reason_name(c->reason));
 			if (c->owner)
 				sink_printf(k, " %s (space %u) va %#llx", c->owner_name[0] ? c->owner_name : "-",
 					    c->owner, (unsigned long long)c->vaddr);
+			if (c->mapping)
+				sink_printf(k, " %s (file %u) page %#llx", c->owner_name[0] ? c->owner_name : "-",
+					    c->mapping, (unsigned long long)c->index);
 			sink_printf(k, " ref %u map %u pin %u", c->refcount, c->mapcount, c->pincount);
 			if (c->pinner[0])
 				sink_printf(k, " by \"%s\"", c->pinner);
@@ -62,8 +69,10 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 	for (size_t i = 0; i < f.nr_culprits; i++) {
 		const struct pfnlab_culprit *c = &f.culprits[i];
 
-		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"space\":%u,\"space_name\":\"", i ? "," : "",
-			    (unsigned long long)c->pfn, c->order, kind_names[c->kind], c->owner);
+		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"page_kind\":\"%s\",\"reason\":\"%s\",\"file\":%u,\"index\":%llu,\"space\":%u,\"space_name\":\"",
+			    i ? "," : "", (unsigned long long)c->pfn, c->order, kind_names[c->kind],
+			    pfnlab_page_state_name(c->page_kind), pfnlab_busy_reason_name(c->reason), c->mapping,
+			    (unsigned long long)c->index, c->owner);
 		json_str(k, c->owner_name);
 		sink_printf(k, "\",\"vaddr\":%llu,\"refcount\":%u,\"mapcount\":%u,\"pincount\":%u,\"transient\":%u,\"pinner\":\"",
 			    (unsigned long long)c->vaddr, c->refcount, c->mapcount, c->pincount, c->transient);
