@@ -16,10 +16,6 @@
 
 #define PAGE 4096ull
 
-struct capture {
-	struct test_text t;
-};
-
 /* 512 pages, orders to 5, 16-page pageblocks, CMA area "test" of 128 pages at 256. */
 static struct pfnlab_machine *cma_machine(enum pfnlab_kernel kernel)
 {
@@ -104,6 +100,7 @@ TEST(file_read_write_sync_check)
 	pfnlab_set_trace(m, NULL);
 	test_check_state(m);
 	CHECK_EQ(count_substr(tr.p, "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_NOWARN|__GFP_NORETRY"), 4);
+	free(tr.p);
 	CHECK_EQ(pfnlab_file_info(m, f, &fi), 0);
 	CHECK_EQ(fi.cached, 4);
 	CHECK_EQ(fi.dirty, 0);
@@ -307,6 +304,18 @@ static void busy_case(bool shmem, enum pfnlab_kernel kernel)
 		CHECK_EQ(cf.culprits[0].reason, shmem ? PFNLAB_BUSY_EXTRA_REF : PFNLAB_BUSY_SKIPPED);
 		CHECK_EQ(cf.culprits[0].mapping, shmem ? r : 0);
 		CHECK_STR(pfnlab_busy_reason_name(cf.culprits[0].reason), shmem ? "extra-ref" : "skipped");
+	}
+	{ /* the culprit report says the kind and the reason, in text and JSON */
+		struct test_text txt = {0}, js = {0};
+		struct pfnlab_sink st = {test_text_write, &txt}, sj = {test_text_write, &js};
+
+		CHECK_EQ(pfnlab_print_culprits(m, false, &st), 0);
+		CHECK_EQ(pfnlab_print_culprits(m, true, &sj), 0);
+		CHECK(strstr(txt.p, shmem ? " get          shmem    extra-ref    R (file " : " get          anon     skipped      oracle (space ") != NULL);
+		CHECK(strstr(js.p, shmem ? "\"page_kind\":\"shmem\",\"reason\":\"extra-ref\",\"file\":1,"
+					 : "\"page_kind\":\"anon\",\"reason\":\"skipped\",\"file\":0,") != NULL);
+		free(txt.p);
+		free(js.p);
 	}
 	if (shmem) {
 		CHECK_EQ(count_substr(tr.p, "mm_migrate_pages: nr_succeeded=31 nr_failed=1 "), 1);

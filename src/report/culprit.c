@@ -69,15 +69,15 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 	for (size_t i = 0; i < f.nr_culprits; i++) {
 		const struct pfnlab_culprit *c = &f.culprits[i];
 
-		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"page_kind\":\"%s\",\"reason\":\"%s\",\"file\":%u,\"index\":%llu,\"space\":%u,\"space_name\":\"",
-			    i ? "," : "", (unsigned long long)c->pfn, c->order, kind_names[c->kind],
-			    pfnlab_page_state_name(c->page_kind), pfnlab_busy_reason_name(c->reason), c->mapping,
-			    (unsigned long long)c->index, c->owner);
+		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"space\":%u,\"space_name\":\"", i ? "," : "",
+			    (unsigned long long)c->pfn, c->order, kind_names[c->kind], c->owner);
 		json_str(k, c->owner_name);
 		sink_printf(k, "\",\"vaddr\":%llu,\"refcount\":%u,\"mapcount\":%u,\"pincount\":%u,\"transient\":%u,\"pinner\":\"",
 			    (unsigned long long)c->vaddr, c->refcount, c->mapcount, c->pincount, c->transient);
 		json_str(k, c->pinner);
-		sink_printf(k, "\",\"since_ns\":%llu}", (unsigned long long)c->since_ns);
+		sink_printf(k, "\",\"since_ns\":%llu,\"page_kind\":\"%s\",\"reason\":\"%s\",\"file\":%u,\"index\":%llu}",
+			    (unsigned long long)c->since_ns, pfnlab_page_state_name(c->page_kind),
+			    pfnlab_busy_reason_name(c->reason), c->mapping, (unsigned long long)c->index);
 	}
 	sink_printf(k, "]}\n");
 	return 0;
