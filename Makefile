@@ -109,7 +109,7 @@ CLANG_TIDY  ?= $(shell command -v clang-tidy-14 || command -v clang-tidy)
 TIDY_JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # every analyzer check but insecureAPI (memcpy, snprintf...), valist.Uninitialized, Padding and FloatLoopCounter
 TIDY_CHECKS := -*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,-clang-analyzer-security.FloatLoopCounter
-TIDY_SRC    := $(LIB_SRC) $(CLI_SRC) $(wildcard tests/*.c fuzz/*.c) oracle/predict.c
+TIDY_SRC    := $(LIB_SRC) $(CLI_SRC) $(wildcard tests/*.c fuzz/*.c) $(wildcard oracle/predict/*.c)
 tidy:
 	@test -n "$(CLANG_TIDY)" || { echo "tidy: neither clang-tidy-14 nor clang-tidy is installed" >&2; exit 1; }
 	@echo "$(CLANG_TIDY) over $(words $(TIDY_SRC)) files, $(TIDY_JOBS) at a time"
@@ -134,8 +134,9 @@ oracle-check: $(BUILD)/oracle/predict
 
 oracle-predict: $(BUILD)/oracle/predict
 
-$(BUILD)/oracle/predict: oracle/predict.c $(BUILD)/libpfnlab.a include/pfnlab.h
+PREDICT_SRC := $(wildcard oracle/predict/*.c)
+$(BUILD)/oracle/predict: $(PREDICT_SRC) $(wildcard oracle/predict/*.h) $(BUILD)/libpfnlab.a include/pfnlab.h
 	@mkdir -p $(dir $@)
-	$(CC) -Iinclude $(WARN) $(CFLAGS) -o $@ oracle/predict.c $(BUILD)/libpfnlab.a $(LDLIBS)
+	$(CC) -Iinclude $(WARN) $(CFLAGS) -o $@ $(PREDICT_SRC) $(BUILD)/libpfnlab.a $(LDLIBS)
 
 .PHONY: oracle oracle-check oracle-predict

@@ -5,20 +5,29 @@
 # guest kernels (cached), the static guest program and its initramfs, boot
 # each kernel once per experiment under QEMU, collect what the guest
 # measured, replay every experiment on pfnlab (oracle/predict) and print
-# the table.  A complete run replaces the fixtures in oracle/results/;
-# a partial run changes nothing and fails.
+# the table.  A complete run replaces the fixtures of its size (the default
+# size in oracle/results/<release>/, any other in
+# oracle/results/<size>/<release>/); a partial run changes nothing.
+# A kernel panic during an experiment (an OOM with nothing to kill) is
+# recorded as that experiment's outcome, not as a failed run.
 #
 # Knobs (environment):
 #   RAM=512M CMA=128M       guest RAM and cma= size (MiB, "M" suffix optional)
-#   F=160 R=160 B=200       filler, region R (borrow/busy/migrate), region B (pin), MiB
-#   N=64                    pages of R held by vmsplice in busy
+#   F=160 R=160 B=200       filler; region R (borrow/busy/migrate) and the data
+#                           file of the pagecache experiments; region B (pin,
+#                           pressure); MiB
+#   N=64                    pages of R held by vmsplice in busy and busy-shmem
+#   SIZE=label              name of this size (default: "default" for the
+#                           sizes above, else ram<RAM>m-cma<CMA>m-f<F>-r<R>-b<B>-n<N>)
 #   KERNELS="6.12 6.1"      linux-source-* versions to build and boot
-#   EXPERIMENTS="borrow pin busy migrate"
+#   EXPERIMENTS="borrow pin busy migrate busy-shmem pagecache pagecache-mmap
+#                pagecache-dirty pressure compaction"
 #   ACCEL=tcg               or kvm
 #   BOOT_TIMEOUT=600        seconds per boot
 #   JOBS=2                  make -j for the kernel build
 #   ORACLE_CACHE=/var/cache/pfnlab-oracle   kernel sources and builds
-#   RESULTS=oracle/results  where a complete run is installed
+#   RESULTS=oracle/results[/SIZE]  where a complete run is installed
+#   ORACLE_WORK=$ORACLE_CACHE/run   scratch directory of the run (emptied)
 #   SKIP_APT=1              do not run apt-get (fail if something is missing)
 # Exit: 0 all agree, 1 the model disagrees somewhere, 2 the run failed.
 set -uo pipefail
@@ -30,13 +39,18 @@ case "${RAM:-512M}" in *[Gg]) RAM_MIB=$((RAM_MIB * 1024));; esac
 case "${CMA:-128M}" in *[Gg]) CMA_MIB=$((CMA_MIB * 1024));; esac
 F=${F:-160}; R=${R:-160}; B=${B:-200}; N=${N:-64}
 KERNELS=${KERNELS:-6.12 6.1}
-EXPERIMENTS=${EXPERIMENTS:-borrow pin busy migrate}
+ALL_EXPERIMENTS="borrow pin busy migrate busy-shmem pagecache pagecache-mmap pagecache-dirty pressure compaction"
+EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 ACCEL=${ACCEL:-tcg}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 export JOBS=${JOBS:-2}
 export ORACLE_CACHE=${ORACLE_CACHE:-/var/cache/pfnlab-oracle}
-RESULTS=${RESULTS:-$TOP/oracle/results}
-WORK=$ORACLE_CACHE/run
+if [ -z "${SIZE:-}" ]; then
+	SIZE=ram${RAM_MIB}m-cma${CMA_MIB}m-f$F-r$R-b$B-n$N
+	[ "$SIZE" = ram512m-cma128m-f160-r160-b200-n64 ] && SIZE=default
+fi
+if [ "$SIZE" = default ]; then RESULTS=${RESULTS:-$TOP/oracle/results}; else RESULTS=${RESULTS:-$TOP/oracle/results/$SIZE}; fi
+WORK=${ORACLE_WORK:-$ORACLE_CACHE/run}
 T_START=$(date +%s)
 
 die() { echo "oracle: FAILED: $*" >&2; echo "oracle: no agreement is reported from a partial run; $RESULTS is unchanged" >&2; exit 2; }
@@ -47,8 +61,13 @@ for v in "$RAM_MIB" "$CMA_MIB" "$F" "$R" "$B" "$N"; do
 done
 [ "$CMA_MIB" -lt "$RAM_MIB" ] || die "CMA ($CMA_MIB MiB) must be smaller than RAM ($RAM_MIB MiB)"
 [ $((F + R)) -lt "$RAM_MIB" ] || die "F + R ($((F + R)) MiB) must fit in RAM ($RAM_MIB MiB)"
+[ $((F + B)) -lt "$RAM_MIB" ] || die "F + B ($((F + B)) MiB) must fit in RAM ($RAM_MIB MiB)"
+[ "$N" -ge 2 ] || die "N must be at least 2 (the held pages include the lowest and the highest)"
+[[ "$SIZE" =~ ^[A-Za-z0-9._-]+$ ]] || die "SIZE must be a plain name (letters, digits, . _ -), not '$SIZE'"
+disk=""
 for e in $EXPERIMENTS; do
-	case $e in borrow|pin|busy|migrate) ;; *) die "unknown experiment '$e'";; esac
+	case " $ALL_EXPERIMENTS " in *" $e "*) ;; *) die "unknown experiment '$e' (known: $ALL_EXPERIMENTS)";; esac
+	case $e in pagecache*) disk=1;; esac
 done
 case $ACCEL in tcg|kvm) ;; *) die "ACCEL must be tcg or kvm, not '$ACCEL'";; esac
 
@@ -65,6 +84,7 @@ have_cmd bison || need+=(bison)
 have_cmd xz || need+=(xz-utils)
 have_cmd gzip || need+=(gzip)
 have_cmd readelf || need+=(binutils)
+[ -z "$disk" ] || have_cmd mke2fs || [ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need+=(e2fsprogs)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
 [ -f /usr/include/linux/io_uring.h ] || need+=(linux-libc-dev)
 have_pkg libelf-dev || need+=(libelf-dev)
@@ -104,10 +124,20 @@ done
 # ---- guest program and initramfs ----
 rm -rf "$WORK" && mkdir -p "$WORK/stage" || die "cannot create $WORK"
 say "building the guest program (static) and the initramfs"
-gcc -O2 -Wall -Wextra -Werror -static -o "$WORK/oracle_init" "$HERE/guest/oracle_init.c" ||
-	die "compiling oracle/guest/oracle_init.c failed (needs libc6-dev's static libc)"
+gcc -O2 -Wall -Wextra -Werror -static -o "$WORK/oracle_init" "$HERE"/guest/*.c ||
+	die "compiling oracle/guest/*.c failed (needs libc6-dev's static libc)"
 first=${KERNELS%% *}
 sh "$HERE/mkinitramfs.sh" "${KSRC[$first]}" "$WORK/oracle_init" "$WORK/initrd.cpio.gz" || die "initramfs failed"
+# the pagecache experiments' disk: ext2 (4 KiB blocks) holding /data, R MiB, made without root
+if [ -n "$disk" ]; then
+	say "making the ext2 disk image (data file of $R MiB)"
+	MKE2FS=$(command -v mke2fs || echo /sbin/mke2fs)
+	mkdir -p "$WORK/diskroot" && "$WORK/oracle_init" mkfile "$WORK/diskroot/data" "$R" ||
+		die "writing the data file failed"
+	"$MKE2FS" -q -F -t ext2 -b 4096 -m 0 -d "$WORK/diskroot" "$WORK/disk.img" "$((R + R / 8 + 8))M" >&2 ||
+		die "mke2fs failed"
+	rm -rf "$WORK/diskroot"
+fi
 
 # ---- boots ----
 ACC="-accel tcg"; [ "$ACCEL" = kvm ] && ACC="-accel kvm -cpu host"
@@ -116,7 +146,7 @@ runinfo=$WORK/stage/run.txt
 {
 	echo "date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "qemu $QEMU_V ($ACCEL)"
-	echo "guest RAM=${RAM_MIB}M cma=${CMA_MIB}M F=${F}M R=${R}M B=${B}M N=$N"
+	echo "guest RAM=${RAM_MIB}M cma=${CMA_MIB}M F=${F}M R=${R}M B=${B}M N=$N (size $SIZE)"
 	echo "host $(uname -srm), $(nproc) CPUs"
 } >"$runinfo"
 for k in $KERNELS; do
@@ -124,9 +154,11 @@ for k in $KERNELS; do
 	for e in $EXPERIMENTS; do
 		log=$WORK/console-$k-$e.log
 		say "kernel $k: boot for experiment $e ($ACCEL, -m ${RAM_MIB}M, cma=${CMA_MIB}M)"
+		drive=()
+		case $e in pagecache*) drive=(-drive "file=$WORK/disk.img,if=virtio,format=raw,snapshot=on");; esac
 		t0=$(date +%s.%N)
 		timeout "$BOOT_TIMEOUT" qemu-system-x86_64 $ACC -machine pc -m "${RAM_MIB}M" -smp 1 \
-			-display none -monitor none -serial "file:$log" -no-reboot \
+			-display none -monitor none -serial "file:$log" -no-reboot "${drive[@]}" \
 			-kernel "${BZ[$k]}" -initrd "$WORK/initrd.cpio.gz" \
 			-append "console=ttyS0 loglevel=1 panic=-1 cma=${CMA_MIB}M oracle.exp=$e oracle.f=$F oracle.r=$R oracle.b=$B oracle.n=$N" \
 			</dev/null >"$WORK/qemu-$k-$e.out" 2>&1
@@ -135,18 +167,28 @@ for k in $KERNELS; do
 		[ $rc -eq 124 ] && { tail -20 "$log" >&2; die "kernel $k, $e: the guest timed out after $BOOT_TIMEOUT s (console: $log)"; }
 		[ $rc -eq 0 ] || { cat "$WORK/qemu-$k-$e.out" >&2; tail -20 "$log" >&2; die "kernel $k, $e: qemu exited with $rc (console: $log)"; }
 		out=$WORK/$k-$e.txt
+		panic=$(tr -d '\r' <"$log" | sed -n 's/.*Kernel panic - not syncing: *//p' | head -1)
 		{
 			echo "RESULT host.ram_mib $RAM_MIB"
 			echo "RESULT host.cma_mib $CMA_MIB"
+			echo "RESULT host.size $SIZE"
 			echo "RESULT host.accel $ACCEL"
 			echo "RESULT host.boot_seconds $(printf '%.1f' "$secs")"
-			tr -d '\r' <"$log" | grep -E '^(RESULT|TRACE|DMESG|INFO) '
+			tr -d '\r' <"$log" | grep -aE '^(RESULT|TRACE|DMESG|INFO) '
+			# the kernel's answer: a panic (an OOM with only init to kill) ends the experiment
+			if [ -n "$panic" ] && ! tr -d '\r' <"$log" | grep -qx 'RESULT end ok'; then
+				echo "RESULT outcome panic"
+				echo "RESULT outcome.panic $panic"
+				tr -d '\r' <"$log" | grep -aE '^\[ *[0-9.]+\] ' | sed 's/^/DMESG console /'
+				echo "RESULT end panic"
+			fi
 		} >"$out"
 		if grep -q '^RESULT error ' "$out"; then
 			tail -20 "$log" >&2
 			die "kernel $k, $e: the guest program failed: $(grep '^RESULT error ' "$out" | head -1 | cut -d' ' -f3-)"
 		fi
-		grep -qx 'RESULT end ok' "$out" || { tail -30 "$log" >&2; die "kernel $k, $e: the guest did not finish (no 'RESULT end ok'; console: $log)"; }
+		grep -qxE 'RESULT end (ok|panic)' "$out" || { tail -30 "$log" >&2; die "kernel $k, $e: the guest did not finish (no 'RESULT end ok'; console: $log)"; }
+		[ -z "$panic" ] || say "kernel $k, $e: the kernel panicked: $panic (recorded as the outcome)"
 		r=$(sed -n 's/^RESULT kernel.release //p' "$out")
 		case $r in "$k".*) ;; *) die "kernel $k, $e: the guest ran kernel '$r'";; esac
 		[ -z "$rel" ] || [ "$rel" = "$r" ] || die "kernel $k: release changed between boots ($rel, $r)"
@@ -164,7 +206,7 @@ dirs=()
 for d in "$WORK"/stage/*/; do dirs+=("${d%/}"); done
 [ ${#dirs[@]} -gt 0 ] || die "no results"
 full=1
-for e in borrow pin busy migrate; do case " $EXPERIMENTS " in *" $e "*) ;; *) full="";; esac; done
+for e in $ALL_EXPERIMENTS; do case " $EXPERIMENTS " in *" $e "*) ;; *) full="";; esac; done
 partial=""; [ -n "$full" ] || partial=--partial
 "$PREDICT" $partial --known "$HERE/known-disagreements.txt" --out "$WORK/stage/table.txt" "${dirs[@]}"
 prc=$?
@@ -174,7 +216,9 @@ echo "total $(( $(date +%s) - T_START )) s" >>"$runinfo"
 # ---- install the complete run as the fixtures ----
 if [ -n "$full" ]; then
 	mkdir -p "$RESULTS" || die "cannot create $RESULTS"
-	for d in "${dirs[@]}"; do rm -rf "$RESULTS/$(basename "$d")"; cp -r "$d" "$RESULTS/"; done
+	# the previous run of this size (release directories; other sizes' directories stay)
+	for old in "$RESULTS"/*/borrow.txt; do [ -f "$old" ] && rm -rf "$(dirname "$old")"; done
+	for d in "${dirs[@]}"; do cp -r "$d" "$RESULTS/"; done
 	cp "$WORK/stage/table.txt" "$WORK/stage/run.txt" "$RESULTS/"
 	say "results installed in $RESULTS (table.txt, run.txt, one directory per kernel)"
 else
