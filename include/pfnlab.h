@@ -14,7 +14,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PFNLAB_VERSION "0.1.0"
+/*
+ * The version of this header.  MAJOR names the ABI (the shared library's
+ * soname is libpfnlab.so.MAJOR); MINOR grows when functions or enum values
+ * are added; PATCH for fixes that change no declaration.  pfnlab_version()
+ * says which library is loaded at run time.
+ */
+#define PFNLAB_VERSION_MAJOR 0
+#define PFNLAB_VERSION_MINOR 1
+#define PFNLAB_VERSION_PATCH 0
+#define PFNLAB__STR(x) #x
+#define PFNLAB__XSTR(x) PFNLAB__STR(x)
+#define PFNLAB_VERSION                                                            \
+	PFNLAB__XSTR(PFNLAB_VERSION_MAJOR) "." PFNLAB__XSTR(PFNLAB_VERSION_MINOR) "." \
+	PFNLAB__XSTR(PFNLAB_VERSION_PATCH)
+
+/*
+ * Everything declared here is exported from libpfnlab.so, and nothing else:
+ * the library is built with -fvisibility=hidden and src/libpfnlab.map.
+ */
+#ifdef __GNUC__
+#pragma GCC visibility push(default)
+#endif
 
 typedef uint32_t pfnlab_gfp_t;
 
@@ -235,13 +256,26 @@ uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg);
 int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine **out, char *why,
 			  size_t len);
 
-/** pfnlab_frame_size() - bytes of metadata per page frame (struct frame). */
+/**
+ * pfnlab_frame_size() - bytes of model metadata per page frame.
+ *
+ * Return: sizeof(struct frame), 16.
+ */
 size_t pfnlab_frame_size(void);
 
-/** pfnlab_machine_destroy() - free a machine and everything in it. */
+/**
+ * pfnlab_machine_destroy() - free a machine and everything in it (address
+ * spaces, pins, CMA areas); every pointer into it becomes invalid.
+ * @m: machine, or NULL (nothing is done)
+ */
 void pfnlab_machine_destroy(struct pfnlab_machine *m);
 
-/** pfnlab_machine_config() - the configuration a machine was built from. */
+/**
+ * pfnlab_machine_config() - the configuration a machine was built from.
+ * @m: machine
+ *
+ * Return: the machine's copy, valid until pfnlab_machine_destroy().
+ */
 const struct pfnlab_config *pfnlab_machine_config(const struct pfnlab_machine *m);
 
 /**
@@ -271,7 +305,11 @@ int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned orde
  */
 int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
-/** pfnlab_drain_pages() - drain all per-CPU lists back to the buddy lists (drain_all_pages()). */
+/**
+ * pfnlab_drain_pages() - give every per-CPU list's pages back to the buddy
+ * lists (drain_all_pages()); nothing to do without cfg.pcp.
+ * @m: machine
+ */
 void pfnlab_drain_pages(struct pfnlab_machine *m);
 
 /**
@@ -301,6 +339,8 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id);
 
 /**
  * pfnlab_mm_destroy() - unmap everything and free the space (exit_mmap()).
+ * @m: machine
+ * @id: address space
  *
  * Return: 0, -ENOENT for an unknown id, -EBUSY while pages are pinned
  * (nothing is changed then).
@@ -323,6 +363,10 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 /**
  * pfnlab_mm_unmap() - unmap a range (munmap()); pages whose last reference
  * this was are freed, pinned pages stay allocated until unpinned.
+ * @m: machine
+ * @id: address space
+ * @addr: start, page aligned
+ * @len: length, page aligned; [@addr, @addr + @len) covers whole mappings
  *
  * Return: 0, -EINVAL (unaligned, not exactly covering mappings, cutting a
  * pinned huge page), -ENOENT.
@@ -333,6 +377,10 @@ int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
  * pfnlab_mm_touch() - fault pages in (handle_mm_fault()): a THP where the
  * mapping allows and a huge block is free, else order-0 pages, all
  * GFP_HIGHUSER_MOVABLE (GFP_TRANSHUGE for THP).
+ * @m: machine
+ * @id: address space
+ * @addr: start, page aligned
+ * @len: length, page aligned, inside mappings
  * @faulted: receives the number of pages newly mapped (may be NULL)
  *
  * Return: 0, -EFAULT (an address not mapped), -ENOMEM (out of memory;
@@ -343,6 +391,11 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 /**
  * pfnlab_mm_write() - write bytes at a virtual address, faulting pages in.
  * In metadata-only mode the bytes are dropped (the pages are still faulted).
+ * @m: machine
+ * @id: address space
+ * @addr: where, any alignment; the range must lie inside mappings
+ * @buf: the bytes
+ * @len: how many
  *
  * Return: 0, -EFAULT, -ENOMEM, -ENOENT.
  */
@@ -351,6 +404,11 @@ int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const 
 /**
  * pfnlab_mm_read() - read bytes at a virtual address; unfaulted pages read
  * as zeros (the zero page).
+ * @m: machine (backed mode: cfg.backed)
+ * @id: address space
+ * @addr: where, any alignment; the range must lie inside mappings
+ * @buf: receives the bytes
+ * @len: how many
  *
  * Return: 0, -EFAULT, -ENOENT, -EPERM in metadata-only mode.
  */
@@ -372,15 +430,29 @@ enum pfnlab_fs {
 	PFNLAB_FS_TYPES = 4,
 };
 
-/** pfnlab_fs_name() - "ext4", "ext2", "vfat", "shmem"; "?" if out of range. */
+/**
+ * pfnlab_fs_name() - the name of a file system kind.
+ * @fs: kind
+ *
+ * Return: "ext4", "ext2", "vfat", "shmem", or "?" for a value out of range.
+ */
 const char *pfnlab_fs_name(enum pfnlab_fs fs);
 
-/** pfnlab_fs_parse() - the file system named @name, or -EINVAL. */
+/**
+ * pfnlab_fs_parse() - the file system kind called @name.
+ * @name: as pfnlab_fs_name() prints it
+ *
+ * Return: an enum pfnlab_fs value, or -EINVAL.
+ */
 int pfnlab_fs_parse(const char *name);
 
 /**
  * pfnlab_file_create() - create a file of @bytes (rounded up to pages) on
  * a file system of kind @fs, open; nothing of it is cached yet.
+ * @m: machine
+ * @name: a name for reports; truncated to 31 bytes
+ * @fs: its file system
+ * @bytes: its size
  * @id: set to the file's id (also a mapping id in pfnlab_page_info()).
  *
  * Return: 0, -EINVAL (bad @fs or size), -ENOMEM.
@@ -391,6 +463,10 @@ int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_f
 /**
  * pfnlab_memfd_create() - memfd_create() and ftruncate() to @bytes: a
  * shmem object whose pages are allocated when written or faulted.
+ * @m: machine
+ * @name: a name for reports; truncated to 31 bytes
+ * @bytes: its size
+ * @id: set to its id (shared with files)
  *
  * Return: 0, -EINVAL, -ENOMEM.
  */
@@ -402,6 +478,10 @@ int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t byt
  * (GFP_HIGHUSER_MOVABLE|__GFP_NORETRY|__GFP_NOWARN; a shmem object reads
  * holes without allocating), and every cached page is marked accessed
  * (folio_mark_accessed(): referenced, then active).
+ * @m: machine
+ * @id: file or memfd
+ * @off: byte offset
+ * @len: bytes
  *
  * Return: 0, -ENOENT (no such file), -EINVAL (beyond its end), -ENOMEM.
  */
@@ -411,6 +491,10 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
  * pfnlab_file_write() - write(): pages are found or allocated
  * (GFP_HIGHUSER_MOVABLE) and dirtied; ext4/ext2/vfat attach buffer heads
  * (PG_private, one reference) as block_write_begin() does.
+ * @m: machine
+ * @id: file or memfd
+ * @off: byte offset
+ * @len: bytes
  *
  * Return: 0, -ENOENT, -EINVAL, -ENOMEM.
  */
@@ -420,6 +504,8 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
  * pfnlab_file_sync() - fsync(): every dirty page is written back and
  * waited for; the pages stay cached, clean, with their buffers.  A shmem
  * object has nothing to write back.
+ * @m: machine
+ * @id: file or memfd
  *
  * Return: 0 or -ENOENT.
  */
@@ -430,6 +516,8 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id);
  * page cache; a memfd without mappings is freed with its pages (pages
  * still referenced from elsewhere leave the cache and are freed when the
  * last reference goes).
+ * @m: machine
+ * @id: file or memfd
  *
  * Return: 0, -ENOENT (no such file or already closed).
  */
@@ -447,10 +535,22 @@ struct pfnlab_file_info {
 	bool open;
 };
 
-/** pfnlab_file_info() - the state of file @id. Return: 0 or -ENOENT. */
+/**
+ * pfnlab_file_info() - the state of a file or memfd.
+ * @m: machine
+ * @id: file or memfd
+ * @info: receives it
+ *
+ * Return: 0 or -ENOENT.
+ */
 int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_file_info *info);
 
-/** pfnlab_nr_files() - files and memfds created so far (ids 1..n; freed memfds stay counted). */
+/**
+ * pfnlab_nr_files() - files and memfds created so far.
+ * @m: machine
+ *
+ * Return: n, their ids being 1..n (freed memfds stay counted).
+ */
 unsigned pfnlab_nr_files(const struct pfnlab_machine *m);
 
 #define PFNLAB_MAP_SHARED 0x2u /* MAP_SHARED: writes go to the page cache; else MAP_PRIVATE (COW) */
@@ -461,6 +561,12 @@ unsigned pfnlab_nr_files(const struct pfnlab_machine *m);
  * (filemap_fault()/shmem_fault(), allocating it with GFP_HIGHUSER_MOVABLE
  * when missing); a write fault on a shared mapping dirties the page, on a
  * private one copies it to a new anonymous page (COW).
+ * @m: machine
+ * @id: address space
+ * @addr: where, page aligned
+ * @len: length, page aligned, > 0
+ * @file: file or memfd id
+ * @off: byte offset in it, page aligned
  * @flags: PFNLAB_MAP_SHARED or 0
  *
  * Return: 0, -ENOENT (no such space or file), -EINVAL (alignment, beyond
@@ -471,7 +577,12 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 
 /**
  * pfnlab_mm_rss() - resident pages of space @id by kind (MM_ANONPAGES,
- * MM_FILEPAGES, MM_SHMEMPAGES); any pointer may be NULL.
+ * MM_FILEPAGES, MM_SHMEMPAGES).
+ * @m: machine
+ * @id: address space
+ * @anon: receives the anonymous pages (may be NULL)
+ * @file: receives the file pages (may be NULL)
+ * @shmem: receives the shmem pages (may be NULL)
  *
  * Return: 0 or -ENOENT.
  */
@@ -479,6 +590,10 @@ int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, u
 
 /**
  * pfnlab_mm_lookup() - the PFN mapped at @addr (follow_page()).
+ * @m: machine
+ * @id: address space
+ * @addr: virtual address (any byte of the page)
+ * @pfn: receives the PFN
  *
  * Return: 0, -ENOENT when nothing is mapped there (or no such space), -EFAULT
  * outside any mapping.
@@ -513,10 +628,24 @@ enum {
 	PFNLAB_PAGE_SHMEM, /* shmem / memfd page (swap-backed) */
 };
 
-/** pfnlab_page_state_name() - "free", "kernel", "anon", "hole", "reserved", "file" or "shmem". */
+/**
+ * pfnlab_page_state_name() - the name of a PFNLAB_PAGE_* state.
+ * @state: pfnlab_page_info.state, pfnlab_culprit.page_kind
+ *
+ * Return: "free", "kernel", "anon", "hole", "reserved", "file", "shmem", or
+ * "?" for a value out of range.
+ */
 const char *pfnlab_page_state_name(int state);
 
-/** pfnlab_page_info() - the reverse map of @pfn, O(1). Return: 0 or -EINVAL. */
+/**
+ * pfnlab_page_info() - what frame @pfn holds and who maps it (the reverse
+ * map, O(1)).
+ * @m: machine
+ * @pfn: any PFN below pfnlab_nr_pfns()
+ * @info: receives the answer
+ *
+ * Return: 0, or -EINVAL for a PFN beyond the machine.
+ */
 int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info);
 
 /* GUP flags */
@@ -529,17 +658,27 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 /**
  * pfnlab_gup() - take references on the pages of a range, faulting them in
  * (get_user_pages()/pin_user_pages() without a long-term policy).
+ * @m: machine
+ * @id: address space
+ * @addr: start, page aligned
+ * @npages: pages, > 0
  * @flags: PFNLAB_FOLL_GET (+1 each) or PFNLAB_FOLL_PIN (+1024 on a small
  *         page, +1 and pincount +1 on a huge one), optionally FOLL_WRITE
  * @pfns: receives one PFN per page (may be NULL)
  *
- * Return: 0 with every page referenced, or a negative errno with none.
+ * Return: 0 with every page referenced, or with none: -ENOENT (no such
+ * space), -EINVAL (unaligned, no pages, neither GET nor PIN), -EFAULT (not
+ * mapped), -ENOMEM (a fault found no memory).
  */
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 	       uint64_t *pfns);
 
 /**
  * pfnlab_put_pages() - drop what pfnlab_gup() took (put_page()/unpin_user_pages()).
+ * @m: machine
+ * @pfns: the pages, one PFN each
+ * @npages: how many
+ * @flags: the PFNLAB_FOLL_GET or PFNLAB_FOLL_PIN they were taken with
  *
  * Return: 0, or -EINVAL (nothing changed) if a page holds fewer such
  * references than asked to drop.
@@ -549,15 +688,28 @@ int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t np
 /**
  * pfnlab_page_ref_transient() - an extra reference (I/O in flight, an LRU
  * batch) that lasts @ns of model time, then drops by itself.
+ * @m: machine
+ * @pfn: a page of an allocated folio
+ * @ns: how long, in model time (see pfnlab_advance())
  *
  * Return: 0, -EINVAL (not an allocated page), -ENOMEM.
  */
 int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns);
 
-/** pfnlab_advance() - let @ns of model time pass; expired transient references drop. */
+/**
+ * pfnlab_advance() - let @ns of model time pass; transient references that
+ * expire drop (a page whose last reference that was is freed).
+ * @m: machine
+ * @ns: nanoseconds
+ */
 void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns);
 
-/** pfnlab_now() - the model's logical time in ns. */
+/**
+ * pfnlab_now() - the model's logical time: the sum of pfnlab_advance() calls.
+ * @m: machine
+ *
+ * Return: nanoseconds since the machine was built.
+ */
 uint64_t pfnlab_now(const struct pfnlab_machine *m);
 
 /* Migration. */
@@ -589,10 +741,15 @@ struct pfnlab_migrate_result {
 
 /**
  * pfnlab_migrate_pages() - move pages to new frames (migrate_pages()).
+ * @m: machine
  * @pfns: pages to move (any PFN of a folio stands for the folio; duplicates
  *        and non-anonymous pages count as failed)
  * @n: how many
  * @target: how to allocate the new frames
+ * @mode: PFNLAB_MIGRATE_ASYNC, _SYNC_LIGHT or _SYNC (they differ only in
+ *        the trace line)
+ * @reason: why (named in the mm_migrate_pages trace event)
+ * @res: receives the counts (may be NULL)
  *
  * A page with references beyond its mappings cannot move (-EAGAIN) and is
  * retried, 10 passes in all; a target that cannot be allocated ends the
@@ -601,7 +758,8 @@ struct pfnlab_migrate_result {
  * frees the old frame.  Counts pgmigrate_success/pgmigrate_fail and
  * emits mm_migrate_pages.
  *
- * Return: the number of folios not migrated (>= 0) or -ENOMEM.
+ * Return: the number of folios not migrated (>= 0), -ENOMEM, or -EINVAL
+ * for a mode or reason out of range.
  */
 long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
 			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
@@ -624,13 +782,31 @@ struct pfnlab_cma_info {
 	uint64_t busy_retries;           /* pfnlab's own: cma_alloc_busy_retry events */
 };
 
-/** pfnlab_cma_count() - number of CMA areas. */
+/**
+ * pfnlab_cma_count() - number of CMA areas.
+ * @m: machine
+ *
+ * Return: the count; areas are indexed 0..count-1 in cfg.cma[] order.
+ */
 unsigned pfnlab_cma_count(const struct pfnlab_machine *m);
 
-/** pfnlab_cma_find() - index of the area called @name, or -ENOENT. */
+/**
+ * pfnlab_cma_find() - look a CMA area up by name.
+ * @m: machine
+ * @name: its cfg.cma[].name
+ *
+ * Return: its index, or -ENOENT.
+ */
 int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name);
 
-/** pfnlab_cma_info() - values of area @idx. Return: 0 or -EINVAL. */
+/**
+ * pfnlab_cma_info() - an area's debugfs and sysfs values now.
+ * @m: machine
+ * @idx: area index
+ * @info: receives them
+ *
+ * Return: 0, or -EINVAL for an index out of range.
+ */
 int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_cma_info *info);
 
 /**
@@ -638,6 +814,10 @@ int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_
  * from area @idx, searched in the area's bitmap, each candidate taken with
  * alloc_contig_range(); busy candidates are retried by the machine's
  * cma_retry strategy.
+ * @m: machine
+ * @idx: area index
+ * @count: pages, > 0, at most the area's size
+ * @align: alignment order (the kernel's align argument)
  * @pfn: receives the first PFN
  *
  * Return: 0, -EBUSY (every candidate busy), -ENOMEM (no free bitmap range,
@@ -648,6 +828,10 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
 
 /**
  * pfnlab_cma_release() - cma_release(): give back pages from pfnlab_cma_alloc().
+ * @m: machine
+ * @idx: area index
+ * @pfn: first PFN, as pfnlab_cma_alloc() returned it
+ * @count: pages, as allocated
  *
  * Return: 0, or -EINVAL (not inside the area, or not allocated there; nothing changed).
  */
@@ -656,6 +840,9 @@ int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uin
 /**
  * pfnlab_alloc_contig_range() - alloc_contig_range(): isolate the
  * pageblocks, migrate movable pages out, take [@start, @end).
+ * @m: machine
+ * @start: first PFN
+ * @end: one past the last PFN
  * @mt: PFNLAB_MT_CMA or PFNLAB_MT_MOVABLE (the blocks' type, restored after)
  *
  * Return: 0, -EBUSY (a page could not be freed; see
@@ -663,7 +850,16 @@ int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uin
  */
 int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
 
-/** pfnlab_free_contig_range() - free pages taken by pfnlab_alloc_contig_range(). Return: 0 or -EINVAL. */
+/**
+ * pfnlab_free_contig_range() - free pages taken by pfnlab_alloc_contig_range()
+ * (free_contig_range()).
+ * @m: machine
+ * @pfn: first PFN
+ * @count: pages
+ *
+ * Return: 0, or -EINVAL (nothing freed) when a page of the range is not an
+ * allocated, unmapped single page holding one reference.
+ */
 int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t count);
 
 /* What holds a busy frame. */
@@ -686,7 +882,13 @@ enum pfnlab_busy_reason {
 	PFNLAB_BUSY_REASONS,
 };
 
-/** pfnlab_busy_reason_name() - "skipped", "extra-ref", "writeback", "unmovable", "not-migrated". */
+/**
+ * pfnlab_busy_reason_name() - the name of a busy reason.
+ * @r: reason
+ *
+ * Return: "skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
+ * or "?" for a value out of range.
+ */
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r);
 
 /** struct pfnlab_culprit - one busy folio and who holds it. */
@@ -717,12 +919,21 @@ struct pfnlab_contig_failure {
 	const struct pfnlab_culprit *culprits; /* valid until the next contiguous allocation */
 };
 
-/** pfnlab_contig_failure() - the last failure, or -ENOENT if none. */
+/**
+ * pfnlab_contig_failure() - the last failed contiguous allocation and its
+ * culprits (every busy folio from the first busy PFN to the end of the range).
+ * @m: machine
+ * @f: receives it; f->culprits points into the machine
+ *
+ * Return: 0, or -ENOENT if no contiguous allocation has failed.
+ */
 int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_failure *f);
 
 /**
  * pfnlab_print_culprits() - the last failure and its culprits.
+ * @m: machine
  * @json: true for one JSON object, false for text lines
+ * @sink: where to write
  *
  * Return: 0, or -ENOENT if no contiguous allocation has failed.
  */
@@ -734,6 +945,11 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
  * pfnlab_pin() - pin_user_pages() with the machine's long-term policy:
  * pin @npages from @addr of space @id with @flags (PFNLAB_FOLL_PIN, maybe
  * FOLL_LONGTERM and FOLL_WRITE), faulting them in.
+ * @m: machine
+ * @id: address space
+ * @addr: start, page aligned
+ * @npages: pages, > 0
+ * @flags: PFNLAB_FOLL_PIN, optionally PFNLAB_FOLL_LONGTERM, PFNLAB_FOLL_WRITE
  * @pinner: who pins, for culprit reports (copied; may be NULL)
  * @pfns: receives the pinned PFNs (may be NULL)
  *
@@ -744,26 +960,48 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages,
 		unsigned flags, const char *pinner, uint64_t *pfns);
 
-/** pfnlab_unpin() - unpin_user_pages() of a pin handle. Return: 0 or -ENOENT. */
+/**
+ * pfnlab_unpin() - unpin_user_pages() of every page a pfnlab_pin() pinned.
+ * @m: machine
+ * @handle: what pfnlab_pin() returned
+ *
+ * Return: 0, or -ENOENT for a handle not (or no longer) pinned.
+ */
 int pfnlab_unpin(struct pfnlab_machine *m, long handle);
 
 /**
  * pfnlab_mm_set_pin_aware() - mark a space as one that will be pinned
  * (policy pin-aware: its faults avoid CMA and ZONE_MOVABLE).
+ * @m: machine
+ * @id: address space
+ * @on: mark or unmark
  *
  * Return: 0 or -ENOENT.
  */
 int pfnlab_mm_set_pin_aware(struct pfnlab_machine *m, unsigned id, bool on);
 
-/** pfnlab_pin_policy_name() - "none", "rfc2015", "migrate-cma", "migrate-movable", "pin-aware". */
+/**
+ * pfnlab_pin_policy_name() - the name of a long-term pin policy.
+ * @p: policy
+ *
+ * Return: "none", "rfc2015", "migrate-cma", "migrate-movable", "pin-aware",
+ * or "?" for a value out of range.
+ */
 const char *pfnlab_pin_policy_name(enum pfnlab_pin_policy p);
 
-/** pfnlab_pin_policy_parse() - the policy called @name, or -EINVAL. */
+/**
+ * pfnlab_pin_policy_parse() - the policy called @name.
+ * @name: as pfnlab_pin_policy_name() prints it
+ *
+ * Return: an enum pfnlab_pin_policy value, or -EINVAL.
+ */
 int pfnlab_pin_policy_parse(const char *name);
 
 /**
  * pfnlab_set_log() - send kernel log messages (printk text, one line each,
  * no timestamp) to @sink, or stop with NULL.
+ * @m: machine
+ * @sink: copied; its arg must stay valid while it is set
  */
 void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
 
@@ -788,17 +1026,31 @@ struct pfnlab_map_opts {
  * type, fill = pages in use, CMA areas outlined, long-term pinned pages
  * marked, busy ranges highlighted, zone boundaries, legend, PFN and address
  * axis, a tooltip per cell.
+ * @m: machine
+ * @o: what to show (may be NULL: everything)
+ * @s: where to write the SVG document
  *
  * Return: 0 or -ENOMEM.
  */
 int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
-/** pfnlab_map_ansi() - the same map for a terminal, at most 80 columns and 24 rows of cells. */
+/**
+ * pfnlab_map_ansi() - the same map for a terminal: ANSI colours, at most 80
+ * columns and 24 rows of cells.
+ * @m: machine
+ * @o: what to show (may be NULL: everything)
+ * @s: where to write
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
 /**
  * pfnlab_map_png() - a PNG at page granularity (one pixel per page, 1024
  * per row) of the window in @o.
+ * @m: machine
+ * @o: what to show (may be NULL: everything)
+ * @s: where to write the PNG bytes
  *
  * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ENOMEM, -EIO.
  */
@@ -819,16 +1071,34 @@ enum pfnlab_fault_point {
 
 /**
  * pfnlab_fault_inject() - make the @nth pass from now through @p fail;
- * with @persistent every pass after it too.  @nth 0 clears.
+ * with @persistent every pass after it too.
+ * @m: machine
+ * @p: failure point
+ * @nth: which pass from now fails (1 = the next); 0 clears the point
+ * @persistent: every later pass fails too
  *
  * Return: 0 or -EINVAL.
  */
 int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uint64_t nth, bool persistent);
 
-/** pfnlab_fault_hits() - passes through @p so far (to walk every injection point). */
+/**
+ * pfnlab_fault_hits() - passes through a failure point so far (to walk
+ * every injection point of an operation).
+ * @m: machine
+ * @p: failure point
+ *
+ * Return: the count, 0 for a point out of range.
+ */
 uint64_t pfnlab_fault_hits(const struct pfnlab_machine *m, enum pfnlab_fault_point p);
 
-/** pfnlab_fault_should_fail() - count a pass through @p; true if it must fail (for actors). */
+/**
+ * pfnlab_fault_should_fail() - count a pass through a failure point (for
+ * actors built on the library that model their own failure points).
+ * @m: machine
+ * @p: failure point, < PFNLAB_FAULT_POINTS
+ *
+ * Return: true if this pass must fail.
+ */
 bool pfnlab_fault_should_fail(struct pfnlab_machine *m, enum pfnlab_fault_point p);
 
 /* GFP names. */
@@ -853,14 +1123,19 @@ int pfnlab_gfp_parse(const char *s, size_t len, pfnlab_gfp_t *gfp);
  */
 int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len);
 
-/** pfnlab_gfp_migratetype() - gfp_migratetype(): UNMOVABLE, MOVABLE or RECLAIMABLE. */
+/**
+ * pfnlab_gfp_migratetype() - gfp_migratetype(): the free lists @gfp allocates from.
+ * @gfp: flags
+ *
+ * Return: PFNLAB_MT_UNMOVABLE, PFNLAB_MT_MOVABLE or PFNLAB_MT_RECLAIMABLE.
+ */
 int pfnlab_gfp_migratetype(pfnlab_gfp_t gfp);
 
 
 /**
  * pfnlab_set_trace() - send kernel-format trace lines to @sink.
  * @m: machine
- * @sink: sink, or NULL to stop tracing
+ * @sink: sink, or NULL to stop tracing; copied, its arg must stay valid
  */
 void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
 
@@ -871,31 +1146,84 @@ void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink);
  *        "extfrag_index" or "unusable_index"
  * @sink: where to write
  *
- * Return: 0, or -EINVAL for an unknown view.
+ * Return: 0, or -EINVAL for an unknown view (or a NULL argument).
  */
 int pfnlab_print(const struct pfnlab_machine *m, const char *view, const struct pfnlab_sink *sink);
 
-/** pfnlab_views() - NULL-terminated list of the view names pfnlab_print() knows. */
+/**
+ * pfnlab_views() - the view names pfnlab_print() knows.
+ *
+ * Return: a static, NULL-terminated array.
+ */
 const char *const *pfnlab_views(void);
 
 /* Read access for reports and tests. */
 
-/** pfnlab_nr_pfns() - one past the highest PFN of the machine. */
+/**
+ * pfnlab_nr_pfns() - the size of the machine's PFN space.
+ * @m: machine
+ *
+ * Return: one past the highest PFN (holes included).
+ */
 uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m);
 
-/** pfnlab_pageblock_type() - migrate type of the pageblock holding @pfn. */
+/**
+ * pfnlab_pageblock_type() - migrate type of the pageblock holding @pfn.
+ * @m: machine
+ * @pfn: any PFN below pfnlab_nr_pfns()
+ *
+ * Return: an enum pfnlab_migratetype value, or -EINVAL beyond the machine.
+ */
 int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn);
 
-/** pfnlab_nr_free() - free blocks of @order of migrate type @mt in zone @zone (-1 if none). */
+/**
+ * pfnlab_nr_free() - free blocks on one buddy list (a /proc/pagetypeinfo cell).
+ * @m: machine
+ * @zone: enum pfnlab_zone_type
+ * @order: block order
+ * @mt: enum pfnlab_migratetype
+ *
+ * Return: the count, or -1 for an empty zone or an argument out of range.
+ */
 long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt);
 
-/** pfnlab_zone_free_pages() - NR_FREE_PAGES of a zone (-1 if the zone is empty). */
+/**
+ * pfnlab_zone_free_pages() - NR_FREE_PAGES of a zone.
+ * @m: machine
+ * @zone: enum pfnlab_zone_type
+ *
+ * Return: free pages, or -1 if the machine has no such zone.
+ */
 long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone);
 
-/** pfnlab_vmstat() - a /proc/vmstat counter by name, or -1 when unknown. */
+/**
+ * pfnlab_vmstat() - a /proc/vmstat counter (or one of pfnlab's own, named
+ * "pfnlab_*") by name.
+ * @m: machine
+ * @name: e.g. "pgmigrate_success", "nr_free_cma", "pfnlab_pin_migrated"
+ *
+ * Return: its value, or -1 when the name is unknown.
+ */
 long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name);
 
-/** pfnlab_strerror() - "ENOMEM"-style name of a negative errno. */
+/**
+ * pfnlab_strerror() - the name of an error this library returns.
+ * @err: 0 or a negative errno
+ *
+ * Return: "success", "ENOMEM", "EBUSY", ... or "unknown error"; static.
+ */
 const char *pfnlab_strerror(int err);
+
+/**
+ * pfnlab_version() - the version of the library loaded at run time.
+ *
+ * Return: "MAJOR.MINOR.PATCH", a static string; PFNLAB_VERSION is the
+ * version of the header a program was compiled with.
+ */
+const char *pfnlab_version(void);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #endif /* PFNLAB_H */

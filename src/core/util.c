@@ -1,6 +1,6 @@
 /*
  * util.c - small helpers shared by the core: formatted output to a sink,
- * error reasons, errno names.
+ * error reasons, errno names, the library's version.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,4 +53,9 @@ const char *pfnlab_strerror(int err)
 	case -EPERM: return "EPERM";
 	default: return "unknown error";
 	}
+}
+
+const char *pfnlab_version(void)
+{
+	return PFNLAB_VERSION;
 }
