@@ -98,23 +98,108 @@ valgrind: all $(patsubst %,$(BUILD)/tests/%,$(VALGRIND_TESTS))
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/tests/$$t; \
 	done
 
-## lint: cppcheck over the sources, tests and fuzz targets (warnings are errors)
+## lint: cppcheck over the sources, tests, fuzz targets and examples (warnings are errors)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr \
 	  --suppress=missingIncludeSystem -Iinclude -Isrc/core -Isrc/work -Isrc/input -Isrc/report \
-	  -Itests -Ifuzz src tests fuzz
+	  -Itests -Ifuzz src tests fuzz examples
 
-## tidy: clang-tidy's static analyzer (clang-analyzer-*) over the sources, tests, fuzz targets and oracle (warnings are errors)
+## tidy: clang-tidy's static analyzer (clang-analyzer-*) over the sources, tests, fuzz targets, examples and oracle (warnings are errors)
 CLANG_TIDY  ?= $(shell command -v clang-tidy-14 || command -v clang-tidy)
 TIDY_JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # every analyzer check but insecureAPI (memcpy, snprintf...), valist.Uninitialized, Padding and FloatLoopCounter
 TIDY_CHECKS := -*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,-clang-analyzer-security.FloatLoopCounter
-TIDY_SRC    := $(LIB_SRC) $(CLI_SRC) $(wildcard tests/*.c fuzz/*.c) $(wildcard oracle/predict/*.c)
+TIDY_SRC    := $(LIB_SRC) $(CLI_SRC) $(wildcard tests/*.c fuzz/*.c examples/*.c) $(wildcard oracle/predict/*.c)
 tidy:
 	@test -n "$(CLANG_TIDY)" || { echo "tidy: neither clang-tidy-14 nor clang-tidy is installed" >&2; exit 1; }
 	@echo "$(CLANG_TIDY) over $(words $(TIDY_SRC)) files, $(TIDY_JOBS) at a time"
 	@printf '%s\n' $(TIDY_SRC) | xargs -P$(TIDY_JOBS) -I{} $(CLANG_TIDY) --quiet --warnings-as-errors='*' \
 	  -checks='$(TIDY_CHECKS)' {} -- -std=c11 -D_GNU_SOURCE $(CPPFLAGS) -Isrc/report -Itests -Ifuzz
+
+# ---- the shared library and make install (issue 18) ------------------------------------------
+# libpfnlab.so.MAJOR.MINOR (soname libpfnlab.so.MAJOR) is linked from PIC objects of its own
+# ($(BUILD)/pic/), compiled with -fvisibility=hidden: it exports the functions of
+# include/pfnlab.h and nothing else (src/libpfnlab.map).  libpfnlab.a, the command and the
+# tests keep the plain objects and their internal functions.  The version is the header's.
+VERSION_MAJOR := $(shell sed -n 's/^\#define PFNLAB_VERSION_MAJOR[ \t]*//p' include/pfnlab.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define PFNLAB_VERSION_MINOR[ \t]*//p' include/pfnlab.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define PFNLAB_VERSION_PATCH[ \t]*//p' include/pfnlab.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+SONAME  := libpfnlab.so.$(VERSION_MAJOR)
+SOFILE  := libpfnlab.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
+
+# The command's man pages and bash completion.  Until pfnlab(1) and pfnlab-CMD(1) are generated
+# from the CLI's option tables (issue 18, item 2), MAN1 is one page made from `pfnlab help`;
+# that change replaces MAN1 and sets BASH_COMPLETION (a script installed as .../completions/pfnlab).
+MAN1 := $(BUILD)/man/pfnlab.1
+MAN3 := docs/libpfnlab.3
+MAN5 := docs/pfnlab-scenario.5
+BASH_COMPLETION :=
+EXAMPLES := $(wildcard examples/*.scn examples/*.sweep examples/*.c)
+
+all: $(BUILD)/libpfnlab.so $(BUILD)/$(SONAME) $(MAN1)
+
+$(BUILD)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/$(SOFILE): $(PIC_OBJ) src/libpfnlab.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libpfnlab.map \
+	  -Wl,--no-undefined -o $@ $(PIC_OBJ) $(LDLIBS)
+
+# the soname link (what ldconfig makes) and the link the linker finds with -lpfnlab
+$(BUILD)/$(SONAME) $(BUILD)/libpfnlab.so: $(BUILD)/$(SOFILE)
+	ln -sf $(SOFILE) $@
+
+$(BUILD)/man/pfnlab.1: $(BUILD)/pfnlab scripts/help2man.sh
+	@mkdir -p $(dir $@)
+	sh scripts/help2man.sh $(BUILD)/pfnlab > $@.tmp && mv $@.tmp $@
+
+## install: the command, libpfnlab.so and .a, pfnlab.h, pfnlab.pc, man pages, examples (PREFIX=/usr/local, DESTDIR, LIBDIR...)
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
+MANDIR       ?= $(DATADIR)/man
+DOCDIR       ?= $(DATADIR)/doc/pfnlab
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
+INSTALL      ?= install
+
+# everything install puts, and so everything uninstall removes
+INSTALLED = $(BINDIR)/pfnlab $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libpfnlab.so \
+  $(LIBDIR)/libpfnlab.a $(INCLUDEDIR)/pfnlab.h $(PKGCONFIGDIR)/pfnlab.pc \
+  $(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) $(MANDIR)/man3/$(notdir $(MAN3)) \
+  $(MANDIR)/man5/$(notdir $(MAN5)) $(if $(BASH_COMPLETION),$(BASHCOMPDIR)/pfnlab) \
+  $(addprefix $(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 755 $(BUILD)/pfnlab $(DESTDIR)$(BINDIR)/pfnlab
+	$(INSTALL) -m 644 $(BUILD)/$(SOFILE) $(BUILD)/libpfnlab.a $(DESTDIR)$(LIBDIR)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpfnlab.so
+	$(INSTALL) -m 644 include/pfnlab.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(strip $(LDLIBS))|' src/pfnlab.pc.in \
+	  > $(DESTDIR)$(PKGCONFIGDIR)/pfnlab.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/pfnlab.pc
+	$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	$(if $(BASH_COMPLETION),$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR) && \
+	  $(INSTALL) -m 644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/pfnlab)
+	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples
+
+## uninstall: remove what install put (same PREFIX, DESTDIR, ... as the install)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+.PHONY: install uninstall
 
 ## clean: remove build output
 clean:
