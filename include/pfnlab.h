@@ -37,6 +37,10 @@
 #pragma GCC visibility push(default)
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef uint32_t pfnlab_gfp_t;
 
 /* Output sink used by every report: a write callback. */
@@ -1221,6 +1225,10 @@ const char *pfnlab_strerror(int err);
  * version of the header a program was compiled with.
  */
 const char *pfnlab_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #ifdef __GNUC__
 #pragma GCC visibility pop

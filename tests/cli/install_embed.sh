@@ -4,9 +4,10 @@
 # linked with libpfnlab.so (run with LD_LIBRARY_PATH) and with libpfnlab.a
 # (pkg-config --static supplies its private libraries).  Both must fail a
 # whole-area cma_alloc and name every page they pinned as a culprit, with the
-# same output.  make uninstall must then remove every file install put, and
-# no other.  Under `make asan` the library carries ASan/UBSan and so does
-# the example (the sanitizers are read from libpfnlab.a itself).
+# same output; a C++ program links too.  make uninstall must then remove
+# every file install put, and no other.  Under `make asan` the library
+# carries ASan/UBSan and so does the example (the sanitizers are read from
+# libpfnlab.a itself).
 set -u
 PF=${PF:-build/pfnlab}
 B=$(dirname "$PF")
@@ -52,6 +53,11 @@ cc $ECFLAGS "$EX" $(pkg-config --cflags pfnlab) $libs -o "$T/embed-static" 2> "$
 whole=$(pkg-config --static --libs pfnlab | sed 's/-lpfnlab/-Wl,-Bstatic,--whole-archive -lpfnlab -Wl,--no-whole-archive,-Bdynamic/')
 # shellcheck disable=SC2086
 cc $ECFLAGS "$EX" $(pkg-config --cflags pfnlab) $whole -o "$T/embed-whole" 2> "$T/cc" || { say "libpfnlab.a whole with pkg-config --static's libraries:"; head -5 "$T/cc"; }
+# a C++ program links too (extern "C")
+printf '#include <pfnlab.h>\n#include <cstring>\nint main() { return std::strcmp(pfnlab_version(), PFNLAB_VERSION) != 0; }\n' > "$T/cxx.cc"
+# shellcheck disable=SC2046,SC2086
+c++ ${ECFLAGS#-std=c11 } "$T/cxx.cc" $(pkg-config --cflags --libs pfnlab) -o "$T/cxx" 2> "$T/cc" && LD_LIBRARY_PATH="$R/usr/lib" "$T/cxx" \
+	|| { say "a C++ program does not build or run against pfnlab.h:"; head -5 "$T/cc"; }
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR PKG_CONFIG_PATH
 
 if [ -x "$T/embed-shared" ]; then
