@@ -279,11 +279,17 @@ TEST(order_limits_check)
  */
 TEST(pcp_cma_rides_movable_check)
 {
-	struct pfnlab_machine *m = tiny(32, 3, 3, PFNLAB_ERA_CURRENT, 8);
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
 	uint64_t p;
 
-	m->cfg.pcp = true;
-	m->cfg.cma_rule = PFNLAB_CMA_5_7;
+	test_tiny_config(&c, 32, 3, 3);
+	test_cma_area(&c, 24, 8, "test");
+	c.pcp = true;
+	c.cma_rule = PFNLAB_CMA_5_7;
+	m = test_machine(&c);
+	if (!m)
+		return;
 	/* drain the movable memory so CMA is preferred */
 	for (int i = 0; i < 20; i++)
 		alloc_ok(m, PFNLAB_GFP_KERNEL, 0);

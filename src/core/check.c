@@ -93,6 +93,19 @@ static int check_lists(const struct pfnlab_machine *m, const struct zone *z, cha
 	return 0;
 }
 
+/* The first pass's marks are the watermark and lowmem reserve they stand for (page_alloc_setup()). */
+static int check_marks(const struct zone *z, char *why, size_t len)
+{
+	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
+		uint64_t mark = z->wmark[WMARK_LOW] + z->lowmem_reserve[t];
+
+		if (z->low_mark[t] != (mark < UINT32_MAX ? mark : UINT32_MAX))
+			FAIL("zone %s: first-pass mark %u for zone type %d, low watermark + reserve %" PRIu64,
+			     z->name, z->low_mark[t], t, mark);
+	}
+	return 0;
+}
+
 static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
 {
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
@@ -528,6 +541,8 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 		err = check_lists(m, &m->zones[i], why, len);
 		if (!err)
 			err = check_pcp(m, &m->zones[i], why, len);
+		if (!err)
+			err = check_marks(&m->zones[i], why, len);
 		if (!err)
 			err = check_frames(m, &m->zones[i], why, len);
 	}

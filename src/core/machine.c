@@ -459,6 +459,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	setup_watermarks(m);
 	setup_migrate_reserve(m);
 	pcp_setup(m);
+	page_alloc_setup(m);
 	*out = m;
 	return 0;
 }

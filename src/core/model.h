@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pfnlab.h"
 
@@ -101,6 +102,17 @@ struct per_cpu_pages {
 };
 
 struct zone {
+	/*
+	 * The allocation fast path's first 64 bytes: the vmstat counters and
+	 * the mark zone_watermark_fast() compares them with, the bitmap of
+	 * non-empty free lists
+	 */
+	int64_t nr_free;           /* NR_FREE_PAGES (buddy only, not pcp) */
+	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
+	uint64_t nr_reserved_highatomic;
+	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; page_alloc_setup()) */
+	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
+						  (kept by the free-list primitives below) */
 	int type;                  /* enum pfnlab_zone_type */
 	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */
 	uint64_t start_pfn;        /* zone_start_pfn */
@@ -108,18 +120,15 @@ struct zone {
 	uint64_t present;          /* present_pages */
 	uint64_t managed;          /* managed_pages */
 	uint64_t cma_pages;        /* managed pages in CMA pageblocks */
-	int64_t nr_free;           /* NR_FREE_PAGES (buddy only, not pcp) */
-	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
 	uint64_t wmark[NR_WMARK];
 	uint64_t watermark_boost;
 	uint64_t lowmem_reserve[PFNLAB_NR_ZONES];
-	uint64_t nr_reserved_highatomic;
 	uint64_t nr_isolate_pageblock; /* pageblocks of the zone typed ISOLATE (has_isolate_pageblock()) */
-	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
-						  (kept by the free-list primitives below) */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];
 };
+
+_Static_assert(offsetof(struct zone, type) <= 64, "the fast path's zone fields fit one cache line");
 
 /* /proc/vmstat counters the model keeps; names in vmstat.c. */
 enum vm_item {
@@ -256,6 +265,10 @@ struct contig_failure {
 };
 
 struct pfnlab_machine {
+	/* the entry points of page_alloc.c, chosen by page_alloc_setup(): [0] order 0, [1] larger */
+	uint64_t (*alloc_fast[2])(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+	void (*free_fast[2])(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+	struct zone *preferred_zone[PFNLAB_NR_ZONES]; /* first zone of each zonelist, NULL if none */
 	struct pfnlab_config cfg;
 	uint64_t nr_pfns;          /* frames[] covers PFNs [0, nr_pfns) */
 	uint64_t nr_pageblocks;
@@ -312,6 +325,26 @@ static inline unsigned pg_flags(const struct pfnlab_machine *m, uint64_t head)
 static inline unsigned pg_kind(const struct pfnlab_machine *m, uint64_t head)
 {
 	return pg_flags(m, head) & PGK_MASK;
+}
+
+/*
+ * Set a frame's refcount, mt, order and flags with one 8-byte store: the
+ * hot paths rewrite them together, and byte stores may alias anything
+ */
+static inline __attribute__((always_inline)) void frame_set_state(struct frame *f, uint32_t refcount, unsigned mt,
+								   unsigned order, unsigned flags)
+{
+	_Static_assert(offsetof(struct frame, refcount) == 8 && offsetof(struct frame, flags) == 15,
+		       "refcount, mt, order and flags are the frame's second 8 bytes");
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w = refcount | (uint64_t)(uint16_t)mt << 32 | (uint64_t)(uint8_t)order << 48 |
+		     (uint64_t)(uint8_t)flags << 56;
+#else
+	uint64_t w = (uint64_t)refcount << 32 | (uint64_t)(uint16_t)mt << 16 | (uint64_t)(uint8_t)order << 8 |
+		     (uint8_t)flags;
+#endif
+
+	memcpy(&f->refcount, &w, sizeof(w));
 }
 
 /* frames.c-level helpers, inline for the hot paths */
@@ -638,10 +671,7 @@ HOT_INLINE void pcp_list_add(struct frame *frames, struct pcp_list *l, uint32_t 
 		if (!tail)
 			l->head = pfn;
 	}
-	f->refcount = 0;
-	f->mt = (uint16_t)stored_mt;
-	f->order = 0;
-	f->flags = F_PCP;
+	frame_set_state(f, 0, (unsigned)stored_mt, 0, F_PCP);
 	l->count++;
 }
 
@@ -836,7 +866,8 @@ const char *vm_item_name(enum vm_item i);
 extern const char *const migratetype_names[PFNLAB_MT_TYPES];
 extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
 
-/* page_alloc.c: the allocation path used by actors (owner-aware) */
+/* page_alloc.c: the entry points chosen for the machine, the allocation path used by actors */
+void page_alloc_setup(struct pfnlab_machine *m);
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 

@@ -24,17 +24,6 @@ static inline int top_zone(const struct pfnlab_machine *m, int type)
 	return i;
 }
 
-/* top_zone() as a pointer: the highest populated zone of type <= @type, or NULL */
-static inline struct zone *top_zone_ptr(struct pfnlab_machine *m, int type)
-{
-	for (struct zone *z = m->zones + m->nr_zones; z != m->zones;) {
-		z--;
-		if (z->type <= type)
-			return z;
-	}
-	return NULL;
-}
-
 /*
  * models zone_watermark_fast(): an order-0 request well above the mark
  * passes without the full check (v6.1; the same answer as the full check)
@@ -163,15 +152,15 @@ static unsigned slowpath_flags(const struct pfnlab_machine *m, pfnlab_gfp_t gfp,
 static inline bool first_pass_watermark_ok(const struct pfnlab_machine *m, const struct zone *z,
 					   unsigned order, int highest, unsigned alloc_flags)
 {
-	uint64_t mark = z->wmark[WMARK_LOW];
 	int64_t usable;
 
-	if (m->cfg.era != PFNLAB_ERA_CURRENT)
-		return zone_watermark_ok(m, z, order, mark, highest, alloc_flags);
+	/* v4.2's per-order scan has no such shortcut; its order-0 test is this one (no HIGHATOMIC reserve) */
+	if (order && m->cfg.era != PFNLAB_ERA_CURRENT)
+		return zone_watermark_ok(m, z, order, z->wmark[WMARK_LOW], highest, alloc_flags);
 	usable = z->nr_free - (((int64_t)1 << order) - 1) - (int64_t)z->nr_reserved_highatomic;
 	if (!(alloc_flags & ALLOC_CMA))
 		usable -= z->nr_free_cma;
-	return usable > (int64_t)(mark + z->lowmem_reserve[highest]);
+	return usable > (int64_t)z->low_mark[highest];
 }
 
 /* An allocated head frame: refcount 1, no owner, on the LRU when movable */
@@ -182,28 +171,44 @@ static inline __attribute__((always_inline)) void init_alloc_frame(struct pfnlab
 
 	f->next = 0;
 	f->prev = 0;
-	f->refcount = 1;
-	f->mt = 0;
-	f->order = (uint8_t)order;
-	f->flags = (uint8_t)(F_ALLOC | (mt == PFNLAB_MT_MOVABLE ? F_LRU : 0));
+	frame_set_state(f, 1, 0, order, F_ALLOC | (mt == PFNLAB_MT_MOVABLE ? F_LRU : 0));
+}
+
+/* An allocation request as the first pass sees it */
+struct alloc_req {
+	int mt;         /* gfp_migratetype() */
+	int highest;    /* gfp_zone() */
+	unsigned flags; /* ALLOC_WMARK_LOW, ALLOC_CMA (no ALLOC_NOFRAGMENT, no __GFP_KSWAPD_RECLAIM) */
+};
+
+/*
+ * models prepare_alloc_pages() with current_gfp_context(): a pin scope
+ * strips __GFP_MOVABLE (v5.13+)
+ */
+static inline __attribute__((always_inline)) struct alloc_req prepare_alloc(const struct pfnlab_machine *m,
+									    pfnlab_gfp_t gfp)
+{
+	struct alloc_req r;
+
+	if (m->memalloc_flags & MEMALLOC_PIN)
+		gfp &= ~PFNLAB___GFP_MOVABLE;
+	r.mt = gfp_migratetype(gfp);
+	r.highest = gfp_zone_type(gfp);
+	r.flags = alloc_flags_cma(m, r.mt, ALLOC_WMARK_LOW);
+	return r;
 }
 
 /* models __alloc_pages(): get_page_from_freelist() on the fast path's flags, then the slow path's */
 static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
 							      unsigned order)
 {
-	int mt, highest, top, zone_type;
-	unsigned flags;
+	struct alloc_req r = prepare_alloc(m, gfp);
+	int mt = r.mt, highest = r.highest, top = top_zone(m, highest), zone_type;
+	unsigned flags = r.flags | (gfp & PFNLAB___GFP_KSWAPD_RECLAIM);
 	uint64_t p;
 
-	/* current_gfp_context(): a pin scope strips __GFP_MOVABLE (v5.13+) */
-	if (m->memalloc_flags & MEMALLOC_PIN)
+	if (m->memalloc_flags & MEMALLOC_PIN) /* as prepare_alloc() saw it, for the slow path too */
 		gfp &= ~PFNLAB___GFP_MOVABLE;
-	mt = gfp_migratetype(gfp);
-	highest = gfp_zone_type(gfp);
-	flags = alloc_flags_cma(m, mt, ALLOC_WMARK_LOW);
-	top = top_zone(m, highest);
-	flags |= gfp & PFNLAB___GFP_KSWAPD_RECLAIM;
 	/*
 	 * alloc_flags_nofragment(): with CONFIG_ZONE_DMA32 (a machine that has
 	 * a DMA32 limit) on one node, whenever the preferred zone is Normal
@@ -232,27 +237,19 @@ static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_mac
  * rmqueue() would take the block there from __rmqueue_smallest() on the
  * request's own type.  That is the general path's first choice whenever
  * the page does not come from a per-CPU list and the 5.7 CMA-first rule
- * does not apply; ALLOC_NOFRAGMENT only matters for fallbacks.  Zones
- * below the watermark are skipped as the general path skips them.
- * Returns NIL_PFN, having changed nothing, whenever the general path must
- * decide, and always when tracing (the general path emits the line).
+ * does not apply; ALLOC_NOFRAGMENT only matters for fallbacks.  The
+ * preferred zone is tried first; zones below the watermark are skipped
+ * as the general path skips them.  Returns NIL_PFN, having changed
+ * nothing, whenever the general path must decide.
  */
-static inline __attribute__((always_inline)) uint64_t alloc_frames_fast(struct pfnlab_machine *m,
-									pfnlab_gfp_t gfp, unsigned order)
+static inline __attribute__((always_inline)) uint64_t alloc_buddy_fast(struct pfnlab_machine *m,
+								       pfnlab_gfp_t gfp, unsigned order)
 {
-	int mt, highest;
-	unsigned flags;
-	struct zone *z;
+	struct alloc_req r = prepare_alloc(m, gfp);
+	int mt = r.mt, highest = r.highest;
+	unsigned flags = r.flags;
+	struct zone *z = m->preferred_zone[highest];
 
-	if (m->trace.write || (m->cfg.pcp && order == 0))
-		return NIL_PFN;
-	/* current_gfp_context(): a pin scope strips __GFP_MOVABLE (v5.13+) */
-	if (m->memalloc_flags & MEMALLOC_PIN)
-		gfp &= ~PFNLAB___GFP_MOVABLE;
-	mt = gfp_migratetype(gfp);
-	highest = gfp_zone_type(gfp);
-	flags = alloc_flags_cma(m, mt, ALLOC_WMARK_LOW) | (gfp & PFNLAB___GFP_KSWAPD_RECLAIM);
-	z = top_zone_ptr(m, highest);
 	if (!z)
 		return NIL_PFN;
 	for (;; z--) {
@@ -275,28 +272,69 @@ static inline __attribute__((always_inline)) uint64_t alloc_frames_fast(struct p
 	}
 }
 
-/* alloc_frames_fast() of an order-0 page, with the order folded in and registers of its own */
-static __attribute__((noinline)) uint64_t alloc_order0(struct pfnlab_machine *m, pfnlab_gfp_t gfp)
+/* alloc_buddy_fast() of an order-0 page (no per-CPU lists), the order folded in */
+static uint64_t alloc_order0_buddy(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
 {
-	return alloc_frames_fast(m, gfp, 0);
+	return alloc_buddy_fast(m, gfp, 0);
 }
 
-/* alloc_frames_fast() of a larger block, out of line like alloc_order0() */
-static __attribute__((noinline)) uint64_t alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
-							  unsigned order)
+/* alloc_buddy_fast() of a larger block */
+static uint64_t alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
 {
-	return alloc_frames_fast(m, gfp, order);
+	return alloc_buddy_fast(m, gfp, order);
+}
+
+/*
+ * The fast path of an order-0 allocation with per-CPU lists: the preferred
+ * zone passes the low watermark (zone_watermark_fast(), whose order-0 test
+ * is v4.2's __zone_watermark_ok() too: no HIGHATOMIC reserve there) and
+ * its list of the request's type holds a page: rmqueue_pcplist() takes
+ * the head.  An empty list (rmqueue_bulk() refills it), a zone below the
+ * watermark and v6.1's MOVABLE request without ALLOC_CMA (the list may
+ * hold CMA pages) are the general path's.
+ */
+static uint64_t alloc_order0_pcp(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+{
+	struct alloc_req r = prepare_alloc(m, gfp);
+	struct zone *z = m->preferred_zone[r.highest];
+	struct per_cpu_pages *p;
+	struct pcp_list *l;
+	uint64_t pfn;
+
+	if (!z || !pcp_allowed(m, r.mt, r.flags) || !first_pass_watermark_ok(m, z, 0, r.highest, r.flags))
+		return NIL_PFN;
+	p = &z->pcp[m->cpu];
+	l = &p->lists[r.mt];
+	if (l->head == NIL_PFN)
+		return NIL_PFN;
+	p->free_factor >>= 1; /* v6.1 rmqueue_pcplist(); always 0 in v4.2 */
+	pfn = pcp_list_pop(m->frames, p, l);
+	init_alloc_frame(m, pfn, 0, r.mt);
+	m->vm[VM_PGALLOC_DMA + z->type]++;
+	return pfn;
+}
+
+/* A traced machine: the general path decides and emits the trace line */
+static uint64_t alloc_traced(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+{
+	return NIL_PFN;
 }
 
 /*
  * The allocation path every user of the model takes.  Returns the PFN of a
  * fresh head frame (refcount 1, no owner) or NIL_PFN.
  */
-uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+static inline __attribute__((always_inline)) uint64_t alloc_frames_inline(struct pfnlab_machine *m,
+									   pfnlab_gfp_t gfp, unsigned order)
 {
-	uint64_t p = order ? alloc_high_order(m, gfp, order) : alloc_order0(m, gfp);
+	uint64_t p = m->alloc_fast[order != 0](m, gfp, order);
 
 	return p != NIL_PFN ? p : alloc_frames_general(m, gfp, order);
+}
+
+uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+{
+	return alloc_frames_inline(m, gfp, order);
 }
 
 int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
@@ -305,7 +343,7 @@ int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned orde
 		*pfn = NIL_PFN;
 		return -EINVAL;
 	}
-	*pfn = alloc_frames(m, gfp, order);
+	*pfn = alloc_frames_inline(m, gfp, order);
 	return *pfn == NIL_PFN ? -ENOMEM : 0;
 }
 
@@ -319,75 +357,107 @@ static inline __attribute__((always_inline)) void clear_freed_frame(struct pfnla
 		f[1].refcount = 0; /* the pincount of a large folio */
 	f->next = 0;
 	f->prev = 0;
-	f->refcount = 0;
-	f->mt = 0;
-	f->order = 0;
-	f->flags = 0;
+	frame_set_state(f, 0, 0, 0, 0);
 }
 
-/* free_frames() with tracing or onto a per-CPU list */
-static __attribute__((noinline)) void free_frames_general(struct pfnlab_machine *m, uint64_t pfn,
-							  unsigned order)
+/*
+ * models __free_pages() -> free_unref_page() (order 0 with per-CPU lists)
+ * or __free_pages_ok() -> __free_one_page(); @traced emits mm_page_free
+ */
+static inline __attribute__((always_inline)) void free_frames_common(struct pfnlab_machine *m, uint64_t pfn,
+								     unsigned order, bool pcp, bool traced)
 {
 	struct zone *z = pfn_zone(m, pfn);
 	int mt;
 
 	clear_freed_frame(m, pfn, order);
-	if (m->trace.write)
+	if (traced)
 		trace_page_free(m, pfn, order);
 	m->vm[VM_PGFREE] += 1ull << order;
 	mt = pb_type(m, pfn);
-	if (m->cfg.pcp && order == 0)
+	if (pcp)
 		pcp_free(m, z, pfn, mt);
 	else
-		free_one_page(m, z, pfn, order, mt, false);
+		buddy_free_block(m, z, pfn, order, mt, false);
 }
 
-/* free_frames_general() without tracing and per-CPU lists: straight to __free_one_page() */
-static inline __attribute__((always_inline)) void free_frames_fast(struct pfnlab_machine *m, uint64_t pfn,
-								   unsigned order)
+/* A traced machine's free, any order */
+static void free_traced(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
-	struct zone *z = pfn_zone(m, pfn);
-
-	clear_freed_frame(m, pfn, order);
-	m->vm[VM_PGFREE] += 1ull << order;
-	buddy_free_block(m, z, pfn, order, pb_type(m, pfn), false);
+	if (m->cfg.pcp && order == 0)
+		free_frames_common(m, pfn, 0, true, true);
+	else
+		free_frames_common(m, pfn, order, false, true);
 }
 
-/* free_frames_fast() of an order-0 page, with the order folded in and registers of its own */
-static __attribute__((noinline)) void free_order0(struct pfnlab_machine *m, uint64_t pfn)
+/* An order-0 page onto a per-CPU list */
+static void free_order0_pcp(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
-	free_frames_fast(m, pfn, 0);
+	free_frames_common(m, pfn, 0, true, false);
 }
 
-/* free_frames_fast() of a larger block, out of line like free_order0() */
-static __attribute__((noinline)) void free_high_order(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+/* An order-0 page straight to __free_one_page() (no per-CPU lists) */
+static void free_order0_buddy(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
-	free_frames_fast(m, pfn, order);
+	free_frames_common(m, pfn, 0, false, false);
+}
+
+/* A larger block straight to __free_one_page() */
+static void free_high_order(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+{
+	free_frames_common(m, pfn, order, false, false);
 }
 
 /* models __free_pages(): give a head frame's block back (the caller checked it) */
 void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
-	if (m->trace.write || (m->cfg.pcp && order == 0))
-		free_frames_general(m, pfn, order);
-	else if (order)
-		free_high_order(m, pfn, order);
-	else
-		free_order0(m, pfn);
+	m->free_fast[order != 0](m, pfn, order);
 }
 
 int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
-	struct frame *f;
+	const struct frame *f;
 
 	if (pfn >= m->nr_pfns || order >= m->nr_orders)
 		return -EINVAL;
 	f = pfn_frame(m, pfn);
+	/* one test for the common case: a live head of this order, refcount 1, not mapped, no page cache */
+	if (__builtin_expect(f->refcount == 1 && f->order == order && (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC &&
+			     !pg_kind(m, pfn), 1)) {
+		m->free_fast[order != 0](m, pfn, order);
+		return 0;
+	}
 	if (!(f->flags & F_ALLOC) || f->order != order)
 		return -EINVAL;
-	if (f->refcount != 1 || (f->flags & F_ANON) || pg_kind(m, pfn))
-		return -EBUSY;
-	free_frames(m, pfn, order);
-	return 0;
+	return -EBUSY;
+}
+
+/*
+ * The machine's fast paths, chosen once its zones and watermarks are laid
+ * out and again when tracing starts or stops: the per-CPU list or buddy
+ * entry points, or none (a traced machine takes the general path, which
+ * emits the trace lines); the preferred zone of each highest zone type
+ * (the first of the zonelist); the low watermark plus lowmem_reserve the
+ * first pass checks in each zone.
+ */
+void page_alloc_setup(struct pfnlab_machine *m)
+{
+	bool traced = m->trace.write != NULL;
+
+	m->alloc_fast[0] = traced ? alloc_traced : m->cfg.pcp ? alloc_order0_pcp : alloc_order0_buddy;
+	m->alloc_fast[1] = traced ? alloc_traced : alloc_high_order;
+	m->free_fast[0] = traced ? free_traced : m->cfg.pcp ? free_order0_pcp : free_order0_buddy;
+	m->free_fast[1] = traced ? free_traced : free_high_order;
+	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
+		int i = top_zone(m, t);
+
+		m->preferred_zone[t] = i >= 0 ? &m->zones[i] : NULL;
+	}
+	for (int i = 0; i < m->nr_zones; i++)
+		for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
+			uint64_t mark = m->zones[i].wmark[WMARK_LOW] + m->zones[i].lowmem_reserve[t];
+
+			/* a zone's free pages stay below 2^32 (32-bit PFNs): the cap changes no answer */
+			m->zones[i].low_mark[t] = mark < UINT32_MAX ? (uint32_t)mark : UINT32_MAX;
+		}
 }

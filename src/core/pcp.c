@@ -78,7 +78,8 @@ void pcp_setup(struct pfnlab_machine *m)
 }
 
 /* The oldest page of non-empty list @l back to the buddy lists: one step of free_pcppages_bulk() */
-static void drain_one(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, struct pcp_list *l)
+static inline __attribute__((always_inline)) void drain_one(struct pfnlab_machine *m, struct zone *z,
+							     struct per_cpu_pages *p, struct pcp_list *l)
 {
 	struct frame *frames = m->frames;
 	uint32_t pfn = frames[l->head].prev;
@@ -88,12 +89,12 @@ static void drain_one(struct pfnlab_machine *m, struct zone *z, struct per_cpu_p
 	pcp_list_unlink(frames, l, pfn);
 	p->count--;
 	f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
-	f->mt = 0;
-	f->flags = 0;
+	frame_set_state(f, 0, 0, 0, 0);
 	if (z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
 		mt = pb_type(m, pfn);
-	free_one_page(m, z, pfn, 0, mt, false);
-	trace_pcpu_drain(m, pfn, mt);
+	buddy_free_block(m, z, pfn, 0, mt, false);
+	if (m->trace.write)
+		trace_pcpu_drain(m, pfn, mt);
 }
 
 /*
@@ -187,8 +188,14 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 	uint32_t i;
 
 	for (i = 0; i < p->batch; i++) {
-		uint64_t got = rmqueue(m, z, 0, mt, alloc_flags);
+		int o = smallest_free_order(z, 0, mt);
+		uint64_t got;
 
+		/* __rmqueue()'s first choice, inline: the request's own type, unless CMA comes first */
+		if (o >= 0 && !rmqueue_cma_first(m, z, alloc_flags))
+			got = buddy_take(m, z, 0, (unsigned)o, mt);
+		else
+			got = rmqueue(m, z, 0, mt, alloc_flags);
 		if (got == NIL_PFN)
 			break;
 		/* __rmqueue_smallest() recorded the list it came from */

@@ -854,6 +854,7 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 				z->lowmem_reserve[t] = sz->protection[t];
 	}
 	pcp_setup(m);
+	page_alloc_setup(m);
 	err = verify(m, &s, why, len);
 	if (err)
 		goto fail;
