@@ -93,9 +93,14 @@ static int check_lists(const struct pfnlab_machine *m, const struct zone *z, cha
 	return 0;
 }
 
-/* The first pass's marks are the watermark and lowmem reserve they stand for (page_alloc_setup()). */
-static int check_marks(const struct zone *z, char *why, size_t len)
+/*
+ * The first pass's marks are the watermark and lowmem reserve they stand
+ * for, the buddy test's shortcut the zone's alignment (page_alloc_setup()).
+ */
+static int check_marks(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
 {
+	if (z->buddy_aligned != zone_buddy_aligned(m, z))
+		FAIL("zone %s: buddy_aligned %d, alignment says otherwise", z->name, z->buddy_aligned);
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
 		uint64_t mark = z->wmark[WMARK_LOW] + z->lowmem_reserve[t];
 
@@ -542,7 +547,7 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 		if (!err)
 			err = check_pcp(m, &m->zones[i], why, len);
 		if (!err)
-			err = check_marks(&m->zones[i], why, len);
+			err = check_marks(m, &m->zones[i], why, len);
 		if (!err)
 			err = check_frames(m, &m->zones[i], why, len);
 	}

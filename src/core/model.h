@@ -113,6 +113,7 @@ struct zone {
 	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; page_alloc_setup()) */
 	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
 						  (kept by the free-list primitives below) */
+	bool buddy_aligned;        /* both ends aligned to the largest block (page_alloc_setup()) */
 	int type;                  /* enum pfnlab_zone_type */
 	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */
 	uint64_t start_pfn;        /* zone_start_pfn */
@@ -265,9 +266,12 @@ struct contig_failure {
 };
 
 struct pfnlab_machine {
-	/* the entry points of page_alloc.c, chosen by page_alloc_setup(): [0] order 0, [1] larger */
-	uint64_t (*alloc_fast[2])(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
-	void (*free_fast[2])(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+	/*
+	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]
+	 * order 0, [1] larger; 0 or -ENOMEM, the PFN in *pfn; free: 0
+	 */
+	int (*alloc_fast[2])(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn);
+	int (*free_fast[2])(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 	struct zone *preferred_zone[PFNLAB_NR_ZONES]; /* first zone of each zonelist, NULL if none */
 	struct pfnlab_config cfg;
 	uint64_t nr_pfns;          /* frames[] covers PFNs [0, nr_pfns) */
@@ -543,9 +547,9 @@ HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, u
  * @zspan), the head of a free block of exactly @order?
  */
 HOT_INLINE bool page_is_buddy(const struct frame *frames, uint64_t zstart, uint64_t zspan,
-			      uint64_t pfn, unsigned order)
+			      uint64_t pfn, unsigned order, bool aligned)
 {
-	bool inside = pfn - zstart < zspan;
+	bool inside = aligned || pfn - zstart < zspan; /* @aligned: see buddy_free_block_in() */
 	const struct frame *f = &frames[inside ? pfn : zstart]; /* no read outside the zone */
 
 	return inside & ((f->flags & F_BUDDY) != 0) & (f->order == order);
@@ -563,7 +567,7 @@ static inline bool may_merge_blocks(const struct pfnlab_machine *m, int mt, int 
 
 /* models buddy_merge_likely(): is the next-higher buddy free too? */
 HOT_INLINE bool buddy_merge_likely(const struct frame *frames, uint64_t zstart, uint64_t zspan,
-				   unsigned nr_orders, uint64_t pfn, unsigned order)
+				   unsigned nr_orders, uint64_t pfn, unsigned order, bool aligned)
 {
 	uint64_t higher, higher_buddy;
 
@@ -571,12 +575,17 @@ HOT_INLINE bool buddy_merge_likely(const struct frame *frames, uint64_t zstart, 
 		return false;
 	higher = pfn & ~(((uint64_t)1 << (order + 1)) - 1);
 	higher_buddy = higher ^ ((uint64_t)1 << (order + 1));
-	return page_is_buddy(frames, zstart, zspan, higher_buddy, order + 1);
+	return page_is_buddy(frames, zstart, zspan, higher_buddy, order + 1, aligned);
 }
 
-/* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it) */
-HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				 unsigned order, int mt, bool to_tail)
+/*
+ * buddy_free_block() on a zone whose ends are aligned to the largest block
+ * (@aligned, a constant): then a buddy of a block below the largest order
+ * lies in the same largest-order block, so in the zone, and the zone test
+ * of page_is_buddy() (page_zone_id()) can go
+ */
+HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+				    int mt, bool to_tail, bool aligned)
 {
 	const struct frame *frames = m->frames;
 	const uint64_t zstart = z->start_pfn, zspan = z->spanned;
@@ -585,7 +594,7 @@ HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint6
 	while (order + 1 < nr_orders) {
 		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
 
-		if (!page_is_buddy(frames, zstart, zspan, buddy, order))
+		if (!page_is_buddy(frames, zstart, zspan, buddy, order, aligned))
 			break;
 		if (order >= pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
 			break;
@@ -594,8 +603,18 @@ HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint6
 		order++;
 	}
 	if (!to_tail)
-		to_tail = buddy_merge_likely(frames, zstart, zspan, nr_orders, pfn, order);
+		to_tail = buddy_merge_likely(frames, zstart, zspan, nr_orders, pfn, order, aligned);
 	add_to_free_list(m, z, pfn, order, mt, to_tail);
+}
+
+/* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it) */
+HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				 unsigned order, int mt, bool to_tail)
+{
+	if (z->buddy_aligned)
+		buddy_free_block_in(m, z, pfn, order, mt, to_tail, true);
+	else
+		buddy_free_block_in(m, z, pfn, order, mt, to_tail, false);
 }
 
 /* models expand(): put the unused halves back on @mt's lists */
@@ -868,6 +887,7 @@ extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
 
 /* page_alloc.c: the entry points chosen for the machine, the allocation path used by actors */
 void page_alloc_setup(struct pfnlab_machine *m);
+bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z);
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 

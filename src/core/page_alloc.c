@@ -272,16 +272,35 @@ static inline __attribute__((always_inline)) uint64_t alloc_buddy_fast(struct pf
 	}
 }
 
-/* alloc_buddy_fast() of an order-0 page (no per-CPU lists), the order folded in */
-static uint64_t alloc_order0_buddy(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+/* The general path as an entry point: 0 and the PFN in *@pfn, or -ENOMEM */
+static __attribute__((noinline)) int alloc_slow(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order,
+						uint64_t *pfn)
 {
-	return alloc_buddy_fast(m, gfp, 0);
+	*pfn = alloc_frames_general(m, gfp, order);
+	return *pfn == NIL_PFN ? -ENOMEM : 0;
+}
+
+/* An entry point's answer: the fast path's page @p, else the general path's (a tail call) */
+static inline __attribute__((always_inline)) int alloc_answer(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
+							      unsigned order, uint64_t *pfn, uint64_t p)
+{
+	if (__builtin_expect(p != NIL_PFN, 1)) {
+		*pfn = p;
+		return 0;
+	}
+	return alloc_slow(m, gfp, order, pfn);
+}
+
+/* alloc_buddy_fast() of an order-0 page (no per-CPU lists), the order folded in */
+static int alloc_order0_buddy(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
+{
+	return alloc_answer(m, gfp, 0, pfn, alloc_buddy_fast(m, gfp, 0));
 }
 
 /* alloc_buddy_fast() of a larger block */
-static uint64_t alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+static int alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
-	return alloc_buddy_fast(m, gfp, order);
+	return alloc_answer(m, gfp, order, pfn, alloc_buddy_fast(m, gfp, order));
 }
 
 /*
@@ -293,7 +312,7 @@ static uint64_t alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, uns
  * watermark and v6.1's MOVABLE request without ALLOC_CMA (the list may
  * hold CMA pages) are the general path's.
  */
-static uint64_t alloc_order0_pcp(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+static inline __attribute__((always_inline)) uint64_t pcp_take_fast(struct pfnlab_machine *m, pfnlab_gfp_t gfp)
 {
 	struct alloc_req r = prepare_alloc(m, gfp);
 	struct zone *z = m->preferred_zone[r.highest];
@@ -314,27 +333,21 @@ static uint64_t alloc_order0_pcp(struct pfnlab_machine *m, pfnlab_gfp_t gfp, uns
 	return pfn;
 }
 
-/* A traced machine: the general path decides and emits the trace line */
-static uint64_t alloc_traced(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+/* pcp_take_fast() as an entry point */
+static int alloc_order0_pcp(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
-	return NIL_PFN;
+	return alloc_answer(m, gfp, 0, pfn, pcp_take_fast(m, gfp));
 }
 
 /*
  * The allocation path every user of the model takes.  Returns the PFN of a
  * fresh head frame (refcount 1, no owner) or NIL_PFN.
  */
-static inline __attribute__((always_inline)) uint64_t alloc_frames_inline(struct pfnlab_machine *m,
-									   pfnlab_gfp_t gfp, unsigned order)
-{
-	uint64_t p = m->alloc_fast[order != 0](m, gfp, order);
-
-	return p != NIL_PFN ? p : alloc_frames_general(m, gfp, order);
-}
-
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
 {
-	return alloc_frames_inline(m, gfp, order);
+	uint64_t pfn;
+
+	return m->alloc_fast[order != 0](m, gfp, order, &pfn) ? NIL_PFN : pfn;
 }
 
 int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
@@ -343,8 +356,7 @@ int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned orde
 		*pfn = NIL_PFN;
 		return -EINVAL;
 	}
-	*pfn = alloc_frames_inline(m, gfp, order);
-	return *pfn == NIL_PFN ? -ENOMEM : 0;
+	return m->alloc_fast[order != 0](m, gfp, order, pfn);
 }
 
 /* The freed head and, for a large folio, its pincount frame go back to plain */
@@ -381,31 +393,35 @@ static inline __attribute__((always_inline)) void free_frames_common(struct pfnl
 		buddy_free_block(m, z, pfn, order, mt, false);
 }
 
-/* A traced machine's free, any order */
-static void free_traced(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+/* A traced machine's free, any order; 0 */
+static int free_traced(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
 	if (m->cfg.pcp && order == 0)
 		free_frames_common(m, pfn, 0, true, true);
 	else
 		free_frames_common(m, pfn, order, false, true);
+	return 0;
 }
 
-/* An order-0 page onto a per-CPU list */
-static void free_order0_pcp(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+/* An order-0 page onto a per-CPU list; 0 */
+static int free_order0_pcp(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
 	free_frames_common(m, pfn, 0, true, false);
+	return 0;
 }
 
-/* An order-0 page straight to __free_one_page() (no per-CPU lists) */
-static void free_order0_buddy(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+/* An order-0 page straight to __free_one_page() (no per-CPU lists); 0 */
+static int free_order0_buddy(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
 	free_frames_common(m, pfn, 0, false, false);
+	return 0;
 }
 
-/* A larger block straight to __free_one_page() */
-static void free_high_order(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+/* A larger block straight to __free_one_page(); 0 */
+static int free_high_order(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
 	free_frames_common(m, pfn, order, false, false);
+	return 0;
 }
 
 /* models __free_pages(): give a head frame's block back (the caller checked it) */
@@ -423,13 +439,21 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	f = pfn_frame(m, pfn);
 	/* one test for the common case: a live head of this order, refcount 1, not mapped, no page cache */
 	if (__builtin_expect(f->refcount == 1 && f->order == order && (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC &&
-			     !pg_kind(m, pfn), 1)) {
-		m->free_fast[order != 0](m, pfn, order);
-		return 0;
-	}
+			     !pg_kind(m, pfn), 1))
+		return m->free_fast[order != 0](m, pfn, order);
 	if (!(f->flags & F_ALLOC) || f->order != order)
 		return -EINVAL;
 	return -EBUSY;
+}
+
+/* Are both ends of @z aligned to the largest block? */
+bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z)
+{
+	uint64_t mask = (1ull << (m->nr_orders - 1)) - 1;
+
+	uint64_t end = z->start_pfn + z->spanned;
+
+	return !(z->start_pfn & mask) && !(end & mask) && end <= m->nr_pfns;
 }
 
 /*
@@ -444,8 +468,8 @@ void page_alloc_setup(struct pfnlab_machine *m)
 {
 	bool traced = m->trace.write != NULL;
 
-	m->alloc_fast[0] = traced ? alloc_traced : m->cfg.pcp ? alloc_order0_pcp : alloc_order0_buddy;
-	m->alloc_fast[1] = traced ? alloc_traced : alloc_high_order;
+	m->alloc_fast[0] = traced ? alloc_slow : m->cfg.pcp ? alloc_order0_pcp : alloc_order0_buddy;
+	m->alloc_fast[1] = traced ? alloc_slow : alloc_high_order;
 	m->free_fast[0] = traced ? free_traced : m->cfg.pcp ? free_order0_pcp : free_order0_buddy;
 	m->free_fast[1] = traced ? free_traced : free_high_order;
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
@@ -453,6 +477,8 @@ void page_alloc_setup(struct pfnlab_machine *m)
 
 		m->preferred_zone[t] = i >= 0 ? &m->zones[i] : NULL;
 	}
+	for (int i = 0; i < m->nr_zones; i++)
+		m->zones[i].buddy_aligned = zone_buddy_aligned(m, &m->zones[i]);
 	for (int i = 0; i < m->nr_zones; i++)
 		for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
 			uint64_t mark = m->zones[i].wmark[WMARK_LOW] + m->zones[i].lowmem_reserve[t];
