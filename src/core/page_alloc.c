@@ -4,9 +4,18 @@
  * Models __alloc_pages() -> get_page_from_freelist() -> rmqueue() and
  * __free_pages() -> free_unref_page()/free_one_page() of mm/page_alloc.c:
  * the zonelist walked from the highest zone the GFP mask allows down to
- * ZONE_DMA, the low watermark on the fast path and the min watermark on
+ * ZONE_DMA, the low watermark on the first pass and the min watermark in
  * the slow path, ALLOC_NOFRAGMENT (v5.0+: first pass steals only whole
  * pageblocks), per-CPU lists, high-order atomic reserves.
+ *
+ * Three layers: the entry points page_alloc_setup() chose for the machine
+ * (era, per-CPU lists and tracing decided once), each the answer of the
+ * general path in the common case (the preferred zone passes the
+ * watermark and holds a page of the request's own type, or its per-CPU
+ * list does) and otherwise a tail call into it; the general path,
+ * alloc_frames_general() (the first pass, then the slow path, then the
+ * trace line); the slow path, alloc_pages_slowpath(), where kswapd,
+ * reclaim, compaction and the OOM killer belong.
  *
  * Simplified: the slow path has no reclaim, compaction or OOM killer; an
  * allocation the free lists cannot satisfy fails at once.  Allocated
@@ -198,7 +207,19 @@ static inline __attribute__((always_inline)) struct alloc_req prepare_alloc(cons
 	return r;
 }
 
-/* models __alloc_pages(): get_page_from_freelist() on the fast path's flags, then the slow path's */
+/*
+ * models __alloc_pages_slowpath(): today only get_page_from_freelist() on
+ * gfp_to_alloc_flags() (the min watermark, reserves for atomic requests);
+ * waking kswapd below the low watermark, direct reclaim, direct
+ * compaction for costly orders and the OOM killer go here
+ */
+static uint64_t alloc_pages_slowpath(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest,
+				     int mt, int *zone_type)
+{
+	return get_page_from_freelist(m, order, slowpath_flags(m, gfp, order), highest, mt, zone_type);
+}
+
+/* models __alloc_pages(): get_page_from_freelist() on the first pass's flags, then the slow path */
 static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
 							      unsigned order)
 {
@@ -218,8 +239,7 @@ static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_mac
 		flags |= ALLOC_NOFRAGMENT;
 	p = get_page_from_freelist(m, order, flags, highest, mt, &zone_type);
 	if (p == NIL_PFN)
-		p = get_page_from_freelist(m, order, slowpath_flags(m, gfp, order), highest, mt,
-					   &zone_type);
+		p = alloc_pages_slowpath(m, gfp, order, highest, mt, &zone_type);
 	if (m->trace.write)
 		trace_page_alloc(m, p, order, gfp, mt);
 	if (p == NIL_PFN) {
