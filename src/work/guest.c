@@ -11,6 +11,7 @@
  *           land in CMA;
  *   devices: VFIO pass-through pins guest RAM (vfio.c);
  *   stop:   devices go, the HPT is freed, the process exits (exit_mmap).
+ * The host's table of running guests is kept here.
  *
  * Simplified: guest RAM is one block at guest-physical address 0 (sPAPR
  * places RAM so); the guest never gives memory back (no balloon, no
@@ -38,6 +39,15 @@ static int table_add(struct host *h, struct guest *g)
 	g->idx = h->nr_guests;
 	h->guests[h->nr_guests++] = g;
 	return 0;
+}
+
+/** host_guest() - the running guest called @name, or NULL. */
+struct guest *host_guest(const struct host *h, const char *name)
+{
+	for (unsigned i = 0; i < h->nr_guests; i++)
+		if (strcmp(h->guests[i]->name, name) == 0)
+			return h->guests[i];
+	return NULL;
 }
 
 /**

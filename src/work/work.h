@@ -9,15 +9,18 @@
  *       .hpt            the KVM hashed page table (kvm_hpt.c): kvm_cma or buddy
  *       .type1          VFIO type1 container: MAP_DMA/UNMAP_DMA (vfio.c)
  *       .spapr[]        SPAPR "register memory" regions (vfio.c)
- *       .pins[]         raw long-term pins made by a scenario
+ *       .pins[]         raw long-term pins made by a scenario (pin.c counts
+ *                       every long-term pin and those in CMA)
  *     bg                kernel background: slab, page tables, page cache
  *                       (background.c)
  *     log               the host's kernel log (printk lines), fed by the
- *                       core (pfnlab_set_log) and by the actors
+ *                       core (pfnlab_set_log) and by the actors (printk.c)
  *     st                counters the run report prints
  *
  * The actors use only include/pfnlab.h: they drive the core the way the
- * kernel subsystems they model drive mm/.  Every function returns 0 or a
+ * kernel subsystems they model drive mm/.  Calls run one way, down this
+ * list: host.c (the whole host) -> guest.c -> vfio.c, kvm_hpt.c,
+ * background.c -> pin.c -> printk.c -> util.c.  Every function returns 0 or a
  * negative errno, the value the modelled ioctl or kernel call returns.
  */
 #ifndef PFNLAB_WORK_H
@@ -154,24 +157,26 @@ struct host {
 	struct work_stats st;
 };
 
-/* host.c */
-int host_init(struct host *h, struct pfnlab_machine *m);
-void host_fini(struct host *h);
-void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void host_event(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void host_trace_begin(struct host *h);
-void host_trace_end(struct host *h);
-struct guest *host_guest(const struct host *h, const char *name);
+/* util.c: no actor below it */
 int set_err(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int pin_set_add(struct host *h, struct guest *g, struct pin_set *s, uint64_t addr, uint64_t npages,
-		bool write, bool longterm, const char *pinner, uint64_t *pfns);
-void pin_set_release(struct host *h, struct guest *g, struct pin_set *s);
-void pin_set_drop(struct host *h, struct guest *g, struct pin_set *s, bool undo);
-uint64_t host_pageblocks_of_type(const struct host *h, int mt);
 uint64_t work_rng(uint64_t *s);
 double work_rng_unit(uint64_t *s);
 const char *size_str(uint64_t bytes, char *buf, size_t len);
 const char *time_str(uint64_t ns, char *buf, size_t len);
+
+/* printk.c: the kernel log, the trace session, the report's events */
+void host_log_start(struct host *h);
+void host_log_stop(struct host *h);
+void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_event(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_trace_begin(struct host *h);
+void host_trace_end(struct host *h);
+
+/* pin.c: long-term pins and their counts */
+int pin_set_add(struct host *h, struct guest *g, struct pin_set *s, uint64_t addr, uint64_t npages,
+		bool write, bool longterm, const char *pinner, uint64_t *pfns);
+void pin_set_release(struct host *h, struct guest *g, struct pin_set *s);
+void pin_set_drop(struct host *h, struct guest *g, struct pin_set *s, bool undo);
 
 /* kvm_hpt.c */
 int kvm_cma_declare(struct pfnlab_config *cfg, unsigned ratio);
@@ -179,19 +184,6 @@ unsigned kvm_hpt_order_for_ram(uint64_t ram_bytes);
 int kvm_hpt_alloc(struct host *h, struct guest *g, unsigned order);
 void kvm_hpt_free(struct host *h, struct guest *g);
 void kvm_boot_log(struct host *h, unsigned ratio);
-
-/* guest.c */
-struct guest_opts {
-	uint64_t ram;
-	bool thp;
-	bool pin_aware;
-	int hpt_order;        /* -1: QEMU's rule, 0: no HPT (radix / x86), else the order */
-	uint64_t fault;       /* bytes to fault in at boot */
-	uint64_t memlock;     /* RLIMIT_MEMLOCK bytes, 0 = unlimited */
-};
-int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
-int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);
-void guest_stop(struct host *h, struct guest *g);
 
 /* vfio.c */
 #define VFIO_DMA_MAP_FLAG_READ  0x1u
@@ -215,5 +207,24 @@ uint64_t bg_next_expiry(const struct host *h);
 uint64_t bg_expire(struct host *h, uint64_t now);
 uint64_t bg_pages(const struct host *h, enum bg_class c);
 void bg_destroy(struct host *h);
+
+/* guest.c */
+struct guest_opts {
+	uint64_t ram;
+	bool thp;
+	bool pin_aware;
+	int hpt_order;        /* -1: QEMU's rule, 0: no HPT (radix / x86), else the order */
+	uint64_t fault;       /* bytes to fault in at boot */
+	uint64_t memlock;     /* RLIMIT_MEMLOCK bytes, 0 = unlimited */
+};
+struct guest *host_guest(const struct host *h, const char *name);
+int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
+int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);
+void guest_stop(struct host *h, struct guest *g);
+
+/* host.c: the whole host, above every actor */
+int host_init(struct host *h, struct pfnlab_machine *m);
+void host_fini(struct host *h);
+uint64_t host_pageblocks_of_type(const struct host *h, int mt);
 
 #endif /* PFNLAB_WORK_H */
