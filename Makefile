@@ -15,8 +15,10 @@ CPPFLAGS += -DHAVE_LIBTRACECMD $(TRACECMD_CFLAGS)
 LDLIBS  += $(shell pkg-config --libs libtracecmd)
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c) $(wildcard src/report/*.c) $(wildcard src/work/*.c) $(wildcard src/input/*.c)
-CLI_SRC  := $(wildcard src/cli/*.c)
+# every .c and .h below the layers' folders, sub-folders (src/work/scenario/, ...) included
+LIB_SRC  := $(sort $(shell find src/core src/report src/work src/input -name '*.c'))
+CLI_SRC  := $(sort $(shell find src/cli -name '*.c'))
+SRC_H    := $(sort $(shell find include src -name '*.h'))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_MAIN := tests/test_main.c
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out $(TEST_MAIN),$(TEST_SRC)))
@@ -27,7 +29,7 @@ CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 .PHONY: all test check run deps asan bench instructions fuzz lint tidy valgrind clean help
 all: $(BUILD)/pfnlab $(BUILD)/libpfnlab.a
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h tests/*.h)
+$(BUILD)/%.o: %.c $(SRC_H) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
 
@@ -38,7 +40,7 @@ $(BUILD)/libpfnlab.a: $(LIB_OBJ)
 $(BUILD)/pfnlab: $(CLI_OBJ) $(BUILD)/libpfnlab.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libpfnlab.a $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(wildcard tests/*.h include/*.h src/*/*.h fuzz/*.h)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(SRC_H) $(wildcard tests/*.h fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(LDLIBS)
 
@@ -140,7 +142,7 @@ EXAMPLES := $(wildcard examples/*.scn examples/*.sweep examples/*.c)
 
 all: $(BUILD)/libpfnlab.so $(BUILD)/$(SONAME) $(MAN1)
 
-$(BUILD)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
+$(BUILD)/pic/%.o: %.c $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 

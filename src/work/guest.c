@@ -50,6 +50,14 @@ struct guest *host_guest(const struct host *h, const char *name)
 	return NULL;
 }
 
+/** guest_by_start() - qsort() order of guest pointers: the order the guests started in. */
+int guest_by_start(const void *a, const void *b)
+{
+	const struct guest *x = *(struct guest *const *)a, *y = *(struct guest *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /**
  * guest_start() - create a guest: VM and HPT, guest RAM mapped, @o->fault
  * bytes of it faulted in.

@@ -218,6 +218,7 @@ struct guest_opts {
 	uint64_t memlock;     /* RLIMIT_MEMLOCK bytes, 0 = unlimited */
 };
 struct guest *host_guest(const struct host *h, const char *name);
+int guest_by_start(const void *a, const void *b);
 int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
 int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);
 void guest_stop(struct host *h, struct guest *g);
