@@ -2,15 +2,23 @@
  * input.h - the input layer: what users bring from their machines, read
  * into the model.
  *
- *   source.c       a file, standard input or a /proc-like directory into memory
+ *   source.c       a file, standard input or a /proc-like directory into
+ *                  memory; its lines one at a time
  *   decompress.c   .xz (liblzma), .zst (libzstd), .gz (zlib), by magic number
  *   tracedat.c     trace-cmd .dat files through libtracecmd, rendered as
  *                  `trace-cmd report` text
  *   trace_parse.c  one line of ftrace text: context columns, event name, fields
+ *   trace_event.c  one line of a trace read into a struct trace_event
  *   claim.c        taking an exact PFN range out of the buddy lists, giving it back
- *   replay.c       a trace applied to a machine, and its summary
+ *   replay_apply.c one event applied to the model
+ *   replay.c       a trace's lines read, applied and counted; the summary
  *   snapshot_parse.c  /proc/buddyinfo, pagetypeinfo, zoneinfo, iomem text
  *   snapshot.c     a machine built to match a snapshot
+ *
+ * A replay runs reader -> parser -> applier, a line at a time: source.c
+ * yields lines (struct input_lines), trace_event.c turns one into a struct
+ * trace_event, replay_apply.c applies that to the machine; replay.c drives
+ * the three and counts.  Nothing below replay.c keeps more than one line.
  *
  * The input layer sits above the core (it drives the model through
  * src/core/model.h) and below the CLI.  With src/cli it is the only code
@@ -23,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -103,6 +112,41 @@ uint64_t input_binary_line(const char *text, size_t len);
 
 /** input_buf_free() - release what input_read() filled in. */
 void input_buf_free(struct input_buf *b);
+
+/* The lines of an input, one at a time, with their numbers for messages. */
+struct input_lines {
+	const char *name;      /* the file, for "NAME:LINE: ..." messages */
+	const char *p, *end;   /* what is not read yet */
+	const char *s;         /* the current line, without its newline and a '\r' before it */
+	size_t n;              /* its length */
+	uint64_t no;           /* its number, from 1 */
+};
+
+/** input_lines_init() - read @text (@len bytes, named @name) a line at a time. */
+void input_lines_init(struct input_lines *l, const char *name, const char *text, size_t len);
+
+/**
+ * input_lines_next() - the next line into @l->s and @l->n, and its number
+ * into @l->no.  A last line without a newline is a line.  Inline: it runs
+ * once a line.
+ *
+ * Return: false at the end of the text.
+ */
+static inline bool input_lines_next(struct input_lines *l)
+{
+	const char *nl;
+
+	if (l->p >= l->end)
+		return false;
+	nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+	l->s = l->p;
+	l->n = nl ? (size_t)(nl - l->p) : (size_t)(l->end - l->p);
+	if (l->n && l->s[l->n - 1] == '\r')
+		l->n--;
+	l->p = nl ? nl + 1 : l->end;
+	l->no++;
+	return true;
+}
 
 /**
  * input_tracedat_text() - render a trace-cmd .dat file as text lines of
@@ -209,6 +253,105 @@ int trace_parse_u64(const char *v, size_t n, bool hex, uint64_t *out);
 /** trace_parse_s64() - a signed decimal ("-16").  Return: 0 or -EINVAL. */
 int trace_parse_s64(const char *v, size_t n, int64_t *out);
 
+/* ---- trace_event.c ---- */
+
+/*
+ * One line of a trace, read: what kind of line, and what a known event
+ * says.  event_parse() sets the fields of the line's kind and those its
+ * event carries; the others are left as they were (it runs once a line).
+ */
+struct trace_event {
+	enum trace_line_kind line;
+	/*
+	 * TL_EVENT: the event; EV_UNKNOWN for one pfnlab does not read, and
+	 * for a malformed line whose fields are not key=value pairs
+	 */
+	enum trace_event_id id;
+	bool has_flags;        /* TL_EVENT: the flags column is there */
+	bool header;           /* TL_SKIP: a "# tracer:" header or trace-cmd's "cpus=" line */
+	bool trace_cmd;        /* TL_SKIP: trace-cmd's "cpus=" line */
+	uint64_t lost;         /* TL_LOST: events lost (0 when the count is unknown) */
+	bool lost_unknown;     /* TL_LOST: "[EVENTS DROPPED]" without a count */
+	/* what a known event says, in the model's terms */
+	bool failed;           /* no page (page=0, (null)), errorno != 0, ret=fail */
+	bool claimed;          /* extfrag: change_ownership=1 */
+	bool fragmenting;      /* extfrag: fragmenting=1 */
+	unsigned order;        /* kmem events: order=; extfrag: fallback_order= */
+	int mt;                /* migratetype= (extfrag: alloc_migratetype=), model numbering */
+	int fallback_mt;       /* extfrag: fallback_migratetype=, model numbering */
+	uint64_t pfn;          /* the first page */
+	uint64_t count;        /* cma events: pages */
+	pfnlab_gfp_t gfp;      /* mm_page_alloc: gfp_flags= */
+	const char *area;      /* cma_alloc_finish: name= (not NUL-terminated; NULL otherwise) */
+	uint32_t area_len;
+	/*
+	 * the counts it carries: mm_migrate_pages succeeded, failed, THP
+	 * succeeded, THP failed, THP split; mm_compaction_* isolated, migrated,
+	 * failed; mm_alloc_contig_migrate_range_info migrated, reclaimed, mapped
+	 */
+	uint64_t nr[5];
+};
+
+/* An event name the parser read, and how many well-formed lines had it. */
+struct trace_event_count {
+	const char *name;
+	uint64_t count;
+};
+
+#define TRACE_EVENT_NAMES 256  /* distinct names counted by name; the rest count as "(other)" */
+
+struct event_parser;
+
+/** event_parser_create() - a parser for one trace.  Return: 0 or -ENOMEM. */
+int event_parser_create(struct event_parser **out);
+
+/** event_parser_destroy() - free the parser. */
+void event_parser_destroy(struct event_parser *ep);
+
+/**
+ * event_parse() - read the current line of @l.
+ * @ep: the parser (it learns the trace's era from the pfn= forms)
+ * @l: the reader; its current line, name and number
+ * @ev: receives what the line says
+ * @why: receives "NAME:LINE: reason" when the line is malformed
+ * @wlen: size of @why
+ *
+ * A well-formed event line is counted under its name.
+ *
+ * Return: 0, or -EINVAL for a malformed line of a known event (@ev then
+ * holds what was read before the fault).
+ */
+int event_parse(struct event_parser *ep, const struct input_lines *l, struct trace_event *ev, char *why,
+		size_t wlen);
+
+/** event_parser_era() - PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex) or -1 (not seen yet). */
+int event_parser_era(const struct event_parser *ep);
+
+/**
+ * event_parser_names() - the names counted, sorted by name.
+ * @ep: the parser
+ * @out: receives up to TRACE_EVENT_NAMES names with their counts
+ * @other: receives the count of well-formed event lines whose names did not fit
+ *
+ * Return: the number of names in @out.
+ */
+unsigned event_parser_names(const struct event_parser *ep, struct trace_event_count *out, uint64_t *other);
+
+/* What a prescan of a trace found, to size a machine for it. */
+struct trace_prescan {
+	uint64_t max_pfn;      /* highest PFN an event touches (0 if none) */
+	bool any_pfn;          /* at least one event had a PFN */
+	int era;               /* PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex), -1 unknown */
+};
+
+/**
+ * trace_prescan() - one fast pass over a trace text for its PFN range and era.
+ * @text: the whole text
+ * @len: its length
+ * @ps: receives what was found
+ */
+void trace_prescan(const char *text, size_t len, struct trace_prescan *ps);
+
 /* ---- claim.c ---- */
 
 /**
@@ -257,6 +400,59 @@ void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bo
  */
 void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
+/* ---- replay_apply.c ---- */
+
+/* The counters of a replay, in the summary's order; the names are its JSON keys. */
+#define REPLAY_COUNTERS(X)                                                                  \
+	X(lines_total) X(events_total) X(events_known) X(events_unknown) X(lines_skipped)   \
+	X(lines_malformed) X(lost_lines) X(lost_events) X(lost_unknown)                      \
+	X(pages_allocated) X(allocs) X(alloc_failed) X(pages_freed) X(frees)                 \
+	X(pages_freed_batched) X(frees_unseen) X(pages_freed_unseen)                         \
+	X(extfrag_events) X(extfrag_change_ownership) X(extfrag_fragmenting) X(extfrag_type_fixes) \
+	X(alloc_relocated) X(alloc_forced) X(free_conflicts) X(pfn_invalid) \
+	X(zone_locked_pages) X(pcpu_drain_pages)                                             \
+	X(migrate_calls) X(migrate_succeeded) X(migrate_failed) X(migrate_thp_succeeded)     \
+	X(migrate_thp_failed) X(migrate_thp_split)                                           \
+	X(compaction_events) X(compaction_isolated) X(compaction_migrated)                   \
+	X(compaction_failed)                                                                 \
+	X(cma_alloc_calls) X(cma_alloc_success) X(cma_alloc_fail) X(cma_pages_allocated)     \
+	X(cma_pages_released) X(cma_pages_released_unseen) X(cma_busy_retries) X(cma_pages_moved) \
+	X(cma_conflicts)        \
+	X(isolation_tests) X(isolation_failed)                                               \
+	X(contig_info_events) X(contig_migrated) X(contig_reclaimed) X(contig_mapped)
+
+#define REPLAY_COUNTER_ENUM(n) C_##n,
+enum replay_counter { REPLAY_COUNTERS(REPLAY_COUNTER_ENUM) NR_REPLAY_COUNTERS };
+
+struct replay_model;
+
+/**
+ * replay_model_create() - the model side of a replay of @m.
+ * @m: the machine (not owned)
+ * @c: the replay's counters (NR_REPLAY_COUNTERS); the model adds to them
+ * @out: receives the model side
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int replay_model_create(struct pfnlab_machine *m, uint64_t *c, struct replay_model **out);
+
+/** replay_model_destroy() - free the model side (not the machine). */
+void replay_model_destroy(struct replay_model *rm);
+
+/**
+ * replay_apply() - apply one well-formed event to the machine and count it.
+ * @rm: the model side
+ * @ev: an event event_parse() read (TL_EVENT; EV_UNKNOWN does nothing)
+ *
+ * mm_page_alloc claims its PFNs (or, when the model has them in use,
+ * allocates elsewhere and remembers where), frees give them back,
+ * mm_page_alloc_extfrag with change_ownership=1 retypes the pageblock,
+ * cma_alloc/cma_alloc_finish take their range and cma_release frees it,
+ * migration and isolation events are counted.  The machine stays
+ * consistent whatever the event says (replay_apply.c explains how).
+ */
+void replay_apply(struct replay_model *rm, const struct trace_event *ev);
+
 /* ---- replay.c ---- */
 
 struct pfnlab_replay;
@@ -268,22 +464,6 @@ struct pfnlab_replay_opts {
 	void (*progress)(void *arg, uint64_t done, uint64_t total, uint64_t events);
 	void *progress_arg;
 };
-
-/* What a prescan of a trace found, to size a machine for it. */
-struct trace_prescan {
-	uint64_t max_pfn;      /* highest PFN an event touches (0 if none) */
-	bool any_pfn;          /* at least one event had a PFN */
-	int era;               /* PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex), -1 unknown */
-	unsigned max_order;    /* highest order= seen */
-};
-
-/**
- * trace_prescan() - one fast pass over a trace text for its PFN range and era.
- * @text: the whole text
- * @len: its length
- * @ps: receives what was found
- */
-void trace_prescan(const char *text, size_t len, struct trace_prescan *ps);
 
 /**
  * pfnlab_replay_create() - a replay that drives @m.

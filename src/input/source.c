@@ -1,6 +1,7 @@
 /*
  * source.c - an input file (or standard input) into memory: read whole,
- * recognised by magic number, decompressed, .dat files rendered as text.
+ * recognised by magic number, decompressed, .dat files rendered as text;
+ * then its lines, one at a time (struct input_lines).
  *
  * The whole input is held in memory, decompressed: a trace of ten million
  * events is about 1.5 GB of text.  A name that promises compression
@@ -209,4 +210,9 @@ uint64_t input_binary_line(const char *text, size_t len)
 	for (const char *p = text; p < z; p++)
 		line += *p == '\n';
 	return line;
+}
+
+void input_lines_init(struct input_lines *l, const char *name, const char *text, size_t len)
+{
+	*l = (struct input_lines){.name = name, .p = text, .end = text + len};
 }
