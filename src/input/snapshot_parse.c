@@ -20,38 +20,8 @@
 
 #include "input.h"
 
-/* A cursor over the lines of one file. */
-struct lines {
-	const struct snapshot_text *t;
-	const char *p, *end;
-	const char *s;   /* the current line */
-	size_t n;
-	unsigned no;     /* its number, from 1 */
-};
-
-static void lines_init(struct lines *l, const struct snapshot_text *t)
-{
-	*l = (struct lines){.t = t, .p = t->data, .end = t->data + t->len};
-}
-
-static bool next_line(struct lines *l)
-{
-	const char *nl;
-
-	if (l->p >= l->end)
-		return false;
-	nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
-	l->s = l->p;
-	l->n = nl ? (size_t)(nl - l->p) : (size_t)(l->end - l->p);
-	if (l->n && l->s[l->n - 1] == '\r')
-		l->n--;
-	l->p = nl ? nl + 1 : l->end;
-	l->no++;
-	return true;
-}
-
-static int bad(char *why, size_t len, const struct lines *l, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int bad(char *why, size_t len, const struct lines *l, const char *fmt, ...)
+static int bad(char *why, size_t len, const struct input_lines *l, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int bad(char *why, size_t len, const struct input_lines *l, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -59,7 +29,7 @@ static int bad(char *why, size_t len, const struct lines *l, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	set_why(why, len, "%s:%u: %s", l->t->name, l->no, msg);
+	set_why(why, len, "%s:%llu: %s", l->name, (unsigned long long)l->no, msg);
 	return -EINVAL;
 }
 
@@ -91,12 +61,20 @@ static bool parse_dec(const char *s, size_t n, uint64_t *v)
 	return n && !trace_parse_u64(s, n, false, v) && !(n > 1 && s[1] == 'x');
 }
 
-static bool is_blank_line(const struct lines *l)
+/* The next line that is not blank, and a cursor over its words. */
+static bool next_content(struct input_lines *l, struct words *w)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->s[i] != ' ' && l->s[i] != '\t')
-			return false;
-	return true;
+	while (input_lines_next(l)) {
+		size_t i = 0;
+
+		while (i < l->n && (l->s[i] == ' ' || l->s[i] == '\t'))
+			i++;
+		if (i < l->n) {
+			*w = (struct words){l->s, l->s + l->n};
+			return true;
+		}
+	}
+	return false;
 }
 
 static int zone_type_of(const char *s, size_t n)
@@ -113,7 +91,7 @@ static int zone_type_of(const char *s, size_t n)
  * "Node N, zone NAME" at the start of a line; *rest points after NAME
  * (and after ", type" for pagetypeinfo's free rows when @typed).
  */
-static int node_zone(char *why, size_t len, const struct lines *l, struct words *w, char name[16])
+static int node_zone(char *why, size_t len, const struct input_lines *l, struct words *w, char name[16])
 {
 	const char *s;
 	size_t n;
@@ -139,7 +117,7 @@ static int node_zone(char *why, size_t len, const struct lines *l, struct words 
 }
 
 /* The zone of @s called @name: found, or appended (in file order). */
-static struct snap_zone *zone_named(struct snapshot *s, const char *name, bool add, const struct lines *l,
+static struct snap_zone *zone_named(struct snapshot *s, const char *name, bool add, const struct input_lines *l,
 				    char *why, size_t len, int *err)
 {
 	int t;
@@ -169,12 +147,12 @@ static struct snap_zone *zone_named(struct snapshot *s, const char *name, bool a
 	memset(z, 0, sizeof(*z));
 	snprintf(z->name, sizeof(z->name), "%s", name);
 	z->type = t;
-	snprintf(z->where, sizeof(z->where), "%s:%u", l->t->name, l->no);
+	snprintf(z->where, sizeof(z->where), "%s:%llu", l->name, (unsigned long long)l->no);
 	return z;
 }
 
 /* Per-order counts to the end of the line: "%6lu " each, ">100000" when capped. */
-static int counts(char *why, size_t len, const struct lines *l, struct words *w, uint64_t *v, bool *capped,
+static int counts(char *why, size_t len, const struct input_lines *l, struct words *w, uint64_t *v, bool *capped,
 		  unsigned *n)
 {
 	const char *s;
@@ -199,7 +177,7 @@ static int counts(char *why, size_t len, const struct lines *l, struct words *w,
 	return 0;
 }
 
-static int set_orders(struct snapshot *s, unsigned n, const struct lines *l, char *why, size_t len)
+static int set_orders(struct snapshot *s, unsigned n, const struct input_lines *l, char *why, size_t len)
 {
 	if (!n)
 		return bad(why, len, l, "no counts");
@@ -211,18 +189,16 @@ static int set_orders(struct snapshot *s, unsigned n, const struct lines *l, cha
 
 static int parse_buddyinfo(const struct snapshot_text *t, struct snapshot *s, char *why, size_t len)
 {
-	struct lines l;
+	struct input_lines l;
+	struct words w;
 	int err = 0;
 
-	lines_init(&l, t);
-	while (next_line(&l)) {
-		struct words w = {l.s, l.s + l.n};
+	input_lines_init(&l, t->name, t->data, t->len);
+	while (next_content(&l, &w)) {
 		struct snap_zone *z;
 		char name[16];
 		unsigned n;
 
-		if (is_blank_line(&l))
-			continue;
 		if ((err = node_zone(why, len, &l, &w, name)))
 			return err;
 		if (!(z = zone_named(s, name, true, &l, why, len, &err)))
@@ -260,7 +236,7 @@ static int mt_of(const char *s, size_t n, int *era)
 	return -1;
 }
 
-static int note_era(struct snapshot *s, int era, const struct lines *l, char *why, size_t len)
+static int note_era(struct snapshot *s, int era, const struct input_lines *l, char *why, size_t len)
 {
 	if (era < 0)
 		return 0;
@@ -276,17 +252,15 @@ static int parse_pagetypeinfo(const struct snapshot_text *t, struct snapshot *s,
 	int header_mt[PFNLAB_MT_TYPES], nheader = 0, err = 0;
 	uint64_t per_block = 0;
 	bool have_pb = false, have_per = false;
-	struct lines l;
+	struct input_lines l;
+	struct words w;
 
-	lines_init(&l, t);
-	while (next_line(&l)) {
-		struct words w = {l.s, l.s + l.n};
+	input_lines_init(&l, t->name, t->data, t->len);
+	while (next_content(&l, &w)) {
 		const char *x;
 		size_t k;
 		uint64_t v;
 
-		if (is_blank_line(&l))
-			continue;
 		if (l.n >= 17 && !memcmp(l.s, "Page block order:", 17)) {
 			w.p = l.s + 17;
 			if (!word(&w, &x, &k) || !parse_dec(x, k, &v) || v >= MAX_ORDERS)
@@ -408,7 +382,7 @@ static int parse_pagetypeinfo(const struct snapshot_text *t, struct snapshot *s,
 }
 
 /* "protection: (a, b, c)" */
-static int parse_protection(const struct lines *l, const char *p, uint64_t *v, unsigned *n, char *why, size_t len)
+static int parse_protection(const struct input_lines *l, const char *p, uint64_t *v, unsigned *n, char *why, size_t len)
 {
 	const char *end = l->s + l->n;
 
@@ -436,27 +410,25 @@ static int parse_protection(const struct lines *l, const char *p, uint64_t *v, u
 
 static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, char *why, size_t len)
 {
-	struct lines l;
+	struct input_lines l;
+	struct words w;
 	struct {
 		char name[16];
 		bool populated;
 		uint64_t prot[PFNLAB_NR_ZONES + 2];
 		unsigned nprot;
 		struct snap_zone tmp;
-		unsigned line;
+		uint64_t line;
 	} all[PFNLAB_NR_ZONES + 2];
 	unsigned nall = 0;
 	int err = 0;
 
-	lines_init(&l, t);
-	while (next_line(&l)) {
-		struct words w = {l.s, l.s + l.n};
+	input_lines_init(&l, t->name, t->data, t->len);
+	while (next_content(&l, &w)) {
 		const char *x;
 		size_t k;
 		uint64_t v;
 
-		if (is_blank_line(&l))
-			continue;
 		if (l.n > 5 && !memcmp(l.s, "Node ", 5)) {
 			char name[16];
 
@@ -575,15 +547,16 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 
 static int parse_iomem(const struct snapshot_text *t, struct snapshot *s, char *why, size_t len)
 {
-	struct lines l;
+	struct input_lines l;
+	struct words w;
 	bool nonzero = false;
 
-	lines_init(&l, t);
-	while (next_line(&l)) {
+	input_lines_init(&l, t->name, t->data, t->len);
+	while (next_content(&l, &w)) {
 		const char *dash, *colon;
 		uint64_t a, b;
 
-		if (is_blank_line(&l) || l.s[0] == ' ')
+		if (l.s[0] == ' ')
 			continue; /* nested resources */
 		dash = memchr(l.s, '-', l.n);
 		colon = memchr(l.s, ':', l.n);
