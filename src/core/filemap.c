@@ -187,17 +187,6 @@ static void mark_accessed(struct pfnlab_machine *m, uint64_t head)
 	}
 }
 
-/* The references a page-cache folio holds at rest: cache, mappings, buffers (folio_expected_refs()). */
-uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head)
-{
-	const struct frame *f = &m->frames[head];
-	unsigned pf = pg_flags(m, head);
-
-	if (!(pf & PGK_MASK))
-		return f->mt;
-	return f->mt + (1ull << f->order) + ((pf & PG_PRIVATE) ? 1 : 0);
-}
-
 /* models filemap_add_folio(): a new folio for page @index, allocated with @gfp */
 static uint64_t add_to_page_cache(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
 				  uint32_t *slot, pfnlab_gfp_t gfp)
@@ -411,8 +400,7 @@ unsigned pfnlab_nr_files(const struct pfnlab_machine *m)
 }
 
 /* Record that space @mm maps @pages of @id from @pgoff at @vstart (vma_interval_tree_insert()). */
-static int mapping_add_mapper(struct mapping *mp, unsigned mm, uint64_t vstart, uint64_t pgoff, uint64_t pages,
-			      bool shared)
+int mapping_add_mapper(struct mapping *mp, unsigned mm, uint64_t vstart, uint64_t pgoff, uint64_t pages, bool shared)
 {
 	if (mp->nr_mappers == mp->cap_mappers) {
 		unsigned cap = mp->cap_mappers ? mp->cap_mappers * 2 : 4;
@@ -442,40 +430,6 @@ void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned 
 		}
 	if (is_shmem(mp) && !mp->open && !mp->nr_mappers)
 		truncate_mapping(m, mp);
-}
-
-int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned file,
-		       uint64_t off, unsigned flags)
-{
-	struct mapping *mp = mapping_get(m, file);
-	struct mm *mm = mm_get(m, id);
-	uint64_t psize = 1ull << m->cfg.page_shift, vpn = addr >> m->cfg.page_shift;
-	uint64_t pages = len >> m->cfg.page_shift, pgoff = off >> m->cfg.page_shift;
-	struct vma *v = NULL;
-	int err;
-
-	if (!mm || !mp)
-		return -ENOENT;
-	if ((off & (psize - 1)) || !len || (len & (psize - 1)) || pgoff + pages > mp->nr_pages ||
-	    flags & ~PFNLAB_MAP_SHARED)
-		return -EINVAL;
-	err = pfnlab_mm_map(m, id, addr, len, 0);
-	if (err)
-		return err;
-	err = mapping_add_mapper(mp, id, vpn, pgoff, pages, flags & PFNLAB_MAP_SHARED);
-	if (err) {
-		pfnlab_mm_unmap(m, id, addr, len);
-		return err;
-	}
-	for (unsigned i = 0; i < mm->nr_vmas && !v; i++)
-		if (mm->vmas[i].start == vpn)
-			v = &mm->vmas[i];
-	if (!v)
-		return -EINVAL; /* pfnlab_mm_map() put it there */
-	v->mapping = file;
-	v->pgoff = pgoff;
-	v->shared = flags & PFNLAB_MAP_SHARED;
-	return 0;
 }
 
 /* RSS counter of a page-cache folio's kind */

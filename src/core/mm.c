@@ -1,18 +1,17 @@
 /*
- * mm.c - address spaces: anonymous mappings, their page tables, faults,
- * unmapping, and page contents in backed mode.
+ * mm.c - address spaces: anonymous and file mappings, faults, unmapping,
+ * get_user_pages, and page contents in backed mode.
  *
- * Models mmap()/munmap() of private anonymous memory, handle_mm_fault()
- * (do_anonymous_page() and do_huge_pmd_anonymous_page(): a THP when the
- * mapping allows it, the aligned span is inside it and a huge block is
- * free, otherwise an order-0 page), and exit_mmap().
+ * Models mmap()/munmap() of private anonymous memory and of files,
+ * handle_mm_fault() (do_anonymous_page() and do_huge_pmd_anonymous_page():
+ * a THP when the mapping allows it, the aligned span is inside it and a
+ * huge block is free, otherwise an order-0 page), exit_mmap(), and
+ * __get_user_pages() (pfnlab_gup(): fault the range in, then a reference
+ * on each page).
  *
- * Page table: per mapping an array of chunk pointers, one chunk per
- * THP-sized span (512 entries on x86_64, 256 on ppc64), each entry the
- * PFN + 1 of the page mapped there.  Chunks are allocated on first touch,
- * so a 1 TiB guest costs 4 bytes per faulted page plus 8 bytes per 2 MiB.
- *
- * File and memfd mappings fault through filemap.c (filemap_fault()).
+ * The page tables are pgtable.c's; file and memfd mappings fault through
+ * filemap.c (filemap_fault()); references are rmap.c's.  mm.c calls those
+ * three, none of them calls mm.c.
  *
  * Simplified: no swap, no COW after fork; munmap() takes whole mappings;
  * pfnlab_mm_touch() faults file pages for reading (anonymous pages are
@@ -23,13 +22,6 @@
 #include <string.h>
 
 #include "model.h"
-
-struct mm *mm_get(struct pfnlab_machine *m, unsigned id)
-{
-	if (id == 0 || id > m->nr_mms || !m->mms[id - 1].live)
-		return NULL;
-	return &m->mms[id - 1];
-}
 
 static const struct mm *mm_get_const(const struct pfnlab_machine *m, unsigned id)
 {
@@ -55,48 +47,6 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 	snprintf(mm->name, sizeof(mm->name), "%s", name ? name : "");
 	*id = m->nr_mms;
 	return 0;
-}
-
-static struct vma *find_vma(const struct mm *mm, uint64_t vpn)
-{
-	unsigned lo = 0, hi = mm->nr_vmas;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		struct vma *v = &mm->vmas[mid];
-
-		if (vpn < v->start)
-			hi = mid;
-		else if (vpn >= v->start + v->pages)
-			lo = mid + 1;
-		else
-			return v;
-	}
-	return NULL;
-}
-
-struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn)
-{
-	return find_vma(mm, vpn);
-}
-
-uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create)
-{
-	struct vma *v = find_vma(mm, vpn);
-	uint64_t off, c;
-
-	if (!v)
-		return NULL;
-	off = vpn - v->start;
-	c = off >> m->thp_order;
-	if (!v->chunks[c]) {
-		if (!create)
-			return NULL;
-		v->chunks[c] = calloc((size_t)1 << m->thp_order, sizeof(uint32_t));
-		if (!v->chunks[c])
-			return NULL;
-	}
-	return &v->chunks[c][off & ((1ull << m->thp_order) - 1)];
 }
 
 static bool range_pages(const struct pfnlab_machine *m, uint64_t addr, uint64_t len, uint64_t *vpn,
@@ -160,6 +110,40 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 	return 0;
 }
 
+int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned file,
+		       uint64_t off, unsigned flags)
+{
+	struct mapping *mp = mapping_get(m, file);
+	struct mm *mm = mm_get(m, id);
+	uint64_t psize = 1ull << m->cfg.page_shift, vpn = addr >> m->cfg.page_shift;
+	uint64_t pages = len >> m->cfg.page_shift, pgoff = off >> m->cfg.page_shift;
+	struct vma *v = NULL;
+	int err;
+
+	if (!mm || !mp)
+		return -ENOENT;
+	if ((off & (psize - 1)) || !len || (len & (psize - 1)) || pgoff + pages > mp->nr_pages ||
+	    flags & ~PFNLAB_MAP_SHARED)
+		return -EINVAL;
+	err = pfnlab_mm_map(m, id, addr, len, 0);
+	if (err)
+		return err;
+	err = mapping_add_mapper(mp, id, vpn, pgoff, pages, flags & PFNLAB_MAP_SHARED);
+	if (err) {
+		pfnlab_mm_unmap(m, id, addr, len);
+		return err;
+	}
+	for (unsigned i = 0; i < mm->nr_vmas && !v; i++)
+		if (mm->vmas[i].start == vpn)
+			v = &mm->vmas[i];
+	if (!v)
+		return -EINVAL; /* pfnlab_mm_map() put it there */
+	v->mapping = file;
+	v->pgoff = pgoff;
+	v->shared = flags & PFNLAB_MAP_SHARED;
+	return 0;
+}
+
 /* Give a fresh anonymous folio to (mm, vpn): the rmap lives in the head frame. */
 static void set_anon(struct pfnlab_machine *m, unsigned id, uint64_t head, uint64_t vpn)
 {
@@ -202,7 +186,7 @@ static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const 
 /* models handle_mm_fault(); returns pages mapped, -EFAULT or -ENOMEM */
 static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64_t vpn, bool write)
 {
-	struct vma *v = find_vma(mm, vpn);
+	struct vma *v = mm_find_vma(mm, vpn);
 	uint32_t *pte;
 	bool aware = mm->pin_aware && m->cfg.pin_policy == PFNLAB_PIN_AWARE;
 	/* pin-aware: no CMA, no ZONE_MOVABLE (Normal at most), still movable */
@@ -236,7 +220,7 @@ static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uin
 static bool range_mapped(const struct mm *mm, uint64_t vpn, uint64_t pages)
 {
 	while (pages) {
-		const struct vma *v = find_vma(mm, vpn);
+		const struct vma *v = mm_find_vma(mm, vpn);
 		uint64_t n;
 
 		if (!v)
@@ -276,7 +260,7 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 		}
 		done += (uint64_t)r;
 		/* a huge page mapped from its first page on: skip the rest of it */
-		v = find_vma(mm, p);
+		v = mm_find_vma(mm, p);
 		mask = (1ull << m->thp_order) - 1;
 		pte = (p & mask) || ((p - v->start) & mask) ? NULL : mm_pte(m, mm, p, false);
 		if (pte && *pte && (m->frames[*pte - 1].flags & F_ALLOC) &&
@@ -309,20 +293,76 @@ int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, u
 	return 0;
 }
 
+/* models follow_page(): the PFN mapped at virtual page @vpn, or NIL_PFN */
+static uint64_t follow_page(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn)
+{
+	const uint32_t *pte = mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, vpn, false);
+
+	return pte && *pte ? *pte - 1u : NIL_PFN;
+}
+
 int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn)
 {
 	const struct mm *mm = mm_get_const(m, id);
-	uint64_t vpn = addr >> m->cfg.page_shift;
-	uint32_t *pte;
+	uint64_t vpn = addr >> m->cfg.page_shift, p;
 
 	if (!mm)
 		return -ENOENT;
-	if (!find_vma(mm, vpn))
+	if (!mm_find_vma(mm, vpn))
 		return -EFAULT;
-	pte = mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, vpn, false);
-	if (!pte || !*pte)
+	p = follow_page(m, mm, vpn);
+	if (p == NIL_PFN)
 		return -ENOENT;
-	*pfn = *pte - 1;
+	*pfn = p;
+	return 0;
+}
+
+/*
+ * models check_vma_flags() for a file mapping under 6.12 (v6.5,
+ * writable_file_mapping_allowed()): a writable long-term pin of a shared
+ * mapping whose file system tracks dirty pages (not shmem) is -EFAULT
+ */
+static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, uint64_t addr, uint64_t npages,
+			 unsigned flags)
+{
+	const unsigned need = PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE;
+	uint64_t vpn = addr >> m->cfg.page_shift;
+
+	if (m->cfg.era != PFNLAB_ERA_CURRENT || m->cfg.kernel != PFNLAB_KERNEL_6_12 || (flags & need) != need)
+		return 0;
+	for (const struct vma *v; (v = mm_find_vma(mm, vpn)) && vpn < (addr >> m->cfg.page_shift) + npages;
+	     vpn = v->start + v->pages)
+		if (v->mapping && v->shared && m->mappings[v->mapping - 1].fs != PFNLAB_FS_SHMEM)
+			return -EFAULT;
+	return 0;
+}
+
+/* models __get_user_pages(): fault in, follow each page, take its reference (try_grab_folio()) */
+int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
+	       uint64_t *pfns)
+{
+	struct mm *mm = mm_get(m, id);
+	uint64_t psize = 1ull << m->cfg.page_shift;
+	int err;
+
+	if (!mm)
+		return -ENOENT;
+	if (!npages || (addr & (psize - 1)) || !(flags & (PFNLAB_FOLL_GET | PFNLAB_FOLL_PIN)) ||
+	    ((flags & PFNLAB_FOLL_GET) && (flags & PFNLAB_FOLL_PIN)) ||
+	    ((flags & PFNLAB_FOLL_LONGTERM) && !(flags & PFNLAB_FOLL_PIN)) || npages > (1ull << 32))
+		return -EINVAL;
+	err = gup_check_vma(m, mm, addr, npages, flags);
+	if (!err)
+		err = mm_fault_range(m, id, addr, npages * psize, flags & PFNLAB_FOLL_WRITE, NULL);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t pfn = follow_page(m, mm, (addr >> m->cfg.page_shift) + i); /* faulted in just now */
+
+		grab(m, pfn, flags);
+		if (pfns)
+			pfns[i] = pfn;
+	}
 	return 0;
 }
 
@@ -347,7 +387,7 @@ static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
 		size_t n = (size_t)(psize - off) < len ? (size_t)(psize - off) : len;
 		uint32_t *pte = mm_pte(m, mm, vpn, write);
 
-		if (write && (!pte || !*pte || find_vma(mm, vpn)->mapping)) {
+		if (write && (!pte || !*pte || mm_find_vma(mm, vpn)->mapping)) {
 			long r = fault_page(m, id, mm, vpn, true);
 
 			if (r < 0)

@@ -897,6 +897,7 @@ void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
 uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
 unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
 void page_ref_release(struct pfnlab_machine *m, uint64_t head);
+uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head);
 int page_state(const struct pfnlab_machine *m, uint64_t head);
 static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t head)
 {
@@ -904,12 +905,21 @@ static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t h
 				     : m->frames[head].refcount / 1024;
 }
 
-/* mm.c */
-struct mm *mm_get(struct pfnlab_machine *m, unsigned id);
+/* an address space by id, NULL if none (here, below rmap.c and filemap.c, which look owners up) */
+static inline struct mm *mm_get(struct pfnlab_machine *m, unsigned id)
+{
+	if (id == 0 || id > m->nr_mms || !m->mms[id - 1].live)
+		return NULL;
+	return &m->mms[id - 1];
+}
+
+/* pgtable.c */
+struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
+
+/* mm.c */
 int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, bool write,
 		   uint64_t *faulted);
-struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 void mm_free_all(struct pfnlab_machine *m);
 
 /* filemap.c */
@@ -918,6 +928,7 @@ uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t inde
 long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct vma *v, uint64_t vpn,
 		   bool write);
 void file_unmap_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t head);
+int mapping_add_mapper(struct mapping *mp, unsigned mm, uint64_t vstart, uint64_t pgoff, uint64_t pages, bool shared);
 void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned mm, uint64_t vstart);
 int folio_try_unmap(struct pfnlab_machine *m, uint64_t head);
 void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
@@ -926,7 +937,6 @@ void folio_start_writeback(struct pfnlab_machine *m, uint64_t head);
 void folio_end_writeback(struct pfnlab_machine *m, uint64_t head);
 void folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
 void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);
-uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head);
 void mappings_free_all(struct pfnlab_machine *m);
 
 /* migrate.c */

@@ -10,8 +10,10 @@
  * folio.  Short-lived references (I/O in flight, LRU batches) carry an
  * expiry time and drop when model time passes it (pfnlab_advance()).
  *
- * Models folio_ref_*(), try_grab_folio()/gup_put_folio() (mm/gup.c) and
- * folio_maybe_dma_pinned() (include/linux/mm.h).
+ * Models folio_ref_*(), try_grab_folio()/gup_put_folio() (mm/gup.c),
+ * folio_expected_refs() (mm/migrate.c) and folio_maybe_dma_pinned()
+ * (include/linux/mm.h).  The bottom of the address-space files: mm.c and
+ * filemap.c call rmap.c, rmap.c calls neither.
  */
 #include <stdlib.h>
 
@@ -150,53 +152,15 @@ void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
 		mm_get(m, f->next)->pinned++;
 }
 
-/*
- * models check_vma_flags() for a file mapping under 6.12 (v6.5,
- * writable_file_mapping_allowed()): a writable long-term pin of a shared
- * mapping whose file system tracks dirty pages (not shmem) is -EFAULT
- */
-static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, uint64_t addr, uint64_t npages,
-			 unsigned flags)
+/* The references a page-cache folio holds at rest: cache, mappings, buffers (folio_expected_refs()). */
+uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head)
 {
-	const unsigned need = PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE;
-	uint64_t vpn = addr >> m->cfg.page_shift;
+	const struct frame *f = &m->frames[head];
+	unsigned pf = pg_flags(m, head);
 
-	if (m->cfg.era != PFNLAB_ERA_CURRENT || m->cfg.kernel != PFNLAB_KERNEL_6_12 || (flags & need) != need)
-		return 0;
-	for (const struct vma *v; (v = mm_find_vma(mm, vpn)) && vpn < (addr >> m->cfg.page_shift) + npages;
-	     vpn = v->start + v->pages)
-		if (v->mapping && v->shared && m->mappings[v->mapping - 1].fs != PFNLAB_FS_SHMEM)
-			return -EFAULT;
-	return 0;
-}
-
-int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
-	       uint64_t *pfns)
-{
-	struct mm *mm = mm_get(m, id);
-	uint64_t psize = 1ull << m->cfg.page_shift;
-	int err;
-
-	if (!mm)
-		return -ENOENT;
-	if (!npages || (addr & (psize - 1)) || !(flags & (PFNLAB_FOLL_GET | PFNLAB_FOLL_PIN)) ||
-	    ((flags & PFNLAB_FOLL_GET) && (flags & PFNLAB_FOLL_PIN)) ||
-	    ((flags & PFNLAB_FOLL_LONGTERM) && !(flags & PFNLAB_FOLL_PIN)) || npages > (1ull << 32))
-		return -EINVAL;
-	err = gup_check_vma(m, mm, addr, npages, flags);
-	if (!err)
-		err = mm_fault_range(m, id, addr, npages * psize, flags & PFNLAB_FOLL_WRITE, NULL);
-	if (err)
-		return err;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t pfn;
-
-		pfnlab_mm_lookup(m, id, addr + i * psize, &pfn);
-		grab(m, pfn, flags);
-		if (pfns)
-			pfns[i] = pfn;
-	}
-	return 0;
+	if (!(pf & PGK_MASK))
+		return f->mt;
+	return f->mt + (1ull << f->order) + ((pf & PG_PRIVATE) ? 1 : 0);
 }
 
 /* References of the plain kind (FOLL_GET, transient) a folio holds beyond mappings and pins. */

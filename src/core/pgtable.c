@@ -1,0 +1,57 @@
+/*
+ * pgtable.c - page tables: the mapping (VMA) holding a virtual page, and
+ * the page-table entry of that page.
+ *
+ * Page table: per mapping an array of chunk pointers, one chunk per
+ * THP-sized span (512 entries on x86_64, 256 on ppc64), each entry the
+ * PFN + 1 of the page mapped there.  Chunks are allocated on first touch,
+ * so a 1 TiB guest costs 4 bytes per faulted page plus 8 bytes per 2 MiB.
+ *
+ * Models find_vma() (mm/mmap.c) and the walk to a PTE with its allocation
+ * (pte_offset_map(), __pte_alloc()).  Below every file that reads or sets
+ * PTEs: the faults and unmapping (mm.c), the page cache's faults and file
+ * reverse map (filemap.c), migration and the checker.
+ *
+ * Simplified: one level (no PGD/PUD/PMD pages); a THP fills one chunk,
+ * an entry per base page (no PMD entry).
+ */
+#include <stdlib.h>
+
+#include "model.h"
+
+struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn)
+{
+	unsigned lo = 0, hi = mm->nr_vmas;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		struct vma *v = &mm->vmas[mid];
+
+		if (vpn < v->start)
+			hi = mid;
+		else if (vpn >= v->start + v->pages)
+			lo = mid + 1;
+		else
+			return v;
+	}
+	return NULL;
+}
+
+uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create)
+{
+	struct vma *v = mm_find_vma(mm, vpn);
+	uint64_t off, c;
+
+	if (!v)
+		return NULL;
+	off = vpn - v->start;
+	c = off >> m->thp_order;
+	if (!v->chunks[c]) {
+		if (!create)
+			return NULL;
+		v->chunks[c] = calloc((size_t)1 << m->thp_order, sizeof(uint32_t));
+		if (!v->chunks[c])
+			return NULL;
+	}
+	return &v->chunks[c][off & ((1ull << m->thp_order) - 1)];
+}
