@@ -1,8 +1,9 @@
 /*
- * test_sweep.c - sweep specifications (src/work/sweep.c): parsing, value
+ * test_sweep.c - sweeps (src/work/sweep/): specification parsing, value
  * ranges, the expansion into runs, substitution into the scenario, rows,
- * and the statistics per point against hand-computed values (nearest-rank
- * quantiles, Wilson 95% intervals).
+ * the statistics per point against hand-computed values (nearest-rank
+ * quantiles, Wilson 95% intervals), and size-cma's search over a world
+ * whose answer is known.
  */
 #include <errno.h>
 #include <math.h>
@@ -347,5 +348,87 @@ TEST(hash_check)
 	sweep_spec_free(c);
 }
 
+/* A search's world: value v's run with seed index k meets the target when meets(v, k). */
+struct world {
+	size_t first_ok;      /* values from here on: every run meets */
+	size_t flaky;         /* this value: all runs but every 25th meet (SIZE_MAX: none) */
+	uint64_t next[16];    /* per value: the next seed index the search may ask for */
+	unsigned calls, fail_at;
+	bool out_of_order;
+};
+
+static int world_run(void *arg, size_t v, uint64_t from, uint64_t to, uint64_t *met)
+{
+	struct world *w = arg;
+
+	if (++w->calls == w->fail_at)
+		return 7;
+	if (from != w->next[v] || to <= from)
+		w->out_of_order = true;
+	w->next[v] = to;
+	for (uint64_t k = from; k < to; k++)
+		*met += v >= w->first_ok || (v == w->flaky && k % 25 != 24);
+	return 0;
+}
+
+/* Expect the smallest value whose runs all meet the target, with the evidence the docs promise. */
+TEST(search_check)
+{
+	struct sweep_probe p[10];
+	struct world w;
+	struct sweep_search se = {.nv = 10, .p = p, .conf = 0.95, .max_runs = 1000, .batch = 20, .run = world_run,
+				  .arg = &w};
+	size_t answer = 99;
+
+	for (size_t first = 0; first <= 10; first++) {
+		memset(p, 0, sizeof(p));
+		memset(&w, 0, sizeof(w));
+		w.first_ok = first;
+		w.flaky = SIZE_MAX;
+		CHECK_EQ(sweep_search(&se, &answer), 0);
+		CHECK_EQ(answer, first);
+		CHECK(!w.out_of_order);
+		for (size_t v = 0; v < 10; v++) {
+			CHECK(p[v].runs <= 1000 && p[v].met <= p[v].runs);
+			if (p[v].v == SWEEP_UNTRIED)
+				CHECK_EQ(p[v].runs, 0);
+			else if (v < first)
+				CHECK(p[v].v == SWEEP_MISSES && p[v].met == 0);
+		}
+		if (first < 10) /* with every run meeting, showing 0.95 takes 73 runs (docs/sweep.md) */
+			CHECK(p[first].v == SWEEP_MEETS && p[first].runs == 73 && p[first].met == 73 && p[first].lo >= 0.95);
+	}
+	/*
+	 * 96% of runs meet.  Confirming takes 73 runs, 71 meet: with at most
+	 * 100, even 27 more meeting could not show 0.95 (misses); with at most
+	 * 73 the interval neither lies above 0.95 nor below it (undecided).
+	 */
+	for (int k = 0; k < 2; k++) {
+		memset(p, 0, sizeof(p));
+		memset(&w, 0, sizeof(w));
+		w.first_ok = 5;
+		w.flaky = 4;
+		se.max_runs = k ? 73 : 100;
+		CHECK_EQ(sweep_search(&se, &answer), 0);
+		CHECK_EQ(answer, 5);
+		CHECK(p[4].runs == 73 && p[4].met == 71 && p[4].lo < 0.95 && p[4].hi >= 0.95);
+		CHECK_STR(sweep_verdict_name(p[4].v), k ? "undecided" : "misses");
+	}
+	/* a failing run ends the search with its code */
+	memset(p, 0, sizeof(p));
+	memset(&w, 0, sizeof(w));
+	w.first_ok = 3;
+	w.fail_at = 3;
+	CHECK_EQ(sweep_search(&se, &answer), 7);
+	CHECK_EQ(w.calls, 3);
+	/* 0.99 takes 381 runs */
+	memset(p, 0, sizeof(p));
+	memset(&w, 0, sizeof(w));
+	se.conf = 0.99;
+	se.max_runs = 1000;
+	CHECK_EQ(sweep_search(&se, &answer), 0);
+	CHECK(answer == 0 && p[0].runs == 381 && p[0].v == SWEEP_MEETS);
+}
+
 RUN_TESTS(value_ranges_check, expansion_counts_check, substitution_check, spec_errors_check, statistics_check,
-	  json_flat_check, aggregation_check, hash_check)
+	  json_flat_check, aggregation_check, hash_check, search_check)

@@ -1,54 +1,18 @@
 /*
  * cmd_size_cma.c - `pfnlab size-cma`: the smallest value of a monotone
  * parameter (the kvm_cma size, by default) for which runs meet a target
- * with the asked probability, found over the sweep machinery
- * (sweep_engine.c) on the local or the MPI engine (docs/sweep.md).
- *
- * A value meets the target when the Wilson 95% interval of the share of
- * its runs (seeds 1, 2, ...) meeting the target lies at or above the
- * confidence C; it misses when the interval lies below C.  Runs are added
- * until one or the other is shown, up to --max-runs (then it misses, as
- * "undecided"):
- *
- *   values v0 < v1 < ... (in the order given; larger is assumed better)
- *   binary search with a screen of --batch runs per probe: a probe whose
- *   interval lies below C moves up, any other moves down;
- *   the candidate is then confirmed with as many runs as showing C takes;
- *   a candidate that fails confirmation restarts the search above it.
- *
- * Everything the search decides follows from the rows, which do not depend
- * on the engine: the answer and its evidence are the same on any engine.
+ * with the asked probability (docs/sweep.md).  Options, the parameter
+ * searched, and the answer printed; the search is sweep_search()
+ * (src/work/sweep/sweep_search.c), whose runs are executed here through
+ * the sweep machinery (sweep_engine.c) on the local or the MPI engine.
  * Rows stay in DIR, so a second search (another confidence) reuses them.
  */
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sweep_cli.h"
-
-enum verdict { V_UNTRIED, V_MISSES, V_PLAUSIBLE, V_MEETS, V_UNDECIDED };
-
-static const char *const verdict_name[] = {"untried", "misses", "screened", "meets", "undecided"};
-
-struct probe {
-	uint64_t runs, met;     /* runs made (seeds 1..runs), runs meeting the target */
-	enum verdict v;
-	double lo, hi;
-};
-
-struct search {
-	struct study *st;
-	const struct sweep_spec *s;
-	int pi;                 /* the searched parameter */
-	size_t nv;
-	struct probe *p;
-	double conf;
-	uint64_t max_runs, batch;
-	struct sweep_buf row;
-};
 
 static unsigned cpus(void)
 {
@@ -57,218 +21,119 @@ static unsigned cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* What the search's runs need: the study, and the parameter searched. */
+struct size_cma {
+	struct study *st;
+	const struct sweep_spec *s;
+	int pi;                 /* the searched parameter */
+	struct sweep_buf row;
+};
+
 /* The point whose searched value is @v (every other parameter has one value). */
-static uint64_t point_of(const struct search *se, size_t v)
+static uint64_t point_of(const struct size_cma *sc, size_t v)
 {
-	for (uint64_t p = 0; p < sweep_points(se->s); p++)
-		if (sweep_point_value(se->s, p, (size_t)se->pi) == v)
+	for (uint64_t p = 0; p < sweep_points(sc->s); p++)
+		if (sweep_point_value(sc->s, p, (size_t)sc->pi) == v)
 			return p;
 	return 0;
 }
 
-/* Make value @v have @n runs, then count how many meet the target. */
-static int ensure_runs(struct search *se, size_t v, uint64_t n)
+/* sweep_search()'s runs: seeds @from+1 .. @to of value @v, executed; *@met of them meet the target. */
+static int make_runs(void *arg, size_t v, uint64_t from, uint64_t to, uint64_t *met)
 {
-	struct probe *pr = &se->p[v];
-	uint64_t base = point_of(se, v) * sweep_seeds(se->s);
-	uint64_t *ids;
+	struct size_cma *sc = arg;
+	uint64_t base = point_of(sc, v) * sweep_seeds(sc->s);
+	uint64_t *ids = malloc((size_t)(to - from) * sizeof(*ids));
 	int rc;
 
-	if (n > se->max_runs)
-		n = se->max_runs;
-	if (n <= pr->runs)
-		return 0;
-	ids = malloc((size_t)(n - pr->runs) * sizeof(*ids));
 	if (!ids) {
 		cli_error("out of memory");
 		return EXIT_RESOURCE;
 	}
-	for (uint64_t k = pr->runs; k < n; k++)
-		ids[k - pr->runs] = base + k;
-	rc = study_run(se->st, ids, (size_t)(n - pr->runs));
+	for (uint64_t k = from; k < to; k++)
+		ids[k - from] = base + k;
+	rc = study_run(sc->st, ids, (size_t)(to - from));
 	free(ids);
 	if (rc)
 		return rc;
-	for (uint64_t k = pr->runs; k < n; k++) {
+	for (uint64_t k = from; k < to; k++) {
 		int m;
 
-		if (!study_has(se->st, base + k))
+		if (!study_has(sc->st, base + k))
 			return EXIT_CHECK; /* lost with a rank */
-		if (study_row(se->st, base + k, &se->row)) {
+		if (study_row(sc->st, base + k, &sc->row)) {
 			cli_error("size-cma: run %llu does not read back", (unsigned long long)(base + k));
 			return EXIT_INTERNAL;
 		}
-		m = sweep_row_meets(se->s, se->row.p, se->row.n);
+		m = sweep_row_meets(sc->s, sc->row.p, sc->row.n);
 		if (m < 0) {
 			cli_error("size-cma: run %llu: not a row", (unsigned long long)(base + k));
 			return EXIT_INTERNAL;
 		}
-		pr->met += (uint64_t)m;
-	}
-	pr->runs = n;
-	sweep_wilson(pr->met, pr->runs, SWEEP_Z95, &pr->lo, &pr->hi);
-	return 0;
-}
-
-/* Fewest runs (>= now) that could show the confidence if every further run met the target; 0 if none <= max. */
-static uint64_t runs_needed(const struct search *se, const struct probe *pr)
-{
-	uint64_t lo = pr->runs + 1, hi = se->max_runs;
-	double l, h;
-
-	sweep_wilson(pr->met + (hi - pr->runs), hi, SWEEP_Z95, &l, &h);
-	if (hi <= pr->runs || l < se->conf)
-		return 0;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		sweep_wilson(pr->met + (mid - pr->runs), mid, SWEEP_Z95, &l, &h);
-		if (l >= se->conf)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/* A first look: misses (interval below C, or C out of reach) or plausible. */
-static int screen(struct search *se, size_t v)
-{
-	struct probe *pr = &se->p[v];
-	int rc;
-
-	if (pr->v == V_MEETS || pr->v == V_MISSES || pr->v == V_UNDECIDED)
-		return 0;
-	rc = ensure_runs(se, v, se->batch);
-	if (rc)
-		return rc;
-	if (pr->lo >= se->conf)
-		pr->v = V_MEETS;
-	else if (pr->hi < se->conf || !runs_needed(se, pr))
-		pr->v = V_MISSES;
-	else
-		pr->v = V_PLAUSIBLE;
-	return 0;
-}
-
-/* Runs until the interval lies above or below C, or --max-runs. */
-static int confirm(struct search *se, size_t v)
-{
-	struct probe *pr = &se->p[v];
-
-	while (pr->v == V_PLAUSIBLE) {
-		uint64_t need = runs_needed(se, pr);
-		int rc;
-
-		if (!need) {
-			pr->v = pr->runs >= se->max_runs && pr->hi >= se->conf ? V_UNDECIDED : V_MISSES;
-			break;
-		}
-		rc = ensure_runs(se, v, need);
-		if (rc)
-			return rc;
-		if (pr->lo >= se->conf)
-			pr->v = V_MEETS;
-		else if (pr->hi < se->conf)
-			pr->v = V_MISSES;
+		*met += (uint64_t)m;
 	}
 	return 0;
 }
 
-/* The search; *answer = index of the smallest value that meets, or nv. */
-static int search(struct search *se, size_t *answer)
+static void print_text(const struct size_cma *sc, const struct sweep_search *se, const struct study_spec *ss,
+		       const char *policy, size_t answer)
 {
-	size_t lo = 0, hi = se->nv;
-	int rc;
-
-	for (;;) {
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			rc = screen(se, mid);
-			if (rc)
-				return rc;
-			if (se->p[mid].v == V_MISSES || se->p[mid].v == V_UNDECIDED)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (hi == se->nv) {
-			*answer = se->nv;
-			return 0;
-		}
-		rc = confirm(se, hi);
-		if (rc)
-			return rc;
-		if (se->p[hi].v == V_MEETS) {
-			*answer = hi;
-			return 0;
-		}
-		lo = hi + 1;
-		hi = se->nv;
-	}
-}
-
-static void print_text(const struct search *se, const struct study_spec *ss, const char *policy, size_t answer)
-{
-	const char *name = sweep_param_name(se->s, (size_t)se->pi);
+	const char *name = sweep_param_name(sc->s, (size_t)sc->pi);
 	size_t w = strlen(name);
 
 	for (size_t v = 0; v < se->nv; v++)
-		if (se->p[v].v != V_UNTRIED && strlen(sweep_param_value(se->s, (size_t)se->pi, v)) > w)
-			w = strlen(sweep_param_value(se->s, (size_t)se->pi, v));
+		if (se->p[v].v != SWEEP_UNTRIED && strlen(sweep_param_value(sc->s, (size_t)sc->pi, v)) > w)
+			w = strlen(sweep_param_value(sc->s, (size_t)sc->pi, v));
 	printf("pfnlab size-cma: %s, %s over %zu values, policy %s\n", ss->path, name, se->nv, policy);
 	printf("target: %s in at least %g of runs (Wilson 95%% interval), at most %llu runs per value\n\n",
-	       sweep_target(se->s), se->conf, (unsigned long long)se->max_runs);
+	       sweep_target(sc->s), se->conf, (unsigned long long)se->max_runs);
 	printf("%-*s  %6s  %6s  %7s  %-18s  %s\n", (int)w, name, "runs", "met", "P(met)", "Wilson 95%", "verdict");
 	for (size_t v = 0; v < se->nv; v++) {
-		const struct probe *p = &se->p[v];
+		const struct sweep_probe *p = &se->p[v];
 		char iv[40];
 
-		if (p->v == V_UNTRIED)
+		if (p->v == SWEEP_UNTRIED)
 			continue;
 		snprintf(iv, sizeof(iv), "[%.3f, %.3f]", p->lo, p->hi);
-		printf("%-*s  %6llu  %6llu  %7.3f  %-18s  %s\n", (int)w, sweep_param_value(se->s, (size_t)se->pi, v),
+		printf("%-*s  %6llu  %6llu  %7.3f  %-18s  %s\n", (int)w, sweep_param_value(sc->s, (size_t)sc->pi, v),
 		       (unsigned long long)p->runs, (unsigned long long)p->met, (double)p->met / (double)p->runs, iv,
-		       v == answer ? "meets: the answer" : verdict_name[p->v]);
+		       v == answer ? "meets: the answer" : sweep_verdict_name(p->v));
 	}
 	printf("\n");
 	if (answer < se->nv)
 		printf("answer: %s = %s (the target held in %llu of %llu runs)\n", name,
-		       sweep_param_value(se->s, (size_t)se->pi, answer), (unsigned long long)se->p[answer].met,
+		       sweep_param_value(sc->s, (size_t)sc->pi, answer), (unsigned long long)se->p[answer].met,
 		       (unsigned long long)se->p[answer].runs);
 	else
 		printf("answer: none: no value of %s up to %s meets the target with confidence %g\n", name,
-		       sweep_param_value(se->s, (size_t)se->pi, se->nv - 1), se->conf);
+		       sweep_param_value(sc->s, (size_t)sc->pi, se->nv - 1), se->conf);
 }
 
-static void print_json(const struct search *se, const struct study_spec *ss, const char *policy, size_t answer)
+static void print_json(const struct size_cma *sc, const struct sweep_search *se, const struct study_spec *ss,
+		       const char *policy, size_t answer)
 {
-	struct sweep_buf b = {0};
-
 	printf("{\"scenario\": \"%s\", \"param\": \"%s\", \"policy\": \"%s\", \"target\": \"%s\", \"confidence\": %g, "
 	       "\"max_runs\": %llu, \"answer\": ",
-	       ss->path, sweep_param_name(se->s, (size_t)se->pi), policy, sweep_target(se->s), se->conf,
+	       ss->path, sweep_param_name(sc->s, (size_t)sc->pi), policy, sweep_target(sc->s), se->conf,
 	       (unsigned long long)se->max_runs);
 	if (answer < se->nv)
-		printf("\"%s\"", sweep_param_value(se->s, (size_t)se->pi, answer));
+		printf("\"%s\"", sweep_param_value(sc->s, (size_t)sc->pi, answer));
 	else
 		printf("null");
 	printf(", \"probes\": [");
 	for (size_t v = 0, k = 0; v < se->nv; v++) {
-		const struct probe *p = &se->p[v];
+		const struct sweep_probe *p = &se->p[v];
 		char lo[32], hi[32];
 
-		if (p->v == V_UNTRIED)
+		if (p->v == SWEEP_UNTRIED)
 			continue;
 		sweep_format_num(p->lo, lo, sizeof(lo));
 		sweep_format_num(p->hi, hi, sizeof(hi));
 		printf("%s{\"value\": \"%s\", \"runs\": %llu, \"met\": %llu, \"lo\": %s, \"hi\": %s, \"verdict\": \"%s\"}",
-		       k++ ? ", " : "", sweep_param_value(se->s, (size_t)se->pi, v), (unsigned long long)p->runs,
-		       (unsigned long long)p->met, lo, hi, verdict_name[p->v]);
+		       k++ ? ", " : "", sweep_param_value(sc->s, (size_t)sc->pi, v), (unsigned long long)p->runs,
+		       (unsigned long long)p->met, lo, hi, sweep_verdict_name(p->v));
 	}
 	printf("]}\n");
-	sweep_buf_free(&b);
 }
 
 /* Which parameter --param NAME is: a param of the spec, ${NAME}, or for "cma" the kvm or cma line. */
@@ -313,7 +178,8 @@ static int run(int argc, char **argv)
 	struct study_spec ss;
 	struct study_opts o = {0};
 	struct study *st = NULL;
-	struct search se = {0};
+	struct size_cma sc = {0};
+	struct sweep_search se = {0};
 	char resolved[128], err[1024], seeds[64], out[PATH_MAX];
 	int rank = 0, size = 1, rc, pi;
 	size_t answer = 0;
@@ -446,30 +312,32 @@ static int run(int argc, char **argv)
 		study_spec_free(&ss);
 		return rc;
 	}
-	se.st = st;
-	se.s = ss.s;
-	se.pi = pi;
+	sc.st = st;
+	sc.s = ss.s;
+	sc.pi = pi;
 	se.nv = sweep_param_nvalues(ss.s, (size_t)pi);
 	se.conf = conf;
 	se.max_runs = max_runs;
 	se.batch = batch;
+	se.run = make_runs;
+	se.arg = &sc;
 	se.p = calloc(se.nv, sizeof(*se.p));
 	if (!se.p) {
 		rc = cli_error("out of memory");
 	} else {
-		rc = search(&se, &answer);
+		rc = sweep_search(&se, &answer);
 		if (rc >= 128)
 			fprintf(stderr, "pfnlab: size-cma: interrupted; the runs so far are kept in %s/ and reused next time\n",
 				outdir);
 		else if (!rc) {
 			if (!strcmp(format, "json"))
-				print_json(&se, &ss, policy, answer);
+				print_json(&sc, &se, &ss, policy, answer);
 			else
-				print_text(&se, &ss, policy, answer);
+				print_text(&sc, &se, &ss, policy, answer);
 			rc = answer < se.nv ? EXIT_OK : EXIT_CHECK;
 		}
 	}
-	sweep_buf_free(&se.row);
+	sweep_buf_free(&sc.row);
 	free(se.p);
 	study_close(st);
 	study_spec_free(&ss);

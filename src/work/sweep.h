@@ -1,12 +1,24 @@
 /*
  * sweep.h - studies over many scenario runs (docs/sweep.md): a sweep
  * specification (a scenario plus `param NAME = VALUES` lines), its
- * expansion into numbered runs, the rows those runs become, and the
+ * expansion into numbered runs, the rows those runs become, the
  * statistics per parameter point (mean, p50/p95/p99, probability of a
- * failure with a Wilson 95% interval).
+ * failure with a Wilson 95% interval) and size-cma's search.  The
+ * interface of src/work/sweep/, one file per concept:
+ *
+ *   sweep_text.c           buffers, JSON strings, numbers, names, error messages
+ *   sweep_values.c         a parameter's value list: words and ranges
+ *   sweep_specification.c  the spec's lines, checks, run count and hash
+ *   sweep_target.c         the target a run should meet
+ *   sweep_run.c            a run id: its point, its scenario text, its row
+ *   sweep_json.c           a row read back: JSON flattened into dotted keys
+ *   sweep_stats.c          nearest-rank quantiles, Wilson intervals
+ *   sweep_agg.c            rows aggregated per point
+ *   sweep_summary.c        summary.json and the printed table
+ *   sweep_search.c         the smallest value meeting the target (size-cma)
  *
  * Everything here is pure: no files, no processes, no clock.  The engines
- * that execute runs (src/cli/cmd_sweep.c) hand rows in and read rows out.
+ * that execute runs (src/cli/sweep_engine.c) hand rows in and read rows out.
  *
  *   run id = point * seeds + seed index            (seeds innermost)
  *   point  = mixed radix over the non-seed params, the last declared fastest
@@ -308,6 +320,51 @@ void sweep_agg_free(struct sweep_agg *a);
 
 /** sweep_format_num() - a number as summary.json prints it (integers exactly, else %.6g). */
 void sweep_format_num(double v, char *buf, size_t len);
+
+/* size-cma's search (sweep_search.c). */
+
+enum sweep_verdict { SWEEP_UNTRIED, SWEEP_MISSES, SWEEP_PLAUSIBLE, SWEEP_MEETS, SWEEP_UNDECIDED };
+
+/* What the search knows about one value. */
+struct sweep_probe {
+	uint64_t runs, met;     /* runs made (seeds 1..runs), runs meeting the target */
+	enum sweep_verdict v;
+	double lo, hi;          /* Wilson 95% interval of met / runs */
+};
+
+/**
+ * struct sweep_search - a search for the smallest value meeting a target.
+ * @nv: number of values, smallest first (a larger value is assumed never worse)
+ * @p: per value, zeroed before the search (untried); the evidence after it
+ * @conf: the share of runs that must meet the target, in (0, 1)
+ * @max_runs: runs per value at most
+ * @batch: runs of a first look at a value
+ * @run: makes runs @from .. @to - 1 of value @v and adds to *@met those
+ *       meeting the target; a nonzero return ends the search with it
+ * @arg: for @run
+ */
+struct sweep_search {
+	size_t nv;
+	struct sweep_probe *p;
+	double conf;
+	uint64_t max_runs, batch;
+	int (*run)(void *arg, size_t v, uint64_t from, uint64_t to, uint64_t *met);
+	void *arg;
+};
+
+/**
+ * sweep_search() - binary search with a screen of @se->batch runs per probe,
+ * then the candidate confirmed with as many runs as showing the confidence
+ * takes; a candidate that fails confirmation restarts the search above it.
+ * @se: the search
+ * @answer: receives the index of the smallest value that meets, or @se->nv
+ *
+ * Return: 0, or what @se->run returned.
+ */
+int sweep_search(struct sweep_search *se, size_t *answer);
+
+/** sweep_verdict_name() - "untried", "misses", "screened", "meets", "undecided". */
+const char *sweep_verdict_name(enum sweep_verdict v);
 
 /* src/report/sweep_html.c: one self-contained page (table, charts, heatmaps). */
 void sweep_report_html(const struct sweep_agg *a, uint64_t missing, const struct pfnlab_sink *s);
