@@ -4,22 +4,15 @@
  * with the asked probability (docs/sweep.md).  Options, the parameter
  * searched, and the answer printed; the search is sweep_search()
  * (src/work/sweep/sweep_search.c), whose runs are executed here through
- * the sweep machinery (sweep_engine.c) on the local or the MPI engine.
- * Rows stay in DIR, so a second search (another confidence) reuses them.
+ * a study (study/) on the local or the MPI engine.  Rows stay in DIR, so
+ * a second search (another confidence) reuses them.
  */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sweep_cli.h"
-
-static unsigned cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
-}
+#include "study/study.h"
 
 /* What the search's runs need: the study, and the parameter searched. */
 struct size_cma {
@@ -262,7 +255,7 @@ static int run(int argc, char **argv)
 	if (batch > max_runs)
 		batch = max_runs;
 	if (mpi && !study_mpi_env(&rank, &size))
-		return study_mpirun(argc, argv, jobs ? (unsigned)jobs : cpus());
+		return study_mpirun(argc, argv, jobs ? (unsigned)jobs : study_cpus());
 	rc = study_spec_load(file, &ss);
 	if (!rc)
 		rc = resolve_param(&ss, param, values, resolved, sizeof(resolved));
@@ -302,7 +295,7 @@ static int run(int argc, char **argv)
 		outdir = out;
 	}
 	o.dir = outdir;
-	o.jobs = jobs ? (unsigned)jobs : mpi ? 1 : cpus();
+	o.jobs = jobs ? (unsigned)jobs : mpi ? 1 : study_cpus();
 	o.mpi = mpi;
 	o.progress = !no_progress && isatty(STDERR_FILENO) && rank == 0;
 	o.resume = true;

@@ -4,16 +4,16 @@
  * workers), under mpirun (--engine mpi), or as a Slurm job array
  * (--engine slurm, then `pfnlab sweep merge`); print the statistics per
  * parameter point and write results.jsonl, results.csv, summary.json and
- * optionally an HTML page.  The engines are in sweep_engine.c.
+ * optionally an HTML page.  Options and printing only: the study (its
+ * files and engines) is in study/, the statistics in src/work/sweep/.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "sweep_cli.h"
+#include "study/study.h"
 
 enum engine { ENGINE_LOCAL, ENGINE_MPI, ENGINE_SLURM };
 
@@ -24,13 +24,6 @@ struct sweep_args {
 	bool jobs_set, resume, no_progress, dry_run;
 	uint64_t slice_i, slice_n, slices;
 };
-
-static unsigned cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
-}
 
 /* The default output directory: the spec's name without its extension, plus ".out", here. */
 static void default_out(const char *spec, char *buf, size_t len)
@@ -228,61 +221,6 @@ static int conclude(struct study *st, const struct study_spec *ss, const struct 
 	return rc;
 }
 
-/* --engine slurm: a job-array script whose tasks each run a slice. */
-static int write_slurm(const struct study_spec *ss, const struct sweep_args *a)
-{
-	char self[PATH_MAX], dir[PATH_MAX], spec[PATH_MAX], path[PATH_MAX + 32];
-	struct sweep_buf b = {0};
-	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	uint64_t slices = a->slices ? a->slices : 16;
-	unsigned jobs = a->jobs_set ? a->jobs : 1;
-	int rc;
-
-	if (slices > sweep_runs(ss->s))
-		slices = sweep_runs(ss->s);
-	if (sl <= 0)
-		return cli_error("--engine slurm: cannot find this program (/proc/self/exe)");
-	self[sl] = 0;
-	if (mkdir(a->out, 0755) && errno != EEXIST)
-		return cli_error("--out %s: %s", a->out, strerror(errno));
-	if (!realpath(a->out, dir))
-		return cli_error("--out %s: %s", a->out, strerror(errno));
-	if (!strncmp(ss->path, "builtin:", 8))
-		snprintf(spec, sizeof(spec), "%s", ss->path + 8);
-	else if (!realpath(ss->path, spec))
-		return cli_error("%s: %s", ss->path, strerror(errno));
-	sweep_buf_printf(&b,
-			 "#!/bin/bash\n"
-			 "# pfnlab sweep %s: %llu runs in %llu slices, one Slurm array task each\n"
-			 "# (task I runs the runs whose id %% %llu == I into %s/slice-I; --resume\n"
-			 "# makes a requeued task finish its slice).  Submit, then merge:\n"
-			 "#   jid=$(sbatch --parsable %s/sweep.sbatch)\n"
-			 "#   sbatch --dependency=afterany:$jid --wrap '%s sweep merge %s/slice-* --out %s'\n"
-			 "#SBATCH --job-name=pfnlab-sweep\n"
-			 "#SBATCH --array=0-%llu\n"
-			 "#SBATCH --cpus-per-task=%u\n"
-			 "#SBATCH --output=%s/slurm-%%A_%%a.out\n"
-			 "set -eu\n"
-			 "PFNLAB=${PFNLAB:-%s}\n"
-			 "exec \"$PFNLAB\" sweep '%s' --slice \"$SLURM_ARRAY_TASK_ID/%llu\" --out \"%s/slice-$SLURM_ARRAY_TASK_ID\" \\\n"
-			 "    -j \"${SLURM_CPUS_PER_TASK:-%u}\" --resume --no-progress\n",
-			 ss->path, (unsigned long long)sweep_runs(ss->s), (unsigned long long)slices,
-			 (unsigned long long)slices, dir, dir, self, dir, dir, (unsigned long long)(slices - 1), jobs, dir,
-			 self, spec, (unsigned long long)slices, dir, jobs);
-	snprintf(path, sizeof(path), "%s/sweep.sbatch", dir);
-	rc = b.failed ? cli_error("out of memory") : study_write_file(path, b.p, b.n);
-	sweep_buf_free(&b);
-	if (rc)
-		return rc;
-	chmod(path, 0755);
-	printf("sweep: %s: %llu runs in %llu array tasks of %u CPU%s\n"
-	       "  jid=$(sbatch --parsable %s)\n"
-	       "  sbatch --dependency=afterany:$jid --wrap '%s sweep merge %s/slice-* --out %s'\n",
-	       path, (unsigned long long)sweep_runs(ss->s), (unsigned long long)slices, jobs, jobs > 1 ? "s" : "", path,
-	       self, dir, dir);
-	return EXIT_OK;
-}
-
 static int dry_run(const struct study_spec *ss)
 {
 	printf("pfnlab sweep: %s (scenario %s): %llu runs, %llu points x %llu seeds\n", ss->path,
@@ -378,7 +316,7 @@ static int run(int argc, char **argv)
 	if (a.slice_n && a.engine == ENGINE_SLURM)
 		return cli_error("sweep: --slice runs one slice; --engine slurm makes the slices");
 	if (a.engine == ENGINE_MPI && !study_mpi_env(&rank, &size))
-		return study_mpirun(argc, argv, a.jobs_set ? a.jobs : cpus());
+		return study_mpirun(argc, argv, a.jobs_set ? a.jobs : study_cpus());
 	rc = study_spec_load(a.spec, &ss);
 	if (!rc)
 		rc = study_spec_finish(&ss);
@@ -393,10 +331,10 @@ static int run(int argc, char **argv)
 	if (a.dry_run) {
 		rc = dry_run(&ss);
 	} else if (a.engine == ENGINE_SLURM) {
-		rc = write_slurm(&ss, &a);
+		rc = study_slurm(&ss, a.out, a.slices, a.jobs_set ? a.jobs : 0);
 	} else {
 		o.dir = a.out;
-		o.jobs = a.jobs_set ? a.jobs : a.engine == ENGINE_MPI ? 1 : cpus();
+		o.jobs = a.jobs_set ? a.jobs : a.engine == ENGINE_MPI ? 1 : study_cpus();
 		o.mpi = a.engine == ENGINE_MPI;
 		o.progress = !a.no_progress && isatty(STDERR_FILENO) && rank == 0;
 		o.resume = a.resume;

@@ -18,7 +18,7 @@
  *   sweep_search.c         the smallest value meeting the target (size-cma)
  *
  * Everything here is pure: no files, no processes, no clock.  The engines
- * that execute runs (src/cli/sweep_engine.c) hand rows in and read rows out.
+ * that execute runs (src/cli/study/) hand rows in and read rows out.
  *
  *   run id = point * seeds + seed index            (seeds innermost)
  *   point  = mixed radix over the non-seed params, the last declared fastest

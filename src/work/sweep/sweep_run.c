@@ -7,7 +7,7 @@
  *
  * A row is one line of JSON: the run id, the point, the parameters and a
  * status, then the keys of `pfnlab run --format json` (or the error).
- * Pure: no files; the engines (src/cli/sweep_engine.c) write the rows.
+ * Pure: no files; the engines (src/cli/study/) write the rows.
  */
 #include <ctype.h>
 #include <errno.h>

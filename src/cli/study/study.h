@@ -1,20 +1,30 @@
 /*
- * sweep_cli.h - what `pfnlab sweep` and `pfnlab size-cma` share: a study
- * (a sweep spec, its output directory, and the engine that executes its
- * runs), in sweep_engine.c.
+ * study.h - executing a study for `pfnlab sweep` and `pfnlab size-cma`
+ * (docs/sweep.md): a sweep spec (src/work/sweep.h), its output directory,
+ * and the engines that execute its runs.  The interface of src/cli/study/:
  *
- *   study_spec_load()   spec file, scenario file or built-in -> struct sweep_spec
- *   study_spec_finish() checked against the scenario; every point parses
- *   study_open()        DIR: fresh, or resumed (rows kept, crashed runs dropped);
- *                       under mpirun a rank other than 0 serves runs and ends here
- *   study_run()         runs executed by forked workers (and MPI ranks), rows
- *                       appended to DIR/results.jsonl and results.csv as they come
- *   study_finish()      rows sorted by run id, summary.json
+ *   study_load.c    study_spec_load(): a spec file, scenario file or built-in;
+ *                   study_spec_finish(): checked, every point's scenario parsed
+ *   study_exec.c    study_open(): DIR fresh or resumed (under mpirun a rank
+ *                   other than 0 serves runs and ends here); study_run(): the
+ *                   loop handing runs to the engines; study_finish(): rows
+ *                   sorted by run id, summary.json
+ *   engine_local.c  each run in a forked child of this process
+ *   engine_mpi.c    runs handed to MPI ranks over TCP; a rank's side; mpirun
+ *   engine_slurm.c  a Slurm job array whose tasks each run a slice
+ *   study_files.c   every file a study reads or writes: DIR/sweep.json, spec.txt,
+ *                   scenario.txt, results.jsonl, results.csv (appended as rows
+ *                   come; resumed, merged, sorted), summary.json, the --html page
+ *
+ * The study is neither library code (it forks, execs, reads the clock,
+ * writes files) nor argument parsing: the commands (cmd_sweep.c,
+ * cmd_size_cma.c) parse options and print, this folder executes, the
+ * library (src/work/sweep/) knows what a run, a row and a statistic are.
  */
-#ifndef PFNLAB_SWEEP_CLI_H
-#define PFNLAB_SWEEP_CLI_H
+#ifndef PFNLAB_STUDY_H
+#define PFNLAB_STUDY_H
 
-#include "scn_cli.h"
+#include "../cli.h"
 #include "sweep.h"
 
 /* Exit code of a sweep interrupted by signal N: 128 + N. */
@@ -109,7 +119,17 @@ int study_mpirun(int argc, char **argv, unsigned n);
 /* Under a re-executed mpirun, rank 0 hands its exit code @rc to the pfnlab that started mpirun. */
 void study_mpi_status(int rc);
 
-/* Write @len bytes of @text to @path whole or not at all (temporary name, fsync, rename). */
+/* Write @len bytes of @text to @path whole or not at all (temporary name, fsync, rename); an exit code. */
 int study_write_file(const char *path, const char *text, size_t len);
+
+/* The default number of concurrent runs on this machine: its CPUs. */
+unsigned study_cpus(void);
+
+/*
+ * --engine slurm: write DIR/sweep.sbatch, a job array of @slices tasks
+ * (0: 16) of @jobs CPUs (0: 1), task I running the runs whose id modulo
+ * @slices is I into DIR/slice-I; print how to submit and merge.  An exit code.
+ */
+int study_slurm(const struct study_spec *ss, const char *dir, uint64_t slices, unsigned jobs);
 
 #endif
