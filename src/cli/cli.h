@@ -59,8 +59,19 @@ int bench_bare_order0(struct bench_workload *w, enum bench_size size);
 int bench_bare_mixed(struct bench_workload *w, enum bench_size size);
 int bench_bare_batch(struct bench_workload *w, enum bench_size size);
 
-/* cmd_bench.c: the benchmarks' random numbers (xorshift64) */
-uint64_t bench_rng(uint64_t *state);
+/*
+ * The benchmarks' random numbers (xorshift64): the model's workloads
+ * (cmd_bench.c) and their floors (bench_floor.c) draw the same, inline in both.
+ */
+static inline uint64_t bench_rng(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
 
 /* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -28,16 +28,6 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-uint64_t bench_rng(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* An x86_64 machine of @ram bytes; per-CPU lists as the preset has them unless @no_pcp */
 static struct pfnlab_machine *bench_machine(uint64_t ram, bool no_pcp)
 {
