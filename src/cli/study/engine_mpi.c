@@ -183,12 +183,10 @@ static void conn_lost(struct study *st, struct conn *c, const char *why)
 		close(c->fd);
 	c->fd = -1;
 	c->dead = true;
-	if (c->ninflight) {
+	if (c->ninflight)
 		fprintf(stderr, "pfnlab: sweep: rank %d on %s %s with %u run%s in flight (run %llu%s); 'pfnlab sweep --resume' completes %s\n",
 			c->rank, c->host[0] ? c->host : "?", why, c->ninflight, c->ninflight > 1 ? "s" : "",
 			(unsigned long long)c->inflight[0], c->ninflight > 1 ? ", ..." : "", c->ninflight > 1 ? "them" : "it");
-		st->lost += c->ninflight;
-	}
 	c->ninflight = 0;
 	sweep_buf_free(&c->in);
 }
@@ -230,11 +228,9 @@ static void conn_line(struct study *st, struct conn *c, char *line, size_t len)
 		}
 		c->inflight[k] = c->inflight[--c->ninflight];
 		line[len] = '\n';
-		if (files_store(st->files, line, len + 1) == -EINVAL) {
+		if (files_store(st->files, line, len + 1) == -EINVAL)
 			fprintf(stderr, "pfnlab: sweep: rank %d sent a malformed row for run %lld; left for --resume\n",
 				c->rank, (long long)id);
-			st->lost++;
-		}
 	}
 }
 
@@ -331,12 +327,11 @@ void mpi_read(struct study *st, const struct pollfd *pf, size_t n)
 			conn_read(st, &st->conns[c]);
 }
 
-/* Interrupted: the ranks stop; their runs in flight are lost. */
+/* Interrupted: the ranks stop; their runs in flight are left for --resume. */
 void mpi_interrupt(struct study *st)
 {
 	for (size_t c = 0; c < st->nconns; c++) {
 		conn_send(st, &st->conns[c], "QUIT\n");
-		st->lost += st->conns[c].ninflight;
 		st->conns[c].ninflight = 0;
 	}
 }

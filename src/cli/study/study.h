@@ -83,7 +83,6 @@ bool study_has(const struct study *st, uint64_t id);
 int study_row(const struct study *st, uint64_t id, struct sweep_buf *row);
 /* Runs in scope without a row. */
 uint64_t study_missing(const struct study *st);
-uint64_t study_lost(const struct study *st);
 
 /*
  * Sort the rows by run id when every run in scope has one, rewrite
@@ -97,9 +96,6 @@ int study_import(struct study *st, const char *dir, uint64_t *rows);
 
 /* Stop MPI ranks, close and free. */
 void study_close(struct study *st);
-
-/* Aggregate every row, in run order. */
-int study_aggregate(const struct study *st, struct sweep_agg **agg);
 
 /* Elapsed seconds since study_open() and runs executed by this process and its ranks. */
 double study_elapsed(const struct study *st);

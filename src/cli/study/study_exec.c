@@ -201,11 +201,6 @@ uint64_t study_missing(const struct study *st)
 	return files_missing(st->files);
 }
 
-uint64_t study_lost(const struct study *st)
-{
-	return st->lost;
-}
-
 double study_elapsed(const struct study *st)
 {
 	return study_now() - st->t0;
@@ -221,7 +216,8 @@ int study_import(struct study *st, const char *dir, uint64_t *rows)
 	return files_import(st->files, dir, rows);
 }
 
-int study_aggregate(const struct study *st, struct sweep_agg **agg)
+/* Aggregate every row, in run order. */
+static int study_aggregate(const struct study *st, struct sweep_agg **agg)
 {
 	struct sweep_buf row = {0};
 	int rc = sweep_agg_new(st->ss->s, (const char *const *)st->ss->metrics, st->ss->nmetrics, agg);

@@ -32,7 +32,6 @@ struct study {
 	struct study_opts o;
 	char dir[PATH_MAX];
 	struct study_files *files;  /* DIR (rank 0) */
-	uint64_t lost;              /* runs lost with MPI ranks */
 	double t0;
 	struct progress pline;
 	/* signals */
