@@ -6,11 +6,14 @@
  * kmem.h, migrate.h, compaction.h, cma.h, page_isolation.h), in the 2015
  * form (decimal pfn=, the old migrate-type numbers) and the current one
  * (hex pfn=); the era is learnt from the first pfn= that shows it, and a
- * trace that changes form is refused.  mm_page_alloc and mm_page_free, most
- * of a trace, are read by a fast path without the generic field split;
- * anything unusual goes to the generic path, which words the errors.
- * gfp_flags= strings are parsed once and remembered (a trace has few).
- * Event names are counted here, for the summary.
+ * trace that changes form is refused.  Each event has a field reader,
+ * found by its id in readers[]: a new event is an id (input.h) and its
+ * name (trace_parse.c), a reader here, and its effect in replay_apply.c.
+ * mm_page_alloc and mm_page_free, most of a trace, are read by a fast path
+ * without the generic field split; anything unusual goes to their reader,
+ * which words the errors.  gfp_flags= strings are parsed once and
+ * remembered (a trace has few).  Event names are counted here, for the
+ * summary.
  *
  * 6.10+ kernels print mm_alloc_contig_migrate_range_info with its values
  * under the wrong labels (6.12.117 shows "migratetype=13264 nr_migrated=4"
@@ -159,19 +162,37 @@ static struct name_ent *name_entry(struct event_parser *ep, const char *name, si
 	return NULL;
 }
 
-/* Fields of a known event, with the hint of where each usually sits. */
-struct want {
-	const char *key;
-	unsigned hint;
+/* What an event's field reader works with. */
+struct fields {
+	struct event_parser *ep;
+	const struct trace_line *tl;
+	struct trace_fields tf;
+	char ev[NAME_MAX_LEN];    /* the event's name, for messages */
+	int err;                  /* the first fault found (its message is set), or 0 */
 };
 
-static const char *need(struct event_parser *ep, const struct trace_fields *tf, const char *ev, struct want w,
-			uint32_t *vl, int *err)
+/* A fault of the line: the first one is the one reported. */
+static void bad(struct fields *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(struct fields *f, const char *fmt, ...)
 {
-	const char *v = trace_field(tf, w.hint, w.key, vl);
+	char msg[256];
+	va_list ap;
 
-	if (!v && !*err)
-		*err = line_error(ep, "%s: no %s= field", ev, w.key);
+	if (f->err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->err = line_error(f->ep, "%s: %s", f->ev, msg);
+}
+
+/* The value of field @key (@hint: where it usually sits); NULL, and a fault, if absent. */
+static const char *need(struct fields *f, const char *key, unsigned hint, uint32_t *vl)
+{
+	const char *v = trace_field(&f->tf, hint, key, vl);
+
+	if (!v)
+		bad(f, "no %s= field", key);
 	return v;
 }
 
@@ -193,25 +214,29 @@ static bool is_null_ptr(const char *v, size_t n)
 	return true;
 }
 
-/* A number field; sets *err with a message when it is not one. */
-static uint64_t num(struct event_parser *ep, const struct trace_fields *tf, const char *ev, struct want w,
-		    bool hex, int *err)
+/* A number field (hex without "0x" when @hex); 0, and a fault, when it is not one. */
+static uint64_t num(struct fields *f, const char *key, unsigned hint, bool hex)
 {
 	uint32_t vl;
-	const char *v = need(ep, tf, ev, w, &vl, err);
+	const char *v = need(f, key, hint, &vl);
 	uint64_t x = 0;
 
-	if (v && trace_parse_u64(v, vl, hex, &x) && !*err)
-		*err = line_error(ep, "%s: %s=%.*s is not a number", ev, w.key, (int)vl, v);
+	if (v && trace_parse_u64(v, vl, hex, &x))
+		bad(f, "%s=%.*s is not a number", key, (int)vl, v);
 	return x;
 }
 
-/* The pfn= field of a kmem event, noting the era its form shows. */
-static uint64_t kmem_pfn(struct event_parser *ep, const struct trace_fields *tf, const char *ev, unsigned hint,
-			 int *err)
+static const char *era_form(int era)
 {
+	return era == PFNLAB_ERA_2015 ? "2015 (decimal)" : "current (hex)";
+}
+
+/* The pfn= field of a kmem event, noting the era its form shows. */
+static uint64_t kmem_pfn(struct fields *f, unsigned hint)
+{
+	struct event_parser *ep = f->ep;
 	uint32_t vl;
-	const char *v = need(ep, tf, ev, (struct want){"pfn", hint}, &vl, err);
+	const char *v = need(f, "pfn", hint, &vl);
 	uint64_t x = 0;
 	int era;
 
@@ -219,8 +244,7 @@ static uint64_t kmem_pfn(struct event_parser *ep, const struct trace_fields *tf,
 		return 0;
 	era = vl > 2 && v[0] == '0' && v[1] == 'x' ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
 	if (trace_parse_u64(v, vl, false, &x)) {
-		if (!*err)
-			*err = line_error(ep, "%s: pfn=%.*s is not a number", ev, (int)vl, v);
+		bad(f, "pfn=%.*s is not a number", (int)vl, v);
 		return 0;
 	}
 	if (x == 0 && vl == 1) {
@@ -228,20 +252,20 @@ static uint64_t kmem_pfn(struct event_parser *ep, const struct trace_fields *tf,
 	} else if (ep->era < 0) {
 		ep->era = era;
 	} else if (ep->era != era && !(era == PFNLAB_ERA_2015 && x == 0)) {
-		if (!*err)
-			*err = line_error(ep, "%s: pfn=%.*s is in the %s form, earlier events used the %s form (mixed traces?)",
-					  ev, (int)vl, v, era == PFNLAB_ERA_2015 ? "2015 (decimal)" : "current (hex)",
-					  ep->era == PFNLAB_ERA_2015 ? "2015 (decimal)" : "current (hex)");
+		bad(f, "pfn=%.*s is in the %s form, earlier events used the %s form (mixed traces?)", (int)vl, v,
+		    era_form(era), era_form(ep->era));
 	}
 	return x;
 }
 
-static int order_of(struct event_parser *ep, const char *ev, uint64_t order, int *err)
+/* An order field (order=, alloc_order=, fallback_order=): a fault when no kernel has that order. */
+static unsigned order_of(struct fields *f, const char *key, unsigned hint)
 {
-	if (order >= MAX_ORDERS && !*err)
-		*err = line_error(ep, "%s: order=%llu is beyond any kernel's largest order", ev,
-				  (unsigned long long)order);
-	return (int)order;
+	uint64_t order = num(f, key, hint, false);
+
+	if (order >= MAX_ORDERS)
+		bad(f, "order=%llu is beyond any kernel's largest order", (unsigned long long)order);
+	return (unsigned)order;
 }
 
 /* A decimal or "0x" hex number of at most 16 digits, inline for the hot path; false if it is not one. */
@@ -355,191 +379,255 @@ static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, con
 	return true;
 }
 
-/* Read the fields of one event of a known kind into @ev; 0 or -EINVAL (message set). */
+/*
+ * The field readers, one per event: each reads what its TP_printk prints
+ * into @ev, in the model's terms.  A fault is kept in f->err (the first
+ * one is reported); what was read before it stays in @ev.
+ */
+
+static void read_page_alloc(struct fields *f, struct trace_event *ev)
+{
+	uint32_t pl, vl;
+	const char *page = need(f, "page", 0, &pl), *v;
+	uint64_t pfn = kmem_pfn(f, 1), mt;
+
+	ev->order = order_of(f, "order", 2);
+	mt = num(f, "migratetype", 3, false);
+	v = need(f, "gfp_flags", 4, &vl);
+	if (v && !f->err && parse_gfp(f->ep, v, vl, &ev->gfp))
+		bad(f, "gfp_flags=%.*s has a name pfnlab does not know", (int)vl, v);
+	if (mt >= PFNLAB_MT_TYPES)
+		bad(f, "migratetype=%llu is not a migrate type", (unsigned long long)mt);
+	if (f->err)
+		return;
+	ev->failed = is_null_ptr(page, pl) && pfn == 0;
+	ev->pfn = pfn;
+	ev->mt = trace_mt(f->ep, mt);
+}
+
+/* mm_page_free, mm_page_free_batched */
+static void read_page_free(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+
+	need(f, "page", 0, &vl);
+	ev->pfn = kmem_pfn(f, 1);
+	ev->order = order_of(f, "order", 2);
+}
+
+/* mm_page_alloc_zone_locked, mm_page_pcpu_drain */
+static void read_page_counted(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+
+	need(f, "page", 0, &vl);
+	kmem_pfn(f, 1);
+	ev->order = order_of(f, "order", 2);
+	num(f, "migratetype", 3, false);
+}
+
+static void read_extfrag(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+	uint64_t amt, fmt;
+
+	need(f, "page", 0, &vl);
+	ev->pfn = kmem_pfn(f, 1);
+	order_of(f, "alloc_order", 2);
+	ev->order = order_of(f, "fallback_order", 3);
+	num(f, "pageblock_order", 4, false);
+	amt = num(f, "alloc_migratetype", 5, false);
+	fmt = num(f, "fallback_migratetype", 6, false);
+	ev->fragmenting = num(f, "fragmenting", 7, false) != 0;
+	ev->claimed = num(f, "change_ownership", 8, false) != 0;
+	if (amt >= PFNLAB_MT_TYPES || fmt >= PFNLAB_MT_TYPES)
+		bad(f, "a migratetype is not a migrate type");
+	ev->mt = trace_mt(f->ep, amt);
+	ev->fallback_mt = trace_mt(f->ep, fmt);
+}
+
+static void read_contig_info(struct fields *f, struct trace_event *ev)
+{
+	uint64_t a, b, c, d;
+
+	num(f, "start", 0, false);
+	num(f, "end", 1, false);
+	a = num(f, "migratetype", 2, false);
+	b = num(f, "nr_migrated", 3, false);
+	c = num(f, "nr_reclaimed", 4, false);
+	d = num(f, "nr_mapped", 5, false);
+	if (b < PFNLAB_MT_TYPES) {
+		/* 6.10+: migratetype=<mapped> nr_migrated=<type> nr_reclaimed=<migrated> nr_mapped=<reclaimed> */
+		ev->nr[0] = c;
+		ev->nr[1] = d;
+		ev->nr[2] = a;
+	} else {
+		ev->nr[0] = b;
+		ev->nr[1] = c;
+		ev->nr[2] = d;
+	}
+}
+
+static void read_migrate(struct fields *f, struct trace_event *ev)
+{
+	unsigned n = f->tf.n;
+	uint32_t vl;
+	const char *v;
+
+	ev->nr[0] = num(f, "nr_succeeded", 0, false);
+	ev->nr[1] = num(f, "nr_failed", 1, false);
+	need(f, "mode", n > 4 ? n - 2 : 2, &vl);
+	need(f, "reason", n > 4 ? n - 1 : 3, &vl);
+	/* the THP counts (v5.x+) are optional: one absent or unreadable counts 0 */
+	if ((v = trace_field(&f->tf, 2, "nr_thp_succeeded", &vl)))
+		trace_parse_u64(v, vl, false, &ev->nr[2]);
+	if ((v = trace_field(&f->tf, 3, "nr_thp_failed", &vl)))
+		trace_parse_u64(v, vl, false, &ev->nr[3]);
+	if ((v = trace_field(&f->tf, 4, "nr_thp_split", &vl)))
+		trace_parse_u64(v, vl, false, &ev->nr[4]);
+}
+
+static void read_migrate_start(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+
+	need(f, "mode", 0, &vl);
+	need(f, "reason", 1, &vl);
+}
+
+/* compaction:*: two of them carry counts */
+static void read_compaction(struct fields *f, struct trace_event *ev)
+{
+	const struct trace_line *tl = f->tl;
+	uint32_t vl;
+
+	if (tl->name_len == 34 && !memcmp(tl->name, "mm_compaction_isolate_migratepages", 34)) {
+		need(f, "range", 0, &vl);
+		num(f, "nr_scanned", 1, false);
+		ev->nr[0] = num(f, "nr_taken", 2, false);
+		if (f->err)
+			ev->nr[0] = 0;
+	} else if (tl->name_len == 26 && !memcmp(tl->name, "mm_compaction_migratepages", 26)) {
+		ev->nr[1] = num(f, "nr_migrated", 0, false);
+		ev->nr[2] = num(f, "nr_failed", 1, false);
+	}
+}
+
+/* v4.1..v5.12: "pfn=%lx page=%p count=%u align=%u", pfn in hex without 0x */
+static void read_cma_alloc(struct fields *f, struct trace_event *ev)
+{
+	uint32_t pl;
+	const char *page;
+
+	ev->pfn = num(f, "pfn", 0, true);
+	page = need(f, "page", 1, &pl);
+	ev->count = num(f, "count", 2, false);
+	num(f, "align", 3, false);
+	if (!f->err)
+		ev->failed = is_null_ptr(page, pl);
+}
+
+static void read_cma_alloc_finish(struct fields *f, struct trace_event *ev)
+{
+	int64_t errno_v = 0;
+	uint32_t pl, vl;
+	const char *page, *v;
+
+	ev->area = need(f, "name", 0, &ev->area_len);
+	ev->pfn = num(f, "pfn", 1, true);
+	page = need(f, "page", 2, &pl);
+	ev->count = num(f, "count", 3, false);
+	num(f, "align", 4, false);
+	if ((v = trace_field(&f->tf, 5, "errorno", &vl)) && trace_parse_s64(v, vl, &errno_v))
+		bad(f, "errorno=%.*s is not a number", (int)vl, v);
+	if (!f->err)
+		ev->failed = is_null_ptr(page, pl) || errno_v;
+}
+
+static void read_cma_alloc_start(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+
+	need(f, "name", 0, &vl);
+	if (!trace_field(&f->tf, 1, "count", &vl))
+		num(f, "request_count", 1, false);
+	num(f, "align", f->tf.n ? f->tf.n - 1 : 0, false);
+}
+
+static void read_cma_busy_retry(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+
+	need(f, "name", 0, &vl);
+	num(f, "pfn", 1, true);
+	need(f, "page", 2, &vl);
+	num(f, "count", 3, false);
+}
+
+/* both forms: with name= (v5.13+) and without */
+static void read_cma_release(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+	unsigned named = trace_field(&f->tf, 0, "name", &vl) != NULL;
+
+	ev->pfn = num(f, "pfn", named, true);
+	need(f, "page", 1 + named, &vl);
+	ev->count = num(f, "count", 2 + named, false);
+}
+
+static void read_test_isolated(struct fields *f, struct trace_event *ev)
+{
+	uint32_t vl;
+	const char *v;
+
+	num(f, "start_pfn", 0, false);
+	num(f, "end_pfn", 1, false);
+	num(f, "fin_pfn", 2, false);
+	v = need(f, "ret", 3, &vl);
+	if (!f->err && !(vl == 7 && !memcmp(v, "success", 7)) && !(vl == 4 && !memcmp(v, "fail", 4)))
+		bad(f, "ret=%.*s is neither success nor fail", (int)vl, v);
+	ev->failed = !f->err && vl == 4;
+}
+
+static void (*const readers[EV_NR_IDS])(struct fields *f, struct trace_event *ev) = {
+	[EV_PAGE_ALLOC] = read_page_alloc,
+	[EV_PAGE_FREE] = read_page_free,
+	[EV_PAGE_FREE_BATCHED] = read_page_free,
+	[EV_ALLOC_ZONE_LOCKED] = read_page_counted,
+	[EV_PCPU_DRAIN] = read_page_counted,
+	[EV_EXTFRAG] = read_extfrag,
+	[EV_CONTIG_INFO] = read_contig_info,
+	[EV_MIGRATE] = read_migrate,
+	[EV_MIGRATE_START] = read_migrate_start,
+	[EV_COMPACTION] = read_compaction,
+	[EV_CMA_ALLOC] = read_cma_alloc,
+	[EV_CMA_RELEASE] = read_cma_release,
+	[EV_CMA_ALLOC_START] = read_cma_alloc_start,
+	[EV_CMA_ALLOC_FINISH] = read_cma_alloc_finish,
+	[EV_CMA_BUSY_RETRY] = read_cma_busy_retry,
+	[EV_TEST_ISOLATED] = read_test_isolated,
+};
+
+/* Read the fields of an event pfnlab knows into @ev; 0 or -EINVAL (message set). */
 static int read_fields(struct event_parser *ep, enum trace_event_id id, const struct trace_line *tl,
 		       struct trace_event *ev)
 {
-	struct trace_fields tf;
-	char evname[NAME_MAX_LEN];
-	size_t evl = tl->name_len < NAME_MAX_LEN ? tl->name_len : NAME_MAX_LEN - 1;
-	int err = 0;
-	uint32_t vl;
-	const char *v;
+	struct fields f;
+	size_t n = tl->name_len < NAME_MAX_LEN ? tl->name_len : NAME_MAX_LEN - 1;
 
 	if ((id == EV_PAGE_ALLOC || id == EV_PAGE_FREE || id == EV_PAGE_FREE_BATCHED) && ep->era >= 0 &&
 	    fast_page_event(ep, id, tl, ev))
 		return 0;
-	memcpy(evname, tl->name, evl);
-	evname[evl] = '\0';
-	if (trace_split_fields(tl->fields, tl->fields_len, &tf))
-		return line_error(ep, "%s: fields are not key=value pairs", evname);
+	f.ep = ep;
+	f.tl = tl;
+	f.err = 0;
+	memcpy(f.ev, tl->name, n);
+	f.ev[n] = '\0';
+	if (trace_split_fields(tl->fields, tl->fields_len, &f.tf))
+		return line_error(ep, "%s: fields are not key=value pairs", f.ev);
 	*ev = (struct trace_event){.line = TL_EVENT, .id = id, .has_flags = ev->has_flags};
-	switch (id) {
-	case EV_PAGE_ALLOC: {
-		const char *page = need(ep, &tf, evname, (struct want){"page", 0}, &vl, &err);
-		uint32_t pl = vl;
-		uint64_t pfn = kmem_pfn(ep, &tf, evname, 1, &err);
-		int order = order_of(ep, evname, num(ep, &tf, evname, (struct want){"order", 2}, false, &err), &err);
-		uint64_t mt = num(ep, &tf, evname, (struct want){"migratetype", 3}, false, &err);
-
-		v = need(ep, &tf, evname, (struct want){"gfp_flags", 4}, &vl, &err);
-		if (v && !err && parse_gfp(ep, v, vl, &ev->gfp))
-			err = line_error(ep, "%s: gfp_flags=%.*s has a name pfnlab does not know", evname, (int)vl, v);
-		if (!err && mt >= PFNLAB_MT_TYPES)
-			err = line_error(ep, "%s: migratetype=%llu is not a migrate type", evname, (unsigned long long)mt);
-		if (err)
-			return err;
-		ev->failed = is_null_ptr(page, pl) && pfn == 0;
-		ev->pfn = pfn;
-		ev->order = (unsigned)order;
-		ev->mt = trace_mt(ep, mt);
-		return 0;
-	}
-	case EV_PAGE_FREE:
-	case EV_PAGE_FREE_BATCHED:
-		need(ep, &tf, evname, (struct want){"page", 0}, &vl, &err);
-		ev->pfn = kmem_pfn(ep, &tf, evname, 1, &err);
-		ev->order = (unsigned)order_of(ep, evname, num(ep, &tf, evname, (struct want){"order", 2}, false, &err), &err);
-		return err;
-	case EV_ALLOC_ZONE_LOCKED:
-	case EV_PCPU_DRAIN:
-		need(ep, &tf, evname, (struct want){"page", 0}, &vl, &err);
-		kmem_pfn(ep, &tf, evname, 1, &err);
-		ev->order = (unsigned)order_of(ep, evname, num(ep, &tf, evname, (struct want){"order", 2}, false, &err), &err);
-		num(ep, &tf, evname, (struct want){"migratetype", 3}, false, &err);
-		return err;
-	case EV_EXTFRAG: {
-		uint64_t amt, fmt;
-
-		need(ep, &tf, evname, (struct want){"page", 0}, &vl, &err);
-		ev->pfn = kmem_pfn(ep, &tf, evname, 1, &err);
-		order_of(ep, evname, num(ep, &tf, evname, (struct want){"alloc_order", 2}, false, &err), &err);
-		ev->order = (unsigned)order_of(ep, evname, num(ep, &tf, evname, (struct want){"fallback_order", 3}, false, &err),
-					       &err);
-		num(ep, &tf, evname, (struct want){"pageblock_order", 4}, false, &err);
-		amt = num(ep, &tf, evname, (struct want){"alloc_migratetype", 5}, false, &err);
-		fmt = num(ep, &tf, evname, (struct want){"fallback_migratetype", 6}, false, &err);
-		ev->fragmenting = num(ep, &tf, evname, (struct want){"fragmenting", 7}, false, &err) != 0;
-		ev->claimed = num(ep, &tf, evname, (struct want){"change_ownership", 8}, false, &err) != 0;
-		if (!err && (amt >= PFNLAB_MT_TYPES || fmt >= PFNLAB_MT_TYPES))
-			err = line_error(ep, "%s: a migratetype is not a migrate type", evname);
-		ev->mt = trace_mt(ep, amt);
-		ev->fallback_mt = trace_mt(ep, fmt);
-		return err;
-	}
-	case EV_CONTIG_INFO: {
-		uint64_t a, b, c, d;
-
-		num(ep, &tf, evname, (struct want){"start", 0}, false, &err);
-		num(ep, &tf, evname, (struct want){"end", 1}, false, &err);
-		a = num(ep, &tf, evname, (struct want){"migratetype", 2}, false, &err);
-		b = num(ep, &tf, evname, (struct want){"nr_migrated", 3}, false, &err);
-		c = num(ep, &tf, evname, (struct want){"nr_reclaimed", 4}, false, &err);
-		d = num(ep, &tf, evname, (struct want){"nr_mapped", 5}, false, &err);
-		if (b < PFNLAB_MT_TYPES) {
-			/* 6.10+: migratetype=<mapped> nr_migrated=<type> nr_reclaimed=<migrated> nr_mapped=<reclaimed> */
-			ev->nr[0] = c;
-			ev->nr[1] = d;
-			ev->nr[2] = a;
-		} else {
-			ev->nr[0] = b;
-			ev->nr[1] = c;
-			ev->nr[2] = d;
-		}
-		return err;
-	}
-	case EV_MIGRATE:
-		ev->nr[0] = num(ep, &tf, evname, (struct want){"nr_succeeded", 0}, false, &err);
-		ev->nr[1] = num(ep, &tf, evname, (struct want){"nr_failed", 1}, false, &err);
-		need(ep, &tf, evname, (struct want){"mode", tf.n > 4 ? tf.n - 2 : 2}, &vl, &err);
-		need(ep, &tf, evname, (struct want){"reason", tf.n > 4 ? tf.n - 1 : 3}, &vl, &err);
-		/* the THP counts (v5.x+) are optional: one absent or unreadable counts 0 */
-		if ((v = trace_field(&tf, 2, "nr_thp_succeeded", &vl)))
-			trace_parse_u64(v, vl, false, &ev->nr[2]);
-		if ((v = trace_field(&tf, 3, "nr_thp_failed", &vl)))
-			trace_parse_u64(v, vl, false, &ev->nr[3]);
-		if ((v = trace_field(&tf, 4, "nr_thp_split", &vl)))
-			trace_parse_u64(v, vl, false, &ev->nr[4]);
-		return err;
-	case EV_MIGRATE_START:
-		need(ep, &tf, evname, (struct want){"mode", 0}, &vl, &err);
-		need(ep, &tf, evname, (struct want){"reason", 1}, &vl, &err);
-		return err;
-	case EV_COMPACTION:
-		if (tl->name_len == 34 && !memcmp(tl->name, "mm_compaction_isolate_migratepages", 34)) {
-			need(ep, &tf, evname, (struct want){"range", 0}, &vl, &err);
-			num(ep, &tf, evname, (struct want){"nr_scanned", 1}, false, &err);
-			ev->nr[0] = num(ep, &tf, evname, (struct want){"nr_taken", 2}, false, &err);
-			if (err)
-				ev->nr[0] = 0;
-		} else if (tl->name_len == 26 && !memcmp(tl->name, "mm_compaction_migratepages", 26)) {
-			ev->nr[1] = num(ep, &tf, evname, (struct want){"nr_migrated", 0}, false, &err);
-			ev->nr[2] = num(ep, &tf, evname, (struct want){"nr_failed", 1}, false, &err);
-		}
-		return err;
-	case EV_CMA_ALLOC: {
-		/* v4.1..v5.12: "pfn=%lx page=%p count=%u align=%u", pfn in hex without 0x */
-		const char *page;
-		uint32_t pl;
-
-		ev->pfn = num(ep, &tf, evname, (struct want){"pfn", 0}, true, &err);
-		page = need(ep, &tf, evname, (struct want){"page", 1}, &pl, &err);
-		ev->count = num(ep, &tf, evname, (struct want){"count", 2}, false, &err);
-		num(ep, &tf, evname, (struct want){"align", 3}, false, &err);
-		if (err)
-			return err;
-		ev->failed = is_null_ptr(page, pl);
-		return 0;
-	}
-	case EV_CMA_ALLOC_FINISH: {
-		int64_t errno_v = 0;
-		const char *page;
-		uint32_t pl;
-
-		ev->area = need(ep, &tf, evname, (struct want){"name", 0}, &ev->area_len, &err);
-		ev->pfn = num(ep, &tf, evname, (struct want){"pfn", 1}, true, &err);
-		page = need(ep, &tf, evname, (struct want){"page", 2}, &pl, &err);
-		ev->count = num(ep, &tf, evname, (struct want){"count", 3}, false, &err);
-		num(ep, &tf, evname, (struct want){"align", 4}, false, &err);
-		if ((v = trace_field(&tf, 5, "errorno", &vl)) && trace_parse_s64(v, vl, &errno_v) && !err)
-			err = line_error(ep, "%s: errorno=%.*s is not a number", evname, (int)vl, v);
-		if (err)
-			return err;
-		ev->failed = is_null_ptr(page, pl) || errno_v;
-		return 0;
-	}
-	case EV_CMA_ALLOC_START:
-		need(ep, &tf, evname, (struct want){"name", 0}, &vl, &err);
-		if (!trace_field(&tf, 1, "count", &vl))
-			num(ep, &tf, evname, (struct want){"request_count", 1}, false, &err);
-		num(ep, &tf, evname, (struct want){"align", tf.n ? tf.n - 1 : 0}, false, &err);
-		return err;
-	case EV_CMA_BUSY_RETRY:
-		need(ep, &tf, evname, (struct want){"name", 0}, &vl, &err);
-		num(ep, &tf, evname, (struct want){"pfn", 1}, true, &err);
-		need(ep, &tf, evname, (struct want){"page", 2}, &vl, &err);
-		num(ep, &tf, evname, (struct want){"count", 3}, false, &err);
-		return err;
-	case EV_CMA_RELEASE: {
-		bool named = trace_field(&tf, 0, "name", &vl) != NULL;
-
-		ev->pfn = num(ep, &tf, evname, (struct want){"pfn", named}, true, &err);
-		need(ep, &tf, evname, (struct want){"page", 1 + named}, &vl, &err);
-		ev->count = num(ep, &tf, evname, (struct want){"count", 2 + named}, false, &err);
-		return err;
-	}
-	case EV_TEST_ISOLATED:
-		num(ep, &tf, evname, (struct want){"start_pfn", 0}, false, &err);
-		num(ep, &tf, evname, (struct want){"end_pfn", 1}, false, &err);
-		num(ep, &tf, evname, (struct want){"fin_pfn", 2}, false, &err);
-		v = need(ep, &tf, evname, (struct want){"ret", 3}, &vl, &err);
-		if (!err && !(vl == 7 && !memcmp(v, "success", 7)) && !(vl == 4 && !memcmp(v, "fail", 4)))
-			err = line_error(ep, "%s: ret=%.*s is neither success nor fail", evname, (int)vl, v);
-		ev->failed = !err && vl == 4;
-		return err;
-	default:
-		return 0;
-	}
+	readers[id](&f, ev);
+	return f.err;
 }
 
 int event_parse(struct event_parser *ep, const struct input_lines *l, struct trace_event *ev, char *why,
