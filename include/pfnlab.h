@@ -702,7 +702,9 @@ int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t n
 
 /**
  * pfnlab_advance() - let @ns of model time pass; transient references that
- * expire drop (a page whose last reference that was is freed).
+ * expire drop (a page whose last reference that was is freed), and in the
+ * current era kcompactd checks every 500 ms whether to compact proactively
+ * (vm.compaction_proactiveness, 20 by default).
  * @m: machine
  * @ns: nanoseconds
  */

@@ -102,9 +102,9 @@ static bool can_steal_fallback(const struct pfnlab_machine *m, unsigned order, i
 	       start_mt == PFNLAB_MT_UNMOVABLE;
 }
 
-/* models find_suitable_fallback(); returns the type or -1 */
-static int find_suitable_fallback(const struct pfnlab_machine *m, const struct zone *z,
-				  unsigned order, int mt, bool *can_steal)
+/* models find_suitable_fallback(); returns the type or -1 (@only_stealable: only one it may steal) */
+int find_suitable_fallback(const struct pfnlab_machine *m, const struct zone *z, unsigned order, int mt,
+			   bool only_stealable, bool *can_steal)
 {
 	const struct free_area *area = &z->area[order];
 
@@ -118,7 +118,8 @@ static int find_suitable_fallback(const struct pfnlab_machine *m, const struct z
 			continue;
 		if (can_steal_fallback(m, order, mt))
 			*can_steal = true;
-		return fmt;
+		if (!only_stealable || *can_steal)
+			return fmt;
 	}
 	return -1;
 }
@@ -188,13 +189,13 @@ static int pick_fallback(struct pfnlab_machine *m, struct zone *z, unsigned orde
 			 unsigned min_order, int *fmt, bool *can_steal)
 {
 	for (int o = (int)m->nr_orders - 1; o >= (int)min_order; o--) {
-		*fmt = find_suitable_fallback(m, z, (unsigned)o, mt, can_steal);
+		*fmt = find_suitable_fallback(m, z, (unsigned)o, mt, false, can_steal);
 		if (*fmt < 0)
 			continue;
 		if (m->cfg.era == PFNLAB_ERA_CURRENT && !*can_steal &&
 		    mt == PFNLAB_MT_MOVABLE && (unsigned)o > order) {
 			for (unsigned s = order; s < m->nr_orders; s++) {
-				*fmt = find_suitable_fallback(m, z, s, mt, can_steal);
+				*fmt = find_suitable_fallback(m, z, s, mt, false, can_steal);
 				if (*fmt >= 0)
 					return (int)s;
 			}

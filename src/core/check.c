@@ -111,6 +111,31 @@ static int check_marks(const struct pfnlab_machine *m, const struct zone *z, cha
 	return 0;
 }
 
+/*
+ * Compaction between operations: none running (its private free and
+ * migrate lists empty, no capture armed), the cached scanner positions in
+ * the zone (the migrate one may sit a pageblock past its end, as
+ * update_cached_migrate() leaves it) and the deferral within its bounds
+ */
+static int check_compaction(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
+{
+	uint64_t end = z->start_pfn + z->spanned;
+
+	if (m->compaction.depth || m->compaction.capc)
+		FAIL("a compaction is still running (depth %u)", m->compaction.depth);
+	if (z->compact_cached_free_pfn > end)
+		FAIL("zone %s: cached free scanner PFN %#" PRIx64 " past the zone end", z->name,
+		     z->compact_cached_free_pfn);
+	for (int s = 0; s < 2; s++)
+		if (z->compact_cached_migrate_pfn[s] > end + m->pb_pages)
+			FAIL("zone %s: cached migrate scanner PFN %#" PRIx64 " past the zone end", z->name,
+			     z->compact_cached_migrate_pfn[s]);
+	if (z->compact_defer_shift > 6 || z->compact_considered > 1u << z->compact_defer_shift)
+		FAIL("zone %s: deferral shift %u considered %u", z->name, z->compact_defer_shift,
+		     z->compact_considered);
+	return 0;
+}
+
 static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char *why, size_t len)
 {
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
@@ -550,6 +575,8 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 			err = check_marks(m, &m->zones[i], why, len);
 		if (!err)
 			err = check_frames(m, &m->zones[i], why, len);
+		if (!err)
+			err = check_compaction(m, &m->zones[i], why, len);
 	}
 	return err;
 }

@@ -38,7 +38,6 @@
 
 #include "model.h"
 
-#define COMPACT_CLUSTER_MAX 32
 #define CONTIG_MIGRATE_TRIES 5
 #define MAX_CULPRITS 65536
 

@@ -460,6 +460,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	setup_migrate_reserve(m);
 	pcp_setup(m);
 	page_alloc_setup(m);
+	compaction_init(m);
 	*out = m;
 	return 0;
 }

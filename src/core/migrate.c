@@ -162,22 +162,35 @@ static int move_check(struct pfnlab_machine *m, uint64_t src, int mode)
 	return f->refcount == folio_expected_refs(m, src) ? 0 : -EAGAIN;
 }
 
-/* models migrate_folio_unmap() + migrate_folio_move(): 0, -EAGAIN, -EBUSY, -EIO or -ENOMEM */
-static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t,
-			 int mode, bool force)
+/* get_new_page(): a target for @src from the context, or the buddy allocator */
+static uint64_t new_target(struct pfnlab_machine *m, uint64_t src, const struct migrate_ctx *ctx)
 {
-	struct frame *f = &m->frames[src];
-	unsigned order = f->order, saved = m->memalloc_flags;
-	pfnlab_gfp_t gfp = t->gfp | (order ? PFNLAB___GFP_COMP : 0);
-	uint64_t dst, n = 1ull << order;
-	int rc = 0;
+	const struct pfnlab_migrate_target *t = ctx->target;
+	unsigned order = m->frames[src].order, saved = m->memalloc_flags;
+	uint64_t dst;
 
+	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_TARGET))
+		return NIL_PFN;
+	if (ctx->alloc)
+		return ctx->alloc(m, src, ctx->arg);
 	if (t->flags & PFNLAB_TARGET_NOCMA)
 		m->memalloc_flags |= MEMALLOC_NOCMA;
 	if (t->flags & PFNLAB_TARGET_PIN)
 		m->memalloc_flags |= MEMALLOC_PIN | MEMALLOC_NOCMA;
-	dst = pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_TARGET) ? NIL_PFN : alloc_frames(m, gfp, order);
+	dst = alloc_frames(m, t->gfp | (order ? PFNLAB___GFP_COMP : 0), order);
 	m->memalloc_flags = saved;
+	return dst;
+}
+
+/* models migrate_folio_unmap() + migrate_folio_move(): 0, -EAGAIN, -EBUSY, -EIO or -ENOMEM */
+static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct migrate_ctx *ctx, int mode,
+			 bool force)
+{
+	struct frame *f = &m->frames[src];
+	unsigned order = f->order;
+	uint64_t dst = new_target(m, src, ctx), n = 1ull << order;
+	int rc = 0;
+
 	if (dst == NIL_PFN)
 		return -ENOMEM;
 	if (pg_flags(m, src) & PG_WRITEBACK) {
@@ -195,7 +208,10 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct pf
 	if (!rc && pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_COPY))
 		rc = -EAGAIN; /* the copy hit a machine check: the target goes back, the source stays */
 	if (rc) {
-		free_frames(m, dst, order);
+		if (ctx->release)
+			ctx->release(m, dst, ctx->arg);
+		else
+			free_frames(m, dst, order);
 		return rc;
 	}
 	if (m->ram)
@@ -222,6 +238,8 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct pf
 	f->refcount = 1;
 	f->mt = 0;
 	free_frames(m, src, order);
+	if (ctx->freed)
+		ctx->freed(m, src, order, ctx->arg);
 	return 0;
 }
 
@@ -236,7 +254,7 @@ struct batch {
  * Returns -ENOMEM if a target could not be had, else 0.
  */
 static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *split,
-		     const struct pfnlab_migrate_target *t, int mode, bool count_failures,
+		     const struct migrate_ctx *t, int mode, bool count_failures,
 		     struct pfnlab_migrate_result *r, uint64_t *folios_failed)
 {
 	bool retry = true;
@@ -312,13 +330,13 @@ static bool strictly_ascending(const uint64_t *v, size_t n)
 
 /*
  * models migrate_pages(): the folios at @heads (heads of anonymous or
- * page-cache folios, each once), in that order; @bad more that could not
- * even be queued count as failed.  Returns the folios that failed, or
- * -ENOMEM; @res gets the counts.
+ * page-cache folios, each once), in that order, to targets @ctx gives;
+ * @bad more that could not even be queued count as failed.  Returns the
+ * folios that failed, or -ENOMEM; @res gets the counts.
  */
-long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
-		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
-		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
+long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+		       const struct migrate_ctx *target, enum pfnlab_migrate_mode mode,
+		       enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
 	struct pfnlab_migrate_result r = {.nr_failed = bad};
 	struct batch b = {0}, split = {0};
@@ -360,6 +378,16 @@ long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, ui
 	if (res)
 		*res = r;
 	return rc ? rc : (long)failed;
+}
+
+/* migrate_pages_ctx() to targets the buddy allocator gives for @target */
+long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
+		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
+{
+	struct migrate_ctx ctx = {.target = target};
+
+	return migrate_pages_ctx(m, heads, n, bad, &ctx, mode, reason, res);
 }
 
 /* A folio migration can take: anonymous or in a page cache. */

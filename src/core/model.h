@@ -25,7 +25,8 @@
  *
  * Simplifications: one NUMA node (the structures carry a node id); per-CPU
  * lists hold order-0 pages only; no LRU lists, reclaim (but the clean-page
- * reclaim of alloc_contig_range()), compaction or kswapd.
+ * reclaim of alloc_contig_range()) or kswapd; compaction (compaction.c) runs
+ * from vm.compact_memory, proactively and from its own entry points.
  */
 #ifndef PFNLAB_MODEL_H
 #define PFNLAB_MODEL_H
@@ -64,13 +65,14 @@ struct frame {
 _Static_assert(sizeof(struct frame) == 16, "frame must stay 16 bytes");
 
 /*
- * pageblock flag byte: bits 0-2 migrate type, bit 3 "held":
+ * pageblock flag byte: bits 0-2 migrate type, bit 4 PB_migrate_skip, bit 3 "held":
  * isolated by someone outside the model (a snapshot taken while
  * alloc_contig_range() or memory offlining had the block isolated), so
  * nothing in the model will ever lift it.
  */
 #define PB_MT_MASK  0x07u
 #define PB_HELD     0x08u
+#define PB_MIGRATE_SKIP 0x10u /* PB_migrate_skip: compaction's "nothing to do here" hint (compaction.c) */
 
 struct free_list {
 	uint32_t head;
@@ -125,6 +127,13 @@ struct zone {
 	uint64_t watermark_boost;
 	uint64_t lowmem_reserve[PFNLAB_NR_ZONES];
 	uint64_t nr_isolate_pageblock; /* pageblocks of the zone typed ISOLATE (has_isolate_pageblock()) */
+	/* compaction state (compaction.c) */
+	uint64_t compact_cached_free_pfn;        /* where the free scanner restarts */
+	uint64_t compact_cached_migrate_pfn[2];  /* where the migrate scanner restarts: [0] async, [1] sync */
+	uint64_t compact_init_migrate_pfn, compact_init_free_pfn; /* set by __reset_isolation_suitable() */
+	unsigned compact_considered, compact_defer_shift; /* deferral: attempts skipped, 1 << shift allowed */
+	int compact_order_failed;                /* smallest order that failed since the last success */
+	bool compact_blockskip_flush;            /* skip bits to clear when kswapd sleeps (scanners met) */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];
 };
@@ -151,6 +160,10 @@ enum vm_item {
 	VM_CONTIG_RECLAIMED,    /* pfnlab's own: clean file pages reclaim_clean_pages_from_list() freed */
 	VM_WRITEBACK_WAITED,    /* pfnlab's own: writebacks migration waited for (completed at once) */
 	VM_WRITEOUT,            /* pfnlab's own: dirty folios writeout() started writeback of */
+	/* compaction (compaction.c): v6.1 names */
+	VM_COMPACT_MIGRATE_SCANNED, VM_COMPACT_FREE_SCANNED, VM_COMPACT_STALL, VM_COMPACT_FAIL,
+	VM_COMPACT_SUCCESS, VM_COMPACT_DAEMON_WAKE, VM_COMPACT_DAEMON_MIGRATE_SCANNED,
+	VM_COMPACT_DAEMON_FREE_SCANNED,
 	NR_VM_ITEMS
 };
 
@@ -265,6 +278,25 @@ struct contig_failure {
 	struct pfnlab_culprit *culprits;
 };
 
+/*
+ * The node's compaction state (compaction.c): kcompactd, proactive
+ * compaction, the compaction sysctls and the capture of a running direct
+ * compaction.
+ */
+struct compaction_state {
+	unsigned proactiveness;        /* vm.compaction_proactiveness, 20 (v6.1; absent in v4.2) */
+	unsigned extfrag_threshold;    /* vm.extfrag_threshold, 500 */
+	bool unevictable_allowed;      /* vm.compact_unevictable_allowed, 1 */
+	bool kcompactd_pending;        /* woken: runs when the operation that woke it returns */
+	bool proactive_trigger;        /* proactive_compact_trigger (a write of the proactiveness) */
+	int kcompactd_max_order;       /* 0: no request */
+	int kcompactd_highest;         /* kcompactd_highest_zoneidx, a zone type */
+	uint64_t next_check_ns;        /* the next proactive check (500 ms after the last, or 32 s) */
+	struct compact_control *capc;  /* current->capture_control of a direct compaction, or NULL */
+	unsigned depth;                /* compact_zone() runs in progress (the checker's "idle" test) */
+	bool kswapd_compacting;        /* v4.2: kswapd's compact_pgdat() runs (current_is_kswapd()) */
+};
+
 struct pfnlab_machine {
 	/*
 	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]
@@ -317,6 +349,7 @@ struct pfnlab_machine {
 	uint64_t nr_shmem;         /* NR_SHMEM */
 	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
+	struct compaction_state compaction;
 };
 
 /* The page-cache flags of the folio at @head (0 when not a page-cache folio). */
@@ -758,6 +791,8 @@ uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t
 			      uint64_t *movable);
 void list_del_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
 void split_free_block_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn);
+int find_suitable_fallback(const struct pfnlab_machine *m, const struct zone *z, unsigned order, int mt,
+			   bool only_stealable, bool *can_steal);
 void account_freepages(struct zone *z, int mt, int64_t delta);
 
 /* memalloc scope flags (current->flags) */
@@ -834,6 +869,8 @@ static inline int gfp_zone_type(pfnlab_gfp_t gfp)
 void setup_watermarks(struct pfnlab_machine *m);
 bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
 		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags);
+bool zone_watermark_ok_free(const struct pfnlab_machine *m, const struct zone *z, unsigned order, uint64_t mark,
+			    int highest_zoneidx, unsigned alloc_flags, int64_t free);
 void setup_migrate_reserve(struct pfnlab_machine *m);
 
 /* pcp.c */
@@ -889,6 +926,8 @@ extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
 void page_alloc_setup(struct pfnlab_machine *m);
 bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z);
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags, int highest,
+				int mt, int *zone_type);
 void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
 /* rmap.c */
@@ -940,6 +979,22 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);
 void mappings_free_all(struct pfnlab_machine *m);
 
 /* migrate.c */
+/*
+ * The get_new_page/put_new_page pair of migrate_pages() and what frees a
+ * source: compaction takes targets from its own free list and captures a
+ * block its sources free (compaction.c); NULL alloc allocates from the
+ * buddy allocator with @target.
+ */
+struct migrate_ctx {
+	const struct pfnlab_migrate_target *target;
+	uint64_t (*alloc)(struct pfnlab_machine *m, uint64_t src, void *arg);    /* NIL_PFN: -ENOMEM */
+	void (*release)(struct pfnlab_machine *m, uint64_t dst, void *arg);      /* an unused target */
+	void (*freed)(struct pfnlab_machine *m, uint64_t src, unsigned order, void *arg); /* source freed */
+	void *arg;
+};
+long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+		       const struct migrate_ctx *ctx, enum pfnlab_migrate_mode mode,
+		       enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
 long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
 		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
 		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
@@ -947,6 +1002,46 @@ bool folio_movable(const struct pfnlab_machine *m, uint64_t head);
 
 /* vmscan.c */
 uint64_t reclaim_clean_pages_from_list(struct pfnlab_machine *m, uint64_t *list, size_t *n);
+
+/* compaction.c: enum compact_result and enum compact_priority (include/linux/compaction.h, v6.1) */
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE, COMPACT_SKIPPED, COMPACT_DEFERRED, COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE, COMPACT_COMPLETE, COMPACT_PARTIAL_SKIPPED, COMPACT_CONTENDED, COMPACT_SUCCESS,
+};
+enum compact_priority { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT_PRIO_ASYNC };
+#define COMPACT_PRIO_MIN COMPACT_PRIO_SYNC_FULL         /* MIN_COMPACT_PRIORITY */
+#define COMPACT_PRIO_MIN_COSTLY COMPACT_PRIO_SYNC_LIGHT /* MIN_COMPACT_COSTLY_PRIORITY */
+#define COMPACT_PRIO_DEF COMPACT_PRIO_SYNC_LIGHT        /* DEF_COMPACT_PRIORITY */
+#define COMPACT_PRIO_INIT COMPACT_PRIO_ASYNC            /* INIT_COMPACT_PRIORITY */
+#define PAGE_ALLOC_COSTLY_ORDER 3
+#define COMPACT_CLUSTER_MAX 32
+
+void compaction_init(struct pfnlab_machine *m);
+unsigned fragmentation_score_node(const struct pfnlab_machine *m);
+bool compaction_restarting(const struct zone *z, int order);
+int fragmentation_index(const struct pfnlab_machine *m, const struct zone *z, unsigned order);
+int unusable_free_index(const struct pfnlab_machine *m, const struct zone *z, unsigned order);
+unsigned extfrag_for_order(const struct pfnlab_machine *m, const struct zone *z, unsigned order);
+int compaction_suitable(struct pfnlab_machine *m, struct zone *z, int order, unsigned alloc_flags,
+			int highest);
+bool compaction_zonelist_suitable(struct pfnlab_machine *m, int order, unsigned alloc_flags, int highest,
+				  const uint64_t *reclaimable);
+int try_to_compact_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, unsigned alloc_flags,
+			 int highest, int prio, uint64_t *capture);
+void compaction_defer_reset(struct pfnlab_machine *m, struct zone *z, int order, bool alloc_success);
+void reset_isolation_suitable(struct pfnlab_machine *m);
+void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);
+void kcompactd_run(struct pfnlab_machine *m);
+void compact_pgdat(struct pfnlab_machine *m, int order);
+void compact_nodes(struct pfnlab_machine *m);
+void compaction_advance(struct pfnlab_machine *m, uint64_t until);
+bool gfp_compaction_allowed(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
+int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
+int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
+static inline bool pageblock_skip(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	return m->pageblock[pfn >> m->pb_order] & PB_MIGRATE_SKIP;
+}
 
 /* fault.c */
 void *host_alloc(struct pfnlab_machine *m, size_t size);

@@ -101,8 +101,8 @@ static uint64_t zone_rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned 
 }
 
 /* models get_page_from_freelist(); *@zone_type receives the type of the zone used */
-static uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags,
-				       int highest, int mt, int *zone_type)
+uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags, int highest,
+				int mt, int *zone_type)
 {
 	for (;;) {
 		for (int i = top_zone(m, highest); i >= 0; i--) {

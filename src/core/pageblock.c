@@ -4,8 +4,8 @@
  *
  * Models get_pfnblock_flags_mask()/set_pageblock_migratetype(),
  * mm/page_alloc.c.  The kernel packs 4 bits per pageblock; a byte is as
- * small in practice (one byte per 2 MiB) and simpler.  No compaction skip
- * hint: the allocator never compacts (page_alloc.c).
+ * small in practice (one byte per 2 MiB) and simpler.  Bit 4 is
+ * PB_migrate_skip, compaction's hint (compaction.c).
  */
 #include "model.h"
 

@@ -265,10 +265,16 @@ int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t n
 
 void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
 {
-	m->now_ns += ns;
-	while (m->nr_transient && m->transient[0].expires_ns <= m->now_ns) {
-		uint64_t head = m->transient[0].pfn;
+	uint64_t target = m->now_ns + ns;
+
+	while (m->nr_transient && m->transient[0].expires_ns <= target) {
+		uint64_t head = m->transient[0].pfn, when = m->transient[0].expires_ns;
 		unsigned i = 0;
+
+		if (when > m->now_ns) { /* kcompactd's checks before it, then the reference drops */
+			compaction_advance(m, when - 1);
+			m->now_ns = when;
+		}
 
 		m->transient[0] = m->transient[--m->nr_transient];
 		for (;;) {
@@ -286,6 +292,8 @@ void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
 		if (!--m->frames[head].refcount)
 			page_ref_release(m, head);
 	}
+	compaction_advance(m, target);
+	m->now_ns = target;
 }
 
 uint64_t pfnlab_now(const struct pfnlab_machine *m)

@@ -43,6 +43,14 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_CONTIG_RECLAIMED] = "pfnlab_contig_reclaimed",
 	[VM_WRITEBACK_WAITED] = "pfnlab_writeback_waited",
 	[VM_WRITEOUT] = "pfnlab_writeout",
+	[VM_COMPACT_MIGRATE_SCANNED] = "compact_migrate_scanned",
+	[VM_COMPACT_FREE_SCANNED] = "compact_free_scanned",
+	[VM_COMPACT_STALL] = "compact_stall",
+	[VM_COMPACT_FAIL] = "compact_fail",
+	[VM_COMPACT_SUCCESS] = "compact_success",
+	[VM_COMPACT_DAEMON_WAKE] = "compact_daemon_wake",
+	[VM_COMPACT_DAEMON_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
+	[VM_COMPACT_DAEMON_FREE_SCANNED] = "compact_daemon_free_scanned",
 };
 
 _Static_assert(sizeof(vm_names) / sizeof(vm_names[0]) == NR_VM_ITEMS, "a name for every counter");

@@ -127,11 +127,11 @@ static int64_t unusable_free(const struct zone *z, unsigned order, unsigned allo
 	return n;
 }
 
-/* models __zone_watermark_ok() of v4.2 */
+/* models __zone_watermark_ok() of v4.2 with @free free pages */
 static bool watermark_ok_2015(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
-			      uint64_t mark, int highest_zoneidx, unsigned alloc_flags)
+			      uint64_t mark, int highest_zoneidx, unsigned alloc_flags, int64_t free)
 {
-	int64_t min = (int64_t)mark, free_pages = z->nr_free - (((int64_t)1 << order) - 1);
+	int64_t min = (int64_t)mark, free_pages = free - (((int64_t)1 << order) - 1);
 	int64_t free_cma = (alloc_flags & ALLOC_CMA) ? 0 : z->nr_free_cma;
 
 	if (alloc_flags & ALLOC_MIN_RESERVE)
@@ -150,15 +150,15 @@ static bool watermark_ok_2015(const struct pfnlab_machine *m, const struct zone 
 	return true;
 }
 
-/* models __zone_watermark_ok() of v6.1 */
-bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
-		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags)
+/* models __zone_watermark_ok() of v6.1 (v4.2's in 2015) with @free free pages */
+bool zone_watermark_ok_free(const struct pfnlab_machine *m, const struct zone *z, unsigned order, uint64_t mark,
+			    int highest_zoneidx, unsigned alloc_flags, int64_t free)
 {
 	int64_t min = (int64_t)mark, free_pages;
 
 	if (m->cfg.era == PFNLAB_ERA_2015)
-		return watermark_ok_2015(m, z, order, mark, highest_zoneidx, alloc_flags);
-	free_pages = z->nr_free - unusable_free(z, order, alloc_flags);
+		return watermark_ok_2015(m, z, order, mark, highest_zoneidx, alloc_flags, free);
+	free_pages = free - unusable_free(z, order, alloc_flags);
 	if (alloc_flags & (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -187,6 +187,13 @@ bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, uns
 			return true;
 	}
 	return false;
+}
+
+/* models zone_watermark_ok(): __zone_watermark_ok() with the zone's free pages */
+bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
+		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags)
+{
+	return zone_watermark_ok_free(m, z, order, mark, highest_zoneidx, alloc_flags, z->nr_free);
 }
 
 /* Does [pfn, end) hold a hole or reserved page (pageblock_is_reserved())? */

@@ -534,48 +534,6 @@ static void show_vmstat(const struct pfnlab_machine *m, const struct pfnlab_sink
 	sink_printf(s, "nr_unstable 0\n");
 }
 
-struct contig_info {
-	uint64_t free_pages, free_blocks_total, free_blocks_suitable;
-};
-
-/* models fill_contig_page_info(), mm/vmstat.c */
-static struct contig_info fill_contig_page_info(const struct pfnlab_machine *m, const struct zone *z,
-						unsigned suitable_order)
-{
-	struct contig_info info = {0};
-
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		uint64_t blocks = z->area[o].nr_free;
-
-		info.free_blocks_total += blocks;
-		info.free_pages += blocks << o;
-		if (o >= suitable_order)
-			info.free_blocks_suitable += blocks << (o - suitable_order);
-	}
-	return info;
-}
-
-/* models __fragmentation_index(), mm/vmstat.c */
-static int fragmentation_index(unsigned order, const struct contig_info *info)
-{
-	uint64_t requested = 1ull << order;
-
-	if (!info->free_blocks_total)
-		return 0;
-	if (info->free_blocks_suitable)
-		return -1000;
-	return (int)(1000 - (1000 + info->free_pages * 1000 / requested) / info->free_blocks_total);
-}
-
-/* models unusable_free_index(), mm/vmstat.c */
-static int unusable_free_index(unsigned order, const struct contig_info *info)
-{
-	if (!info->free_pages)
-		return 1000;
-	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000 /
-		     info->free_pages);
-}
-
 /* models extfrag_show_print() (@extfrag) and unusable_show_print(), mm/vmstat.c */
 static void index_show_print(const struct pfnlab_machine *m, const struct zone *z, bool extfrag,
 			     const struct pfnlab_sink *s)
@@ -584,8 +542,7 @@ static void index_show_print(const struct pfnlab_machine *m, const struct zone *
 	int n = snprintf(line, sizeof(line), "Node %d, zone %8s ", NODE_ID, z->name);
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
-		struct contig_info info = fill_contig_page_info(m, z, o);
-		int idx = extfrag ? fragmentation_index(o, &info) : unusable_free_index(o, &info);
+		int idx = extfrag ? fragmentation_index(m, z, o) : unusable_free_index(m, z, o);
 
 		n += snprintf(line + n, sizeof(line) - (size_t)n, extfrag ? "%2d.%03d " : "%d.%03d ",
 			      idx / 1000, idx % 1000);
