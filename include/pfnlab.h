@@ -885,6 +885,8 @@ enum pfnlab_busy_reason {
 	PFNLAB_BUSY_WRITEBACK,  /* under writeback when migration gave up */
 	PFNLAB_BUSY_UNMOVABLE,  /* not on an LRU: a kernel allocation or reserved memory */
 	PFNLAB_BUSY_NOT_MIGRATED, /* movable and unreferenced, yet not moved (no target, attempt ended) */
+	PFNLAB_BUSY_NOT_REACHED,  /* page cache with extra references past where the attempt ended early:
+				     never isolated, and would have failed as the one that ended it */
 	PFNLAB_BUSY_REASONS,
 };
 
@@ -893,7 +895,7 @@ enum pfnlab_busy_reason {
  * @r: reason
  *
  * Return: "skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
- * or "?" for a value out of range.
+ * "not-reached", or "?" for a value out of range.
  */
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r);
 

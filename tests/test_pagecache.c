@@ -242,6 +242,125 @@ TEST(private_file_mapping_cow_check)
 }
 
 /*
+ * R, 64 pages at 0x400000 of a new space "oracle" (its id in @a): a memfd
+ * mapped shared (its id in @r) or anonymous, faulted in while everything
+ * outside CMA is taken, so all of it lands in the area.
+ */
+static void r_in_cma(struct pfnlab_machine *m, bool shmem, unsigned *a, unsigned *r)
+{
+	uint64_t kern[512];
+	size_t nk = fill_outside_cma(m, kern, 512);
+
+	CHECK_EQ(pfnlab_mm_create(m, "oracle", a), 0);
+	if (shmem) {
+		CHECK_EQ(pfnlab_memfd_create(m, "R", 64 * PAGE, r), 0);
+		CHECK_EQ(pfnlab_mm_map_file(m, *a, 0x400000, 64 * PAGE, *r, 0, PFNLAB_MAP_SHARED), 0);
+	} else {
+		CHECK_EQ(pfnlab_mm_map(m, *a, 0x400000, 64 * PAGE, 0), 0);
+	}
+	CHECK_EQ(pfnlab_mm_touch(m, *a, 0x400000, 64 * PAGE, NULL), 0);
+	CHECK_EQ(in_cma(m, *a, 0x400000, 64), 64);
+	free_all(m, kern, nk);
+}
+
+/* The @nth page in PFN order of kind @state in the area [256, 384); NIL_PFN when none. */
+static uint64_t nth_in_area(struct pfnlab_machine *m, int state, int nth, struct pfnlab_page_info *pi)
+{
+	for (uint64_t p = 256; p < 384; p++) {
+		CHECK_EQ(pfnlab_page_info(m, p, pi), 0);
+		if (pi->state == state && !nth--)
+			return p;
+	}
+	return NIL_PFN;
+}
+
+/*
+ *   256                                        384
+ *   |ss*sssss.. (first batch) ..sss*ssss ..... |   R shmem, 64 pages, two held
+ * Two of R's pages held (FOLL_GET): its 3rd in PFN order, in the first
+ * batch of 32, and its 50th, past where the attempt ends (the fifth call
+ * on the first batch gives up).  Expect both as culprits: the first
+ * "extra-ref" (isolated, failed five times), the second "not-reached"
+ * (never isolated; it would have failed the same way).
+ */
+TEST(busy_shmem_reasons_check)
+{
+	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_contig_failure cf;
+	struct pfnlab_page_info pi;
+	uint64_t held[2];
+	unsigned r = 0, a = 0;
+
+	if (!m)
+		return;
+	r_in_cma(m, true, &a, &r);
+	for (int i = 0; i < 2; i++) {
+		CHECK(nth_in_area(m, PFNLAB_PAGE_SHMEM, i ? 49 : 2, &pi) != NIL_PFN);
+		CHECK_EQ(pfnlab_gup(m, a, 0x400000 + pi.index * PAGE, 1, PFNLAB_FOLL_GET, &held[i]), 0);
+		test_check_state(m);
+	}
+	CHECK_EQ(pfnlab_alloc_contig_range(m, 256, 384, PFNLAB_MT_CMA), -EBUSY);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_contig_failure(m, &cf), 0);
+	CHECK_EQ(cf.nr_culprits, 2);
+	if (cf.nr_culprits == 2) {
+		CHECK_EQ(cf.culprits[0].pfn, held[0]);
+		CHECK_EQ(cf.culprits[0].reason, PFNLAB_BUSY_EXTRA_REF);
+		CHECK_EQ(cf.culprits[1].pfn, held[1]);
+		CHECK_EQ(cf.culprits[1].reason, PFNLAB_BUSY_NOT_REACHED);
+		CHECK_STR(pfnlab_busy_reason_name(cf.culprits[1].reason), "not-reached");
+	}
+	CHECK_EQ(in_cma(m, a, 0x400000, 64), 33);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ *   256             320        352        384
+ *   |...............|bbbb(32)bb|..........|   space "b" in CMA, free pages after it
+ * Two spaces of 32 pages fault into the area from its top ("a" first,
+ * then "b" below it); "a" goes.  Expect alloc_contig_range() to migrate
+ * b's pages in one batch and then, the next isolation finding nothing
+ * before the end, to call migrate_pages() once more on the empty list
+ * (__alloc_contig_migrate_range() calls it after every isolation): two
+ * mm_migrate_pages lines, the second "nr_succeeded=0 nr_failed=0".
+ */
+TEST(contig_empty_last_batch_check)
+{
+	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct test_text tr = {0};
+	struct pfnlab_sink ts = {test_text_write, &tr};
+	uint64_t kern[512];
+	size_t nk;
+	unsigned a = 0, b = 0;
+
+	if (!m)
+		return;
+	nk = fill_outside_cma(m, kern, 512);
+	CHECK_EQ(pfnlab_mm_create(m, "a", &a), 0);
+	CHECK_EQ(pfnlab_mm_create(m, "b", &b), 0);
+	CHECK_EQ(pfnlab_mm_map(m, a, 0x400000, 32 * PAGE, 0), 0);
+	CHECK_EQ(pfnlab_mm_map(m, b, 0x400000, 32 * PAGE, 0), 0);
+	CHECK_EQ(pfnlab_mm_touch(m, a, 0x400000, 32 * PAGE, NULL), 0);
+	CHECK_EQ(pfnlab_mm_touch(m, b, 0x400000, 32 * PAGE, NULL), 0);
+	free_all(m, kern, nk);
+	CHECK_EQ(pfn_at(m, a, 0x400000), 352);
+	CHECK_EQ(pfn_at(m, b, 0x400000), 320);
+	CHECK_EQ(pfnlab_mm_destroy(m, a), 0);
+	test_check_state(m);
+	pfnlab_set_trace(m, &ts);
+	CHECK_EQ(pfnlab_alloc_contig_range(m, 256, 384, PFNLAB_MT_CMA), 0);
+	pfnlab_set_trace(m, NULL);
+	test_check_state(m);
+	CHECK_EQ(count_substr(tr.p, "mm_migrate_pages:"), 2);
+	CHECK_EQ(count_substr(tr.p, "mm_migrate_pages: nr_succeeded=32 nr_failed=0 "), 1);
+	CHECK_EQ(count_substr(tr.p, "mm_migrate_pages: nr_succeeded=0 nr_failed=0 "), 1);
+	CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_success"), 32);
+	CHECK_EQ(in_cma(m, b, 0x400000, 32), 0);
+	free(tr.p);
+	pfnlab_machine_destroy(m);
+}
+
+/*
  * The busy experiment of ../shared/data/cma-busy-oracle at small scale:
  *   256     320                               384
  *   |.......|ss*sssss sssssss.. (64 pages of R)|   R in CMA, its third page held by FOLL_GET
@@ -261,33 +380,18 @@ static void busy_case(bool shmem, enum pfnlab_kernel kernel)
 	struct test_text tr = {0};
 	struct pfnlab_sink ts = {test_text_write, &tr};
 	struct pfnlab_contig_failure cf;
-	uint64_t kern[512], held;
-	size_t nk;
+	uint64_t held;
 	unsigned r = 0, a = 0;
 
 	if (!m)
 		return;
-	nk = fill_outside_cma(m, kern, 512);
-	CHECK_EQ(pfnlab_mm_create(m, "oracle", &a), 0);
-	if (shmem) {
-		CHECK_EQ(pfnlab_memfd_create(m, "R", 64 * PAGE, &r), 0);
-		CHECK_EQ(pfnlab_mm_map_file(m, a, 0x400000, 64 * PAGE, r, 0, PFNLAB_MAP_SHARED), 0);
-	} else {
-		CHECK_EQ(pfnlab_mm_map(m, a, 0x400000, 64 * PAGE, 0), 0);
-	}
-	CHECK_EQ(pfnlab_mm_touch(m, a, 0x400000, 64 * PAGE, NULL), 0);
-	CHECK_EQ(in_cma(m, a, 0x400000, 64), 64);
-	free_all(m, kern, nk);
+	r_in_cma(m, shmem, &a, &r);
 	{ /* hold R's third page in PFN order: in the first batch of 32 */
 		struct pfnlab_page_info pi = {0};
-		uint64_t p = 256;
+		uint64_t p = nth_in_area(m, shmem ? PFNLAB_PAGE_SHMEM : PFNLAB_PAGE_ANON, 2, &pi);
 
-		for (int seen = 0; p < 384 && seen < 3; p++) {
-			CHECK_EQ(pfnlab_page_info(m, p, &pi), 0);
-			seen += pi.state == (shmem ? PFNLAB_PAGE_SHMEM : PFNLAB_PAGE_ANON);
-		}
 		CHECK_EQ(pfnlab_gup(m, a, shmem ? 0x400000 + pi.index * PAGE : pi.vaddr, 1, PFNLAB_FOLL_GET, &held), 0);
-		CHECK_EQ(held, p - 1);
+		CHECK_EQ(held, p);
 	}
 	test_check_state(m);
 	pfnlab_set_trace(m, &ts);
@@ -588,5 +692,5 @@ TEST(pagecache_fault_walk_check)
 }
 
 RUN_TESTS(file_read_write_sync_check, memfd_shared_by_two_spaces_check, private_file_mapping_cow_check,
-	  busy_shmem_ends_early_check, busy_anon_skipped_check, pagecache_reclaimed_or_migrated_check,
+	  busy_shmem_ends_early_check, busy_anon_skipped_check, busy_shmem_reasons_check, contig_empty_last_batch_check, pagecache_reclaimed_or_migrated_check,
 	  longterm_pin_moves_shmem_check, checker_sees_page_cache_damage_check, pagecache_fault_walk_check)

@@ -22,7 +22,9 @@
  * pass fails on it, the fifth call of migrate_pages() on the same list
  * ends the attempt with -EBUSY and the rest of the range is never
  * scanned.  Before each call, clean file pages on the list are reclaimed
- * instead of migrated (reclaim_clean_pages_from_list(), vmscan.c).  Under
+ * instead of migrated (reclaim_clean_pages_from_list(), vmscan.c); every
+ * isolation is followed by a call, on an empty list too (the last one,
+ * when nothing movable is left before the end), as in the kernel.  Under
  * 6.12 the attempt ends with mm_alloc_contig_migrate_range_info, whose
  * values the kernel prints under the wrong labels (its caller passes them
  * in another order than the event declares): migratetype= shows the mapped
@@ -31,7 +33,9 @@
  *
  * Culprit attribution is pfnlab's own (Linux has none; Android's
  * page_pinner comes closest): each busy folio with its owner, virtual
- * address, kind of reference, pinner and the time of the pin.
+ * address, kind of reference, pinner, the time of the pin and why it did
+ * not move (skipped at isolation, failed on an extra reference, not
+ * reached because the attempt ended first, writeback, unmovable).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +132,6 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 		if (!n) {
 			pfn = isolate_batch(m, pfn, end, list, &n);
 			tries = 0;
-			if (!n)
-				continue;
 		} else if (++tries == CONTIG_MIGRATE_TRIES) {
 			ret = -EBUSY;
 			break;
@@ -168,8 +170,12 @@ static enum pfnlab_busy_reason busy_reason(const struct pfnlab_machine *m, uint6
 
 	if (pg_flags(m, head) & PG_WRITEBACK)
 		return PFNLAB_BUSY_WRITEBACK;
-	if (f->refcount > folio_expected_refs(m, head))
-		return (f->flags & F_ANON) ? PFNLAB_BUSY_SKIPPED : PFNLAB_BUSY_EXTRA_REF;
+	if (f->refcount > folio_expected_refs(m, head)) {
+		if (f->flags & F_ANON)
+			return PFNLAB_BUSY_SKIPPED;
+		/* page cache is isolated whatever it holds: it failed, or the attempt ended before it */
+		return head < m->contig_fail.scan_end ? PFNLAB_BUSY_EXTRA_REF : PFNLAB_BUSY_NOT_REACHED;
+	}
 	return PFNLAB_BUSY_NOT_MIGRATED;
 }
 
@@ -430,7 +436,7 @@ void contig_free_all(struct pfnlab_machine *m)
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r)
 {
 	static const char *const names[PFNLAB_BUSY_REASONS] = {
-		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
+		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated", "not-reached",
 	};
 
 	return (unsigned)r < PFNLAB_BUSY_REASONS ? names[r] : "?";
