@@ -187,7 +187,7 @@ void derive_failed_alloc(struct facts *k, struct facts *p, const char *phase)
  * (mm/page_alloc.c, __alloc_contig_migrate_range()).  "<phase>.contig.*"
  * under the real names.
  */
-static void derive_contig_info(struct facts *k)
+void derive_contig_info(struct facts *k)
 {
 	for (size_t i = 0; i < k->ntr; i++) {
 		const char *t = k->tr[i].text;

@@ -25,7 +25,8 @@ static int model_borrow_rules(const struct facts *k, struct facts *p)
 		char key[96];
 
 		if (sim_start(&s, k, &tmp, rules[i], PFNLAB_PIN_MIGRATE_MOVABLE, false) || fill(&s, &f) ||
-		    map_touch(&s, "R", VA_R, rm, &r, 0xa)) {
+		    map_touch(&s, "R", VA_R, rm, REGION_ANON, &r, 0xa) ||
+		    !guest_array(&s, ((uint64_t)rm << 20) / PAGE * 8)) {	/* R counted: its PFN array */
 			facts_free(&tmp);
 			sim_end(&s);
 			return -EINVAL;

@@ -7,8 +7,7 @@
  *
  * busy-shmem is the same with R a memfd mapped MAP_SHARED: the kernel
  * isolates a shmem page despite the extra reference, its migration fails
- * five times and the attempt ends there.  pfnlab models anonymous memory
- * only: its rows are the kernel's, pfnlab "n/m", until the model has shmem.
+ * five times and the attempt ends there.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,21 +16,51 @@
 
 #include "predict.h"
 
-static int cmp_u64(const void *a, const void *b)
+/* A page of R: its PFN and its index in R. */
+struct rpage {
+	uint64_t pfn, index;
+};
+
+static int cmp_rpage(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct rpage *)a)->pfn, y = ((const struct rpage *)b)->pfn;
 
 	return x < y ? -1 : x > y;
 }
 
-static int model_busy(const struct facts *k, struct facts *p)
+/* Frames of the area in use by user pages (anonymous, file, shmem): what kpageflags shows in use. */
+static uint64_t area_in_use(struct sim *s, const uint64_t *held, long long n, bool *only_held)
+{
+	uint64_t used = 0, matched = 0;
+
+	for (uint64_t pfn = s->base; pfn < s->base + s->count; pfn++) {
+		struct pfnlab_page_info pi;
+
+		if (pfnlab_page_info(s->m, pfn, &pi) ||
+		    (pi.state != PFNLAB_PAGE_ANON && pi.state != PFNLAB_PAGE_FILE && pi.state != PFNLAB_PAGE_SHMEM))
+			continue;
+		used++;
+		for (long long j = 0; j < n; j++)
+			matched += held[j] == pfn;
+	}
+	*only_held = used == (uint64_t)n && matched == used;
+	return used;
+}
+
+/*
+ * busy and busy-shmem: R anonymous or a memfd mapped MAP_SHARED, N of its
+ * CMA pages held with FOLL_GET; the failed whole-area cma_alloc, its
+ * culprits and what it moved; the references dropped, the same again.
+ */
+static int model_busy_kind(const struct facts *k, struct facts *p, enum region_kind kind)
 {
 	struct sim s;
 	struct pfnlab_contig_failure cf;
 	long long rm, n;
-	uint64_t pages, *pf = NULL, *sorted = NULL, *held = NULL, *hva = NULL, incma = 0;
+	uint64_t pages, *pf = NULL, *held = NULL, *hva = NULL, incma = 0, copy;
+	struct rpage *sorted = NULL;
 	unsigned f, r;
-	bool all_get = true, same = true;
+	bool all_get = true, same = true, only_held;
 	struct strbuf pfns = {0};	/* "0x..,0x..": N of them, any N */
 	int rc = -EINVAL;
 
@@ -41,33 +70,34 @@ static int model_busy(const struct facts *k, struct facts *p)
 	if ((uint64_t)n > pages)	/* more held pages than R has: not a run the guest can make */
 		return -EINVAL;
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, true) || fill(&s, &f) ||
-	    map_touch(&s, "R", VA_R, rm, &r, 0xa))
+	    map_touch(&s, "R", VA_R, rm, kind, &r, 0xa))
 		goto out;
 	count_in_cma(&s, "touched", "R", r, VA_R, rm);
 	pf = pfns_of(&s, r, VA_R, pages);
 	sorted = malloc(pages * sizeof(*sorted));
 	held = malloc((size_t)n * sizeof(*held));
 	hva = malloc((size_t)n * sizeof(*hva));
-	if (!pf || !sorted || !held || !hva) {
+	if (!pf || !sorted || !held || !hva || !guest_array(&s, pages * 8)) {	/* R's PFN array */
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (uint64_t i = 0; i < pages; i++)
 		if (in_area(&s, pf[i]))
-			sorted[incma++] = pf[i];
+			sorted[incma++] = (struct rpage){pf[i], i};
 	if (incma < (uint64_t)n) {
 		put(p, "held.n", "%llu", (unsigned long long)incma);
 		rc = 0;
 		goto out;
 	}
-	/* the guest's choice: evenly spread over R's CMA pages by PFN */
-	qsort(sorted, incma, sizeof(*sorted), cmp_u64);
+	/* the guest's choice: evenly spread over R's CMA pages by PFN (its sorted array) */
+	qsort(sorted, incma, sizeof(*sorted), cmp_rpage);
+	if (!guest_array(&s, incma * 8))
+		goto out;
 	for (long long i = 0; i < n; i++) {
-		struct pfnlab_page_info pi;
+		const struct rpage *rp = &sorted[(uint64_t)i * (incma - 1) / (uint64_t)(n - 1)];
 
-		held[i] = sorted[(uint64_t)i * (incma - 1) / (uint64_t)(n - 1)];
-		pfnlab_page_info(s.m, held[i], &pi);
-		hva[i] = pi.vaddr;
+		held[i] = rp->pfn;
+		hva[i] = VA_R + rp->index * PAGE;
 		/* vmsplice: the pipe keeps a plain reference (FOLL_GET) */
 		if (pfnlab_gup(s.m, r, hva[i], 1, PFNLAB_FOLL_GET, NULL))
 			goto out;
@@ -78,40 +108,50 @@ static int model_busy(const struct facts *k, struct facts *p)
 	put(p, "held.pfn_min", "0x%llx", (unsigned long long)held[0]);
 	free(pf);
 	pf = pfns_of(&s, r, VA_R, pages);
+	copy = guest_array(&s, pages * 8);	/* the guest's copy of R's PFNs */
+	if (!copy)
+		goto out;
 
 	sim_cma_alloc(&s, "busy", true);
 	count_in_cma(&s, "busy", "R", r, VA_R, rm);
 	put(p, "busy.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));
+	put(p, "busy.cma_in_use", "%llu", (unsigned long long)area_in_use(&s, held, n, &only_held));
+	put(p, "busy.in_use_are_held", "%s", only_held ? "yes" : "no");
 	if (pfnlab_contig_failure(s.m, &cf) == 0) {
+		size_t of_r = 0, dumped = 0, dumped_held = 0;
+
 		put(p, "busy.fin_pfn", "0x%llx", (unsigned long long)cf.fin_pfn);
 		put(p, "busy.culprits", "%zu", cf.nr_culprits);
 		for (size_t i = 0; i < cf.nr_culprits; i++) {
 			const struct pfnlab_culprit *c = &cf.culprits[i];
 			bool found = false;
 
-			all_get &= c->kind == PFNLAB_HOLD_GET && c->owner == r && c->order == 0;
+			all_get &= c->kind == PFNLAB_HOLD_GET && c->order == 0 &&
+				   (c->owner == r || (kind == REGION_MEMFD && !strcmp(c->owner_name, "R")));
 			for (long long j = 0; j < n; j++)
-				found |= c->pfn == held[j] && c->vaddr == hva[j];
+				found |= c->pfn == held[j];
 			same &= found;
+			of_r += !strcmp(c->owner_name, "R");
+			/* isolated and failed: left on the list, what alloc_contig_dump_pages() dumps */
+			dumped += c->reason == PFNLAB_BUSY_EXTRA_REF;
+			dumped_held += c->reason == PFNLAB_BUSY_EXTRA_REF && found;
 		}
 		put(p, "busy.culprits_are_held", "%s", same && cf.nr_culprits == (size_t)n ? "yes" : "no");
 		put(p, "busy.culprits_kind", "%s", all_get ? "FOLL_GET references of R" : "other");
-		{
-			size_t of_r = 0;
-
-			for (size_t i = 0; i < cf.nr_culprits; i++)
-				of_r += cf.culprits[i].owner == r && !strcmp(cf.culprits[i].owner_name, "R");
-			if (of_r == cf.nr_culprits)
-				put(p, "busy.culprits_owner", "R:%zu", of_r);
-			else
-				put(p, "busy.culprits_owner", "R:%zu,other:%zu", of_r, cf.nr_culprits - of_r);
-		}
+		if (of_r == cf.nr_culprits)
+			put(p, "busy.culprits_owner", "R:%zu", of_r);
+		else
+			put(p, "busy.culprits_owner", "R:%zu,other:%zu", of_r, cf.nr_culprits - of_r);
+		put(p, "busy.dumped", "%zu", dumped);
+		if (dumped)
+			put(p, "busy.dumped_are_held", "%s", dumped_held == dumped ? "yes" : "no");
 		if (cf.nr_culprits) {
 			const struct pfnlab_culprit *c = &cf.culprits[0];
 
-			put(p, "busy.first_culprit", "pfn 0x%llx = %s page %llu, %s", (unsigned long long)c->pfn,
-			    c->owner_name, (unsigned long long)((c->vaddr - VA_R) / PAGE),
-			    c->kind == PFNLAB_HOLD_GET ? "FOLL_GET" : "other hold");
+			put(p, "busy.first_culprit", "pfn 0x%llx = %s page %llu, %s, %s", (unsigned long long)c->pfn,
+			    c->owner_name,
+			    (unsigned long long)(kind == REGION_MEMFD ? c->index : (c->vaddr - VA_R) / PAGE),
+			    c->kind == PFNLAB_HOLD_GET ? "FOLL_GET" : "other hold", pfnlab_busy_reason_name(c->reason));
 		}
 		if (opt_verbose) {
 			struct pfnlab_sink out = {file_write, stderr};
@@ -129,6 +169,9 @@ static int model_busy(const struct facts *k, struct facts *p)
 	}
 	free(pf);
 	pf = pfns_of(&s, r, VA_R, pages);
+	guest_free(&s, copy, pages * 8);	/* a new copy replaces the old */
+	if (!guest_array(&s, pages * 8))
+		goto out;
 	sim_cma_alloc(&s, "released", true);
 	count_in_cma(&s, "released", "R", r, VA_R, rm);
 	put(p, "released.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));
@@ -142,6 +185,16 @@ out:
 	free(hva);
 	sim_end(&s);
 	return rc;
+}
+
+static int model_busy(const struct facts *k, struct facts *p)
+{
+	return model_busy_kind(k, p, REGION_ANON);
+}
+
+static int model_busy_shmem(const struct facts *k, struct facts *p)
+{
+	return model_busy_kind(k, p, REGION_MEMFD);
 }
 
 static void derive_busy(struct facts *k, struct facts *p)
@@ -180,8 +233,10 @@ static const struct row rows[] = {
 const struct experiment exp_busy = {"busy", model_busy, derive_busy, ROWS(rows)};
 
 /*
- * busy-shmem: the kernel's side only (pfnlab has no shmem yet).  The row
- * keys are what a model replay will put, the kernel's own names.
+ * busy-shmem: the frames left in use are counted like the guest counts
+ * them (every user page in the area: the attempt ended early, R's
+ * borrowers are still there); pfnlab's culprits, the held pages with why
+ * each did not move, are shown beside them.
  */
 static const struct row rows_shmem[] = {
 	{"R.in_cma", "R (shmem) pages in CMA before", "touched.R.in_cma", "touched.R.in_cma", K_COUNT},
@@ -199,8 +254,10 @@ static const struct row rows_shmem[] = {
 	{"dumped", "pages dumped: \"migration failure\"", "busy.dumped", "busy.dumped", K_OUTCOME},
 	{"dumped_pfns", "their PFNs", "busy.dumped_pfns", "busy.dumped_pfns", K_INFO},
 	{"dumped_are_held", "the dumped pages are held pages (the culprits)", "busy.dumped_are_held", "busy.dumped_are_held", K_OUTCOME},
-	{"culprits", "frames left in use in CMA after the failure", "busy.culprits", "busy.culprits", K_COUNT},
-	{"culprits_are_held", "those frames are exactly the held pages", "busy.culprits_are_held", "busy.culprits_are_held", K_OUTCOME},
+	{"culprits", "frames left in use in CMA after the failure", "busy.culprits", "busy.cma_in_use", K_COUNT},
+	{"culprits_are_held", "those frames are exactly the held pages", "busy.culprits_are_held", "busy.in_use_are_held", K_OUTCOME},
+	{"pfnlab_culprits", "pfnlab's culprits (the held pages; first: reason)", "held.n", "busy.culprits", K_INFO},
+	{"first", "first culprit", "held.first", "busy.first_culprit", K_INFO},
 	{"R.after", "R pages in CMA after the failure (early end)", "busy.R.in_cma", "busy.R.in_cma", K_COUNT},
 	{"moved", "R pages the failed attempt moved", "busy.R.moved", "busy.R.moved", K_COUNT},
 	{"data", "R data mismatches after the failure", "busy.R.mismatches", "busy.R.mismatches", K_ZERO},
@@ -209,4 +266,4 @@ static const struct row rows_shmem[] = {
 	{"released.migrated", "pages it migrated", "released.pgmigrate_success", "released.pgmigrate_success", K_COUNT},
 };
 
-const struct experiment exp_busy_shmem = {"busy-shmem", NULL, derive_busy, ROWS(rows_shmem)};
+const struct experiment exp_busy_shmem = {"busy-shmem", model_busy_shmem, derive_busy, ROWS(rows_shmem)};

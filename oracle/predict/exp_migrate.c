@@ -20,13 +20,14 @@ static int model_migrate(const struct facts *k, struct facts *p)
 		return -EINVAL;
 	pages = ((uint64_t)rm << 20) / PAGE;
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, true) || fill(&s, &f) ||
-	    map_touch(&s, "R", VA_R, rm, &r, 0xa)) {
+	    map_touch(&s, "R", VA_R, rm, REGION_ANON, &r, 0xa)) {
 		sim_end(&s);
 		return -EINVAL;
 	}
 	count_in_cma(&s, "touched", "R", r, VA_R, rm);
 	pf = pfns_of(&s, r, VA_R, pages);
-	if (!pf) {
+	/* the guest's PFN array of R, then its copy */
+	if (!pf || !guest_array(&s, pages * 8) || !guest_array(&s, pages * 8)) {
 		sim_end(&s);
 		return -ENOMEM;
 	}

@@ -25,14 +25,14 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 		return -EINVAL;
 	pages = ((uint64_t)bm << 20) / PAGE;
 	if (sim_start(&s, k, &tmp, PFNLAB_CMA_5_7, pol, !*sfx) || fill(&s, &f) ||
-	    map_touch(&s, "B", VA_B, bm, &b, 0xb))
+	    map_touch(&s, "B", VA_B, bm, REGION_ANON, &b, 0xb))
 		goto bad;
 	count_in_cma(&s, "touched", "B", b, VA_B, bm);
-	if (pfnlab_mm_destroy(s.m, f))
+	if (!guest_array(&s, pages * 8) || pfnlab_mm_destroy(s.m, f))	/* B's PFN array */
 		goto bad;
 	count_in_cma(&s, "unmapped_F", "B", b, VA_B, bm);
 	before = pfns_of(&s, b, VA_B, pages);
-	if (!before)
+	if (!before || !guest_array(&s, pages * 8))	/* the guest's copy of them */
 		goto bad;
 	{
 		long long mig0 = vm(&s, "pgmigrate_success");

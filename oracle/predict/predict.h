@@ -17,6 +17,7 @@
 #define VA_F 0x100000000ull
 #define VA_R 0x200000000ull
 #define VA_B 0x300000000ull
+#define VA_GUEST 0x500000000ull  	/* the guest program's arrays (guest_array()) */
 
 /* ---- facts: key -> value, plus trace and log lines by phase (facts.c) ---- */
 
@@ -60,6 +61,8 @@ struct sim {
 	struct strbuf trace, log;
 	const struct facts *k;     /* the kernel's facts (sizes, calibration) */
 	struct facts *p;           /* predictions */
+	unsigned guest;            /* the guest program's own heap (guest_array()), 0 until used */
+	uint64_t guest_va;         /* where its next array goes */
 };
 
 extern bool opt_pcp, opt_verbose, opt_data;
@@ -68,7 +71,12 @@ int sim_start(struct sim *s, const struct facts *k, struct facts *p, enum pfnlab
 	      enum pfnlab_pin_policy pol, bool backed);
 void sim_end(struct sim *s);
 int fill(struct sim *s, unsigned *f);
-int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, unsigned *id, unsigned seed);
+enum region_kind { REGION_ANON, REGION_MEMFD };
+
+int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum region_kind kind, unsigned *id,
+	      unsigned seed);
+uint64_t guest_array(struct sim *s, uint64_t bytes);
+void guest_free(struct sim *s, uint64_t va, uint64_t bytes);
 uint64_t *pfns_of(struct sim *s, unsigned id, uint64_t va, uint64_t pages);
 bool in_area(const struct sim *s, uint64_t pfn);
 uint64_t count_in_cma(struct sim *s, const char *phase, const char *name, unsigned id, uint64_t va, long long mib);
@@ -84,6 +92,7 @@ void event_order(const struct facts *fs, const char *phase, char *out, size_t le
 const char *first_event(const struct facts *fs, const char *phase, const char *name);
 const char *log_text(const char *s);
 void derive_common(struct facts *k);
+void derive_contig_info(struct facts *k);
 void derive_cma_alloc(struct facts *k, const char *phase);
 void derive_failed_alloc(struct facts *k, struct facts *p, const char *phase);
 

@@ -4,7 +4,8 @@
  * cma rule and pin policy asked for, per-CPU lists, THP off), its free
  * pages calibrated to the kernel's at the start, and the guest's steps:
  * regions touched page by page, PFN counts, data checks, a whole-area
- * cma_alloc with its trace and log.
+ * cma_alloc with its trace and log, the trace summed as the guest sums it
+ * (oracle/guest/trace.c), and the kinds of page left in the area.
  *
  * Two inputs come from the kernel because the model cannot know them
  * (docs/oracle.md): the free pages of each zone when the experiment starts
@@ -48,6 +49,9 @@ int sim_start(struct sim *s, const struct facts *k, struct facts *p, enum pfnlab
 	c.pcp = opt_pcp;
 	c.nr_cpus = 1;
 	c.backed = backed && opt_data;
+	/* where 6.1.192 and 6.12 differ (mm_alloc_contig_migrate_range_info, file-backed pins) */
+	c.kernel = get(k, "kernel.release") && !strncmp(get(k, "kernel.release"), "6.12", 4) ? PFNLAB_KERNEL_6_12
+											      : PFNLAB_KERNEL_6_1;
 	/* a kernel built without CONFIG_ZONE_DMA (tinyconfig) has DMA32 from PFN 0 */
 	if (!get(k, "start.zone.DMA.managed"))
 		c.zone_dma_end = 0;
@@ -111,13 +115,28 @@ static int calibrate(struct sim *s)
 	return 0;
 }
 
-int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, unsigned *id, unsigned seed)
+/*
+ * A region of @mib MiB at @va, every page written with its tag, as
+ * region_fill() in the guest: anonymous (MAP_PRIVATE|MAP_ANONYMOUS) or a
+ * memfd of that size mapped MAP_SHARED, its descriptor closed (the mapping
+ * keeps it alive).
+ */
+int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum region_kind kind, unsigned *id,
+	      unsigned seed)
 {
 	uint64_t pages = ((uint64_t)mib << 20) / PAGE;
+	unsigned fd;
 	int err = pfnlab_mm_create(s->m, name, id);
 
-	if (!err)
+	if (!err && kind == REGION_MEMFD) {
+		err = pfnlab_memfd_create(s->m, name, pages * PAGE, &fd);
+		if (!err)
+			err = pfnlab_mm_map_file(s->m, *id, va, pages * PAGE, fd, 0, PFNLAB_MAP_SHARED);
+		if (!err)
+			err = pfnlab_file_close(s->m, fd);
+	} else if (!err) {
 		err = pfnlab_mm_map(s->m, *id, va, pages * PAGE, 0);
+	}
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < pages; i++) {
@@ -128,6 +147,39 @@ int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, unsig
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * One of the guest program's own arrays (oracle/guest/probe.c: a region's
+ * PFNs, 8 bytes per page, filled when the region is counted; their copy;
+ * a sorted list): malloc'd anonymous memory whose pages are allocated when
+ * first written, movable, so they borrow CMA like any anonymous page and
+ * a whole-area cma_alloc migrates them too (about 80 pages per 160 MiB
+ * region).  Returns its address, 0 if the model could not allocate it.
+ */
+uint64_t guest_array(struct sim *s, uint64_t bytes)
+{
+	uint64_t va = s->guest_va ? s->guest_va : VA_GUEST, len = (bytes + PAGE - 1) / PAGE * PAGE;
+
+	if (!s->guest && pfnlab_mm_create(s->m, "guest", &s->guest))
+		return 0;
+	if (!len || pfnlab_mm_map(s->m, s->guest, va, len, 0))
+		return 0;
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		uint64_t v = 0x5a5a5a5a5a5a5a5aull;
+
+		if (pfnlab_mm_write(s->m, s->guest, va + off, &v, sizeof(v)))
+			return 0;
+	}
+	s->guest_va = va + len + PAGE;
+	return va;
+}
+
+/* free() of a guest array: its pages go back (munmap of a large malloc). */
+void guest_free(struct sim *s, uint64_t va, uint64_t bytes)
+{
+	if (va)
+		pfnlab_mm_unmap(s->m, s->guest, va, (bytes + PAGE - 1) / PAGE * PAGE);
 }
 
 uint64_t *pfns_of(struct sim *s, unsigned id, uint64_t va, uint64_t pages)
@@ -209,33 +261,109 @@ long long vm(struct sim *s, const char *name)
 	return pfnlab_vmstat(s->m, name);
 }
 
-/* The cma_* and test_pages_isolated events of the trace text, one per line. */
+/* A sum under "<phase>.trace.<name>", kept in @v (at most @max of them). */
+struct tsum {
+	char name[96];
+	long long v;
+};
+
+static void tsum_add(struct tsum *v, size_t *n, size_t max, const char *name, long long add)
+{
+	size_t i;
+
+	for (i = 0; i < *n && strcmp(v[i].name, name); i++)
+		;
+	if (i == *n) {
+		if (*n == max)
+			return;
+		snprintf(v[i].name, sizeof(v[i].name), "%s", name);
+		v[(*n)++].v = 0;
+	}
+	v[i].v += add;
+}
+
+static bool printed_event(const char *ev)
+{
+	return !strncmp(ev, "cma_", 4) || !strncmp(ev, "test_pages_isolated:", 20) ||
+	       !strncmp(ev, "mm_alloc_contig_migrate_range_info:", 35);
+}
+
+/*
+ * The trace text of a phase as the guest reports it (oracle/guest/trace.c):
+ * the cma_*, test_pages_isolated and mm_alloc_contig_migrate_range_info
+ * events one per line; every other event counted by name
+ * ("<phase>.trace.count.<event>") and its decimal fields summed
+ * ("<phase>.trace.<event>.<field>"); for mm_migrate_pages also the calls
+ * ("events"), the calls failing a page ("failed_events") and the reason.
+ */
 static void trace_events(const char *text, const char *phase, struct facts *fs)
 {
-	const char *p = text;
+	struct tsum sums[64];
+	size_t nsums = 0;
+	long long calls = 0, failed_calls = 0;
+	char reason[32] = "-", key[160];
 
-	while (p && *p) {
+	for (const char *p = text; p && *p;) {
 		const char *nl = strchr(p, '\n'), *ev;
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		size_t len = nl ? (size_t)(nl - p) : strlen(p), nlen;
 		char buf[512];
 
 		if (len >= sizeof(buf))
 			len = sizeof(buf) - 1;
 		memcpy(buf, p, len);
 		buf[len] = 0;
+		p = nl ? nl + 1 : NULL;
 		ev = strchr(buf, ']');
 		ev = ev ? strstr(ev, ": ") : NULL;
-		if (ev && (!strncmp(ev + 2, "cma_", 4) || !strncmp(ev + 2, "test_pages_isolated", 19)))
-			add_line(&fs->tr, &fs->ntr, &fs->captr, phase, ev + 2);
-		p = nl ? nl + 1 : NULL;
+		if (!ev)
+			continue;
+		ev += 2;
+		nlen = strcspn(ev, ":");
+		if (!ev[nlen] || nlen >= 48)
+			continue;
+		if (printed_event(ev)) {
+			add_line(&fs->tr, &fs->ntr, &fs->captr, phase, ev);
+			continue;
+		}
+		snprintf(key, sizeof(key), "count.%.*s", (int)nlen, ev);
+		tsum_add(sums, &nsums, 64, key, 1);
+		calls += !strncmp(ev, "mm_migrate_pages:", 17);
+		for (const char *q = ev + nlen + 1; (q = strchr(q, '=')); q++) {
+			const char *b = q;
+			char *end;
+			long long v;
+
+			while (b > ev && b[-1] != ' ')
+				b--;
+			if (!strncmp(ev, "mm_migrate_pages:", 17) && !strncmp(b, "reason=", 7)) {
+				snprintf(reason, sizeof(reason), "%.*s", (int)strcspn(q + 1, " "), q + 1);
+				continue;
+			}
+			v = strtoll(q + 1, &end, 10);
+			if (end == q + 1 || (*end && *end != ' ') || (q[1] == '0' && q[2] == 'x'))
+				continue;
+			snprintf(key, sizeof(key), "%.*s.%.*s", (int)nlen, ev, (int)(q - b), b);
+			tsum_add(sums, &nsums, 64, key, v);
+			failed_calls += !strncmp(ev, "mm_migrate_pages:", 17) && !strncmp(b, "nr_failed=", 10) && v;
+		}
 	}
+	for (size_t i = 0; i < nsums; i++) {
+		snprintf(key, sizeof(key), "%.40s.trace.%.96s", phase, sums[i].name);
+		put(fs, key, "%lld", sums[i].v);
+	}
+	snprintf(key, sizeof(key), "%s.trace.mm_migrate_pages.events", phase);
+	put(fs, key, "%lld", calls);
+	snprintf(key, sizeof(key), "%s.trace.mm_migrate_pages.failed_events", phase);
+	put(fs, key, "%lld", failed_calls);
+	snprintf(key, sizeof(key), "%s.trace.mm_migrate_pages.reason", phase);
+	put(fs, key, "%s", reason);
 }
 
 /* Whole-area cma_alloc on the model, traced, with the facts the guest reports. */
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 {
 	struct pfnlab_sink ts = {strbuf_sink, &s->trace}, ls = {strbuf_sink, &s->log};
-	long long mig0 = vm(s, "pgmigrate_success");
+	long long mig0 = vm(s, "pgmigrate_success"), fail0 = vm(s, "pgmigrate_fail");
 	uint64_t pfn = 0;
 	char key[96];
 	int ret;
@@ -254,8 +382,10 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 	put(s->p, key, "%s", ret ? pfnlab_strerror(ret) : "0");
 	snprintf(key, sizeof(key), "%s.pgmigrate_success", phase);
 	put(s->p, key, "%lld", vm(s, "pgmigrate_success") - mig0);
-	if (s->trace.text)
-		trace_events(s->trace.text, phase, s->p);
+	snprintf(key, sizeof(key), "%s.pgmigrate_fail", phase);
+	put(s->p, key, "%lld", vm(s, "pgmigrate_fail") - fail0);
+	trace_events(s->trace.text, phase, s->p);
+	derive_contig_info(s->p);
 	if (s->log.text && s->log.len) {
 		char *nl = strchr(s->log.text, '\n');
 
@@ -269,14 +399,14 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 	return ret;
 }
 
-/* F then the experiment's region, as start() and region_touch() do in the guest. */
+/* F, as start() does in the guest: every page touched, then counted (which fills F's PFN array). */
 int fill(struct sim *s, unsigned *f)
 {
 	long long fm;
 
 	if (!num(s->k, "param.f_mib", &fm) || calibrate(s))
 		return -EINVAL;
-	if (map_touch(s, "F", VA_F, fm, f, 0xf))
+	if (map_touch(s, "F", VA_F, fm, REGION_ANON, f, 0xf) || !guest_array(s, ((uint64_t)fm << 20) / PAGE * 8))
 		return -ENOMEM;
 	count_in_cma(s, "filled", "F", *f, VA_F, fm);
 	return 0;
