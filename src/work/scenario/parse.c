@@ -97,7 +97,7 @@ static int key_word(const struct stmt *s, int i, const char *tok, char *err, siz
 	const struct keyspec *ks;
 	bool want;
 
-	if (!lex_is_key(tok))
+	if (!eq || !lex_is_key(tok))
 		return 0;
 	ks = find_key(v, tok, kl);
 	want = (v->flags & F_WANT) && kl == 4 && !strncmp(tok, "want", 4);
