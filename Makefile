@@ -5,7 +5,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wvla
-CPPFLAGS := -Iinclude -Isrc/core -Isrc/work -Isrc/input
+CPPFLAGS := -Iinclude -Isrc/base -Isrc/core -Isrc/work -Isrc/input
 LDLIBS  := -lpng -lm
 # inputs (issue 6): compressed traces through liblzma, libzstd, zlib; trace-cmd .dat through libtracecmd
 LDLIBS  += -llzma -lzstd -lz
@@ -16,7 +16,7 @@ LDLIBS  += $(shell pkg-config --libs libtracecmd)
 endif
 
 # every .c and .h below the layers' folders, sub-folders (src/work/scenario/, ...) included
-LIB_SRC  := $(sort $(shell find src/core src/report src/work src/input -name '*.c'))
+LIB_SRC  := $(sort $(shell find src/base src/core src/report src/work src/input -name '*.c'))
 CLI_SRC  := $(sort $(shell find src/cli -name '*.c'))
 SRC_H    := $(sort $(shell find include src -name '*.h'))
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -103,7 +103,7 @@ valgrind: all $(patsubst %,$(BUILD)/tests/%,$(VALGRIND_TESTS))
 ## lint: cppcheck over the sources, tests, fuzz targets and examples (warnings are errors)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr \
-	  --suppress=missingIncludeSystem -Iinclude -Isrc/core -Isrc/work -Isrc/input -Isrc/report \
+	  --suppress=missingIncludeSystem -Iinclude -Isrc/base -Isrc/core -Isrc/work -Isrc/input -Isrc/report \
 	  -Itests -Ifuzz src tests fuzz examples
 
 ## tidy: clang-tidy's static analyzer (clang-analyzer-*) over the sources, tests, fuzz targets, examples and oracle (warnings are errors)

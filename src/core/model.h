@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "pfnlab.h"
 
 #define NIL_PFN UINT32_MAX
@@ -1045,9 +1046,5 @@ static inline bool pageblock_skip(const struct pfnlab_machine *m, uint64_t pfn)
 
 /* fault.c */
 void *host_alloc(struct pfnlab_machine *m, size_t size);
-
-/* util */
-void sink_printf(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int set_why(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* PFNLAB_MODEL_H */

@@ -1,39 +1,9 @@
 /*
- * util.c - small helpers shared by the core: formatted output to a sink,
- * error reasons, errno names, the library's version.
+ * util.c - small helpers of the public API: errno names, the library's
+ * version.  (Formatted output to a sink and error reasons, which every
+ * layer writes, are src/base/fmt.c's.)
  */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include "model.h"
-
-void sink_printf(const struct pfnlab_sink *s, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	s->write(s->arg, buf, (size_t)n);
-}
-
-int set_why(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !len)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return 0;
-}
 
 const char *pfnlab_strerror(int err)
 {

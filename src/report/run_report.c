@@ -8,26 +8,11 @@
  * failed}, contig.{busy_retries, busy_messages}, pageblocks.unmovable_delta,
  * as nested objects; more keys may be added, none renamed.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "scenario.h"
-
-static void out(const struct pfnlab_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out(const struct pfnlab_sink *s, const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	s->write(s->arg, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 static void json_str(const struct pfnlab_sink *s, const char *str, size_t len)
 {
@@ -72,36 +57,36 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 	const struct work_stats *st = &r->st;
 	char a[32], b[32];
 
-	out(s, "pfnlab run: %s, policy %s, seed %llu\n", r->scenario, pname(r->policy), (unsigned long long)r->seed);
-	out(s, "host: %s, %s RAM, %s pages, era %s, CMA use %s", r->preset, size_str(r->ram_bytes, a, sizeof(a)),
+	sink_printf(s, "pfnlab run: %s, policy %s, seed %llu\n", r->scenario, pname(r->policy), (unsigned long long)r->seed);
+	sink_printf(s, "host: %s, %s RAM, %s pages, era %s, CMA use %s", r->preset, size_str(r->ram_bytes, a, sizeof(a)),
 	    size_str(1ull << r->page_shift, b, sizeof(b)), r->era == PFNLAB_ERA_2015 ? "2015" : "current",
 	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7");
 	if (r->kvm_cma_pages)
-		out(s, "; kvm_cma %s at PFN 0x%llx", size_str(r->kvm_cma_pages << r->page_shift, a, sizeof(a)),
+		sink_printf(s, "; kvm_cma %s at PFN 0x%llx", size_str(r->kvm_cma_pages << r->page_shift, a, sizeof(a)),
 		    (unsigned long long)r->kvm_cma_base_pfn);
-	out(s, "\n\n");
+	sink_printf(s, "\n\n");
 	if (r->story_len)
 		s->write(s->arg, r->story, r->story_len);
 	if (r->events_dropped)
-		out(s, "%12s  (%llu more events not shown)\n", "", (unsigned long long)r->events_dropped);
-	out(s, "\nsummary after %s of model time\n", time_str(r->model_ns, a, sizeof(a)));
-	out(s, "  guests      %llu started, %llu could not start, %llu running at the end; %llu got a VFIO device\n",
+		sink_printf(s, "%12s  (%llu more events not shown)\n", "", (unsigned long long)r->events_dropped);
+	sink_printf(s, "\nsummary after %s of model time\n", time_str(r->model_ns, a, sizeof(a)));
+	sink_printf(s, "  guests      %llu started, %llu could not start, %llu running at the end; %llu got a VFIO device\n",
 	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,
 	    (unsigned long long)r->guests_running, (unsigned long long)st->guests_vfio);
-	out(s, "  HPT         %llu requested: %llu from kvm_cma, %llu fell back to the buddy allocator, %llu failed\n",
+	sink_printf(s, "  HPT         %llu requested: %llu from kvm_cma, %llu fell back to the buddy allocator, %llu failed\n",
 	    (unsigned long long)st->hpt_requested, (unsigned long long)st->hpt_ok, (unsigned long long)st->hpt_fallback,
 	    (unsigned long long)st->hpt_failed);
-	out(s, "  pins        %llu pages pinned long-term (%s); %llu of them in CMA at the peak\n",
+	sink_printf(s, "  pins        %llu pages pinned long-term (%s); %llu of them in CMA at the peak\n",
 	    (unsigned long long)st->pins_longterm_pages, size_str(st->pins_longterm_pages << r->page_shift, a, sizeof(a)),
 	    (unsigned long long)st->pins_in_cma_peak);
-	out(s, "              %llu pages migrated at pin time, %llu long-term pins failed\n",
+	sink_printf(s, "              %llu pages migrated at pin time, %llu long-term pins failed\n",
 	    (unsigned long long)r->pins_migrated, (unsigned long long)r->pins_failed);
-	out(s, "  contiguous  %llu cma_alloc busy retries, %llu \"alloc_contig_range: ... PFNs busy\" lines\n",
+	sink_printf(s, "  contiguous  %llu cma_alloc busy retries, %llu \"alloc_contig_range: ... PFNs busy\" lines\n",
 	    (unsigned long long)r->busy_retries, (unsigned long long)st->busy_messages);
-	out(s, "  pageblocks  UNMOVABLE %llu -> %llu (%+lld)\n", (unsigned long long)r->unmovable_start,
+	sink_printf(s, "  pageblocks  UNMOVABLE %llu -> %llu (%+lld)\n", (unsigned long long)r->unmovable_start,
 	    (unsigned long long)r->unmovable_end, unmovable_delta(r));
 	if (r->expects_passed || r->expects_failed)
-		out(s, "  expect      %llu passed, %llu failed\n", (unsigned long long)r->expects_passed,
+		sink_printf(s, "  expect      %llu passed, %llu failed\n", (unsigned long long)r->expects_passed,
 		    (unsigned long long)r->expects_failed);
 }
 
@@ -109,74 +94,74 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 {
 	const struct work_stats *st = &r->st;
 
-	out(s, "{\"scenario\": ");
+	sink_printf(s, "{\"scenario\": ");
 	json_str(s, r->scenario, strlen(r->scenario));
-	out(s, ", \"policy\": \"%s\", \"seed\": %llu, ", pname(r->policy), (unsigned long long)r->seed);
-	out(s, "\"machine\": {\"preset\": \"%s\", \"ram_bytes\": %llu, \"page_size\": %llu, \"era\": \"%s\", "
+	sink_printf(s, ", \"policy\": \"%s\", \"seed\": %llu, ", pname(r->policy), (unsigned long long)r->seed);
+	sink_printf(s, "\"machine\": {\"preset\": \"%s\", \"ram_bytes\": %llu, \"page_size\": %llu, \"era\": \"%s\", "
 	       "\"cma_era\": \"%s\", \"kvm_cma_pages\": %llu, \"kvm_cma_base_pfn\": %llu}, ",
 	    r->preset, (unsigned long long)r->ram_bytes, 1ull << r->page_shift, r->era == PFNLAB_ERA_2015 ? "2015" : "current",
 	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7", (unsigned long long)r->kvm_cma_pages,
 	    (unsigned long long)r->kvm_cma_base_pfn);
-	out(s, "\"hpt\": {\"requested\": %llu, \"ok\": %llu, \"failed\": %llu, \"fallback\": %llu}, ",
+	sink_printf(s, "\"hpt\": {\"requested\": %llu, \"ok\": %llu, \"failed\": %llu, \"fallback\": %llu}, ",
 	    (unsigned long long)st->hpt_requested, (unsigned long long)st->hpt_ok, (unsigned long long)st->hpt_failed,
 	    (unsigned long long)st->hpt_fallback);
-	out(s, "\"pins\": {\"longterm_pages\": %llu, \"longterm_in_cma_peak\": %llu, \"migrated\": %llu, \"failed\": %llu, "
-	       "\"longterm_now\": %llu, \"unmovable_blocks\": %llu}, ",
+	sink_printf(s, "\"pins\": {\"longterm_pages\": %llu, \"longterm_in_cma_peak\": %llu, \"migrated\": %llu, "
+	       "\"failed\": %llu, \"longterm_now\": %llu, \"unmovable_blocks\": %llu}, ",
 	    (unsigned long long)st->pins_longterm_pages, (unsigned long long)st->pins_in_cma_peak,
 	    (unsigned long long)r->pins_migrated, (unsigned long long)r->pins_failed,
 	    (unsigned long long)st->pins_longterm_now, (unsigned long long)r->pins_unmovable_blocks);
-	out(s, "\"contig\": {\"busy_retries\": %llu, \"busy_messages\": %llu}, ", (unsigned long long)r->busy_retries,
+	sink_printf(s, "\"contig\": {\"busy_retries\": %llu, \"busy_messages\": %llu}, ", (unsigned long long)r->busy_retries,
 	    (unsigned long long)st->busy_messages);
-	out(s, "\"pageblocks\": {\"unmovable_delta\": %lld, \"unmovable_start\": %llu, \"unmovable_end\": %llu}, ",
+	sink_printf(s, "\"pageblocks\": {\"unmovable_delta\": %lld, \"unmovable_start\": %llu, \"unmovable_end\": %llu}, ",
 	    unmovable_delta(r), (unsigned long long)r->unmovable_start, (unsigned long long)r->unmovable_end);
-	out(s, "\"guests\": {\"started\": %llu, \"failed\": %llu, \"stopped\": %llu, \"running\": %llu, \"vfio\": %llu, "
-	       "\"oom\": %llu}, ",
+	sink_printf(s, "\"guests\": {\"started\": %llu, \"failed\": %llu, \"stopped\": %llu, \"running\": %llu, "
+	       "\"vfio\": %llu, \"oom\": %llu}, ",
 	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,
 	    (unsigned long long)st->guests_stopped, (unsigned long long)r->guests_running,
 	    (unsigned long long)st->guests_vfio, (unsigned long long)st->guest_oom);
-	out(s, "\"vfio\": {\"maps\": %llu, \"map_failed\": %llu, \"unmaps\": %llu, \"spapr_registered\": %llu, "
+	sink_printf(s, "\"vfio\": {\"maps\": %llu, \"map_failed\": %llu, \"unmaps\": %llu, \"spapr_registered\": %llu, "
 	       "\"spapr_failed\": %llu, \"memlock_exceeded\": %llu}, ",
 	    (unsigned long long)st->vfio_maps, (unsigned long long)st->vfio_map_failed, (unsigned long long)st->vfio_unmaps,
 	    (unsigned long long)st->spapr_regs, (unsigned long long)st->spapr_reg_failed,
 	    (unsigned long long)st->memlock_exceeded);
-	out(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu, \"steps\": %llu",
+	sink_printf(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu, \"steps\": %llu",
 	    (unsigned long long)r->expects_passed, (unsigned long long)r->expects_failed,
 	    (unsigned long long)r->model_ns, (unsigned long long)r->steps);
 	if (story) {
 		const char *p = r->story, *end = r->story + r->story_len;
 		bool first = true;
 
-		out(s, ", \"story\": [");
+		sink_printf(s, ", \"story\": [");
 		while (p && p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-			out(s, "%s", first ? "" : ", ");
+			sink_printf(s, "%s", first ? "" : ", ");
 			json_str(s, p, n);
 			first = false;
 			p += n + 1;
 		}
-		out(s, "]");
+		sink_printf(s, "]");
 	}
-	out(s, "}");
+	sink_printf(s, "}");
 }
 
 /** run_report_json() - one JSON object with the run's numbers and story. */
 void run_report_json(const struct scn_result *r, const struct pfnlab_sink *s)
 {
 	json_body(r, s, true);
-	out(s, "\n");
+	sink_printf(s, "\n");
 }
 
 /** compare_report_json() - {"runs": [one object per policy]}. */
 void compare_report_json(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
 {
-	out(s, "{\"runs\": [");
+	sink_printf(s, "{\"runs\": [");
 	for (size_t i = 0; i < n; i++) {
-		out(s, "%s", i ? ", " : "");
+		sink_printf(s, "%s", i ? ", " : "");
 		json_body(&r[i], s, false);
 	}
-	out(s, "]}\n");
+	sink_printf(s, "]}\n");
 }
 
 /** compare_report_text() - one row per counter, one column per policy. */
@@ -192,15 +177,15 @@ void compare_report_text(const struct scn_result *r, size_t n, const struct pfnl
 
 	if (!n)
 		return;
-	out(s, "pfnlab compare: %s, seed %llu\n", r[0].scenario, (unsigned long long)r[0].seed);
-	out(s, "host: %s, %s RAM, era %s, CMA use %s\n\n", r[0].preset, size_str(r[0].ram_bytes, a, sizeof(a)),
+	sink_printf(s, "pfnlab compare: %s, seed %llu\n", r[0].scenario, (unsigned long long)r[0].seed);
+	sink_printf(s, "host: %s, %s RAM, era %s, CMA use %s\n\n", r[0].preset, size_str(r[0].ram_bytes, a, sizeof(a)),
 	    r[0].era == PFNLAB_ERA_2015 ? "2015" : "current", r[0].cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7");
-	out(s, "%-27s", "");
+	sink_printf(s, "%-27s", "");
 	for (size_t i = 0; i < n; i++)
-		out(s, " %16s", pname(r[i].policy));
-	out(s, "\n");
+		sink_printf(s, " %16s", pname(r[i].policy));
+	sink_printf(s, "\n");
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		out(s, "%-27s", names[k]);
+		sink_printf(s, "%-27s", names[k]);
 		for (size_t i = 0; i < n; i++) {
 			const struct scn_result *x = &r[i];
 			long long v;
@@ -222,8 +207,8 @@ void compare_report_text(const struct scn_result *r, size_t n, const struct pfnl
 			case 13: v = (long long)(x->st.vfio_map_failed + x->st.spapr_reg_failed); break;
 			default: v = (long long)x->expects_failed; break;
 			}
-			out(s, k == 10 ? " %+16lld" : " %16lld", v);
+			sink_printf(s, k == 10 ? " %+16lld" : " %16lld", v);
 		}
-		out(s, "\n");
+		sink_printf(s, "\n");
 	}
 }

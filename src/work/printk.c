@@ -98,30 +98,23 @@ void host_log_stop(struct host *h)
 /** host_log() - a kernel message of an actor (printk), one line. */
 void host_log(struct host *h, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	sink_vprintf(&h->core_log, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	log_line(h, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/** host_event() - something the run report should tell (a failure, a fallback). */
+/** host_event() - something the run report should tell (a failure, a fallback), one line. */
 void host_event(struct host *h, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
-	if (!h->event)
+	if (!h->event.write)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	sink_vprintf(&h->event, fmt, ap);
 	va_end(ap);
-	h->event(h->event_arg, buf);
 }
 
 /** host_trace_begin() - trace the core's events during an interesting operation. */

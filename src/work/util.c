@@ -1,27 +1,13 @@
 /*
  * util.c - small helpers of the work layer, shared by the actors, the
  * scenario language and the run reports: sizes and model times as text,
- * reasons written into a caller's buffer, and the actors' random numbers
- * (splitmix64 of a state the caller keeps, so runs are deterministic).
- * It uses no actor.
+ * and the actors' random numbers (splitmix64 of a state the caller keeps,
+ * so runs are deterministic).  It uses no actor; reasons go into a
+ * caller's buffer with set_why() (src/base/fmt.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "work.h"
-
-/** set_err() - write a reason into @why (may be NULL); returns 0 so callers can chain. */
-int set_err(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !len)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return 0;
-}
 
 /** work_rng() - the actors' random numbers: splitmix64 of the state @s. */
 uint64_t work_rng(uint64_t *s)

@@ -182,23 +182,23 @@ int vfio_map_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t vaddr,
 
 	type1_init(h, g);
 	if (!(flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
-		return set_err(why, len, "neither the READ nor the WRITE flag"), -EINVAL;
+		return set_why(why, len, "neither the READ nor the WRITE flag"), -EINVAL;
 	if (!size || ((size | iova | vaddr) & (c->pgsize - 1)))
-		return set_err(why, len, "iova 0x%llx, vaddr 0x%llx and size 0x%llx must be non-zero multiples of the IOMMU page size %s",
+		return set_why(why, len, "iova 0x%llx, vaddr 0x%llx and size 0x%llx must be non-zero multiples of the IOMMU page size %s",
 			       (unsigned long long)iova, (unsigned long long)vaddr, (unsigned long long)size,
 			       size_str(c->pgsize, a, sizeof(a))), -EINVAL;
 	if (iova + size - 1 < iova || vaddr + size - 1 < vaddr)
-		return set_err(why, len, "the range wraps around"), -EINVAL;
+		return set_why(why, len, "the range wraps around"), -EINVAL;
 	at = dma_lower(c, iova);
 	if (at < c->nr && c->dma[at].iova < iova + size)
-		return set_err(why, len, "[0x%llx, 0x%llx) overlaps the mapping at iova 0x%llx",
+		return set_why(why, len, "[0x%llx, 0x%llx) overlaps the mapping at iova 0x%llx",
 			       (unsigned long long)iova, (unsigned long long)(iova + size),
 			       (unsigned long long)c->dma[at].iova), -EEXIST;
 	if (!c->dma_avail)
-		return set_err(why, len, "the container already holds dma_entry_limit (%u) mappings",
+		return set_why(why, len, "the container already holds dma_entry_limit (%u) mappings",
 			       h->dma_entry_limit ? h->dma_entry_limit : VFIO_DMA_ENTRY_LIMIT), -ENOSPC;
 	if (!iova_valid(h, iova, iova + size - 1))
-		return set_err(why, len, "iova range [0x%llx, 0x%llx) is outside the IOMMU aperture or reserved",
+		return set_why(why, len, "iova range [0x%llx, 0x%llx) is outside the IOMMU aperture or reserved",
 			       (unsigned long long)iova, (unsigned long long)(iova + size)), -EINVAL;
 	if (c->nr == c->cap) {
 		unsigned cap = c->cap ? c->cap * 2 : 4;
@@ -222,7 +222,7 @@ int vfio_map_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t vaddr,
 		c->nr--;
 		c->dma_avail++;
 		h->st.vfio_map_failed++;
-		set_err(why, len, "%s %s of guest RAM failed", step, size_str(size, a, sizeof(a)));
+		set_why(why, len, "%s %s of guest RAM failed", step, size_str(size, a, sizeof(a)));
 		return err;
 	}
 	h->st.vfio_maps++;
@@ -262,16 +262,16 @@ int vfio_unmap_dma(struct host *h, struct guest *g, uint64_t iova, uint64_t size
 	*unmapped = 0;
 	type1_init(h, g);
 	if (!size || ((iova | size) & (c->pgsize - 1)) || end < iova)
-		return set_err(why, len, "iova 0x%llx and size 0x%llx must be non-zero multiples of the IOMMU page size",
+		return set_why(why, len, "iova 0x%llx and size 0x%llx must be non-zero multiples of the IOMMU page size",
 			       (unsigned long long)iova, (unsigned long long)size), -EINVAL;
 	i = dma_lower(c, iova);
 	if (i < c->nr && c->dma[i].iova < iova)
-		return set_err(why, len, "iova 0x%llx bisects the mapping [0x%llx, 0x%llx)", (unsigned long long)iova,
+		return set_why(why, len, "iova 0x%llx bisects the mapping [0x%llx, 0x%llx)", (unsigned long long)iova,
 			       (unsigned long long)c->dma[i].iova,
 			       (unsigned long long)(c->dma[i].iova + c->dma[i].size)), -EINVAL;
 	for (unsigned k = i; k < c->nr && c->dma[k].iova < end; k++)
 		if (c->dma[k].iova + c->dma[k].size > end)
-			return set_err(why, len, "the end 0x%llx bisects the mapping [0x%llx, 0x%llx)",
+			return set_why(why, len, "the end 0x%llx bisects the mapping [0x%llx, 0x%llx)",
 				       (unsigned long long)end, (unsigned long long)c->dma[k].iova,
 				       (unsigned long long)(c->dma[k].iova + c->dma[k].size)), -EINVAL;
 	for (unsigned k = i; k < c->nr && c->dma[k].iova < end; k++) {
@@ -302,17 +302,17 @@ int spapr_register(struct host *h, struct guest *g, uint64_t vaddr, uint64_t siz
 	int err = 0;
 
 	if (!size || ((vaddr | size) & (h->page_size - 1)) || vaddr + size < vaddr)
-		return set_err(why, len, "vaddr 0x%llx and size 0x%llx must be non-zero multiples of the page size",
+		return set_why(why, len, "vaddr 0x%llx and size 0x%llx must be non-zero multiples of the page size",
 			       (unsigned long long)vaddr, (unsigned long long)size), -EINVAL;
 	for (unsigned i = 0; i < g->nr_spapr; i++)
 		if (g->spapr[i].ua == vaddr && g->spapr[i].entries == entries)
-			return set_err(why, len, "[0x%llx, 0x%llx) is registered already", (unsigned long long)vaddr,
+			return set_why(why, len, "[0x%llx, 0x%llx) is registered already", (unsigned long long)vaddr,
 				       (unsigned long long)(vaddr + size)), -EBUSY;
 	/* mm_iommu_adjust_locked_vm(): the whole region is accounted up front */
 	if (g->memlock && g->locked_vm + entries > g->memlock) {
 		h->st.memlock_exceeded++;
 		h->st.spapr_reg_failed++;
-		set_err(why, len, "locked_vm would exceed RLIMIT_MEMLOCK");
+		set_why(why, len, "locked_vm would exceed RLIMIT_MEMLOCK");
 		return -ENOMEM;
 	}
 	if (g->nr_spapr == g->cap_spapr) {
@@ -333,7 +333,7 @@ int spapr_register(struct host *h, struct guest *g, uint64_t vaddr, uint64_t siz
 	/* the overlap check comes after pinning in mm_iommu_do_alloc() */
 	for (unsigned i = 0; i < g->nr_spapr && !err; i++)
 		if (g->spapr[i].ua < vaddr + size && vaddr < g->spapr[i].ua + (g->spapr[i].entries << h->page_shift)) {
-			set_err(why, len, "[0x%llx, 0x%llx) overlaps a registered region", (unsigned long long)vaddr,
+			set_why(why, len, "[0x%llx, 0x%llx) overlaps a registered region", (unsigned long long)vaddr,
 				(unsigned long long)(vaddr + size));
 			err = -EINVAL;
 		}
@@ -341,7 +341,7 @@ int spapr_register(struct host *h, struct guest *g, uint64_t vaddr, uint64_t siz
 		pin_set_drop(h, g, &mem.pins, true);
 		h->st.spapr_reg_failed++;
 		if (err != -EINVAL)
-			set_err(why, len, "pinning %s of guest RAM failed", size_str(size, pinner, sizeof(pinner)));
+			set_why(why, len, "pinning %s of guest RAM failed", size_str(size, pinner, sizeof(pinner)));
 		return err;
 	}
 	g->locked_vm += entries;
@@ -359,7 +359,7 @@ int spapr_register(struct host *h, struct guest *g, uint64_t vaddr, uint64_t siz
 int spapr_unregister(struct host *h, struct guest *g, uint64_t vaddr, uint64_t size, char *why, size_t len)
 {
 	if ((vaddr | size) & (h->page_size - 1))
-		return set_err(why, len, "vaddr 0x%llx and size 0x%llx must be multiples of the page size",
+		return set_why(why, len, "vaddr 0x%llx and size 0x%llx must be multiples of the page size",
 			       (unsigned long long)vaddr, (unsigned long long)size), -EINVAL;
 	for (unsigned i = 0; i < g->nr_spapr; i++) {
 		struct spapr_mem *s = &g->spapr[i];
@@ -371,7 +371,7 @@ int spapr_unregister(struct host *h, struct guest *g, uint64_t vaddr, uint64_t s
 		g->spapr[i] = g->spapr[--g->nr_spapr];
 		return 0;
 	}
-	return set_err(why, len, "[0x%llx, 0x%llx) is not registered", (unsigned long long)vaddr,
+	return set_why(why, len, "[0x%llx, 0x%llx) is not registered", (unsigned long long)vaddr,
 		       (unsigned long long)(vaddr + size)), -ENOENT;
 }
 
@@ -389,7 +389,7 @@ int vfio_hotplug(struct host *h, struct guest *g, bool spapr, char *why, size_t 
 	int err;
 
 	if ((g->has_type1 && g->type1.nr) || g->nr_spapr)
-		return set_err(why, len, "guest %s has a VFIO device already", g->name), -EEXIST;
+		return set_why(why, len, "guest %s has a VFIO device already", g->name), -EEXIST;
 	/* QEMU now knows this guest's RAM will be pinned */
 	pfnlab_mm_set_pin_aware(h->m, g->mm, true);
 	if (spapr)

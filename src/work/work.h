@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fmt.h"
 #include "pfnlab.h"
 
 /* Where QEMU maps guest RAM in its own address space (all guests alike). */
@@ -152,13 +153,11 @@ struct host {
 	bool tracing;                  /* the core's trace sink is set now */
 	struct pfnlab_sink core_log;   /* the sink given to pfnlab_set_log */
 	struct pfnlab_sink core_trace; /* the sink given to pfnlab_set_trace */
-	void (*event)(void *arg, const char *text); /* notable events, for the report */
-	void *event_arg;
+	struct pfnlab_sink event;      /* notable events for the report, a line a write (write may be NULL) */
 	struct work_stats st;
 };
 
 /* util.c: no actor below it */
-int set_err(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint64_t work_rng(uint64_t *s);
 double work_rng_unit(uint64_t *s);
 const char *size_str(uint64_t bytes, char *buf, size_t len);

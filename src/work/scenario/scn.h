@@ -268,8 +268,7 @@ int ev_push(struct exec *e, uint64_t t, enum ev_kind k, unsigned gen, const char
 
 /* story.c */
 void text_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
-void story(struct exec *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void story_event(void *arg, const char *text);
+void story_event(void *arg, const char *text, size_t len);
 
 /* expect.c */
 int expect_want(struct exec *e, int res);

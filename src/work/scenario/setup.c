@@ -219,8 +219,7 @@ int setup_build(struct exec *e)
 	e->h.trace_all = e->o->trace_all;
 	e->h.hpt_fallback = e->hpt_fallback >= 0 ? (enum hpt_fallback)e->hpt_fallback
 			    : e->cfg.era == PFNLAB_ERA_2015 ? HPT_FALLBACK_2015 : HPT_FALLBACK_CURRENT;
-	e->h.event = story_event;
-	e->h.event_arg = e;
+	e->h.event = (struct pfnlab_sink){story_event, e};
 	host_init(&e->h, e->m);
 	if (bg_create(&e->h, e->seed))
 		return -ENOMEM;

@@ -9,7 +9,6 @@
  *
  * At most MAX_EVENT_LINES events are told; the rest are counted.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,23 +34,8 @@ void text_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	(*buf)[*len] = 0;
 }
 
-void story(struct exec *e, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	text_add(&e->r->story, &e->r->story_len, &e->r->story_cap, line, (size_t)n);
-}
-
-static void story_sink(void *arg, const char *buf, size_t len)
+/* The story as a sink: what is written to it is appended to r->story. */
+static void story_write(void *arg, const char *buf, size_t len)
 {
 	struct exec *e = arg;
 
@@ -60,10 +44,11 @@ static void story_sink(void *arg, const char *buf, size_t len)
 
 #define MAX_EVENT_LINES 40
 
-/* The host's notable events (struct host.event), stamped with model time. */
-void story_event(void *arg, const char *text)
+/* The host's notable events (struct host.event), one a write, stamped with model time. */
+void story_event(void *arg, const char *text, size_t len)
 {
 	struct exec *e = arg;
+	const struct pfnlab_sink s = {story_write, e};
 	char t[32];
 
 	e->r->events++;
@@ -71,11 +56,12 @@ void story_event(void *arg, const char *text)
 		e->r->events_dropped++;
 		return;
 	}
-	story(e, "%12s  %s\n", time_str(e->built ? pfnlab_now(e->m) : 0, t, sizeof(t)), text);
+	sink_printf(&s, "%12s  %.*s\n", time_str(e->built ? pfnlab_now(e->m) : 0, t, sizeof(t)), (int)len, text);
 }
 
 static void print_guests(struct exec *e)
 {
+	const struct pfnlab_sink s = {story_write, e};
 	char a[32], b[32], c[32];
 	struct guest **list = malloc((e->h.nr_guests + 1) * sizeof(*list));
 
@@ -84,23 +70,23 @@ static void print_guests(struct exec *e)
 	memcpy(list, e->h.guests, e->h.nr_guests * sizeof(*list));
 	qsort(list, e->h.nr_guests, sizeof(*list), guest_by_start);
 
-	story(e, "%-12s %10s %10s %10s %5s %-6s %10s %10s\n", "guest", "ram", "touched", "hpt", "order", "from",
-	      "pinned", "in CMA");
+	sink_printf(&s, "%-12s %10s %10s %10s %5s %-6s %10s %10s\n", "guest", "ram", "touched", "hpt", "order", "from",
+		    "pinned", "in CMA");
 	for (unsigned i = 0; i < e->h.nr_guests; i++) {
 		struct guest *g = list[i];
 
-		story(e, "%-12s %10s %10s %10s %5u %-6s %10llu %10llu\n", g->name, size_str(g->ram, a, sizeof(a)),
-		      size_str(g->touched, b, sizeof(b)),
-		      g->hpt.present ? size_str(1ull << g->hpt.order, c, sizeof(c)) : "-",
-		      g->hpt.present ? g->hpt.order : 0, !g->hpt.present ? "-" : g->hpt.cma ? "cma" : "buddy",
-		      (unsigned long long)g->pinned_pages, (unsigned long long)g->pinned_in_cma);
+		sink_printf(&s, "%-12s %10s %10s %10s %5u %-6s %10llu %10llu\n", g->name, size_str(g->ram, a, sizeof(a)),
+			    size_str(g->touched, b, sizeof(b)),
+			    g->hpt.present ? size_str(1ull << g->hpt.order, c, sizeof(c)) : "-",
+			    g->hpt.present ? g->hpt.order : 0, !g->hpt.present ? "-" : g->hpt.cma ? "cma" : "buddy",
+			    (unsigned long long)g->pinned_pages, (unsigned long long)g->pinned_in_cma);
 	}
 	free(list);
 }
 
 static int run_print(struct exec *e, int *res)
 {
-	struct pfnlab_sink s = {story_sink, e};
+	const struct pfnlab_sink s = {story_write, e};
 
 	for (int i = 0; i < e->cur->npos; i++) {
 		bool bad = false;
@@ -112,7 +98,7 @@ static int run_print(struct exec *e, int *res)
 			print_guests(e);
 		} else if (!strcmp(v, "culprits")) {
 			if (pfnlab_print_culprits(e->m, false, &s))
-				story(e, "no contiguous allocation has failed\n");
+				sink_printf(&s, "no contiguous allocation has failed\n");
 		} else if (pfnlab_print(e->m, v, &s)) {
 			const char *const *known = pfnlab_views();
 			char list[512] = "";
@@ -133,12 +119,13 @@ static int check_print(struct scn_program *p, const struct stmt *s, char *err, s
 
 static int run_echo(struct exec *e, int *res)
 {
+	const struct pfnlab_sink s = {story_write, e};
 	char t[32];
 	const char *text = arg_subst(e, e->cur->text);
 
 	if (!text)
 		return -EINVAL;
-	story(e, "%12s  %s\n", time_str(pfnlab_now(e->m), t, sizeof(t)), text);
+	sink_printf(&s, "%12s  %s\n", time_str(pfnlab_now(e->m), t, sizeof(t)), text);
 	return 0;
 }
 
