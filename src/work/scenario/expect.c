@@ -73,7 +73,7 @@ static int expect_word(const struct stmt *s, int i, const char *tok, char *err, 
 {
 	const char *eq = strchr(tok, '=');
 
-	if (i <= 3 || !lex_is_key(tok))
+	if (i <= 3 || !eq || !lex_is_key(tok))
 		return 0;
 	if (eq - tok != 6 || strncmp(tok, "policy", 6))
 		return fail(err, len, "expect: unknown key '%.*s' (usage: %s)", (int)(eq - tok), tok, s->verb->usage);

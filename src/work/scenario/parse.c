@@ -93,12 +93,13 @@ static int key_word(const struct stmt *s, int i, const char *tok, char *err, siz
 {
 	const struct verb *v = s->verb;
 	const char *eq = strchr(tok, '=');
-	size_t kl = eq ? (size_t)(eq - tok) : 0;
 	const struct keyspec *ks;
+	size_t kl;
 	bool want;
 
 	if (!eq || !lex_is_key(tok))
 		return 0;
+	kl = (size_t)(eq - tok);
 	ks = find_key(v, tok, kl);
 	want = (v->flags & F_WANT) && kl == 4 && !strncmp(tok, "want", 4);
 	if (!ks && !want)
