@@ -1,9 +1,11 @@
 /*
  * guest.h - what the parts of the oracle guest program share: the
- * experiment's parameters, the CMA area, the output lines, the /proc and
- * /sys readers (probe.c), tracing and the kernel log (trace.c), the
- * process layout (oracle_init.c) and one entry point per experiment
- * (exp_*.c).  See oracle_init.c for the whole story.
+ * experiment's parameters, the CMA area, the output lines and file access
+ * (base.c, at the bottom), the /proc and /sys readers (probe.c), tracing and
+ * the kernel log (trace.c), the traced cma_alloc (cma_alloc.c), one entry
+ * point per experiment (exp_*.c) and the process layout (oracle_init.c, at
+ * the top: only it calls the experiments).  See oracle_init.c for the whole
+ * story.
  */
 #ifndef ORACLE_GUEST_H
 #define ORACLE_GUEST_H
@@ -47,15 +49,16 @@ struct mailbox {
 };
 extern struct mailbox *mbox;
 
-/* output (oracle_init.c) */
+/* base.c: output, failing, whole files */
 void result(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void power_off(int code);
 double now(void);
-
-/* probe.c: files, counters, regions, the CMA area */
 int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *s);
 uint64_t read_u64(const char *path);
+
+/* probe.c: counters, regions, the CMA area */
 void find_cma(void);
 int in_cma(uint64_t pfn);
 long long vmstat(const char *name);
@@ -93,6 +96,8 @@ size_t region_count_present(struct region *r, const char *phase);
 size_t region_moved(const struct region *r, const uint64_t *before);
 uint64_t *pfn_copy(const struct region *r);
 void start(struct region *f);
+
+/* cma_alloc.c: the whole-area cma_alloc as a traced phase */
 int cma_alloc_whole(const char *phase, int give_back);
 
 /* trace.c: trace events and the kernel log of a phase */

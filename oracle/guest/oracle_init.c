@@ -62,8 +62,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/reboot.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,61 +69,12 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "guest.h"
-
-struct params par = {"borrow", 160, 160, 200, 64};
-struct mailbox *mbox;
-
-double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void result(const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("RESULT %s ", key);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-/* init powers the machine off (no sync: nothing written needs to last) */
-static _Noreturn void power_off(int code)
-{
-	fflush(stdout);
-	if (getpid() == 1) {
-		reboot(LINUX_REBOOT_CMD_POWER_OFF);
-		for (;;)
-			pause();
-	}
-	_exit(code);
-}
-
-_Noreturn void fail(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	printf("RESULT error ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" (errno %d %s)\n", e, strerror(e));
-	power_off(1);
-}
 
 /* ---- command line, mounts ---- */
 
@@ -313,6 +262,7 @@ int main(int argc, char **argv)
 		prctl(PR_SET_NAME, par.exp);
 		result("child.pid", "%d", (int)getpid());
 		scratch_init();
+		trace_scratch_init();
 		t0 = now();
 		exps[e].run();
 		result("seconds", "%.2f", now() - t0);

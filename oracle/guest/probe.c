@@ -1,12 +1,12 @@
 /*
- * probe.c - what the oracle guest reads from the kernel: files of /proc,
- * /sys and debugfs, counters (/proc/vmstat, meminfo, zoneinfo, buddyinfo,
- * pagetypeinfo), the PFNs of a region (/proc/self/pagemap), who uses the
- * CMA area (/proc/kpageflags, /proc/self/maps), and the whole-area
- * cma_alloc through debugfs.
+ * probe.c - what the oracle guest reads from the kernel: counters
+ * (/proc/vmstat, meminfo, zoneinfo, buddyinfo, pagetypeinfo), the PFNs of a
+ * region (/proc/self/pagemap), the CMA area and who uses it
+ * (/proc/kpageflags, /proc/self/maps).  The files themselves are read and
+ * written by base.c; the traced cma_alloc is cma_alloc.c's.
  *
  * Every buffer used after an allocation in the area is static and written
- * once by scratch_init() before the experiment: a page faulted in after a
+ * once by scratch_init() (and trace_scratch_init()) before the experiment: a page faulted in after a
  * failed cma_alloc lands in the emptied area and would be counted there.
  */
 #define _GNU_SOURCE
@@ -39,47 +39,6 @@ void name_range(const char *name, const void *p, size_t len)
 {
 	if (nnamed < 16)
 		named[nnamed++] = (typeof(named[0])){name, (uintptr_t)p, (uintptr_t)p + len};
-}
-
-int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n, got = 0;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = 0;
-	return (int)got;
-}
-
-int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	close(fd);
-	return 0;
-}
-
-uint64_t read_u64(const char *path)
-{
-	char buf[64];
-
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		fail("cannot read %s", path);
-	return strtoull(buf, NULL, 0);
 }
 
 /* Set /proc/sys/vm/NAME (or any /proc/sys path) and report it. */
@@ -129,7 +88,6 @@ void scratch_init(void)
 	name_range("scratch", pm_buf, scratch_pages * 8);
 	name_range("scratch", pfn_buf, scratch_pages * 8);
 	name_range("scratch", kpf_buf, cma.count * 8);
-	trace_scratch_init();
 }
 
 /* ---- the CMA area ---- */
@@ -694,53 +652,4 @@ void start(struct region *f)
 	region_fill(f, "F", par.f_mib, 0xf, REGION_ANON);
 	region_count(f, "filled");
 	zoneinfo("filled");
-}
-
-/*
- * Whole-area cma_alloc (debugfs "alloc"); traced.  Returns 0 or the write's
- * -errno (debugfs turns every failure into -ENOMEM; the -EBUSY inside shows
- * in the trace).  Reports pages migrated (pgmigrate_success delta, trace
- * sum), the counters of the phase and the time; frees the allocation again
- * on success when @give_back.
- */
-int cma_alloc_whole(const char *phase, int give_back)
-{
-	char p[512], v[32], key[96];
-	long long mig0 = vmstat("pgmigrate_success"), fail0 = vmstat("pgmigrate_fail");
-	double t0;
-	int err;
-
-	snprintf(p, sizeof(p), "/sys/kernel/debug/cma/%s/alloc", cma.name);
-	snprintf(v, sizeof(v), "%" PRIu64, cma.count);
-	phase_begin(phase);
-	t0 = now();
-	err = write_file(p, v);
-	snprintf(key, sizeof(key), "%s.cma_alloc.seconds", phase);
-	result(key, "%.3f", now() - t0);
-	if (err)	/* who is left in the area, before anything else allocates */
-		cma_occupancy(phase);
-	snprintf(key, sizeof(key), "%s.cma_alloc.count", phase);
-	result(key, "%" PRIu64, cma.count);
-	snprintf(key, sizeof(key), "%s.cma_alloc.result", phase);
-	result(key, "%s", err ? "fail" : "success");
-	snprintf(key, sizeof(key), "%s.cma_alloc.errno", phase);
-	result(key, "%d", -err);
-	snprintf(key, sizeof(key), "%s.pgmigrate_success", phase);
-	result(key, "%lld", vmstat("pgmigrate_success") - mig0);
-	snprintf(key, sizeof(key), "%s.pgmigrate_fail", phase);
-	result(key, "%lld", vmstat("pgmigrate_fail") - fail0);
-	phase_end(phase);
-	if (!err) {
-		char used[512];
-
-		snprintf(used, sizeof(used), "/sys/kernel/debug/cma/%s/used", cma.name);
-		snprintf(key, sizeof(key), "%s.cma_used", phase);
-		result(key, "%" PRIu64, read_u64(used));
-		if (give_back) {
-			snprintf(p, sizeof(p), "/sys/kernel/debug/cma/%s/free", cma.name);
-			if (write_file(p, v))
-				fail("debugfs cma free");
-		}
-	}
-	return err;
 }
