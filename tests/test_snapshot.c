@@ -16,22 +16,28 @@ static uint64_t rng(uint64_t *s)
 	return *s;
 }
 
-/* Parse and build from texts (absent ones NULL); returns the machine or NULL with why. */
-static struct pfnlab_machine *build(const char *buddy, const char *pti, const char *zi, char *why, size_t len)
+/* Parse (@strict as snapshot_parse()) and build from texts (absent ones NULL); the machine or NULL with why. */
+static struct pfnlab_machine *build_files(const char *buddy, const char *pti, const char *zi, const char *iomem,
+					  bool strict, char *why, size_t len)
 {
 	struct snapshot_files f = {
 		{"buddyinfo", buddy, buddy ? strlen(buddy) : 0},
 		{"pagetypeinfo", pti, pti ? strlen(pti) : 0},
 		{"zoneinfo", zi, zi ? strlen(zi) : 0},
-		{"iomem", NULL, 0},
+		{"iomem", iomem, iomem ? strlen(iomem) : 0},
 	};
 	struct snapshot *s = malloc(sizeof(*s));
 	struct pfnlab_machine *m = NULL;
 
-	if (s && !snapshot_parse(&f, s, why, len))
+	if (s && !snapshot_parse(&f, strict, s, why, len))
 		pfnlab_snapshot_build(s, NULL, &m, why, len);
 	free(s);
 	return m;
+}
+
+static struct pfnlab_machine *build(const char *buddy, const char *pti, const char *zi, char *why, size_t len)
+{
+	return build_files(buddy, pti, zi, NULL, false, why, len);
 }
 
 /*
@@ -255,6 +261,108 @@ TEST(isolated_pageblock_check)
 	pfnlab_machine_destroy(m);
 }
 
+/* The picture's free blocks as /proc/buddyinfo prints them. */
+static const char picture_bi[] =
+	"Node 0, zone   Normal      1      0      0      1      0      0      0      0      0      1      2 \n";
+
+/* zoneinfo of the picture's zone: 4096 pages from PFN 0, all managed, 2569 free */
+static const char picture_zi[] =
+	"Node 0, zone   Normal\n  pages free     2569\n        min      10\n        low      12\n        high     14\n"
+	"        spanned  4096\n        present  4096\n        managed  4096\n        cma      0\n"
+	"        protection: (0, 0, 0, 0)\n  start_pfn:           0\n";
+
+/*
+ * A live /proc read file after file: buddyinfo taken a moment after
+ * pagetypeinfo, one order-0 block more and the order-3 block gone.
+ * Expect strict parsing to refuse it (-EAGAIN, "disagree"); by default
+ * pagetypeinfo wins: the machine prints the picture's pagetypeinfo and
+ * the buddyinfo it sums to, and the difference is kept per order.
+ */
+TEST(read_apart_check)
+{
+	static const char later[] =
+		"Node 0, zone   Normal      2      0      0      0      0      0      0      0      0      1      2 \n";
+	struct snapshot_files f = {{"buddyinfo", later, sizeof(later) - 1}, {"pagetypeinfo", picture_pti, sizeof(picture_pti) - 1},
+				   {"zoneinfo", NULL, 0}, {"iomem", NULL, 0}};
+	struct snapshot *s = malloc(sizeof(*s));
+	struct pfnlab_machine *m;
+	char why[512] = "", *out;
+
+	if (!s)
+		return;
+	CHECK_EQ(snapshot_parse(&f, true, s, why, sizeof(why)), -EAGAIN);
+	CHECK(strstr(why, "buddyinfo and pagetypeinfo disagree: zone Normal order 0 has 2 free blocks in one and 1") != NULL);
+	CHECK_EQ(snapshot_parse(&f, false, s, why, sizeof(why)), 0);
+	CHECK_EQ(s->blocks_disagree, 2);
+	CHECK_EQ(s->zones[0].buddy_delta[0], 1);
+	CHECK_EQ(s->zones[0].buddy_delta[3], -1);
+	CHECK_EQ(s->zones[0].buddy_delta[9], 0);
+	free(s);
+	m = build(later, picture_pti, NULL, why, sizeof(why));
+	if (!m) {
+		T_FAIL("build: %s", why);
+		return;
+	}
+	out = test_view(m, "pagetypeinfo");
+	CHECK_STR(out, picture_pti);
+	free(out);
+	out = test_view(m, "buddyinfo");
+	CHECK_STR(out, picture_bi);
+	free(out);
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * What a user without root reads: /proc/iomem with every address zeroed
+ * (three System RAM lines of "00000000-00000000"), and no pagetypeinfo
+ * (mode 0400) but buddyinfo and zoneinfo.  Expect the zeroed iomem to be
+ * ignored (the same machine as without it); buddyinfo with zoneinfo to
+ * build the zoneinfo's zone, all 8 pageblocks Movable, buddyinfo printed
+ * back; iomem mixing zeroed and real lines to be refused with its line.
+ */
+TEST(non_root_check)
+{
+	static const char zeroed[] = "00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n"
+				     "00000000-00000000 : System RAM\n  00000000-00000000 : Kernel code\n"
+				     "00000000-00000000 : System RAM\n";
+	static const char mixed[] = "00000000-00000000 : System RAM\n00100000-00ffffff : System RAM\n";
+	struct pfnlab_machine *m, *plain;
+	char why[512] = "", *a, *b;
+
+	m = build_files(NULL, picture_pti, picture_zi, zeroed, false, why, sizeof(why));
+	plain = build(NULL, picture_pti, picture_zi, why, sizeof(why));
+	CHECK(m != NULL && plain != NULL);
+	if (m && plain) {
+		a = test_view(m, "zoneinfo");
+		b = test_view(plain, "zoneinfo");
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+		test_check_state(m);
+	}
+	pfnlab_machine_destroy(m);
+	pfnlab_machine_destroy(plain);
+	m = build_files(NULL, picture_pti, picture_zi, mixed, false, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "iomem:2: real addresses after zeroed ones (line 1)") != NULL);
+	pfnlab_machine_destroy(m);
+
+	m = build(picture_bi, NULL, picture_zi, why, sizeof(why));
+	if (!m) {
+		T_FAIL("buddyinfo + zoneinfo: %s", why);
+		return;
+	}
+	a = test_view(m, "buddyinfo");
+	CHECK_STR(a, picture_bi);
+	free(a);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), 2569);
+	for (uint64_t p = 0; p < 4096; p += 512)
+		CHECK_EQ(pfnlab_pageblock_type(m, p), PFNLAB_MT_MOVABLE);
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
 /* Snapshots that cannot be one machine: a reason naming the file (and line). */
 TEST(bad_snapshot_check)
 {
@@ -288,4 +396,4 @@ TEST(bad_snapshot_check)
 }
 
 RUN_TESTS(model_roundtrip_check, layout_picture_check, capped_count_check, isolated_pageblock_check,
-	  bad_snapshot_check)
+	  read_apart_check, non_root_check, bad_snapshot_check)

@@ -80,8 +80,22 @@ static uint64_t auto_ram(const char *preset, uint64_t max_pfn)
 	return need > 4 * G ? need : 4 * G;
 }
 
+/* The "snapshot" member: what --snapshot's files disagreed on (buddyinfo minus pagetypeinfo, per order). */
+static void snapshot_json(const struct snapshot *s, FILE *out)
+{
+	fprintf(out, ", \"snapshot\": {\"blocks_disagree\": %llu, \"buddyinfo_delta\": {",
+		(unsigned long long)s->blocks_disagree);
+	for (unsigned i = 0; i < s->nr_zones; i++) {
+		fprintf(out, "%s\"%s\": [", i ? ", " : "", s->zones[i].name);
+		for (unsigned o = 0; o < s->nr_orders; o++)
+			fprintf(out, "%s%lld", o ? ", " : "", (long long)s->zones[i].buddy_delta[o]);
+		fprintf(out, "]");
+	}
+	fprintf(out, "}}");
+}
+
 /* Print the model's free blocks per order next to a real after-snapshot's. */
-static int compare_after(const struct pfnlab_machine *m, const char *dir, bool json, FILE *out)
+static int compare_after(const struct pfnlab_machine *m, const char *dir, bool strict, bool json, FILE *out)
 {
 	struct snapshot_files f;
 	struct input_buf b[2];
@@ -106,7 +120,7 @@ static int compare_after(const struct pfnlab_machine *m, const char *dir, bool j
 		t->len = b[i].len;
 	}
 	if (!err)
-		err = snapshot_parse(&f, s, why, sizeof(why));
+		err = snapshot_parse(&f, strict, s, why, sizeof(why));
 	if (err) {
 		cli_error("--after: %s", why);
 		goto out;
@@ -155,12 +169,14 @@ static int run(int argc, char **argv)
 	int nviews = 0, rc = EXIT_OK, err;
 	struct progress prog;
 	bool json = false, lenient = false, no_progress = false, check = false, verbose = false, machine_given = false;
+	bool strict = false;
 	struct pfnlab_machine *m = NULL;
 	struct pfnlab_replay *r = NULL;
 	struct input_buf in;
 	char why[1024] = "";
 	struct pfnlab_replay_opts ro = {0};
 	struct map_out map = {.ansi = false};
+	struct snapshot *parsed = NULL;
 
 	machine_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
@@ -189,6 +205,8 @@ static int run(int argc, char **argv)
 			no_progress = true;
 		} else if (strcmp(a, "--check") == 0) {
 			check = true;
+		} else if (strcmp(a, "--strict") == 0) {
+			strict = true;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = true;
 		} else if (strcmp(a, "--snapshot") == 0 && i + 1 < argc) {
@@ -232,8 +250,13 @@ static int run(int argc, char **argv)
 		return err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
 	}
 	if (snap) {
-		struct pfnlab_snapshot_opts so = {.thp = true};
+		struct pfnlab_snapshot_opts so = {.thp = true, .strict = strict};
 
+		if (!(parsed = malloc(sizeof(*parsed)))) {
+			input_buf_free(&in);
+			return cli_error("out of memory"), EXIT_RESOURCE;
+		}
+		so.parsed = parsed;
 		rc = snapshot_machine(snap, &so, verbose, &m);
 		if (rc) {
 			input_buf_free(&in);
@@ -290,6 +313,8 @@ static int run(int argc, char **argv)
 				mb.len -= 2; /* reopen the object for the views */
 			fwrite(mb.p, 1, mb.len, stdout);
 			free(mb.p);
+			if (parsed)
+				snapshot_json(parsed, stdout);
 			if (nviews) {
 				printf(", \"views\": {");
 				for (int i = 0; i < nviews; i++) {
@@ -303,7 +328,7 @@ static int run(int argc, char **argv)
 				}
 				printf("}");
 			}
-			if (after && (rc = compare_after(m, after, true, stdout)))
+			if (after && (rc = compare_after(m, after, strict, true, stdout)))
 				goto out;
 			printf("}\n");
 		} else {
@@ -313,7 +338,7 @@ static int run(int argc, char **argv)
 				printf("\n");
 				pfnlab_print(m, views[i], &s);
 			}
-			if (after && (rc = compare_after(m, after, false, stdout)))
+			if (after && (rc = compare_after(m, after, strict, false, stdout)))
 				goto out;
 		}
 	}
@@ -324,6 +349,7 @@ static int run(int argc, char **argv)
 		rc = EXIT_INTERNAL;
 	}
 out:
+	free(parsed);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
 	input_buf_free(&in);
@@ -337,7 +363,7 @@ const struct command cmd_replay = {
 	.help =
 		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress]\n"
 		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n"
-		"                     [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
+		"                     [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
 		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
 		"column), of `trace-cmd report`, or a trace-cmd .dat file; plain or .xz/.zst/.gz; '-' is\n"
 		"standard input.  Events of kmem (mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
@@ -356,6 +382,8 @@ const struct command cmd_replay = {
 		"                  after the trace (buddyinfo and/or pagetypeinfo in DIR)\n"
 		"  --print VIEW    print a view of the end state (as pfnlab machine --print)\n"
 		"  --check         run the whole-state checker at the end (exit 4 if it fails)\n"
+		"  --strict        refuse a snapshot whose buddyinfo and pagetypeinfo differ (read at\n"
+		"                  different moments; by default pagetypeinfo's counts win)\n"
 		"  -v              notes about the snapshot on stderr\n\n"
 		"The end state's map, as pfnlab map draws it (after the report):\n"
 		"%MAPOUT%\n"

@@ -69,6 +69,8 @@ static int run(int argc, char **argv)
 			so.thp = false;
 		} else if (strcmp(a, "--check") == 0) {
 			check = true;
+		} else if (strcmp(a, "--strict") == 0) {
+			so.strict = true;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = true;
 		} else if (a[0] != '-' && !dir) {
@@ -107,7 +109,7 @@ const struct command cmd_snapshot = {
 	.run = run,
 	.help =
 		"usage: pfnlab snapshot DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp]\n"
-		"                       [--check] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
+		"                       [--check] [--strict] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
 		"Reads zoneinfo, pagetypeinfo, buddyinfo and the System RAM lines of iomem from a directory\n"
 		"of files named as in /proc (compressed copies are read too; pagetypeinfo or buddyinfo\n"
 		"must be there), or from /proc itself (pagetypeinfo needs root), and builds a machine with\n"
@@ -118,12 +120,15 @@ const struct command cmd_snapshot = {
 		"  --page-size S   the page size when iomem and zoneinfo cannot tell (default 4K)\n"
 		"  --no-thp        min_free_kbytes without THP's raise (only without zoneinfo watermarks)\n"
 		"  --check         run the whole-state checker (exit 4 if it fails)\n"
+		"  --strict        refuse buddyinfo and pagetypeinfo that differ (by default a live\n"
+		"                  /proc read file after file differs by a block or two, and\n"
+		"                  pagetypeinfo's counts win, with a -v note)\n"
 		"  -v              notes on stderr (zoneinfo's free count read at another moment,\n"
 		"                  pageblocks isolated when the snapshot was taken)\n\n"
 		"The machine's map, as pfnlab map draws it (no view is printed unless --print asks):\n"
 		"%MAPOUT%\n"
 		"Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
-		"kernels, other moments, truncated) are refused with FILE:LINE and exit 2.\n\n"
+		"kernels, truncated; other moments with --strict) are refused with FILE:LINE and exit 2.\n\n"
 		"Examples:\n"
 		"  sudo pfnlab snapshot /proc --print pagetypeinfo\n"
 		"  pfnlab snapshot before/ --print buddyinfo --check\n"

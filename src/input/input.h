@@ -547,6 +547,7 @@ struct snap_zone {
 	uint64_t nfree[PFNLAB_MT_TYPES][MAX_ORDERS]; /* pagetypeinfo: free blocks per type, order */
 	bool capped[PFNLAB_MT_TYPES][MAX_ORDERS];   /* printed ">100000" */
 	uint64_t blocks[PFNLAB_MT_TYPES];    /* pagetypeinfo: pageblocks per type */
+	int64_t buddy_delta[MAX_ORDERS];     /* buddyinfo's free blocks minus pagetypeinfo's, read apart */
 	char where[300];                     /* "FILE:LINE" of its first mention, for messages */
 };
 
@@ -560,6 +561,7 @@ struct snapshot {
 	bool have_pagetypeinfo, have_buddyinfo, have_zoneinfo, have_iomem;
 	unsigned nr_zones;
 	struct snap_zone zones[SNAP_MAX_ZONES];
+	uint64_t blocks_disagree;            /* free blocks buddyinfo and pagetypeinfo disagree on */
 	unsigned nr_ram;                     /* iomem "System RAM", bytes, sorted */
 	uint64_t ram_start[SNAP_MAX_RAM], ram_end[SNAP_MAX_RAM];
 };
@@ -567,20 +569,26 @@ struct snapshot {
 /**
  * snapshot_parse() - parse the texts of a snapshot and check they agree.
  * @files: the texts (absent ones have data NULL)
+ * @strict: refuse free counts of buddyinfo and pagetypeinfo that differ
+ *          (else pagetypeinfo's win, the difference in buddy_delta and
+ *          blocks_disagree)
  * @s: receives the snapshot
  * @why: receives "FILE:LINE: reason" on error
  * @len: size of @why
  *
  * Return: 0, -EINVAL (bad layout, inconsistent counts, different kernels),
+ * -EAGAIN (@strict: buddyinfo and pagetypeinfo read at different moments),
  * -ENOENT (neither pagetypeinfo nor buddyinfo).
  */
-int snapshot_parse(const struct snapshot_files *files, struct snapshot *s, char *why, size_t len);
+int snapshot_parse(const struct snapshot_files *files, bool strict, struct snapshot *s, char *why, size_t len);
 
 /* Options of a snapshot import. */
 struct pfnlab_snapshot_opts {
 	unsigned page_shift;         /* 0: from iomem and zoneinfo, else 4 KiB */
 	uint64_t host_limit_bytes;   /* refuse a model needing more host memory (0: none) */
 	bool thp;                    /* for min_free_kbytes when zoneinfo gives no watermarks */
+	bool strict;                 /* refuse buddyinfo and pagetypeinfo that differ (snapshot_parse()) */
+	struct snapshot *parsed;     /* pfnlab_snapshot_load(): receives the parsed snapshot (may be NULL) */
 	/* notes about the snapshot that are no errors ("zoneinfo says 77791 free ...") */
 	void (*note)(void *arg, const char *msg);
 	void *note_arg;

@@ -572,6 +572,27 @@ static int set_model_ram(struct pfnlab_machine *m, const uint64_t *a, const uint
 	return 0;
 }
 
+/* The -v note of a zone whose buddyinfo and pagetypeinfo were read at different moments. */
+static void note_disagreement(const struct pfnlab_snapshot_opts *o, const struct snap_zone *sz, unsigned nr_orders)
+{
+	char msg[512];
+	int n = 0, shown = 0;
+	int64_t total = 0;
+
+	for (unsigned k = 0; k < nr_orders; k++)
+		total += sz->buddy_delta[k] < 0 ? -sz->buddy_delta[k] : sz->buddy_delta[k];
+	if (!total)
+		return;
+	n = snprintf(msg, sizeof(msg), "zone %s: buddyinfo and pagetypeinfo differ by %lld free block%s (", sz->name,
+		     (long long)total, total == 1 ? "" : "s");
+	for (unsigned k = 0; k < nr_orders && n < (int)sizeof(msg) - 100; k++)
+		if (sz->buddy_delta[k])
+			n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%sorder %u: %+lld", shown++ ? ", " : "", k,
+				      (long long)sz->buddy_delta[k]);
+	snprintf(msg + n, sizeof(msg) - (size_t)n, "), read at different moments; pagetypeinfo's counts used");
+	o->note(o->note_arg, msg);
+}
+
 /* Does the machine print what the snapshot says? */
 static int verify(const struct pfnlab_machine *m, const struct snapshot *s, char *why, size_t len)
 {
@@ -739,6 +760,9 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 			goto fail;
 		}
 	}
+	/* without pagetypeinfo every pageblock it would count is Movable */
+	for (unsigned i = 0; i < s.nr_zones && !s.have_pagetypeinfo && s.have_zoneinfo; i++)
+		s.zones[i].blocks[PFNLAB_MT_MOVABLE] = counted(m, s.zones[i].start, s.zones[i].start + s.zones[i].spanned);
 	/* frames: holes everywhere, then each zone's usable RAM */
 	for (uint64_t p = 0; p < m->nr_pfns; p++)
 		m->frames[p].flags = F_HOLE;
@@ -786,6 +810,8 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 				 sz->name, (unsigned long long)sz->free_pages, (unsigned long long)freep);
 			o.note(o.note_arg, msg);
 		}
+		if (s.blocks_disagree && o.note)
+			note_disagreement(&o, sz, s.nr_orders);
 		if (sz->blocks[PFNLAB_MT_ISOLATE] && o.note) {
 			char msg[256];
 
@@ -897,7 +923,8 @@ static int read_part(const char *dir, const char *name, struct snapshot_text *t,
 /*
  * A live /proc changes between two reads: buddyinfo and pagetypeinfo are
  * read again (back to back) until they agree, at most this many times;
- * then pagetypeinfo alone is used.
+ * then pagetypeinfo's counts win (snapshot_parse()), or, strict, the
+ * snapshot is refused.
  */
 #define LIVE_TRIES 20
 
@@ -909,7 +936,7 @@ int pfnlab_snapshot_load(const char *dir, const struct pfnlab_snapshot_opts *opt
 	struct snapshot_files f;
 	struct snapshot_text *parts[4] = {&f.pagetypeinfo, &f.buddyinfo, &f.zoneinfo, &f.iomem};
 	struct snapshot *s = NULL;
-	bool live = strcmp(dir, "/proc") == 0 || strcmp(dir, "/proc/") == 0;
+	bool live = strcmp(dir, "/proc") == 0 || strcmp(dir, "/proc/") == 0, strict = opts && opts->strict;
 	int err = 0;
 
 	*out = NULL;
@@ -927,18 +954,15 @@ int pfnlab_snapshot_load(const char *dir, const struct pfnlab_snapshot_opts *opt
 		if (!err && !f.pagetypeinfo.data && !f.buddyinfo.data)
 			err = (set_why(why, len, "%s: no pagetypeinfo or buddyinfo in it (a snapshot holds files named as in /proc)",
 				       dir), -ENOENT);
-		if (!err && live && attempt == LIVE_TRIES && f.pagetypeinfo.data) {
-			f.buddyinfo.data = NULL; /* still moving: pagetypeinfo alone */
-			if (opts && opts->note)
-				opts->note(opts->note_arg, "/proc/buddyinfo kept changing; built from /proc/pagetypeinfo alone");
-		}
 		if (!err)
-			err = snapshot_parse(&f, s, why, len);
-		if (!(err == -EINVAL && live && attempt < LIVE_TRIES && strstr(why, "disagree")))
+			err = snapshot_parse(&f, strict || (live && attempt < LIVE_TRIES), s, why, len);
+		if (!(err == -EAGAIN && live && attempt < LIVE_TRIES))
 			break;
 	}
 	if (!err)
 		err = pfnlab_snapshot_build(s, opts, out, why, len);
+	if (!err && opts && opts->parsed)
+		*opts->parsed = *s;
 	free(s);
 	for (int i = 0; i < 4; i++)
 		input_buf_free(&bufs[i]);

@@ -5,10 +5,12 @@
  * Reads the layouts mm/vmstat.c prints (frag_show_print(),
  * pagetypeinfo_showfree_print(), pagetypeinfo_showblockcount_print(),
  * zoneinfo_show_print()) in the v4.2 and the current forms, and checks
- * that the files describe one machine at one moment: the same zones in
- * the same order, the same number of orders, buddyinfo's free blocks per
- * order equal to pagetypeinfo's per type, zone spans in order.  Every
- * error names the file and the line.
+ * that the files describe one machine: the same zones in the same order,
+ * the same number of orders, zone spans in order.  Every error names the
+ * file and the line.  buddyinfo's free blocks per order equal the sum of
+ * pagetypeinfo's when both were read at one moment; a live /proc read file
+ * after file differs by a block or two, and then pagetypeinfo wins (unless
+ * strict).
  *
  * Simplified: one NUMA node (node 0); pagetypeinfo's page_owner section
  * ("Number of mixed blocks") is skipped; zoneinfo is read only for spans,
@@ -545,11 +547,16 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 	return 0;
 }
 
+/*
+ * The top-level "System RAM" lines.  Read without CAP_SYS_ADMIN every
+ * address shows as 0 (iomem_show() hides them, kernel/resource.c): such a
+ * file says nothing about RAM and is ignored, however many lines it has.
+ */
 static int parse_iomem(const struct snapshot_text *t, struct snapshot *s, char *why, size_t len)
 {
 	struct input_lines l;
 	struct words w;
-	bool nonzero = false;
+	uint64_t zeroed = 0;
 
 	input_lines_init(&l, t->name, t->data, t->len);
 	while (next_content(&l, &w)) {
@@ -573,22 +580,35 @@ static int parse_iomem(const struct snapshot_text *t, struct snapshot *s, char *
 			    trace_parse_u64(dash + 1, (size_t)(e - dash - 1), true, &b) || b < a)
 				return bad(why, len, &l, "bad address range");
 		}
+		if (!a && !b) {
+			zeroed = zeroed ? zeroed : l.no;
+			continue;
+		}
+		if (zeroed)
+			return bad(why, len, &l, "real addresses after zeroed ones (line %llu): iomem read partly as root?",
+				   (unsigned long long)zeroed);
 		if (s->nr_ram == SNAP_MAX_RAM)
 			return bad(why, len, &l, "more than %d System RAM ranges", SNAP_MAX_RAM);
 		if (s->nr_ram && a <= s->ram_end[s->nr_ram - 1])
 			return bad(why, len, &l, "System RAM ranges out of order");
-		nonzero |= b != 0;
 		s->ram_start[s->nr_ram] = a;
 		s->ram_end[s->nr_ram++] = b + 1;
 	}
-	if (!nonzero)
-		s->nr_ram = 0; /* read without CAP_SYS_ADMIN: every address shows as 0 */
+	if (zeroed && s->nr_ram) {
+		l.no = zeroed;
+		return bad(why, len, &l, "zeroed addresses after real ones: iomem read partly as root?");
+	}
 	s->have_iomem = s->nr_ram > 0;
 	return 0;
 }
 
-/* buddyinfo and pagetypeinfo must say the same, order by order. */
-static int cross_check(struct snapshot *s, const struct snapshot_files *f, char *why, size_t len)
+/*
+ * buddyinfo and pagetypeinfo say the same, order by order, when read at
+ * one moment.  A live /proc is read file by file while pages come and go,
+ * so they may differ by a few blocks: then pagetypeinfo, the finer of the
+ * two, wins and the difference is kept (buddy_delta); @strict refuses it.
+ */
+static int cross_check(struct snapshot *s, const struct snapshot_files *f, bool strict, char *why, size_t len)
 {
 	for (unsigned i = 0; i < s->nr_zones; i++) {
 		struct snap_zone *z = &s->zones[i];
@@ -613,17 +633,22 @@ static int cross_check(struct snapshot *s, const struct snapshot_files *f, char 
 				z->nfree[capmt][o] += z->buddy[o] - sum; /* the exact count behind ">100000" */
 				sum = z->buddy[o];
 			}
-			if (ncap ? sum > z->buddy[o] : sum != z->buddy[o])
+			if (!(ncap ? sum > z->buddy[o] : sum != z->buddy[o]))
+				continue;
+			if (strict)
 				return set_why(why, len,
 					       "%s and %s disagree: zone %s order %u has %llu free blocks in one and %llu in the other (read at different moments?)",
 					       f->buddyinfo.name, f->pagetypeinfo.name, z->name, o,
-					       (unsigned long long)z->buddy[o], (unsigned long long)sum), -EINVAL;
+					       (unsigned long long)z->buddy[o], (unsigned long long)sum), -EAGAIN;
+			z->buddy_delta[o] = (int64_t)z->buddy[o] - (int64_t)sum;
+			s->blocks_disagree += (uint64_t)(z->buddy_delta[o] < 0 ? -z->buddy_delta[o] : z->buddy_delta[o]);
+			z->buddy[o] = sum;
 		}
 	}
 	return 0;
 }
 
-int snapshot_parse(const struct snapshot_files *f, struct snapshot *s, char *why, size_t len)
+int snapshot_parse(const struct snapshot_files *f, bool strict, struct snapshot *s, char *why, size_t len)
 {
 	int err;
 
@@ -647,5 +672,5 @@ int snapshot_parse(const struct snapshot_files *f, struct snapshot *s, char *why
 			memcpy(s->zones[i].nfree[PFNLAB_MT_MOVABLE], s->zones[i].buddy, sizeof(s->zones[i].buddy));
 		s->have_isolate = true;
 	}
-	return cross_check(s, f, why, len);
+	return cross_check(s, f, strict, why, len);
 }

@@ -30,6 +30,24 @@ expect 2 "zone/buddyinfo:1: zone Weird is not one pfnlab models" snapshot "$T/zo
 copy order; sed 's/^Page block order: 9/Page block order: 12/' "$S/pagetypeinfo" > "$T/order/pagetypeinfo"
 expect 2 "order/pagetypeinfo: 512 pages per block for pageblock order 12" snapshot "$T/order"
 expect 2 "unknown option '--frob'" snapshot "$S" --frob
+# buddyinfo read a moment after pagetypeinfo (one order-0 block more): refused only with --strict
+copy apart; sed '2s/DMA32     10/DMA32     11/' "$S/buddyinfo" > "$T/apart/buddyinfo"
+expect 2 "apart/buddyinfo and .*apart/pagetypeinfo disagree: zone DMA32 order 0 has 11 free blocks" snapshot "$T/apart" --strict
+[ "$("$PF" snapshot "$T/apart" -v --print pagetypeinfo 2> "$T/note")" = "$(cat "$S/pagetypeinfo")" ] || say "read apart: pagetypeinfo does not win"
+grep -q "zone DMA32: buddyinfo and pagetypeinfo differ by 1 free block (order 0: +1)" "$T/note" || say "read apart: no -v note: $(cat "$T/note")"
+[ "$("$PF" snapshot "$T/apart" 2>&1 >/dev/null)" = "" ] || say "read apart: a note without -v"
+j=$("$PF" replay "$(dirname "$0")/../data/traces/trace_pipe-current.txt" --snapshot "$T/apart" --format json --no-progress)
+[ "$(printf '%s' "$j" | jq -c '[.snapshot.blocks_disagree, .snapshot.buddyinfo_delta.DMA32[0]]')" = "[1,1]" ] || say "read apart: replay JSON snapshot $(printf '%s' "$j" | jq -c .snapshot)"
+
+# what a user without root reads: iomem with zeroed addresses, no pagetypeinfo (mode 0400)
+F=$(dirname "$0")/../data/snapshots/ftrace-6.18-before
+mkdir "$T/user"; cp "$F/buddyinfo" "$F/zoneinfo" "$T/user/"
+sed 's/^[0-9a-f]*-[0-9a-f]*/00000000-00000000/' "$F/iomem" > "$T/user/iomem"
+[ "$(grep -c 'System RAM' "$T/user/iomem")" -ge 2 ] || say "the zeroed iomem has fewer than two System RAM lines"
+[ "$("$PF" snapshot "$T/user")" = "$(cat "$F/buddyinfo")" ] || say "buddyinfo + zoneinfo + zeroed iomem does not build the machine"
+"$PF" snapshot "$T/user" --check > /dev/null || say "buddyinfo + zoneinfo: exit $?"
+mkdir "$T/mixed"; cp "$F/pagetypeinfo" "$F/zoneinfo" "$T/mixed/"; { echo "00000000-00000000 : System RAM"; cat "$F/iomem"; } > "$T/mixed/iomem"
+expect 2 "mixed/iomem:2: real addresses after zeroed ones (line 1)" snapshot "$T/mixed"
 
 # CRLF: the same machine
 copy crlf; for f in buddyinfo pagetypeinfo; do sed 's/$/\r/' "$S/$f" > "$T/crlf/$f"; done
