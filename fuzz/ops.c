@@ -2,7 +2,9 @@
  * ops.c - an operation-stream interpreter over the public API: bytes in,
  * a sequence of allocations, frees, address-space operations, pins, CMA
  * allocations and migrations on a small machine, files and memfds (read,
- * write, fsync, close, shared and private mappings), with the whole-state
+ * write, fsync, close, shared and private mappings), the hugetlb pool
+ * (nr_hugepages, overcommit, hugetlb_cma) and hugetlbfs mappings (faults,
+ * pins, unmaps), with the whole-state
  * checker after every operation and page contents verified in backed mode.
  * Used by the libFuzzer target (fuzz_ops.c) and the random-stream test
  * (tests/test_ops.c).
@@ -37,7 +39,16 @@ struct ops_state {
 	bool backed;
 	unsigned file[FILES];      /* 0 = none */
 	unsigned fmapped[SPACES];  /* file mapped in the space's file window, 0 = none */
+	bool hmapped[SPACES];      /* a hugetlbfs file mapped in the space's huge window */
 };
+
+#define HUGE_PAGES 32 /* two huge pages of the ops machine (16 pages each) */
+
+/* Where space slot @i maps a hugetlbfs file: above its file window, huge-aligned. */
+static uint64_t huge_addr(unsigned i)
+{
+	return 0x40000000ull + (uint64_t)i * 0x1000000ull + 0xc00000ull;
+}
 
 /* Where space slot @i maps a file: above its anonymous mapping. */
 static uint64_t file_addr(unsigned i)
@@ -96,7 +107,7 @@ static void touch(struct ops_state *s, unsigned i, uint64_t first, uint64_t n)
 static void op(struct ops_state *s)
 {
 	struct pfnlab_machine *m = s->m;
-	unsigned o = next(s) % 19, a = next(s), b = next(s);
+	unsigned o = next(s) % 21, a = next(s), b = next(s);
 	unsigned i = a % SPACES;
 	uint64_t pfn;
 
@@ -224,6 +235,7 @@ static void op(struct ops_state *s)
 			s->space[i] = 0;
 			s->mapped[i] = false;
 			s->fmapped[i] = 0;
+			s->hmapped[i] = false;
 		}
 		break;
 	case 15: { /* a file: create, read, write, fsync, close */
@@ -290,6 +302,37 @@ static void op(struct ops_state *s)
 			s->gets[s->ngets++] = pfn;
 		}
 		break;
+	case 18: { /* the hugetlb pool: nr_hugepages, nr_overcommit_hugepages of a size */
+		unsigned idx = a % pfnlab_hugetlb_count(m);
+
+		if (b & 0x80)
+			pfnlab_hugetlb_set_overcommit(m, idx, b % 3);
+		else
+			pfnlab_hugetlb_set_pages(m, idx, b % 6);
+		break;
+	}
+	case 19: /* a hugetlbfs file mapped shared (then closed, as QEMU's), touched, pinned, unmapped */
+		if (s->space[i] && !s->hmapped[i]) {
+			unsigned f = 0;
+
+			if (!pfnlab_hugetlbfs_create(m, "huge", 0, HUGE_PAGES * PAGE, &f)) {
+				s->hmapped[i] = !pfnlab_mm_map_file(m, s->space[i], huge_addr(i), HUGE_PAGES * PAGE, f, 0,
+								    PFNLAB_MAP_SHARED);
+				pfnlab_file_close(m, f);
+			}
+		} else if (s->space[i] && (b & 3) == 0) {
+			if (!pfnlab_mm_unmap(m, s->space[i], huge_addr(i), HUGE_PAGES * PAGE))
+				s->hmapped[i] = false;
+		} else if (s->space[i] && (b & 3) == 1 && s->npins < MAX_LIVE) {
+			long h = pfnlab_pin(m, s->space[i], huge_addr(i) + (a % HUGE_PAGES) * PAGE, 1 + next(s) % 20,
+					    PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE, "ops-huge", NULL);
+
+			if (h > 0)
+				s->pins[s->npins++] = h;
+		} else if (s->space[i]) {
+			pfnlab_mm_touch(m, s->space[i], huge_addr(i) + (a % HUGE_PAGES) * PAGE, PAGE, NULL);
+		}
+		break;
 	default: /* bad calls must be refused without harm */
 		pfnlab_free_pages(m, (uint64_t)a * 3, b % 6);
 		pfnlab_cma_release(m, 0, a, 1 + b % 4);
@@ -328,6 +371,9 @@ int ops_run(const uint8_t *data, size_t len, char *why, size_t wlen)
 	c.cma[0].size = 256 * PAGE;
 	c.cma[0].base = 768 * PAGE;
 	c.cma[0].order_per_bit = (cfgb >> 7) & 1;
+	c.gigantic_order = 8; /* 256 pages, above the largest buddy block */
+	if ((pol & 0x80) && c.era == PFNLAB_ERA_CURRENT)
+		c.hugetlb_cma_bytes = 256 * PAGE;
 	snprintf(c.cma[0].name, sizeof(c.cma[0].name), "ops");
 	s.backed = c.backed;
 	if (pfnlab_machine_create(&c, &s.m, why, wlen))

@@ -207,6 +207,19 @@ struct pfnlab_config {
 		uint64_t size;       /* bytes */
 		unsigned order_per_bit;
 	} cma[PFNLAB_MAX_CMA];
+	/*
+	 * hugetlb at boot: the command line's default_hugepagesz=, then up to
+	 * two hugepagesz= each followed by its hugepages= (hugepages[0]
+	 * without hugepagesz[0] counts pages of the default size), and
+	 * hugetlb_cma=.  Sizes in bytes: the pageblock (HPAGE_SIZE: 2 MiB
+	 * x86_64, 16 MiB ppc64) or the gigantic size.
+	 */
+	unsigned gigantic_order;     /* PUD_SHIFT - PAGE_SHIFT: order of the gigantic page size (x86_64
+					with GBPAGES: 18, 1 GiB; ppc64 hash: 18, 16 GiB); 0 = none */
+	uint64_t default_hugepagesz; /* 0 = HPAGE_SIZE */
+	uint64_t hugepagesz[2];      /* 0 = not given */
+	uint64_t hugepages[2];
+	uint64_t hugetlb_cma_bytes;  /* hugetlb_cma= (x86_64 gigantic pages, era current), 0 = none */
 	void *(*alloc)(size_t size, void *arg); /* embedder allocator, optional */
 	void (*free)(void *ptr, size_t size, void *arg);
 	void *alloc_arg;
@@ -431,14 +444,15 @@ enum pfnlab_fs {
 	PFNLAB_FS_EXT2 = 1,
 	PFNLAB_FS_VFAT = 2,
 	PFNLAB_FS_SHMEM = 3,
-	PFNLAB_FS_TYPES = 4,
+	PFNLAB_FS_HUGETLBFS = 4, /* a file on hugetlbfs (pfnlab_hugetlbfs_create()) */
+	PFNLAB_FS_TYPES = 5,
 };
 
 /**
  * pfnlab_fs_name() - the name of a file system kind.
  * @fs: kind
  *
- * Return: "ext4", "ext2", "vfat", "shmem", or "?" for a value out of range.
+ * Return: "ext4", "ext2", "vfat", "shmem", "hugetlbfs", or "?" for a value out of range.
  */
 const char *pfnlab_fs_name(enum pfnlab_fs fs);
 
@@ -592,6 +606,122 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
  */
 int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem);
 
+/*
+ * hugetlb: pools of huge pages, one per page size (struct hstate), filled
+ * at boot (hugepages=) or by vm.nr_hugepages, and hugetlbfs files whose
+ * mappings take their pages from the pool.
+ */
+
+/** struct pfnlab_hugetlb_info - one huge page size and its pool (/sys/kernel/mm/hugepages/). */
+struct pfnlab_hugetlb_info {
+	uint64_t page_bytes;  /* the huge page size */
+	unsigned order;       /* in base pages */
+	bool gigantic;        /* above the largest buddy order: hugetlb_cma, alloc_contig_pages(), boot memory */
+	bool is_default;      /* the default size: vm.nr_hugepages, /proc/meminfo's HugePages_* */
+	uint64_t nr;          /* nr_hugepages: pages in the pool, surplus included */
+	uint64_t free;        /* free_hugepages */
+	uint64_t resv;        /* resv_hugepages: reserved by mappings, not yet faulted */
+	uint64_t surplus;     /* surplus_hugepages: allocated beyond nr_hugepages (overcommit) */
+	uint64_t overcommit;  /* nr_overcommit_hugepages */
+	uint64_t boot;        /* hugepages= asked at boot */
+};
+
+/**
+ * pfnlab_hugetlb_count() - the huge page sizes of the machine (hstates).
+ * @m: machine
+ *
+ * Return: how many; they are indexed 0..count-1 in the kernel's
+ * registration order (hugepagesz= first, then the architecture's).
+ */
+unsigned pfnlab_hugetlb_count(const struct pfnlab_machine *m);
+
+/**
+ * pfnlab_hugetlb_find() - the index of a huge page size.
+ * @m: machine
+ * @page_bytes: the size, or 0 for the default one
+ *
+ * Return: its index, or -ENOENT.
+ */
+int pfnlab_hugetlb_find(const struct pfnlab_machine *m, uint64_t page_bytes);
+
+/**
+ * pfnlab_hugetlb_info() - a huge page size and its pool now.
+ * @m: machine
+ * @idx: its index
+ * @info: receives it
+ *
+ * Return: 0, or -EINVAL for an index out of range.
+ */
+int pfnlab_hugetlb_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_hugetlb_info *info);
+
+/**
+ * pfnlab_hugetlb_set_pages() - write nr_hugepages (set_max_huge_pages()):
+ * grow the pool page by page (surplus pages first become persistent;
+ * then fresh pages from the buddy allocator, or for a gigantic size from
+ * hugetlb_cma, then alloc_contig_pages()), the first failure ending the
+ * write; or shrink it, freeing free pages (keeping enough for the
+ * reservations) and turning pages in use into surplus.
+ * @m: machine
+ * @idx: huge page size
+ * @count: the pages wanted
+ *
+ * Return: 0 (the pool may end smaller than asked, as the kernel's write
+ * succeeds: read pfnlab_hugetlb_info()), -EINVAL for an index out of
+ * range, -ENOMEM without host memory for the model's page state.
+ */
+int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t count);
+
+/**
+ * pfnlab_hugetlb_set_overcommit() - write nr_overcommit_hugepages: how
+ * many surplus pages reservations may add to the pool from the buddy
+ * allocator when it is short.
+ * @m: machine
+ * @idx: huge page size
+ * @count: the limit
+ *
+ * Return: 0, or -EINVAL (index out of range, a gigantic size).
+ */
+int pfnlab_hugetlb_set_overcommit(struct pfnlab_machine *m, unsigned idx, uint64_t count);
+
+/**
+ * pfnlab_hugetlbfs_create() - a file on a hugetlbfs mount of page size
+ * @page_bytes, of @bytes (rounded up to huge pages), open; nothing of it
+ * is allocated yet.  pfnlab_mm_map_file() maps it: the mapping reserves
+ * the pages it covers (hugetlb_reserve_pages(), -ENOMEM when free minus
+ * reserved pages fall short and overcommit cannot make it up), faults take
+ * reserved pool pages and map them whole; the pages go back to the pool
+ * when the file is closed and unmapped everywhere.
+ * @m: machine
+ * @name: a name for reports; truncated to 31 bytes
+ * @page_bytes: the huge page size, 0 for the default one
+ * @bytes: its size
+ * @id: set to its id (shared with files and memfds)
+ *
+ * Return: 0, -EINVAL (no such page size, empty), -ENOMEM.
+ */
+int pfnlab_hugetlbfs_create(struct pfnlab_machine *m, const char *name, uint64_t page_bytes, uint64_t bytes,
+			    unsigned *id);
+
+/**
+ * pfnlab_mm_hugetlb() - hugetlb pages mapped by space @id (hugetlb_usage,
+ * the "HugetlbPages:" of /proc/PID/status; not part of its RSS).
+ * @m: machine
+ * @id: address space
+ * @pages: receives the base pages mapped
+ *
+ * Return: 0 or -ENOENT.
+ */
+int pfnlab_mm_hugetlb(const struct pfnlab_machine *m, unsigned id, uint64_t *pages);
+
+/**
+ * pfnlab_hugetlb_boot_log() - print the kernel's boot messages about the
+ * hugetlb pool to the machine's log sink (pfnlab_set_log()): the
+ * hugetlb_cma reservation, boot allocations that fell short, and each
+ * registered page size with the pages it got.
+ * @m: machine
+ */
+void pfnlab_hugetlb_boot_log(struct pfnlab_machine *m);
+
 /**
  * pfnlab_mm_lookup() - the PFN mapped at @addr (follow_page()).
  * @m: machine
@@ -630,14 +760,15 @@ enum {
 	PFNLAB_PAGE_FREE, PFNLAB_PAGE_ALLOCATED, PFNLAB_PAGE_ANON, PFNLAB_PAGE_HOLE, PFNLAB_PAGE_RESERVED,
 	PFNLAB_PAGE_FILE,  /* file page cache */
 	PFNLAB_PAGE_SHMEM, /* shmem / memfd page (swap-backed) */
+	PFNLAB_PAGE_HUGETLB, /* a hugetlb pool page, free or in use by hugetlbfs */
 };
 
 /**
  * pfnlab_page_state_name() - the name of a PFNLAB_PAGE_* state.
  * @state: pfnlab_page_info.state, pfnlab_culprit.page_kind
  *
- * Return: "free", "kernel", "anon", "hole", "reserved", "file", "shmem", or
- * "?" for a value out of range.
+ * Return: "free", "kernel", "anon", "hole", "reserved", "file", "shmem",
+ * "hugetlb", or "?" for a value out of range.
  */
 const char *pfnlab_page_state_name(int state);
 
@@ -731,6 +862,8 @@ enum pfnlab_migrate_reason {
 /* How migration targets are allocated (the new_page callback's context). */
 #define PFNLAB_TARGET_NOCMA 0x1u /* memalloc_nocma: no CMA pages */
 #define PFNLAB_TARGET_PIN   0x2u /* memalloc_pin: no CMA, no ZONE_MOVABLE (__GFP_MOVABLE dropped) */
+#define PFNLAB_TARGET_NO_POOL 0x4u /* a hugetlb folio gets a fresh page from the buddy allocator with
+				      this gfp, never a free pool page (v5.1's new_non_cma_page()) */
 
 struct pfnlab_migrate_target {
 	pfnlab_gfp_t gfp;   /* e.g. GFP_USER|__GFP_MOVABLE; THP targets add __GFP_COMP */
@@ -887,6 +1020,10 @@ enum pfnlab_busy_reason {
 	PFNLAB_BUSY_NOT_MIGRATED, /* movable and unreferenced, yet not moved (no target, attempt ended) */
 	PFNLAB_BUSY_NOT_REACHED,  /* page cache with extra references past where the attempt ended early:
 				     never isolated, and would have failed as the one that ended it */
+	PFNLAB_BUSY_GIGANTIC,   /* a gigantic hugetlb page: alloc_contig_range() gives up (-ENOMEM) */
+	PFNLAB_BUSY_NO_REPLACEMENT, /* a free hugetlb page no new huge page could replace (-ENOMEM) */
+	PFNLAB_BUSY_HUGETLB,    /* a hugetlb page left in the range: v4.2 never isolates or dissolves
+				   them; v6.1 puts a page migration freed back into the pool */
 	PFNLAB_BUSY_REASONS,
 };
 
@@ -895,7 +1032,7 @@ enum pfnlab_busy_reason {
  * @r: reason
  *
  * Return: "skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
- * "not-reached", or "?" for a value out of range.
+ * "not-reached", "gigantic", "no-replacement", "hugetlb", or "?" for a value out of range.
  */
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r);
 
@@ -910,7 +1047,7 @@ struct pfnlab_culprit {
 	uint32_t refcount, mapcount, pincount, transient;
 	char pinner[48];       /* who pinned (e.g. "VFIO container of guest vm3") */
 	uint64_t since_ns;     /* when the holding reference was taken (model time) */
-	int page_kind;         /* PFNLAB_PAGE_ANON, _FILE, _SHMEM, _ALLOCATED (kernel), _RESERVED */
+	int page_kind;         /* PFNLAB_PAGE_ANON, _FILE, _SHMEM, _HUGETLB, _ALLOCATED (kernel), _RESERVED */
 	enum pfnlab_busy_reason reason;
 	unsigned mapping;      /* file or memfd id of a page-cache folio, else 0 */
 	uint64_t index;        /* its page index there */
@@ -1074,6 +1211,8 @@ enum pfnlab_fault_point {
 	PFNLAB_FAULT_HPT_ALLOC,      /* allocating a KVM hash page table */
 	PFNLAB_FAULT_HOST_ALLOC,     /* the library's own host memory */
 	PFNLAB_FAULT_WRITEOUT,       /* ->writepage() of a dirty folio migration writes out (-EIO) */
+	PFNLAB_FAULT_HUGETLB_ALLOC,  /* a fresh huge page: pool growth, a dissolve's replacement, a
+					temporary migration target */
 	PFNLAB_FAULT_POINTS
 };
 

@@ -72,7 +72,8 @@ struct pfnlab_machine *test_machine(const struct pfnlab_config *c)
 }
 
 static const char *const fault_point_names[PFNLAB_FAULT_POINTS] = {
-	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc",
+	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc", "writeout",
+	"hugetlb_alloc",
 };
 
 unsigned test_fault_walk(const struct test_fault_op *op, void *ctx, uint64_t samples)

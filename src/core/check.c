@@ -5,7 +5,8 @@
  * what must always hold: lists well linked and counted, every managed page
  * in exactly one free block, pcp list or allocation, no two free buddies
  * left unmerged that the merge rule would join, free counters equal to the
- * pages on the lists, CMA pages only on CMA (or isolate) lists.  Tests run
+ * pages on the lists, CMA pages only on CMA (or isolate) lists, the hugetlb
+ * pool's lists and counters and its hugetlbfs files.  Tests run
  * it after every operation; the CLI runs it on demand (--check).
  */
 #include <inttypes.h>
@@ -222,7 +223,7 @@ static int check_frames(const struct pfnlab_machine *m, const struct zone *z, ch
 			if ((f->flags & F_BUDDY) && should_have_merged(m, p, f->order))
 				FAIL("free blocks at PFN %#" PRIx64 " and its buddy, order %u, were not merged",
 				     p, f->order);
-			if ((f->flags & F_ALLOC) && f->refcount == 0)
+			if ((f->flags & F_ALLOC) && f->refcount == 0 && !(pg_flags(m, p) & HPG_FREED))
 				FAIL("allocated block at PFN %#" PRIx64 " has refcount 0", p);
 			if ((f->flags & F_ALLOC) && f->refcount < f->mt && (f->flags & F_ANON))
 				FAIL("folio at PFN %#" PRIx64 " has refcount %u below its mapcount %u", p,
@@ -279,7 +280,7 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 
 	for (unsigned id = 1; id <= m->nr_mms; id++) {
 		const struct mm *mm = &m->mms[id - 1];
-		uint64_t rss = 0, rss_kind[2] = {0, 0};
+		uint64_t rss = 0, rss_kind[2] = {0, 0}, huge = 0;
 
 		if (!mm->live)
 			continue;
@@ -305,6 +306,16 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 						FAIL("space %u: vaddr %#" PRIx64 " maps PFN %#" PRIx64 ", which is not allocated",
 						     id, vpn << m->cfg.page_shift, pfn);
 					f = &m->frames[head];
+					if (v->huge_order) { /* hugetlbfs: hugetlb_usage, not RSS */
+						if (pg_kind(m, head) != PGK_HUGETLB || f->order != v->huge_order ||
+						    f->next != v->mapping ||
+						    f->prev + (pfn - head) != v->pgoff + (vpn - v->start))
+							FAIL("space %u: vaddr %#" PRIx64 " of a hugetlbfs mapping maps PFN %#" PRIx64 ", not page %#" PRIx64 " of its file %u",
+							     id, vpn << m->cfg.page_shift, pfn, v->pgoff + (vpn - v->start),
+							     v->mapping);
+						huge++;
+						continue;
+					}
 					rss++;
 					if (!(f->flags & F_ANON) && v->mapping && pg_kind(m, head)) {
 						if (f->next != v->mapping || f->prev != v->pgoff + (vpn - v->start))
@@ -322,6 +333,9 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 		}
 		if (rss != mm->rss)
 			FAIL("space %u: %" PRIu64 " pages mapped, rss says %" PRIu64, id, rss, mm->rss);
+		if (huge != mm->hugetlb_usage)
+			FAIL("space %u: %" PRIu64 " hugetlb pages mapped, hugetlb_usage says %" PRIu64, id, huge,
+			     mm->hugetlb_usage);
 		if (rss_kind[0] != mm->rss_file || rss_kind[1] != mm->rss_shmem)
 			FAIL("space %u: %" PRIu64 " file and %" PRIu64 " shmem pages mapped, counters say %" PRIu64 " and %" PRIu64,
 			     id, rss_kind[0], rss_kind[1], mm->rss_file, mm->rss_shmem);
@@ -359,9 +373,11 @@ static int check_cma(const struct pfnlab_machine *m, char *why, size_t len)
 			if (!(a->bitmap[b / 64] >> (b % 64) & 1))
 				continue;
 			/* the bit's first page is always taken; an odd count leaves the rest free, as in Linux */
-			uint64_t pfn = a->base_pfn + (b << a->order_per_bit);
+			uint64_t pfn = a->base_pfn + (b << a->order_per_bit), head = folio_head(m, pfn);
 			const struct frame *f = &m->frames[pfn];
 
+			if (head != NIL_PFN && pg_kind(m, head) == PGK_HUGETLB && m->frames[head].order >= m->nr_orders)
+				continue; /* a gigantic page from hugetlb_cma */
 			if (!(f->flags & F_ALLOC) || (f->flags & F_ANON) || f->order || f->refcount != 1)
 				FAIL("CMA area %s: bit %" PRIu64 " set but PFN %#" PRIx64 " is not a cma_alloc page",
 				     a->name, b, pfn);
@@ -495,7 +511,7 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 		const struct mapping *mp = &m->mappings[id - 1];
 		uint64_t counts[3] = {0, 0, 0};
 
-		if (!mp->live)
+		if (!mp->live || mp->fs == PFNLAB_FS_HUGETLBFS) /* hugetlbfs: check_hugetlb() */
 			continue;
 		for (uint64_t c = 0; c < (mp->nr_pages + (1ull << CACHE_CHUNK_SHIFT) - 1) >> CACHE_CHUNK_SHIFT; c++) {
 			if (!mp->chunks[c])
@@ -540,7 +556,7 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 	for (uint64_t p = 0; p < m->nr_pfns; p++) {
 		const struct frame *f = &m->frames[p];
 
-		if (!m->pgflags[p])
+		if (!m->pgflags[p] || (m->pgflags[p] & PGK_MASK) == PGK_HUGETLB)
 			continue;
 		cached++;
 		if (!(f->flags & F_ALLOC) || (f->flags & F_ANON))
@@ -548,6 +564,155 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 	}
 	if (cached != file_pages)
 		FAIL("%" PRIu64 " frames carry page-cache state, the files hold %" PRIu64, cached, file_pages);
+	return 0;
+}
+
+/* One hstate's free list: free pool pages only, each once, linked both ways, counted. */
+static int check_hugetlb_free(const struct pfnlab_machine *m, const struct hstate *h, char *why, size_t len)
+{
+	uint64_t n = 0, prev = NIL_PFN;
+
+	for (uint64_t p = h->free_head; p != NIL_PFN; p = m->frames[p].next) {
+		const struct frame *f = &m->frames[p];
+
+		if (p >= m->nr_pfns || ++n > h->free)
+			FAIL("hugetlb order %u: free list longer than free_huge_pages %" PRIu64 " or out of the machine",
+			     h->order, h->free);
+		if (!(f->flags & F_ALLOC) || f->order != h->order || f->refcount || f->mt ||
+		    m->pgflags[p] != (PGK_HUGETLB | HPG_FREED))
+			FAIL("hugetlb order %u: PFN %#" PRIx64 " on the free list is not a free pool page (flags %#x order %u refcount %u pgflags %#x)",
+			     h->order, p, f->flags, f->order, f->refcount, m->pgflags[p]);
+		if (f->prev != prev)
+			FAIL("hugetlb order %u: broken back link at PFN %#" PRIx64, h->order, p);
+		prev = p;
+	}
+	if (n != h->free)
+		FAIL("hugetlb order %u: %" PRIu64 " pages on the free list, free_huge_pages %" PRIu64, h->order, n, h->free);
+	return 0;
+}
+
+/* A hugetlb page in use: in its hugetlbfs file's slot, mapped as many times as its mapcount says. */
+static int check_hugetlb_used(const struct pfnlab_machine *m, uint64_t p, char *why, size_t len)
+{
+	const struct frame *f = &m->frames[p];
+	const struct mapping *mp;
+	const uint32_t *slot;
+	unsigned maps = 0;
+
+	if (m->pgflags[p] & (HPG_FREED | HPG_TEMPORARY))
+		FAIL("hugetlb page at PFN %#" PRIx64 " in use but marked %s", p,
+		     (m->pgflags[p] & HPG_FREED) ? "free" : "temporary");
+	if (f->refcount < folio_expected_refs(m, p))
+		FAIL("hugetlb page at PFN %#" PRIx64 " has refcount %u, below page cache + mappings %" PRIu64, p,
+		     f->refcount, folio_expected_refs(m, p));
+	if (!f->next) { /* out of its file, held by references: no mapping left */
+		if (f->mt)
+			FAIL("hugetlb page at PFN %#" PRIx64 " out of any file is still mapped", p);
+		return 0;
+	}
+	mp = f->next <= m->nr_mappings ? &m->mappings[f->next - 1] : NULL;
+	if (!mp || !mp->live || mp->fs != PFNLAB_FS_HUGETLBFS || (f->prev & ((1ull << f->order) - 1)))
+		FAIL("hugetlb page at PFN %#" PRIx64 " says hugetlbfs file %u page %#x", p, f->next, f->prev);
+	slot = cache_slot((struct pfnlab_machine *)m, (struct mapping *)mp, f->prev, false);
+	if (!slot || *slot != p + 1)
+		FAIL("hugetlb page at PFN %#" PRIx64 ": file %u's page %#x is not it", p, f->next, f->prev);
+	for (unsigned i = 0; i < mp->nr_mappers; i++)
+		maps += mapper_maps(m, &mp->mappers[i], f->prev, p);
+	if (maps != f->mt)
+		FAIL("hugetlb page at PFN %#" PRIx64 " has mapcount %u but %u mappings", p, f->mt, maps);
+	return 0;
+}
+
+/*
+ * The hugetlb pool: each hstate's free list and counters, every hugetlb
+ * folio of a registered size, free ones on their list, used ones in their
+ * file; each hugetlbfs file's cache and reservations, which add up to
+ * resv_huge_pages.
+ */
+static int check_hugetlb(const struct pfnlab_machine *m, char *why, size_t len)
+{
+	const struct hugetlb_state *hs = &m->hugetlb;
+	uint64_t nr[HUGETLB_MAX_HSTATES] = {0}, resv[HUGETLB_MAX_HSTATES] = {0};
+	int err;
+
+	for (unsigned i = 0; i < hs->nr_hstates; i++) {
+		const struct hstate *h = &hs->hstates[i];
+
+		if (h->free > h->nr || h->resv > h->free || h->surplus > h->nr)
+			FAIL("hugetlb order %u: nr %" PRIu64 " free %" PRIu64 " resv %" PRIu64 " surplus %" PRIu64 " do not fit",
+			     h->order, h->nr, h->free, h->resv, h->surplus);
+		err = check_hugetlb_free(m, h, why, len);
+		if (err)
+			return err;
+	}
+	if (!m->pgflags)
+		return hs->hstates[0].nr || (hs->nr_hstates > 1 && hs->hstates[1].nr)
+			       ? set_why(why, len, "hugetlb pages counted but no page state"), -EUCLEAN : 0;
+	for (uint64_t p = 0; p < m->nr_pfns;) {
+		const struct frame *f = &m->frames[p];
+		unsigned i;
+
+		if (!(f->flags & (F_ALLOC | F_BUDDY))) {
+			p++;
+			continue;
+		}
+		if ((f->flags & F_ALLOC) && pg_kind(m, p) == PGK_HUGETLB) {
+			for (i = 0; i < hs->nr_hstates && hs->hstates[i].order != f->order; i++)
+				;
+			if (i == hs->nr_hstates)
+				FAIL("hugetlb page at PFN %#" PRIx64 " of order %u, no such huge page size", p, f->order);
+			nr[i]++;
+			if (f->refcount) {
+				err = check_hugetlb_used(m, p, why, len);
+				if (err)
+					return err;
+			} else if (!(m->pgflags[p] & HPG_FREED)) {
+				FAIL("hugetlb page at PFN %#" PRIx64 " has refcount 0 off the free list", p);
+			}
+		} else if (pg_kind(m, p) == PGK_HUGETLB) {
+			FAIL("PFN %#" PRIx64 " carries hugetlb state but is no hugetlb page", p);
+		}
+		p += 1ull << f->order;
+	}
+	for (unsigned id = 1; id <= m->nr_mappings; id++) {
+		const struct mapping *mp = &m->mappings[id - 1];
+		const struct hstate *h;
+		uint64_t cached = 0;
+
+		if (!mp->live || mp->fs != PFNLAB_FS_HUGETLBFS)
+			continue;
+		h = &hs->hstates[mp->hstate];
+		for (uint64_t i = 0; i < mp->nr_pages >> h->order; i++) {
+			uint32_t *slot = cache_slot((struct pfnlab_machine *)m, (struct mapping *)mp, i << h->order, false);
+			bool reserved = mp->resv[i / 64] >> (i % 64) & 1;
+
+			if (slot && *slot) {
+				const struct frame *f = &m->frames[*slot - 1u];
+
+				if (pg_kind(m, *slot - 1u) != PGK_HUGETLB || f->next != id || f->prev != i << h->order)
+					FAIL("hugetlbfs file %u: page %#" PRIx64 " holds PFN %#x, not its hugetlb page", id,
+					     i << h->order, *slot - 1u);
+				cached += 1ull << h->order;
+			} else {
+				resv[mp->hstate] += reserved;
+			}
+		}
+		for (uint64_t c = 0; c < (mp->nr_pages + (1ull << CACHE_CHUNK_SHIFT) - 1) >> CACHE_CHUNK_SHIFT; c++)
+			for (uint64_t i = 0; mp->chunks[c] && i < (1ull << CACHE_CHUNK_SHIFT); i++) /* huge-aligned slots only */
+				if (mp->chunks[c][i] && (((c << CACHE_CHUNK_SHIFT) + i) & ((1ull << h->order) - 1)))
+					FAIL("hugetlbfs file %u: a page cached at unaligned index %#" PRIx64, id,
+					     (c << CACHE_CHUNK_SHIFT) + i);
+		if (cached != mp->nr_cached)
+			FAIL("hugetlbfs file %u: %" PRIu64 " pages cached, its count says %" PRIu64, id, cached, mp->nr_cached);
+	}
+	for (unsigned i = 0; i < hs->nr_hstates; i++) {
+		if (nr[i] != hs->hstates[i].nr)
+			FAIL("hugetlb order %u: %" PRIu64 " pages found, nr_huge_pages %" PRIu64, hs->hstates[i].order, nr[i],
+			     hs->hstates[i].nr);
+		if (resv[i] != hs->hstates[i].resv)
+			FAIL("hugetlb order %u: %" PRIu64 " pages reserved by files and not faulted, resv_huge_pages %" PRIu64,
+			     hs->hstates[i].order, resv[i], hs->hstates[i].resv);
+	}
 	return 0;
 }
 
@@ -566,6 +731,8 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 		err = check_rmap(m, why, len);
 	if (!err)
 		err = check_page_cache(m, why, len);
+	if (!err)
+		err = check_hugetlb(m, why, len);
 
 	for (int i = 0; !err && i < m->nr_zones; i++) {
 		err = check_lists(m, &m->zones[i], why, len);

@@ -73,71 +73,85 @@ static uint64_t place_cma(const struct pfnlab_machine *m, uint64_t count, uint64
 	return NIL_PFN;
 }
 
-/* Reserve, check and type the boot-time CMA areas of the configuration. */
+/*
+ * models cma_declare_contiguous_nid(): reserve, check and type one area of
+ * @size bytes named @name, at @base_bytes up to @limit_bytes (0: placed,
+ * end of RAM), @opb its order_per_bit; -EINVAL with the reason in @why
+ */
+int cma_declare(struct pfnlab_machine *m, const char *name, uint64_t size, uint64_t base_bytes,
+		uint64_t limit_bytes, unsigned opb, char *why, size_t len)
+{
+	uint64_t align = cma_align_pages(m, opb), align_bytes = align << m->cfg.page_shift;
+	uint64_t count = size >> m->cfg.page_shift;
+	/* ALIGN(base, alignment) and limit &= ~(alignment - 1), in pages */
+	uint64_t base = ((base_bytes + align_bytes - 1) & ~(align_bytes - 1)) >> m->cfg.page_shift;
+	uint64_t limit = (limit_bytes & ~(align_bytes - 1)) >> m->cfg.page_shift;
+	/* dma_contiguous_reserve(): a base is fixed unless a limit other than base + size comes with it */
+	bool fixed = base_bytes && (!limit_bytes || base_bytes + size == limit_bytes);
+	struct cma_area *a;
+	int zi;
+
+	count = (count + align - 1) & ~(align - 1);
+	if (m->nr_cma >= PFNLAB_MAX_CMA)
+		return set_why(why, len, "CMA area %s: no slot left (at most %d areas)", name, PFNLAB_MAX_CMA), -EINVAL;
+	if (!count)
+		return set_why(why, len, "CMA area %s: size is zero", name), -EINVAL;
+	if (opb > m->cfg.max_order + 8)
+		return set_why(why, len, "CMA area %s: order_per_bit %u is too large", name, opb), -EINVAL;
+	if (fixed && (base_bytes & (align_bytes - 1)))
+		return set_why(why, len, "CMA area %s: region at %#llx must be aligned to %#llx bytes", name,
+			       (unsigned long long)base_bytes, (unsigned long long)align_bytes),
+		       -EINVAL;
+	if (!limit || limit > m->nr_pfns)
+		limit = m->nr_pfns;
+	if (base + count > limit)
+		return set_why(why, len, "CMA area %s: size %#llx of region at %#llx exceeds limit %#llx", name,
+			       (unsigned long long)count << m->cfg.page_shift,
+			       (unsigned long long)base << m->cfg.page_shift,
+			       (unsigned long long)limit << m->cfg.page_shift),
+		       -EINVAL;
+	if (fixed) {
+		if (!range_free_for_cma(m, base, count))
+			return set_why(why, len,
+				       "CMA area %s: [%#llx, %#llx) is not free RAM (outside RAM, reserved or overlapping another area)",
+				       name, (unsigned long long)base << m->cfg.page_shift,
+				       (unsigned long long)(base + count) << m->cfg.page_shift),
+			       -EINVAL;
+	} else {
+		base = place_cma(m, count, align, base, limit);
+		if (base == NIL_PFN)
+			return set_why(why, len, "CMA area %s: no room for %llu MiB below %#llx", name,
+				       (unsigned long long)(count << m->cfg.page_shift) >> 20,
+				       (unsigned long long)limit << m->cfg.page_shift),
+			       -EINVAL; /* the kernel's -ENOMEM; -ENOMEM here means the host's memory */
+	}
+	zi = pfn_zone_index(m, base);
+	if (zi < 0 || zi != pfn_zone_index(m, base + count - 1))
+		return set_why(why, len, "CMA area %s could not be activated", name), -EINVAL;
+	a = &m->cma[m->nr_cma++];
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->base_pfn = base;
+	a->count = count;
+	a->order_per_bit = opb;
+	a->zone = zi;
+	m->zones[zi].cma_pages += count;
+	for (uint64_t p = base; p < base + count; p += m->pb_pages)
+		set_pageblock_migratetype(m, p, PFNLAB_MT_CMA);
+	m->cfg.config_cma = true;
+	return 0;
+}
+
+/* Reserve, check and type the boot-time CMA areas of the configuration, then hugetlb_cma's. */
 int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 {
 	for (unsigned i = 0; i < m->cfg.nr_cma; i++) {
-		const char *name = m->cfg.cma[i].name[0] ? m->cfg.cma[i].name : "reserved";
-		unsigned opb = m->cfg.cma[i].order_per_bit;
-		uint64_t align = cma_align_pages(m, opb), align_bytes = align << m->cfg.page_shift;
-		uint64_t count = m->cfg.cma[i].size >> m->cfg.page_shift;
-		uint64_t base_bytes = m->cfg.cma[i].base, limit_bytes = m->cfg.cma[i].limit;
-		/* ALIGN(base, alignment) and limit &= ~(alignment - 1), in pages */
-		uint64_t base = ((base_bytes + align_bytes - 1) & ~(align_bytes - 1)) >> m->cfg.page_shift;
-		uint64_t limit = (limit_bytes & ~(align_bytes - 1)) >> m->cfg.page_shift;
-		/* dma_contiguous_reserve(): a base is fixed unless a limit other than base + size comes with it */
-		bool fixed = base_bytes && (!limit_bytes || base_bytes + m->cfg.cma[i].size == limit_bytes);
-		struct cma_area *a;
-		int zi;
+		int err = cma_declare(m, m->cfg.cma[i].name[0] ? m->cfg.cma[i].name : "reserved", m->cfg.cma[i].size,
+				      m->cfg.cma[i].base, m->cfg.cma[i].limit, m->cfg.cma[i].order_per_bit, why, len);
 
-		count = (count + align - 1) & ~(align - 1);
-		if (!count)
-			return set_why(why, len, "CMA area %s: size is zero", name), -EINVAL;
-		if (opb > m->cfg.max_order + 8)
-			return set_why(why, len, "CMA area %s: order_per_bit %u is too large", name, opb),
-			       -EINVAL;
-		if (fixed && (base_bytes & (align_bytes - 1)))
-			return set_why(why, len, "CMA area %s: region at %#llx must be aligned to %#llx bytes", name,
-				       (unsigned long long)base_bytes, (unsigned long long)align_bytes),
-			       -EINVAL;
-		if (!limit || limit > m->nr_pfns)
-			limit = m->nr_pfns;
-		if (base + count > limit)
-			return set_why(why, len, "CMA area %s: size %#llx of region at %#llx exceeds limit %#llx", name,
-				       (unsigned long long)count << m->cfg.page_shift,
-				       (unsigned long long)base << m->cfg.page_shift,
-				       (unsigned long long)limit << m->cfg.page_shift),
-			       -EINVAL;
-		if (fixed) {
-			if (!range_free_for_cma(m, base, count))
-				return set_why(why, len,
-					       "CMA area %s: [%#llx, %#llx) is not free RAM (outside RAM, reserved or overlapping another area)",
-					       name, (unsigned long long)base << m->cfg.page_shift,
-					       (unsigned long long)(base + count) << m->cfg.page_shift),
-				       -EINVAL;
-		} else {
-			base = place_cma(m, count, align, base, limit);
-			if (base == NIL_PFN)
-				return set_why(why, len, "CMA area %s: no room for %llu MiB below %#llx", name,
-					       (unsigned long long)(count << m->cfg.page_shift) >> 20,
-					       (unsigned long long)limit << m->cfg.page_shift),
-				       -EINVAL; /* the kernel's -ENOMEM; -ENOMEM here means the host's memory */
-		}
-		zi = pfn_zone_index(m, base);
-		if (zi < 0 || zi != pfn_zone_index(m, base + count - 1))
-			return set_why(why, len, "CMA area %s could not be activated", name), -EINVAL;
-		a = &m->cma[m->nr_cma++];
-		snprintf(a->name, sizeof(a->name), "%s", name);
-		a->base_pfn = base;
-		a->count = count;
-		a->order_per_bit = opb;
-		a->zone = zi;
-		m->zones[zi].cma_pages += count;
-		for (uint64_t p = base; p < base + count; p += m->pb_pages)
-			set_pageblock_migratetype(m, p, PFNLAB_MT_CMA);
+		if (err)
+			return err;
 	}
-	if (m->nr_cma)
-		m->cfg.config_cma = true;
+	hugetlb_cma_reserve(m);
 	if (cma_bitmap_alloc(m))
 		return set_why(why, len, "out of host memory for CMA bitmaps"), -ENOMEM;
 	return 0;
@@ -253,8 +267,8 @@ static uint64_t next_start(const struct pfnlab_machine *m, const struct cma_area
 	return s;
 }
 
-/* models cma_alloc(), mm/cma.c */
-int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, uint64_t *out)
+/* models cma_alloc(), mm/cma.c; @no_warn: no "alloc failed" message */
+int cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, bool no_warn, uint64_t *out)
 {
 	struct cma_area *a;
 	uint64_t maxno, nbits, mask, off, start = 0, pfn = 0, retries = 0;
@@ -306,7 +320,7 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
 	else
 		trace_printf(m, "cma_alloc", "pfn=%llx page=%s count=%llu align=%u", (unsigned long long)pfn,
 			     page_str(m, pfn, ok, pbuf, sizeof(pbuf)), (unsigned long long)count, align);
-	if (!ok && m->cfg.era == PFNLAB_ERA_CURRENT)
+	if (!ok && !no_warn && m->cfg.era == PFNLAB_ERA_CURRENT)
 		log_printf(m, "cma: cma_alloc: %s: alloc failed, req-size: %llu pages, ret: %d", a->name,
 			   (unsigned long long)count, ret);
 	if (ok) {
@@ -317,9 +331,14 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
 	}
 	m->vm[VM_CMA_ALLOC_FAIL]++;
 	a->pages_fail += count;
-	if (ret == -EBUSY)
+	if (contig_failed_at_pages(m, ret))
 		contig_collect_culprits(m); /* the last candidate's */
 	return ret;
+}
+
+int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, uint64_t *out)
+{
+	return cma_alloc(m, idx, count, align, false, out);
 }
 
 /* models cma_release(), mm/cma.c */

@@ -59,48 +59,89 @@ static bool migratable(const struct pfnlab_machine *m, uint64_t pfn)
 	return (f->flags & F_LRU) && pg_kind(m, pfn);
 }
 
+static void note_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
+			 uint64_t fin, int err);
+
+/* The folios isolated for one migrate_pages() call (cc->migratepages). */
+struct isolated {
+	uint64_t list[COMPACT_CLUSTER_MAX];
+	size_t n;
+	uint64_t pages;            /* cc->nr_migratepages (in pages: a hugetlb folio counts them all) */
+	int err;                   /* -ENOMEM: a hugetlb page ended the attempt (err_pfn) */
+	uint64_t err_pfn;
+};
+
+/*
+ * A hugetlb folio met by the scanner (v6.1): isolate_or_dissolve_huge_page();
+ * returns the PFN to go on at (after the folio, or at it once dissolved)
+ */
+static uint64_t scan_hugetlb(struct pfnlab_machine *m, uint64_t pfn, struct isolated *iso, uint64_t *scanned,
+			     uint64_t *taken)
+{
+	uint64_t nr = 1ull << m->frames[pfn].order;
+	bool isolated;
+	int ret = isolate_or_dissolve_huge_page(m, pfn, &isolated);
+
+	if (ret == -ENOMEM) {
+		iso->err = ret;
+		iso->err_pfn = pfn;
+		return pfn + nr;
+	}
+	if (ret || !isolated) /* -EBUSY: skipped; dissolved: its frames are free buddy pages now */
+		return ret ? pfn + nr : pfn;
+	iso->list[iso->n++] = pfn;
+	iso->pages += nr;
+	*taken += nr;
+	*scanned += nr - 1;
+	return pfn + nr;
+}
+
 /*
  * models isolate_migratepages_block() for one pageblock's part of the range:
- * collect up to COMPACT_CLUSTER_MAX folios; returns the PFN it stopped at.
+ * collect folios until COMPACT_CLUSTER_MAX pages (a small folio counts
+ * one); returns the PFN it stopped at.  v4.2 never isolates hugetlb pages
+ * (not on an LRU); v6.1 isolates or dissolves them (scan_hugetlb()).
  */
-static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, uint64_t *list,
-			   size_t *n)
+static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, struct isolated *iso)
 {
 	uint64_t start = pfn, scanned = 0, taken = 0;
 
-	while (pfn < end) {
+	while (pfn < end && !iso->err) {
 		const struct frame *f = &m->frames[pfn];
 
 		scanned++;
-		if (f->flags & (F_BUDDY | F_ALLOC)) {
+		if ((f->flags & F_ALLOC) && pg_kind(m, pfn) == PGK_HUGETLB && m->cfg.era == PFNLAB_ERA_CURRENT) {
+			pfn = scan_hugetlb(m, pfn, iso, &scanned, &taken);
+		} else if (f->flags & (F_BUDDY | F_ALLOC)) {
 			if ((f->flags & F_ALLOC) && migratable(m, pfn)) {
-				list[(*n)++] = pfn;
+				iso->list[iso->n++] = pfn;
+				iso->pages++;
 				taken++;
 			}
 			pfn += 1ull << f->order;
-			if (*n == COMPACT_CLUSTER_MAX)
-				break;
+		} else {
+			pfn++;
 			continue;
 		}
-		pfn++;
+		if (iso->n == COMPACT_CLUSTER_MAX || iso->pages >= COMPACT_CLUSTER_MAX)
+			break;
 	}
 	m->vm[VM_COMPACT_ISOLATED] += taken;
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
 		trace_printf(m, "mm_compaction_isolate_migratepages",
 			     "range=(0x%llx ~ 0x%llx) nr_scanned=%llu nr_taken=%llu",
-			     (unsigned long long)start, (unsigned long long)pfn,
+			     (unsigned long long)start, (unsigned long long)(pfn < end ? pfn : end),
 			     (unsigned long long)scanned, (unsigned long long)taken);
 	return pfn;
 }
 
 /* models isolate_migratepages_range(): pageblock by pageblock until a batch is full */
-static uint64_t isolate_batch(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, uint64_t *list,
-			      size_t *n)
+static uint64_t isolate_batch(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, struct isolated *iso)
 {
-	while (pfn < end && *n < COMPACT_CLUSTER_MAX) {
+	while (pfn < end && iso->n < COMPACT_CLUSTER_MAX && iso->pages < COMPACT_CLUSTER_MAX && !iso->err) {
 		uint64_t block_end = (pfn | (m->pb_pages - 1)) + 1;
 
-		pfn = scan_block(m, pfn, block_end < end ? block_end : end, list, n);
+		pfn = scan_block(m, pfn, block_end < end ? block_end : end, iso);
 	}
 	return pfn;
 }
@@ -115,45 +156,65 @@ static uint64_t mapped_pages(const struct pfnlab_machine *m, const uint64_t *lis
 	return pages;
 }
 
+/* Who a folio on the list belongs to: its owner fields (space and page, or file and index). */
+static uint64_t folio_owner(const struct pfnlab_machine *m, uint64_t head)
+{
+	return (uint64_t)m->frames[head].next << 32 | m->frames[head].prev;
+}
+
 /* models __alloc_contig_migrate_range(): 0, -EBUSY or -ENOMEM */
 static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
 {
 	struct pfnlab_migrate_target t = {.gfp = PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE};
-	uint64_t list[COMPACT_CLUSTER_MAX], pfn = start;
+	struct isolated iso = {.n = 0};
+	uint64_t pfn = start, owner[COMPACT_CLUSTER_MAX];
 	uint64_t total_mapped = 0, total_migrated = 0, total_reclaimed = 0;
-	size_t n = 0;
 	int tries = 0, ret = 0;
 
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
 		t.gfp |= PFNLAB___GFP_RETRY_MAYFAIL;
-	while (pfn < end || n) {
+	while (pfn < end || iso.n) {
 		long rc;
 
-		if (!n) {
-			pfn = isolate_batch(m, pfn, end, list, &n);
+		if (!iso.n) {
+			iso.pages = 0;
+			pfn = isolate_batch(m, pfn, end, &iso);
 			tries = 0;
+			if (iso.err) { /* a gigantic page, or a free one nothing could replace */
+				ret = iso.err;
+				note_failure(m, start, end, start, iso.err_pfn, ret);
+				m->contig_fail.scan_end = iso.err_pfn;
+				break;
+			}
 		} else if (++tries == CONTIG_MIGRATE_TRIES) {
 			ret = -EBUSY;
 			break;
 		}
-		total_reclaimed += reclaim_clean_pages_from_list(m, list, &n);
-		total_mapped += mapped_pages(m, list, n);
-		rc = migrate_pages(m, list, n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
+		total_reclaimed += reclaim_clean_pages_from_list(m, iso.list, &iso.n);
+		total_mapped += mapped_pages(m, iso.list, iso.n);
+		for (size_t i = 0; i < iso.n; i++)
+			owner[i] = folio_owner(m, iso.list[i]);
+		rc = migrate_pages(m, iso.list, iso.n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
 		if (!rc)
-			total_migrated += n;
+			total_migrated += iso.n;
 		if (rc == -ENOMEM) {
 			ret = -ENOMEM;
 			break;
 		}
-		/* what failed stays on the list for the next try */
+		/*
+		 * what failed stays on the list for the next try: the folio still
+		 * there, with its owner (a hugetlb page migration freed may have
+		 * become another's target meanwhile)
+		 */
 		size_t keep = 0;
 
-		for (size_t i = 0; i < n; i++)
-			if (folio_movable(m, list[i]))
-				list[keep++] = list[i];
-		n = keep;
+		for (size_t i = 0; i < iso.n; i++)
+			if (folio_movable(m, iso.list[i]) && folio_owner(m, iso.list[i]) == owner[i])
+				iso.list[keep++] = iso.list[i];
+		iso.n = keep;
 	}
-	m->contig_fail.scan_end = pfn;
+	if (!iso.err)
+		m->contig_fail.scan_end = pfn;
 	if (m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12)
 		trace_printf(m, "mm_alloc_contig_migrate_range_info",
 			     "start=0x%llx end=0x%llx migratetype=%d nr_migrated=%llu nr_reclaimed=%llu nr_mapped=%llu",
@@ -163,10 +224,33 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 	return ret;
 }
 
+/*
+ * Why the hugetlb folio at @head is still in the range: gigantic (given
+ * up at once), a free page nothing could replace (-ENOMEM at it), a page
+ * v4.2 never isolates or one migration freed back into the pool, extra
+ * references
+ */
+static enum pfnlab_busy_reason hugetlb_busy_reason(const struct pfnlab_machine *m, uint64_t head)
+{
+	const struct frame *f = &m->frames[head];
+	const struct contig_failure *cf = &m->contig_fail;
+
+	if (f->order >= m->nr_orders)
+		return PFNLAB_BUSY_GIGANTIC;
+	if (cf->err == -ENOMEM && head == cf->fin_pfn)
+		return PFNLAB_BUSY_NO_REPLACEMENT;
+	if (m->cfg.era == PFNLAB_ERA_2015 || !f->refcount)
+		return PFNLAB_BUSY_HUGETLB;
+	return f->refcount > folio_expected_refs(m, head) ? PFNLAB_BUSY_EXTRA_REF : PFNLAB_BUSY_NOT_MIGRATED;
+}
+
 /* Why the user folio at @head is still in the range (pfnlab's own classification). */
 static enum pfnlab_busy_reason busy_reason(const struct pfnlab_machine *m, uint64_t head)
 {
 	const struct frame *f = &m->frames[head];
+
+	if (pg_kind(m, head) == PGK_HUGETLB)
+		return hugetlb_busy_reason(m, head);
 
 	if (pg_flags(m, head) & PG_WRITEBACK)
 		return PFNLAB_BUSY_WRITEBACK;
@@ -201,7 +285,12 @@ static void add_culprit(struct pfnlab_machine *m, uint64_t head)
 	}
 	c.refcount = f->refcount;
 	c.page_kind = (f->flags & F_RESERVED) ? PFNLAB_PAGE_RESERVED : page_state(m, head);
-	if (folio_movable(m, head)) {
+	if (pg_kind(m, head) == PGK_HUGETLB && ((pg_flags(m, head) & HPG_FREED) || !f->next)) {
+		/* a free pool page (its owner fields are links), or one out of any file */
+		c.kind = PFNLAB_HOLD_OTHER;
+		c.reason = hugetlb_busy_reason(m, head);
+		strcpy(c.pinner, (pg_flags(m, head) & HPG_FREED) ? "hugetlb pool (free)" : "hugetlb pool");
+	} else if (folio_movable(m, head) || pg_kind(m, head) == PGK_HUGETLB) {
 		bool anon = f->flags & F_ANON;
 		const struct pin_rec *r = anon ? pin_find(m, f->next, f->prev) : NULL;
 
@@ -268,6 +357,10 @@ void contig_collect_culprits(struct pfnlab_machine *m)
 	cf->nr = 0;
 	if (!cf->valid)
 		return;
+	if (cf->err == -ENOMEM) { /* the hugetlb page that ended the attempt */
+		add_culprit(m, cf->fin_pfn);
+		return;
+	}
 	for (uint64_t p = cf->fin_pfn; p < cf->end;) {
 		const struct frame *f = &m->frames[p];
 		uint64_t head;
@@ -289,8 +382,14 @@ void contig_collect_culprits(struct pfnlab_machine *m)
 			p++;
 			continue;
 		}
-		/* a page-cache folio the attempt ended before reaching would have moved: no culprit */
-		if (!(pg_kind(m, head) && head >= cf->scan_end && busy_reason(m, head) == PFNLAB_BUSY_NOT_MIGRATED))
+		/*
+		 * a page-cache folio the attempt ended before reaching would have
+		 * moved: no culprit; nor a hugetlb page v6.1 would have migrated
+		 * or dissolved
+		 */
+		if (!(pg_kind(m, head) && head >= cf->scan_end &&
+		      (busy_reason(m, head) == PFNLAB_BUSY_NOT_MIGRATED ||
+		       (m->cfg.era == PFNLAB_ERA_CURRENT && busy_reason(m, head) == PFNLAB_BUSY_HUGETLB))))
 			add_culprit(m, head);
 		p = head + (1ull << m->frames[head].order);
 	}
@@ -365,6 +464,12 @@ int alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, i
 	if (ret && (m->cfg.era == PFNLAB_ERA_2015 || ret != -EBUSY))
 		goto done;
 	ret = 0;
+	/* 6.12: free pool pages migration left in the range are dissolved (replace_free_hugepage_folios()) */
+	if (m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12 && m->pgflags) {
+		ret = replace_free_hugepage_folios(m, start, end);
+		if (ret)
+			goto done;
+	}
 	for (int i = 0; i < m->nr_zones; i++)
 		pcp_drain_zone(m, &m->zones[i]);
 	outer = find_outer_start(m, start);
@@ -390,11 +495,17 @@ done:
 	return ret;
 }
 
+/* Is @ret a failure whose culprits are worth collecting: busy pages, or a hugetlb page that ended it? */
+bool contig_failed_at_pages(const struct pfnlab_machine *m, int ret)
+{
+	return ret == -EBUSY || (ret == -ENOMEM && m->contig_fail.valid && m->contig_fail.err == -ENOMEM);
+}
+
 int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
 {
 	int ret = alloc_contig_range(m, start, end, mt);
 
-	if (ret == -EBUSY)
+	if (contig_failed_at_pages(m, ret))
 		contig_collect_culprits(m);
 	return ret;
 }
@@ -436,7 +547,8 @@ void contig_free_all(struct pfnlab_machine *m)
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r)
 {
 	static const char *const names[PFNLAB_BUSY_REASONS] = {
-		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated", "not-reached",
+		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated", "not-reached", "gigantic",
+		"no-replacement", "hugetlb",
 	};
 
 	return (unsigned)r < PFNLAB_BUSY_REASONS ? names[r] : "?";

@@ -7,7 +7,8 @@
  * fail_page_alloc and failslab).  Points: migration target allocation,
  * the page copy (a machine check during copy), pageblock isolation, IOMMU
  * mapping and HPT allocation (checked by the actors), host memory
- * allocation inside the library.
+ * allocation inside the library, writeout, a fresh huge page for the
+ * hugetlb pool.
  */
 #include <stdlib.h>
 

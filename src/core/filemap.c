@@ -30,7 +30,7 @@
 
 #define CACHE_CHUNK (1ull << CACHE_CHUNK_SHIFT)
 
-static const char *const fs_names[PFNLAB_FS_TYPES] = {"ext4", "ext2", "vfat", "shmem"};
+static const char *const fs_names[PFNLAB_FS_TYPES] = {"ext4", "ext2", "vfat", "shmem", "hugetlbfs"};
 
 const char *pfnlab_fs_name(enum pfnlab_fs fs)
 {
@@ -69,18 +69,24 @@ uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t inde
 	return &mp->chunks[c][index & (CACHE_CHUNK - 1)];
 }
 
-static int mapping_create(struct pfnlab_machine *m, const char *name, int fs, uint64_t bytes, unsigned *id)
+/* The per-frame page state pgflags[], allocated by the first file, memfd or hugetlb page. */
+int pgflags_ensure(struct pfnlab_machine *m)
+{
+	if (!m->pgflags) /* from now on kinds are tracked */
+		m->pgflags = calloc(m->nr_pfns, sizeof(*m->pgflags));
+	return m->pgflags ? 0 : -ENOMEM;
+}
+
+/* A new address space of @bytes on file system @fs, open: 0, -EINVAL, -ENOMEM. */
+int mapping_create(struct pfnlab_machine *m, const char *name, int fs, uint64_t bytes, unsigned *id)
 {
 	uint64_t pages = (bytes + (1ull << m->cfg.page_shift) - 1) >> m->cfg.page_shift;
 	struct mapping *mp;
 
 	if ((unsigned)fs >= PFNLAB_FS_TYPES || !pages || pages >= NIL_PFN)
 		return -EINVAL;
-	if (!m->pgflags) { /* the first page cache of the machine: from now on kinds are tracked */
-		m->pgflags = calloc(m->nr_pfns, sizeof(*m->pgflags));
-		if (!m->pgflags)
-			return -ENOMEM;
-	}
+	if (pgflags_ensure(m))
+		return -ENOMEM;
 	if (m->nr_mappings == m->cap_mappings) {
 		unsigned cap = m->cap_mappings ? m->cap_mappings * 2 : 8;
 		struct mapping *n = realloc(m->mappings, cap * sizeof(*n));
@@ -103,7 +109,7 @@ static int mapping_create(struct pfnlab_machine *m, const char *name, int fs, ui
 int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes,
 		       unsigned *id)
 {
-	return fs == PFNLAB_FS_SHMEM ? -EINVAL : mapping_create(m, name, fs, bytes, id);
+	return fs == PFNLAB_FS_SHMEM || fs == PFNLAB_FS_HUGETLBFS ? -EINVAL : mapping_create(m, name, fs, bytes, id);
 }
 
 int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id)
@@ -114,6 +120,12 @@ int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t byt
 static bool is_shmem(const struct mapping *mp)
 {
 	return mp->fs == PFNLAB_FS_SHMEM;
+}
+
+/* memfds and hugetlbfs files (unlinked as QEMU leaves them) go with their last descriptor and mapping */
+static bool freed_unused(const struct mapping *mp)
+{
+	return mp->fs == PFNLAB_FS_SHMEM || mp->fs == PFNLAB_FS_HUGETLBFS;
 }
 
 /* models folio_mark_dirty() (NR_FILE_DIRTY counts file pages; shmem's is noop_dirty_folio()) */
@@ -271,6 +283,8 @@ static int file_range(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 	*mp = mapping_get(m, id);
 	if (!*mp || !(*mp)->open)
 		return -ENOENT;
+	if ((*mp)->fs == PFNLAB_FS_HUGETLBFS) /* not modelled: hugetlbfs has no write(), its read() copies */
+		return -EINVAL;
 	if (!len || off + len < off || off + len > (*mp)->nr_pages * psize)
 		return -EINVAL;
 	*first = off / psize;
@@ -336,7 +350,7 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 
 	if (!mp)
 		return -ENOENT;
-	if (is_shmem(mp))
+	if (freed_unused(mp)) /* nothing to write back */
 		return 0;
 	for (uint64_t i = 0; i < mp->nr_pages && (mp->nr_dirty || mp->nr_writeback); i++) {
 		uint32_t *slot = cache_slot(m, mp, i, false);
@@ -350,9 +364,14 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 	return 0;
 }
 
-/* models shmem_evict_inode() -> truncate: every page leaves the cache */
-static void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
+/*
+ * models shmem_evict_inode() / hugetlbfs_evict_inode() -> truncate: every
+ * page leaves the cache; the slot is free again
+ */
+void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
 {
+	if (mp->fs == PFNLAB_FS_HUGETLBFS)
+		hugetlbfs_evict(m, mp);
 	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
 		uint32_t *slot = cache_slot(m, mp, i, false);
 
@@ -375,7 +394,7 @@ int pfnlab_file_close(struct pfnlab_machine *m, unsigned id)
 	if (!mp || !mp->open)
 		return -ENOENT;
 	mp->open = false;
-	if (is_shmem(mp) && !mp->nr_mappers)
+	if (freed_unused(mp) && !mp->nr_mappers)
 		truncate_mapping(m, mp);
 	return 0;
 }
@@ -428,7 +447,7 @@ void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned 
 			mp->mappers[i] = mp->mappers[--mp->nr_mappers];
 			break;
 		}
-	if (is_shmem(mp) && !mp->open && !mp->nr_mappers)
+	if (freed_unused(mp) && !mp->open && !mp->nr_mappers)
 		truncate_mapping(m, mp);
 }
 
@@ -580,6 +599,7 @@ void mappings_free_all(struct pfnlab_machine *m)
 			free(mp->chunks[c]);
 		free(mp->chunks);
 		free(mp->mappers);
+		free(mp->resv);
 	}
 	free(m->mappings);
 	free(m->pgflags);

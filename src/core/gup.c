@@ -25,8 +25,12 @@
  *                   migrate-movable but to movable targets, so no
  *                   pageblock is claimed UNMOVABLE.
  * Every policy that migrates takes any LRU folio: anonymous, shmem/memfd
- * and file pages alike (collect_longterm_unpinnable_pages(),
- * check_and_migrate_cma_pages()).  Under 6.12 a writable long-term pin of
+ * and file pages alike, and hugetlb pages (collect_longterm_unpinnable_pages(),
+ * check_and_migrate_cma_pages()).  A hugetlb page moves to another hugetlb
+ * page: under migrate-movable a free pool page a pin may keep, else a
+ * temporary one from the buddy allocator (none for a gigantic size: the
+ * pin fails); v5.1's rule never took the pool's pages (they mostly sit in
+ * CMA, its comment says) and always allocated a fresh one.  Under 6.12 a writable long-term pin of
  * a shared mapping of a file that tracks dirty pages is refused (rmap.c).
  * The kernel's re-pin loop is unbounded; the model stops after
  * PIN_MAX_ROUNDS and fails the pin.
@@ -87,8 +91,8 @@ static struct pfnlab_migrate_target policy_target(enum pfnlab_pin_policy p)
 	case PFNLAB_PIN_RFC2015:
 		t.gfp |= PFNLAB___GFP_NORETRY;
 		break;
-	case PFNLAB_PIN_MIGRATE_CMA:
-		t.flags = PFNLAB_TARGET_NOCMA;
+	case PFNLAB_PIN_MIGRATE_CMA: /* hugetlb: alloc_migrate_huge_page(), never the pool's free pages */
+		t.flags = PFNLAB_TARGET_NOCMA | PFNLAB_TARGET_NO_POOL;
 		break;
 	case PFNLAB_PIN_AWARE:
 		t.gfp |= PFNLAB___GFP_MOVABLE;

@@ -12,7 +12,10 @@
  * looks at pins here: a pinned page inside a CMA block isolates fine and
  * only fails later, in test_pages_isolated().
  *
- * Simplified: no hugetlb or memory-offline flags.
+ * A hugetlb page counts as movable when its size can migrate (v6.1;
+ * v4.2 skipped every hugetlb page).
+ *
+ * Simplified: no memory-offline flags.
  */
 #include "model.h"
 
@@ -45,6 +48,14 @@ static bool has_unmovable_pages(const struct pfnlab_machine *m, const struct zon
 		}
 		if (f->flags & F_RESERVED)
 			return true;
+		if ((f->flags & F_ALLOC) && pg_kind(m, p) == PGK_HUGETLB) {
+			/* hugetlb pages are movable where their size can migrate (v4.2: always skipped) */
+			if (m->cfg.era == PFNLAB_ERA_CURRENT &&
+			    !hugepage_migration_supported(m, folio_hstate((struct pfnlab_machine *)m, p)))
+				return true;
+			p += 1ull << f->order;
+			continue;
+		}
 		if (f->flags & F_ALLOC) {
 			if (!(f->flags & F_LRU))
 				return true;

@@ -40,6 +40,7 @@ int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t r
 	cfg->watermark_boost_factor = 15000;
 	cfg->min_free_kbytes = -1;
 	cfg->thp = true;
+	cfg->gigantic_order = 18; /* 1 GiB (x86_64 with GBPAGES), 16 GiB (ppc64 hash) */
 	if (strcmp(name, "x86_64") == 0) {
 		cfg->page_shift = 12;
 		cfg->max_order = 10;
@@ -160,7 +161,7 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 		return set_why(why, len, "movablecore/kernelcore must be below the RAM size"), -EINVAL;
 	if (cfg->nr_cma > PFNLAB_MAX_CMA)
 		return set_why(why, len, "at most %d CMA areas", PFNLAB_MAX_CMA), -EINVAL;
-	return 0;
+	return hugetlb_config_check(cfg, why, len);
 }
 
 /* @size is never 0: pfnlab_config_check() refuses a machine without a page frame. */
@@ -365,7 +366,39 @@ static void release_run(struct pfnlab_machine *m, struct zone *z, uint64_t a, ui
 	}
 }
 
-static void release_zone(struct pfnlab_machine *m, struct zone *z)
+/* Does [@a, @b) meet a CMA area (memblock memory kept back from the buddy allocator)? */
+bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b)
+{
+	for (unsigned k = 0; k < m->nr_cma; k++)
+		if (m->cma[k].base_pfn < b && m->cma[k].base_pfn + m->cma[k].count > a)
+			return true;
+	return false;
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+	const struct pfnlab_pfn_range *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The ranges memblock kept back, sorted: CMA areas and boot gigantic pages; NULL without host memory. */
+static struct pfnlab_pfn_range *boot_withheld(const struct pfnlab_machine *m, size_t *n)
+{
+	size_t cap = m->nr_cma + hugetlb_boot_ranges(m, NULL) + 1;
+	struct pfnlab_pfn_range *r = malloc(cap * sizeof(*r));
+
+	*n = 0;
+	if (!r)
+		return NULL;
+	for (unsigned k = 0; k < m->nr_cma; k++)
+		r[(*n)++] = (struct pfnlab_pfn_range){m->cma[k].base_pfn, m->cma[k].base_pfn + m->cma[k].count};
+	*n += hugetlb_boot_ranges(m, r + *n);
+	qsort(r, *n, sizeof(*r), cmp_range);
+	return r;
+}
+
+static void release_zone(struct pfnlab_machine *m, struct zone *z, const struct pfnlab_pfn_range *held, size_t nheld)
 {
 	uint64_t zend = z->start_pfn + z->spanned;
 
@@ -378,19 +411,16 @@ static void release_zone(struct pfnlab_machine *m, struct zone *z)
 			a = m->reserved_end;
 		if (b > zend)
 			b = zend;
-		/* CMA areas stay reserved until cma_activate_area() */
-		while (a < b) {
-			uint64_t ca = b, cb = b;
-
-			for (unsigned k = 0; k < m->nr_cma; k++)
-				if (m->cma[k].base_pfn < ca && m->cma[k].base_pfn + m->cma[k].count > a) {
-					ca = m->cma[k].base_pfn;
-					cb = ca + m->cma[k].count;
-				}
-			if (a < ca)
-				release_run(m, z, a, ca < b ? ca : b);
-			a = cb;
+		/* CMA areas stay reserved until cma_activate_area(), boot gigantic pages are the pool's */
+		for (size_t k = 0; k < nheld && a < b; k++) {
+			if (held[k].end <= a || held[k].start >= b)
+				continue;
+			if (a < held[k].start)
+				release_run(m, z, a, held[k].start);
+			a = held[k].end;
 		}
+		if (a < b)
+			release_run(m, z, a, b);
 	}
 }
 
@@ -415,6 +445,8 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 			  size_t len)
 {
 	struct pfnlab_machine *m;
+	struct pfnlab_pfn_range *held;
+	size_t nheld;
 	int err = pfnlab_config_check(cfg, why, len);
 
 	*out = NULL;
@@ -448,19 +480,34 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	}
 	setup_zones(m, mark_memory_map(m), m->nr_pfns);
 	init_free_lists(m);
+	hugetlb_setup_hstates(m);
 	err = cma_reserve_boot(m, why, len);
+	if (!err && hugetlb_boot_gigantic(m)) {
+		set_why(why, len, "out of host memory for the hugetlb pool");
+		err = -ENOMEM;
+	}
 	if (err) {
 		pfnlab_machine_destroy(m);
 		return err;
 	}
+	held = boot_withheld(m, &nheld);
+	if (!held) {
+		pfnlab_machine_destroy(m);
+		return set_why(why, len, "out of host memory"), -ENOMEM;
+	}
 	for (int i = 0; i < m->nr_zones; i++)
-		release_zone(m, &m->zones[i]);
+		release_zone(m, &m->zones[i], held, nheld);
+	free(held);
 	activate_cma(m);
 	setup_watermarks(m);
 	setup_migrate_reserve(m);
 	pcp_setup(m);
 	page_alloc_setup(m);
 	compaction_init(m);
+	if (hugetlb_boot_pool(m)) {
+		pfnlab_machine_destroy(m);
+		return set_why(why, len, "out of host memory for the hugetlb pool"), -ENOMEM;
+	}
 	*out = m;
 	return 0;
 }

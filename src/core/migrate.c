@@ -23,6 +23,9 @@
  * fields today, v4.2 fields in 2015).  v4.2's unmap_and_move() checked in
  * the same order with the same arithmetic.
  *
+ * hugetlb folios go first, each alone (migrate_hugetlbs(); targets and the
+ * pool's side in hugetlb.c).
+ *
  * Simplified: no migration entries or locking; a wait for writeback
  * completes it at once (no disk time).
  */
@@ -313,6 +316,84 @@ static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *sp
 	return 0;
 }
 
+/*
+ * models unmap_and_move_huge_page() for one isolated hugetlb folio: 0,
+ * -EAGAIN (references beyond its mappings and page-cache slot; the target
+ * goes back), -EBUSY (no longer in a page cache), -ENOSYS (the size cannot
+ * migrate, or no allocator's target @t), -ENOMEM (no target)
+ */
+static int migrate_hugetlb_folio(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t)
+{
+	uint64_t dst, bytes = (uint64_t)1 << (m->frames[src].order + m->cfg.page_shift);
+	int rc;
+
+	if (!t || !hugepage_migration_supported(m, folio_hstate(m, src)))
+		return -ENOSYS; /* or a caller's own targets (compaction never isolates hugetlb) */
+	if (!m->frames[src].next) /* hugetlb_page_subpool() && !folio_mapping() */
+		return -EBUSY;
+	dst = alloc_hugetlb_target(m, src, t);
+	if (dst == NIL_PFN)
+		return -ENOMEM;
+	/* migrate_huge_page_move_mapping(): the page cache's and the isolation's references only */
+	rc = m->frames[src].refcount == folio_expected_refs(m, src) ? 0 : -EAGAIN;
+	if (!rc && pfnlab_fault_should_fail(m, PFNLAB_FAULT_MIGRATE_COPY))
+		rc = -EAGAIN;
+	if (rc) {
+		put_hugetlb_target(m, dst);
+		return rc;
+	}
+	if (m->ram)
+		copy_pages(m->ram + (dst << m->cfg.page_shift), m->ram + (src << m->cfg.page_shift), (size_t)bytes);
+	hugetlb_move_folio(m, src, dst);
+	return 0;
+}
+
+/*
+ * models migrate_hugetlbs(): the hugetlb folios of a migrate_pages() call
+ * go first, each alone, up to NR_MAX_MIGRATE_PAGES_RETRY passes; -EAGAIN
+ * is retried, other errors fail the folio; -ENOMEM ends the whole call
+ * (returned), with the folios of this pass that were to be retried
+ * counted failed.
+ */
+static int migrate_hugetlbs(struct pfnlab_machine *m, struct batch *b, const struct pfnlab_migrate_target *t,
+			    struct pfnlab_migrate_result *r, uint64_t *folios_failed)
+{
+	bool retry = true;
+
+	for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
+		uint64_t retry_pages = 0;
+		size_t keep = 0;
+
+		retry = false;
+		for (size_t i = 0; i < b->n; i++) {
+			uint64_t nr = 1ull << m->frames[b->pfn[i]].order;
+			int rc = migrate_hugetlb_folio(m, b->pfn[i], t);
+
+			if (rc == 0) {
+				r->nr_succeeded += nr;
+			} else if (rc == -EAGAIN) {
+				b->pfn[keep++] = b->pfn[i];
+				retry_pages += nr;
+				retry = true;
+			} else if (rc == -ENOMEM) {
+				r->nr_failed += nr + retry_pages;
+				b->n = 0;
+				return -ENOMEM;
+			} else {
+				r->nr_failed += nr;
+				(*folios_failed)++;
+			}
+		}
+		b->n = keep;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		r->nr_failed += 1ull << m->frames[b->pfn[i]].order;
+		(*folios_failed)++;
+	}
+	b->n = 0;
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -339,26 +420,34 @@ long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n
 		       enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
 	struct pfnlab_migrate_result r = {.nr_failed = bad};
-	struct batch b = {0}, split = {0};
+	struct batch b = {0}, split = {0}, huge = {0};
 	uint64_t failed = bad, split_cap = 0;
 	int rc = 0;
 
 	b.pfn = host_alloc(m, (n ? n : 1) * sizeof(*b.pfn));
-	if (!b.pfn)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	huge.pfn = host_alloc(m, (n ? n : 1) * sizeof(*huge.pfn));
+	for (size_t i = 0; b.pfn && huge.pfn && i < n; i++) {
+		if (pg_kind(m, heads[i]) == PGK_HUGETLB) {
+			huge.pfn[huge.n++] = heads[i];
+			continue;
+		}
 		b.pfn[b.n++] = heads[i];
 		split_cap += 1ull << m->frames[heads[i]].order;
 	}
-	split.pfn = host_alloc(m, (split_cap ? split_cap : 1) * sizeof(*split.pfn));
+	split.pfn = b.pfn && huge.pfn ? host_alloc(m, (split_cap ? split_cap : 1) * sizeof(*split.pfn)) : NULL;
 	if (!split.pfn) {
 		free(b.pfn);
+		free(huge.pfn);
 		return -ENOMEM;
 	}
-	rc = run_batch(m, &b, &split, target, mode, true, &r, &failed);
+	if (huge.n)
+		rc = migrate_hugetlbs(m, &huge, target->target, &r, &failed);
+	if (!rc)
+		rc = run_batch(m, &b, &split, target, mode, true, &r, &failed);
 	if (!rc && split.n)
 		rc = run_batch(m, &split, NULL, target, mode, false, &r, &failed);
 	free(b.pfn);
+	free(huge.pfn);
 	free(split.pfn);
 	if (m->ram)
 		copy_pages_fence();
@@ -390,10 +479,14 @@ long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, ui
 	return migrate_pages_ctx(m, heads, n, bad, &ctx, mode, reason, res);
 }
 
-/* A folio migration can take: anonymous or in a page cache. */
+/* A folio migration can take: anonymous, in a page cache, or a hugetlb page in use. */
 bool folio_movable(const struct pfnlab_machine *m, uint64_t head)
 {
-	return (m->frames[head].flags & F_ANON) || pg_kind(m, head);
+	unsigned k = pg_kind(m, head);
+
+	if (k == PGK_HUGETLB)
+		return m->frames[head].refcount != 0;
+	return (m->frames[head].flags & F_ANON) || k;
 }
 
 long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,

@@ -118,6 +118,7 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	uint64_t psize = 1ull << m->cfg.page_shift, vpn = addr >> m->cfg.page_shift;
 	uint64_t pages = len >> m->cfg.page_shift, pgoff = off >> m->cfg.page_shift;
 	struct vma *v = NULL;
+	unsigned huge = 0;
 	int err;
 
 	if (!mm || !mp)
@@ -125,10 +126,18 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	if ((off & (psize - 1)) || !len || (len & (psize - 1)) || pgoff + pages > mp->nr_pages ||
 	    flags & ~PFNLAB_MAP_SHARED)
 		return -EINVAL;
+	if (mp->fs == PFNLAB_FS_HUGETLBFS) { /* hugetlbfs_file_mmap(): whole huge pages, shared (COW not modelled) */
+		huge = m->hugetlb.hstates[mp->hstate].order;
+		if (((vpn | pages | pgoff) & ((1ull << huge) - 1)) || !(flags & PFNLAB_MAP_SHARED))
+			return -EINVAL;
+	}
 	err = pfnlab_mm_map(m, id, addr, len, 0);
 	if (err)
 		return err;
-	err = mapping_add_mapper(mp, id, vpn, pgoff, pages, flags & PFNLAB_MAP_SHARED);
+	if (huge) /* the mmap reserves the pool's pages */
+		err = hugetlb_reserve_pages(m, mp, pgoff, pages);
+	if (!err)
+		err = mapping_add_mapper(mp, id, vpn, pgoff, pages, flags & PFNLAB_MAP_SHARED);
 	if (err) {
 		pfnlab_mm_unmap(m, id, addr, len);
 		return err;
@@ -141,6 +150,7 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	v->mapping = file;
 	v->pgoff = pgoff;
 	v->shared = flags & PFNLAB_MAP_SHARED;
+	v->huge_order = huge;
 	return 0;
 }
 
@@ -194,6 +204,8 @@ static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uin
 	unsigned saved = m->memalloc_flags;
 	uint64_t pfn;
 
+	if (v->huge_order)
+		return hugetlb_fault(m, mm, v, vpn);
 	if (v->mapping)
 		return filemap_fault(m, id, mm, v, vpn, write);
 	pte = mm_pte(m, mm, vpn, true);
@@ -259,8 +271,12 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 			return (int)r;
 		}
 		done += (uint64_t)r;
-		/* a huge page mapped from its first page on: skip the rest of it */
 		v = mm_find_vma(mm, p);
+		if (v->huge_order) { /* hugetlbfs maps whole huge pages (the mapping is aligned to them) */
+			p |= (1ull << v->huge_order) - 1;
+			continue;
+		}
+		/* a huge page mapped from its first page on: skip the rest of it */
 		mask = (1ull << m->thp_order) - 1;
 		pte = (p & mask) || ((p - v->start) & mask) ? NULL : mm_pte(m, mm, p, false);
 		if (pte && *pte && (m->frames[*pte - 1].flags & F_ALLOC) &&
@@ -332,7 +348,8 @@ static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, ui
 		return 0;
 	for (const struct vma *v; (v = mm_find_vma(mm, vpn)) && vpn < (addr >> m->cfg.page_shift) + npages;
 	     vpn = v->start + v->pages)
-		if (v->mapping && v->shared && m->mappings[v->mapping - 1].fs != PFNLAB_FS_SHMEM)
+		if (v->mapping && v->shared && m->mappings[v->mapping - 1].fs != PFNLAB_FS_SHMEM &&
+		    m->mappings[v->mapping - 1].fs != PFNLAB_FS_HUGETLBFS) /* shmem, hugetlbfs: no dirty tracking */
 			return -EFAULT;
 	return 0;
 }
@@ -428,6 +445,8 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 {
 	uint64_t chunk = 1ull << m->thp_order, nchunks = (v->pages + chunk - 1) >> m->thp_order;
 
+	if (v->huge_order)
+		hugetlb_unmap_vma(m, mm, v);
 	for (uint64_t c = 0; c < nchunks; c++) {
 		uint32_t *pte = v->chunks[c];
 

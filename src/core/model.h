@@ -165,6 +165,7 @@ enum vm_item {
 	VM_COMPACT_MIGRATE_SCANNED, VM_COMPACT_FREE_SCANNED, VM_COMPACT_STALL, VM_COMPACT_FAIL,
 	VM_COMPACT_SUCCESS, VM_COMPACT_DAEMON_WAKE, VM_COMPACT_DAEMON_MIGRATE_SCANNED,
 	VM_COMPACT_DAEMON_FREE_SCANNED,
+	VM_HTLB_BUDDY_ALLOC_SUCCESS, VM_HTLB_BUDDY_ALLOC_FAIL, /* hugetlb.c */
 	NR_VM_ITEMS
 };
 
@@ -181,6 +182,7 @@ struct vma {
 	bool shared;               /* MAP_SHARED (file and memfd mappings) */
 	unsigned mapping;          /* 0: anonymous; else the address space (struct mapping) id */
 	uint64_t pgoff;            /* file page mapped at start */
+	unsigned huge_order;       /* hugetlbfs: its hstate's order, faults map whole huge pages; else 0 */
 	uint32_t **chunks;         /* pages >> thp_order (rounded up) chunk pointers */
 };
 
@@ -196,6 +198,20 @@ struct vma {
 #define PG_ACTIVE     0x0020u
 #define PG_REFERENCED 0x0040u
 #define PG_PRIVATE    0x0200u /* buffer heads attached: one reference */
+
+/*
+ * hugetlb folios (hugetlb.c): kind PGK_HUGETLB.  A pool page's head frame
+ * is F_ALLOC with the hstate's order (above the largest buddy order for a
+ * gigantic page), never F_LRU or F_ANON.  A free pool page has refcount 0
+ * and sits on its hstate's free list, linked through frame.next/prev; a
+ * page in use is a hugetlbfs page-cache folio (mapping id, page index,
+ * 1 + mapcount + extra references; one mapcount per mapping of the whole
+ * page, as the kernel's entire_mapcount).
+ */
+#define PGK_HUGETLB    4u
+#define HPG_FREED      0x2000u /* HPageFreed: on the hstate's free list */
+#define HPG_MIGRATABLE 0x4000u /* HPageMigratable: in use, may be isolated (not while isolated) */
+#define HPG_TEMPORARY  0x8000u /* HPageTemporary: back to the buddy allocator at its last put */
 
 /* One range of an address space's pages mapped by a process (i_mmap). */
 struct mapper {
@@ -221,6 +237,8 @@ struct mapping {
 	uint64_t nr_cached, nr_dirty, nr_writeback;
 	unsigned nr_mappers, cap_mappers;
 	struct mapper *mappers;
+	unsigned hstate;           /* hugetlbfs: index of its page size in m->hugetlb.hstates[] */
+	uint64_t *resv;            /* hugetlbfs: the reserve map, a bit per huge page reserved (resv_map) */
 };
 #define CACHE_CHUNK_SHIFT 9
 
@@ -232,9 +250,34 @@ struct mm {
 	uint64_t rss;              /* pages mapped */
 	uint64_t rss_file;         /* ... of them file pages (MM_FILEPAGES) */
 	uint64_t rss_shmem;        /* ... and shmem pages (MM_SHMEMPAGES) */
+	uint64_t hugetlb_usage;    /* pages of hugetlb folios mapped (mm->hugetlb_usage, not in rss) */
 	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
 	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
 	bool pin_aware;            /* policy pin-aware: faults avoid CMA and ZONE_MOVABLE */
+};
+
+#define HUGETLB_MAX_HSTATES 2
+
+/* One huge page size and its pool (struct hstate, mm/hugetlb.c). */
+struct hstate {
+	unsigned order;
+	uint64_t nr, free, resv, surplus; /* nr_huge_pages, free_huge_pages, resv_huge_pages, surplus_huge_pages */
+	uint64_t max;              /* max_huge_pages: the persistent pages asked for */
+	uint64_t overcommit;       /* nr_overcommit_huge_pages */
+	uint64_t boot;             /* hugepages= for this size */
+	uint64_t booted;           /* pages the boot allocation got (its messages) */
+	uint32_t free_head;        /* hugepage_freelists[0]: head of the free pages, NIL_PFN when none */
+};
+
+/* The hugetlb pool of the machine: its page sizes in registration order, hugetlb_cma. */
+struct hugetlb_state {
+	unsigned nr_hstates;
+	unsigned default_idx;      /* default_hstate: vm.nr_hugepages, /proc/meminfo */
+	struct hstate hstates[HUGETLB_MAX_HSTATES];
+	int cma;                   /* hugetlb_cma[0] in m->cma[], or -1 */
+	uint64_t cma_asked;        /* hugetlb_cma= in bytes */
+	int cma_err;               /* why no area: -EINVAL too small, -ENOMEM no room, 0 */
+	bool cma_skip;             /* a gigantic boot allocation was skipped for hugetlb_cma */
 };
 
 /* A short-lived extra reference that expires at a logical time. */
@@ -351,6 +394,7 @@ struct pfnlab_machine {
 	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
 	struct compaction_state compaction;
+	struct hugetlb_state hugetlb; /* hugetlb.c */
 };
 
 /* The page-cache flags of the folio at @head (0 when not a page-cache folio). */
@@ -760,7 +804,34 @@ HOT_INLINE uint32_t pcp_list_pop(struct frame *frames, struct per_cpu_pages *p, 
 
 /* cma.c */
 int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len);
+int cma_declare(struct pfnlab_machine *m, const char *name, uint64_t size, uint64_t base_bytes,
+		uint64_t limit_bytes, unsigned opb, char *why, size_t len);
+int cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, bool no_warn, uint64_t *out);
 void cma_free_all(struct pfnlab_machine *m);
+
+/* machine.c */
+bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b);
+
+/* hugetlb.c */
+bool hstate_is_gigantic(const struct pfnlab_machine *m, const struct hstate *h);
+struct hstate *folio_hstate(struct pfnlab_machine *m, uint64_t head);
+bool hugepage_migration_supported(const struct pfnlab_machine *m, const struct hstate *h);
+int hugetlb_config_check(const struct pfnlab_config *cfg, char *why, size_t len);
+void hugetlb_setup_hstates(struct pfnlab_machine *m);
+void hugetlb_cma_reserve(struct pfnlab_machine *m);
+int hugetlb_boot_gigantic(struct pfnlab_machine *m);
+size_t hugetlb_boot_ranges(const struct pfnlab_machine *m, struct pfnlab_pfn_range *out);
+int hugetlb_boot_pool(struct pfnlab_machine *m);
+void free_huge_page(struct pfnlab_machine *m, uint64_t head);
+int hugetlb_reserve_pages(struct pfnlab_machine *m, struct mapping *mp, uint64_t pgoff, uint64_t pages);
+void hugetlbfs_evict(struct pfnlab_machine *m, struct mapping *mp);
+long hugetlb_fault(struct pfnlab_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
+void hugetlb_unmap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v);
+int isolate_or_dissolve_huge_page(struct pfnlab_machine *m, uint64_t head, bool *isolated);
+int replace_free_hugepage_folios(struct pfnlab_machine *m, uint64_t start, uint64_t end);
+uint64_t alloc_hugetlb_target(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t);
+void put_hugetlb_target(struct pfnlab_machine *m, uint64_t dst);
+void hugetlb_move_folio(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 
 /* isolate.c */
 int start_isolate_page_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
@@ -770,6 +841,7 @@ int test_pages_isolated(struct pfnlab_machine *m, uint64_t start, uint64_t end, 
 /* contig.c */
 int alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
 void contig_collect_culprits(struct pfnlab_machine *m);
+bool contig_failed_at_pages(const struct pfnlab_machine *m, int ret);
 void contig_free_all(struct pfnlab_machine *m);
 
 /* gup.c */
@@ -963,6 +1035,9 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 void mm_free_all(struct pfnlab_machine *m);
 
 /* filemap.c */
+int pgflags_ensure(struct pfnlab_machine *m);
+int mapping_create(struct pfnlab_machine *m, const char *name, int fs, uint64_t bytes, unsigned *id);
+void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp);
 struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id);
 uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, bool create);
 long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct vma *v, uint64_t vpn,

@@ -19,6 +19,8 @@
 
 #include "model.h"
 
+static uint64_t gigantic_head(const struct pfnlab_machine *m, uint64_t pfn);
+
 /* The head of the folio holding @pfn, or NIL_PFN if it is not allocated. */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn)
 {
@@ -35,6 +37,20 @@ uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn)
 		if (f->flags & (F_BUDDY | F_PCP))
 			return NIL_PFN;
 	}
+	return gigantic_head(m, pfn);
+}
+
+/*
+ * The cold end of folio_head(): a tail of a gigantic hugetlb page (larger
+ * than the largest buddy block), whose head is aligned to its size.
+ */
+static uint64_t gigantic_head(const struct pfnlab_machine *m, uint64_t pfn)
+{
+	unsigned o = m->cfg.gigantic_order;
+	uint64_t h = pfn & ~((1ull << o) - 1);
+
+	if (o && (m->frames[h].flags & F_ALLOC) && m->frames[h].order == o)
+		return h;
 	return NIL_PFN;
 }
 
@@ -42,6 +58,11 @@ uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn)
 void page_ref_release(struct pfnlab_machine *m, uint64_t head)
 {
 	struct frame *f = &m->frames[head];
+
+	if (pg_kind(m, head) == PGK_HUGETLB) { /* its destructor: back to the pool */
+		free_huge_page(m, head);
+		return;
+	}
 
 	f->flags &= (uint8_t)~(F_ANON | F_PINNED | F_LRU);
 	f->refcount = 1; /* free_frames() expects the allocation's own reference */
@@ -58,6 +79,8 @@ int page_state(const struct pfnlab_machine *m, uint64_t head)
 		return PFNLAB_PAGE_FILE;
 	case PGK_SHMEM:
 		return PFNLAB_PAGE_SHMEM;
+	case PGK_HUGETLB:
+		return PFNLAB_PAGE_HUGETLB;
 	default:
 		return PFNLAB_PAGE_ALLOCATED;
 	}
@@ -65,9 +88,9 @@ int page_state(const struct pfnlab_machine *m, uint64_t head)
 
 const char *pfnlab_page_state_name(int state)
 {
-	static const char *const names[] = {"free", "kernel", "anon", "hole", "reserved", "file", "shmem"};
+	static const char *const names[] = {"free", "kernel", "anon", "hole", "reserved", "file", "shmem", "hugetlb"};
 
-	return state >= 0 && state <= PFNLAB_PAGE_SHMEM ? names[state] : "?";
+	return state >= 0 && state <= PFNLAB_PAGE_HUGETLB ? names[state] : "?";
 }
 
 int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info)
@@ -104,7 +127,7 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 		info->owner = f->next;
 		if (info->owner)
 			info->vaddr = ((uint64_t)f->prev + (pfn - head)) << m->cfg.page_shift;
-	} else if (pg_kind(m, head)) {
+	} else if (pg_kind(m, head) && !(pg_flags(m, head) & HPG_FREED)) { /* a free pool page's owner fields are links */
 		unsigned pf = pg_flags(m, head);
 
 		info->mapcount = f->mt;
@@ -160,6 +183,8 @@ uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head)
 
 	if (!(pf & PGK_MASK))
 		return f->mt;
+	if ((pf & PGK_MASK) == PGK_HUGETLB) /* one page-cache reference for the whole folio */
+		return f->mt + (f->next ? 1 : 0);
 	return f->mt + (1ull << f->order) + ((pf & PG_PRIVATE) ? 1 : 0);
 }
 
@@ -222,7 +247,7 @@ int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t np
 			if (!folio_pincount(m, head))
 				f->flags &= (uint8_t)~F_PINNED;
 		}
-		if (!f->refcount)
+		if (!f->refcount && !(pg_flags(m, head) & HPG_FREED)) /* a hugetlb page freed to the pool stays a folio */
 			page_ref_release(m, head);
 	}
 	return 0;

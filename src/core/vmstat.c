@@ -51,6 +51,8 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_COMPACT_DAEMON_WAKE] = "compact_daemon_wake",
 	[VM_COMPACT_DAEMON_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
 	[VM_COMPACT_DAEMON_FREE_SCANNED] = "compact_daemon_free_scanned",
+	[VM_HTLB_BUDDY_ALLOC_SUCCESS] = "htlb_buddy_alloc_success",
+	[VM_HTLB_BUDDY_ALLOC_FAIL] = "htlb_buddy_alloc_fail",
 };
 
 _Static_assert(sizeof(vm_names) / sizeof(vm_names[0]) == NR_VM_ITEMS, "a name for every counter");

@@ -374,6 +374,25 @@ static void meminfo_kb(const struct pfnlab_machine *m, const struct pfnlab_sink 
 	sink_printf(s, "%-16s%8llu kB\n", label, pages << (m->cfg.page_shift - 10));
 }
 
+/* models hugetlb_report_meminfo(), mm/hugetlb.c: the default size's pool, then every size's pages in kB */
+static void show_hugetlb_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sink *s)
+{
+	struct pfnlab_hugetlb_info hi = {0}, def = {0};
+	unsigned long long total = 0;
+
+	for (unsigned i = 0; pfnlab_hugetlb_info(m, i, &hi) == 0; i++) {
+		total += hi.nr * (hi.page_bytes >> 10);
+		if (hi.is_default)
+			def = hi;
+	}
+	sink_printf(s, "HugePages_Total:   %5llu\n", (unsigned long long)def.nr);
+	sink_printf(s, "HugePages_Free:    %5llu\n", (unsigned long long)def.free);
+	sink_printf(s, "HugePages_Rsvd:    %5llu\n", (unsigned long long)def.resv);
+	sink_printf(s, "HugePages_Surp:    %5llu\n", (unsigned long long)def.surplus);
+	sink_printf(s, "Hugepagesize:   %8llu kB\n", (unsigned long long)(def.page_bytes >> 10));
+	sink_printf(s, "Hugetlb:        %8llu kB\n", total);
+}
+
 /*
  * models meminfo_proc_show(), fs/proc/meminfo.c (v6.1), with
  * hugetlb_report_meminfo() and x86's arch_report_meminfo().  MemFree is
@@ -381,8 +400,7 @@ static void meminfo_kb(const struct pfnlab_machine *m, const struct pfnlab_sink 
  * si_mem_available() with no page cache or reclaimable slab: free pages
  * less totalreserve_pages.  CommitLimit is vm_commit_limit() with the
  * default overcommit_ratio of 50 and no swap.  Arch-dependent lines:
- * VmallocTotal (x86_64 4-level paging), Hugepagesize (one pageblock, as
- * HUGETLB_PAGE_ORDER is pageblock_order), DirectMap (x86 only; a ppc64
+ * VmallocTotal (x86_64 4-level paging), DirectMap (x86 only; a ppc64
  * hash MMU prints none).
  */
 static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sink *s)
@@ -431,12 +449,7 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 		meminfo_kb(m, s, "CmaTotal:", t.cma);
 		meminfo_kb(m, s, "CmaFree:", t.free_cma);
 	}
-	sink_printf(s, "HugePages_Total:   %5llu\n", 0ull);
-	sink_printf(s, "HugePages_Free:    %5llu\n", 0ull);
-	sink_printf(s, "HugePages_Rsvd:    %5llu\n", 0ull);
-	sink_printf(s, "HugePages_Surp:    %5llu\n", 0ull);
-	sink_printf(s, "Hugepagesize:   %8llu kB\n", (unsigned long long)m->pb_pages << (m->cfg.page_shift - 10));
-	sink_printf(s, "Hugetlb:        %8llu kB\n", 0ull);
+	show_hugetlb_meminfo(m, s);
 	if (x86_like(m)) {
 		sink_printf(s, "DirectMap4k:    %8llu kB\n", 0ull);
 		sink_printf(s, "DirectMap2M:    %8llu kB\n", 0ull);
