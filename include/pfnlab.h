@@ -77,6 +77,8 @@ struct pfnlab_sink {
 #define PFNLAB___GFP_SKIP_ZERO       0x1000000u
 #define PFNLAB___GFP_SKIP_KASAN      0x2000000u
 #define PFNLAB___GFP_NOLOCKDEP       0x4000000u
+/* v4.2's __GFP_REPEAT: retry a costly order until 2^order pages were reclaimed (era 2015 only; no v6.1 bit) */
+#define PFNLAB___GFP_REPEAT          0x8000000u
 
 #define PFNLAB___GFP_RECLAIM (PFNLAB___GFP_DIRECT_RECLAIM | PFNLAB___GFP_KSWAPD_RECLAIM)
 #define PFNLAB_GFP_ATOMIC    (PFNLAB___GFP_HIGH | PFNLAB___GFP_ATOMIC | PFNLAB___GFP_KSWAPD_RECLAIM)

@@ -53,6 +53,10 @@ TEST(parse_hex_and_2015)
 	CHECK_EQ(parse("GFP_KERNEL|GFP_COLD|GFP_NOTRACK", &err), PFNLAB_GFP_KERNEL);
 	CHECK_EQ(err, 0);
 	CHECK_EQ(pfnlab_gfp_migratetype(parse("GFP_HIGHUSER|GFP_MOVABLE", &err)), PFNLAB_MT_MOVABLE);
+	/* v4.2's __GFP_REPEAT is its own bit, not v6.1's __GFP_RETRY_MAYFAIL */
+	CHECK_EQ(parse("GFP_KERNEL|GFP_REPEAT", &err), PFNLAB_GFP_KERNEL | PFNLAB___GFP_REPEAT);
+	CHECK_EQ(err, 0);
+	CHECK_STR(fmt(PFNLAB_GFP_KERNEL | PFNLAB___GFP_REPEAT | PFNLAB___GFP_ZERO), "GFP_KERNEL|__GFP_ZERO|__GFP_REPEAT");
 }
 
 /* Expect -EINVAL for unknown names, empty elements and bad hex. */
@@ -91,8 +95,8 @@ TEST(format_like_kernel)
 /* Expect format then parse to give the mask back, for every single bit and pairs. */
 TEST(round_trip)
 {
-	for (unsigned a = 0; a < 27; a++)
-		for (unsigned b = a; b < 27; b++) {
+	for (unsigned a = 0; a < 28; a++)
+		for (unsigned b = a; b < 28; b++) {
 			pfnlab_gfp_t g = (1u << a) | (1u << b), back;
 			const char *s = fmt(g);
 

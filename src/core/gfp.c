@@ -7,7 +7,10 @@
  * composite names first, each taken only when all its bits are present.
  * Parsing accepts the v6.1 and v6.12 names and the v4.x (2015) names, which
  * lacked the leading "__" on single bits; v4.x bits with no current meaning
- * (GFP_COLD, GFP_NOTRACK, GFP_OTHER_NODE, GFP_NO_KSWAPD) parse to nothing.
+ * (GFP_COLD, GFP_NOTRACK, GFP_OTHER_NODE, GFP_NO_KSWAPD) parse to nothing;
+ * GFP_REPEAT parses to __GFP_REPEAT, a bit of pfnlab's that only era 2015
+ * reads (v4.13 gave its place to __GFP_RETRY_MAYFAIL) and that prints
+ * after v6.1's names.
  * Simplified: KASAN-only bits are named on input but printed as hex.
  */
 #include <errno.h>
@@ -66,6 +69,7 @@ static const struct gfp_name show_names[] = {
 	{ "__GFP_DIRECT_RECLAIM", G(__GFP_DIRECT_RECLAIM) },
 	{ "__GFP_KSWAPD_RECLAIM", G(__GFP_KSWAPD_RECLAIM) },
 	{ "__GFP_ZEROTAGS", G(__GFP_ZEROTAGS) },
+	{ "__GFP_REPEAT", G(__GFP_REPEAT) }, /* v4.2's bit, after v6.1's names */
 };
 
 /* Names accepted on input beyond show_names: other kernels' spellings. */
@@ -87,7 +91,7 @@ static const struct gfp_name extra_names[] = {
 	{ "GFP_FS", G(__GFP_FS) },
 	{ "GFP_COLD", 0 },
 	{ "GFP_NOWARN", G(__GFP_NOWARN) },
-	{ "GFP_REPEAT", G(__GFP_RETRY_MAYFAIL) },
+	{ "GFP_REPEAT", G(__GFP_REPEAT) },
 	{ "GFP_NOFAIL", G(__GFP_NOFAIL) },
 	{ "GFP_NORETRY", G(__GFP_NORETRY) },
 	{ "GFP_COMP", G(__GFP_COMP) },

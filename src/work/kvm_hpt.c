@@ -7,13 +7,15 @@
  * allocator in arch/powerpc/kvm/book3s_64_mmu_hv.c:
  *
  *   2015 (v4.2) kvmppc_alloc_hpt():  cma_alloc() from kvm_cma; if that
- *        fails, __get_free_pages() of the same order, then one order less,
+ *        fails, __get_free_pages(GFP_KERNEL | __GFP_ZERO | __GFP_REPEAT |
+ *        __GFP_NOWARN) of the same order, then one order less,
  *        down to order 19 (PPC_MIN_HPT_ORDER + 1 is the last one tried);
  *        orders above the largest buddy block cannot succeed there, so a
  *        large HPT effectively needs kvm_cma.  The kernel returns the order
  *        it got and QEMU runs the guest with that smaller table.
  *   current (v6.1) kvmppc_allocate_hpt(): cma_alloc(), else
- *        __get_free_pages() of exactly that order, else -ENOMEM; QEMU then
+ *        __get_free_pages() of exactly that order (__GFP_RETRY_MAYFAIL
+ *        where 2015 had __GFP_REPEAT), else -ENOMEM; QEMU then
  *        fails to start the guest ("Failed to allocate KVM HPT of order N").
  *
  * Both allocate the reverse map with vmalloc(): one 16-byte revmap_entry per
@@ -35,6 +37,8 @@
 #define KVM_CMA_CHUNK_ORDER 18
 #define PPC_MIN_HPT_ORDER 18
 #define PPC_MAX_HPT_ORDER 46
+/* the HPT's __get_free_pages(): v4.2 asks __GFP_REPEAT, v6.1 __GFP_RETRY_MAYFAIL */
+#define HPT_GFP_2015 (PFNLAB_GFP_KERNEL | PFNLAB___GFP_ZERO | PFNLAB___GFP_REPEAT | PFNLAB___GFP_NOWARN)
 #define HPT_GFP (PFNLAB_GFP_KERNEL | PFNLAB___GFP_ZERO | PFNLAB___GFP_RETRY_MAYFAIL | PFNLAB___GFP_NOWARN)
 
 static unsigned order_base_2(uint64_t n)
@@ -111,7 +115,10 @@ static unsigned hpt_align(const struct host *h)
 
 /*
  * __get_free_pages() of an HPT: orders above the largest buddy block fail;
- * so does an attempt the fault point HPT_ALLOC fails.
+ * so does an attempt the fault point HPT_ALLOC fails.  A block the free
+ * lists lack is the slow path's to find: in 2015 (__GFP_REPEAT) direct
+ * compaction, async first, then reclaim and sync compaction while
+ * fewer than 2^order pages were reclaimed.
  */
 static int hpt_buddy(struct host *h, unsigned order, uint64_t *pfn)
 {
@@ -121,7 +128,8 @@ static int hpt_buddy(struct host *h, unsigned order, uint64_t *pfn)
 		return -ENOMEM;
 	if (pfnlab_fault_should_fail(h->m, PFNLAB_FAULT_HPT_ALLOC))
 		return -ENOMEM;
-	return pfnlab_alloc_pages(h->m, HPT_GFP, order - h->page_shift, pfn) ? -ENOMEM : 0;
+	return pfnlab_alloc_pages(h->m, h->hpt_fallback == HPT_FALLBACK_2015 ? HPT_GFP_2015 : HPT_GFP,
+				  order - h->page_shift, pfn) ? -ENOMEM : 0;
 }
 
 static void hpt_release(struct host *h, struct hpt *t)
