@@ -481,6 +481,51 @@ TEST(hpt_fallback_2015_direct)
 	pfnlab_machine_destroy(m);
 }
 
+/*
+ * alloc_contig_range() and the skip hints: a cma_alloc() of CMA blocks
+ * 2 and 3 of
+ *   |aaaa|aaaa|p...|a...|      (p: an extra reference, never isolated)
+ * scans block 2 whole and takes nothing, block 3 takes page 12.
+ * Expect 6.1 to leave block 2 marked PB_migrate_skip although the scan
+ * ignored the hints (set_pageblock_skip() at the end of
+ * isolate_migratepages_block() has no no_set_skip_hint test), and block 3
+ * unmarked; 6.12 (which tests no_set_skip_hint) and v4.2 (whose
+ * update_pageblock_skip() returns on ignore_skip_hint) to mark nothing.
+ */
+TEST(contig_skip_hint_quirk)
+{
+	static const struct {
+		enum pfnlab_era era;
+		enum pfnlab_kernel kernel;
+		bool marked;
+	} cases[] = {
+		{PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_1, true},
+		{PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12, false},
+		{PFNLAB_ERA_2015, PFNLAB_KERNEL_6_1, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		uint64_t pfn = 0;
+
+		test_tiny_config(&c, 16, 2, 2);
+		test_cma_area(&c, 8, 8, "t");
+		c.era = cases[i].era;
+		c.kernel = cases[i].kernel;
+		m = test_machine(&c);
+		if (!m)
+			return;
+		paint(m, "aaaa|aaaa|p...|a...");
+		CHECK(pfnlab_cma_alloc(m, 0, 8, 0, &pfn) < 0);
+		test_check_state(m);
+		CHECK_EQ(pageblock_skip(m, 8), cases[i].marked);
+		CHECK(!pageblock_skip(m, 12));
+		CHECK(!pageblock_skip(m, 0) && !pageblock_skip(m, 4));
+		pfnlab_machine_destroy(m);
+	}
+}
+
 RUN_TESTS(compact_memory_scanners_meet, direct_async_skip_bit, deferral_arithmetic, capture_freed_block,
 	  fragindex_reference, suitable_fragindex, proactive_score, compact_memory_faults, era_2015_knobs,
-	  hpt_fallback_2015_direct)
+	  hpt_fallback_2015_direct, contig_skip_hint_quirk)

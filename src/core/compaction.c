@@ -129,11 +129,6 @@ static uint64_t order_block_end(uint64_t pfn, int order)
 	return (pfn | ((1ull << order) - 1)) + 1;
 }
 
-static void set_skip(struct pfnlab_machine *m, uint64_t pfn)
-{
-	m->pageblock[pfn >> m->pb_order] |= PB_MIGRATE_SKIP;
-}
-
 /*
  * models pageblock_pfn_to_page(): does [@start, @end) lie in the zone?
  * (holes inside have struct pages in the kernel, so they do not matter)
@@ -390,7 +385,7 @@ static bool test_and_set_skip(struct compact_control *cc, uint64_t pfn)
 		return false;
 	skip = pageblock_skip(cc->m, pfn);
 	if (!skip)
-		set_skip(cc->m, pfn);
+		set_pageblock_skip(cc->m, pfn);
 	return skip;
 }
 
@@ -409,7 +404,7 @@ static void update_cached_migrate(struct compact_control *cc, uint64_t pfn)
 /* models update_pageblock_skip(): a block the free scanner emptied */
 static void update_pageblock_skip(struct compact_control *cc, uint64_t pfn)
 {
-	set_skip(cc->m, pfn);
+	set_pageblock_skip(cc->m, pfn);
 	if (pfn < cc->zone->compact_cached_free_pfn)
 		cc->zone->compact_cached_free_pfn = pfn;
 }
@@ -612,7 +607,7 @@ static void fast_isolate_around(struct compact_control *cc, uint64_t pfn)
 		return;
 	isolate_freepages_block(cc, &start, end, 1);
 	if (nr_freepages(cc) < cc->nr_migratepages)
-		set_skip(cc->m, start);
+		set_pageblock_skip(cc->m, start);
 }
 
 /*
@@ -981,7 +976,7 @@ fail:
 		low = end;
 	if (low == end && (!nr_isolated || cc->rescan)) {
 		if (valid != NIL_PFN && !skip_updated)
-			set_skip(m, valid);
+			set_pageblock_skip(m, valid);
 		update_cached_migrate(cc, low);
 	}
 out:
@@ -1056,7 +1051,7 @@ static uint64_t fast_find_migrateblock(struct compact_control *cc)
 				pfn = pb_start(m, p) > z->start_pfn ? pb_start(m, p) : z->start_pfn;
 				cc->fast_search_fail = 0;
 				found = true;
-				set_skip(m, p);
+				set_pageblock_skip(m, p);
 				break;
 			}
 		}

@@ -126,6 +126,16 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 		if (iso->n == COMPACT_CLUSTER_MAX || iso->pages >= COMPACT_CLUSTER_MAX)
 			break;
 	}
+	/*
+	 * 6.1 marks a block it scanned whole and took nothing from
+	 * PB_migrate_skip although alloc_contig_range() ignores the hints
+	 * (no no_set_skip_hint test there; 6.12 has it, v4.2 honoured
+	 * ignore_skip_hint): direct compaction and kcompactd then pass the
+	 * block by until the skip bits are reset
+	 */
+	if (!taken && pfn >= end && !(start & (m->pb_pages - 1)) && m->cfg.era == PFNLAB_ERA_CURRENT &&
+	    m->cfg.kernel != PFNLAB_KERNEL_6_12)
+		set_pageblock_skip(m, start);
 	m->vm[VM_COMPACT_ISOLATED] += taken;
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
 		trace_printf(m, "mm_compaction_isolate_migratepages",

@@ -1119,6 +1119,12 @@ static inline bool pageblock_skip(const struct pfnlab_machine *m, uint64_t pfn)
 	return m->pageblock[pfn >> m->pb_order] & PB_MIGRATE_SKIP;
 }
 
+/* models set_pageblock_skip(): mark the pageblock holding @pfn PB_migrate_skip */
+static inline void set_pageblock_skip(struct pfnlab_machine *m, uint64_t pfn)
+{
+	m->pageblock[pfn >> m->pb_order] |= PB_MIGRATE_SKIP;
+}
+
 /* fault.c */
 void *host_alloc(struct pfnlab_machine *m, size_t size);
 
