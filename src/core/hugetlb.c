@@ -20,8 +20,8 @@
  *     free pages down to what reservations need, the rest becomes surplus;
  *   - alloc_buddy_huge_page(): htlb_alloc_mask() (GFP_HIGHUSER_MOVABLE when
  *     the size can migrate and is not gigantic) | __GFP_THISNODE | __GFP_COMP
- *     | __GFP_NOWARN | __GFP_RETRY_MAYFAIL (v4.2: __GFP_REPEAT, which has no
- *     bit in the model's numbering: the slow path decides), counting
+ *     | __GFP_NOWARN | __GFP_RETRY_MAYFAIL (v4.2: __GFP_REPEAT, pfnlab's
+ *     bit for it that only era 2015's slow path reads), counting
  *     htlb_buddy_alloc_success/fail; with one node node_alloc_noretry never
  *     matters (the first failure ends the write);
  *   - gigantic pages: cma_alloc() from hugetlb_cma, else
@@ -279,8 +279,7 @@ static uint64_t alloc_buddy_huge_page(struct pfnlab_machine *m, const struct hst
 	uint64_t pfn;
 
 	gfp |= PFNLAB___GFP_COMP | PFNLAB___GFP_NOWARN;
-	if (m->cfg.era == PFNLAB_ERA_CURRENT)
-		gfp |= PFNLAB___GFP_RETRY_MAYFAIL;
+	gfp |= m->cfg.era == PFNLAB_ERA_CURRENT ? PFNLAB___GFP_RETRY_MAYFAIL : PFNLAB___GFP_REPEAT;
 	pfn = pfnlab_fault_should_fail(m, PFNLAB_FAULT_HUGETLB_ALLOC) ? NIL_PFN : alloc_frames(m, gfp, h->order);
 	m->vm[pfn == NIL_PFN ? VM_HTLB_BUDDY_ALLOC_FAIL : VM_HTLB_BUDDY_ALLOC_SUCCESS]++;
 	return pfn;
