@@ -10,31 +10,10 @@
 #include "cli.h"
 #include "input.h"
 
-/* A sink collecting into memory (for embedding views in JSON). */
-struct membuf {
-	char *p;
-	size_t len, cap;
-};
-
+/* A sink collecting into memory (for embedding views in JSON); out of memory drops the rest. */
 static void mem_write(void *arg, const char *buf, size_t len)
 {
-	struct membuf *b = arg;
-
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, buf, len);
-	b->len += len;
-	b->p[b->len] = '\0';
+	input_text_append(arg, buf, len);
 }
 
 static void json_string(FILE *f, const char *s)
@@ -304,7 +283,7 @@ static int run(int argc, char **argv)
 	}
 	{
 		struct pfnlab_sink s;
-		struct membuf mb = {0};
+		struct input_text mb = {0};
 
 		if (json) {
 			s = (struct pfnlab_sink){mem_write, &mb};
@@ -318,7 +297,7 @@ static int run(int argc, char **argv)
 			if (nviews) {
 				printf(", \"views\": {");
 				for (int i = 0; i < nviews; i++) {
-					struct membuf vb = {0};
+					struct input_text vb = {0};
 
 					s = (struct pfnlab_sink){mem_write, &vb};
 					pfnlab_print(m, views[i], &s);

@@ -38,37 +38,8 @@ const char *input_kind_name(enum input_kind k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
-/* A growing output buffer. */
-struct outbuf {
-	char *p;
-	size_t len, cap;
-	uint64_t limit;
-};
-
-static int out_reserve(struct outbuf *o, size_t want)
-{
-	size_t cap = o->cap ? o->cap : 1 << 20;
-	char *p;
-
-	if (o->len + want + 1 <= o->cap)
-		return 0;
-	while (cap < o->len + want + 1)
-		cap *= 2;
-	if (o->limit && cap > o->limit + 1) {
-		if (o->len + want > o->limit)
-			return -E2BIG;
-		cap = (size_t)o->limit + 1;
-	}
-	p = realloc(o->p, cap);
-	if (!p)
-		return -ENOMEM;
-	o->p = p;
-	o->cap = cap;
-	return 0;
-}
-
 /* models xz -d: every concatenated stream, the integrity check verified */
-static int unxz(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, size_t len)
+static int unxz(const uint8_t *in, size_t inlen, struct input_text *o, char *why, size_t len)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret ret = lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED);
@@ -79,7 +50,7 @@ static int unxz(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, si
 	s.next_in = in;
 	s.avail_in = inlen;
 	for (;;) {
-		if ((err = out_reserve(o, 1 << 20)))
+		if ((err = input_text_reserve(o, 1 << 20)))
 			break;
 		s.next_out = (uint8_t *)o->p + o->len;
 		s.avail_out = o->cap - o->len - 1;
@@ -107,7 +78,7 @@ static int unxz(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, si
 }
 
 /* models zstd -d: every frame; a frame cut short is truncated */
-static int unzstd(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, size_t len)
+static int unzstd(const uint8_t *in, size_t inlen, struct input_text *o, char *why, size_t len)
 {
 	ZSTD_DStream *d = ZSTD_createDStream();
 	ZSTD_inBuffer ib = {in, inlen, 0};
@@ -120,7 +91,7 @@ static int unzstd(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, 
 	while (ib.pos < ib.size || r != 0) {
 		ZSTD_outBuffer ob;
 
-		if ((err = out_reserve(o, 1 << 20))) {
+		if ((err = input_text_reserve(o, 1 << 20))) {
 			set_why(why, len, err == -E2BIG ? "decompressed data exceeds the limit" : "zstd: out of memory");
 			break;
 		}
@@ -143,7 +114,7 @@ static int unzstd(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, 
 }
 
 /* models gzip -d: every member; zlib checks each member's CRC */
-static int ungzip(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, size_t len)
+static int ungzip(const uint8_t *in, size_t inlen, struct input_text *o, char *why, size_t len)
 {
 	z_stream s;
 	int ret, err = 0;
@@ -156,7 +127,7 @@ static int ungzip(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, 
 	for (;;) {
 		size_t before;
 
-		if ((err = out_reserve(o, 1 << 20))) {
+		if ((err = input_text_reserve(o, 1 << 20))) {
 			set_why(why, len, err == -E2BIG ? "decompressed data exceeds the limit" : "gzip: out of memory");
 			break;
 		}
@@ -193,7 +164,7 @@ static int ungzip(const uint8_t *in, size_t inlen, struct outbuf *o, char *why, 
 int input_decompress(enum input_kind kind, const void *in, size_t inlen, char **out, size_t *outlen,
 		     uint64_t limit, char *why, size_t len)
 {
-	struct outbuf o = {.limit = limit};
+	struct input_text o = {.limit = limit};
 	int err;
 
 	*out = NULL;
@@ -211,7 +182,7 @@ int input_decompress(enum input_kind kind, const void *in, size_t inlen, char **
 	default:
 		return set_why(why, len, "not compressed data"), -EINVAL;
 	}
-	if (!err && !o.p && (err = out_reserve(&o, 0)))
+	if (!err && !o.p && (err = input_text_reserve(&o, 0)))
 		set_why(why, len, "out of memory");
 	if (err) {
 		free(o.p);

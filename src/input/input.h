@@ -3,7 +3,7 @@
  * into the model.
  *
  *   source.c       a file, standard input or a /proc-like directory into
- *                  memory; its lines one at a time
+ *                  memory (a growing input_text); its lines one at a time
  *   decompress.c   .xz (liblzma), .zst (libzstd), .gz (zlib), by magic number
  *   tracedat.c     trace-cmd .dat files through libtracecmd, rendered as
  *                  `trace-cmd report` text
@@ -112,6 +112,25 @@ uint64_t input_binary_line(const char *text, size_t len);
 
 /** input_buf_free() - release what input_read() filled in. */
 void input_buf_free(struct input_buf *b);
+
+/* A text growing in memory (decompressed data, rendered .dat records, a report). */
+struct input_text {
+	char *p;               /* NUL-terminated once anything was appended */
+	size_t len, cap;
+	uint64_t limit;        /* the most bytes it may hold (0: no limit) */
+};
+
+/**
+ * input_text_reserve() - room for @want more bytes and a NUL.
+ * @t: the text
+ * @want: bytes about to be added
+ *
+ * Return: 0, -E2BIG (more than @t->limit), -ENOMEM.
+ */
+int input_text_reserve(struct input_text *t, size_t want);
+
+/** input_text_append() - add @n bytes at @s, NUL-terminated.  Return: as input_text_reserve(). */
+int input_text_append(struct input_text *t, const char *s, size_t n);
 
 /* The lines of an input, one at a time, with their numbers for messages. */
 struct input_lines {

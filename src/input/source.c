@@ -1,7 +1,9 @@
 /*
  * source.c - an input file (or standard input) into memory: read whole,
  * recognised by magic number, decompressed, .dat files rendered as text;
- * then its lines, one at a time (struct input_lines).
+ * then its lines, one at a time (struct input_lines).  The growing text
+ * the decompressors and the .dat renderer write into (struct input_text,
+ * with its size limit) is here too.
  *
  * The whole input is held in memory, decompressed: a trace of ten million
  * events is about 1.5 GB of text.  A name that promises compression
@@ -210,6 +212,40 @@ uint64_t input_binary_line(const char *text, size_t len)
 	for (const char *p = text; p < z; p++)
 		line += *p == '\n';
 	return line;
+}
+
+int input_text_reserve(struct input_text *t, size_t want)
+{
+	size_t cap = t->cap ? t->cap : 4096;
+	char *p;
+
+	if (t->len + want + 1 <= t->cap)
+		return 0;
+	while (cap < t->len + want + 1)
+		cap *= 2;
+	if (t->limit && cap > t->limit + 1) {
+		if (t->len + want > t->limit)
+			return -E2BIG;
+		cap = (size_t)t->limit + 1;
+	}
+	p = realloc(t->p, cap);
+	if (!p)
+		return -ENOMEM;
+	t->p = p;
+	t->cap = cap;
+	return 0;
+}
+
+int input_text_append(struct input_text *t, const char *s, size_t n)
+{
+	int err = input_text_reserve(t, n);
+
+	if (err)
+		return err;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+	return 0;
 }
 
 void input_lines_init(struct input_lines *l, const char *name, const char *text, size_t len)

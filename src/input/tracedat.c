@@ -25,32 +25,14 @@
 #include <trace-cmd.h>
 
 struct render {
-	char *p;
-	size_t len, cap;
+	struct input_text t;
 	int err;
 };
 
 static void put(struct render *r, const char *s, size_t n)
 {
-	if (r->err)
-		return;
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1 << 20;
-		char *p;
-
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		p = realloc(r->p, cap);
-		if (!p) {
-			r->err = -ENOMEM;
-			return;
-		}
-		r->p = p;
-		r->cap = cap;
-	}
-	memcpy(r->p + r->len, s, n);
-	r->len += n;
-	r->p[r->len] = '\0';
+	if (!r->err)
+		r->err = input_text_append(&r->t, s, n);
 }
 
 /* One record as a line of `trace-cmd report`. */
@@ -102,13 +84,13 @@ int input_tracedat_text(int fd, const char *name, char **out, size_t *outlen, ch
 		r.err = -EINVAL;
 	tracecmd_close(h);
 	if (r.err) {
-		free(r.p);
+		free(r.t.p);
 		return set_why(why, len, r.err == -ENOMEM ? "%s: out of memory rendering the trace"
 							  : "%s: libtracecmd could not read every record (truncated or corrupt?)",
 			       name), r.err;
 	}
-	*out = r.p;
-	*outlen = r.len;
+	*out = r.t.p;
+	*outlen = r.t.len;
 	return 0;
 }
 
