@@ -73,23 +73,34 @@ uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t
 	if (!zone_spans(z, end - 1))
 		return 0;
 	for (uint64_t p = start; p < end;) {
-		struct frame *f = pfn_frame(m, p);
+		const struct frame *f = pfn_frame(m, p);
 
-		if (!(f->flags & F_BUDDY)) {
-			/* an allocated block's tail frames are plain (check.c): none is free */
+		if (f->flags & F_BUDDY) {
+			uint64_t size = (uint64_t)1 << f->order;
+
+			move_to_free_list(m, z, p, mt);
+			moved += size;
+			p += size;
+		} else if (!movable) {
+			/* isolation's walk: only the free blocks matter, so run to the
+			 * next one; an allocated block's tail frames are plain (check.c) */
+			const struct frame *g = f, *stop = m->frames + end;
+
+			do {
+				if (g->order && (g->flags & F_ALLOC))
+					g += (uint64_t)1 << g->order;
+				else
+					g++;
+			} while (g < stop && !(g->flags & F_BUDDY));
+			p = (uint64_t)(g - m->frames);
+		} else {
 			uint64_t n = (f->flags & F_ALLOC) ? (uint64_t)1 << f->order : 1;
 
 			/* PageLRU() of a tail page reads its head: every page of an LRU folio counts */
-			if (movable && (f->flags & F_LRU))
+			if (f->flags & F_LRU)
 				*movable += p + n <= end ? n : end - p;
 			p += n;
-			continue;
 		}
-		uint64_t size = (uint64_t)1 << f->order;
-
-		move_to_free_list(m, z, p, mt);
-		moved += size;
-		p += size;
 	}
 	return moved;
 }

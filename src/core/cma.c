@@ -183,13 +183,20 @@ static bool bit_test(const uint64_t *b, uint64_t i)
 	return b[i / 64] >> (i % 64) & 1;
 }
 
+/* bits [i, i + n) set or cleared a word at a time, as bitmap_set()/bitmap_clear() */
 static void bits_assign(uint64_t *b, uint64_t i, uint64_t n, bool v)
 {
-	for (uint64_t k = i; k < i + n; k++) {
+	while (n) {
+		unsigned shift = (unsigned)(i % 64);
+		uint64_t span = 64 - shift < n ? 64 - shift : n;
+		uint64_t mask = (span == 64 ? ~0ull : ((1ull << span) - 1)) << shift;
+
 		if (v)
-			b[k / 64] |= 1ull << (k % 64);
+			b[i / 64] |= mask;
 		else
-			b[k / 64] &= ~(1ull << (k % 64));
+			b[i / 64] &= ~mask;
+		i += span;
+		n -= span;
 	}
 }
 
