@@ -116,6 +116,24 @@ extern const char machine_opts_help[];
 struct pfnlab_snapshot_opts;
 int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verbose, struct pfnlab_machine **m);
 
+/* what_if.c: a contiguous allocation tried on the model of a real machine. */
+struct what_if {
+	char spec[128];
+	bool cma;                /* cma_alloc (else alloc_contig_range) */
+	unsigned area, align;
+	uint64_t count;          /* cma_alloc pages */
+	uint64_t start, end;     /* alloc_contig_range PFNs */
+};
+struct pfnlab_pages;
+/* Parse "cma_alloc AREA all|COUNT [align N]" or "alloc_contig_range START END"; prints errors, returns an exit code. */
+int what_if_parse(const struct pfnlab_machine *m, const char *spec, struct what_if *w);
+/* Run it on @m and print the outcome (text or one JSON line); returns 0 on success, 1 on failure. */
+int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const struct what_if *w, bool json,
+		FILE *out);
+
+/* @s as a JSON string, quoted (cmd_replay.c). */
+void json_string(FILE *f, const char *s);
+
 /* The most host memory a model may take: 3/4 of this computer's RAM (0: unknown, no limit). */
 uint64_t host_limit_bytes(void);
 

@@ -16,7 +16,7 @@ static void mem_write(void *arg, const char *buf, size_t len)
 	input_text_append(arg, buf, len);
 }
 
-static void json_string(FILE *f, const char *s)
+void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {

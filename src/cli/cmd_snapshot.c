@@ -28,11 +28,53 @@ int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verb
 	return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
 }
 
+/* What --pages found: frames by kind per zone, the CMA areas, the processes. */
+static void pages_summary(const struct pfnlab_machine *m, const struct pfnlab_pages *pg, bool verbose)
+{
+	printf("pages: %llu PFNs read from kpageflags and kpagecount\n", (unsigned long long)pg->nr_pfns);
+	for (int k = 0; k < PK_NR; k++)
+		if (pg->nr[k])
+			printf("  %-10s %10llu\n", pages_kind_names[k], (unsigned long long)pg->nr[k]);
+	for (unsigned i = 0; i < pfnlab_cma_count(m); i++) {
+		struct pfnlab_cma_info ci;
+		uint64_t n[PK_NR] = {0};
+
+		pfnlab_cma_info(m, i, &ci);
+		for (uint64_t p = ci.base_pfn, k = PK_FREE; p < ci.base_pfn + ci.count && p < pg->nr_pfns; p++) {
+			if (pg->kind[p] != PK_TAIL)
+				k = pg->kind[p];
+			n[k]++;
+		}
+		printf("CMA area %s: PFNs [%#llx, %#llx)%s: %llu free, %llu allocated by cma_alloc, %llu borrowed (anon %llu, file %llu, shmem %llu), %llu unmovable\n",
+		       ci.name, (unsigned long long)ci.base_pfn, (unsigned long long)(ci.base_pfn + ci.count),
+		       pg->cma_from_debugfs ? "" : " (placed from pagetypeinfo's counts: no debugfs cma)",
+		       (unsigned long long)n[PK_FREE], (unsigned long long)n[PK_CMA],
+		       (unsigned long long)(n[PK_ANON] + n[PK_FILE] + n[PK_SHMEM]), (unsigned long long)n[PK_ANON],
+		       (unsigned long long)n[PK_FILE], (unsigned long long)n[PK_SHMEM],
+		       (unsigned long long)(n[PK_KERNEL] + n[PK_SLAB] + n[PK_PGTABLE] + n[PK_HUGETLB] + n[PK_RESERVED]));
+	}
+	printf("processes: %u read, %llu pagemap entries with a PFN%s\n", pg->nr_procs,
+	       (unsigned long long)pg->pagemap_pfns,
+	       pg->nr_procs && !pg->pagemap_pfns ? " (none: reading PFNs from pagemap needs root)" : "");
+	if (verbose)
+		for (unsigned i = 0; i < pg->nr_procs; i++)
+			if (pg->procs[i].anon || pg->procs[i].other)
+				printf("  %s[%u]: %llu anon pages, %llu other pages it maps first\n", pg->procs[i].comm,
+				       pg->procs[i].pid, (unsigned long long)pg->procs[i].anon,
+				       (unsigned long long)pg->procs[i].other);
+	if (pg->procs_unreadable)
+		printf("note: %llu processes' pagemaps could not be opened\n", (unsigned long long)pg->procs_unreadable);
+	if (pg->cma_bits_cleared)
+		printf("note: %llu CMA bitmap bits cleared: their first page was not a cma_alloc() page when read\n",
+		       (unsigned long long)pg->cma_bits_cleared);
+}
+
 static int run(int argc, char **argv)
 {
-	const char *dir = NULL, *views[16];
+	const char *dir = NULL, *views[16], *what = NULL, *cma_dir = NULL;
 	int nviews = 0;
-	bool check = false, verbose = false;
+	bool check = false, verbose = false, pages = false, json = false;
+	struct pfnlab_pages pg = {0};
 	struct pfnlab_snapshot_opts so = {.thp = true};
 	struct pfnlab_machine *m;
 	struct pfnlab_sink out;
@@ -67,6 +109,14 @@ static int run(int argc, char **argv)
 			so.page_shift = (unsigned)__builtin_ctzll(sz);
 		} else if (strcmp(a, "--no-thp") == 0) {
 			so.thp = false;
+		} else if (strcmp(a, "--pages") == 0) {
+			pages = true;
+		} else if (strcmp(a, "--what-if") == 0 && i + 1 < argc) {
+			what = argv[++i];
+		} else if (strcmp(a, "--cma-dir") == 0 && i + 1 < argc) {
+			cma_dir = argv[++i];
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
 		} else if (strcmp(a, "--check") == 0) {
 			check = true;
 		} else if (strcmp(a, "--strict") == 0) {
@@ -85,11 +135,24 @@ static int run(int argc, char **argv)
 		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
 	if (map.given && !map_out_wanted(&map))
 		return cli_error("snapshot: --pfns, --columns and --title go with --svg, --png or --ansi");
+	if ((what || cma_dir) && !pages)
+		return cli_error("snapshot: --what-if and --cma-dir go with --pages");
 	rc = snapshot_machine(dir, &so, verbose, &m);
 	if (rc)
 		return rc;
+	if (pages) {
+		int err = pfnlab_snapshot_pages(m, dir, cma_dir, &pg, why, sizeof(why));
+
+		if (err) {
+			cli_error("%s", why);
+			pfnlab_machine_destroy(m);
+			return err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
+		}
+	}
 	file_sink(&out, stdout);
-	if (!nviews && !map_out_wanted(&map))
+	if (pages && !json && !nviews && !map_out_wanted(&map))
+		pages_summary(m, &pg, verbose);
+	else if (!nviews && !map_out_wanted(&map) && !what)
 		views[nviews++] = "buddyinfo";
 	for (int i = 0; i < nviews; i++)
 		pfnlab_print(m, views[i], &out);
@@ -99,6 +162,18 @@ static int run(int argc, char **argv)
 		cli_error("check: %s", why);
 		rc = EXIT_INTERNAL;
 	}
+	if (!rc && what) {
+		struct what_if w;
+
+		rc = what_if_parse(m, what, &w);
+		if (!rc)
+			rc = what_if_run(m, &pg, &w, json, stdout);
+		if (!rc && check && pfnlab_check(m, why, sizeof(why))) {
+			cli_error("check after --what-if: %s", why);
+			rc = EXIT_INTERNAL;
+		}
+	}
+	pfnlab_pages_free(&pg);
 	pfnlab_machine_destroy(m);
 	return rc;
 }
@@ -109,7 +184,8 @@ const struct command cmd_snapshot = {
 	.run = run,
 	.help =
 		"usage: pfnlab snapshot DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp]\n"
-		"                       [--check] [--strict] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
+		"                       [--check] [--strict] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n"
+		"                       [--pages [--cma-dir DIR] [--what-if WHAT] [--json]]\n\n"
 		"Reads zoneinfo, pagetypeinfo, buddyinfo and the System RAM lines of iomem from a directory\n"
 		"of files named as in /proc (compressed copies are read too; pagetypeinfo or buddyinfo\n"
 		"must be there), or from /proc itself (pagetypeinfo needs root), and builds a machine with\n"
@@ -124,7 +200,14 @@ const struct command cmd_snapshot = {
 		"                  /proc read file after file differs by a block or two, and\n"
 		"                  pagetypeinfo's counts win, with a -v note)\n"
 		"  -v              notes on stderr (zoneinfo's free count read at another moment,\n"
-		"                  pageblocks isolated when the snapshot was taken)\n\n"
+		"                  pageblocks isolated when the snapshot was taken)\n"
+		"  --pages         every frame where it is (root): kpageflags, kpagecount, the CMA\n"
+		"                  areas' debugfs files, every process's comm, maps and pagemap\n"
+		"  --cma-dir DIR   the CMA debugfs directory (/sys/kernel/debug/cma for /proc, else DIR/cma)\n"
+		"  --what-if WHAT  'cma_alloc AREA all|COUNT [align N]' or 'alloc_contig_range START END':\n"
+		"                  what it would do now on the model (exit 1 if it would fail), the busy\n"
+		"                  frames and the processes owning them; the real machine is not touched\n"
+		"  --json          the --what-if answer as one JSON object\n\n"
 		"The machine's map, as pfnlab map draws it (no view is printed unless --print asks):\n"
 		"%MAPOUT%\n"
 		"Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
@@ -132,5 +215,6 @@ const struct command cmd_snapshot = {
 		"Examples:\n"
 		"  sudo pfnlab snapshot /proc --print pagetypeinfo\n"
 		"  pfnlab snapshot before/ --print buddyinfo --check\n"
-		"  pfnlab snapshot before/ --svg before.svg\n",
+		"  pfnlab snapshot before/ --svg before.svg\n"
+		"  sudo pfnlab snapshot /proc --pages --what-if 'cma_alloc reserved all'\n",
 };

@@ -14,6 +14,8 @@
  *   replay.c       a trace's lines read, applied and counted; the summary
  *   snapshot_parse.c  /proc/buddyinfo, pagetypeinfo, zoneinfo, iomem text
  *   snapshot.c     a machine built to match a snapshot
+ *   snapshot_pages.c  its frames laid as kpageflags, kpagecount, the CMA
+ *                  areas' debugfs files and the processes' pagemaps say
  *
  * A replay runs reader -> parser -> applier, a line at a time: source.c
  * yields lines (struct input_lines), trace_event.c turns one into a struct
@@ -642,5 +644,71 @@ int pfnlab_snapshot_build(const struct snapshot *s, const struct pfnlab_snapshot
  */
 int pfnlab_snapshot_load(const char *dir, const struct pfnlab_snapshot_opts *opts,
 			 struct pfnlab_machine **out, char *why, size_t len);
+
+/* ---- snapshot_pages.c ---- */
+
+/* What a frame of a real machine holds, as kpageflags says (PK_TAIL: a tail of the folio before). */
+enum pages_kind {
+	PK_HOLE, PK_FREE, PK_RESERVED, PK_KERNEL, PK_SLAB, PK_PGTABLE, PK_HUGETLB, PK_ANON, PK_FILE, PK_SHMEM,
+	PK_CMA,                  /* handed out by cma_alloc() (its debugfs bitmap) */
+	PK_NR,
+	PK_TAIL = PK_NR,
+};
+
+/** pages_kind_names - "hole", "free", "reserved", "kernel", "slab", ... by enum pages_kind. */
+extern const char *const pages_kind_names[PK_NR];
+
+/* One process that maps memory. */
+struct pages_proc {
+	uint32_t pid;
+	char comm[17];
+	unsigned mm;             /* the model's address space of its anonymous folios (0: none) */
+	uint64_t anon;           /* pages of anonymous folios it was the first to map */
+	uint64_t other;          /* pages of other folios (page cache, kernel) it was the first to map */
+};
+
+/* What --pages read, beside the machine: kinds, owners. */
+struct pfnlab_pages {
+	uint64_t nr_pfns;
+	uint8_t *kind;           /* per PFN: enum pages_kind */
+	uint8_t *order;          /* per head: the folio's order */
+	uint32_t *owner;         /* per head: 1 + index in procs[] of the first process mapping it, 0: none */
+	uint64_t *real_vpn;      /* per anonymous head with an owner: its virtual page number there */
+	uint64_t nr[PK_NR];      /* frames of each kind (tails count with their head) */
+	unsigned nr_procs;
+	struct pages_proc *procs;
+	uint64_t procs_unreadable;  /* processes whose pagemap could not be opened */
+	uint64_t pagemap_pfns;      /* present pagemap entries with a PFN (0 without root) */
+	uint64_t cma_bits_cleared;  /* CMA bitmap bits whose first page was not cma_alloc()'s */
+	unsigned managed_changed;   /* zones whose managed count the frames changed */
+	bool cma_from_debugfs;      /* the areas' places came from debugfs, not pagetypeinfo's counts */
+};
+
+/**
+ * pfnlab_snapshot_pages() - lay the frames of a snapshot machine as the
+ * real machine has them.
+ * @m: a machine pfnlab_snapshot_load() built from the same @dir
+ * @dir: /proc, or a directory of copies (kpageflags, kpagecount, PID/comm,
+ *       PID/maps, PID/pagemap)
+ * @cma_dir: the CMA areas' debugfs directory (NULL: /sys/kernel/debug/cma
+ *       for /proc, else DIR/cma; absent: the areas snapshot.c placed stay)
+ * @pg: receives what was read; release with pfnlab_pages_free()
+ * @why: "FILE:LINE: what is wrong" (binary files: "FILE: ...")
+ * @len: size of @why
+ *
+ * Return: 0, -ENOENT (a file is missing), -EINVAL (malformed or
+ * truncated input), -ENOMEM.
+ */
+int pfnlab_snapshot_pages(struct pfnlab_machine *m, const char *dir, const char *cma_dir, struct pfnlab_pages *pg,
+			  char *why, size_t len);
+
+/** pfnlab_pages_free() - release what pfnlab_snapshot_pages() filled in. */
+void pfnlab_pages_free(struct pfnlab_pages *pg);
+
+/** pages_owner() - the first process mapping the folio holding @pfn, or NULL. */
+const struct pages_proc *pages_owner(const struct pfnlab_pages *pg, uint64_t pfn);
+
+/** pages_real_vaddr() - the real virtual address of an anonymous @pfn in its owner (0: none known). */
+uint64_t pages_real_vaddr(const struct pfnlab_pages *pg, uint64_t pfn, unsigned page_shift);
 
 #endif /* PFNLAB_INPUT_H */
