@@ -4,7 +4,12 @@
  * errors with their line numbers, decompression.  Every test that changes
  * a machine runs the whole-state checker after it.
  */
+#include <fcntl.h>
 #include <lzma.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -68,6 +73,8 @@ static bool free_block(const struct pfnlab_machine *m, uint64_t pfn, unsigned or
 	"  a-1 [000] .... 1.0: mm_page_alloc: page=ffffea0000000040 pfn=" #pfn " order=" #order \
 	" migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
 #define FREE(pfn, order) "  a-1 [000] .... 1.0: mm_page_free: page=ffffea0000000040 pfn=" #pfn " order=" #order "\n"
+#define ALLOC_FMT "  a-1 [000] .... 1.0: mm_page_alloc: page=ffffea0000000040 pfn=%#x order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+#define FREE_FMT "  a-1 [000] .... 1.0: mm_page_free: page=ffffea0000000040 pfn=%#x order=0\n"
 
 /* ---- the line parser -------------------------------------------------- */
 
@@ -617,11 +624,230 @@ TEST(decompress_check)
 	CHECK(strstr(why, "truncated") != NULL);
 	/* a limit */
 	CHECK_EQ(input_decompress(INPUT_GZIP, buf, n, &out, &outlen, 10, why, sizeof(why)), -E2BIG);
+	/*
+	 * a decoder whose dictionary is beyond the limit is refused before it
+	 * takes the memory: xz -9 from a pipe (sizes not in the header) asks
+	 * for 64 MiB
+	 */
+	{
+		lzma_stream xs = LZMA_STREAM_INIT;
+
+		CHECK_EQ(lzma_easy_encoder(&xs, 9, LZMA_CHECK_CRC64), LZMA_OK);
+		xs.next_in = (const uint8_t *)text;
+		xs.avail_in = sizeof(text) - 1;
+		xs.next_out = buf;
+		xs.avail_out = sizeof(buf);
+		CHECK_EQ(lzma_code(&xs, LZMA_FINISH), LZMA_STREAM_END);
+		n = sizeof(buf) - xs.avail_out;
+		lzma_end(&xs);
+	}
+	CHECK_EQ(input_decompress(INPUT_XZ, buf, n, &out, &outlen, 16 << 20, why, sizeof(why)), -E2BIG);
+	CHECK(strstr(why, "needs more memory than the limit of 16777216 bytes") != NULL);
+	CHECK_EQ(input_decompress(INPUT_XZ, buf, n, &out, &outlen, 128 << 20, why, sizeof(why)), 0);
+	free(out);
 	CHECK_EQ(input_detect("\x17\x08\x44tracing6", 11), INPUT_TRACEDAT);
 	CHECK_EQ(input_detect("plain", 5), INPUT_PLAIN);
+}
+
+/* ---- streams ---------------------------------------------------------- */
+
+/* A trace of @n events, allocations of order 0 at PFNs 0x1000 up and their frees; malloc'd. */
+static char *gen_trace(unsigned n, size_t *len)
+{
+	size_t cap = 128 + (size_t)n * 160, k = 0;
+	char *t = malloc(cap);
+
+	if (!t)
+		return NULL;
+	k += (size_t)snprintf(t + k, cap - k, "# tracer: nop\n");
+	for (unsigned i = 0; i < n; i++)
+		k += (size_t)snprintf(t + k, cap - k, i % 2 ? FREE_FMT : ALLOC_FMT, 0x1000 + i / 2);
+	*len = k;
+	return t;
+}
+
+/* The read end of a pipe a child fills with @text, as a path ("/dev/fd/N"); the child's pid in *pid. */
+static int piped(const char *text, size_t len, char *path, size_t plen, pid_t *pid)
+{
+	int fd[2];
+
+	*pid = -1;
+	if (pipe(fd))
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		close(fd[0]);
+		for (size_t done = 0; done < len;) {
+			ssize_t w = write(fd[1], text + done, len - done);
+
+			if (w <= 0)
+				_exit(1);
+			done += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	snprintf(path, plen, "/dev/fd/%d", fd[0]);
+	return fd[0];
+}
+
+/* Replay @path (a stream) after a look-ahead of @window bytes; the replay, its look-ahead in *ps. */
+static struct pfnlab_replay *stream_replay(struct pfnlab_machine *m, const char *path, size_t window,
+					   struct trace_prescan *ps, int *err, char *why, size_t wlen)
+{
+	struct input_stream *st;
+	struct input_lines l;
+	struct pfnlab_replay *r = NULL;
+
+	*err = input_open(path, NULL, &st, why, wlen);
+	if (*err)
+		return NULL;
+	if (!(*err = input_lines_stream(&l, st)) && !(*err = trace_lookahead(&l, true, window, ps)) &&
+	    !(*err = pfnlab_replay_create(m, NULL, &r)))
+		*err = pfnlab_replay_run(r, &l, why, wlen);
+	input_lines_free(&l);
+	input_close(st);
+	return r;
+}
+
+/*
+ * A trace of 2000 events (17 lines of 4 KiB) read as a stream: from a
+ * regular file and from a pipe, with a look-ahead window of 4 KiB.  Expect
+ * the file read whole by the look-ahead (the highest PFN, 0x13e7, found on
+ * the last line) and started again; the pipe looked at for its first
+ * window only (partial, a lower PFN); both replays to count every event,
+ * as the same text replayed from memory does, and leave the same machine.
+ * A NUL byte in the stream ends the replay at its line.
+ */
+TEST(stream_lookahead_check)
+{
+	char why[256], path[64], file[] = "/tmp/pfnlab-test-XXXXXX";
+	struct pfnlab_machine *m[3] = {small(64, 0), small(64, 0), small(64, 0)};
+	struct pfnlab_replay *r[3] = {NULL, NULL, NULL};
+	struct trace_prescan ps[2] = {{0}};
+	size_t len;
+	char *text = gen_trace(2000, &len);
+	int fd, err, st;
+	pid_t pid;
+
+	if (!text || !m[0] || !m[1] || !m[2] || (fd = mkstemp(file)) < 0) {
+		T_FAIL("%s", "setup");
+		goto out;
+	}
+	CHECK_EQ((size_t)write(fd, text, len), len);
+	close(fd);
+	r[0] = stream_replay(m[0], file, 4096, &ps[0], &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK(!ps[0].partial && ps[0].any_pfn);
+	CHECK_EQ(ps[0].max_pfn, 0x1000 + 999);
+	CHECK_EQ(ps[0].max_line, 2000);
+	fd = piped(text, len, path, sizeof(path), &pid);
+	r[1] = stream_replay(m[1], path, 4096, &ps[1], &err, why, sizeof(why));
+	close(fd);
+	waitpid(pid, &st, 0);
+	CHECK_EQ(err, 0);
+	CHECK(ps[1].partial && ps[1].max_pfn < 0x1000 + 999);
+	CHECK_EQ(pfnlab_replay_create(m[2], NULL, &r[2]), 0);
+	CHECK_EQ(pfnlab_replay_feed(r[2], text, len, "t", why, sizeof(why)), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(r[i] != NULL);
+		if (!r[i])
+			continue;
+		CHECK_EQ(C(r[i], "events_total"), 2000);
+		CHECK_EQ(C(r[i], "lines_total"), 2001);
+		CHECK_EQ(C(r[i], "frees_unseen"), 0);
+		CHECK_EQ(pfnlab_zone_free_pages(m[i], PFNLAB_ZONE_NORMAL), pfnlab_zone_free_pages(m[2], PFNLAB_ZONE_NORMAL));
+		test_check_state(m[i]);
+		pfnlab_replay_destroy(r[i]);
+		r[i] = NULL;
+	}
+	/* binary data on a line past the window of a pipe: lines before it applied, then the error names it */
+	{
+		size_t at = (size_t)(strchr(text + len / 5 * 3, '\n') - text) + 5;
+		uint64_t line = 1;
+		char want[64];
+
+		for (size_t i = 0; i < at; i++)
+			line += text[i] == '\n';
+		text[at] = '\0';
+
+		fd = piped(text, len, path, sizeof(path), &pid);
+		r[0] = stream_replay(m[0], path, 4096, &ps[0], &err, why, sizeof(why));
+		close(fd);
+		waitpid(pid, &st, 0);
+		CHECK_EQ(err, -EINVAL);
+		CHECK_EQ(input_binary_line(text, len), line);
+		snprintf(want, sizeof(want), ":%llu: binary data", (unsigned long long)line);
+		CHECK(strstr(why, want) != NULL);
+		CHECK(r[0] && C(r[0], "lines_total") == (long long)line - 1);
+	}
+	pfnlab_replay_destroy(r[0]);
+out:
+	unlink(file);
+	free(text);
+	for (int i = 0; i < 3; i++)
+		pfnlab_machine_destroy(m[i]);
+}
+
+/* Write @text to @dir/@name, making the directories on the way. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	if ((f = fopen(path, "w"))) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * The memory input may take: half the cgroup's limit, the smallest over
+ * the cgroup and its parents, v2 (memory.max) or v1 (the memory
+ * hierarchy's memory.limit_in_bytes); at least 64 MiB; half of RAM
+ * without a limit.  Expect each from fake /proc/self/cgroup and cgroup
+ * trees in a scratch directory.
+ */
+TEST(memory_limit_check)
+{
+	char dir[] = "/tmp/pfnlab-cg-XXXXXX", pc[600], root[600], cmd[700];
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (!mkdtemp(dir)) {
+		T_FAIL("%s", "mkdtemp");
+		return;
+	}
+	snprintf(pc, sizeof(pc), "%s/cgroup", dir);
+	snprintf(root, sizeof(root), "%s/fs", dir);
+	/* v2: the parent's limit is the smaller */
+	put_file(dir, "cgroup", "0::/a/b\n");
+	put_file(dir, "fs/a/b/memory.max", "max\n");
+	put_file(dir, "fs/a/memory.max", "1073741824\n");
+	CHECK_EQ(input_memory_limit(pc, root), 512ull << 20);
+	put_file(dir, "fs/a/b/memory.max", "268435456\n");
+	CHECK_EQ(input_memory_limit(pc, root), 128ull << 20);
+	/* v1: the hierarchy with the memory controller */
+	put_file(dir, "cgroup", "5:cpu,cpuacct:/x\n4:memory:/x\n0::/\n");
+	put_file(dir, "fs/memory/x/memory.limit_in_bytes", "209715200\n");
+	put_file(dir, "fs/memory/memory.limit_in_bytes", "9223372036854771712\n");
+	CHECK_EQ(input_memory_limit(pc, root), 100ull << 20);
+	put_file(dir, "fs/memory/x/memory.limit_in_bytes", "1048576\n");
+	CHECK_EQ(input_memory_limit(pc, root), 64ull << 20);
+	/* no limit anywhere */
+	put_file(dir, "cgroup", "0::/none\n");
+	CHECK_EQ(input_memory_limit(pc, root), ram / 2 > (64ull << 20) ? ram / 2 : 64ull << 20);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ(system(cmd), 0);
 }
 
 RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, replay_alloc_free_roundtrip_check,
 	  replay_free_unseen_check, replay_relocation_check, replay_split_and_lost_free_check,
 	  replay_extfrag_ownership_check, replay_malformed_check, replay_counts_check,
-	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_2015_form_check, decompress_check)
+	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_2015_form_check, decompress_check,
+	  stream_lookahead_check, memory_limit_check)

@@ -649,7 +649,7 @@ static double bench_replay(bool quick, const char **skipped)
 
 	if (!path)
 		path = "../shared/data/ftrace-linux-6.18-x86_64/trace.txt.xz";
-	if (input_read(path, &in, why, sizeof(why))) {
+	if (input_read(path, 0, &in, why, sizeof(why))) {
 		*skipped = "no capture (set PFNLAB_BENCH_TRACE to a trace file)";
 		return 0;
 	}

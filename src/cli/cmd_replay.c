@@ -2,7 +2,15 @@
  * cmd_replay.c - `pfnlab replay`: apply a kernel trace to a model machine
  * and print what it did, optionally from a /proc snapshot and against the
  * state the real machine reached.
+ *
+ * The trace is streamed: read, applied and forgotten a line at a time, so
+ * `cat trace_pipe | pfnlab replay -` runs in constant memory for as long
+ * as the pipe flows.  SIGINT and SIGTERM only set a flag; the replay stops
+ * at the next line, the report of what was read is printed, and the exit
+ * code is 128 + the signal's number.  `--every N` prints the report each
+ * time N more events were read.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,8 +42,62 @@ void json_string(FILE *f, const char *s)
 
 static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
 {
-	progress_show(arg, "pfnlab: replay %3llu%%, %llu events", total ? (unsigned long long)(done * 100 / total) : 0ull,
-		      (unsigned long long)events);
+	if (total)
+		progress_show(arg, "pfnlab: replay %3llu%%, %llu events", (unsigned long long)(done * 100 / total),
+			      (unsigned long long)events);
+	else
+		progress_show(arg, "pfnlab: replay %llu events", (unsigned long long)events);
+}
+
+/* The signal that stopped the replay (SIGINT, SIGTERM), 0 while none came. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * @on: SIGINT and SIGTERM set stop_signal (once: a second one acts as
+ * usual), unless they were ignored (a background job's SIGINT); off: as
+ * they were.
+ */
+static void catch_stop_signals(bool on)
+{
+	static const int sigs[2] = {SIGINT, SIGTERM};
+	static bool caught[2];
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+	sa.sa_flags = on ? SA_RESETHAND : 0; /* no SA_RESTART: a read from a quiet pipe returns */
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 2; i++) {
+		if (on && (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN))
+			continue;
+		if (on || caught[i])
+			sigaction(sigs[i], &sa, NULL);
+		caught[i] = on;
+	}
+}
+
+/* --every N: the summary so far, on stdout (JSON: one object a line; text: reports apart by a blank line). */
+struct every {
+	bool json;
+	struct progress *prog;
+};
+
+static void every_report(void *arg, const struct pfnlab_replay *r)
+{
+	struct every *e = arg;
+	struct pfnlab_sink s;
+
+	file_sink(&s, stdout);
+	progress_done(e->prog);
+	pfnlab_replay_summary(r, e->json, &s);
+	if (!e->json)
+		fputc('\n', stdout);
+	fflush(stdout);
 }
 
 /* RAM for a default machine that holds every PFN of the trace. */
@@ -59,6 +121,22 @@ static uint64_t auto_ram(const char *preset, uint64_t max_pfn)
 	return need > 4 * G ? need : 4 * G;
 }
 
+/* -v: the peak resident memory of the process (VmHWM of /proc/self/status), as a note. */
+static void note_peak_memory(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			fprintf(stderr, "pfnlab: note: peak resident memory %llu KiB (VmHWM)\n", kb);
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The "snapshot" member: what --snapshot's files disagreed on (buddyinfo minus pagetypeinfo, per order). */
 static void snapshot_json(const struct snapshot *s, FILE *out)
 {
@@ -71,6 +149,47 @@ static void snapshot_json(const struct snapshot *s, FILE *out)
 		fprintf(out, "]");
 	}
 	fprintf(out, "}}");
+}
+
+/*
+ * The machine a trace needs, from a look-ahead over its lines: RAM for its
+ * highest PFN (without --ram), its era (without --era).  0, or an exit code
+ * after a message.
+ */
+static int size_for_trace(struct machine_opts *o, struct input_lines *l, bool verbose)
+{
+	struct trace_prescan ps;
+	char why[512];
+
+	if (trace_lookahead(l, !o->ram_set, TRACE_LOOKAHEAD_WINDOW, &ps)) {
+		input_lines_error(l, "trace text", why, sizeof(why));
+		return cli_error("%s", why), EXIT_USAGE;
+	}
+	if (!o->ram_set && ps.any_pfn) {
+		struct pfnlab_config c;
+		uint64_t need, limit = host_limit_bytes();
+
+		o->ram = auto_ram(o->preset, ps.max_pfn);
+		o->ram_set = true;
+		pfnlab_config_preset(&c, o->preset, o->ram);
+		need = pfnlab_config_bytes(&c);
+		if (limit && need > limit)
+			return cli_error("%s:%llu: pfn %#llx sizes the machine at %llu GiB, whose model needs %llu MiB of host memory, more than the %llu MiB allowed (give --ram: PFNs beyond the machine are counted in pfn_invalid)",
+					 l->name, (unsigned long long)ps.max_line, (unsigned long long)ps.max_pfn,
+					 (unsigned long long)(o->ram >> 30), (unsigned long long)(need >> 20),
+					 (unsigned long long)(limit >> 20)), EXIT_RESOURCE;
+		if (ps.partial)
+			fprintf(stderr, "pfnlab: note: %s: the machine is sized for the first %u MiB of the stream (pfn %#llx); give --ram for the whole stream (PFNs beyond the machine are counted in pfn_invalid)\n",
+				l->name, TRACE_LOOKAHEAD_WINDOW >> 20, (unsigned long long)ps.max_pfn);
+	}
+	if (verbose && ps.beyond)
+		fprintf(stderr, "pfnlab: note: %s: %llu event%s with PFNs no machine pfnlab models has (from %#llx): counted in pfn_invalid\n",
+			l->name, (unsigned long long)ps.beyond, ps.beyond == 1 ? "" : "s", (unsigned long long)TRACE_PFN_LIMIT);
+	if (!o->era_set && ps.era >= 0) {
+		o->over.era = (enum pfnlab_era)ps.era;
+		o->era_set = true;
+	}
+	return 0;
 }
 
 /* Print the model's free blocks per order next to a real after-snapshot's. */
@@ -94,7 +213,7 @@ static int compare_after(const struct pfnlab_machine *m, const char *dir, bool s
 		t->name = path[i];
 		if (access(path[i], F_OK) != 0)
 			continue;
-		err = input_read(path[i], &b[i], why, sizeof(why));
+		err = input_read(path[i], SNAPSHOT_FILE_MAX, &b[i], why, sizeof(why));
 		t->data = b[i].data;
 		t->len = b[i].len;
 	}
@@ -151,7 +270,11 @@ static int run(int argc, char **argv)
 	bool strict = false;
 	struct pfnlab_machine *m = NULL;
 	struct pfnlab_replay *r = NULL;
-	struct input_buf in;
+	struct input_stream *in = NULL;
+	struct input_lines l = {0};
+	unsigned long long every = 0;
+	struct every ev = {.prog = &prog};
+	int stopped = 0;
 	char why[1024] = "";
 	struct pfnlab_replay_opts ro = {0};
 	struct map_out map = {.ansi = false};
@@ -186,6 +309,9 @@ static int run(int argc, char **argv)
 			check = true;
 		} else if (strcmp(a, "--strict") == 0) {
 			strict = true;
+		} else if (strcmp(a, "--every") == 0 && i + 1 < argc) {
+			if (parse_uint(argv[++i], 1, UINT64_MAX, &every))
+				return cli_error("replay: --every: invalid value '%s' (a number of events, 1 or more)", argv[i]);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = true;
 		} else if (strcmp(a, "--snapshot") == 0 && i + 1 < argc) {
@@ -223,58 +349,57 @@ static int run(int argc, char **argv)
 		return cli_error("replay: --pcp is not supported (the trace already shows each page the buddy allocator gave)");
 	o.pcp_set = true; /* per-CPU lists off: the trace shows each page the buddy allocator gave */
 	o.over.pcp = false;
-	err = input_read(file, &in, why, sizeof(why));
-	if (err) {
+	if ((err = input_open(file, &(struct input_stream_opts){.stop = &stop_signal}, &in, why, sizeof(why)))) {
 		cli_error("%s", why);
-		return err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
+		return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : err == -EINTR ? 128 + stop_signal : EXIT_USAGE;
 	}
+	if (input_lines_stream(&l, in)) {
+		rc = (cli_error("out of memory"), EXIT_RESOURCE);
+		goto out;
+	}
+	catch_stop_signals(true);
 	if (snap) {
 		struct pfnlab_snapshot_opts so = {.thp = true, .strict = strict};
 
 		if (!(parsed = malloc(sizeof(*parsed)))) {
-			input_buf_free(&in);
-			return cli_error("out of memory"), EXIT_RESOURCE;
+			rc = (cli_error("out of memory"), EXIT_RESOURCE);
+			goto out;
 		}
 		so.parsed = parsed;
-		rc = snapshot_machine(snap, &so, verbose, &m);
-		if (rc) {
-			input_buf_free(&in);
-			return rc;
-		}
-	} else {
-		struct trace_prescan ps;
-
-		trace_prescan(in.data, in.len, &ps);
-		if (!o.ram_set && ps.any_pfn) {
-			o.ram = auto_ram(o.preset, ps.max_pfn);
-			o.ram_set = true;
-		}
-		if (!o.era_set && ps.era >= 0) {
-			o.over.era = (enum pfnlab_era)ps.era;
-			o.era_set = true;
-		}
-		rc = machine_build(&o, &m);
-		if (rc) {
-			input_buf_free(&in);
-			return rc;
-		}
+		if ((rc = snapshot_machine(snap, &so, verbose, &m)))
+			goto out;
+	} else if ((!o.ram_set || !o.era_set) && (rc = size_for_trace(&o, &l, verbose))) {
+		goto out;
+	} else if ((rc = machine_build(&o, &m))) {
+		goto out;
 	}
 	ro.lenient = lenient;
+	ro.stop = &stop_signal;
+	ev.json = json;
 	progress_init(&prog, !no_progress);
 	if (prog.on) {
 		ro.progress = progress;
 		ro.progress_arg = &prog;
 	}
+	if (every) {
+		ro.every = every;
+		ro.report = every_report;
+		ro.report_arg = &ev;
+	}
 	if (pfnlab_replay_create(m, &ro, &r)) {
-		cli_error("replay: out of memory");
-		rc = EXIT_RESOURCE;
+		rc = (cli_error("replay: out of memory"), EXIT_RESOURCE);
 		goto out;
 	}
-	err = pfnlab_replay_feed(r, in.data, in.len, in.name, why, sizeof(why));
+	err = pfnlab_replay_run(r, &l, why, sizeof(why));
+	catch_stop_signals(false);
 	progress_done(&prog);
-	if (err) {
+	if (err == -EINTR) {
+		fprintf(stderr, "pfnlab: %s: stopped by %s; the report covers the %llu lines read\n", input_stream_name(in),
+			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (unsigned long long)l.no);
+		stopped = stop_signal ? stop_signal : SIGINT;
+	} else if (err) {
 		cli_error("%s", why);
-		rc = EXIT_USAGE;
+		rc = err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
 		goto out;
 	}
 	if (snap && !nviews && !json) {
@@ -327,11 +452,17 @@ static int run(int argc, char **argv)
 		cli_error("check: %s", why);
 		rc = EXIT_INTERNAL;
 	}
+	if (!rc && stopped)
+		rc = 128 + stopped;
+	if (verbose)
+		note_peak_memory();
 out:
+	catch_stop_signals(false);
 	free(parsed);
 	pfnlab_replay_destroy(r);
 	pfnlab_machine_destroy(m);
-	input_buf_free(&in);
+	input_lines_free(&l);
+	input_close(in);
 	return rc;
 }
 
@@ -340,7 +471,7 @@ const struct command cmd_replay = {
 	.summary = "apply a kernel trace (ftrace text, trace-cmd report or .dat) to a model machine",
 	.run = run,
 	.help =
-		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress]\n"
+		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress] [--every N]\n"
 		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n"
 		"                     [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
 		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
@@ -350,11 +481,14 @@ const struct command cmd_replay = {
 		"(mm_migrate_pages), compaction:*, cma:* and page_isolation:test_pages_isolated, in their\n"
 		"2015 (decimal pfn) and current (hex pfn) forms, drive the model: pages are allocated and\n"
 		"freed at their PFNs, pageblocks change owner, CMA ranges are taken and released.  Other\n"
-		"events are counted and skipped; lost-event lines are counted.\n\n"
+		"events are counted and skipped; lost-event lines are counted.  The trace is streamed:\n"
+		"a pipe that never ends replays in constant memory until SIGINT or SIGTERM, which print\n"
+		"the report of what was read (exit 130, 143).\n\n"
 		"  --format json   one JSON object (keys in docs/formats.md)\n"
 		"  --lenient       skip malformed lines of known events (counted in lines_malformed)\n"
 		"                  instead of stopping at the first with FILE:LINE\n"
 		"  --no-progress   no progress line on a terminal\n"
+		"  --every N       print the report each time N more events were read, then the last\n"
 		"  --snapshot DIR  start from a /proc snapshot (see pfnlab snapshot) instead of a freshly\n"
 		"                  booted machine; prints the end state as buddyinfo and pagetypeinfo\n"
 		"  --after DIR     compare the end state's free blocks per order with a snapshot taken\n"
@@ -363,18 +497,18 @@ const struct command cmd_replay = {
 		"  --check         run the whole-state checker at the end (exit 4 if it fails)\n"
 		"  --strict        refuse a snapshot whose buddyinfo and pagetypeinfo differ (read at\n"
 		"                  different moments; by default pagetypeinfo's counts win)\n"
-		"  -v              notes about the snapshot on stderr\n\n"
+		"  -v              notes on stderr: the snapshot, PFNs no machine has, the peak memory\n\n"
 		"The end state's map, as pfnlab map draws it (after the report):\n"
 		"%MAPOUT%\n"
 		"Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"
-		"is made large enough for every PFN in the trace, and without --era it follows the\n"
-		"trace's form.\n\n"
+		"is made large enough for every PFN in the trace (of a pipe: in its first 16 MiB, read\n"
+		"ahead), and without --era it follows the trace's form.\n\n"
 		"%MACHINE%"
 		"\nExamples:\n"
 		"  pfnlab replay trace.txt.xz --format json\n"
 		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"
 		"  pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
-		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --no-progress\n\n"
+		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --ram 16G --era current --every 100000\n\n"
 		"Exit codes: 0 ok, 2 bad option or bad input (FILE:LINE: reason), 3 too large for this\n"
-		"host, 4 checker failure.\n",
+		"host or the input's memory limit, 4 checker failure, 130/143 stopped by SIGINT/SIGTERM.\n",
 };

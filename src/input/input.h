@@ -2,11 +2,13 @@
  * input.h - the input layer: what users bring from their machines, read
  * into the model.
  *
- *   source.c       a file, standard input or a /proc-like directory into
- *                  memory (a growing input_text); its lines one at a time
- *   decompress.c   .xz (liblzma), .zst (libzstd), .gz (zlib), by magic number
+ *   source.c       a file, a pipe or standard input as a stream of text,
+ *                  decoded as it is read; its lines one at a time; small
+ *                  files (a snapshot's) read whole
+ *   decompress.c   .xz (liblzma), .zst (libzstd), .gz (zlib) decoders, by
+ *                  magic number, a buffer at a time
  *   tracedat.c     trace-cmd .dat files through libtracecmd, rendered as
- *                  `trace-cmd report` text
+ *                  `trace-cmd report` text record by record
  *   trace_parse.c  one line of ftrace text: context columns, event name, fields
  *   trace_event.c  one line of a trace read into a struct trace_event
  *   claim.c        taking an exact PFN range out of the buddy lists, giving it back
@@ -20,7 +22,11 @@
  * A replay runs reader -> parser -> applier, a line at a time: source.c
  * yields lines (struct input_lines), trace_event.c turns one into a struct
  * trace_event, replay_apply.c applies that to the machine; replay.c drives
- * the three and counts.  Nothing below replay.c keeps more than one line.
+ * the three and counts.  Nothing below replay.c keeps more than one line
+ * (and a buffer): a trace of any length, or one that never ends, is
+ * replayed in constant memory.  A caller with its own source of lines
+ * (`replay --live`) opens it with input_open() (or has its text in
+ * memory: input_lines_init()), and hands the lines to pfnlab_replay_run().
  *
  * The input layer sits above the core (it drives the model through
  * src/core/model.h) and below the CLI.  With src/cli it is the only code
@@ -30,6 +36,7 @@
 #ifndef PFNLAB_INPUT_H
 #define PFNLAB_INPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,19 +54,10 @@ enum input_kind {
 	INPUT_TRACEDAT, /* trace-cmd .dat: 17 08 44 "tracing" */
 };
 
-/* An input held in memory, decompressed; .dat files already rendered as text. */
-struct input_buf {
-	char *data;            /* NUL-terminated; len bytes before the NUL */
-	size_t len;
-	char name[256];        /* the path as given ("-" shows as "<stdin>") */
-	enum input_kind kind;  /* what the bytes on disk were */
-	uint64_t disk_bytes;   /* bytes read before decompression */
-};
-
 /**
  * input_detect() - what a buffer holds, by its magic number.
  * @p: the first bytes
- * @n: how many (at least 8 are needed to see every magic)
+ * @n: how many (at least 10 are needed to see every magic)
  *
  * Return: an enum input_kind (INPUT_PLAIN when no magic matches).
  */
@@ -68,14 +66,53 @@ enum input_kind input_detect(const void *p, size_t n);
 /** input_kind_name() - "text", "xz", "zstd", "gzip", "trace-cmd dat". */
 const char *input_kind_name(enum input_kind k);
 
+/* One step of a decoder: compressed bytes in, decoded bytes out. */
+struct decoder_io {
+	const uint8_t *in;     /* compressed bytes not consumed yet (advanced) */
+	size_t inlen;
+	bool in_eof;           /* nothing follows @in */
+	char *out;             /* where decoded bytes go */
+	size_t cap;            /* room there (> 0) */
+	size_t produced;       /* receives how many were written */
+};
+
+struct decoder;
+
 /**
- * input_decompress() - decompress a whole buffer.
+ * decoder_create() - a streaming decoder.
+ * @kind: INPUT_XZ, INPUT_ZSTD or INPUT_GZIP
+ * @memlimit: the most memory its dictionary or window may take (0: the library's default)
+ * @out: receives the decoder
+ * @why: reason on error
+ * @len: size of @why
+ *
+ * Return: 0, -ENOMEM, -EINVAL (not a compressed kind).
+ */
+int decoder_create(enum input_kind kind, uint64_t memlimit, struct decoder **out, char *why, size_t len);
+
+/**
+ * decoder_run() - decode what @io offers into @io->out.
+ *
+ * Return: 0 (call again: with more input, or more room), 1 at the end of
+ * the data (every stream complete, nothing more produced), -EINVAL
+ * (corrupt or truncated data), -E2BIG (the data needs more memory than the
+ * limit), -ENOMEM; reason in @why.
+ */
+int decoder_run(struct decoder *d, struct decoder_io *io, char *why, size_t len);
+
+/** decoder_destroy() - free a decoder (NULL is ignored). */
+void decoder_destroy(struct decoder *d);
+
+/**
+ * input_decompress() - decode a whole buffer held in memory (a file read
+ * in pieces of its own, as /proc/kpageflags is), through decoder_run().
  * @kind: INPUT_XZ, INPUT_ZSTD or INPUT_GZIP
  * @in: compressed bytes
  * @inlen: their number
  * @out: receives a malloc'd, NUL-terminated buffer
  * @outlen: receives its length (without the NUL)
- * @limit: refuse to produce more than this many bytes (0: no limit)
+ * @limit: refuse to produce this many bytes or more, and a decoder needing
+ *         more memory (0: no limit)
  * @why: receives a reason on error ("xz data is truncated", ...)
  * @len: size of @why
  *
@@ -85,23 +122,128 @@ const char *input_kind_name(enum input_kind k);
 int input_decompress(enum input_kind kind, const void *in, size_t inlen, char **out, size_t *outlen,
 		     uint64_t limit, char *why, size_t len);
 
+struct tracedat;
+
 /**
- * input_read() - read a trace or snapshot file into memory.
+ * input_tracedat_open() - a trace-cmd .dat file, to be read as the text
+ * lines `trace-cmd report` prints ("comm-pid [cpu] ts: event: fields"),
+ * with "CPU:N [LOST M EVENTS]" before records that lost events.
+ * @fd: an open, seekable descriptor of the .dat file, at its start (not taken over)
+ * @name: its name for messages
+ * @out: receives the reader
+ * @why: reason on error
+ * @len: size of @why
+ *
+ * Return: 0, -EINVAL (not a readable .dat file), -ENOMEM, -ENOTSUP.
+ */
+int input_tracedat_open(int fd, const char *name, struct tracedat **out, char *why, size_t len);
+
+/**
+ * input_tracedat_read() - the next bytes of the text, record after record.
+ * @n: receives how many bytes were put in @out (at most @cap)
+ *
+ * Return: 0, 1 at the end (nothing put), -ENOMEM.
+ */
+int input_tracedat_read(struct tracedat *d, char *out, size_t cap, size_t *n, char *why, size_t len);
+
+/** input_tracedat_close() - free the reader (NULL is ignored). */
+void input_tracedat_close(struct tracedat *d);
+
+/**
+ * input_memory_limit() - how much memory input may take: half of this
+ * host's RAM or, when the process runs in a memory cgroup with a limit,
+ * half of that limit (cgroup v2 memory.max or v1 memory.limit_in_bytes,
+ * the smallest over the cgroup and its parents).
+ * @proc_cgroup: the /proc/self/cgroup to read (NULL: the real one)
+ * @cgroup_root: where the cgroup file systems are mounted (NULL: /sys/fs/cgroup)
+ *
+ * Return: bytes (at least 64 MiB).
+ */
+uint64_t input_memory_limit(const char *proc_cgroup, const char *cgroup_root);
+
+/* Options of an input stream. */
+struct input_stream_opts {
+	/* a read that waits (a pipe, trace_pipe) gives up when this becomes non-zero (a signal handler sets it) */
+	const volatile sig_atomic_t *stop;
+	uint64_t mem_limit;    /* decoders' memory, staged .dat data (0: input_memory_limit()) */
+	bool regular_only;     /* refuse FIFOs, devices and sockets (snapshot files) */
+};
+
+struct input_stream;
+
+/**
+ * input_open() - open a trace or snapshot file as a stream of text.
  * @path: a file, or "-" for standard input
+ * @o: options (may be NULL)
+ * @out: receives the stream; release with input_close()
+ * @why: receives "PATH: reason" on error
+ * @len: size of @why
+ *
+ * The first bytes decide what the data is: text, or .xz, .zst, .gz
+ * (decoded as they are read), or a trace-cmd .dat file (rendered as text
+ * through libtracecmd; one from a pipe, or compressed, is first copied to
+ * an unlinked temporary file, at most the memory limit).  A name that
+ * promises a compression the bytes do not have is an error, as are
+ * directories, empty files and missing files.  Pipes, FIFOs and
+ * character devices are read as they come, unless @o->regular_only.
+ *
+ * Return: 0, -ENOENT, -EISDIR, -EINVAL (bad or empty data, not a regular
+ * file), -ENOMEM, -EIO, -E2BIG, -ENOTSUP (.dat support not built in).
+ */
+int input_open(const char *path, const struct input_stream_opts *o, struct input_stream **out, char *why,
+	       size_t len);
+
+/** input_close() - close the stream (NULL is ignored); standard input stays open. */
+void input_close(struct input_stream *st);
+
+/** input_stream_name() - the name for messages: the path, or "<stdin>". */
+const char *input_stream_name(const struct input_stream *st);
+
+/** input_stream_kind() - what the bytes on disk are. */
+enum input_kind input_stream_kind(const struct input_stream *st);
+
+/** input_stream_seekable() - can input_stream_rewind() start it again (a regular file)? */
+bool input_stream_seekable(const struct input_stream *st);
+
+/**
+ * input_stream_progress() - bytes read from the file so far, and its size
+ * (0 when unknown: a pipe, a .dat file).
+ */
+void input_stream_progress(const struct input_stream *st, uint64_t *done, uint64_t *total);
+
+/**
+ * input_stream_read() - the next decoded bytes.
+ * @n: receives how many were put in @out (at most @cap, at least 1 unless at the end)
+ *
+ * Return: 0, 1 at the end (nothing put), -EINTR (the stop flag was set
+ * while waiting), or the error of the data (reason in @why, without the name).
+ */
+int input_stream_read(struct input_stream *st, char *out, size_t cap, size_t *n, char *why, size_t len);
+
+/** input_stream_rewind() - back to the first byte of a seekable stream.  Return: 0, -ESPIPE, -EIO, -ENOMEM. */
+int input_stream_rewind(struct input_stream *st, char *why, size_t len);
+
+/* A small file held in memory, decoded. */
+struct input_buf {
+	char *data;            /* NUL-terminated; len bytes before the NUL */
+	size_t len;
+	char name[256];        /* the path as given */
+};
+
+/**
+ * input_read() - a small file (a snapshot's) read whole into memory.
+ * @path: a regular file (or one of /proc); compressed ones are decoded
+ * @max: refuse this many bytes of text or more (0: the memory limit)
  * @b: receives the text; release with input_buf_free()
  * @why: receives "PATH: reason" on error
  * @len: size of @why
  *
- * Compressed files (.xz, .zst, .gz) are recognised by magic number and
- * decompressed; a name that promises compression the bytes do not have
- * is an error, as are directories, empty files and missing files.
- * trace-cmd .dat files (also compressed ones) are rendered as text through
- * libtracecmd (tracedat.c).
- *
- * Return: 0, -ENOENT, -EISDIR, -EINVAL (bad or empty data), -ENOMEM,
- * -EIO, -ENOTSUP (.dat support not built in).
+ * Return: as input_open(), and -E2BIG at @max.
  */
-int input_read(const char *path, struct input_buf *b, char *why, size_t len);
+int input_read(const char *path, uint64_t max, struct input_buf *b, char *why, size_t len);
+
+/** input_buf_free() - release what input_read() filled in. */
+void input_buf_free(struct input_buf *b);
 
 /**
  * input_binary_line() - does a text hold binary data?
@@ -112,10 +254,9 @@ int input_read(const char *path, struct input_buf *b, char *why, size_t len);
  */
 uint64_t input_binary_line(const char *text, size_t len);
 
-/** input_buf_free() - release what input_read() filled in. */
-void input_buf_free(struct input_buf *b);
+#define INPUT_LINE_MAX (1u << 20)   /* a longer line is no text pfnlab reads */
 
-/* A text growing in memory (decompressed data, rendered .dat records, a report). */
+/* A text growing in memory, up to a limit (a small file read whole, a report). */
 struct input_text {
 	char *p;               /* NUL-terminated once anything was appended */
 	size_t len, cap;
@@ -134,55 +275,93 @@ int input_text_reserve(struct input_text *t, size_t want);
 /** input_text_append() - add @n bytes at @s, NUL-terminated.  Return: as input_text_reserve(). */
 int input_text_append(struct input_text *t, const char *s, size_t n);
 
-/* The lines of an input, one at a time, with their numbers for messages. */
+/*
+ * The lines of an input, one at a time, with their numbers for messages:
+ * a text in memory, or a stream read through a buffer of its own.  The
+ * current line stays valid until the next call.
+ */
 struct input_lines {
 	const char *name;      /* the file, for "NAME:LINE: ..." messages */
-	const char *p, *end;   /* what is not read yet */
+	const char *p, *end;   /* what is buffered and not read yet */
 	const char *s;         /* the current line, without its newline and a '\r' before it */
 	size_t n;              /* its length */
 	uint64_t no;           /* its number, from 1 */
+	/*
+	 * why the lines ended before the end of the input: -EILSEQ (binary
+	 * data on line no + 1), -E2BIG (line no + 1 longer than
+	 * INPUT_LINE_MAX), -ENOSPC (the held window is full: not sticky),
+	 * -EINTR (stopped), or the stream's error
+	 */
+	int err;
+	int stop_err;          /* an error waiting at @end */
+	bool eof;              /* nothing follows @end */
+	struct input_stream *src;  /* NULL: the whole text is in memory */
+	char *buf;             /* the stream's buffer, [buf, buf + cap) (a text in memory: the text) */
+	size_t cap;
+	const char *mark;      /* held from here (input_lines_hold()), or NULL */
+	uint64_t mark_no;
+	size_t window;         /* the most bytes held */
+	char why[256];         /* the stream's reason for err */
 };
 
 /** input_lines_init() - read @text (@len bytes, named @name) a line at a time. */
 void input_lines_init(struct input_lines *l, const char *name, const char *text, size_t len);
+
+/** input_lines_stream() - read @st a line at a time.  Return: 0 or -ENOMEM. */
+int input_lines_stream(struct input_lines *l, struct input_stream *st);
+
+/** input_lines_free() - free the buffer input_lines_stream() took (not the stream). */
+void input_lines_free(struct input_lines *l);
+
+/** input_lines_more() - input_lines_next() beyond what is buffered (the slow path). */
+bool input_lines_more(struct input_lines *l);
 
 /**
  * input_lines_next() - the next line into @l->s and @l->n, and its number
  * into @l->no.  A last line without a newline is a line.  Inline: it runs
  * once a line.
  *
- * Return: false at the end of the text.
+ * Return: false at the end of the input, or when @l->err says why it stopped.
  */
 static inline bool input_lines_next(struct input_lines *l)
 {
 	const char *nl;
 
-	if (l->p >= l->end)
-		return false;
-	nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+	if (l->p >= l->end || !(nl = memchr(l->p, '\n', (size_t)(l->end - l->p))))
+		return input_lines_more(l);
 	l->s = l->p;
-	l->n = nl ? (size_t)(nl - l->p) : (size_t)(l->end - l->p);
+	l->n = (size_t)(nl - l->p);
 	if (l->n && l->s[l->n - 1] == '\r')
 		l->n--;
-	l->p = nl ? nl + 1 : l->end;
+	l->p = nl + 1;
 	l->no++;
 	return true;
 }
 
 /**
- * input_tracedat_text() - render a trace-cmd .dat file as text lines of
- * the `trace-cmd report` shape ("comm-pid [cpu] ts: event: fields"), with
- * "CPU:N [LOST M EVENTS]" before records that lost events.
- * @fd: an open, seekable descriptor of the .dat file
- * @name: its name for messages
- * @out: receives a malloc'd NUL-terminated text
- * @outlen: its length
- * @why: reason on error
- * @len: size of @why
- *
- * Return: 0, -EINVAL (not a readable .dat file), -ENOMEM, -ENOTSUP.
+ * input_lines_hold() - keep every line read from now on (at most @window
+ * bytes), to read them again after input_lines_rewind(): a look-ahead.
+ * When the window is full input_lines_next() returns false with @l->err
+ * -ENOSPC; input_lines_release() then lets it go on.
  */
-int input_tracedat_text(int fd, const char *name, char **out, size_t *outlen, char *why, size_t len);
+void input_lines_hold(struct input_lines *l, size_t window);
+
+/** input_lines_release() - stop holding; the lines go on from where they are. */
+void input_lines_release(struct input_lines *l);
+
+/** input_lines_rewind() - back to where input_lines_hold() was called, and stop holding. */
+void input_lines_rewind(struct input_lines *l);
+
+/** input_lines_restart() - back to the first line of a seekable stream.  Return: 0 or a negative errno. */
+int input_lines_restart(struct input_lines *l);
+
+/**
+ * input_lines_error() - why the lines stopped early, as "NAME:LINE: ..." in @why.
+ * @what: what the text should have been, for binary data and long lines ("trace text")
+ *
+ * Return: @l->err (0: the input simply ended).
+ */
+int input_lines_error(const struct input_lines *l, const char *what, char *why, size_t len);
 
 /* ---- trace_parse.c ---- */
 
@@ -358,19 +537,46 @@ int event_parser_era(const struct event_parser *ep);
  */
 unsigned event_parser_names(const struct event_parser *ep, struct trace_event_count *out, uint64_t *other);
 
-/* What a prescan of a trace found, to size a machine for it. */
+/*
+ * PFNs at or beyond this are no machine's pfnlab can model (its PFNs are
+ * 32 bits): an event that names one is counted in pfn_invalid, and never
+ * sizes a machine.
+ */
+#define TRACE_PFN_LIMIT ((uint64_t)NIL_PFN)
+
+/* The bytes of a stream that cannot be read twice (a pipe) the look-ahead reads. */
+#define TRACE_LOOKAHEAD_WINDOW (16u << 20)
+
+/* What a look-ahead over a trace found, to size a machine for it. */
 struct trace_prescan {
-	uint64_t max_pfn;      /* highest PFN an event touches (0 if none) */
-	bool any_pfn;          /* at least one event had a PFN */
+	uint64_t max_pfn;      /* highest PFN an event touches, below TRACE_PFN_LIMIT (0 if none) */
+	uint64_t max_line;     /* the line it is on */
+	bool any_pfn;          /* at least one event had a PFN below TRACE_PFN_LIMIT */
+	uint64_t beyond;       /* events whose PFNs reach TRACE_PFN_LIMIT */
 	int era;               /* PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex), -1 unknown */
+	bool partial;          /* only the first window of a stream was seen */
 };
 
 /**
- * trace_prescan() - one fast pass over a trace text for its PFN range and era.
- * @text: the whole text
- * @len: its length
+ * trace_lookahead() - what machine a trace needs, read before any of its
+ * events is applied.
+ * @l: the trace's lines, at their start
+ * @want_size: the highest PFN is wanted (else only the era: the look-ahead
+ *             stops at the first kmem PFN)
+ * @window: bytes of a stream that cannot be read twice to look at
  * @ps: receives what was found
+ *
+ * A text in memory or a regular file is read to its end (a file is then
+ * started again: two reads, constant memory); of a pipe only the first
+ * @window bytes are read, held, and handed out again (@ps->partial when
+ * more followed).  Lines the look-ahead cannot read (binary data, a
+ * read error) are left for the replay to meet and report.
+ *
+ * Return: 0, or the error of starting a file again.
  */
+int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct trace_prescan *ps);
+
+/** trace_prescan() - trace_lookahead() over a whole text in memory. */
 void trace_prescan(const char *text, size_t len, struct trace_prescan *ps);
 
 /* ---- claim.c ---- */
@@ -481,9 +687,17 @@ struct pfnlab_replay;
 /* Options of a replay. */
 struct pfnlab_replay_opts {
 	bool lenient;          /* a malformed line of a known event is skipped, not an error */
-	/* called about every 2^20 lines with the bytes done of the total */
+	/* called about every 2^16 lines: bytes read of the total (0: unknown), events so far */
 	void (*progress)(void *arg, uint64_t done, uint64_t total, uint64_t events);
 	void *progress_arg;
+	/*
+	 * pfnlab_replay_run() stops soon after this becomes non-zero (a signal
+	 * handler sets it): at the stream's next read, what was read applied
+	 */
+	const volatile sig_atomic_t *stop;
+	uint64_t every;        /* call @report each time this many more events were read (0: never) */
+	void (*report)(void *arg, const struct pfnlab_replay *r);
+	void *report_arg;
 };
 
 /**
@@ -499,11 +713,10 @@ int pfnlab_replay_create(struct pfnlab_machine *m, const struct pfnlab_replay_op
 			 struct pfnlab_replay **out);
 
 /**
- * pfnlab_replay_feed() - parse and apply a whole trace text.
+ * pfnlab_replay_run() - parse and apply lines as they come, to the end of
+ * the input (a stream that never ends: until opts.stop is set).
  * @r: the replay
- * @text: the text (need not end with a newline)
- * @len: its length
- * @name: the file name for messages
+ * @l: the lines (input_lines_stream() or input_lines_init())
  * @why: receives "NAME:LINE: reason" on error
  * @wlen: size of @why
  *
@@ -512,11 +725,18 @@ int pfnlab_replay_create(struct pfnlab_machine *m, const struct pfnlab_replay_op
  * give them back, mm_page_alloc_extfrag with change_ownership=1 retypes
  * the pageblock, cma_alloc/cma_alloc_finish take their range and
  * cma_release frees it, migration and isolation events are counted.
- * Several texts may be fed in turn; line numbers restart with each.
+ * Nothing is kept of a line once it is applied.  Several inputs may be
+ * run in turn; line numbers are the input's.
  *
- * Return: 0, or -EINVAL for a malformed line of a known event (without
- * lenient), binary data or a text that holds no trace at all.
+ * Return: 0 at the end of the input; -EINTR when opts.stop was set (what
+ * was read before is applied and counted); -EINVAL for a malformed line of
+ * a known event (without lenient), binary data, a line too long, a text
+ * that holds no trace at all; the input's error (-EIO, -EINVAL for
+ * corrupt compressed data, ...).
  */
+int pfnlab_replay_run(struct pfnlab_replay *r, struct input_lines *l, char *why, size_t wlen);
+
+/** pfnlab_replay_feed() - pfnlab_replay_run() over a whole text in memory, named @name. */
 int pfnlab_replay_feed(struct pfnlab_replay *r, const char *text, size_t len, const char *name,
 		       char *why, size_t wlen);
 
@@ -551,6 +771,7 @@ struct snapshot_files {
 	struct snapshot_text buddyinfo, pagetypeinfo, zoneinfo, iomem;
 };
 
+#define SNAPSHOT_FILE_MAX (64u << 20)  /* bytes of text in one snapshot file, decoded (zoneinfo of 1024 CPUs: ~1 MiB) */
 #define SNAP_MAX_ZONES 4
 #define SNAP_MAX_RAM 64
 

@@ -114,30 +114,76 @@ static int replay_line(struct pfnlab_replay *r, const struct input_lines *l, cha
 	return 0;
 }
 
-int pfnlab_replay_feed(struct pfnlab_replay *r, const char *text, size_t len, const char *name, char *why,
-		       size_t wlen)
-{
-	uint64_t bin = input_binary_line(text, len), events_before = r->c[C_events_total];
-	uint64_t lost_before = r->c[C_lost_lines], bad_before = r->c[C_lines_malformed];
-	struct input_lines l;
+/*
+ * A text with neither an event, a lost-events line, a malformed line of a
+ * known event nor a trace header in this many lines is no trace: a stream
+ * of anything else is refused here rather than read forever.
+ */
+#define NO_TRACE_LINES (1u << 20)
 
-	if (bin)
-		return set_why(why, wlen, "%s:%llu: binary data, not trace text (a trace-cmd .dat or compressed file under another name?)",
-			       name, (unsigned long long)bin), -EINVAL;
-	input_lines_init(&l, name, text, len);
-	while (input_lines_next(&l)) {
-		int err = replay_line(r, &l, why, wlen);
+static bool saw_trace(const struct pfnlab_replay *r, const uint64_t *before)
+{
+	return r->c[C_events_total] != before[0] || r->c[C_lost_lines] != before[1] ||
+	       r->c[C_lines_malformed] != before[2] || r->saw_header;
+}
+
+/* The progress callback: bytes read of the input, when it knows. */
+static void report_progress(const struct pfnlab_replay *r, const struct input_lines *l)
+{
+	uint64_t done, total;
+
+	if (l->src) {
+		input_stream_progress(l->src, &done, &total);
+	} else {
+		done = (uint64_t)(l->p - l->buf);
+		total = l->cap;
+	}
+	r->o.progress(r->o.progress_arg, done, total, r->c[C_events_total]);
+}
+
+int pfnlab_replay_run(struct pfnlab_replay *r, struct input_lines *l, char *why, size_t wlen)
+{
+	uint64_t before[3] = {r->c[C_events_total], r->c[C_lost_lines], r->c[C_lines_malformed]};
+	uint64_t lines = 0, next_report = r->o.every ? r->c[C_events_total] + r->o.every : UINT64_MAX;
+	const volatile sig_atomic_t *stop = r->o.stop;
+
+	/* a stream stops at its next read (input_stream_read()): what is buffered is applied first */
+	while (input_lines_next(l)) {
+		int err = replay_line(r, l, why, wlen);
 
 		if (err)
 			return err;
-		if (r->o.progress && !(l.no & ((1u << 20) - 1)))
-			r->o.progress(r->o.progress_arg, (uint64_t)(l.s - text), len, r->c[C_events_total]);
+		if (r->c[C_events_total] >= next_report) {
+			r->o.report(r->o.report_arg, r);
+			next_report += r->o.every;
+		}
+		if (!(++lines & ((1u << 16) - 1))) {
+			if (stop && *stop)
+				break;
+			if (r->o.progress)
+				report_progress(r, l);
+			if (lines == NO_TRACE_LINES && !saw_trace(r, before))
+				return set_why(why, wlen, "%s: no trace events and no trace header in the first %u lines (not a kernel trace?)",
+					       l->name, NO_TRACE_LINES), -EINVAL;
+		}
 	}
-	if (r->c[C_events_total] == events_before && r->c[C_lost_lines] == lost_before &&
-	    r->c[C_lines_malformed] == bad_before && !r->saw_header)
+	if ((stop && *stop) || l->err == -EINTR)
+		return set_why(why, wlen, "%s:%llu: interrupted", l->name, (unsigned long long)l->no + 1), -EINTR;
+	if (input_lines_error(l, "trace text (a trace-cmd .dat or compressed file under another name?)", why, wlen))
+		return l->err == -EILSEQ || l->err == -E2BIG ? -EINVAL : l->err;
+	if (!saw_trace(r, before))
 		return set_why(why, wlen, "%s: no trace events and no trace header in %llu lines (not a kernel trace?)",
-			       name, (unsigned long long)l.no), -EINVAL;
+			       l->name, (unsigned long long)lines), -EINVAL;
 	return 0;
+}
+
+int pfnlab_replay_feed(struct pfnlab_replay *r, const char *text, size_t len, const char *name, char *why,
+		       size_t wlen)
+{
+	struct input_lines l;
+
+	input_lines_init(&l, name, text, len);
+	return pfnlab_replay_run(r, &l, why, wlen);
 }
 
 uint64_t pfnlab_replay_events(const struct pfnlab_replay *r)

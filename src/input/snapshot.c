@@ -891,7 +891,7 @@ fail:
 	return err;
 }
 
-/* Read DIR/NAME if it exists (absent: data NULL). */
+/* Read DIR/NAME if it exists (absent: data NULL): a regular file, at most SNAPSHOT_FILE_MAX bytes of text. */
 static int read_part(const char *dir, const char *name, struct snapshot_text *t, struct input_buf *b, char *why,
 		     size_t len)
 {
@@ -906,11 +906,11 @@ static int read_part(const char *dir, const char *name, struct snapshot_text *t,
 	t->len = 0;
 	if (access(path, F_OK) != 0)
 		return 0;
-	err = input_read(path, b, why, len);
+	err = input_read(path, SNAPSHOT_FILE_MAX, b, why, len);
 	snprintf(b->name, sizeof(b->name), "%.250s", path);
 	t->name = b->name;
 	if (err)
-		return err;
+		return err == -E2BIG ? -EINVAL : err; /* no /proc file is that large: bad input */
 	line = input_binary_line(b->data, b->len);
 	if (line)
 		return set_why(why, len, "%s:%llu: binary data, not text from /proc", b->name,

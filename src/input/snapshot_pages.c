@@ -113,7 +113,7 @@ static int read_named(const char *dir, const char *name, bool optional, struct i
 	memset(b, 0, sizeof(*b));
 	if (optional && access(path, F_OK) != 0)
 		return 0;
-	return input_read(path, b, why, len);
+	return input_read(path, 0, b, why, len);
 }
 
 /*
@@ -126,6 +126,7 @@ static int read_entries(const char *dir, const char *name, struct input_buf *b, 
 	char path[4096];
 	size_t cap = 1 << 20, n = 0;
 	char *p = malloc(cap + 1);
+	enum input_kind kind;
 	int fd;
 
 	snprintf(path, sizeof(path), "%.3900s/%.100s", dir, name);
@@ -168,11 +169,11 @@ static int read_entries(const char *dir, const char *name, struct input_buf *b, 
 	}
 	close(fd);
 	p[n] = '\0';
-	b->disk_bytes = n;
-	b->kind = input_detect(p, n);
-	if (b->kind == INPUT_XZ || b->kind == INPUT_ZSTD || b->kind == INPUT_GZIP) {
+	kind = input_detect(p, n);
+	if (kind == INPUT_XZ || kind == INPUT_ZSTD || kind == INPUT_GZIP) {
 		char sub[200];
-		int err = input_decompress(b->kind, p, n, &b->data, &b->len, 0, sub, sizeof(sub));
+		int err = input_decompress(kind, p, n, &b->data, &b->len, input_memory_limit(NULL, NULL), sub,
+					   sizeof(sub));
 
 		free(p);
 		if (err)

@@ -709,10 +709,10 @@ unsigned event_parser_names(const struct event_parser *ep, struct trace_event_co
 	return n;
 }
 
-/* ---- prescan ---- */
+/* ---- look-ahead ---- */
 
 /* What one line says about the machine a trace needs. */
-static void prescan_line(const char *s, size_t n, struct trace_prescan *ps)
+static void prescan_line(const char *s, size_t n, uint64_t no, struct trace_prescan *ps)
 {
 	struct trace_line tl;
 	struct trace_fields tf;
@@ -736,17 +736,44 @@ static void prescan_line(const char *s, size_t n, struct trace_prescan *ps)
 		count = 1ull << order;
 	if (hex && (v = trace_field(&tf, 2, "count", &vl)))
 		trace_parse_u64(v, vl, false, &count);
-	if (count && pfn + count - 1 > ps->max_pfn && pfn + count - 1 < (1ull << 40))
+	if (!count)
+		return;
+	if (pfn >= TRACE_PFN_LIMIT || count > TRACE_PFN_LIMIT - pfn) {
+		ps->beyond++; /* a failed cma_alloc's pfn=ffffffffffffffff, or no PFN any machine has */
+		return;
+	}
+	if (pfn + count - 1 > ps->max_pfn || !ps->any_pfn) {
 		ps->max_pfn = pfn + count - 1;
+		ps->max_line = no;
+	}
 	ps->any_pfn = true;
+}
+
+int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct trace_prescan *ps)
+{
+	*ps = (struct trace_prescan){.era = -1};
+	input_lines_hold(l, window);
+	while (input_lines_next(l)) {
+		prescan_line(l->s, l->n, l->no, ps);
+		if (!want_size && ps->era >= 0)
+			break;
+	}
+	if (l->err == -ENOSPC && l->src && input_stream_seekable(l->src)) {
+		/* a file: read it all, then start it again */
+		input_lines_release(l);
+		while (input_lines_next(l))
+			prescan_line(l->s, l->n, l->no, ps);
+		return input_lines_restart(l);
+	}
+	ps->partial = l->err == -ENOSPC;
+	input_lines_rewind(l);
+	return 0;
 }
 
 void trace_prescan(const char *text, size_t len, struct trace_prescan *ps)
 {
 	struct input_lines l;
 
-	*ps = (struct trace_prescan){.era = -1};
 	input_lines_init(&l, "", text, len);
-	while (input_lines_next(&l))
-		prescan_line(l.s, l.n, ps);
+	trace_lookahead(&l, true, len, ps);
 }

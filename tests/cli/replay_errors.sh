@@ -18,6 +18,25 @@ gzip -c "$G" | head -c 200 > "$T/cut.txt.gz"; expect 2 "cut.txt.gz: gzip data is
 xz -c "$G" > "$T/bad.txt.xz"; printf 'XXXXXXXX' | dd of="$T/bad.txt.xz" bs=1 seek=100 conv=notrunc 2> /dev/null
 expect 2 "bad.txt.xz: xz data is corrupt" replay "$T/bad.txt.xz"
 printf 'hello\nworld\n' > "$T/hello.txt"; expect 2 "no trace events" replay "$T/hello.txt"
+# input that is not a trace, or never ends: refused at once, in constant memory
+expect 2 "/dev/zero:1: binary data, not trace text" replay /dev/zero
+head -c 100M /dev/zero | gzip -1 > "$T/zeros.gz"; expect 2 "zeros.gz:1: binary data" replay "$T/zeros.gz"
+head -c 100M /dev/zero | tr '\000' '\n' | gzip -1 > "$T/nl.gz"
+expect 2 "nl.gz: no trace events and no trace header in the first 1048576 lines" replay "$T/nl.gz"
+head -c 3M /dev/zero | tr '\000' a > "$T/long.txt"; expect 2 "long.txt:1: a line longer than 1048576 bytes" replay "$T/long.txt"
+yes | "$PF" replay - --no-progress > "$T/yes.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "<stdin>: no trace events and no trace header in the first 1048576 lines" "$T/yes.out" ||
+	say "yes | pfnlab replay -: exit $rc, $(cat "$T/yes.out")"
+# one rule for PFNs no machine pfnlab models has (32-bit PFNs): counted in pfn_invalid, never sizing the machine
+A='  a-1 [000] .... 9.0: mm_page_alloc: page=0000000012345678 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE pfn='
+{ cat "$G"; echo "${A}0xfffffffff" | sed 's/ order=0 \(.*\) pfn=\(.*\)/ pfn=\2 order=0 \1/';
+  echo '  a-1 [000] .... 9.0: mm_page_free: page=0000000012345678 pfn=0xffffffffffffffff order=0'; } > "$T/absurd.txt"
+j=$("$PF" replay "$T/absurd.txt" --format json --no-progress --check) || say "PFNs no machine has: exit $?"
+[ "$(printf '%s' "$j" | jq -c '[.pfn_invalid, .zones.Normal.free_pages_before]')" = "[2,262144]" ] ||
+	say "PFNs no machine has: $(printf '%s' "$j" | jq -c '[.pfn_invalid, .zones.Normal.free_pages_before]')"
+# a PFN a machine can have, but too large for this host: exit 3 naming the line
+{ cat "$G"; echo "${A}0xfffffff0" | sed 's/ order=0 \(.*\) pfn=\(.*\)/ pfn=\2 order=0 \1/'; } > "$T/huge.txt"
+expect 3 "huge.txt:16: pfn 0xfffffff0 sizes the machine at 16383 GiB, whose model needs" replay "$T/huge.txt"
 { cat "$G"; echo '  a-1 [000] .... 9.0: mm_page_alloc: page=1 pfn=0x10 order=0 migratetype=1'; } > "$T/mal.txt"
 expect 2 "mal.txt:16: mm_page_alloc: no gfp_flags= field" replay "$T/mal.txt"
 { cat "$G"; echo '  a-1 [000] .... 9.0: mm_page_free: page=1 pfn=4096 order=0'; } > "$T/mixed.txt"

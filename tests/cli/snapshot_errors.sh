@@ -30,6 +30,10 @@ expect 2 "zone/buddyinfo:1: zone Weird is not one pfnlab models" snapshot "$T/zo
 copy order; sed 's/^Page block order: 9/Page block order: 12/' "$S/pagetypeinfo" > "$T/order/pagetypeinfo"
 expect 2 "order/pagetypeinfo: 512 pages per block for pageblock order 12" snapshot "$T/order"
 expect 2 "unknown option '--frob'" snapshot "$S" --frob
+# only regular files, of bounded size: a FIFO is refused, not waited on; a decompression bomb stops at 64 MiB
+copy fifo; mkfifo "$T/fifo/iomem"; expect 2 "fifo/iomem: a FIFO, not a regular file" snapshot "$T/fifo"
+copy bomb; head -c 80M /dev/zero | tr '\000' '\n' | gzip -1 > "$T/bomb/zoneinfo"
+expect 2 "bomb/zoneinfo:67108865: 67108864 bytes of text or more (a decompression bomb?): too large" snapshot "$T/bomb"
 # buddyinfo read a moment after pagetypeinfo (one order-0 block more): refused only with --strict
 copy apart; sed '2s/DMA32     10/DMA32     11/' "$S/buddyinfo" > "$T/apart/buddyinfo"
 expect 2 "apart/buddyinfo and .*apart/pagetypeinfo disagree: zone DMA32 order 0 has 11 free blocks" snapshot "$T/apart" --strict
