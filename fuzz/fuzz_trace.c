@@ -9,28 +9,9 @@
 #include <string.h>
 
 #include "input.h"
+#include "trace_machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static struct pfnlab_machine *machine(int era)
-{
-	struct pfnlab_config c;
-	struct pfnlab_machine *m;
-	char why[256];
-
-	pfnlab_config_preset(&c, "x86_64", 16ull << 20);
-	c.nr_ranges = 1;
-	c.ranges[0] = (struct pfnlab_range){0, 16ull << 20};
-	c.reserved_low_bytes = 0;
-	c.zone_dma_end = c.zone_dma32_end = 0;
-	c.pcp = false; /* a replay needs them off: the trace shows each page the buddy allocator gave */
-	c.era = era ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
-	c.nr_cma = 1;
-	c.cma[0].size = 4ull << 20;
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why)))
-		abort();
-	return m;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 8192)
 		return 0;
 	for (int lenient = 0; lenient < 2; lenient++) {
-		struct pfnlab_machine *m = machine(size && (data[0] & 1));
+		struct pfnlab_machine *m = fuzz_trace_machine(size && (data[0] & 1) ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015);
 		struct pfnlab_replay_opts o = {.lenient = lenient};
 		struct pfnlab_replay *r;
 		struct trace_prescan ps;

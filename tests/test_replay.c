@@ -546,6 +546,57 @@ TEST(replay_cma_cycle_check)
 	pfnlab_machine_destroy(m);
 }
 
+/*
+ * A range a cma_alloc of the trace holds, then page events inside it:
+ * an allocation there (the cma_release and its frees were lost) and a free
+ * there (the release's own, before its cma_release event).  Expect the
+ * pages to leave the CMA range (bits cleared, the allocation's 8 pages in
+ * cma_pages_released_unseen), the checker to pass after each step (it
+ * failed with "bit set but PFN is not a cma_alloc page"), and the machine
+ * to end as it began once the release and the allocation's free come.
+ */
+TEST(replay_cma_lost_release_check)
+{
+	struct pfnlab_machine *m = small(256, 16);
+	struct pfnlab_replay *r;
+	struct pfnlab_cma_info ci;
+	char why[256], text[2048];
+	unsigned long long base;
+	int err;
+	long f0;
+
+	if (!m)
+		return;
+	pfnlab_cma_info(m, 0, &ci);
+	base = ci.base_pfn;
+	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
+	snprintf(text, sizeof(text),
+		 "  o-6 [000] .... 2.1: cma_alloc_finish: name=reserved pfn=%#llx page=2 count=64 align=0\n"
+		 "  a-1 [000] .... 2.2: mm_page_alloc: page=1 pfn=%#llx order=3 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		 "  o-6 [000] .... 2.3: mm_page_free: page=2 pfn=%#llx order=0\n",
+		 base, base + 8, base + 16);
+	r = replay(m, text, false, &err, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	test_check_state(m);
+	pfnlab_cma_info(m, 0, &ci);
+	CHECK_EQ(ci.used, 64 - 8 - 1);
+	CHECK_EQ(C(r, "cma_pages_released_unseen"), 8);
+	CHECK_EQ(C(r, "free_conflicts"), 0);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0 - 63);
+	snprintf(text, sizeof(text),
+		 "  o-6 [000] .... 3.0: cma_release: name=reserved pfn=%#llx page=2 count=64\n"
+		 "  a-1 [000] .... 3.1: mm_page_free: page=1 pfn=%#llx order=3\n",
+		 base, base + 8);
+	CHECK_EQ(pfnlab_replay_feed(r, text, strlen(text), "t", why, sizeof(why)), 0);
+	test_check_state(m);
+	pfnlab_cma_info(m, 0, &ci);
+	CHECK_EQ(ci.used, 0);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL), f0);
+	CHECK_EQ(C(r, "frees_unseen"), 0);
+	pfnlab_replay_destroy(r);
+	pfnlab_machine_destroy(m);
+}
+
 /* 2015 kernels: decimal PFNs, the old migrate-type numbers (2 = Movable), cma_alloc's hex pfn. */
 TEST(replay_2015_form_check)
 {
@@ -849,5 +900,6 @@ TEST(memory_limit_check)
 RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, replay_alloc_free_roundtrip_check,
 	  replay_free_unseen_check, replay_relocation_check, replay_split_and_lost_free_check,
 	  replay_extfrag_ownership_check, replay_malformed_check, replay_counts_check,
-	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_2015_form_check, decompress_check,
+	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_cma_lost_release_check,
+	  replay_2015_form_check, decompress_check,
 	  stream_lookahead_check, memory_limit_check)

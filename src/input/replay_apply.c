@@ -273,6 +273,67 @@ static unsigned piece_order(const struct pfnlab_machine *m, uint64_t p, uint64_t
 	return o;
 }
 
+static struct cma_area *cma_of(struct pfnlab_machine *m, uint64_t pfn, uint64_t n)
+{
+	for (unsigned i = 0; i < m->nr_cma; i++)
+		if (pfn >= m->cma[i].base_pfn && pfn + n <= m->cma[i].base_pfn + m->cma[i].count)
+			return &m->cma[i];
+	return NULL;
+}
+
+static void cma_bits(struct cma_area *a, uint64_t pfn, uint64_t n, bool set)
+{
+	uint64_t mask = (1ull << a->order_per_bit) - 1;
+	uint64_t b0 = (pfn - a->base_pfn) >> a->order_per_bit;
+	uint64_t b1 = (pfn - a->base_pfn + n + mask) >> a->order_per_bit;
+
+	for (uint64_t b = b0; b < b1; b++) {
+		if (set)
+			a->bitmap[b / 64] |= 1ull << (b % 64);
+		else
+			a->bitmap[b / 64] &= ~(1ull << (b % 64));
+	}
+}
+
+/*
+ * A page event inside a range a cma_alloc of the trace still holds.  A
+ * kernel's page allocator never hands such a page out, and frees one only
+ * for cma_release(): free_contig_range() frees each page before
+ * trace_cma_release().  So a free there is the release's own, and an
+ * allocation there means the release was lost (events lost, or tracing
+ * off): either way the pages leave the CMA range, their bitmap bits
+ * cleared as cma_clear_bitmap() does, and for an allocation they first go
+ * back free, counted in cma_pages_released_unseen.  The CMA view stays
+ * what the page allocator's events say.
+ */
+static void cma_leave(struct replay_model *r, uint64_t pfn, uint64_t n, bool alloc)
+{
+	struct pfnlab_machine *m = r->m;
+
+	if (!r->cma_own)
+		return;
+	for (uint64_t p = pfn; p < pfn + n; p++) {
+		const struct frame *f = &m->frames[p];
+		struct cma_area *a;
+
+		if (!(r->cma_own[p >> 6] >> (p & 63) & 1))
+			continue;
+		r->cma_own[p >> 6] &= ~(1ull << (p & 63));
+		a = cma_of(m, p, 1);
+		if (a && a->bitmap && !((p - a->base_pfn) & ((1ull << a->order_per_bit) - 1)))
+			cma_bits(a, p, 1, false); /* the bit whose first page this is */
+		if (!alloc)
+			continue;
+		r->c[C_cma_pages_released_unseen]++;
+		if (a)
+			a->pages_released++;
+		if ((f->flags & F_ALLOC) && !f->order && seen_test(r, p) && !map_find(&r->rev, p)) {
+			claim_release(m, p, 0);
+			seen_assign(r, p, 1, false);
+		}
+	}
+}
+
 /*
  * Where the model puts an allocation whose PFNs it has in use: models
  * __rmqueue_smallest() in the event's zone on the event's migrate type's
@@ -303,6 +364,7 @@ static void apply_alloc(struct replay_model *r, uint64_t pfn, unsigned order, in
 		r->c[C_pfn_invalid]++;
 		return;
 	}
+	cma_leave(r, pfn, n, true);
 	if (seen_test(r, pfn) || map_find(&r->fwd, pfn)) {
 		/* allocated twice without a free in between: the free was lost */
 		uint64_t *v = map_find(&r->fwd, pfn);
@@ -385,6 +447,7 @@ static void apply_free(struct replay_model *r, uint64_t pfn, unsigned order)
 		r->c[C_pfn_invalid]++;
 		return;
 	}
+	cma_leave(r, pfn, n, false);
 	seen_assign(r, pfn, n, false);
 	h = claim_block_head(m, pfn);
 	if (h == NIL_PFN)
@@ -477,28 +540,6 @@ static void apply_extfrag(struct replay_model *r, uint64_t pfn, unsigned fallbac
 }
 
 /* The CMA area holding [pfn, pfn + n), or NULL. */
-static struct cma_area *cma_of(struct pfnlab_machine *m, uint64_t pfn, uint64_t n)
-{
-	for (unsigned i = 0; i < m->nr_cma; i++)
-		if (pfn >= m->cma[i].base_pfn && pfn + n <= m->cma[i].base_pfn + m->cma[i].count)
-			return &m->cma[i];
-	return NULL;
-}
-
-static void cma_bits(struct cma_area *a, uint64_t pfn, uint64_t n, bool set)
-{
-	uint64_t mask = (1ull << a->order_per_bit) - 1;
-	uint64_t b0 = (pfn - a->base_pfn) >> a->order_per_bit;
-	uint64_t b1 = (pfn - a->base_pfn + n + mask) >> a->order_per_bit;
-
-	for (uint64_t b = b0; b < b1; b++) {
-		if (set)
-			a->bitmap[b / 64] |= 1ull << (b % 64);
-		else
-			a->bitmap[b / 64] &= ~(1ull << (b % 64));
-	}
-}
-
 /* models alloc_contig_range() as a successful cma_alloc() left it */
 static void apply_cma_alloc(struct replay_model *r, uint64_t pfn, uint64_t count)
 {
