@@ -331,6 +331,83 @@ TEST(pins_in_cma_check)
 	test_variant = NULL;
 }
 
+/*
+ * A memfd guest: RAM is shmem mapped by QEMU and, with vhost_user, by
+ * NAME-vhost too (two mappings of each page it touched); a VFIO device
+ * pins all of it.  Invalid combinations are refused; the memfd goes with
+ * the guest.
+ */
+TEST(guest_memfd_check)
+{
+	struct host h;
+	struct pfnlab_machine *m = host_up(&h, "x86_64", 1ull << 30, 0, PFNLAB_PIN_MIGRATE_MOVABLE, NULL);
+	struct guest_opts o = {.ram = 64ull << 20, .fault = 64ull << 20, .backend = GUEST_BACKEND_MEMFD,
+			       .vhost_user = true, .vhost_fault = 1ull << 20};
+	struct pfnlab_page_info pi;
+	uint64_t anon = 1, file = 1, shmem = 0, pfn;
+	struct guest *g;
+	char why[256];
+
+	if (!m)
+		return;
+	o.thp = true;
+	CHECK_EQ(guest_start(&h, "bad", &o, &g), -EINVAL); /* a memfd has no THP */
+	o.thp = false;
+	o.backend = GUEST_BACKEND_ANON;
+	CHECK_EQ(guest_start(&h, "bad", &o, &g), -EINVAL); /* vhost-user needs the memfd */
+	o.backend = GUEST_BACKEND_MEMFD;
+	CHECK_EQ(guest_start(&h, "vm1", &o, &g), 0);
+	CHECK(g->memfd != 0 && g->vhost_mm != 0);
+	CHECK_EQ(pfnlab_mm_rss(m, g->mm, &anon, &file, &shmem), 0);
+	CHECK_EQ(anon, 0);
+	CHECK_EQ(shmem, 16384);
+	CHECK_EQ(pfnlab_mm_lookup(m, g->mm, GUEST_RAM_HVA, &pfn), 0);
+	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
+	CHECK_EQ(pi.state, PFNLAB_PAGE_SHMEM);
+	CHECK_EQ(pi.mapcount, 2); /* QEMU and the vhost-user backend */
+	CHECK_EQ(pfnlab_mm_lookup(m, g->mm, GUEST_RAM_HVA + (2ull << 20), &pfn), 0);
+	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
+	CHECK_EQ(pi.mapcount, 1); /* beyond what the backend touched */
+	CHECK_EQ(vfio_hotplug(&h, g, false, why, sizeof(why)), 0);
+	CHECK_EQ(g->pinned_pages, 16384);
+	CHECK_EQ(g->pinned_in_cma, 0);
+	guest_stop(&h, g);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_shmem"), 0);
+	host_down(&h, m);
+}
+
+/* Files: read whole, a share written (dirty) and mapped by NAME-reader; sync cleans them. */
+TEST(host_files_check)
+{
+	struct host h;
+	struct pfnlab_machine *m = host_up(&h, "x86_64", 1ull << 30, 0, PFNLAB_PIN_NONE, NULL);
+	struct file_opts fo = {.fs = PFNLAB_FS_EXT4, .bytes = 40ull << 20, .dirty_ppm = 250000, .mapped_ppm = 100000};
+	struct pfnlab_file_info fi;
+	const struct host_file *f;
+	char why[256] = "";
+
+	if (!m)
+		return;
+	CHECK_EQ(host_file_add(&h, "log", &fo, why, sizeof(why)), 0);
+	CHECK_EQ(host_file_add(&h, "log", &fo, why, sizeof(why)), -EEXIST);
+	CHECK(strstr(why, "exists already") != NULL);
+	f = host_file(&h, "log");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ(pfnlab_file_info(m, f->id, &fi), 0);
+	CHECK_EQ(fi.cached, 10240);
+	CHECK_EQ(fi.dirty, 2560);
+	CHECK_EQ(fi.mappers, 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 10240);
+	CHECK_EQ(host_file_sync(&h, "nope"), -ENOENT);
+	CHECK_EQ(host_file_sync(&h, NULL), 0);
+	CHECK_EQ(pfnlab_file_info(m, f->id, &fi), 0);
+	CHECK_EQ(fi.dirty, 0);
+	CHECK_EQ(fi.cached, 10240);
+	host_down(&h, m);
+}
+
 /* Expect the background to hold its level through churn and to shrink on request. */
 TEST(background_check)
 {
@@ -479,5 +556,5 @@ TEST(scenario_error_check)
 
 RUN_TESTS(hpt_order_check, kvm_cma_declare_check, hpt_fallback_2015_check, hpt_current_enomem_check,
 	  hpt_cma_check, vfio_type1_rules_check, vfio_memlock_check, spapr_rules_check, pins_in_cma_check,
-	  background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
+	  guest_memfd_check, host_files_check, background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
 	  scenario_error_check)

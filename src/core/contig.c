@@ -184,6 +184,7 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
 		t.gfp |= PFNLAB___GFP_RETRY_MAYFAIL;
 	while (pfn < end || iso.n) {
+		struct pfnlab_migrate_result mr = {0};
 		long rc;
 
 		if (!iso.n) {
@@ -204,7 +205,8 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 		total_mapped += mapped_pages(m, iso.list, iso.n);
 		for (size_t i = 0; i < iso.n; i++)
 			owner[i] = folio_owner(m, iso.list[i]);
-		rc = migrate_pages(m, iso.list, iso.n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, NULL);
+		rc = migrate_pages(m, iso.list, iso.n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, &mr);
+		m->vm[VM_CONTIG_MIGRATED] += mr.nr_succeeded;
 		if (!rc)
 			total_migrated += iso.n;
 		if (rc == -ENOMEM) {

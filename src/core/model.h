@@ -159,6 +159,7 @@ enum vm_item {
 	VM_CONTIG_BUSY,         /* pfnlab's own: alloc_contig_range attempts that found PFNs busy */
 	VM_PGACTIVATE,
 	VM_CONTIG_RECLAIMED,    /* pfnlab's own: clean file pages reclaim_clean_pages_from_list() freed */
+	VM_CONTIG_MIGRATED,     /* pfnlab's own: pages alloc_contig_range() migrated out of its range */
 	VM_WRITEBACK_WAITED,    /* pfnlab's own: writebacks migration waited for (completed at once) */
 	VM_WRITEOUT,            /* pfnlab's own: dirty folios writeout() started writeback of */
 	/* compaction (compaction.c): v6.1 names */

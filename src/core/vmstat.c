@@ -41,6 +41,7 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_CONTIG_BUSY] = "pfnlab_contig_busy",
 	[VM_PGACTIVATE] = "pgactivate",
 	[VM_CONTIG_RECLAIMED] = "pfnlab_contig_reclaimed",
+	[VM_CONTIG_MIGRATED] = "pfnlab_contig_migrated",
 	[VM_WRITEBACK_WAITED] = "pfnlab_writeback_waited",
 	[VM_WRITEOUT] = "pfnlab_writeout",
 	[VM_COMPACT_MIGRATE_SCANNED] = "compact_migrate_scanned",

@@ -4,17 +4,26 @@
  *
  * Models what a QEMU/KVM guest does to host memory over its life:
  *   start:  the VM is created and KVM_PPC_ALLOCATE_HTAB asks for the HPT
- *           (kvm_hpt.c); QEMU mmap()s guest RAM (MAP_PRIVATE|MAP_ANONYMOUS,
- *           optionally with transparent huge pages) at GUEST_RAM_HVA;
+ *           (kvm_hpt.c); QEMU mmap()s guest RAM at GUEST_RAM_HVA: anonymous
+ *           (MAP_PRIVATE|MAP_ANONYMOUS, optionally with transparent huge
+ *           pages; memory-backend-ram) or a memfd of the RAM's size mapped
+ *           MAP_SHARED (memory-backend-memfd, share=on: shmem pages, in the
+ *           page cache of the memfd); with vhost_user a second process,
+ *           NAME-vhost, maps the same memfd as a vhost-user backend does
+ *           (VHOST_USER_SET_MEM_TABLE hands it the fd) and faults in what
+ *           it touches;
  *   run:    the guest touches its RAM, all at boot or a slice at a time;
- *           every first touch is a GFP_HIGHUSER_MOVABLE fault, which may
- *           land in CMA;
+ *           every first touch is a GFP_HIGHUSER_MOVABLE fault (anonymous, or
+ *           shmem_fault() of the memfd), which may land in CMA;
  *   devices: VFIO pass-through pins guest RAM (vfio.c);
- *   stop:   devices go, the HPT is freed, the process exits (exit_mmap).
+ *   stop:   devices go, the HPT is freed, the processes exit (exit_mmap);
+ *           the memfd goes with its last mapping.
  * The host's table of running guests is kept here.
  *
  * Simplified: guest RAM is one block at guest-physical address 0 (sPAPR
- * places RAM so); the guest never gives memory back (no balloon, no
+ * places RAM so); a memfd has no transparent huge pages (shmem huge=never,
+ * the default); the vhost-user process maps all of RAM at the same
+ * address in its own space; the guest never gives memory back (no balloon, no
  * free page reporting); a fault the host cannot serve is reported and the
  * guest keeps running with what it has (there is no OOM killer).
  */
@@ -58,6 +67,42 @@ int guest_by_start(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/*
+ * QEMU's memory backend: guest RAM mapped at GUEST_RAM_HVA of the guest's
+ * space, anonymous or a memfd (memfd_create(), ftruncate() to the RAM's
+ * size, mmap(MAP_SHARED)), and the vhost-user process mapping that memfd.
+ */
+static int map_ram(struct host *h, struct guest *g, const struct guest_opts *o)
+{
+	char name[48];
+	int err;
+
+	if (o->backend != GUEST_BACKEND_MEMFD)
+		return pfnlab_mm_map(h->m, g->mm, GUEST_RAM_HVA, o->ram, o->thp ? PFNLAB_MAP_THP : 0);
+	err = pfnlab_memfd_create(h->m, g->name, o->ram, &g->memfd);
+	if (!err)
+		err = pfnlab_mm_map_file(h->m, g->mm, GUEST_RAM_HVA, o->ram, g->memfd, 0, PFNLAB_MAP_SHARED);
+	if (err || !o->vhost_user)
+		return err;
+	snprintf(name, sizeof(name), "%s-vhost", g->name);
+	err = pfnlab_mm_create(h->m, name, &g->vhost_mm);
+	if (!err && o->pin_aware) /* its faults allocate guest RAM too */
+		err = pfnlab_mm_set_pin_aware(h->m, g->vhost_mm, true);
+	if (!err)
+		err = pfnlab_mm_map_file(h->m, g->vhost_mm, GUEST_RAM_HVA, o->ram, g->memfd, 0, PFNLAB_MAP_SHARED);
+	return err;
+}
+
+/* The processes exit (exit_mmap()); QEMU's descriptor of the memfd is closed last: the memfd goes. */
+static void unmap_ram(struct host *h, struct guest *g)
+{
+	if (g->vhost_mm)
+		pfnlab_mm_destroy(h->m, g->vhost_mm);
+	pfnlab_mm_destroy(h->m, g->mm);
+	if (g->memfd)
+		pfnlab_file_close(h->m, g->memfd);
+}
+
 /**
  * guest_start() - create a guest: VM and HPT, guest RAM mapped, @o->fault
  * bytes of it faulted in.
@@ -67,7 +112,8 @@ int guest_by_start(const void *a, const void *b)
  * @out: receives the guest when it runs (also when faulting hit ENOMEM)
  *
  * Return: 0; -EEXIST (the name is taken), -EINVAL (RAM not a multiple of
- * the page size), -ENOMEM with *@out NULL (no HPT: the guest did not
+ * the page size, THP on a memfd, vhost_user without a memfd), -ENOMEM
+ * with *@out NULL (no HPT: the guest did not
  * start) or with *@out set (running, but the host ran out of memory while
  * faulting in its RAM).
  */
@@ -79,13 +125,15 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	*out = NULL;
 	if (host_guest(h, name))
 		return -EEXIST;
-	if (!o->ram || (o->ram & (h->page_size - 1)))
+	if (!o->ram || (o->ram & (h->page_size - 1)) || (unsigned)o->backend >= GUEST_BACKENDS ||
+	    (o->backend == GUEST_BACKEND_MEMFD ? o->thp : o->vhost_user))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->ram = o->ram;
+	g->backend = o->backend;
 	g->thp = o->thp;
 	g->pin_aware = o->pin_aware;
 	g->memlock = o->memlock >> h->page_shift;
@@ -111,12 +159,12 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	}
 	if (o->pin_aware)
 		pfnlab_mm_set_pin_aware(h->m, g->mm, true);
-	err = pfnlab_mm_map(h->m, g->mm, GUEST_RAM_HVA, o->ram, o->thp ? PFNLAB_MAP_THP : 0);
+	err = map_ram(h, g, o);
 	if (!err)
 		err = table_add(h, g);
 	if (err) {
 		kvm_hpt_free(h, g);
-		pfnlab_mm_destroy(h->m, g->mm);
+		unmap_ram(h, g);
 		free(g);
 		h->st.guests_failed++;
 		return err;
@@ -125,8 +173,15 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	g->seq = h->next_seq++;
 	*out = g;
 	if (o->fault)
-		return guest_touch(h, g, o->fault, NULL);
-	return 0;
+		err = guest_touch(h, g, o->fault, NULL);
+	if (!err && g->vhost_mm && o->vhost_fault) {
+		uint64_t len = (o->vhost_fault + h->page_size - 1) & ~(h->page_size - 1);
+
+		err = pfnlab_mm_touch(h->m, g->vhost_mm, GUEST_RAM_HVA, len < o->ram ? len : o->ram, NULL);
+		if (err == -ENOMEM)
+			host_event(h, "%s-vhost: the host is out of memory faulting in guest RAM", g->name);
+	}
+	return err;
 }
 
 /**
@@ -179,7 +234,7 @@ void guest_stop(struct host *h, struct guest *g)
 		pin_set_release(h, g, &g->raw[i].pins);
 	free(g->raw);
 	kvm_hpt_free(h, g);
-	pfnlab_mm_destroy(h->m, g->mm);
+	unmap_ram(h, g);
 	h->guests[g->idx] = h->guests[--h->nr_guests];
 	h->guests[g->idx]->idx = g->idx;
 	h->st.guests_stopped++;

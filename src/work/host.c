@@ -38,6 +38,7 @@ void host_fini(struct host *h)
 	while (h->nr_guests)
 		guest_stop(h, h->guests[h->nr_guests - 1]);
 	bg_destroy(h);
+	host_files_destroy(h);
 	free(h->guests);
 	h->guests = NULL;
 	if (h->m)

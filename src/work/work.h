@@ -5,7 +5,8 @@
  *
  *   struct host
  *     m                 the machine (libpfnlab core, public API only)
- *     guests[]          QEMU guests (guest.c): address space, RAM, faults
+ *     guests[]          QEMU guests (guest.c): address space, RAM (anonymous
+ *                       or a memfd, shared with a vhost-user process), faults
  *       .hpt            the KVM hashed page table (kvm_hpt.c): kvm_cma or buddy
  *       .type1          VFIO type1 container: MAP_DMA/UNMAP_DMA (vfio.c)
  *       .spapr[]        SPAPR "register memory" regions (vfio.c)
@@ -13,6 +14,8 @@
  *                       every long-term pin and those in CMA)
  *     bg                kernel background: slab, page tables, page cache
  *                       (background.c)
+ *     files[]           files read, written and mapped: real page cache
+ *                       (files.c)
  *     log               the host's kernel log (printk lines), fed by the
  *                       core (pfnlab_set_log) and by the actors (printk.c)
  *     st                counters the run report prints
@@ -20,7 +23,7 @@
  * The actors use only include/pfnlab.h: they drive the core the way the
  * kernel subsystems they model drive mm/.  Calls run one way, down this
  * list: host.c (the whole host) -> guest.c -> vfio.c, kvm_hpt.c,
- * background.c -> pin.c -> printk.c -> util.c.  Every function returns 0 or a
+ * background.c, files.c -> pin.c -> printk.c -> util.c.  Every function returns 0 or a
  * negative errno, the value the modelled ioctl or kernel call returns.
  */
 #ifndef PFNLAB_WORK_H
@@ -90,12 +93,25 @@ struct raw_pin {
 	struct pin_set pins;
 };
 
+/* What guest RAM is: QEMU's memory backend.  A new one is a value here and a name in GUEST_BACKEND_NAMES. */
+enum guest_backend {
+	GUEST_BACKEND_ANON,  /* anonymous private memory (the default, memory-backend-ram) */
+	GUEST_BACKEND_MEMFD, /* a memfd mapped shared (memory-backend-memfd, share=on) */
+	GUEST_BACKENDS
+};
+
+/* The scenario's backend= values, in enum guest_backend's order. */
+#define GUEST_BACKEND_NAMES "anon|memfd"
+
 struct guest {
 	char name[32];
 	unsigned mm;          /* address space id of its QEMU process */
 	unsigned idx;         /* position in host.guests[] */
 	uint64_t seq;         /* start order */
 	uint64_t ram;         /* bytes of guest RAM at GUEST_RAM_HVA */
+	enum guest_backend backend;
+	unsigned memfd;       /* backend=memfd: the memfd holding guest RAM, else 0 */
+	unsigned vhost_mm;    /* vhost_user: the backend process mapping that memfd, else 0 */
 	uint64_t touched;     /* bytes faulted in so far, from the start of RAM */
 	bool thp;
 	bool pin_aware;
@@ -147,6 +163,8 @@ struct host {
 	struct guest **guests;         /* running guests */
 	unsigned nr_guests, cap_guests;
 	struct bg *bg;
+	struct host_file *files;       /* the host's files (files.c) */
+	unsigned nr_files, cap_files;
 	struct pfnlab_sink out;        /* log and trace lines go here (write may be NULL) */
 	bool trace_ops;                /* trace cma/contig/pin operations to out */
 	bool trace_all;                /* trace everything, kmem events included */
@@ -207,9 +225,33 @@ uint64_t bg_expire(struct host *h, uint64_t now);
 uint64_t bg_pages(const struct host *h, enum bg_class c);
 void bg_destroy(struct host *h);
 
+/* files.c: the host's files and their page cache */
+struct host_file {
+	char name[32];
+	unsigned id;          /* pfnlab_file_create() */
+	unsigned reader;      /* the NAME-reader process mapping it, 0 if none */
+	uint64_t pages;
+};
+
+struct file_opts {
+	enum pfnlab_fs fs;
+	uint64_t bytes;       /* the file's size: read whole */
+	uint64_t dirty_ppm;   /* share of it then written (dirty), in millionths */
+	uint64_t mapped_ppm;  /* share of it mapped and read by NAME-reader */
+};
+
+struct host_file *host_file(const struct host *h, const char *name);
+int host_file_add(struct host *h, const char *name, const struct file_opts *o, char *why, size_t len);
+int host_file_sync(struct host *h, const char *name);
+void host_files_destroy(struct host *h);
+
 /* guest.c */
+
 struct guest_opts {
 	uint64_t ram;
+	enum guest_backend backend;
+	bool vhost_user;      /* memfd: a vhost-user backend process maps it too */
+	uint64_t vhost_fault; /* bytes of guest RAM that process faults in at start */
 	bool thp;
 	bool pin_aware;
 	int hpt_order;        /* -1: QEMU's rule, 0: no HPT (radix / x86), else the order */

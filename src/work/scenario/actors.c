@@ -9,6 +9,8 @@
  *   touch            guests fault their RAM in, taking turns
  *   hotplug, unplug  a VFIO device: type1 maps all RAM, spapr registers it
  *   stop             a guest, or all, shut down
+ *   files, sync      a file read, partly written and mapped: real page
+ *                    cache (files.c); fsync()
  *   vfio_map, vfio_unmap, spapr_register, spapr_unregister
  *                    the ioctls themselves
  *
@@ -57,14 +59,17 @@ static int run_guest(struct exec *e, int *res)
 	struct guest_opts go = {0};
 	bool bad = false;
 	const char *name = arg_word(e, 0, &bad);
-	int vfio;
+	int vfio, backend;
 	struct guest *g;
 	char m[400] = "";
 
 	if (bad || arg_size(e, "ram", e->cfg.ram_bytes, 0, &go.ram) || arg_bool(e, "thp", false, &go.thp) ||
 	    arg_hpt(e, &go.hpt_order) || arg_enum(e, "vfio", "none|type1|spapr", 0, &vfio) ||
-	    arg_memlock(e, "memlock", &go.memlock) || arg_bool(e, "pin_aware", vfio > 0, &go.pin_aware))
+	    arg_memlock(e, "memlock", &go.memlock) || arg_bool(e, "pin_aware", vfio > 0, &go.pin_aware) ||
+	    arg_enum(e, "backend", GUEST_BACKEND_NAMES, GUEST_BACKEND_ANON, &backend) ||
+	    arg_bool(e, "vhost_user", false, &go.vhost_user))
 		return -EINVAL;
+	go.backend = (enum guest_backend)backend;
 	if (!arg_key(e, "ram", &bad))
 		return RUN_ERR(e, "guest: ram= is required (usage: %s)", e->cur->verb->usage);
 	if (!go.ram || (go.ram & (e->h.page_size - 1)))
@@ -72,7 +77,14 @@ static int run_guest(struct exec *e, int *res)
 			       (unsigned long long)go.ram);
 	if (host_guest(&e->h, name))
 		return RUN_ERR(e, "guest: a guest called '%s' is running already", name);
-	if (arg_amount(e, "fault", go.ram, vfio ? 0 : go.ram, &go.fault))
+	if (go.backend != GUEST_BACKEND_ANON && go.thp)
+		return RUN_ERR(e, "guest %s: thp=on needs backend=anon (a memfd has no transparent huge pages)", name);
+	if ((go.vhost_user || arg_key(e, "vhost_fault", &bad)) && go.backend != GUEST_BACKEND_MEMFD)
+		return RUN_ERR(e, "guest %s: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)", name);
+	if (arg_key(e, "vhost_fault", &bad) && !go.vhost_user)
+		return RUN_ERR(e, "guest %s: vhost_fault= needs vhost_user=yes", name);
+	if (arg_amount(e, "fault", go.ram, vfio ? 0 : go.ram, &go.fault) ||
+	    arg_amount(e, "vhost_fault", go.ram, 0, &go.vhost_fault))
 		return -EINVAL;
 	*res = guest_start(&e->h, name, &go, &g);
 	if (*res == -EINVAL)
@@ -277,13 +289,60 @@ static int run_stop(struct exec *e, int *res)
 	return 0;
 }
 
+/* Key @k, N%, in millionths (0 when absent). */
+static int arg_ppm(struct exec *e, const char *k, uint64_t *ppm)
+{
+	bool bad = false;
+	const char *v = arg_key(e, k, &bad);
+	char m[400];
+
+	*ppm = 0;
+	if (bad)
+		return -EINVAL;
+	if (v && val_pct(v, ppm, m, sizeof(m)))
+		return RUN_ERR(e, "%s: %s", k, m);
+	return 0;
+}
+
+static int run_files(struct exec *e, int *res)
+{
+	struct file_opts fo = {0};
+	bool bad = false;
+	const char *name = arg_word(e, 0, &bad);
+	int fs;
+	char m[400] = "";
+
+	if (bad || arg_size(e, "read", e->cfg.ram_bytes, 0, &fo.bytes) || arg_ppm(e, "dirty", &fo.dirty_ppm) ||
+	    arg_ppm(e, "mapped", &fo.mapped_ppm) || arg_enum(e, "fs", "ext4|ext2|vfat", PFNLAB_FS_EXT4, &fs))
+		return -EINVAL;
+	fo.fs = (enum pfnlab_fs)fs;
+	if (!arg_key(e, "read", &bad))
+		return RUN_ERR(e, "files: read= is required (usage: %s)", e->cur->verb->usage);
+	*res = host_file_add(&e->h, name, &fo, m, sizeof(m));
+	if (*res && *res != -ENOMEM)
+		return RUN_ERR(e, "files %s: %s", name, m[0] ? m : val_errno_name(*res));
+	return 0;
+}
+
+static int run_sync(struct exec *e, int *res)
+{
+	bool bad = false;
+	const char *name = e->cur->npos ? arg_word(e, 0, &bad) : NULL;
+
+	if (bad)
+		return -EINVAL;
+	if (host_file_sync(&e->h, name))
+		return RUN_ERR(e, "sync: no file called '%s' (files NAME ...)", name);
+	return 0;
+}
+
 static int run_guests(struct exec *e, int *res)
 {
 	struct gen *g, *n;
 	bool have, bad = false;
 	uint64_t count, start;
 	const char *prefix = arg_key(e, "name", &bad);
-	int type, pa;
+	int type, pa, backend;
 
 	if (bad)
 		return -EINVAL;
@@ -299,8 +358,15 @@ static int run_guests(struct exec *e, int *res)
 	    arg_dist(e, "ram", false, &g->ram, &have) || arg_dist(e, "vfio_after", true, &g->vfio_after, &g->has_after) ||
 	    arg_enum(e, "vfio_type", "type1|spapr", strcmp(e->cfg.preset, "ppc64") == 0, &type) ||
 	    arg_bool(e, "thp", false, &g->thp) || arg_enum(e, "pin_aware", "vfio|all|none", 0, &pa) ||
-	    arg_memlock(e, "memlock", &g->memlock) || arg_hpt(e, &g->hpt))
+	    arg_memlock(e, "memlock", &g->memlock) || arg_hpt(e, &g->hpt) ||
+	    arg_enum(e, "backend", GUEST_BACKEND_NAMES, GUEST_BACKEND_ANON, &backend) ||
+	    arg_bool(e, "vhost_user", false, &g->vhost_user))
 		return -EINVAL;
+	g->backend = (enum guest_backend)backend;
+	if (g->backend != GUEST_BACKEND_ANON && g->thp)
+		return RUN_ERR(e, "guests: thp=on needs backend=anon (a memfd has no transparent huge pages)");
+	if (g->vhost_user && g->backend != GUEST_BACKEND_MEMFD)
+		return RUN_ERR(e, "guests: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)");
 	if (!have)
 		return RUN_ERR(e, "guests: ram= is required (usage: %s)", e->cur->verb->usage);
 	if (!arg_key(e, "every", &bad))
@@ -336,10 +402,11 @@ const struct verb actor_verbs[] = {
 				  {"lifetime", T_LIFETIME, 0}, {"max_order", T_UINT, 0}, {0}},
 	 NULL, NULL, run_kernel},
 	{"guest", F_WANT, 1, 1,
-	 "guest NAME ram=SIZE|N% [fault=all|none|SIZE|N%] [thp=on] [hpt=auto|off|ORDER] [vfio=none|type1|spapr] [memlock=SIZE|unlimited] [pin_aware=yes]",
+	 "guest NAME ram=SIZE|N% [fault=all|none|SIZE|N%] [thp=on] [hpt=auto|off|ORDER] [vfio=none|type1|spapr] [memlock=SIZE|unlimited] [pin_aware=yes] [backend=" GUEST_BACKEND_NAMES "] [vhost_user=yes] [vhost_fault=SIZE|N%|all]",
 	 O_NOMEM,
 	 (const struct keyspec[]){{"ram", T_SIZEPCT, 0}, {"thp", T_BOOL, 0}, {"fault", T_AMOUNT, 0}, {"hpt", T_HPT, 0},
-				  {"vfio", T_ENUM, "none|type1|spapr"}, {"memlock", T_MEMLOCK, 0}, {"pin_aware", T_BOOL, 0}, {0}},
+				  {"vfio", T_ENUM, "none|type1|spapr"}, {"memlock", T_MEMLOCK, 0}, {"pin_aware", T_BOOL, 0},
+				  {"backend", T_ENUM, GUEST_BACKEND_NAMES}, {"vhost_user", T_BOOL, 0}, {"vhost_fault", T_AMOUNT, 0}, {0}},
 	 NULL, NULL, run_guest},
 	{"guests", 0, 0, 0,
 	 "guests count=N every=DIST ram=DIST lifetime=DIST [vfio=N%] [vfio_type=type1|spapr] [vfio_after=DIST] [name=PREFIX] [start=TIME] ...",
@@ -347,7 +414,8 @@ const struct verb actor_verbs[] = {
 	 (const struct keyspec[]){{"count", T_UINT, 0}, {"name", T_NAME, 0}, {"every", T_DTIME, 0}, {"ram", T_DSIZE, 0},
 				  {"lifetime", T_DTIME, 0}, {"vfio", T_PCT, 0}, {"vfio_type", T_ENUM, "type1|spapr"},
 				  {"vfio_after", T_DTIME, 0}, {"thp", T_BOOL, 0}, {"fault", T_AMOUNT, 0}, {"start", T_TIME, 0},
-				  {"pin_aware", T_ENUM, "vfio|all|none"}, {"memlock", T_MEMLOCK, 0}, {"hpt", T_HPT, 0}, {0}},
+				  {"pin_aware", T_ENUM, "vfio|all|none"}, {"memlock", T_MEMLOCK, 0}, {"hpt", T_HPT, 0},
+				  {"backend", T_ENUM, GUEST_BACKEND_NAMES}, {"vhost_user", T_BOOL, 0}, {0}},
 	 NULL, NULL, run_guests},
 	{"touch", F_WANT, 1, 1, "touch NAME|all [size=SIZE|N%|all] [step=SIZE]", O_NOMEM,
 	 (const struct keyspec[]){{"size", T_AMOUNT, 0}, {"step", T_SIZE, 0}, {0}}, NULL, NULL, run_touch},
@@ -355,6 +423,11 @@ const struct verb actor_verbs[] = {
 	 (const struct keyspec[]){{"type", T_ENUM, "type1|spapr"}, {0}}, NULL, NULL, run_hotplug},
 	{"unplug", F_WANT, 1, 1, "unplug NAME", 0, NULL, NULL, NULL, run_unplug},
 	{"stop", F_WANT, 1, 1, "stop NAME|all", 0, NULL, NULL, NULL, run_stop},
+	{"files", F_WANT, 1, 1, "files NAME read=SIZE|N% [dirty=N%] [mapped=N%] [fs=ext4|ext2|vfat]", O_NOMEM,
+	 (const struct keyspec[]){{"read", T_SIZEPCT, 0}, {"dirty", T_PCT, 0}, {"mapped", T_PCT, 0},
+				  {"fs", T_ENUM, "ext4|ext2|vfat"}, {0}},
+	 NULL, NULL, run_files},
+	{"sync", 0, 0, 1, "sync [NAME]", 0, NULL, NULL, NULL, run_sync},
 	{"vfio_map", F_WANT, 1, 1, "vfio_map NAME iova=ADDR size=SIZE [vaddr=ADDR] [flags=rw|r|w|none]", O_NOMEM,
 	 (const struct keyspec[]){{"iova", T_ADDR, 0}, {"size", T_SIZE, 0}, {"vaddr", T_ADDR, 0},
 				  {"flags", T_ENUM, "rw|r|w|none"}, {0}},

@@ -102,7 +102,8 @@ static uint64_t dist_sample(const struct dist *d, uint64_t *rng)
 static int gen_arrive(struct exec *e, unsigned k)
 {
 	struct gen *g = &e->gens[k];
-	struct guest_opts go = {.thp = g->thp, .hpt_order = g->hpt, .memlock = g->memlock};
+	struct guest_opts go = {.thp = g->thp, .hpt_order = g->hpt, .memlock = g->memlock, .backend = g->backend,
+				.vhost_user = g->vhost_user};
 	uint64_t now = pfnlab_now(e->m), page = e->h.page_size, gran = 256ull << 20;
 	bool vfio = work_rng_unit(&g->rng) * 1e6 < (double)g->vfio_ppm;
 	uint64_t life = dist_sample(&g->lifetime, &g->rng), after = g->has_after ? dist_sample(&g->vfio_after, &g->rng) : 0;

@@ -5,8 +5,9 @@
  * moments that matter, a time series point after each action).
  *
  * Counters come from the actors' work_stats, the core's vmstat, the
- * pageblock types, the CMA areas (cma.NAME.FIELD) and the guests
- * (guest.NAME.FIELD); `last` is the errno of the last action.
+ * pageblock types, the CMA areas (cma.NAME.FIELD), the guests
+ * (guest.NAME.FIELD) and the host's files (file.NAME.FIELD); `last` is
+ * the errno of the last action.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ static const char *const metric_keys[] = {
 
 static const char *const guest_fields[] = {
 	"running", "ram", "touched", "hpt_order", "hpt_cma", "pinned", "pinned_in_cma", "locked_vm", NULL,
+};
+
+static const char *const file_fields[] = {
+	"pages", "cached", "dirty", "writeback", "mappers", NULL,
 };
 
 static const char *const cma_fields[] = {
@@ -59,6 +64,8 @@ int metric_check(const char *k, char *err, size_t len)
 		return 0;
 	if (!strncmp(k, "cma.", 4) && (dot = strrchr(k, '.')) > k + 4 && in_list(cma_fields, dot + 1, strlen(dot + 1)))
 		return 0;
+	if (!strncmp(k, "file.", 5) && (dot = strrchr(k, '.')) > k + 5 && in_list(file_fields, dot + 1, strlen(dot + 1)))
+		return 0;
 	return fail(err, len, "expect: unknown counter '%s' (see docs/scenario.md, \"Counters\")", k);
 }
 
@@ -67,6 +74,26 @@ int metric_check(const char *k, char *err, size_t len)
 static uint64_t guests_running(const struct exec *e)
 {
 	return e->built ? e->h.nr_guests : 0;
+}
+
+/* file.NAME.FIELD (@dot: the last dot of @k): the page cache of a file of `files NAME`. */
+static int file_metric(struct exec *e, const char *k, const char *dot, long long *out)
+{
+	char name[64];
+	const struct host_file *f;
+	struct pfnlab_file_info fi;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - k - 5), k + 5);
+	f = e->built ? host_file(&e->h, name) : NULL;
+	if (!f || pfnlab_file_info(e->m, f->id, &fi))
+		return RUN_ERR(e, "expect %s: no file called '%s' (files NAME ...)", k, name);
+	dot++;
+	*out = !strcmp(dot, "pages") ? (long long)fi.pages
+	       : !strcmp(dot, "cached") ? (long long)fi.cached
+	       : !strcmp(dot, "dirty") ? (long long)fi.dirty
+	       : !strcmp(dot, "writeback") ? (long long)fi.writeback
+	       : (long long)fi.mappers;
+	return 0;
 }
 
 /* The value of counter @k now; -EINVAL with e->msg for an unknown one. */
@@ -168,6 +195,8 @@ int metric_get(struct exec *e, const char *k, long long *out)
 		       : (long long)(g->locked_vm << e->h.page_shift);
 		return 0;
 	}
+	if (!strncmp(k, "file.", 5) && dot > k + 5)
+		return file_metric(e, k, dot, out);
 	return RUN_ERR(e, "expect: unknown counter '%s'", k);
 }
 

@@ -194,6 +194,8 @@ struct gen {
 	uint64_t vfio_ppm;
 	bool spapr, thp, has_after;
 	int pin_aware;        /* 0 vfio, 1 all, 2 none */
+	enum guest_backend backend;
+	bool vhost_user;
 	const char *fault;
 	uint64_t memlock;
 	int hpt;
