@@ -1166,6 +1166,8 @@ struct pfnlab_map_opts {
 	const char *title;
 	size_t nr_busy;                    /* extra ranges to highlight, besides the last */
 	const struct pfnlab_pfn_range *busy; /* failed contiguous allocation */
+	bool kinds;                        /* colour pages in use by kind (anon, file, shmem, kernel, ...),
+					      not by migrate type */
 };
 
 /**

@@ -163,7 +163,7 @@ struct map_out {
 	struct pfnlab_map_opts mo;
 	const char *svg, *png; /* "-" is standard output */
 	bool ansi;
-	bool given;            /* --svg, --png, --pfns, --columns or --title was given */
+	bool given;            /* --svg, --png, --pfns, --columns, --title or --kinds was given */
 };
 
 int map_out_opt(struct map_out *o, int argc, char **argv, int *i);

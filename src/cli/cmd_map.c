@@ -166,7 +166,7 @@ const struct command cmd_map = {
 	.run = run,
 	.help =
 		"usage: pfnlab map [machine options] [--svg FILE] [--png FILE] [--ansi] [--pfns A-B]\n"
-		"                  [--columns N] [--title TEXT]\n"
+		"                  [--columns N] [--title TEXT] [--kinds]\n"
 		"       pfnlab map --scenario FILE|NAME [--policy P] [--at-line N] [output options]\n"
 		"       pfnlab map --snapshot DIR|/proc [output options]\n\n"
 		"Draws physical memory: of a freshly booted machine, of a scenario's machine after the\n"

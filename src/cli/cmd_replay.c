@@ -340,7 +340,7 @@ static int run(int argc, char **argv)
 	if (!file)
 		return cli_error("replay: which trace? (pfnlab replay FILE|- [options])");
 	if (map.given && !map_out_wanted(&map))
-		return cli_error("replay: --pfns, --columns and --title go with --svg, --png or --ansi");
+		return cli_error("replay: --pfns, --columns, --title and --kinds go with --svg, --png or --ansi");
 	if (json && map_out_to_stdout(&map))
 		return cli_error("replay: --format json holds stdout; write the map to a file (--svg FILE, --png FILE)");
 	if (snap && machine_given)

@@ -134,7 +134,7 @@ static int run(int argc, char **argv)
 	if (!dir)
 		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
 	if (map.given && !map_out_wanted(&map))
-		return cli_error("snapshot: --pfns, --columns and --title go with --svg, --png or --ansi");
+		return cli_error("snapshot: --pfns, --columns, --title and --kinds go with --svg, --png or --ansi");
 	if ((what || cma_dir) && !pages)
 		return cli_error("snapshot: --what-if and --cma-dir go with --pages");
 	rc = snapshot_machine(dir, &so, verbose, &m);

@@ -1,7 +1,7 @@
 /*
  * map_out.c - the map output options every command that ends with a
  * machine shares (map, replay, snapshot): --svg FILE, --png FILE, --ansi,
- * --pfns A-B, --columns N, --title TEXT.  Files are written whole or not
+ * --pfns A-B, --columns N, --title TEXT, --kinds.  Files are written whole or not
  * at all (a temporary file renamed).
  */
 #include <errno.h>
@@ -74,6 +74,11 @@ int map_out_opt(struct map_out *o, int argc, char **argv, int *i)
 
 	if (strcmp(a, "--ansi") == 0) {
 		o->ansi = true;
+		return 1;
+	}
+	if (strcmp(a, "--kinds") == 0) {
+		o->mo.kinds = true;
+		o->given = true;
 		return 1;
 	}
 	if (strcmp(a, "--svg") && strcmp(a, "--png") && strcmp(a, "--pfns") && strcmp(a, "--title") &&
@@ -160,4 +165,6 @@ const char map_out_help[] =
 	"  --ansi         a coloured map for the terminal, 80 columns\n"
 	"  --pfns A-B     only PFNs [A, B) (decimal or 0x hex)\n"
 	"  --columns N    SVG cells per row (default: 32, 64 or 128 by size)\n"
-	"  --title TEXT   the picture's title\n";
+	"  --title TEXT   the picture's title\n"
+	"  --kinds        pages in use by kind (anon, file, shmem, hugetlb, kernel, reserved): stacked\n"
+	"                 in each SVG cell, a colour per page in the PNG, the main kind in the terminal\n";

@@ -4,7 +4,8 @@
  *
  * Nothing in the kernel draws this; /proc/pagetypeinfo only counts.  A
  * cell's colour is its pageblock's migrate type, its fill the share of
- * pages in use; CMA areas are outlined, pageblocks holding long-term pinned
+ * pages in use (with pfnlab_map_opts.kinds: stacked by page kind, anon,
+ * file, shmem, kernel...; the PNG colours each page so); CMA areas are outlined, pageblocks holding long-term pinned
  * pages marked, the busy range of the last failed contiguous allocation
  * (and any the caller adds) highlighted, zone boundaries drawn and labelled.
  * Every cell carries a tooltip.  Output depends only on the machine state.
@@ -23,6 +24,23 @@ static const char *const mt_light[PFNLAB_MT_TYPES] = {
 	"#f6d3d3", "#d5eed5", "#f9efc2", "#ffe3c9", "#d0e3f2", "#e5e5e5",
 };
 
+/* Colours of pages in use by PFNLAB_PAGE_* state (free and hole never used); the last slot for later kinds. */
+const uint8_t map_kind_rgb[MAP_KINDS][3] = {
+	{255, 255, 255}, {214, 39, 40}, {44, 160, 44}, {255, 255, 255},
+	{127, 127, 127}, {140, 86, 75}, {148, 103, 189}, {23, 190, 207},
+};
+
+/* The kind of the page at @pfn of the folio at @head (NIL_PFN: not allocated), a map_kind_rgb index. */
+int map_kind(const struct pfnlab_machine *m, uint64_t pfn, uint64_t head)
+{
+	int k;
+
+	if (head == NIL_PFN)
+		return (m->frames[pfn].flags & F_RESERVED) ? PFNLAB_PAGE_RESERVED : PFNLAB_PAGE_FREE;
+	k = page_state(m, head);
+	return k < MAP_KINDS ? k : MAP_KINDS - 1;
+}
+
 static const char *mt_name(const struct pfnlab_machine *m, int mt)
 {
 	return (m->cfg.era == PFNLAB_ERA_2015 ? migratetype_names_2015 : migratetype_names)[mt];
@@ -40,7 +58,7 @@ int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, s
 	for (uint64_t p = pb0 << m->pb_order; p < (pb1 << m->pb_order) && p < m->nr_pfns;) {
 		const struct frame *f = &m->frames[p];
 		uint64_t len = 1;
-		int kind = 0; /* 0 free, 1 used, 2 hole */
+		int kind = 0, pk = PFNLAB_PAGE_RESERVED; /* kind: 0 free, 1 used, 2 hole; pk: the page kind of a used one */
 		bool pinned = false;
 
 		if (f->flags & F_BUDDY)
@@ -50,6 +68,7 @@ int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, s
 		else if (f->flags & F_ALLOC) {
 			len = 1ull << f->order;
 			kind = 1;
+			pk = map_kind(m, p, p);
 			pinned = (f->flags & F_PINNED) && folio_pincount(m, p);
 		} else if (!(f->flags & F_PCP))
 			kind = 1;
@@ -60,6 +79,7 @@ int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, s
 				continue;
 			cell = &c[(q >> m->pb_order) - pb0];
 			cell->used += kind == 1;
+			cell->kind[pk] += kind == 1;
 			cell->holes += kind == 2;
 			cell->pinned += pinned;
 		}
@@ -118,6 +138,27 @@ static void human(uint64_t bytes, char *buf, size_t len)
 #define LEFT 150
 #define TOP 48
 
+/* The used part of cell @k stacked by page kind from the bottom of the cell at @x, @y. */
+static void kind_bars(const struct pfnlab_sink *s, const struct map_cell *k, uint64_t present, int x, int y, int cell)
+{
+	uint64_t below = 0;
+	int top = y + cell;
+
+	for (int t = 0; t < MAP_KINDS; t++) {
+		const uint8_t *rgb = map_kind_rgb[t];
+		int h;
+
+		if (!k->kind[t])
+			continue;
+		below += k->kind[t];
+		h = y + cell - (int)((below * (uint64_t)cell + present / 2) / present);
+		if (top - h > 0)
+			sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"/>", x, h,
+				    cell, top - h, rgb[0], rgb[1], rgb[2]);
+		top = h;
+	}
+}
+
 int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s)
 {
 	uint64_t first, last, n, cols, rows;
@@ -139,8 +180,9 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 		       "font-family=\"monospace\" font-size=\"11\">\n", w, h, w, h);
 	sink_printf(s, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
 	sink_printf(s, "<text x=\"8\" y=\"18\" font-size=\"14\">%s</text>\n", o && o->title ? o->title : "physical memory");
-	sink_printf(s, "<text x=\"8\" y=\"34\">one cell = one pageblock (%llu pages, %llu KiB); fill = pages in use</text>\n",
-		    (unsigned long long)m->pb_pages, (unsigned long long)(m->pb_pages << m->cfg.page_shift) >> 10);
+	sink_printf(s, "<text x=\"8\" y=\"34\">one cell = one pageblock (%llu pages, %llu KiB); fill = pages in use%s</text>\n",
+		    (unsigned long long)m->pb_pages, (unsigned long long)(m->pb_pages << m->cfg.page_shift) >> 10,
+		    o && o->kinds ? " by kind" : "");
 	for (uint64_t r = 0; r < rows; r++) {
 		uint64_t pfn = first + ((r * cols) << m->pb_order);
 		char sz[32];
@@ -157,12 +199,16 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 		int x = LEFT + (int)(i % cols) * cell, y = TOP + (int)(i / cols) * cell;
 		int fill = present ? (int)((k->used * cell + present / 2) / present) : 0;
 
-		sink_printf(s, "<g><title>pageblock %llu: PFN 0x%llx-0x%llx, %s, %s%s%s, %llu/%llu pages used, %llu long-term pinned%s</title>",
+		sink_printf(s, "<g><title>pageblock %llu: PFN 0x%llx-0x%llx, %s, %s%s%s, %llu/%llu pages used, %llu long-term pinned%s",
 			    (unsigned long long)(pfn >> m->pb_order), (unsigned long long)pfn,
 			    (unsigned long long)(pfn + m->pb_pages - 1), k->zone >= 0 ? m->zones[k->zone].name : "no zone",
 			    mt_name(m, k->mt), k->cma >= 0 ? ", CMA area " : "", k->cma >= 0 ? m->cma[k->cma].name : "",
 			    (unsigned long long)k->used, (unsigned long long)present, (unsigned long long)k->pinned,
 			    map_busy(m, o, pfn, pfn + m->pb_pages) ? ", busy range" : "");
+		for (int t = 0; o && o->kinds && t < MAP_KINDS; t++)
+			if (k->kind[t])
+				sink_printf(s, ", %s %llu", pfnlab_page_state_name(t), (unsigned long long)k->kind[t]);
+		sink_printf(s, "</title>");
 		if (!present) {
 			sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" stroke=\"#eeeeee\"/></g>\n",
 				    x, y, cell, cell);
@@ -170,9 +216,11 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 		}
 		sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", x, y, cell, cell,
 			    mt_light[k->mt]);
-		if (fill)
+		if (fill && !(o && o->kinds))
 			sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", x,
 				    y + cell - fill, cell, fill, mt_fill[k->mt]);
+		if (fill && o && o->kinds)
+			kind_bars(s, k, present, x, y, cell);
 		if (k->pinned)
 			sink_printf(s, "<circle cx=\"%d\" cy=\"%d\" r=\"2.5\" fill=\"#000000\"/>", x + cell / 2,
 				    y + cell / 2);
@@ -217,8 +265,22 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 
 		for (int t = 0; t < PFNLAB_MT_TYPES; t++) {
 			sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
-				    x, y, mt_fill[t], x + 14, y + 9, mt_name(m, t));
+				    x, y, (o && o->kinds ? mt_light : mt_fill)[t], x + 14, y + 9, mt_name(m, t));
 			x += 110;
+		}
+		if (o && o->kinds) {
+			y += 22;
+			x = 8;
+			for (int t = 0; t < MAP_KINDS; t++) {
+				const uint8_t *rgb = map_kind_rgb[t];
+
+				if (t == PFNLAB_PAGE_FREE || t == PFNLAB_PAGE_HOLE || !strcmp(pfnlab_page_state_name(t), "?"))
+					continue;
+				sink_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"#%02x%02x%02x\"/>"
+					       "<text x=\"%d\" y=\"%d\">%s</text>\n",
+					    x, y, rgb[0], rgb[1], rgb[2], x + 14, y + 9, pfnlab_page_state_name(t));
+				x += 110;
+			}
 		}
 		y += 22;
 		sink_printf(s, "<rect x=\"8\" y=\"%d\" width=\"10\" height=\"10\" fill=\"none\" stroke=\"#08306b\" stroke-width=\"2\"/>"
@@ -236,8 +298,9 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	return 0;
 }
 
-/* Background colours of the terminal map (256-colour), per migrate type. */
+/* Background colours of the terminal map (256-colour), per migrate type, and per page kind (map_kind_rgb). */
 static const int mt_ansi[PFNLAB_MT_TYPES] = {160, 34, 178, 208, 32, 244};
+static const int kind_ansi[MAP_KINDS] = {231, 160, 34, 231, 244, 130, 98, 44};
 
 int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s)
 {
@@ -253,8 +316,9 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 	per = (n + cols * 24 - 1) / (cols * 24); /* at most 24 rows */
 	if (!per)
 		per = 1;
-	sink_printf(s, "%s: %llu pageblock%s per character, shade = pages in use\n",
-		    o && o->title ? o->title : "physical memory", (unsigned long long)per, per == 1 ? "" : "s");
+	sink_printf(s, "%s: %llu pageblock%s per character, shade = pages in use%s\n",
+		    o && o->title ? o->title : "physical memory", (unsigned long long)per, per == 1 ? "" : "s",
+		    o && o->kinds ? ", colour = the kind most of them are (free: the migrate type)" : "");
 	for (uint64_t i = 0; i < n; i += per * cols) {
 		char sz[32];
 
@@ -263,9 +327,9 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 		human((first + (i << m->pb_order)) << m->cfg.page_shift, sz, sizeof(sz));
 		sink_printf(s, "%-8s ", sz);
 		for (uint64_t j = i; j < i + per * cols && j < n; j += per) {
-			uint64_t used = 0, present = 0, pinned = 0, cnt[PFNLAB_MT_TYPES] = {0};
+			uint64_t used = 0, present = 0, pinned = 0, cnt[PFNLAB_MT_TYPES] = {0}, kinds[MAP_KINDS] = {0};
 			bool cma = false, busy = false;
-			int mt = 0, lvl;
+			int mt = 0, pk = 0, lvl;
 
 			for (uint64_t k = j; k < j + per && k < n; k++) {
 				uint64_t pfn = first + (k << m->pb_order);
@@ -274,12 +338,17 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 				present += m->pb_pages - c[k].holes;
 				pinned += c[k].pinned;
 				cnt[c[k].mt] += m->pb_pages - c[k].holes;
+				for (int t = 0; t < MAP_KINDS; t++)
+					kinds[t] += c[k].kind[t];
 				cma |= c[k].cma >= 0;
 				busy |= map_busy(m, o, pfn, pfn + m->pb_pages);
 			}
 			for (int t = 1; t < PFNLAB_MT_TYPES; t++)
 				if (cnt[t] > cnt[mt])
 					mt = t;
+			for (int t = 1; t < MAP_KINDS; t++)
+				if (kinds[t] > kinds[pk])
+					pk = t;
 			if (!present) {
 				if (last_bg >= 0)
 					sink_printf(s, "\x1b[0m");
@@ -288,7 +357,7 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 				continue;
 			}
 			lvl = (int)((used * 4 + present - 1) / present);
-			bg = mt_ansi[mt];
+			bg = o && o->kinds && used ? kind_ansi[pk] : mt_ansi[mt];
 			fg = busy ? 201 : pinned ? 16 : cma ? 17 : 232;
 			if (bg != last_bg || fg != last_fg)
 				sink_printf(s, "\x1b[48;5;%dm\x1b[38;5;%dm", bg, fg);
@@ -303,6 +372,12 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 	sink_printf(s, "         ");
 	for (int t = 0; t < PFNLAB_MT_TYPES; t++)
 		sink_printf(s, "\x1b[48;5;%dm \x1b[0m %s ", mt_ansi[t], mt_name(m, t));
+	if (o && o->kinds) {
+		sink_printf(s, "\n        ");
+		for (int t = 0; t < MAP_KINDS; t++)
+			if (t != PFNLAB_PAGE_FREE && t != PFNLAB_PAGE_HOLE && strcmp(pfnlab_page_state_name(t), "?"))
+				sink_printf(s, " \x1b[48;5;%dm \x1b[0m %s", kind_ansi[t], pfnlab_page_state_name(t));
+	}
 	sink_printf(s, "\n         P pinned  ! busy range\n");
 	free(c);
 	return 0;

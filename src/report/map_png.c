@@ -1,7 +1,8 @@
 /*
  * map_png.c - physical memory at page granularity as a PNG (libpng), one
  * pixel per page, 1024 pages per row: free pages in the light colour of
- * their pageblock's migrate type, used pages in its full colour, long-term
+ * their pageblock's migrate type, used pages in its full colour (with
+ * pfnlab_map_opts.kinds: in the colour of their kind), long-term
  * pinned pages black, holes white, the busy range's pages magenta-tinted.
  */
 #include <png.h>
@@ -49,7 +50,10 @@ static void page_rgb(const struct pfnlab_machine *m, const struct pfnlab_map_opt
 		px[0] = px[1] = px[2] = 0;
 		return;
 	}
-	c = head != NIL_PFN || (f->flags & F_RESERVED) ? rgb_used[mt] : rgb_free[mt];
+	if (o && o->kinds && (head != NIL_PFN || (f->flags & F_RESERVED)))
+		c = map_kind_rgb[map_kind(m, pfn, head)];
+	else
+		c = head != NIL_PFN || (f->flags & F_RESERVED) ? rgb_used[mt] : rgb_free[mt];
 	px[0] = c[0];
 	px[1] = c[1];
 	px[2] = c[2];

@@ -7,10 +7,17 @@
 #include "model.h"
 
 /* Per-pageblock statistics of a memory map. */
+/* Page kinds a map tells apart (pfnlab_map_opts.kinds): the PFNLAB_PAGE_* states, any later one in the last slot. */
+#define MAP_KINDS 8
+
 struct map_cell {
 	uint32_t used, holes, pinned;
+	uint32_t kind[MAP_KINDS]; /* pages in use by PFNLAB_PAGE_* state */
 	int8_t mt, zone, cma;
 };
+
+extern const uint8_t map_kind_rgb[MAP_KINDS][3];
+int map_kind(const struct pfnlab_machine *m, uint64_t pfn, uint64_t head);
 
 int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, struct map_cell **out,
 		uint64_t *n);

@@ -2,7 +2,9 @@
  * run_html.c - the HTML report of `pfnlab run --html` and `pfnlab compare
  * --html`: the summary table (one column per policy), memory maps at the
  * moments that matter (start, each failed HPT allocation, end; for compare
- * the end of every policy side by side), and the time series as charts.
+ * the end of every policy side by side), the last failed contiguous
+ * allocation's busy folios by kind and reason (runs with page cache or
+ * memfd guests), and the time series as charts.
  * One self-contained file (html.c).
  */
 #include <stdio.h>
@@ -51,6 +53,62 @@ static void summary(const struct scn_result *r, size_t n, const struct pfnlab_si
 	html_table(s, cells, ROWS, n + 1);
 }
 
+/* Culprits of the last failed contiguous allocation: a row per page kind and reason met, a column per run. */
+static void culprits(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	enum { MAXROWS = 3 + SCN_PAGE_KINDS + PFNLAB_BUSY_REASONS };
+	char buf[MAXROWS][8][40], names[MAXROWS][48];
+	const char *cells[MAXROWS * 9];
+	size_t rows = 0, c;
+	bool any = false;
+
+	if (n > 8)
+		n = 8;
+	for (c = 0; c < n; c++)
+		any |= r[c].culprits.shown;
+	if (!any)
+		return;
+	html_heading(s, 2, "Culprits of the last failed contiguous allocation");
+	memset(buf, 0, sizeof(buf));
+	snprintf(names[rows++], sizeof(names[0]), "policy");
+	snprintf(names[rows++], sizeof(names[0]), "range, error");
+	snprintf(names[rows++], sizeof(names[0]), "busy folios");
+	for (c = 0; c < n; c++) {
+		const struct scn_culprits *x = &r[c].culprits;
+
+		snprintf(buf[0][c], sizeof(buf[0][c]), "%s", pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy));
+		if (x->shown) {
+			snprintf(buf[1][c], sizeof(buf[1][c]), "[0x%llx, 0x%llx) %s", (unsigned long long)x->start,
+				 (unsigned long long)x->end, pfnlab_strerror(x->err));
+			snprintf(buf[2][c], sizeof(buf[2][c]), "%llu", (unsigned long long)x->folios);
+		}
+	}
+	for (int k = 0; k < SCN_PAGE_KINDS + PFNLAB_BUSY_REASONS; k++) {
+		bool met = false;
+
+		for (c = 0; c < n; c++) {
+			uint64_t v = k < SCN_PAGE_KINDS ? r[c].culprits.kind[k] : r[c].culprits.reason[k - SCN_PAGE_KINDS];
+
+			met |= v != 0;
+			snprintf(buf[rows][c], sizeof(buf[rows][c]), "%llu", (unsigned long long)v);
+		}
+		if (!met)
+			continue;
+		if (k < SCN_PAGE_KINDS)
+			snprintf(names[rows], sizeof(names[0]), "kind %s", pfnlab_page_state_name(k));
+		else
+			snprintf(names[rows], sizeof(names[0]), "reason %s",
+				 pfnlab_busy_reason_name((enum pfnlab_busy_reason)(k - SCN_PAGE_KINDS)));
+		rows++;
+	}
+	for (size_t k = 0; k < rows; k++) {
+		cells[k * (n + 1)] = names[k];
+		for (c = 0; c < n; c++)
+			cells[k * (n + 1) + 1 + c] = buf[k][c];
+	}
+	html_table(s, cells, rows, n + 1);
+}
+
 static void charts(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
 {
 	html_row_begin(s);
@@ -75,6 +133,7 @@ void run_report_html(const struct scn_result *r, size_t n, const struct pfnlab_s
 		     "migrate type, filled by pages in use; CMA areas outlined; a black dot marks pageblocks holding "
 		     "long-term pinned pages; magenta outlines the busy range of the last failed contiguous allocation.");
 	summary(r, n, s);
+	culprits(r, n, s);
 	html_heading(s, 2, "Time series");
 	charts(r, n, s);
 	if (n > 1) {

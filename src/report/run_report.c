@@ -6,7 +6,9 @@
  * The JSON keys are a contract (docs/cli.md): policy, hpt.{requested, ok,
  * failed, fallback}, pins.{longterm_pages, longterm_in_cma_peak, migrated,
  * failed}, contig.{busy_retries, busy_messages}, pageblocks.unmovable_delta,
- * as nested objects; more keys may be added, none renamed.
+ * as nested objects; more keys may be added, none renamed.  Runs with page
+ * cache or memfd guests add the last failed contiguous allocation's busy
+ * folios by page kind and reason (a `culprits` line, a "culprits" object).
  */
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +49,32 @@ static long long unmovable_delta(const struct scn_result *r)
 	return (long long)r->unmovable_end - (long long)r->unmovable_start;
 }
 
+/*
+ * The busy folios of @c counted by kind, then by reason: "shmem 12, file 3;
+ * extra-ref 12, writeback 3" as text, "kinds": {...}, "reasons": {...} as JSON.
+ */
+static void culprit_counts(const struct scn_culprits *c, bool json, const struct pfnlab_sink *s)
+{
+	bool any = false;
+
+	sink_printf(s, "%s", json ? "\"kinds\": {" : "");
+	for (int k = 0; k < SCN_PAGE_KINDS; k++)
+		if (c->kind[k]) {
+			sink_printf(s, json ? "%s\"%s\": %llu" : "%s%s %llu", any ? ", " : "", pfnlab_page_state_name(k),
+				    (unsigned long long)c->kind[k]);
+			any = true;
+		}
+	sink_printf(s, "%s", json ? "}, \"reasons\": {" : "; ");
+	any = false;
+	for (int k = 0; k < PFNLAB_BUSY_REASONS; k++)
+		if (c->reason[k]) {
+			sink_printf(s, json ? "%s\"%s\": %llu" : "%s%s %llu", any ? ", " : "",
+				    pfnlab_busy_reason_name((enum pfnlab_busy_reason)k), (unsigned long long)c->reason[k]);
+			any = true;
+		}
+	sink_printf(s, "%s", json ? "}" : "");
+}
+
 /**
  * run_report_text() - the report a person reads in ten seconds: the host,
  * the scenario's story (echo lines, printed views, notable events), then
@@ -85,6 +113,13 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 	    (unsigned long long)r->busy_retries, (unsigned long long)st->busy_messages);
 	sink_printf(s, "  pageblocks  UNMOVABLE %llu -> %llu (%+lld)\n", (unsigned long long)r->unmovable_start,
 	    (unsigned long long)r->unmovable_end, unmovable_delta(r));
+	if (r->culprits.shown) {
+		sink_printf(s, "  culprits    the last failed contiguous allocation [0x%llx, 0x%llx), %s: %llu busy folios: ",
+		    (unsigned long long)r->culprits.start, (unsigned long long)r->culprits.end,
+		    pfnlab_strerror(r->culprits.err), (unsigned long long)r->culprits.folios);
+		culprit_counts(&r->culprits, false, s);
+		sink_printf(s, "\n");
+	}
 	if (r->expects_passed || r->expects_failed)
 		sink_printf(s, "  expect      %llu passed, %llu failed\n", (unsigned long long)r->expects_passed,
 		    (unsigned long long)r->expects_failed);
@@ -124,6 +159,14 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 	    (unsigned long long)st->vfio_maps, (unsigned long long)st->vfio_map_failed, (unsigned long long)st->vfio_unmaps,
 	    (unsigned long long)st->spapr_regs, (unsigned long long)st->spapr_reg_failed,
 	    (unsigned long long)st->memlock_exceeded);
+	if (r->culprits.shown) {
+		sink_printf(s, "\"culprits\": {\"start\": %llu, \"end\": %llu, \"fin_pfn\": %llu, \"error\": \"%s\", "
+		       "\"folios\": %llu, ", (unsigned long long)r->culprits.start, (unsigned long long)r->culprits.end,
+		    (unsigned long long)r->culprits.fin_pfn, pfnlab_strerror(r->culprits.err),
+		    (unsigned long long)r->culprits.folios);
+		culprit_counts(&r->culprits, true, s);
+		sink_printf(s, "}, ");
+	}
 	sink_printf(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu, \"steps\": %llu",
 	    (unsigned long long)r->expects_passed, (unsigned long long)r->expects_failed,
 	    (unsigned long long)r->model_ns, (unsigned long long)r->steps);

@@ -170,6 +170,7 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 		return err;
 	}
 	h->st.guests_started++;
+	h->st.guests_memfd += g->memfd != 0;
 	g->seq = h->next_seq++;
 	*out = g;
 	if (o->fault)

@@ -64,6 +64,25 @@ struct scn_record {
 	double *y[SCN_NR_SERIES];
 };
 
+/* Room for every PFNLAB_PAGE_* state in scn_culprits.kind[]. */
+#define SCN_PAGE_KINDS 16
+
+/*
+ * The last failed contiguous allocation's busy folios, counted by page kind
+ * (PFNLAB_PAGE_*) and by why they did not move (enum pfnlab_busy_reason).
+ * Kept only in runs with page cache or memfd guests (`files`,
+ * backend=memfd), so that the reports of anonymous-only runs stay as they
+ * were.
+ */
+struct scn_culprits {
+	bool shown;
+	uint64_t start, end, fin_pfn;
+	int err;
+	uint64_t folios;
+	uint64_t kind[SCN_PAGE_KINDS];
+	uint64_t reason[PFNLAB_BUSY_REASONS];
+};
+
 /* What a finished run reports; the JSON keys of `pfnlab run`. */
 struct scn_result {
 	char scenario[256];
@@ -89,6 +108,7 @@ struct scn_result {
 	size_t failures_len, failures_cap;
 	char error[768];          /* "file:line: message" when scn_run() fails */
 	struct scn_record rec;    /* with scn_opts.record */
+	struct scn_culprits culprits;
 };
 
 /**

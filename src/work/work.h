@@ -142,6 +142,8 @@ struct work_stats {
 	uint64_t busy_messages;       /* "alloc_contig_range: ... PFNs busy" lines */
 	uint64_t log_lines;
 	uint64_t bg_alloc_failed;
+	uint64_t guests_memfd;        /* guests started with backend=memfd */
+	uint64_t files;               /* files created (files.c) */
 };
 
 enum hpt_fallback {

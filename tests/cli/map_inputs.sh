@@ -37,8 +37,8 @@ for t in Unmovable Movable Reclaimable; do
 done
 
 expect 2 "replay: --format json holds stdout" replay "$G" --format json --ansi
-expect 2 "replay: --pfns, --columns and --title go with --svg, --png or --ansi" replay "$G" --pfns 0-100
-expect 2 "snapshot: --pfns, --columns and --title go with --svg, --png or --ansi" snapshot "$S" --title x
+expect 2 "replay: --pfns, --columns, --title and --kinds go with --svg, --png or --ansi" replay "$G" --pfns 0-100
+expect 2 "snapshot: --pfns, --columns, --title and --kinds go with --svg, --png or --ansi" snapshot "$S" --title x
 expect 2 "map: --snapshot sets up its own machine" map --snapshot "$S" --ram 1G
 expect 2 "map: --scenario or --snapshot, not both" map --snapshot "$S" --scenario seed
 expect 2 "$T/none: no such directory" map --snapshot "$T/none"

@@ -102,6 +102,18 @@ printf '# only a comment\n\n   \n' > "$T/comments.scn"
 expect 2 "pfnlab: $T/comments.scn:3: empty scenario: no statements" run "$T/comments.scn"
 awk 'BEGIN { printf "machine ram=2G"; for (i = 0; i < 5000; i++) printf " "; print "" }' > "$T/long.scn"
 expect 2 "pfnlab: $T/long.scn:1: line longer than 4095 characters" run "$T/long.scn"
+# memory backends and files
+scn 2 "s.scn:2: guest vm1: thp=on needs backend=anon" "$M" 'guest vm1 ram=64M hpt=off backend=memfd thp=on'
+scn 2 "s.scn:2: guest vm1: vhost_user needs backend=memfd" "$M" 'guest vm1 ram=64M hpt=off vhost_user=yes'
+scn 2 "s.scn:2: guest vm1: vhost_fault= needs vhost_user=yes" "$M" 'guest vm1 ram=64M hpt=off backend=memfd vhost_fault=1M'
+scn 2 "s.scn:2: guest backend: 'disk' is not" "$M" 'guest vm1 ram=64M backend=disk'
+scn 2 "s.scn:2: guests: vhost_user needs backend=memfd" "$M" 'guests count=1 ram=64M vhost_user=yes'
+scn 2 "s.scn:2: files: read= is required" "$M" 'files log dirty=10%'
+scn 2 "s.scn:3: files log: a file called 'log' exists already" "$M" 'files log read=1M' 'files log read=1M'
+scn 2 "s.scn:2: files fs: 'ntfs' is not" "$M" 'files log read=1M fs=ntfs'
+scn 2 "s.scn:2: sync: no file called 'log'" "$M" 'sync log'
+scn 2 "s.scn:2: expect file.log.cached: no file called 'log'" "$M" 'expect file.log.cached == 0'
+scn 2 "s.scn:2: expect: unknown counter 'file.log.colour'" "$M" 'expect file.log.colour == 0'
 printf 'machine ram=2G\nguest vm1 ram=64M hpt=of' > "$T/cut.scn"
 expect 2 "pfnlab: $T/cut.scn:2: guest hpt: 'of' is not auto, off or an HPT order" run "$T/cut.scn"
 # CRLF line ends: the same run as LF

@@ -200,6 +200,26 @@ int metric_get(struct exec *e, const char *k, long long *out)
 	return RUN_ERR(e, "expect: unknown counter '%s'", k);
 }
 
+/* The last contiguous allocation failure by kind and reason, in runs with page cache or memfd guests. */
+static void culprits_collect(const struct exec *e, struct scn_culprits *c)
+{
+	struct pfnlab_contig_failure f;
+
+	memset(c, 0, sizeof(*c));
+	if (!(e->h.st.files || e->h.st.guests_memfd) || pfnlab_contig_failure(e->m, &f))
+		return;
+	*c = (struct scn_culprits){.shown = true, .start = f.start, .end = f.end, .fin_pfn = f.fin_pfn, .err = f.err,
+				   .folios = f.nr_culprits};
+	for (size_t i = 0; i < f.nr_culprits; i++) {
+		const struct pfnlab_culprit *x = &f.culprits[i];
+
+		if ((unsigned)x->page_kind < SCN_PAGE_KINDS)
+			c->kind[x->page_kind]++;
+		if ((unsigned)x->reason < PFNLAB_BUSY_REASONS)
+			c->reason[x->reason]++;
+	}
+}
+
 /* What the run report shows, taken when the run ends. */
 void metric_collect(struct exec *e)
 {
@@ -215,6 +235,7 @@ void metric_collect(struct exec *e)
 	r->busy_retries = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_cma_busy_retry");
 	r->unmovable_end = host_pageblocks_of_type(&e->h, PFNLAB_MT_UNMOVABLE);
 	r->guests_running = e->h.nr_guests;
+	culprits_collect(e, &r->culprits);
 	if (e->h.kvm_cma >= 0 && !pfnlab_cma_info(e->m, (unsigned)e->h.kvm_cma, &ci)) {
 		r->kvm_cma_pages = ci.count;
 		r->kvm_cma_base_pfn = ci.base_pfn;
