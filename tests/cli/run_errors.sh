@@ -55,6 +55,8 @@ scn 3 "s.scn:1: machine: the model needs .* MiB of host memory" 'machine ram=4P'
 scn 2 "s.scn:2: guest vm1: ram 1000 bytes is not a positive multiple of the page size" "$M" 'guest vm1 ram=1000'
 scn 2 "s.scn:2: cma: size must be at least one page" "$M" 'cma size=1K'
 scn 2 "s.scn:2: kvm cma_ratio: 0..100" "$M" 'kvm cma_ratio=101'
+scn 2 "s.scn:1: machine: hugepagesz=3145728: unsupported huge page size" 'machine hugepagesz=3M hugepages=2' 'echo x'
+scn 2 "s.scn:1: machine: hugetlb_cma: no such option in the 2015 kernel" 'machine era=2015 hugetlb_cma=1G' 'echo x'
 # references to things that do not exist
 scn 2 "s.scn:2: stop: no running guest called 'vm9'" "$M" 'stop vm9'
 scn 2 "s.scn:3: guest: a guest called 'vm1' is running already" "$M" "$G" "$G"

@@ -5,9 +5,9 @@
  * moments that matter, a time series point after each action).
  *
  * Counters come from the actors' work_stats, the core's vmstat, the
- * pageblock types, the CMA areas (cma.NAME.FIELD), the guests
- * (guest.NAME.FIELD) and the host's files (file.NAME.FIELD); `last` is
- * the errno of the last action.
+ * pageblock types, the CMA areas (cma.NAME.FIELD), the default huge page
+ * size's pool (hugepages.FIELD), the guests (guest.NAME.FIELD) and the
+ * host's files (file.NAME.FIELD); `last` is the errno of the last action.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,7 @@ static const char *const metric_keys[] = {
 	"guests.started", "guests.failed", "guests.stopped", "guests.running", "guests.vfio", "guests.oom",
 	"vfio.maps", "vfio.map_failed", "vfio.unmaps", "vfio.memlock_exceeded", "spapr.registered", "spapr.failed",
 	"kernel.unmovable_pages", "kernel.reclaimable_pages", "kernel.pagecache_pages", "kernel.alloc_failed",
+	"hugepages.total", "hugepages.free", "hugepages.rsvd", "hugepages.surp",
 	"last", "time", "policy", NULL,
 };
 
@@ -135,6 +136,18 @@ int metric_get(struct exec *e, const char *k, long long *out)
 		return *out = pfnlab_vmstat(e->m, "pfnlab_pin_unmovable_blocks"), 0;
 	if (!strcmp(k, "contig.busy_retries"))
 		return *out = pfnlab_vmstat(e->m, "pfnlab_cma_busy_retry"), 0;
+	if (!strncmp(k, "hugepages.", 10)) { /* the default size's pool, as /proc/meminfo's HugePages_* */
+		struct pfnlab_hugetlb_info hi;
+		int idx = pfnlab_hugetlb_find(e->m, 0);
+
+		if (idx < 0 || pfnlab_hugetlb_info(e->m, (unsigned)idx, &hi))
+			return RUN_ERR(e, "expect %s: the machine has no huge page size", k);
+		*out = !strcmp(k + 10, "total") ? (long long)hi.nr
+		       : !strcmp(k + 10, "free") ? (long long)hi.free
+		       : !strcmp(k + 10, "rsvd") ? (long long)hi.resv
+		       : (long long)hi.surplus;
+		return 0;
+	}
 	if (!strncmp(k, "pageblocks.", 11)) {
 		static const struct { const char *n; int mt; } pb[] = {
 			{"unmovable", PFNLAB_MT_UNMOVABLE}, {"movable", PFNLAB_MT_MOVABLE},

@@ -2,7 +2,8 @@
  * setup.c - the setup verbs, which describe the host before anything runs,
  * and the machine they build at the first action.
  *
- *   machine   the preset, RAM and the kernel's knobs (struct pfnlab_config);
+ *   machine   the preset, RAM and the kernel's knobs (struct pfnlab_config),
+ *             the hugetlb boot words (hugepages=, hugepagesz=, hugetlb_cma=);
  *             first and once
  *   cma       one CMA area, as cma= or a cma_declare_contiguous() caller
  *   kvm       kvm_cma (kvm_cma_resv_ratio) and the HPT fallback of an era
@@ -20,6 +21,23 @@
 #include "scn.h"
 
 /* ------------------------------------------------------------ machine */
+
+/*
+ * The kernel command line's hugetlb words: hugepagesz= with its
+ * hugepages= (alone, hugepages= counts pages of the default size),
+ * default_hugepagesz= and hugetlb_cma=; the machine checks the sizes.
+ */
+static int setup_hugetlb(struct exec *e)
+{
+	uint64_t n;
+
+	if (arg_size(e, "hugepagesz", 0, 0, &e->cfg.hugepagesz[0]) ||
+	    arg_size(e, "default_hugepagesz", 0, 0, &e->cfg.default_hugepagesz) ||
+	    arg_size(e, "hugetlb_cma", 0, 0, &e->cfg.hugetlb_cma_bytes) || arg_uint(e, "hugepages", 0, &n))
+		return -EINVAL;
+	e->cfg.hugepages[0] = n;
+	return 0;
+}
 
 static int setup_machine(struct exec *e, int *res)
 {
@@ -81,6 +99,8 @@ static int setup_machine(struct exec *e, int *res)
 	if (arg_uint(e, "cma_retry_max", 64, &u))
 		return -EINVAL;
 	e->cfg.cma_retry_max = (unsigned)u;
+	if (setup_hugetlb(e))
+		return -EINVAL;
 	if (arg_uint(e, "vfio_dma_entry_limit", 65535, &u))
 		return -EINVAL;
 	if (!u || u > 0xffffffffu)
@@ -224,6 +244,8 @@ int setup_build(struct exec *e)
 	if (bg_create(&e->h, e->seed))
 		return -ENOMEM;
 	kvm_boot_log(&e->h, e->kvm_ratio);
+	if (e->cfg.hugepages[0] || e->cfg.hugepagesz[0] || e->cfg.default_hugepagesz || e->cfg.hugetlb_cma_bytes)
+		pfnlab_hugetlb_boot_log(e->m);
 	e->r->unmovable_start = host_pageblocks_of_type(&e->h, PFNLAB_MT_UNMOVABLE);
 	return 0;
 }
@@ -236,7 +258,8 @@ const struct verb setup_verbs[] = {
 				  {"min_free_kbytes", T_UINT, 0}, {"watermark_scale_factor", T_UINT, 0},
 				  {"movablecore", T_SIZE, 0}, {"kernelcore", T_SIZE, 0},
 				  {"cma_retry", T_ENUM, "kernel|pageblock|bounded"}, {"cma_retry_max", T_UINT, 0},
-				  {"vfio_dma_entry_limit", T_UINT, 0}, {0}},
+				  {"vfio_dma_entry_limit", T_UINT, 0}, {"hugepages", T_UINT, 0}, {"hugepagesz", T_SIZE, 0},
+				  {"default_hugepagesz", T_SIZE, 0}, {"hugetlb_cma", T_SIZE, 0}, {0}},
 	 NULL, NULL, setup_machine},
 	{"cma", F_SETUP | F_CONFIG | F_AREA, 0, 0, "cma name=NAME size=SIZE|N% [base=ADDR] [limit=ADDR] [order_per_bit=N]", 0,
 	 (const struct keyspec[]){{"name", T_NAME, 0}, {"size", T_SIZEPCT, 0}, {"base", T_ADDR, 0}, {"limit", T_ADDR, 0},
