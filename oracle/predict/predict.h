@@ -70,6 +70,7 @@ extern bool opt_pcp, opt_verbose, opt_data;
 int sim_start(struct sim *s, const struct facts *k, struct facts *p, enum pfnlab_cma_rule rule,
 	      enum pfnlab_pin_policy pol, bool backed);
 void sim_end(struct sim *s);
+int sim_calibrate(struct sim *s);
 int fill(struct sim *s, unsigned *f);
 enum region_kind { REGION_ANON, REGION_MEMFD };
 

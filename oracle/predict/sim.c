@@ -84,7 +84,7 @@ void sim_end(struct sim *s)
  * until its free pages (buddy + per-CPU lists) equal the guest's at the
  * start of the experiment.
  */
-static int calibrate(struct sim *s)
+int sim_calibrate(struct sim *s)
 {
 	const char *const zname[] = {"DMA", "DMA32", "Normal"};
 	const pfnlab_gfp_t zflag[] = {PFNLAB___GFP_DMA, PFNLAB___GFP_DMA32, 0};
@@ -404,7 +404,7 @@ int fill(struct sim *s, unsigned *f)
 {
 	long long fm;
 
-	if (!num(s->k, "param.f_mib", &fm) || calibrate(s))
+	if (!num(s->k, "param.f_mib", &fm) || sim_calibrate(s))
 		return -EINVAL;
 	if (map_touch(s, "F", VA_F, fm, REGION_ANON, f, 0xf) || !guest_array(s, ((uint64_t)fm << 20) / PAGE * 8))
 		return -ENOMEM;
