@@ -332,6 +332,17 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 void pfnlab_drain_pages(struct pfnlab_machine *m);
 
 /**
+ * pfnlab_compact_memory() - a write of 1 to /proc/sys/vm/compact_memory:
+ * every zone compacted whole (compact_nodes(): MIGRATE_SYNC, skip hints
+ * ignored), counted in the compact_* vmstat counters and traced as the
+ * mm_compaction_* events.
+ * @m: machine
+ *
+ * Return: 0.
+ */
+int pfnlab_compact_memory(struct pfnlab_machine *m);
+
+/**
  * pfnlab_check() - whole-state checker: free lists, buddy invariants,
  * pageblock counts, counters.
  * @m: machine

@@ -125,4 +125,49 @@ TEST(compare_html_report)
 	scn_free(p);
 }
 
-RUN_TESTS(compare_html_report)
+/*
+ * The compact_* figures of a run: a result whose compaction scanned, stalled
+ * and woke kcompactd, and one where only alloc_contig_range() isolated pages.
+ * Expect the first to print a "compaction" object in JSON (the counters
+ * without their prefix, in /proc/vmstat's order), two summary lines and a
+ * table in HTML; the second none of them, as runs printed before.
+ */
+TEST(compaction_figures)
+{
+	static const uint64_t counts[SCN_NR_COMPACT] = {30, 40, 12, 2, 1, 1, 3, 20, 25};
+	struct scn_result *r = calloc(1, sizeof(*r));
+	struct test_text t[3] = {{0}};
+	struct pfnlab_sink s[3] = {{test_text_write, &t[0]}, {test_text_write, &t[1]}, {test_text_write, &t[2]}};
+
+	if (!r)
+		return;
+	snprintf(r->scenario, sizeof(r->scenario), "t");
+	snprintf(r->preset, sizeof(r->preset), "x86_64");
+	r->policy = PFNLAB_PIN_NONE;
+	memcpy(r->compact, counts, sizeof(counts));
+	run_report_json(r, &s[0]);
+	run_report_text(r, &s[1]);
+	run_report_html(r, 1, &s[2]);
+	CHECK(strstr(t[0].p, "\"compaction\": {\"migrate_scanned\": 30, \"free_scanned\": 40, \"isolated\": 12, "
+			     "\"stall\": 2, \"fail\": 1, \"success\": 1, \"daemon_wake\": 3, "
+			     "\"daemon_migrate_scanned\": 20, \"daemon_free_scanned\": 25}, ") != NULL);
+	CHECK(strstr(t[1].p, "  compaction  2 direct stalls (1 succeeded, 1 failed); 30 pages scanned to migrate, 40 free; "
+			     "12 isolated\n              kcompactd woke 3 times and scanned 20 pages to migrate, 25 free\n") != NULL);
+	CHECK(strstr(t[2].p, "Compaction (/proc/vmstat)") != NULL);
+	CHECK_EQ(count(t[2].p, "compact_"), SCN_NR_COMPACT);
+	for (int i = 0; i < 3; i++)
+		t[i].n = 0;
+	memset(r->compact, 0, sizeof(r->compact));
+	r->compact[2] = 5; /* compact_isolated alone: alloc_contig_range(), no compaction */
+	run_report_json(r, &s[0]);
+	run_report_text(r, &s[1]);
+	run_report_html(r, 1, &s[2]);
+	CHECK(!strstr(t[0].p, "compaction"));
+	CHECK(!strstr(t[1].p, "compaction"));
+	CHECK(!strstr(t[2].p, "compact"));
+	for (int i = 0; i < 3; i++)
+		free(t[i].p);
+	free(r);
+}
+
+RUN_TESTS(compare_html_report, compaction_figures)

@@ -1559,6 +1559,11 @@ void compact_nodes(struct pfnlab_machine *m)
 	compact_node(m, false);
 }
 
+int pfnlab_compact_memory(struct pfnlab_machine *m)
+{
+	return compaction_sysctl_set(m, "vm.compact_memory", 1);
+}
+
 /*
  * models v4.2's compact_pgdat(): kswapd compacts every zone
  * asynchronously for @order, unless deferred, and stops deferring a zone

@@ -1,6 +1,7 @@
 /*
  * run_html.c - the HTML report of `pfnlab run --html` and `pfnlab compare
- * --html`: the summary table (one column per policy), memory maps at the
+ * --html`: the summary table (one column per policy), the compact_*
+ * counters when compaction ran, memory maps at the
  * moments that matter (start, each failed HPT allocation, end; for compare
  * the end of every policy side by side), the last failed contiguous
  * allocation's busy folios by kind and reason (runs with page cache or
@@ -109,6 +110,33 @@ static void culprits(const struct scn_result *r, size_t n, const struct pfnlab_s
 	html_table(s, cells, rows, n + 1);
 }
 
+/* The compact_* counters of /proc/vmstat, a row each, when compaction ran in some run. */
+static void compaction_table(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	char buf[SCN_NR_COMPACT][8][24];
+	const char *cells[(SCN_NR_COMPACT + 1) * 9];
+	bool ran = false;
+
+	if (n > 8)
+		n = 8;
+	for (size_t c = 0; c < n; c++)
+		ran |= scn_compaction_ran(&r[c]);
+	if (!ran)
+		return;
+	html_heading(s, 2, "Compaction (/proc/vmstat)");
+	cells[0] = "policy";
+	for (size_t c = 0; c < n; c++)
+		cells[1 + c] = pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy);
+	for (int k = 0; k < SCN_NR_COMPACT; k++) {
+		cells[(k + 1) * (n + 1)] = scn_compact_names[k];
+		for (size_t c = 0; c < n; c++) {
+			snprintf(buf[k][c], sizeof(buf[k][c]), "%llu", (unsigned long long)r[c].compact[k]);
+			cells[(k + 1) * (n + 1) + 1 + c] = buf[k][c];
+		}
+	}
+	html_table(s, cells, SCN_NR_COMPACT + 1, n + 1);
+}
+
 static void charts(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
 {
 	html_row_begin(s);
@@ -134,6 +162,7 @@ void run_report_html(const struct scn_result *r, size_t n, const struct pfnlab_s
 		     "long-term pinned pages; magenta outlines the busy range of the last failed contiguous allocation.");
 	summary(r, n, s);
 	culprits(r, n, s);
+	compaction_table(r, n, s);
 	html_heading(s, 2, "Time series");
 	charts(r, n, s);
 	if (n > 1) {

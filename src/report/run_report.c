@@ -9,6 +9,8 @@
  * as nested objects; more keys may be added, none renamed.  Runs with page
  * cache or memfd guests add the last failed contiguous allocation's busy
  * folios by page kind and reason (a `culprits` line, a "culprits" object).
+ * compaction.* (the compact_* counters without their prefix) appears only
+ * when compaction ran, so runs without it print as they did before it existed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +122,17 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 		culprit_counts(&r->culprits, false, s);
 		sink_printf(s, "\n");
 	}
+	if (scn_compaction_ran(r)) {
+		const uint64_t *c = r->compact;
+
+		sink_printf(s, "  compaction  %llu direct stalls (%llu succeeded, %llu failed); %llu pages scanned to migrate, "
+			       "%llu free; %llu isolated\n",
+		    (unsigned long long)c[3], (unsigned long long)c[5], (unsigned long long)c[4], (unsigned long long)c[0],
+		    (unsigned long long)c[1], (unsigned long long)c[2]);
+		if (c[6] || c[7] || c[8])
+			sink_printf(s, "              kcompactd woke %llu times and scanned %llu pages to migrate, %llu free\n",
+			    (unsigned long long)c[6], (unsigned long long)c[7], (unsigned long long)c[8]);
+	}
 	if (r->expects_passed || r->expects_failed)
 		sink_printf(s, "  expect      %llu passed, %llu failed\n", (unsigned long long)r->expects_passed,
 		    (unsigned long long)r->expects_failed);
@@ -149,6 +162,13 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 	    (unsigned long long)st->busy_messages);
 	sink_printf(s, "\"pageblocks\": {\"unmovable_delta\": %lld, \"unmovable_start\": %llu, \"unmovable_end\": %llu}, ",
 	    unmovable_delta(r), (unsigned long long)r->unmovable_start, (unsigned long long)r->unmovable_end);
+	if (scn_compaction_ran(r)) { /* only then: runs without compaction print as before */
+		sink_printf(s, "\"compaction\": {");
+		for (int i = 0; i < SCN_NR_COMPACT; i++)
+			sink_printf(s, "%s\"%s\": %llu", i ? ", " : "", scn_compact_names[i] + strlen("compact_"),
+				    (unsigned long long)r->compact[i]);
+		sink_printf(s, "}, ");
+	}
 	sink_printf(s, "\"guests\": {\"started\": %llu, \"failed\": %llu, \"stopped\": %llu, \"running\": %llu, "
 	       "\"vfio\": %llu, \"oom\": %llu}, ",
 	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,

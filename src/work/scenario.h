@@ -84,6 +84,10 @@ struct scn_culprits {
 };
 
 /* What a finished run reports; the JSON keys of `pfnlab run`. */
+/* The compact_* counters a run reports, in /proc/vmstat's order (metric.c) */
+#define SCN_NR_COMPACT 9
+extern const char *const scn_compact_names[SCN_NR_COMPACT];
+
 struct scn_result {
 	char scenario[256];
 	int policy;
@@ -97,6 +101,7 @@ struct scn_result {
 	uint64_t pins_migrated, pins_failed, pins_unmovable_blocks;
 	uint64_t busy_retries;
 	uint64_t unmovable_start, unmovable_end;
+	uint64_t compact[SCN_NR_COMPACT]; /* compact_* of /proc/vmstat, scn_compact_names[] order */
 	uint64_t guests_running;
 	uint64_t expects_passed, expects_failed;
 	uint64_t model_ns;
@@ -110,6 +115,13 @@ struct scn_result {
 	struct scn_record rec;    /* with scn_opts.record */
 	struct scn_culprits culprits;
 };
+
+/**
+ * scn_compaction_ran() - did compaction run in @r: a scan, a direct stall
+ * or a kcompactd wake-up (alloc_contig_range() alone counts only
+ * compact_isolated)?
+ */
+bool scn_compaction_ran(const struct scn_result *r);
 
 /**
  * scn_parse() - parse scenario text.

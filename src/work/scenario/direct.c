@@ -5,6 +5,7 @@
  *   pin NAME ... / unpin LABEL        pin_user_pages() of a guest's RAM
  *   alloc ... / free LABEL            alloc_pages() / __free_pages()
  *   cma_alloc ... / cma_release LABEL cma_alloc() / cma_release()
+ *   compact                           echo 1 > /proc/sys/vm/compact_memory
  *
  * What stays allocated is held under the label of `as=` until the verb
  * that gives it back names it; unlabelled allocations stay for good.
@@ -252,6 +253,17 @@ static int run_cma_release(struct exec *e, int *res)
 	return label_release(e, LABEL_CMA, "cma_alloc", res);
 }
 
+static int run_compact(struct exec *e, int *res)
+{
+	int err;
+
+	(void)res;
+	host_trace_begin(&e->h);
+	err = pfnlab_compact_memory(e->m);
+	host_trace_end(&e->h);
+	return err;
+}
+
 const struct verb direct_verbs[] = {
 	{"pin", F_WANT, 1, 1, "pin NAME [offset=SIZE] size=SIZE|N% [longterm=yes] [as=LABEL]", O_NOMEM,
 	 (const struct keyspec[]){{"offset", T_SIZE, 0}, {"size", T_AMOUNT, 0}, {"longterm", T_BOOL, 0}, {"as", T_NAME, 0},
@@ -267,5 +279,6 @@ const struct verb direct_verbs[] = {
 				  {"as", T_NAME, 0}, {0}},
 	 NULL, NULL, run_cma_alloc},
 	{"cma_release", F_WANT, 1, 1, "cma_release LABEL", 0, NULL, NULL, NULL, run_cma_release},
+	{"compact", 0, 0, 0, "compact", 0, NULL, NULL, NULL, run_compact},
 	{0},
 };

@@ -233,6 +233,19 @@ static void culprits_collect(const struct exec *e, struct scn_culprits *c)
 	}
 }
 
+const char *const scn_compact_names[SCN_NR_COMPACT] = {
+	"compact_migrate_scanned", "compact_free_scanned", "compact_isolated", "compact_stall", "compact_fail",
+	"compact_success", "compact_daemon_wake", "compact_daemon_migrate_scanned", "compact_daemon_free_scanned",
+};
+
+bool scn_compaction_ran(const struct scn_result *r)
+{
+	for (int i = 0; i < SCN_NR_COMPACT; i++)
+		if (r->compact[i] && strcmp(scn_compact_names[i], "compact_isolated"))
+			return true;
+	return false;
+}
+
 /* What the run report shows, taken when the run ends. */
 void metric_collect(struct exec *e)
 {
@@ -246,6 +259,8 @@ void metric_collect(struct exec *e)
 	r->pins_failed = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_failed");
 	r->pins_unmovable_blocks = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_unmovable_blocks");
 	r->busy_retries = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_cma_busy_retry");
+	for (int i = 0; i < SCN_NR_COMPACT; i++)
+		r->compact[i] = (uint64_t)pfnlab_vmstat(e->m, scn_compact_names[i]);
 	r->unmovable_end = host_pageblocks_of_type(&e->h, PFNLAB_MT_UNMOVABLE);
 	r->guests_running = e->h.nr_guests;
 	culprits_collect(e, &r->culprits);
