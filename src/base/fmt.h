@@ -19,4 +19,10 @@ void sink_vprintf(const struct pfnlab_sink *s, const char *fmt, va_list ap) __at
 /* A reason into @why (may be NULL) of @len bytes; returns 0 so callers can `return set_why(...), -EINVAL;`. */
 int set_why(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * @str (@len bytes, any bytes) as a JSON string to @s, quotes included;
+ * bytes that are not well-formed UTF-8 become \ufffd: always valid JSON.
+ */
+void json_string(const struct pfnlab_sink *s, const char *str, size_t len);
+
 #endif /* PFNLAB_FMT_H */

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -337,12 +336,4 @@ void file_sink(struct pfnlab_sink *s, FILE *f)
 {
 	s->write = file_write;
 	s->arg = f;
-}
-
-unsigned current_umask(void)
-{
-	mode_t u = umask(022);
-
-	umask(u);
-	return (unsigned)u;
 }

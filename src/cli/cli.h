@@ -11,13 +11,15 @@
 
 #include "pfnlab.h"
 
-/* Exit codes, documented in docs/cli.md and pfnlab(1). */
+/* Exit codes, documented in docs/cli.md and pfnlab(1); 128 + N: interrupted by signal N (sweeps). */
 enum {
 	EXIT_OK = 0,
 	EXIT_CHECK = 1,    /* an expectation or comparison failed */
-	EXIT_USAGE = 2,    /* bad command line or bad input */
-	EXIT_RESOURCE = 3, /* the model does not fit this host */
+	EXIT_USAGE = 2,    /* bad command line or bad input (an output that may not be written included) */
+	EXIT_RESOURCE = 3, /* out of memory: the model does not fit this host */
 	EXIT_INTERNAL = 4, /* the state checker found an inconsistency */
+	EXIT_WRITE = 5,    /* an output could not be written whole: out of space (ENOSPC, EDQUOT, EFBIG), EIO */
+	EXIT_BUSY = 6,     /* the output directory is in use by another pfnlab (its lock) */
 };
 
 /* One subcommand. */
@@ -131,14 +133,11 @@ int what_if_parse(const struct pfnlab_machine *m, const char *spec, struct what_
 int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const struct what_if *w, bool json,
 		FILE *out);
 
-/* @s as a JSON string, quoted (cmd_replay.c). */
-void json_string(FILE *f, const char *s);
+/* @s as a JSON string, quoted: json_string() (src/base/fmt.c) to a FILE (cmd_replay.c). */
+void json_fstring(FILE *f, const char *s);
 
 /* The most host memory a model may take: 3/4 of this computer's RAM (0: unknown, no limit). */
 uint64_t host_limit_bytes(void);
-
-/* The process umask, unchanged (a temporary file gets the mode a plain open would). */
-unsigned current_umask(void);
 
 /* The progress line (progress.c). */
 struct progress {
@@ -152,6 +151,49 @@ void progress_done(struct progress *p);
 
 /* A sink writing to a FILE. */
 void file_sink(struct pfnlab_sink *s, FILE *f);
+
+/*
+ * Named outputs and standard output (output.c, docs/cli.md "Outputs"):
+ * "-" is stdout; a regular file is written to a temporary beside it and
+ * renamed over it only when whole; a link is refused unless
+ * --follow-symlinks; a character device or FIFO is written directly; a
+ * regular file of another user is not replaced.  Every function prints
+ * its error ("pfnlab: WHAT PATH: why") and returns an exit code.
+ */
+struct output {
+	FILE *f;                       /* write here */
+	const char *what, *path;       /* the option ("--svg") and its value, for messages */
+	int dirfd;                     /* the target's directory (-1: none) */
+	bool is_stdout, existing;      /* "-"; a file of ours being replaced */
+	char name[256], tmp[256];      /* the target's name in dirfd; the temporary ("": written directly) */
+};
+
+int output_open(struct output *o, const char *what, const char *path);
+/* Flush, fsync, close, rename: the output is complete only when this returns 0. */
+int output_close(struct output *o);
+/* Give up: the temporary removed, the target as it was. */
+void output_discard(struct output *o);
+/* @len bytes to @path whole or not at all. */
+int output_file(const char *what, const char *path, const void *data, size_t len);
+/*
+ * A temporary for @name in directory @dirfd (".NAME.XXXXXX", O_RDWR | O_CREAT |
+ * O_EXCL | O_NOFOLLOW, @mode under the umask): its fd, its name in @tmp; or -errno.
+ */
+int output_temp(int dirfd, const char *name, unsigned mode, char *tmp, size_t len);
+/* The exit code for an errno: ENOMEM 3; ENOSPC, EDQUOT, EFBIG, EIO 5; else 2. */
+int exit_for_errno(int err);
+/*
+ * main(): stdout becomes a stream that remembers its first write error
+ * (@so->err, an errno); at the end it is flushed and closed, and an error
+ * is reported and turns exit code 0 or 1 (@rc) into 5 (3 for ENOMEM).
+ */
+struct output_stdout {
+	int err;
+	FILE *f;
+};
+
+void output_stdout_begin(struct output_stdout *so);
+int output_stdout_end(struct output_stdout *so, int rc);
 
 /*
  * Map output options (map_out.c), shared by map, replay and snapshot:
@@ -171,8 +213,6 @@ bool map_out_wanted(const struct map_out *o);
 bool map_out_to_stdout(const struct map_out *o);
 /* Draw @m into every output asked for; returns an exit code. */
 int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o);
-/* Write @len bytes to @path ("-": stdout) whole or not at all; returns an exit code. */
-int map_out_save(const char *path, const void *data, size_t len);
 extern const char map_out_help[];
 
 #endif

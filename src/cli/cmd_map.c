@@ -67,11 +67,11 @@ static int draw_scenario(const char *scn, int policy, int at_line, const struct 
 		rc = cli_error("map: %s", pfnlab_strerror(mm.err));
 	} else {
 		if (svg)
-			rc = map_out_save(svg, mm.out[0].p, mm.out[0].n);
+			rc = output_file("--svg", svg, mm.out[0].p, mm.out[0].n);
 		if (!rc && png)
-			rc = map_out_save(png, mm.out[1].p, mm.out[1].n);
+			rc = output_file("--png", png, mm.out[1].p, mm.out[1].n);
 		if (!rc && ansi)
-			rc = map_out_save("-", mm.out[2].p, mm.out[2].n);
+			rc = output_file("--ansi", "-", mm.out[2].p, mm.out[2].n);
 	}
 	scn_result_free(&r);
 	for (int k = 0; k < 3; k++)

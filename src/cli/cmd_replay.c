@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmt.h"
 #include "input.h"
 
 /* A sink collecting into memory (for embedding views in JSON); out of memory drops the rest. */
@@ -24,20 +25,12 @@ static void mem_write(void *arg, const char *buf, size_t len)
 	input_text_append(arg, buf, len);
 }
 
-void json_string(FILE *f, const char *s)
+void json_fstring(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	struct pfnlab_sink sk;
+
+	file_sink(&sk, f);
+	json_string(&sk, s ? s : "", s ? strlen(s) : 0);
 }
 
 static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
@@ -143,7 +136,9 @@ static void snapshot_json(const struct snapshot *s, FILE *out)
 	fprintf(out, ", \"snapshot\": {\"blocks_disagree\": %llu, \"buddyinfo_delta\": {",
 		(unsigned long long)s->blocks_disagree);
 	for (unsigned i = 0; i < s->nr_zones; i++) {
-		fprintf(out, "%s\"%s\": [", i ? ", " : "", s->zones[i].name);
+		fprintf(out, "%s", i ? ", " : "");
+		json_fstring(out, s->zones[i].name);
+		fprintf(out, ": [");
 		for (unsigned o = 0; o < s->nr_orders; o++)
 			fprintf(out, "%s%lld", o ? ", " : "", (long long)s->zones[i].buddy_delta[o]);
 		fprintf(out, "]");
@@ -231,10 +226,13 @@ static int compare_after(const struct pfnlab_machine *m, const char *dir, bool s
 		const struct snap_zone *z = &s->zones[i];
 		int zi = m->zone_of_type[z->type];
 
-		if (json)
-			fprintf(out, "%s\"%s\": {\"model\": [", i ? ", " : "", z->name);
-		else
+		if (json) {
+			fprintf(out, "%s", i ? ", " : "");
+			json_fstring(out, z->name);
+			fprintf(out, ": {\"model\": [");
+		} else {
 			fprintf(out, "zone %-8s model ", z->name);
+		}
 		for (unsigned o = 0; o < s->nr_orders; o++) {
 			unsigned long long v = zi >= 0 && o < m->nr_orders ? m->zones[zi].area[o].nr_free : 0;
 
@@ -427,7 +425,7 @@ static int run(int argc, char **argv)
 					s = (struct pfnlab_sink){mem_write, &vb};
 					pfnlab_print(m, views[i], &s);
 					printf("%s\"%s\": ", i ? ", " : "", views[i]);
-					json_string(stdout, vb.p);
+					json_fstring(stdout, vb.p);
 					free(vb.p);
 				}
 				printf("}");

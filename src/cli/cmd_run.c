@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scn_cli.h"
@@ -112,26 +111,15 @@ int scn_fail(int err, const struct scn_result *r)
 
 int scn_write_html(const char *path, const struct scn_result *r, size_t n)
 {
-	char tmp[4096];
-	struct pfnlab_sink out;
-	FILE *f;
-	int fd, bad;
+	struct output out;
+	struct pfnlab_sink s;
+	int rc = output_open(&out, "--html", path);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return cli_error("--html: path too long");
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		fchmod(fd, 0666 & ~current_umask());
-	if (fd < 0 || !(f = fdopen(fd, "w")))
-		return cli_error("--html: cannot write '%s': %s", path, strerror(errno));
-	file_sink(&out, f);
-	run_report_html(r, n, &out);
-	bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, path)) {
-		unlink(tmp);
-		return cli_error("--html: writing '%s' failed", path);
-	}
-	return EXIT_OK;
+	if (rc)
+		return rc;
+	file_sink(&s, out.f);
+	run_report_html(r, n, &s);
+	return output_close(&out);
 }
 
 /* scn_opts.progress: the progress line of a long run */
@@ -153,7 +141,7 @@ static int run(int argc, char **argv)
 	struct scn_program *p;
 	struct scn_result r;
 	struct pfnlab_sink out;
-	FILE *tf = NULL;
+	struct output tf = {.f = NULL};
 	bool list = false, no_progress = false;
 	struct progress prog;
 	int rc;
@@ -229,13 +217,13 @@ static int run(int argc, char **argv)
 	rc = scn_load(file, &p);
 	if (rc)
 		return rc;
-	if (trace) {
-		tf = fopen(trace, "w");
-		if (!tf) {
+	if (trace) { /* a temporary until the run is complete: a failed run leaves FILE as it was */
+		rc = output_open(&tf, "--trace", trace);
+		if (rc) {
 			scn_free(p);
-			return cli_error("run: --trace: cannot write '%s': %s", trace, strerror(errno));
+			return rc;
 		}
-		file_sink(&o.out, tf);
+		file_sink(&o.out, tf.f);
 	}
 	o.host_limit_bytes = host_limit_bytes();
 	progress_init(&prog, !no_progress);
@@ -246,9 +234,11 @@ static int run(int argc, char **argv)
 	rc = scn_run(p, &o, &r);
 	progress_done(&prog);
 	scn_free(p);
-	if (tf && fclose(tf) && !rc) {
+	if (tf.f && rc)
+		output_discard(&tf);
+	if (tf.f && !rc && (rc = output_close(&tf)) != 0) {
 		scn_result_free(&r);
-		return cli_error("run: --trace: writing '%s' failed", trace);
+		return rc;
 	}
 	if (rc) {
 		rc = scn_fail(rc, &r);

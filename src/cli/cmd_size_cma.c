@@ -105,12 +105,17 @@ static void print_text(const struct size_cma *sc, const struct sweep_search *se,
 static void print_json(const struct size_cma *sc, const struct sweep_search *se, const struct study_spec *ss,
 		       const char *policy, size_t answer)
 {
-	printf("{\"scenario\": \"%s\", \"param\": \"%s\", \"policy\": \"%s\", \"target\": \"%s\", \"confidence\": %g, "
-	       "\"max_runs\": %llu, \"answer\": ",
-	       ss->path, sweep_param_name(sc->s, (size_t)sc->pi), policy, sweep_target(sc->s), se->conf,
-	       (unsigned long long)se->max_runs);
+	printf("{\"scenario\": ");
+	json_fstring(stdout, ss->path);
+	printf(", \"param\": ");
+	json_fstring(stdout, sweep_param_name(sc->s, (size_t)sc->pi));
+	printf(", \"policy\": ");
+	json_fstring(stdout, policy);
+	printf(", \"target\": ");
+	json_fstring(stdout, sweep_target(sc->s));
+	printf(", \"confidence\": %g, \"max_runs\": %llu, \"answer\": ", se->conf, (unsigned long long)se->max_runs);
 	if (answer < se->nv)
-		printf("\"%s\"", sweep_param_value(sc->s, (size_t)sc->pi, answer));
+		json_fstring(stdout, sweep_param_value(sc->s, (size_t)sc->pi, answer));
 	else
 		printf("null");
 	printf(", \"probes\": [");
@@ -122,9 +127,10 @@ static void print_json(const struct size_cma *sc, const struct sweep_search *se,
 			continue;
 		sweep_format_num(p->lo, lo, sizeof(lo));
 		sweep_format_num(p->hi, hi, sizeof(hi));
-		printf("%s{\"value\": \"%s\", \"runs\": %llu, \"met\": %llu, \"lo\": %s, \"hi\": %s, \"verdict\": \"%s\"}",
-		       k++ ? ", " : "", sweep_param_value(sc->s, (size_t)sc->pi, v), (unsigned long long)p->runs,
-		       (unsigned long long)p->met, lo, hi, sweep_verdict_name(p->v));
+		printf("%s{\"value\": ", k++ ? ", " : "");
+		json_fstring(stdout, sweep_param_value(sc->s, (size_t)sc->pi, v));
+		printf(", \"runs\": %llu, \"met\": %llu, \"lo\": %s, \"hi\": %s, \"verdict\": \"%s\"}",
+		       (unsigned long long)p->runs, (unsigned long long)p->met, lo, hi, sweep_verdict_name(p->v));
 	}
 	printf("]}\n");
 }
@@ -316,7 +322,7 @@ static int run(int argc, char **argv)
 	se.arg = &sc;
 	se.p = calloc(se.nv, sizeof(*se.p));
 	if (!se.p) {
-		rc = cli_error("out of memory");
+		rc = (cli_error("out of memory"), EXIT_RESOURCE);
 	} else {
 		rc = sweep_search(&se, &answer);
 		if (rc >= 128)

@@ -128,7 +128,7 @@ static int write_html(const char *path, const struct sweep_agg *agg, uint64_t mi
 
 	sweep_buf_sink(&b, &sk);
 	sweep_report_html(agg, missing, &sk);
-	rc = b.failed ? cli_error("--html: out of memory") : study_write_file(path, b.p, b.n);
+	rc = b.failed ? (cli_error("--html: out of memory"), EXIT_RESOURCE) : output_file("--html", path, b.p, b.n);
 	sweep_buf_free(&b);
 	return rc;
 }

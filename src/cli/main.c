@@ -1,6 +1,8 @@
 /*
- * main.c - the pfnlab command: dispatch to subcommands, help, version.
+ * main.c - the pfnlab command: dispatch to subcommands, help, version;
+ * --follow-symlinks (any command) and the last check of standard output.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -22,7 +24,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "  %-10s %s\n\n", "help", "help on a command: pfnlab help <command>");
 	fprintf(f, "Options: --version, --help.  Exit codes: 0 ok, 1 a check failed, 2 bad usage or\n"
-		   "input, 3 the model does not fit this host, 4 internal inconsistency.\n");
+		   "input, 3 out of memory (the model does not fit this host), 4 internal inconsistency,\n"
+		   "5 an output could not be written (disk full), 6 the output directory is in use.\n"
+		   "--follow-symlinks (with any command): write outputs through symbolic links.\n");
 }
 
 /*
@@ -66,7 +70,7 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	const struct command *c;
 
@@ -104,4 +108,21 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 	return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct output_stdout so;
+	int n = 1;
+
+	/* --follow-symlinks, wherever it is, for output.c (and a re-executed mpirun's ranks) */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--follow-symlinks") == 0)
+			setenv("PFNLAB_FOLLOW_SYMLINKS", "1", 1);
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	output_stdout_begin(&so);
+	return output_stdout_end(&so, dispatch(n, argv));
 }

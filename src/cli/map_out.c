@@ -2,53 +2,13 @@
  * map_out.c - the map output options every command that ends with a
  * machine shares (map, replay, snapshot): --svg FILE, --png FILE, --ansi,
  * --pfns A-B, --columns N, --title TEXT, --kinds.  Files are written whole or not
- * at all (a temporary file renamed).
+ * at all (output.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-struct out_file {
-	FILE *f;
-	char tmp[4096];
-	const char *path;
-};
-
-static int out_open(struct out_file *o, const char *path)
-{
-	int fd;
-
-	o->path = path;
-	if (strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return 0;
-	}
-	if (snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= (int)sizeof(o->tmp))
-		return cli_error("map: path too long: %s", path), -1;
-	fd = mkstemp(o->tmp);
-	if (fd >= 0)
-		fchmod(fd, 0666 & ~current_umask());
-	if (fd < 0 || !(o->f = fdopen(fd, "wb")))
-		return cli_error("map: cannot write %s: %s", path, strerror(errno)), -1;
-	return 0;
-}
-
-static int out_close(struct out_file *o, bool ok)
-{
-	if (o->f == stdout)
-		return fflush(stdout) == 0 && ok ? 0 : -1;
-	if (fclose(o->f) != 0)
-		ok = false;
-	if (ok && rename(o->tmp, o->path) == 0)
-		return 0;
-	unlink(o->tmp);
-	cli_error("map: cannot write %s", o->path);
-	return -1;
-}
 
 static int parse_pfns(const char *v, struct pfnlab_map_opts *mo)
 {
@@ -115,32 +75,25 @@ bool map_out_to_stdout(const struct map_out *o)
 	return o->ansi || (o->svg && !strcmp(o->svg, "-")) || (o->png && !strcmp(o->png, "-"));
 }
 
-int map_out_save(const char *path, const void *data, size_t len)
-{
-	struct out_file of;
-	bool ok;
-
-	if (out_open(&of, path))
-		return EXIT_USAGE;
-	ok = fwrite(data, 1, len, of.f) == len;
-	return out_close(&of, ok) ? EXIT_USAGE : EXIT_OK;
-}
-
 /* Draw @m into @path with @fn; returns an exit code. */
-static int draw(const struct pfnlab_machine *m, const struct pfnlab_map_opts *mo, const char *path,
+static int draw(const struct pfnlab_machine *m, const struct pfnlab_map_opts *mo, const char *what, const char *path,
 		int (*fn)(const struct pfnlab_machine *, const struct pfnlab_map_opts *, const struct pfnlab_sink *))
 {
-	struct out_file of;
+	struct output out;
 	struct pfnlab_sink s;
-	int err;
+	int err, rc = output_open(&out, what, path);
 
-	if (out_open(&of, path))
-		return EXIT_USAGE;
-	file_sink(&s, of.f);
+	if (rc)
+		return rc;
+	file_sink(&s, out.f);
 	err = fn(m, mo, &s);
-	if (out_close(&of, err == 0))
-		return err == -E2BIG ? cli_error("map: the PNG window is over 64 Mi pages; narrow it with --pfns A-B") : EXIT_USAGE;
-	return EXIT_OK;
+	if (!err)
+		return output_close(&out);
+	output_discard(&out);
+	if (err == -E2BIG)
+		return cli_error("map: the PNG window is over 64 Mi pages; narrow it with --pfns A-B");
+	cli_error("map: %s", pfnlab_strerror(err));
+	return exit_for_errno(err);
 }
 
 int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o)
@@ -148,11 +101,11 @@ int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o)
 	int rc = EXIT_OK;
 
 	if (o->svg)
-		rc = draw(m, &o->mo, o->svg, pfnlab_map_svg);
+		rc = draw(m, &o->mo, "--svg", o->svg, pfnlab_map_svg);
 	if (!rc && o->png)
-		rc = draw(m, &o->mo, o->png, pfnlab_map_png);
+		rc = draw(m, &o->mo, "--png", o->png, pfnlab_map_png);
 	if (!rc && o->ansi)
-		rc = draw(m, &o->mo, "-", pfnlab_map_ansi);
+		rc = draw(m, &o->mo, "--ansi", "-", pfnlab_map_ansi);
 	return rc;
 }
 

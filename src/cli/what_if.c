@@ -147,9 +147,9 @@ int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const s
 		unmovable = isolation_blockers(m, w->cma ? start : w->start, w->cma ? end : w->end, blk, &nblk);
 	if (json) {
 		fprintf(out, "{\"what_if\": ");
-		json_string(out, w->spec);
+		json_fstring(out, w->spec);
 		fprintf(out, ", \"result\": \"%s\", \"error\": ", err ? "fails" : "succeeds");
-		json_string(out, err ? pfnlab_strerror(err) : "");
+		json_fstring(out, err ? pfnlab_strerror(err) : "");
 		fprintf(out, ", \"pfn\": %llu, \"pages\": %llu, \"migrated\": %lld", (unsigned long long)(err ? 0 : pfn),
 			(unsigned long long)(w->cma ? w->count : w->end - w->start),
 			pfnlab_vmstat(m, "pgmigrate_success") - (long long)before);
@@ -161,13 +161,13 @@ int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const s
 			fprintf(out, "%s{\"pfn\": %llu, \"order\": %u, \"kind\": \"%s\", \"reason\": \"%s\", \"pid\": %u, \"comm\": ",
 				i ? ", " : "", (unsigned long long)c->pfn, c->order, kind_of(m, pg, c->pfn, c->page_kind),
 				pfnlab_busy_reason_name(c->reason), p ? p->pid : 0);
-			json_string(out, p ? p->comm : "");
+			json_fstring(out, p ? p->comm : "");
 			fprintf(out, ", \"vaddr\": %llu}", (unsigned long long)(pg ? pages_real_vaddr(pg, c->pfn, shift) : 0));
 		}
 		fprintf(out, "], \"isolation_blockers\": %llu, \"owners\": [", (unsigned long long)unmovable);
 		for (size_t k = 0; k < nsums; k++) {
 			fprintf(out, "%s{\"pid\": %u, \"comm\": ", k ? ", " : "", sums[k].p ? sums[k].p->pid : 0);
-			json_string(out, sums[k].p ? sums[k].p->comm : "");
+			json_fstring(out, sums[k].p ? sums[k].p->comm : "");
 			fprintf(out, ", \"pages\": %llu}", (unsigned long long)sums[k].pages);
 		}
 		fprintf(out, "]}\n");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "fmt.h"
 
 #define X_NAME(n) #n,
 static const char *const counter_names[NR_REPLAY_COUNTERS] = {REPLAY_COUNTERS(X_NAME)};
@@ -232,18 +233,21 @@ void pfnlab_replay_summary(const struct pfnlab_replay *r, bool json, const struc
 		for (int i = 0; i < NR_REPLAY_COUNTERS; i++)
 			sink_printf(s, ", \"%s\": %llu", counter_names[i], (unsigned long long)r->c[i]);
 		sink_printf(s, ", \"events_by_name\": {");
-		for (unsigned i = 0; i < n; i++)
-			sink_printf(s, "%s\"%s\": %llu", i ? ", " : "", sorted[i].name,
-				    (unsigned long long)sorted[i].count);
+		for (unsigned i = 0; i < n; i++) { /* names come from the trace: any bytes */
+			sink_printf(s, "%s", i ? ", " : "");
+			json_string(s, sorted[i].name, strlen(sorted[i].name));
+			sink_printf(s, ": %llu", (unsigned long long)sorted[i].count);
+		}
 		if (other)
 			sink_printf(s, "%s\"(other)\": %llu", n ? ", " : "", (unsigned long long)other);
 		sink_printf(s, "}, \"zones\": {");
 		for (int i = 0; i < m->nr_zones; i++) {
 			const struct zone *z = &m->zones[i];
 
-			sink_printf(s, "%s\"%s\": {\"free_pages_before\": %lld, \"free_pages_after\": %lld, \"free_pages_delta\": %lld, \"pageblocks_delta\": {",
-				    i ? ", " : "", z->name, (long long)r->free_before[i], (long long)z->nr_free,
-				    (long long)(z->nr_free - r->free_before[i]));
+			sink_printf(s, "%s", i ? ", " : "");
+			json_string(s, z->name, strlen(z->name));
+			sink_printf(s, ": {\"free_pages_before\": %lld, \"free_pages_after\": %lld, \"free_pages_delta\": %lld, \"pageblocks_delta\": {",
+				    (long long)r->free_before[i], (long long)z->nr_free, (long long)(z->nr_free - r->free_before[i]));
 			for (int k = 0; k < nmt; k++)
 				sink_printf(s, "%s\"%s\": %lld", k ? ", " : "", mtn[mts[k]],
 					    (long long)count_pageblocks(m, z, mts[k]) - (long long)r->pb_before[i][mts[k]]);

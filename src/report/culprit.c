@@ -11,25 +11,13 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "fmt.h"
 
 static const char *const kind_names[] = {
 	[PFNLAB_HOLD_LONGTERM_PIN] = "longterm_pin", [PFNLAB_HOLD_PIN] = "pin",
 	[PFNLAB_HOLD_GET] = "get", [PFNLAB_HOLD_TRANSIENT] = "transient",
 	[PFNLAB_HOLD_UNMOVABLE] = "unmovable", [PFNLAB_HOLD_OTHER] = "other",
 };
-
-/* Write @s as a JSON string body (quotes and control characters escaped). */
-static void json_str(const struct pfnlab_sink *k, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sink_printf(k, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			sink_printf(k, "\\u%04x", (unsigned char)*s);
-		else
-			sink_printf(k, "%c", *s);
-	}
-}
 
 int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struct pfnlab_sink *k)
 {
@@ -69,13 +57,13 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 	for (size_t i = 0; i < f.nr_culprits; i++) {
 		const struct pfnlab_culprit *c = &f.culprits[i];
 
-		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"space\":%u,\"space_name\":\"", i ? "," : "",
+		sink_printf(k, "%s{\"pfn\":%llu,\"order\":%u,\"kind\":\"%s\",\"space\":%u,\"space_name\":", i ? "," : "",
 			    (unsigned long long)c->pfn, c->order, kind_names[c->kind], c->owner);
-		json_str(k, c->owner_name);
-		sink_printf(k, "\",\"vaddr\":%llu,\"refcount\":%u,\"mapcount\":%u,\"pincount\":%u,\"transient\":%u,\"pinner\":\"",
+		json_string(k, c->owner_name, strlen(c->owner_name));
+		sink_printf(k, ",\"vaddr\":%llu,\"refcount\":%u,\"mapcount\":%u,\"pincount\":%u,\"transient\":%u,\"pinner\":",
 			    (unsigned long long)c->vaddr, c->refcount, c->mapcount, c->pincount, c->transient);
-		json_str(k, c->pinner);
-		sink_printf(k, "\",\"since_ns\":%llu,\"page_kind\":\"%s\",\"reason\":\"%s\",\"file\":%u,\"index\":%llu}",
+		json_string(k, c->pinner, strlen(c->pinner));
+		sink_printf(k, ",\"since_ns\":%llu,\"page_kind\":\"%s\",\"reason\":\"%s\",\"file\":%u,\"index\":%llu}",
 			    (unsigned long long)c->since_ns, pfnlab_page_state_name(c->page_kind),
 			    pfnlab_busy_reason_name(c->reason), c->mapping, (unsigned long long)c->index);
 	}

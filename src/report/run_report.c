@@ -18,29 +18,6 @@
 #include "fmt.h"
 #include "scenario.h"
 
-static void json_str(const struct pfnlab_sink *s, const char *str, size_t len)
-{
-	char buf[8];
-
-	s->write(s->arg, "\"", 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)str[i];
-
-		if (c == '"' || c == '\\') {
-			buf[0] = '\\';
-			buf[1] = (char)c;
-			s->write(s->arg, buf, 2);
-		} else if (c < 0x20) {
-			int n = snprintf(buf, sizeof(buf), "\\u%04x", c);
-
-			s->write(s->arg, buf, (size_t)n);
-		} else {
-			s->write(s->arg, (const char *)&str[i], 1);
-		}
-	}
-	s->write(s->arg, "\"", 1);
-}
-
 static const char *pname(int p)
 {
 	return pfnlab_pin_policy_name((enum pfnlab_pin_policy)p);
@@ -143,7 +120,7 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 	const struct work_stats *st = &r->st;
 
 	sink_printf(s, "{\"scenario\": ");
-	json_str(s, r->scenario, strlen(r->scenario));
+	json_string(s, r->scenario, strlen(r->scenario));
 	sink_printf(s, ", \"policy\": \"%s\", \"seed\": %llu, ", pname(r->policy), (unsigned long long)r->seed);
 	sink_printf(s, "\"machine\": {\"preset\": \"%s\", \"ram_bytes\": %llu, \"page_size\": %llu, \"era\": \"%s\", "
 	       "\"cma_era\": \"%s\", \"kvm_cma_pages\": %llu, \"kvm_cma_base_pfn\": %llu}, ",
@@ -200,7 +177,7 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 			sink_printf(s, "%s", first ? "" : ", ");
-			json_str(s, p, n);
+			json_string(s, p, n);
 			first = false;
 			p += n + 1;
 		}

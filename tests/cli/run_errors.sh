@@ -131,7 +131,7 @@ expect 2 "run: --format is text or json, not 'xml'" run --format xml
 expect 2 "run: --seed: invalid value 'x'" run --seed x
 expect 2 "run: --show: no built-in scenario 'nope'" run --show nope
 expect 2 "run: --trace-all needs --trace FILE" run --trace-all
-expect 2 "run: --trace: cannot write '$T/no/such/dir'" run --trace "$T/no/such/dir"
+expect 2 "pfnlab: --trace $T/no/such/dir: No such file or directory" run --trace "$T/no/such/dir"
 expect 2 "run: unknown option '--frob'" run --frob
 expect 2 "run: one scenario at a time" run a.scn b.scn
 expect 2 "compare: --policies: unknown policy 'most'" compare --policies none,most

@@ -142,7 +142,7 @@ static int coordinator_publish(struct study *st, bool done)
 		}
 		sweep_buf_printf(&b, "addr 127.0.0.1\n");
 	}
-	rc = study_dir_write(st->dir, ".coordinator", b.p, b.n, false);
+	rc = b.failed ? (cli_error("out of memory"), EXIT_RESOURCE) : files_write(st->files, ".coordinator", b.p, b.n);
 	sweep_buf_free(&b);
 	return rc;
 }
@@ -218,6 +218,7 @@ static void conn_line(struct study *st, struct conn *c, char *line, size_t len)
 	{
 		int64_t id = sweep_row_id(line, len + 1);
 		unsigned k;
+		int rc;
 
 		for (k = 0; k < c->ninflight; k++)
 			if ((int64_t)c->inflight[k] == id)
@@ -228,9 +229,12 @@ static void conn_line(struct study *st, struct conn *c, char *line, size_t len)
 		}
 		c->inflight[k] = c->inflight[--c->ninflight];
 		line[len] = '\n';
-		if (files_store(st->files, line, len + 1) == -EINVAL)
+		rc = files_store(st->files, line, len + 1);
+		if (rc == -EINVAL)
 			fprintf(stderr, "pfnlab: sweep: rank %d sent a malformed row for run %lld; left for --resume\n",
 				c->rank, (long long)id);
+		else if (rc && !st->store_err)
+			st->store_err = rc;
 	}
 }
 
@@ -515,16 +519,15 @@ int study_mpirun(int argc, char **argv, unsigned n)
 {
 	const char *launcher = getenv("PFNLAB_MPIRUN");
 	char **av = calloc((size_t)argc + 16, sizeof(char *));
-	char self[PATH_MAX], np[16], *lcopy = NULL, status[64];
-	int ws = 0, code = -1;
+	char self[PATH_MAX], np[16], *lcopy = NULL, status[256];
+	int ws = 0, code;
 	pid_t pid;
-	FILE *f;
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	size_t k = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (!av)
-		return cli_error("out of memory");
+		return cli_error("out of memory"), EXIT_RESOURCE;
 	if (sl <= 0) {
 		free(av);
 		return cli_error("--engine mpi: cannot find this program (/proc/self/exe)");
@@ -563,9 +566,13 @@ int study_mpirun(int argc, char **argv, unsigned n)
 	}
 	av[k] = NULL;
 	/* with recovery mpirun's status is not rank 0's: rank 0 leaves it in a file here */
-	snprintf(status, sizeof(status), ".pfnlab-mpi-status.%d", (int)getpid());
+	code = study_status_create(status, sizeof(status));
+	if (code) {
+		free(lcopy);
+		free(av);
+		return code;
+	}
 	setenv("PFNLAB_MPI_STATUS", status, 1);
-	unlink(status);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -581,15 +588,9 @@ int study_mpirun(int argc, char **argv, unsigned n)
 	signal(SIGINT, SIG_IGN); /* mpirun passes Ctrl-C on to the ranks */
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	f = fopen(status, "r");
-	if (f) {
-		if (fscanf(f, "%d", &code) != 1)
-			code = -1;
-		fclose(f);
-		unlink(status);
-		if (code >= 0)
-			return code;
-	}
+	code = study_status_read(status);
+	if (code >= 0)
+		return code;
 	if (WIFEXITED(ws))
 		return WEXITSTATUS(ws) == 127 ? EXIT_USAGE : WEXITSTATUS(ws) ? WEXITSTATUS(ws) : EXIT_CHECK;
 	return EXIT_SIGNAL(WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
@@ -599,13 +600,7 @@ void study_mpi_status(int rc)
 {
 	const char *path = getenv("PFNLAB_MPI_STATUS");
 	int rank, size;
-	FILE *f;
 
-	if (!path || !study_mpi_env(&rank, &size) || rank != 0)
-		return;
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%d\n", rc);
-		fclose(f);
-	}
+	if (path && study_mpi_env(&rank, &size) && rank == 0)
+		study_status_write(path, rc);
 }

@@ -58,7 +58,7 @@ int study_slurm(const struct study_spec *ss, const char *out, uint64_t slices, u
 			 (unsigned long long)slices, dir, dir, self, dir, dir, (unsigned long long)(slices - 1), jobs, dir,
 			 self, spec, (unsigned long long)slices, dir, jobs);
 	snprintf(path, sizeof(path), "%s/sweep.sbatch", dir);
-	rc = b.failed ? cli_error("out of memory") : study_dir_write(dir, "sweep.sbatch", b.p, b.n, true);
+	rc = b.failed ? (cli_error("out of memory"), EXIT_RESOURCE) : study_dir_write(dir, "sweep.sbatch", b.p, b.n, true);
 	sweep_buf_free(&b);
 	if (rc)
 		return rc;

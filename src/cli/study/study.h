@@ -12,9 +12,9 @@
  *   engine_local.c  each run in a forked child of this process
  *   engine_mpi.c    runs handed to MPI ranks over TCP; a rank's side; mpirun
  *   engine_slurm.c  a Slurm job array whose tasks each run a slice
- *   study_files.c   every file a study reads or writes: DIR/sweep.json, spec.txt,
+ *   study_files.c   every file a study reads or writes: DIR/lock, sweep.json, spec.txt,
  *                   scenario.txt, results.jsonl, results.csv (appended as rows
- *                   come; resumed, merged, sorted), summary.json, the --html page
+ *                   come; resumed, merged, sorted), summary.json
  *
  * The study is neither library code (it forks, execs, reads the clock,
  * writes files) nor argument parsing: the commands (cmd_sweep.c,
@@ -114,9 +114,6 @@ int study_mpirun(int argc, char **argv, unsigned n);
 
 /* Under a re-executed mpirun, rank 0 hands its exit code @rc to the pfnlab that started mpirun. */
 void study_mpi_status(int rc);
-
-/* Write @len bytes of @text to @path whole or not at all (temporary name, fsync, rename); an exit code. */
-int study_write_file(const char *path, const char *text, size_t len);
 
 /* The default number of concurrent runs on this machine: its CPUs. */
 unsigned study_cpus(void);

@@ -79,6 +79,21 @@ static void show_progress(struct study *st, uint64_t done, uint64_t total)
 		progress_show(&st->pline, "sweep: %llu/%llu runs", (unsigned long long)done, (unsigned long long)total);
 }
 
+/* Store a row; on a write error the study stops (st->store_err). */
+static void store(struct study *st, const struct sweep_buf *row)
+{
+	int rc = files_store(st->files, row->p, row->n);
+
+	if (rc && !st->store_err)
+		st->store_err = rc;
+}
+
+/* The exit code of a study stopped by a row that could not be stored. */
+static int store_exit(int err)
+{
+	return err == -EINVAL ? EXIT_INTERNAL : exit_for_errno(err);
+}
+
 int study_run(struct study *st, const uint64_t *ids, size_t n)
 {
 	size_t next = 0, busy;
@@ -88,6 +103,8 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		todo += !study_has(st, ids[i]);
+	if (st->todo) /* one batch of study_run_all(): the progress is of them all */
+		todo = missing0 = st->todo;
 	while (!rc) {
 		struct pollfd *pf;
 		size_t np = 1, base_mpi, nmpi;
@@ -107,9 +124,11 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 				break;
 			}
 			next++;
-			if (s == 1 && files_store(st->files, row.p, row.n))
-				rc = EXIT_USAGE;
+			if (s == 1)
+				store(st, &row);
 		}
+		if (st->store_err)
+			rc = store_exit(st->store_err);
 		mpi_hand_out(st, ids, n, &next);
 		busy = st->njobs + mpi_busy(st);
 		if (rc || (!busy && (next >= n || st->interrupted)))
@@ -150,11 +169,13 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 				local_read_signal(st);
 			}
 			row.n = 0;
-			if (local_end(st, i, &row) && files_store(st->files, row.p, row.n))
-				rc = EXIT_USAGE;
+			if (local_end(st, i, &row))
+				store(st, &row);
 		}
 		mpi_read(st, pf + base_mpi, nmpi);
 		free(pf);
+		if (st->store_err)
+			rc = store_exit(st->store_err);
 		files_sync(st->files, true);
 		show_progress(st, missing0 - study_missing(st), todo);
 	}
@@ -168,20 +189,30 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 	return rc;
 }
 
+/* Runs handed to study_run() at a time by study_run_all(): memory bounded whatever the sweep's size. */
+#define RUN_BATCH 65536
+
 int study_run_all(struct study *st)
 {
-	uint64_t runs = sweep_runs(st->ss->s), n = 0;
-	uint64_t *ids = malloc((study_missing(st) + 1) * sizeof(*ids));
-	int rc;
+	uint64_t runs = sweep_runs(st->ss->s), next = 0;
+	uint64_t *ids = malloc(RUN_BATCH * sizeof(*ids));
+	int rc = 0;
 
 	if (!ids) {
 		cli_error("out of memory");
 		return EXIT_RESOURCE;
 	}
-	for (uint64_t i = 0; i < runs; i++)
-		if (files_in_scope(st->files, i) && !files_has(st->files, i))
-			ids[n++] = i;
-	rc = study_run(st, ids, n);
+	st->todo = study_missing(st);
+	while (!rc && next < runs) {
+		size_t n = 0;
+
+		for (; next < runs && n < RUN_BATCH; next++)
+			if (files_in_scope(st->files, next) && !files_has(st->files, next))
+				ids[n++] = next;
+		if (n)
+			rc = study_run(st, ids, n);
+	}
+	st->todo = 0;
 	free(ids);
 	return rc;
 }
@@ -248,8 +279,10 @@ int study_finish(struct study *st, struct sweep_agg **agg)
 	*agg = NULL;
 	if (!study_missing(st)) {
 		rc = files_sort(st->files);
-		if (rc)
-			return cli_error("%s: sorting the results: %s", st->dir, strerror(-rc));
+		if (rc) {
+			cli_error("%s: sorting the results: %s (the files are left as they were)", st->dir, strerror(-rc));
+			return exit_for_errno(rc);
+		}
 	}
 	rc = study_aggregate(st, agg);
 	if (rc) {
@@ -258,7 +291,7 @@ int study_finish(struct study *st, struct sweep_agg **agg)
 	}
 	sweep_buf_sink(&b, &sk);
 	sweep_agg_json(*agg, study_missing(st), &sk);
-	rc = b.failed ? cli_error("out of memory") : study_dir_write(st->dir, "summary.json", b.p, b.n, false);
+	rc = b.failed ? (cli_error("out of memory"), EXIT_RESOURCE) : files_write(st->files, "summary.json", b.p, b.n);
 	sweep_buf_free(&b);
 	return rc;
 }

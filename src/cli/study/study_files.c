@@ -2,6 +2,7 @@
  * study_files.c - every file a study reads or writes, and the only code
  * of src/cli/study/ that opens one (docs/sweep.md):
  *
+ *   DIR/lock           held (flock) from files_open() to files_close(): who runs here
  *   DIR/sweep.json     the spec's hash, run count, slice   (written first)
  *   DIR/spec.txt       the spec as read; DIR/scenario.txt the scenario it names
  *   DIR/results.jsonl  one row per run, appended as rows arrive, fsync'd each second
@@ -10,36 +11,47 @@
  *   DIR/.coordinator   where MPI rank 0 listens (engine_mpi.c)
  *   DIR/sweep.sbatch   the Slurm job array (engine_slurm.c)
  *
- * and the spec and scenario files a study starts from and the --html page.
+ * and the spec and scenario files a study starts from, and the file in
+ * which an MPI rank 0 leaves its exit code for the pfnlab that started
+ * mpirun.
+ *
+ * Everything in DIR is opened relative to DIR's fd with O_NOFOLLOW: a
+ * link planted there is never followed.  A file is replaced whole: a
+ * temporary (O_EXCL, output_temp()) written, fsync'd and renamed over it,
+ * so a full disk leaves the old file as it was; nothing is truncated.
  *
  * The results are open from files_open() to files_close(): rows are
  * appended as they come, indexed by run id (offset and length in
- * results.jsonl: 12 bytes a run), and read back from there.  --resume
- * keeps the complete rows there are (a torn last line and "crashed" rows
- * are dropped); a merge imports the rows of other directories of the same
- * sweep.  When every run has its row, both files are rewritten in run-id
- * order, so they are byte-identical whatever the engine, the worker count
- * or the interruptions.
+ * results.jsonl: 12 bytes a run in scope, allocated lazily), and read back
+ * from there.  --resume keeps the complete rows there are (a torn last
+ * line and "crashed" rows are dropped); a merge imports the rows of other
+ * directories of the same sweep.  When every run has its row, both files
+ * are rewritten in run-id order, so they are byte-identical whatever the
+ * engine, the worker count or the interruptions.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "study_internal.h"
 
 #define SYNC_SECONDS 1.0
+#define MAX_TEXT (64u << 20) /* a file read whole: a spec, a scenario, sweep.json */
 
 /* DIR's results, open. */
 struct study_files {
 	char dir[PATH_MAX];
+	int dirfd, lockfd;
 	const struct study_spec *ss;
 	uint64_t slice_i, slice_n;  /* the runs in scope: id % n == i (n = 0: all) */
 	int jsonl_fd, csv_fd;
 	off_t jsonl_size;
-	int64_t *offset;            /* per run: offset of its row, -1 = none */
+	uint64_t *offset;           /* per run in scope (slot()): offset of its row + 1, 0 = none */
 	uint32_t *len;
 	uint64_t in_scope, have;    /* runs in scope, of them with a row */
 	uint64_t stored;            /* rows stored since files_open() */
@@ -66,29 +78,28 @@ int study_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* @path whole (at most 64 MiB), NUL-terminated; NULL with *@err an errno. */
-char *study_read_file(const char *path, size_t *len, int *err)
+/* What @fd holds (at most 64 MiB), NUL-terminated; NULL with *@err an errno.  Closes @fd. */
+static char *read_fd(int fd, size_t *len, int *err)
 {
-	FILE *f = fopen(path, "rb");
 	struct sweep_buf b = {0};
 	char tmp[65536];
-	size_t r;
+	ssize_t r;
 
 	*err = 0;
-	if (!f) {
-		*err = errno;
-		return NULL;
-	}
-	while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		sweep_buf_add(&b, tmp, r);
-		if (b.n > (64u << 20)) {
+	while ((r = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			*err = errno;
+			break;
+		}
+		sweep_buf_add(&b, tmp, (size_t)r);
+		if (b.n > MAX_TEXT) {
 			*err = EFBIG;
 			break;
 		}
 	}
-	if (ferror(f) && !*err)
-		*err = EIO;
-	fclose(f);
+	close(fd);
 	sweep_buf_add(&b, "", 0);
 	if (b.failed && !*err)
 		*err = ENOMEM;
@@ -100,50 +111,95 @@ char *study_read_file(const char *path, size_t *len, int *err)
 	return b.p;
 }
 
-int study_write_file(const char *path, const char *text, size_t len)
+char *study_read_file(const char *path, size_t *len, int *err)
 {
-	char tmp[PATH_MAX + 16];
-	int fd, rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return cli_error("%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	return read_fd(fd, len, err);
+}
+
+/* DIR (@dirfd)/NAME, not through a link; as study_read_file(). */
+static char *read_at(int dirfd, const char *name, size_t *len, int *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	return read_fd(fd, len, err);
+}
+
+/* @dir opened as a directory (its own path may hold links: the user named it); fd or -errno. */
+static int open_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd >= 0 ? fd : -errno;
+}
+
+char *study_dir_read(const char *dir, const char *name, size_t *len, int *err)
+{
+	int dfd = open_dir(dir);
+	char *t;
+
+	if (dfd < 0) {
+		*err = -dfd;
+		return NULL;
+	}
+	t = read_at(dfd, name, len, err);
+	close(dfd);
+	return t;
+}
+
+/* DIR (@dirfd)/NAME replaced by @text whole or not at all; 0 or -errno. */
+static int write_at(int dirfd, const char *name, const char *text, size_t len, unsigned mode)
+{
+	char tmp[256];
+	int fd = output_temp(dirfd, name, mode, tmp, sizeof(tmp)), rc;
+
 	if (fd < 0)
-		return cli_error("cannot write '%s': %s", tmp, strerror(errno));
+		return fd;
 	rc = study_write_all(fd, text, len);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (close(fd) && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, path))
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
 		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		return cli_error("cannot write '%s': %s", path, strerror(-rc));
-	}
-	return EXIT_OK;
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
 }
 
-/* DIR/NAME whole; as study_read_file(). */
-char *study_dir_read(const char *dir, const char *name, size_t *len, int *err)
+/* The message and exit code of a file of DIR that could not be written. */
+static int write_failed(const char *dir, const char *name, int err)
 {
-	char path[PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return study_read_file(path, len, err);
+	cli_error("%s/%s: %s%s", dir, name, strerror(-err),
+		  exit_for_errno(err) == EXIT_WRITE ? " (the file is left as it was)" : "");
+	return exit_for_errno(err);
 }
 
-/* DIR/NAME whole or not at all, mode 0755 if @executable; an exit code. */
 int study_dir_write(const char *dir, const char *name, const char *text, size_t len, bool executable)
 {
-	char path[PATH_MAX + 32];
-	int rc;
+	int dfd = open_dir(dir), rc;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = study_write_file(path, text, len);
-	if (!rc && executable)
-		chmod(path, 0755);
-	return rc;
+	if (dfd < 0)
+		return write_failed(dir, name, dfd);
+	rc = write_at(dfd, name, text, len, executable ? 0777 : 0666);
+	close(dfd);
+	return rc ? write_failed(dir, name, rc) : EXIT_OK;
+}
+
+int files_write(struct study_files *f, const char *name, const char *text, size_t len)
+{
+	int rc = write_at(f->dirfd, name, text, len, 0666);
+
+	return rc ? write_failed(f->dir, name, rc) : EXIT_OK;
 }
 
 static int mkdir_p(const char *dir)
@@ -155,30 +211,132 @@ static int mkdir_p(const char *dir)
 	for (char *s = p + 1; *s; s++)
 		if (*s == '/') {
 			*s = 0;
-			if (mkdir(p, 0755) && errno != EEXIST)
+			if (mkdir(p, 0777) && errno != EEXIST)
 				return -errno;
 			*s = '/';
 		}
-	if (mkdir(p, 0755) && errno != EEXIST)
+	if (mkdir(p, 0777) && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ the MPI status file */
+
+int study_status_create(char *path, size_t len)
+{
+	int fd = output_temp(AT_FDCWD, "pfnlab-mpi-status", 0600, path, len);
+
+	if (fd < 0) {
+		cli_error("--engine mpi: cannot create a status file here: %s", strerror(-fd));
+		return exit_for_errno(fd);
+	}
+	close(fd);
+	return 0;
+}
+
+void study_status_write(const char *path, int rc)
+{
+	char text[32];
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC); /* created by study_status_create() */
+	int n = snprintf(text, sizeof(text), "%d\n", rc);
+
+	if (fd < 0)
+		return;
+	if (study_write_all(fd, text, (size_t)n))
+		fprintf(stderr, "pfnlab: %s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+int study_status_read(const char *path)
+{
+	size_t len;
+	int e, code = -1;
+	char *t = read_at(AT_FDCWD, path, &len, &e);
+
+	if (t && sscanf(t, "%d", &code) != 1)
+		code = -1;
+	free(t);
+	unlink(path);
+	return code;
+}
+
+/* ------------------------------------------------------------------ DIR/lock */
+
+/*
+ * Take DIR/lock (flock, not blocking) and say in it who holds it.  An exit
+ * code: EXIT_BUSY with the holder named when another pfnlab has it.  A file
+ * system without flock gets a warning, and the study goes on unlocked.
+ */
+static int lock_dir(struct study_files *f)
+{
+	char text[512], host[256] = "?", when[64] = "?";
+	struct stat st;
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	f->lockfd = openat(f->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+	if (f->lockfd < 0 || fstat(f->lockfd, &st) || !S_ISREG(st.st_mode)) {
+		int e = f->lockfd < 0 ? errno : EINVAL;
+
+		return cli_error("--out %s: cannot take %s/lock: %s", f->dir, f->dir,
+				 e == ELOOP ? "it is a symbolic link" : e == EINVAL ? "not a regular file" : strerror(e)),
+		       exit_for_errno(e);
+	}
+	if (flock(f->lockfd, LOCK_EX | LOCK_NB)) {
+		size_t len;
+		int e = errno;
+		char *who;
+
+		if (e != EWOULDBLOCK) {
+			fprintf(stderr, "pfnlab: warning: --out %s: this file system cannot lock (%s); nothing stops a "
+					"second sweep from writing here too\n", f->dir, strerror(e));
+			return 0;
+		}
+		who = read_at(f->dirfd, "lock", &len, &e);
+		if (who && len && who[len - 1] == '\n')
+			who[len - 1] = 0;
+		cli_error("--out %s: in use by %s; wait for it to end or choose another --out", f->dir,
+			  who && *who ? who : "another pfnlab (it has not said who yet)");
+		free(who);
+		return EXIT_BUSY;
+	}
+	gethostname(host, sizeof(host) - 1);
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(text, sizeof(text), "pfnlab pid %d on %s since %s\n", (int)getpid(), host, when);
+	if (ftruncate(f->lockfd, 0) || pwrite(f->lockfd, text, (size_t)n, 0) != n)
+		return write_failed(f->dir, "lock", -errno);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ DIR/sweep.json */
 
-/* DIR/sweep.json flattened; 0, a negative errno, -EINVAL or -E2BIG. */
-int study_dir_meta(const char *dir, struct sweep_kv *kv, size_t max, size_t *n)
+/* @dirfd's sweep.json flattened; 0, a negative errno, -EINVAL or -E2BIG. */
+static int read_meta(int dirfd, struct sweep_kv *kv, size_t max, size_t *n)
 {
 	size_t len;
 	char *t;
 	int e, rc;
 
 	*n = 0;
-	t = study_dir_read(dir, "sweep.json", &len, &e);
+	t = read_at(dirfd, "sweep.json", &len, &e);
 	if (!t)
 		return -e;
 	rc = sweep_json_flat(t, len, kv, max, n);
 	free(t);
+	return rc;
+}
+
+int study_dir_meta(const char *dir, struct sweep_kv *kv, size_t max, size_t *n)
+{
+	int dfd = open_dir(dir), rc;
+
+	*n = 0;
+	if (dfd < 0)
+		return dfd;
+	rc = read_meta(dfd, kv, max, n);
+	close(dfd);
 	return rc;
 }
 
@@ -191,36 +349,30 @@ const char *study_meta_str(const struct sweep_kv *kv, size_t n, const char *key)
 	return NULL;
 }
 
-static int write_meta(const struct study_files *f)
+static int write_meta(struct study_files *f)
 {
-	struct sweep_buf b = {0}, name = {0};
+	struct sweep_buf b = {0};
+	struct pfnlab_sink sk;
 	int rc;
 
+	sweep_buf_sink(&b, &sk);
 	sweep_buf_printf(&b, "{\"pfnlab_sweep\": 1, \"spec\": ");
-	/* JSON string through the row helper's escaping: use a tiny object */
-	sweep_buf_printf(&name, "%s", f->ss->path);
-	sweep_buf_add(&b, "\"", 1);
-	for (size_t i = 0; i < name.n; i++) {
-		if (name.p[i] == '"' || name.p[i] == '\\')
-			sweep_buf_add(&b, "\\", 1);
-		sweep_buf_add(&b, name.p + i, 1);
-	}
-	sweep_buf_add(&b, "\", \"scenario\": \"", 16);
-	for (const char *c = sweep_scenario_name(f->ss->s); *c; c++) {
-		if (*c == '"' || *c == '\\')
-			sweep_buf_add(&b, "\\", 1);
-		sweep_buf_add(&b, c, 1);
-	}
-	sweep_buf_printf(&b, "\", \"hash\": \"%016llx\", \"runs\": %llu, \"points\": %llu, \"seeds\": %llu, \"slice\": \"%llu/%llu\"}\n",
+	json_string(&sk, f->ss->path, strlen(f->ss->path));
+	sweep_buf_printf(&b, ", \"scenario\": ");
+	json_string(&sk, sweep_scenario_name(f->ss->s), strlen(sweep_scenario_name(f->ss->s)));
+	sweep_buf_printf(&b, ", \"hash\": \"%016llx\", \"runs\": %llu, \"points\": %llu, \"seeds\": %llu, \"slice\": \"%llu/%llu\"}\n",
 			 (unsigned long long)sweep_hash(f->ss->s), (unsigned long long)sweep_runs(f->ss->s),
 			 (unsigned long long)sweep_points(f->ss->s), (unsigned long long)sweep_seeds(f->ss->s),
 			 (unsigned long long)f->slice_i, (unsigned long long)(f->slice_n ? f->slice_n : 1));
-	sweep_buf_free(&name);
-	rc = study_dir_write(f->dir, "spec.txt", f->ss->spec_text, f->ss->spec_len, false);
+	if (b.failed) {
+		sweep_buf_free(&b);
+		return cli_error("out of memory"), EXIT_RESOURCE;
+	}
+	rc = files_write(f, "spec.txt", f->ss->spec_text, f->ss->spec_len);
 	if (!rc && f->ss->scn_text)
-		rc = study_dir_write(f->dir, "scenario.txt", f->ss->scn_text, f->ss->scn_len, false);
+		rc = files_write(f, "scenario.txt", f->ss->scn_text, f->ss->scn_len);
 	if (!rc)
-		rc = study_dir_write(f->dir, "sweep.json", b.p, b.n, false);
+		rc = files_write(f, "sweep.json", b.p, b.n);
 	sweep_buf_free(&b);
 	return rc;
 }
@@ -230,6 +382,20 @@ static int write_meta(const struct study_files *f)
 bool files_in_scope(const struct study_files *f, uint64_t id)
 {
 	return !f->slice_n || id % f->slice_n == f->slice_i;
+}
+
+/* Run @id's place in the index (runs in scope only); UINT64_MAX when it has none. */
+static uint64_t slot(const struct study_files *f, uint64_t id)
+{
+	if (id >= sweep_runs(f->ss->s) || !files_in_scope(f, id))
+		return UINT64_MAX;
+	return f->slice_n ? id / f->slice_n : id;
+}
+
+/* The run id of index place @s. */
+static uint64_t slot_id(const struct study_files *f, uint64_t s)
+{
+	return f->slice_n ? s * f->slice_n + f->slice_i : s;
 }
 
 static void csv_field(struct sweep_buf *b, const char *s)
@@ -296,22 +462,23 @@ void files_sync(struct study_files *f, bool due)
 	f->last_sync = study_now();
 }
 
-/* Append a row to the files; -EINVAL for a row that is not one of ours. */
+/* Append a row to the files; -EINVAL for a row that is not one of ours, -errno (said) when a write fails. */
 int files_store(struct study_files *f, const char *row, size_t len)
 {
 	int64_t id = sweep_row_id(row, len);
 	struct sweep_buf csv = {0};
+	uint64_t s = id < 0 ? UINT64_MAX : slot(f, (uint64_t)id);
 	int rc;
 
-	if (id < 0 || (uint64_t)id >= sweep_runs(f->ss->s) || !len || row[len - 1] != '\n')
+	if (s == UINT64_MAX || !len || row[len - 1] != '\n' || len > UINT32_MAX)
 		return -EINVAL;
-	if (f->offset[id] >= 0)
+	if (f->offset[s])
 		return 0; /* a duplicate (a rank that came back): the first row stands */
 	if (csv_line(f, row, len, &csv)) {
 		sweep_buf_free(&csv);
 		return -EINVAL;
 	}
-	rc = study_write_all(f->jsonl_fd, row, len);
+	rc = csv.failed ? -ENOMEM : study_write_all(f->jsonl_fd, row, len);
 	if (!rc)
 		rc = study_write_all(f->csv_fd, csv.p, csv.n);
 	sweep_buf_free(&csv);
@@ -319,10 +486,10 @@ int files_store(struct study_files *f, const char *row, size_t len)
 		cli_error("%s/results.jsonl: %s", f->dir, strerror(-rc));
 		return rc;
 	}
-	f->offset[id] = f->jsonl_size;
-	f->len[id] = (uint32_t)len;
+	f->offset[s] = (uint64_t)f->jsonl_size + 1;
+	f->len[s] = (uint32_t)len;
 	f->jsonl_size += (off_t)len;
-	f->have += files_in_scope(f, (uint64_t)id);
+	f->have++;
 	f->stored++;
 	f->dirty = true;
 	files_sync(f, true);
@@ -331,11 +498,14 @@ int files_store(struct study_files *f, const char *row, size_t len)
 
 bool files_has(const struct study_files *f, uint64_t id)
 {
-	return id < sweep_runs(f->ss->s) && f->offset[id] >= 0;
+	uint64_t s = slot(f, id);
+
+	return s != UINT64_MAX && f->offset[s];
 }
 
 int files_row(const struct study_files *f, uint64_t id, struct sweep_buf *row)
 {
+	uint64_t s = slot(f, id);
 	char *p;
 	ssize_t r;
 
@@ -343,17 +513,17 @@ int files_row(const struct study_files *f, uint64_t id, struct sweep_buf *row)
 	if (!files_has(f, id))
 		return -ENOENT;
 	sweep_buf_add(row, "", 0);
-	if (row->failed || row->cap < f->len[id] + 1) {
-		p = realloc(row->p, f->len[id] + 1);
+	if (row->failed || row->cap < f->len[s] + 1) {
+		p = realloc(row->p, f->len[s] + 1);
 		if (!p)
 			return -ENOMEM;
 		row->p = p;
-		row->cap = f->len[id] + 1;
+		row->cap = f->len[s] + 1;
 	}
-	r = pread(f->jsonl_fd, row->p, f->len[id], f->offset[id]);
-	if (r != (ssize_t)f->len[id])
-		return -EIO;
-	row->n = f->len[id];
+	r = pread(f->jsonl_fd, row->p, f->len[s], (off_t)(f->offset[s] - 1));
+	if (r != (ssize_t)f->len[s])
+		return r < 0 ? -errno : -EIO;
+	row->n = f->len[s];
 	row->p[row->n] = 0;
 	return 0;
 }
@@ -368,114 +538,112 @@ uint64_t files_stored(const struct study_files *f)
 	return f->stored;
 }
 
-/* Rewrite results.jsonl (rows in run order) and results.csv from the kept rows. */
+/*
+ * Rewrite results.jsonl (rows in run order) and results.csv from the kept
+ * rows: both written to temporaries, fsync'd, then renamed over the old
+ * ones, which stay as they were until then.  0 or -errno.
+ */
 int files_sort(struct study_files *f)
 {
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 48], cpath[PATH_MAX + 32], ctmp[PATH_MAX + 48];
+	char tmp[256], ctmp[256];
 	struct sweep_buf row = {0}, csv = {0};
-	int fd = -1, cfd = -1, rc = 0;
+	int fd, cfd, rc = 0;
 	off_t off = 0;
-	uint64_t runs = sweep_runs(f->ss->s);
-	int64_t *noff = malloc(runs * sizeof(int64_t) + 1);
 
-	snprintf(path, sizeof(path), "%s/results.jsonl", f->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	snprintf(cpath, sizeof(cpath), "%s/results.csv", f->dir);
-	snprintf(ctmp, sizeof(ctmp), "%s.tmp", cpath);
-	if (!noff)
-		return -ENOMEM;
-	memset(noff, 0xff, runs * sizeof(*noff)); /* -1: no row */
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cfd = open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || cfd < 0) {
-		rc = -errno;
-		goto fail;
+	fd = output_temp(f->dirfd, "results.jsonl", 0666, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	cfd = output_temp(f->dirfd, "results.csv", 0666, ctmp, sizeof(ctmp));
+	if (cfd < 0) {
+		close(fd);
+		unlinkat(f->dirfd, tmp, 0);
+		return cfd;
 	}
 	csv_header(f, &csv);
-	for (uint64_t id = 0; id < runs && !rc; id++) {
-		if (f->offset[id] < 0)
+	for (uint64_t s = 0; s < f->in_scope && !rc; s++) {
+		if (!f->offset[s])
 			continue;
-		rc = files_row(f, id, &row);
+		rc = files_row(f, slot_id(f, s), &row);
 		if (!rc)
 			rc = study_write_all(fd, row.p, row.n);
 		if (!rc && csv_line(f, row.p, row.n, &csv))
 			rc = -EINVAL;
 		if (!rc && csv.n > 65536) {
-			rc = study_write_all(cfd, csv.p, csv.n);
+			rc = csv.failed ? -ENOMEM : study_write_all(cfd, csv.p, csv.n);
 			csv.n = 0;
 		}
-		noff[id] = off;
-		off += (off_t)row.n;
 	}
-	if (!rc && csv.failed)
-		rc = -ENOMEM;
 	if (!rc)
-		rc = study_write_all(cfd, csv.p, csv.n);
+		rc = csv.failed ? -ENOMEM : study_write_all(cfd, csv.p, csv.n);
 	if (!rc && (fsync(fd) || fsync(cfd)))
 		rc = -errno;
-	if (!rc && (rename(tmp, path) || rename(ctmp, cpath)))
+	if (!rc && (renameat(f->dirfd, tmp, f->dirfd, "results.jsonl") ||
+		    renameat(f->dirfd, ctmp, f->dirfd, "results.csv")))
 		rc = -errno;
 	sweep_buf_free(&row);
 	sweep_buf_free(&csv);
-	if (rc)
-		goto fail;
-	close(f->jsonl_fd);
-	close(f->csv_fd);
-	f->jsonl_fd = fd;
-	f->csv_fd = -1;
-	close(cfd);
-	f->csv_fd = open(cpath, O_WRONLY | O_APPEND | O_CLOEXEC);
-	free(f->offset);
-	f->offset = noff;
-	f->jsonl_size = off;
-	if (f->csv_fd < 0)
-		return -errno;
-	lseek(f->jsonl_fd, 0, SEEK_END);
-	return 0;
-fail:
-	/* nothing is in row or csv yet when the files did not open */
-	if (fd >= 0)
+	if (rc) {
 		close(fd);
-	if (cfd >= 0)
 		close(cfd);
-	unlink(tmp);
-	unlink(ctmp);
-	free(noff);
-	return rc;
+		unlinkat(f->dirfd, tmp, 0);
+		unlinkat(f->dirfd, ctmp, 0);
+		return rc;
+	}
+	/* the new offsets: the rows one after the other, in run order */
+	for (uint64_t s = 0; s < f->in_scope; s++)
+		if (f->offset[s]) {
+			f->offset[s] = (uint64_t)off + 1;
+			off += f->len[s];
+		}
+	if (f->jsonl_fd >= 0)
+		close(f->jsonl_fd);
+	if (f->csv_fd >= 0)
+		close(f->csv_fd);
+	f->jsonl_fd = fd; /* both at their end: rows are appended from here */
+	f->csv_fd = cfd;
+	f->jsonl_size = off;
+	return 0;
 }
 
 /*
- * Read the rows of an earlier sweep: complete lines of runs of this spec,
- * the first of each run, "crashed" ones dropped.  Returns the number of
+ * Read the rows of an earlier sweep: complete lines of runs of this spec
+ * and slice, the first of each run, "crashed" ones dropped.  The file
+ * stays open (f->jsonl_fd) for reading them back.  Returns the number of
  * rows dropped in *dropped.
  */
 static int load_rows(struct study_files *f, uint64_t *kept, uint64_t *dropped)
 {
-	char path[PATH_MAX + 32];
 	FILE *in;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	off_t off = 0;
+	int fd;
 
 	*kept = *dropped = 0;
-	snprintf(path, sizeof(path), "%s/results.jsonl", f->dir);
-	in = fopen(path, "rb");
-	if (!in)
+	fd = openat(f->dirfd, "results.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	f->jsonl_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	in = f->jsonl_fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!in) {
+		close(fd);
+		return -errno;
+	}
 	while ((n = getline(&line, &cap, in)) > 0) {
 		int64_t id = sweep_row_id(line, (size_t)n);
+		uint64_t s = id < 0 ? UINT64_MAX : slot(f, (uint64_t)id);
 		size_t kvn;
-		bool keep = id >= 0 && (uint64_t)id < sweep_runs(f->ss->s) && line[n - 1] == '\n' &&
-			    f->offset[id] < 0 && !sweep_json_flat(line, (size_t)n, f->kv, 256, &kvn);
+		bool keep = s != UINT64_MAX && line[n - 1] == '\n' && !f->offset[s] && n <= UINT32_MAX &&
+			    !sweep_json_flat(line, (size_t)n, f->kv, 256, &kvn);
 
 		for (size_t i = 0; keep && i < kvn; i++)
 			if (!strcmp(f->kv[i].key, "status") && !strcmp(f->kv[i].str, "crashed"))
 				keep = false;
 		if (keep) {
-			f->offset[id] = off;
-			f->len[id] = (uint32_t)n;
-			f->have += files_in_scope(f, (uint64_t)id);
+			f->offset[s] = (uint64_t)off + 1;
+			f->len[s] = (uint32_t)n;
+			f->have++;
 			(*kept)++;
 		} else {
 			(*dropped)++;
@@ -483,11 +651,43 @@ static int load_rows(struct study_files *f, uint64_t *kept, uint64_t *dropped)
 		off += n;
 	}
 	free(line);
+	n = ferror(in) ? -EIO : 0;
 	fclose(in);
-	return 0;
+	return (int)n;
 }
 
 /* ------------------------------------------------------------------ open, import, close */
+
+/* The runs with id % n == i among @runs (all when n = 0). */
+static uint64_t runs_in_scope(uint64_t runs, uint64_t i, uint64_t n)
+{
+	if (!n)
+		return runs;
+	return runs > i ? (runs - i - 1) / n + 1 : 0;
+}
+
+/* Whether DIR's results are those of this sweep and slice (--resume); an exit code. */
+static int same_sweep(const struct study_files *f, const struct study_opts *o)
+{
+	struct sweep_kv kv[32];
+	char hash[32], slice[64];
+	size_t n;
+	const char *mh, *ms;
+
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)sweep_hash(f->ss->s));
+	snprintf(slice, sizeof(slice), "%llu/%llu", (unsigned long long)o->slice_i,
+		 (unsigned long long)(o->slice_n ? o->slice_n : 1));
+	if (read_meta(f->dirfd, kv, 32, &n) || !(mh = study_meta_str(kv, n, "hash")) ||
+	    !(ms = study_meta_str(kv, n, "slice")))
+		return cli_error("--resume: %s/sweep.json is missing or damaged; cannot tell which sweep %s holds", o->dir,
+				 o->dir);
+	if (strcmp(mh, hash))
+		return cli_error("--resume: %s holds another sweep (its spec or scenario differ from %s)", o->dir,
+				 f->ss->path);
+	if (strcmp(ms, slice))
+		return cli_error("--resume: %s holds slice %s, not %s", o->dir, ms, slice);
+	return 0;
+}
 
 /*
  * Open DIR: fresh, or resumed (o->resume: its rows kept when it holds the
@@ -496,71 +696,70 @@ static int load_rows(struct study_files *f, uint64_t *kept, uint64_t *dropped)
 int files_open(struct study_files **out, const char *dir, const struct study_spec *ss, const struct study_opts *o)
 {
 	struct study_files *f = calloc(1, sizeof(*f));
-	uint64_t runs = sweep_runs(ss->s), kept = 0, dropped = 0;
-	char path[PATH_MAX + 32];
+	uint64_t runs = sweep_runs(ss->s), scope = runs_in_scope(runs, o->slice_i, o->slice_n), kept = 0, dropped = 0;
+	uint64_t limit = host_limit_bytes();
 	struct stat sb;
 	int rc;
 
 	*out = NULL;
 	if (f) {
-		f->jsonl_fd = f->csv_fd = -1;
-		f->offset = malloc(runs * sizeof(*f->offset) + 1);
-		f->len = calloc(runs + 1, sizeof(*f->len));
+		f->dirfd = f->lockfd = f->jsonl_fd = f->csv_fd = -1;
 		f->kv = calloc(256, sizeof(*f->kv));
+	}
+	if (limit && scope > limit / (sizeof(*f->offset) + sizeof(*f->len))) {
+		files_close(f);
+		return cli_error("%llu runs: their row index (12 bytes a run) is more than this host allows (%llu MiB); "
+				 "split the sweep with --engine slurm or --slice I/N",
+				 (unsigned long long)scope, (unsigned long long)(limit >> 20)),
+		       EXIT_RESOURCE;
+	}
+	if (f && f->kv) { /* calloc: the index takes memory only where rows come */
+		f->offset = calloc(scope + 1, sizeof(*f->offset));
+		f->len = calloc(scope + 1, sizeof(*f->len));
 	}
 	if (!f || !f->offset || !f->len || !f->kv) {
 		files_close(f);
-		cli_error("out of memory: %llu runs", (unsigned long long)runs);
+		cli_error("out of memory: %llu runs", (unsigned long long)scope);
 		return EXIT_RESOURCE;
 	}
 	snprintf(f->dir, sizeof(f->dir), "%s", dir);
 	f->ss = ss;
 	f->slice_i = o->slice_i;
 	f->slice_n = o->slice_n;
+	f->in_scope = scope;
 	f->last_sync = study_now();
-	for (uint64_t i = 0; i < runs; i++) {
-		f->offset[i] = -1;
-		f->in_scope += files_in_scope(f, i);
-	}
 	rc = mkdir_p(f->dir);
+	if (!rc)
+		rc = f->dirfd = open_dir(f->dir);
+	if (rc < 0) {
+		files_close(f);
+		cli_error("--out %s: %s", o->dir, strerror(-rc));
+		return exit_for_errno(rc);
+	}
+	rc = lock_dir(f);
 	if (rc) {
 		files_close(f);
-		return cli_error("--out %s: %s", o->dir, strerror(-rc));
+		return rc;
 	}
-	snprintf(path, sizeof(path), "%s/results.jsonl", f->dir);
-	if (!stat(path, &sb) && sb.st_size > 0) {
-		struct sweep_kv kv[32];
-		char hash[32], slice[64];
-		size_t n;
-		const char *mh, *ms;
-
-		if (!o->resume) {
+	if (!fstatat(f->dirfd, "results.jsonl", &sb, AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISREG(sb.st_mode)) {
+			files_close(f);
+			return cli_error("--out %s: results.jsonl is not a regular file (a link?); pfnlab follows no link "
+					 "in --out", o->dir);
+		}
+		if (sb.st_size > 0 && !o->resume) {
 			files_close(f);
 			return cli_error("--out %s: holds the results of a sweep; --resume completes it, or choose another --out",
 					 o->dir);
 		}
-		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)sweep_hash(ss->s));
-		snprintf(slice, sizeof(slice), "%llu/%llu", (unsigned long long)o->slice_i,
-			 (unsigned long long)(o->slice_n ? o->slice_n : 1));
-		if (study_dir_meta(f->dir, kv, 32, &n) || !(mh = study_meta_str(kv, n, "hash")) ||
-		    !(ms = study_meta_str(kv, n, "slice"))) {
-			files_close(f);
-			return cli_error("--resume: %s/sweep.json is missing or damaged; cannot tell which sweep %s holds", o->dir,
-					 o->dir);
+		rc = sb.st_size > 0 ? same_sweep(f, o) : 0;
+		if (!rc && (rc = load_rows(f, &kept, &dropped)) != 0) {
+			cli_error("%s/results.jsonl: %s", o->dir, strerror(-rc));
+			rc = exit_for_errno(rc);
 		}
-		if (strcmp(mh, hash)) {
-			files_close(f);
-			return cli_error("--resume: %s holds another sweep (its spec or scenario differ from %s)", o->dir,
-					 ss->path);
-		}
-		if (strcmp(ms, slice)) {
-			files_close(f);
-			return cli_error("--resume: %s holds slice %s, not %s", o->dir, ms, slice);
-		}
-		rc = load_rows(f, &kept, &dropped);
 		if (rc) {
 			files_close(f);
-			return cli_error("%s: %s", path, strerror(-rc));
+			return rc;
 		}
 	}
 	rc = write_meta(f);
@@ -568,19 +767,12 @@ int files_open(struct study_files **out, const char *dir, const struct study_spe
 		files_close(f);
 		return rc;
 	}
-	f->jsonl_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	snprintf(path, sizeof(path), "%s/results.csv", f->dir);
-	f->csv_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (f->jsonl_fd < 0 || f->csv_fd < 0) {
-		rc = errno;
-		files_close(f);
-		return cli_error("%s: %s", path, strerror(rc));
-	}
 	/* rows kept (or none): both files rewritten from them, then appended to */
 	rc = files_sort(f);
 	if (rc) {
 		files_close(f);
-		return cli_error("%s: rewriting the results: %s", dir, strerror(-rc));
+		cli_error("%s: rewriting the results: %s (the files are left as they were)", dir, strerror(-rc));
+		return exit_for_errno(rc);
 	}
 	if ((kept || dropped) && !o->quiet_resume)
 		fprintf(stderr, "pfnlab: sweep: resuming %s: %llu rows kept%s%s, %llu runs to go\n", dir,
@@ -594,24 +786,36 @@ int files_open(struct study_files **out, const char *dir, const struct study_spe
 int files_import(struct study_files *f, const char *dir, uint64_t *rows)
 {
 	struct sweep_kv kv[32];
-	char path[PATH_MAX + 32], hash[32];
+	char hash[32];
 	const char *mh;
 	size_t n, cap = 0;
 	char *line = NULL;
 	ssize_t r;
 	FILE *in;
-	int rc = 0;
+	int rc = 0, dfd, fd;
 
 	*rows = 0;
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)sweep_hash(f->ss->s));
-	if (study_dir_meta(dir, kv, 32, &n) || !(mh = study_meta_str(kv, n, "hash")))
+	dfd = open_dir(dir);
+	if (dfd < 0)
+		return cli_error("merge: %s: %s", dir, strerror(-dfd));
+	if (read_meta(dfd, kv, 32, &n) || !(mh = study_meta_str(kv, n, "hash"))) {
+		close(dfd);
 		return cli_error("merge: %s/sweep.json is missing or damaged", dir);
-	if (strcmp(mh, hash))
+	}
+	if (strcmp(mh, hash)) {
+		close(dfd);
 		return cli_error("merge: %s holds another sweep than %s (spec or scenario differ)", dir, f->ss->path);
-	snprintf(path, sizeof(path), "%s/results.jsonl", dir);
-	in = fopen(path, "rb");
-	if (!in)
-		return errno == ENOENT ? 0 : cli_error("merge: %s: %s", path, strerror(errno));
+	}
+	fd = openat(dfd, "results.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	in = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!in) {
+		rc = errno;
+		if (fd >= 0)
+			close(fd);
+		return rc == ENOENT ? 0 : cli_error("merge: %s/results.jsonl: %s", dir, strerror(rc));
+	}
 	while (!rc && (r = getline(&line, &cap, in)) > 0) {
 		int64_t id = sweep_row_id(line, (size_t)r);
 
@@ -623,14 +827,14 @@ int files_import(struct study_files *f, const char *dir, uint64_t *rows)
 		else if (!rc)
 			(*rows)++;
 		else
-			rc = EXIT_USAGE;
+			rc = exit_for_errno(rc);
 	}
 	free(line);
 	fclose(in);
 	return rc;
 }
 
-/* Sync and close the results (NULL is fine). */
+/* Sync and close the results (NULL is fine); the lock goes with its fd. */
 void files_close(struct study_files *f)
 {
 	if (!f)
@@ -641,6 +845,10 @@ void files_close(struct study_files *f)
 	}
 	if (f->csv_fd >= 0)
 		close(f->csv_fd);
+	if (f->lockfd >= 0)
+		close(f->lockfd);
+	if (f->dirfd >= 0)
+		close(f->dirfd);
 	free(f->offset);
 	free(f->len);
 	free(f->kv);

@@ -45,6 +45,8 @@ struct study {
 	struct scn_program *prog;
 	uint64_t host_limit;
 	struct sweep_kv *kv;        /* scratch: a child's row read back */
+	int store_err;              /* a row could not be written (-errno): the study stops */
+	uint64_t todo;              /* runs missing when study_run_all() began (0: not in it) */
 	/* MPI */
 	int rank, size;
 	int lfd;
@@ -94,10 +96,15 @@ int study_write_all(int fd, const char *p, size_t n);
 char *study_read_file(const char *path, size_t *len, int *err);
 char *study_dir_read(const char *dir, const char *name, size_t *len, int *err);
 int study_dir_write(const char *dir, const char *name, const char *text, size_t len, bool executable);
+/* The MPI status file: made (O_EXCL, here) by the pfnlab starting mpirun, written by rank 0, read back. */
+int study_status_create(char *path, size_t len);
+void study_status_write(const char *path, int rc);
+int study_status_read(const char *path);
 int study_dir_meta(const char *dir, struct sweep_kv *kv, size_t max, size_t *n);
 const char *study_meta_str(const struct sweep_kv *kv, size_t n, const char *key);
 
 int files_open(struct study_files **out, const char *dir, const struct study_spec *ss, const struct study_opts *o);
+int files_write(struct study_files *f, const char *name, const char *text, size_t len);
 bool files_in_scope(const struct study_files *f, uint64_t id);
 bool files_has(const struct study_files *f, uint64_t id);
 int files_row(const struct study_files *f, uint64_t id, struct sweep_buf *row);

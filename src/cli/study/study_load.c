@@ -173,7 +173,7 @@ int study_spec_load(const char *arg, struct study_spec *ss)
 		ss->spec_len = strlen(b->text);
 		ss->spec_text = strdup(b->text);
 		if (!ss->spec_text)
-			return cli_error("out of memory");
+			return cli_error("out of memory"), EXIT_RESOURCE;
 	} else {
 		snprintf(ss->path, sizeof(ss->path), "%s", arg);
 		ss->spec_text = study_read_file(arg, &ss->spec_len, &e);
@@ -203,7 +203,7 @@ int study_spec_load(const char *arg, struct study_spec *ss)
 			ss->scn_len = strlen(rb->text);
 			ss->scn_text = strdup(rb->text);
 			if (!ss->scn_text)
-				return cli_error("out of memory");
+				return cli_error("out of memory"), EXIT_RESOURCE;
 		} else {
 			snprintf(name, sizeof(name), "%s", path);
 			ss->scn_text = study_read_file(path, &ss->scn_len, &e);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sweep_internal.h"
+#include "fmt.h"
 
 /* ------------------------------------------------------------------ buffers */
 
@@ -95,26 +96,13 @@ void sweep_buf_free(struct sweep_buf *b)
 
 /* ------------------------------------------------------------------ JSON and numbers */
 
-/* @s (@n bytes) as a JSON string, quotes included. */
+/* @s (@n bytes) as a JSON string, quotes included (json_string(), src/base/fmt.c). */
 void sweep_buf_json_str(struct sweep_buf *b, const char *s, size_t n)
 {
-	sweep_buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	struct pfnlab_sink sk;
 
-		if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-
-			sweep_buf_add(b, e, 2);
-		} else if (c == '\n') {
-			sweep_buf_add(b, "\\n", 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			sweep_buf_printf(b, "\\u%04x", c);
-		} else {
-			sweep_buf_add(b, (const char *)&s[i], 1);
-		}
-	}
-	sweep_buf_add(b, "\"", 1);
+	sweep_buf_sink(b, &sk);
+	json_string(&sk, s, n);
 }
 
 void sweep_sink_str(const struct pfnlab_sink *s, const char *t)
@@ -133,12 +121,7 @@ void sweep_sink_fmt(const struct pfnlab_sink *s, const char *fmt, ...)
 
 void sweep_sink_json_str(const struct pfnlab_sink *s, const char *t)
 {
-	struct sweep_buf b = {0};
-
-	sweep_buf_json_str(&b, t, strlen(t));
-	if (b.p)
-		s->write(s->arg, b.p, b.n);
-	sweep_buf_free(&b);
+	json_string(s, t, strlen(t));
 }
 
 void sweep_format_num(double v, char *buf, size_t len)
