@@ -1170,11 +1170,14 @@ struct pfnlab_pfn_range {
 	uint64_t start, end;
 };
 
+/* The most SVG cells per row pfnlab_map_svg() draws. */
+#define PFNLAB_MAP_MAX_COLUMNS 1024
+
 /** struct pfnlab_map_opts - what a map shows; all fields optional (zero). */
 struct pfnlab_map_opts {
 	uint64_t first_pfn, last_pfn;      /* window; 0, 0 = the whole machine */
-	unsigned columns;                  /* SVG cells per row; 0 = automatic */
-	const char *title;
+	unsigned columns;                  /* SVG cells per row; 0 = automatic; above PFNLAB_MAP_MAX_COLUMNS: -EINVAL */
+	const char *title;                 /* any text: escaped where the format needs it */
 	size_t nr_busy;                    /* extra ranges to highlight, besides the last */
 	const struct pfnlab_pfn_range *busy; /* failed contiguous allocation */
 	bool kinds;                        /* colour pages in use by kind (anon, file, shmem, kernel, ...),
@@ -1190,7 +1193,7 @@ struct pfnlab_map_opts {
  * @o: what to show (may be NULL: everything)
  * @s: where to write the SVG document
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EINVAL when @o->columns is above PFNLAB_MAP_MAX_COLUMNS.
  */
 int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 

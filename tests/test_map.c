@@ -152,4 +152,25 @@ TEST(png_small)
 	pfnlab_machine_destroy(m);
 }
 
-RUN_TESTS(svg_small, ansi_small, png_small)
+/* Expect a title with markup escaped (issue 16: it went in raw), and -EINVAL for 1e8 columns (an int overflow). */
+TEST(svg_title_columns)
+{
+	struct pfnlab_machine *m = state();
+	struct test_text t = {0};
+	struct pfnlab_sink s = {test_text_write, &t};
+	struct pfnlab_map_opts o = {.title = "<script>a & \"b\"</script>"};
+
+	CHECK_EQ(pfnlab_map_svg(m, &o, &s), 0);
+	CHECK(strstr(t.p, ">&lt;script&gt;a &amp; &quot;b&quot;&lt;/script&gt;</text>") != NULL);
+	CHECK(strstr(t.p, "<script>") == NULL);
+	o.columns = 100000000;
+	t.n = 0;
+	CHECK_EQ(pfnlab_map_svg(m, &o, &s), -EINVAL);
+	CHECK_EQ(t.n, 0);
+	o.columns = PFNLAB_MAP_MAX_COLUMNS;
+	CHECK_EQ(pfnlab_map_svg(m, &o, &s), 0);
+	free(t.p);
+	pfnlab_machine_destroy(m);
+}
+
+RUN_TESTS(svg_small, ansi_small, png_small, svg_title_columns)

@@ -136,6 +136,20 @@ static void print_json(const struct size_cma *sc, const struct sweep_search *se,
 }
 
 /* Which parameter --param NAME is: a param of the spec, ${NAME}, or for "cma" the kvm or cma line. */
+/* Whether param @pi's values increase (the search assumes it); an exit code with the first pair out of order. */
+static int values_increase(const struct sweep_spec *s, int pi)
+{
+	for (size_t v = 1; v < sweep_param_nvalues(s, (size_t)pi); v++) {
+		double a = sweep_param_num(s, (size_t)pi, v - 1), b = sweep_param_num(s, (size_t)pi, v);
+
+		if (!(a < b)) /* NAN too: a value that is not a number cannot be searched */
+			return cli_error("size-cma: --values: '%s' then '%s': the values are searched smallest first; "
+					 "give them in increasing order", sweep_param_value(s, (size_t)pi, v - 1),
+					 sweep_param_value(s, (size_t)pi, v));
+	}
+	return 0;
+}
+
 static int resolve_param(struct study_spec *ss, const char *name, const char *values, char *resolved, size_t len)
 {
 	char err[1024];
@@ -266,6 +280,8 @@ static int run(int argc, char **argv)
 	if (!rc)
 		rc = resolve_param(&ss, param, values, resolved, sizeof(resolved));
 	pi = rc ? -1 : sweep_param_find(ss.s, resolved);
+	if (!rc && pi >= 0)
+		rc = values_increase(ss.s, pi);
 	for (size_t i = 0; !rc && i < sweep_nparams(ss.s); i++) {
 		enum sweep_kind k = sweep_param_kind(ss.s, i);
 

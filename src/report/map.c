@@ -165,6 +165,8 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	struct map_cell *c;
 	int err, w, h, cell;
 
+	if (o && o->columns > PFNLAB_MAP_MAX_COLUMNS)
+		return -EINVAL; /* the picture's width would overflow */
 	map_window(m, o, &first, &last);
 	err = map_collect(m, first, last, &c, &n);
 	if (err)
@@ -179,7 +181,9 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	sink_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		       "font-family=\"monospace\" font-size=\"11\">\n", w, h, w, h);
 	sink_printf(s, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
-	sink_printf(s, "<text x=\"8\" y=\"18\" font-size=\"14\">%s</text>\n", o && o->title ? o->title : "physical memory");
+	sink_printf(s, "<text x=\"8\" y=\"18\" font-size=\"14\">");
+	html_escape(s, o && o->title ? o->title : "physical memory"); /* the user's text: XML-escaped */
+	sink_printf(s, "</text>\n");
 	sink_printf(s, "<text x=\"8\" y=\"34\">one cell = one pageblock (%llu pages, %llu KiB); fill = pages in use%s</text>\n",
 		    (unsigned long long)m->pb_pages, (unsigned long long)(m->pb_pages << m->cfg.page_shift) >> 10,
 		    o && o->kinds ? " by kind" : "");
@@ -199,12 +203,13 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 		int x = LEFT + (int)(i % cols) * cell, y = TOP + (int)(i / cols) * cell;
 		int fill = present ? (int)((k->used * cell + present / 2) / present) : 0;
 
-		sink_printf(s, "<g><title>pageblock %llu: PFN 0x%llx-0x%llx, %s, %s%s%s, %llu/%llu pages used, %llu long-term pinned%s",
+		sink_printf(s, "<g><title>pageblock %llu: PFN 0x%llx-0x%llx, %s, %s%s",
 			    (unsigned long long)(pfn >> m->pb_order), (unsigned long long)pfn,
 			    (unsigned long long)(pfn + m->pb_pages - 1), k->zone >= 0 ? m->zones[k->zone].name : "no zone",
-			    mt_name(m, k->mt), k->cma >= 0 ? ", CMA area " : "", k->cma >= 0 ? m->cma[k->cma].name : "",
-			    (unsigned long long)k->used, (unsigned long long)present, (unsigned long long)k->pinned,
-			    map_busy(m, o, pfn, pfn + m->pb_pages) ? ", busy range" : "");
+			    mt_name(m, k->mt), k->cma >= 0 ? ", CMA area " : "");
+		html_escape(s, k->cma >= 0 ? m->cma[k->cma].name : ""); /* a name from the scenario */
+		sink_printf(s, ", %llu/%llu pages used, %llu long-term pinned%s", (unsigned long long)k->used,
+			    (unsigned long long)present, (unsigned long long)k->pinned, map_busy(m, o, pfn, pfn + m->pb_pages) ? ", busy range" : "");
 		for (int t = 0; o && o->kinds && t < MAP_KINDS; t++)
 			if (k->kind[t])
 				sink_printf(s, ", %s %llu", pfnlab_page_state_name(t), (unsigned long long)k->kind[t]);

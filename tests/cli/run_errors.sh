@@ -137,4 +137,13 @@ expect 2 "run: one scenario at a time" run a.scn b.scn
 expect 2 "compare: --policies: unknown policy 'most'" compare --policies none,most
 expect 2 "compare: --policies: 'none' given twice" compare --policies none,none
 expect 2 "compare: unknown option '--frob'" compare --frob
+
+# two generators without name= never make the same name (some seeds failed: "generated name 'vm3' is taken"),
+# and a guest line's name is passed over; `print guests` before any guest (UBSan: memcpy from NULL)
+printf '%s\n' "$M" 'print guests' 'guest vm2 ram=64M hpt=off' 'guests count=6 ram=64M every=exp:10m lifetime=exp:20m hpt=off' \
+	'guests count=6 ram=64M every=exp:10m lifetime=exp:20m hpt=off' 'advance 4h' 'expect guests.failed == 0' >"$T/g.scn"
+for seed in 1 2 3 4 5 6 7 8; do
+	"$PF" run "$T/g.scn" --seed $seed --no-progress >"$T/out" 2>"$T/err" || say "two unnamed generators, seed $seed: exit $?, $(cat "$T/err")"
+done
+grep -q '^ *guest  *ram  *touched' "$T/out" || say "print guests with no guests: $(head -5 "$T/out")"
 exit $fail

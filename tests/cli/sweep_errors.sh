@@ -36,6 +36,9 @@ spec 2 "pfnlab: s.sweep:1: scenario nothing-here.scn: No such file" 'scenario no
 spec 2 "pfnlab: s.sweep: no scenario" 'param x = 1'
 # a value the scenario language refuses: found before any run, at its line
 spec 2 "pfnlab: s.sweep:3: cma size: '12X' is not a size" 'param x = 12X' "$M" 'cma size=${x}'
+# numbers past a long long: refused, not overflowed (UBSan found pow10ll() and rescale() overflowing)
+spec 2 "pfnlab: s.sweep:1: param x: '0.0000000000000000001..1' is not a range" 'param x = 0.0000000000000000001..1' "$M" 'cma size=${x}G'
+spec 2 "pfnlab: s.sweep:1: param x: 0.00001..100000000000000: too many digits at 5 decimals" 'param x = 0.00001..100000000000000' "$M" 'cma size=${x}G'
 # repeat variables are the scenario's, not parameters
 printf '%s\n' 'param n = 1, 2' "$M" 'repeat 2 i' '  guest vm${i} ram=${n}0M hpt=off' 'end' >"$T/r.sweep"
 "$PF" sweep "$T/r.sweep" --dry-run >/dev/null 2>"$T/err" || { echo "FAIL: repeat variable in a spec: $(cat "$T/err")"; fail=1; }
@@ -51,5 +54,6 @@ expect 2 "size-cma: --target is required" size-cma seed
 expect 2 "size-cma: --confidence: '2' is not a probability" size-cma seed --target 'hpt.failed == 0' --confidence 2
 expect 2 "size-cma: --target: target: '=<' is not one of\|size-cma: target" size-cma seed --target 'hpt.failed =< 0'
 expect 2 "size-cma: --engine slurm" size-cma seed --target 'hpt.failed == 0' --engine slurm
+expect 2 "size-cma: --values: '64M' then '16M': the values are searched smallest first" size-cma seed --target 'hpt.failed == 0' --values '64M,16M'
 expect 2 "size-cma: --param ram: neither a param" size-cma seed --param ram --target 'hpt.failed == 0'
 exit $fail

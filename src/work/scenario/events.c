@@ -109,6 +109,7 @@ static int gen_arrive(struct exec *e, unsigned k)
 	uint64_t life = dist_sample(&g->lifetime, &g->rng), after = g->has_after ? dist_sample(&g->vfio_after, &g->rng) : 0;
 	struct guest *gu;
 	char name[32], m[256] = "";
+	unsigned *counter = &g->next_id;
 	int err;
 
 	go.ram = dist_sample(&g->ram, &g->rng);
@@ -121,11 +122,19 @@ static int gen_arrive(struct exec *e, unsigned k)
 		go.fault = go.ram;
 	else if (strcmp(g->fault, "none") && val_sizepct(g->fault, go.ram, 0, &go.fault, m, sizeof(m)))
 		go.fault = go.ram;
-	snprintf(name, sizeof(name), "%s%u", g->prefix, ++g->next_id);
-	if (host_guest(&e->h, name)) {
-		snprintf(e->msg, sizeof(e->msg), "guests: generated name '%s' is taken by a running guest", name);
-		return -EINVAL;
-	}
+	/*
+	 * Generators with one prefix (two `guests` lines without name=) count
+	 * on the first one's counter, so they never make the same name twice;
+	 * a name a `guest` line took is passed over.
+	 */
+	for (unsigned i = 0; i < k; i++)
+		if (!strcmp(e->gens[i].prefix, g->prefix)) {
+			counter = &e->gens[i].next_id;
+			break;
+		}
+	do
+		snprintf(name, sizeof(name), "%s%u", g->prefix, ++*counter);
+	while (host_guest(&e->h, name));
 	if (--g->left)
 		ev_push(e, now + dist_sample(&g->every, &g->rng), EV_ARRIVE, k, NULL);
 	err = guest_start(&e->h, name, &go, &gu);

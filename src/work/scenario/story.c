@@ -63,16 +63,19 @@ static void print_guests(struct exec *e)
 {
 	const struct pfnlab_sink s = {story_write, e};
 	char a[32], b[32], c[32];
-	struct guest **list = malloc((e->h.nr_guests + 1) * sizeof(*list));
+	unsigned n = e->h.nr_guests;
+	struct guest **list = malloc((n + 1) * sizeof(*list));
 
 	if (!list)
 		return;
-	memcpy(list, e->h.guests, e->h.nr_guests * sizeof(*list));
-	qsort(list, e->h.nr_guests, sizeof(*list), guest_by_start);
+	if (n) { /* guests is NULL before the first: no memcpy() from NULL */
+		memcpy(list, e->h.guests, n * sizeof(*list));
+		qsort(list, n, sizeof(*list), guest_by_start);
+	}
 
 	sink_printf(&s, "%-12s %10s %10s %10s %5s %-6s %10s %10s\n", "guest", "ram", "touched", "hpt", "order", "from",
 		    "pinned", "in CMA");
-	for (unsigned i = 0; i < e->h.nr_guests; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct guest *g = list[i];
 
 		sink_printf(&s, "%-12s %10s %10s %10s %5u %-6s %10llu %10llu\n", g->name, size_str(g->ram, a, sizeof(a)),

@@ -69,7 +69,7 @@ static int parse_qty(const char *s, struct qty *q)
 		digits++;
 		dec += dot;
 	}
-	if (!digits || (dot && p[-1] == '.'))
+	if (!digits || (dot && p[-1] == '.') || dec > 15) /* 10^dec fits a long long */
 		return -EINVAL;
 	if (neg)
 		m = -m;
@@ -152,12 +152,15 @@ static double qty_num(const struct qty *q)
 	}
 }
 
-static void rescale(struct qty *q, int dec)
+/* @q in 10^-@dec units; -ERANGE when it no longer fits. */
+static int rescale(struct qty *q, int dec)
 {
 	if (q->kind == Q_NUM || q->kind == Q_PCT) {
-		q->v *= pow10ll(dec - q->dec);
+		if (__builtin_mul_overflow(q->v, pow10ll(dec - q->dec), &q->v))
+			return -ERANGE;
 		q->dec = dec;
 	}
+	return 0;
 }
 
 static int add_value(struct param *p, const char *v, double num, size_t *cap)
@@ -256,9 +259,9 @@ static int expand_item(struct param *p, char *item, size_t *cap, const char *whe
 		int dec = a.dec > b.dec ? a.dec : b.dec;
 
 		dec = dec > st.dec ? dec : st.dec;
-		rescale(&a, dec);
-		rescale(&b, dec);
-		rescale(&st, dec);
+		if (rescale(&a, dec) || rescale(&b, dec) || rescale(&st, dec))
+			return sweep_fail(err, errlen, where, "param %s: %s..%s: too many digits at %d decimals", p->name,
+					  words[0], dots + 2, dec);
 		if (st.v == 0)
 			return sweep_fail(err, errlen, where, "param %s: a step of zero", p->name);
 		if (st.v < 0)
@@ -272,7 +275,11 @@ static int expand_item(struct param *p, char *item, size_t *cap, const char *whe
 		for (long long v = a.v; v <= b.v; v = v > b.v / factor ? b.v + 1 : v * factor)
 			count++;
 	} else {
-		count = (size_t)((b.v - a.v) / st.v) + 1;
+		long long span;
+
+		if (__builtin_sub_overflow(b.v, a.v, &span))
+			return sweep_fail(err, errlen, where, "param %s: %s..%s: too wide", p->name, words[0], dots + 2);
+		count = (size_t)(span / st.v) + 1;
 	}
 	if (count + p->n > SWEEP_MAX_VALUES)
 		return sweep_fail(err, errlen, where, "param %s: more than %u values", p->name, SWEEP_MAX_VALUES);
