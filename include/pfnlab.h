@@ -1193,7 +1193,8 @@ struct pfnlab_map_opts {
  * @o: what to show (may be NULL: everything)
  * @s: where to write the SVG document
  *
- * Return: 0, -ENOMEM, or -EINVAL when @o->columns is above PFNLAB_MAP_MAX_COLUMNS.
+ * Return: 0, -ENOMEM, -ERANGE (the window is wholly outside the machine; one partly
+ * outside is clipped), or -EINVAL when @o->columns is above PFNLAB_MAP_MAX_COLUMNS.
  */
 int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
@@ -1204,7 +1205,7 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
  * @o: what to show (may be NULL: everything)
  * @s: where to write
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM or -ERANGE (the window is wholly outside the machine).
  */
 int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
@@ -1215,7 +1216,7 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
  * @o: what to show (may be NULL: everything)
  * @s: where to write the PNG bytes
  *
- * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ENOMEM, -EIO.
+ * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ERANGE (wholly outside the machine), -ENOMEM, -EIO.
  */
 int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 

@@ -152,7 +152,7 @@ TEST(png_small)
 	pfnlab_machine_destroy(m);
 }
 
-/* Expect a title with markup escaped (issue 16: it went in raw), and -EINVAL for 1e8 columns (an int overflow). */
+/* Expect a title with markup escaped (issue 16: it went in raw), -EINVAL for 1e8 columns (an int overflow), -ERANGE for a window outside. */
 TEST(svg_title_columns)
 {
 	struct pfnlab_machine *m = state();
@@ -169,6 +169,17 @@ TEST(svg_title_columns)
 	CHECK_EQ(t.n, 0);
 	o.columns = PFNLAB_MAP_MAX_COLUMNS;
 	CHECK_EQ(pfnlab_map_svg(m, &o, &s), 0);
+	/* a window wholly outside the 64 frames: -ERANGE, not the whole machine; partly outside: clipped */
+	o.first_pfn = 1000;
+	o.last_pfn = 2000;
+	t.n = 0;
+	CHECK_EQ(pfnlab_map_svg(m, &o, &s), -ERANGE);
+	CHECK_EQ(pfnlab_map_ansi(m, &o, &s), -ERANGE);
+	CHECK_EQ(pfnlab_map_png(m, &o, &s), -ERANGE);
+	CHECK_EQ(t.n, 0);
+	o.first_pfn = 56;
+	CHECK_EQ(pfnlab_map_svg(m, &o, &s), 0);
+	CHECK_EQ(count(t.p, "<g><title>pageblock "), 1);
 	free(t.p);
 	pfnlab_machine_destroy(m);
 }

@@ -92,6 +92,10 @@ static int draw(const struct pfnlab_machine *m, const struct pfnlab_map_opts *mo
 	output_discard(&out);
 	if (err == -E2BIG)
 		return cli_error("map: the PNG window is over 64 Mi pages; narrow it with --pfns A-B");
+	if (err == -ERANGE)
+		return cli_error("--pfns: 0x%llx-0x%llx is outside the machine (PFNs 0x0-0x%llx)",
+				 (unsigned long long)mo->first_pfn, (unsigned long long)mo->last_pfn,
+				 (unsigned long long)pfnlab_nr_pfns(m) - 1);
 	cli_error("map: %s", pfnlab_strerror(err));
 	return exit_for_errno(err);
 }

@@ -114,13 +114,16 @@ bool map_busy(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, u
 }
 
 /* Clamp the PFN window of @o to the machine. */
-void map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first, uint64_t *last)
+int map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first, uint64_t *last)
 {
+	if (o && (o->first_pfn || o->last_pfn) && o->first_pfn >= m->nr_pfns)
+		return -ERANGE; /* nothing of the window is in the machine: not the whole machine instead */
 	*first = o && o->first_pfn < m->nr_pfns ? o->first_pfn : 0;
 	*last = o && o->last_pfn && o->last_pfn <= m->nr_pfns ? o->last_pfn : m->nr_pfns;
 	*first &= ~(m->pb_pages - 1);
 	if (*last <= *first)
 		*last = m->nr_pfns;
+	return 0;
 }
 
 static void human(uint64_t bytes, char *buf, size_t len)
@@ -167,7 +170,9 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 
 	if (o && o->columns > PFNLAB_MAP_MAX_COLUMNS)
 		return -EINVAL; /* the picture's width would overflow */
-	map_window(m, o, &first, &last);
+	err = map_window(m, o, &first, &last);
+	if (err)
+		return err;
 	err = map_collect(m, first, last, &c, &n);
 	if (err)
 		return err;
@@ -314,7 +319,9 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 	struct map_cell *c;
 	int err;
 
-	map_window(m, o, &first, &last);
+	err = map_window(m, o, &first, &last);
+	if (err)
+		return err;
 	err = map_collect(m, first, last, &c, &n);
 	if (err)
 		return err;

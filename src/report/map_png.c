@@ -70,7 +70,8 @@ int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	png_infop info;
 	uint8_t *row;
 
-	map_window(m, o, &first, &last);
+	if (map_window(m, o, &first, &last))
+		return -ERANGE;
 	if (last - first > PNG_MAX_PAGES)
 		return -E2BIG;
 	rows = (last - first + PNG_COLS - 1) / PNG_COLS;

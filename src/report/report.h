@@ -22,8 +22,8 @@ int map_kind(const struct pfnlab_machine *m, uint64_t pfn, uint64_t head);
 int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, struct map_cell **out,
 		uint64_t *n);
 bool map_busy(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t a, uint64_t b);
-void map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first,
-		uint64_t *last);
+/* The window of @o clipped to the machine (none asked: all of it); -ERANGE when it is wholly outside. */
+int map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first, uint64_t *last);
 
 void show_cma(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
 void show_cma_bitmap(const struct pfnlab_machine *m, const struct pfnlab_sink *s);
