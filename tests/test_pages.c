@@ -257,6 +257,15 @@ TEST(pages_roundtrip_check)
 		for (uint64_t p = b->cma[0].base_pfn; p < b->cma[0].base_pfn + b->cma[0].count; p++)
 			borrowed += pg.kind[p] == PK_ANON;
 		CHECK(borrowed > 0); /* the application borrowed CMA pages: the cma_alloc below must move them */
+		/* replay --live's health of the area: 64 pages handed out, so no whole-area allocation */
+		struct cma_health h;
+
+		cma_health(b, 0, &h);
+		CHECK_EQ(h.cma_allocated, 64);
+		CHECK_EQ(h.borrowed, borrowed);
+		CHECK_EQ(h.unmovable, 0);
+		CHECK_EQ(h.verdict, -ENOMEM);
+		CHECK_EQ(h.free + h.borrowed + h.cma_allocated, h.pages);
 	}
 	for (uint64_t p = 0; p < pfnlab_nr_pfns(m) && p < pfnlab_nr_pfns(b); p++) {
 		struct pfnlab_page_info x, y;

@@ -133,6 +133,14 @@ int what_if_parse(const struct pfnlab_machine *m, const char *spec, struct what_
 int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const struct what_if *w, bool json,
 		FILE *out);
 
+/* replay_live.c: `pfnlab replay --live`. */
+struct live_opts {
+	double duration_s, every_s;   /* 0: until SIGINT; 0: only at the end */
+	const char *html, *cma_dir;
+	bool json, check, verbose;
+};
+int replay_live(const struct live_opts *o);
+
 /* @s as a JSON string, quoted: json_string() (src/base/fmt.c) to a FILE (cmd_replay.c). */
 void json_fstring(FILE *f, const char *s);
 

@@ -277,6 +277,8 @@ static int run(int argc, char **argv)
 	struct pfnlab_replay_opts ro = {0};
 	struct map_out map = {.ansi = false};
 	struct snapshot *parsed = NULL;
+	struct live_opts lo = {0};
+	bool live = false;
 
 	machine_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
@@ -312,6 +314,20 @@ static int run(int argc, char **argv)
 				return cli_error("replay: --every: invalid value '%s' (a number of events, 1 or more)", argv[i]);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			verbose = true;
+		} else if (strcmp(a, "--live") == 0) {
+			live = true;
+		} else if (strcmp(a, "--duration") == 0 && i + 1 < argc) {
+			char *end;
+			double v = strtod(argv[i + 1], &end);
+
+			if (end == argv[i + 1] || v <= 0 || (*end && strcmp(end, "s")))
+				return cli_error("replay: %s: '%s' is not a number of seconds above 0", a, argv[i + 1]);
+			lo.duration_s = v;
+			i++;
+		} else if (strcmp(a, "--html") == 0 && i + 1 < argc) {
+			lo.html = argv[++i];
+		} else if (strcmp(a, "--cma-dir") == 0 && i + 1 < argc) {
+			lo.cma_dir = argv[++i];
 		} else if (strcmp(a, "--snapshot") == 0 && i + 1 < argc) {
 			snap = argv[++i];
 		} else if (strcmp(a, "--after") == 0 && i + 1 < argc) {
@@ -335,6 +351,17 @@ static int run(int argc, char **argv)
 			return cli_error("replay: one trace file at a time ('%s' and '%s')", file, a);
 		}
 	}
+	if (live) {
+		if (file || snap || after || machine_given || nviews || map.given)
+			return cli_error("replay: --live reads the running kernel and builds its machine from /proc; no trace file, --snapshot, --after, --print, map or machine options with it");
+		lo.every_s = (double)every; /* with --live, seconds */
+		lo.json = json;
+		lo.check = check;
+		lo.verbose = verbose;
+		return replay_live(&lo);
+	}
+	if (lo.duration_s || lo.html || lo.cma_dir)
+		return cli_error("replay: --duration, --html and --cma-dir go with --live");
 	if (!file)
 		return cli_error("replay: which trace? (pfnlab replay FILE|- [options])");
 	if (map.given && !map_out_wanted(&map))
@@ -471,7 +498,9 @@ const struct command cmd_replay = {
 	.help =
 		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress] [--every N]\n"
 		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n"
-		"                     [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n\n"
+		"                     [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n"
+		"       pfnlab replay --live [--duration T] [--every T] [--html FILE] [--cma-dir DIR]\n"
+		"                     [--format text|json] [--check] [-v]\n\n"
 		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
 		"column), of `trace-cmd report`, or a trace-cmd .dat file; plain or .xz/.zst/.gz; '-' is\n"
 		"standard input.  Events of kmem (mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
@@ -496,6 +525,15 @@ const struct command cmd_replay = {
 		"  --strict        refuse a snapshot whose buddyinfo and pagetypeinfo differ (read at\n"
 		"                  different moments; by default pagetypeinfo's counts win)\n"
 		"  -v              notes on stderr: the snapshot, PFNs no machine has, the peak memory\n\n"
+		"--live (root, tracefs mounted) reads the running kernel's kmem, cma, migrate,\n"
+		"page_isolation and compaction events from a trace buffer instance of its own (every CPU's\n"
+		"raw buffer, through libtracefs), starting from a snapshot of /proc --pages taken once\n"
+		"tracing is on, with constant memory.  Every --every T seconds, and at the end (--duration T\n"
+		"seconds, SIGINT or SIGTERM) it prints each CMA area's health: pages borrowed by movable\n"
+		"memory, pages that cannot move now, what a whole-area cma_alloc would do now and which\n"
+		"frames block it; at the end the model's own whole-area cma_alloc with its culprits.\n"
+		"  --html FILE     the final report as a page\n"
+		"  --cma-dir DIR   the CMA debugfs directory (default /sys/kernel/debug/cma)\n\n"
 		"The end state's map, as pfnlab map draws it (after the report):\n"
 		"%MAPOUT%\n"
 		"Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"

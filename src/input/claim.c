@@ -146,8 +146,49 @@ void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bo
 
 	*f = (struct frame){.flags = (uint8_t)(F_ALLOC | (movable ? F_LRU : 0)), .order = (uint8_t)order,
 			    .refcount = 1};
+	if (m->pgflags)
+		m->pgflags[pfn] = 0;
 	if (z)
 		m->vm[VM_PGALLOC_DMA + z->type] += 1ull << order;
+}
+
+/*
+ * A folio the trace frees while the model still has it mapped or cached (a
+ * --pages snapshot names owners): its page-table entries and page-cache
+ * slot go with it, so nothing points at the freed frames.
+ */
+static void forget_owner(struct pfnlab_machine *m, uint64_t head)
+{
+	struct frame *f = &m->frames[head];
+	uint64_t n = 1ull << f->order;
+
+	if (f->flags & F_ANON) {
+		struct mm *mm = mm_get(m, f->next);
+
+		for (uint64_t i = 0; mm && f->mt && i < n; i++) {
+			uint32_t *pte = mm_pte(m, mm, f->prev + i, false);
+
+			if (pte && *pte == head + i + 1) {
+				*pte = 0;
+				mm->rss--;
+			}
+		}
+	} else if (pg_kind(m, head)) {
+		struct mapping *mp = mapping_get(m, f->next);
+		uint32_t *slot = mp ? cache_slot(m, mp, f->prev, false) : NULL;
+
+		if (slot && *slot == head + 1) {
+			*slot = 0;
+			mp->nr_cached--;
+			m->nr_file_pages--;
+			m->nr_shmem -= pg_kind(m, head) == PGK_SHMEM;
+			mp->nr_dirty -= (pg_flags(m, head) & PG_DIRTY) != 0;
+			m->nr_dirty -= (pg_flags(m, head) & PG_DIRTY) != 0;
+			m->nr_writeback -= (pg_flags(m, head) & PG_WRITEBACK) != 0;
+		}
+	}
+	if (m->pgflags)
+		m->pgflags[head] = 0;
 }
 
 void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
@@ -163,6 +204,7 @@ void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 			list_del_block(m, z, p);
 			p += size;
 		} else if (f->flags & F_ALLOC) {
+			forget_owner(m, p);
 			if (f->order)
 				m->frames[p + 1].refcount = 0;
 			*f = (struct frame){0};

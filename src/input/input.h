@@ -18,6 +18,8 @@
  *   snapshot.c     a machine built to match a snapshot
  *   snapshot_pages.c  its frames laid as kpageflags, kpagecount, the CMA
  *                  areas' debugfs files and the processes' pagemaps say
+ *   live.c         the running kernel's trace buffers as lines (libtracefs);
+ *                  the CMA areas' health
  *
  * A replay runs reader -> parser -> applier, a line at a time: source.c
  * yields lines (struct input_lines), trace_event.c turns one into a struct
@@ -931,5 +933,60 @@ const struct pages_proc *pages_owner(const struct pfnlab_pages *pg, uint64_t pfn
 
 /** pages_real_vaddr() - the real virtual address of an anonymous @pfn in its owner (0: none known). */
 uint64_t pages_real_vaddr(const struct pfnlab_pages *pg, uint64_t pfn, unsigned page_shift);
+
+/* ---- live.c ---- */
+
+#define CMA_HEALTH_BLOCKERS 8
+
+/* A CMA area now, and what a whole-area cma_alloc() would meet. */
+struct cma_health {
+	uint64_t pages;          /* the area's size */
+	uint64_t free;           /* on the free lists */
+	uint64_t cma_allocated;  /* handed out by cma_alloc() (bitmap) */
+	uint64_t borrowed;       /* anonymous and page-cache pages (movable allocations) */
+	uint64_t pinned;         /* ... of them that cannot move now (pins, extra references, writeback) */
+	uint64_t unmovable;      /* kernel allocations and reserved frames not cma_alloc()'s */
+	uint64_t free_outside;   /* free pages outside CMA: room for migration targets */
+	int verdict;             /* whole-area cma_alloc(): 0, -ENOMEM (no free range or no room), -EBUSY */
+	unsigned nr_blockers;
+	uint64_t blocker[CMA_HEALTH_BLOCKERS]; /* the first frames that cannot move */
+};
+
+/** cma_health() - area @idx of @m now (the machine is not changed). */
+void cma_health(const struct pfnlab_machine *m, unsigned idx, struct cma_health *h);
+
+/** cma_health_owner() - who holds @pfn: the address space or file name, "kernel" or "reserved". */
+const char *cma_health_owner(const struct pfnlab_machine *m, uint64_t pfn);
+
+struct live_source;
+
+/**
+ * live_open() - start reading the running kernel's events: a buffer
+ * instance of pfnlab's own with the kmem, cma, migrate, page_isolation and
+ * compaction events enabled.
+ * @out: receives the source
+ * @why: what is missing on error (root, tracefs, libtracefs, the events)
+ * @len: size of @why
+ *
+ * Return: 0, -EPERM (not root), -ENOENT (no tracefs or none of the events),
+ * -EIO, -ENOMEM, -ENOTSUP (built without libtracefs).
+ */
+int live_open(struct live_source **out, char *why, size_t len);
+
+/**
+ * live_read() - drain every CPU's buffer once, each record handed to
+ * @line as one text line ("comm-pid [cpu] secs: event: fields", or a
+ * "CPU:N [LOST M EVENTS]" line before a record that lost events); @line
+ * returns non-zero to stop before the buffers are empty.
+ *
+ * Return: 0 or -EIO.
+ */
+int live_read(struct live_source *ls, int (*line)(void *arg, const char *s, size_t n), void *arg);
+
+/** live_records() - records read so far. */
+uint64_t live_records(const struct live_source *ls);
+
+/** live_close() - stop tracing and remove the instance. */
+void live_close(struct live_source *ls);
 
 #endif /* PFNLAB_INPUT_H */
