@@ -45,6 +45,10 @@ endless 2000000
 big=$peak
 [ "$small" -gt 0 ] && [ "$big" -gt 0 ] || say "no peak memory read (small '$small', big '$big')"
 [ "$big" -le $((small + 8192)) ] || say "peak memory grows with the stream: 200k events $small KiB, 2M events $big KiB"
-# 2 million lines of at least 100 bytes each
-[ $((big * 4)) -le $((2000000 * 100 / 1024)) ] || say "peak memory $big KiB: not a quarter of the stream's text"
+# 2 million lines of at least 100 bytes each; under AddressSanitizer the
+# shadow memory and the allocator's quarantine are not the replay's, so
+# there only the growth rule above holds the stream to constant memory
+if ! grep -q __asan_init "$PF"; then
+	[ $((big * 4)) -le $((2000000 * 100 / 1024)) ] || say "peak memory $big KiB: not a quarter of the stream's text"
+fi
 exit $fail
