@@ -165,6 +165,42 @@ TEST(split_fields_check)
 	CHECK_EQ(trace_event_lookup("mm_compaction_begin", 19), EV_COMPACTION);
 	CHECK_EQ(trace_event_lookup("kmalloc", 7), EV_UNKNOWN);
 	CHECK_EQ(trace_event_lookup("cma_alloc", 9), EV_CMA_ALLOC);
+	{
+		/* every name by its length and first byte, and near misses */
+		static const struct {
+			const char *name;
+			enum trace_event_id id;
+		} names[] = {
+			{"mm_page_alloc", EV_PAGE_ALLOC}, {"mm_page_free", EV_PAGE_FREE},
+			{"mm_page_free_batched", EV_PAGE_FREE_BATCHED}, {"mm_page_alloc_zone_locked", EV_ALLOC_ZONE_LOCKED},
+			{"mm_page_pcpu_drain", EV_PCPU_DRAIN}, {"mm_page_alloc_extfrag", EV_EXTFRAG},
+			{"mm_alloc_contig_migrate_range_info", EV_CONTIG_INFO}, {"mm_migrate_pages", EV_MIGRATE},
+			{"mm_migrate_pages_start", EV_MIGRATE_START}, {"cma_alloc", EV_CMA_ALLOC},
+			{"cma_release", EV_CMA_RELEASE}, {"cma_alloc_start", EV_CMA_ALLOC_START},
+			{"cma_alloc_finish", EV_CMA_ALLOC_FINISH}, {"cma_alloc_busy_retry", EV_CMA_BUSY_RETRY},
+			{"test_pages_isolated", EV_TEST_ISOLATED}, {"mm_page_allox", EV_UNKNOWN},
+			{"cma_alloc_busy_retrx", EV_UNKNOWN}, {"mm_page_free_batchex", EV_UNKNOWN},
+			{"xm_migrate_pages", EV_UNKNOWN}, {"mm_compaction_", EV_UNKNOWN}, {"", EV_UNKNOWN},
+		};
+		struct trace_line tl;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char line[128];
+
+			test_variant = names[i].name;
+			CHECK_EQ(trace_event_lookup(names[i].name, strlen(names[i].name)), names[i].id);
+			snprintf(line, sizeof(line), " k-1 [000] .... 1.0: %s: pfn=0x1", names[i].name);
+			if (names[i].name[0]) {
+				CHECK_EQ(trace_split_line(line, strlen(line), &tl), TL_EVENT);
+				CHECK_EQ(tl.id, names[i].id);
+			}
+		}
+		test_variant = NULL;
+		/* a name with a character no event name has is no event */
+		CHECK_EQ(trace_split_line(" k-1 [000] .... 1.0: mm_compaction_x-y: a=1", 43, &tl), TL_SKIP);
+		CHECK_EQ(trace_split_line(" k-1 [000] .... 1.0: mm_compaction_x_y: a=1", 43, &tl), TL_EVENT);
+		CHECK_EQ(tl.id, EV_COMPACTION);
+	}
 }
 
 /* ---- claims ----------------------------------------------------------- */

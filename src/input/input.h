@@ -399,6 +399,7 @@ enum trace_line_kind {
 struct trace_line {
 	const char *name;      /* event name (not NUL-terminated) */
 	size_t name_len;
+	enum trace_event_id id; /* trace_event_lookup() of the name */
 	const char *fields;    /* everything after "event: " */
 	size_t fields_len;
 	bool has_flags;        /* the flags column (irqs-off, need-resched, ...) is there */

@@ -10,8 +10,8 @@
  * found by its id in readers[]: a new event is an id (input.h) and its
  * name (trace_parse.c), a reader here, and its effect in replay_apply.c.
  * mm_page_alloc and mm_page_free, most of a trace, are read by a fast path
- * without the generic field split; anything unusual goes to their reader,
- * which words the errors.  gfp_flags= strings are parsed once and
+ * without the generic field split (the look-ahead too); anything unusual
+ * goes to their reader, which words the errors.  gfp_flags= strings are parsed once and
  * remembered (a trace has few).  Event names are counted here, for the
  * summary.
  *
@@ -41,7 +41,6 @@ struct name_ent {
 	uint64_t count;
 	uint32_t hash;
 	uint16_t len;
-	uint8_t id;          /* enum trace_event_id */
 	bool used;
 	char name[NAME_MAX_LEN];
 };
@@ -59,7 +58,7 @@ struct event_parser {
 	struct name_ent names[NAME_SLOTS];
 	unsigned nr_names;
 	uint64_t other_names;     /* events whose names did not fit the table */
-	struct name_ent *last_name; /* the name of the last event line, tried first */
+	struct name_ent *known[EV_NR_IDS]; /* the entry of each name pfnlab reads, once seen */
 	struct gfp_ent gfp[GFP_SLOTS];
 	struct gfp_ent *last_gfp;  /* the mask of the last allocation, tried first */
 	/* the line being read, for messages */
@@ -132,20 +131,25 @@ static int parse_gfp(struct event_parser *ep, const char *s, size_t n, pfnlab_gf
 	return 0;
 }
 
-/* The table entry of an event name, added on first sight; NULL when the table is full. */
-static struct name_ent *name_entry(struct event_parser *ep, const char *name, size_t len)
+/*
+ * The table entry of an event name (@id: its trace_event_lookup()), added
+ * on first sight; NULL when the table is full.  A name pfnlab reads (but
+ * compaction:*) is found by its id.
+ */
+static struct name_ent *name_entry(struct event_parser *ep, const char *name, size_t len, enum trace_event_id id)
 {
+	bool by_id = id != EV_UNKNOWN && id != EV_COMPACTION;
 	uint32_t h;
 
-	if (ep->last_name && ep->last_name->len == len && !memcmp(ep->last_name->name, name, len))
-		return ep->last_name;
+	if (by_id && ep->known[id])
+		return ep->known[id];
 	h = fnv(name, len);
 	for (unsigned i = 0; i < NAME_SLOTS; i++) {
 		struct name_ent *e = &ep->names[(h + i) & (NAME_SLOTS - 1)];
 
 		if (e->used) {
 			if (e->hash == h && e->len == len && !memcmp(e->name, name, len))
-				return ep->last_name = e;
+				return e;
 			continue;
 		}
 		if (len >= NAME_MAX_LEN || ep->nr_names >= NAME_SLOTS / 2)
@@ -155,9 +159,10 @@ static struct name_ent *name_entry(struct event_parser *ep, const char *name, si
 		e->len = (uint16_t)len;
 		memcpy(e->name, name, len);
 		e->name[len] = '\0';
-		e->id = (uint8_t)trace_event_lookup(name, len);
 		ep->nr_names++;
-		return ep->last_name = e;
+		if (by_id)
+			ep->known[id] = e;
+		return e;
 	}
 	return NULL;
 }
@@ -321,60 +326,86 @@ static inline const char *fast_kv(const char *p, const char *end, const char *ke
 
 #define FAST_KV(p, end, key, v, vl) fast_kv(p, end, key, sizeof(key) - 1, v, vl)
 
-/*
- * mm_page_alloc and mm_page_free as their TP_printk prints them, read
- * without the generic field split: most of a trace.  Returns true when
- * the line was read into @ev; false sends it to the generic path, which
- * also words the errors.
- */
-static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, const struct trace_line *tl,
-			    struct trace_event *ev)
+/* The era the form of a pfn= value shows ("0x..." current, decimal 2015). */
+static int pfn_era(const char *v, size_t vl)
 {
-	const char *p = tl->fields, *end = tl->fields + tl->fields_len, *page, *v;
-	size_t pl, vl;
+	return vl > 2 && v[1] == 'x' ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
+}
+
+/* The fields of an mm_page_alloc or mm_page_free line in their usual form. */
+struct page_fields {
+	const char *page, *pfn_v, *gfp;
+	size_t page_len, pfn_len, gfp_len;
 	uint64_t pfn, order, mt;
-	int era;
-	pfnlab_gfp_t gfp = 0;
+};
+
+/*
+ * mm_page_alloc ("page= pfn= order= migratetype= gfp_flags=") and
+ * mm_page_free, mm_page_free_batched ("page= pfn= order=") exactly as
+ * their TP_printk prints them, numbers read in place: most of a trace.
+ * Returns false for anything else (the generic field split reads it).
+ */
+static bool page_fields(enum trace_event_id id, const struct trace_line *tl, struct page_fields *pf)
+{
+	const char *p = tl->fields, *end = tl->fields + tl->fields_len, *v;
+	size_t vl;
 
 	while (end > p && end[-1] == ' ')
 		end--;
 	if ((size_t)(end - p) < 6 || memcmp(p, "page=", 5))
 		return false;
-	page = p + 5;
-	p = memchr(page, ' ', (size_t)(end - page));
+	pf->page = p + 5;
+	p = memchr(pf->page, ' ', (size_t)(end - pf->page));
 	if (!p)
 		return false;
-	pl = (size_t)(p - page);
+	pf->page_len = (size_t)(p - pf->page);
 	while (p < end && *p == ' ')
 		p++;
-	if (!(p = FAST_KV(p, end, "pfn=", &v, &vl)))
+	if (!(p = FAST_KV(p, end, "pfn=", &pf->pfn_v, &pf->pfn_len)) || !fast_num(pf->pfn_v, pf->pfn_len, &pf->pfn))
 		return false;
-	era = vl > 2 && v[1] == 'x' ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
-	if (!fast_num(v, vl, &pfn) || (ep->era != era && !(pfn == 0 && vl == 1)))
+	if (!(p = FAST_KV(p, end, "order=", &v, &vl)) || !fast_num(v, vl, &pf->order) || pf->order >= MAX_ORDERS)
 		return false;
-	if (!(p = FAST_KV(p, end, "order=", &v, &vl)) || !fast_num(v, vl, &order) || order >= MAX_ORDERS)
-		return false;
-	if (id != EV_PAGE_ALLOC) {
-		if (p != end)
-			return false;
-		ev->id = id;
-		ev->pfn = pfn;
-		ev->order = (unsigned)order;
-		return true;
-	}
-	if (!(p = FAST_KV(p, end, "migratetype=", &v, &vl)) || !fast_num(v, vl, &mt) ||
-	    mt >= PFNLAB_MT_TYPES || (size_t)(end - p) <= 10 || memcmp(p, "gfp_flags=", 10))
+	if (id != EV_PAGE_ALLOC)
+		return p == end;
+	if (!(p = FAST_KV(p, end, "migratetype=", &v, &vl)) || !fast_num(v, vl, &pf->mt) ||
+	    (size_t)(end - p) <= 10 || memcmp(p, "gfp_flags=", 10))
 		return false;
 	/* the mask runs to the end of the line (the last field) */
-	v = p + 10;
-	vl = (size_t)(end - v);
-	if (memchr(v, ' ', vl) || parse_gfp(ep, v, vl, &gfp))
+	pf->gfp = p + 10;
+	pf->gfp_len = (size_t)(end - pf->gfp);
+	return !memchr(pf->gfp, ' ', pf->gfp_len);
+}
+
+/*
+ * mm_page_alloc and mm_page_free read without the generic field split.
+ * Returns true when the line was read into @ev; false sends it to the
+ * generic path, which also words the errors.
+ */
+static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, const struct trace_line *tl,
+			    struct trace_event *ev)
+{
+	struct page_fields pf;
+	int era;
+	pfnlab_gfp_t gfp = 0;
+
+	if (!page_fields(id, tl, &pf))
+		return false;
+	era = pfn_era(pf.pfn_v, pf.pfn_len);
+	if (ep->era != era && !(pf.pfn == 0 && pf.pfn_len == 1))
+		return false;
+	if (id != EV_PAGE_ALLOC) {
+		ev->id = id;
+		ev->pfn = pf.pfn;
+		ev->order = (unsigned)pf.order;
+		return true;
+	}
+	if (pf.mt >= PFNLAB_MT_TYPES || parse_gfp(ep, pf.gfp, pf.gfp_len, &gfp))
 		return false;
 	ev->id = id;
-	ev->failed = pfn == 0 && is_null_ptr(page, pl);
-	ev->pfn = pfn;
-	ev->order = (unsigned)order;
-	ev->mt = trace_mt(ep, mt);
+	ev->failed = pf.pfn == 0 && is_null_ptr(pf.page, pf.page_len);
+	ev->pfn = pf.pfn;
+	ev->order = (unsigned)pf.order;
+	ev->mt = trace_mt(ep, pf.mt);
 	ev->gfp = gfp;
 	return true;
 }
@@ -659,8 +690,8 @@ int event_parse(struct event_parser *ep, const struct input_lines *l, struct tra
 	ep->l = l;
 	ep->why = why;
 	ep->wlen = wlen;
-	e = name_entry(ep, tl.name, tl.name_len);
-	id = e ? (enum trace_event_id)e->id : trace_event_lookup(tl.name, tl.name_len);
+	id = tl.id;
+	e = name_entry(ep, tl.name, tl.name_len, id);
 	ev->id = EV_UNKNOWN;
 	ev->has_flags = tl.has_flags;
 	err = id == EV_UNKNOWN ? 0 : read_fields(ep, id, &tl, ev);
@@ -711,31 +742,53 @@ unsigned event_parser_names(const struct event_parser *ep, struct trace_event_co
 
 /* ---- look-ahead ---- */
 
+/*
+ * The PFNs a kmem or cma event line names, for the look-ahead: the first
+ * and how many, and the era of a kmem pfn= (-1 for cma's hex without
+ * "0x").  False when the line names none.
+ */
+static bool event_pfns(const struct trace_line *tl, uint64_t *pfn, uint64_t *count, int *era)
+{
+	enum trace_event_id id = tl->id;
+	bool hex = id >= EV_CMA_ALLOC && id <= EV_CMA_BUSY_RETRY;
+	struct trace_fields tf;
+	struct page_fields pf;
+	uint64_t order;
+	uint32_t vl;
+	const char *v;
+
+	/* (a page= value opening with '(' runs to its ')' in the generic split) */
+	if ((id == EV_PAGE_ALLOC || id == EV_PAGE_FREE || id == EV_PAGE_FREE_BATCHED) && page_fields(id, tl, &pf) &&
+	    (pf.page[0] != '(' || memchr(pf.page, ')', pf.page_len))) {
+		*pfn = pf.pfn;
+		*count = 1ull << pf.order;
+		*era = pfn_era(pf.pfn_v, pf.pfn_len);
+		return true;
+	}
+	if (id == EV_UNKNOWN || id == EV_COMPACTION || id == EV_TEST_ISOLATED || id == EV_CONTIG_INFO ||
+	    id == EV_MIGRATE || id == EV_MIGRATE_START || trace_split_fields(tl->fields, tl->fields_len, &tf) ||
+	    !(v = trace_field(&tf, 1, "pfn", &vl)) || trace_parse_u64(v, vl, hex, pfn))
+		return false;
+	*era = hex ? -1 : pfn_era(v, vl);
+	*count = 1;
+	if ((v = trace_field(&tf, 2, "order", &vl)) && !trace_parse_u64(v, vl, false, &order) && order < MAX_ORDERS)
+		*count = 1ull << order;
+	if (hex && (v = trace_field(&tf, 2, "count", &vl)))
+		trace_parse_u64(v, vl, false, count);
+	return true;
+}
+
 /* What one line says about the machine a trace needs. */
 static void prescan_line(const char *s, size_t n, uint64_t no, struct trace_prescan *ps)
 {
 	struct trace_line tl;
-	struct trace_fields tf;
-	enum trace_event_id id;
-	uint64_t pfn = 0, count = 1, order = 0;
-	uint32_t vl;
-	const char *v;
-	bool hex;
+	uint64_t pfn, count;
+	int era;
 
-	if (trace_split_line(s, n, &tl) != TL_EVENT)
+	if (trace_split_line(s, n, &tl) != TL_EVENT || !event_pfns(&tl, &pfn, &count, &era))
 		return;
-	id = trace_event_lookup(tl.name, tl.name_len);
-	hex = id >= EV_CMA_ALLOC && id <= EV_CMA_BUSY_RETRY;
-	if (id == EV_UNKNOWN || id == EV_COMPACTION || id == EV_TEST_ISOLATED || id == EV_CONTIG_INFO ||
-	    id == EV_MIGRATE || id == EV_MIGRATE_START || trace_split_fields(tl.fields, tl.fields_len, &tf) ||
-	    !(v = trace_field(&tf, 1, "pfn", &vl)) || trace_parse_u64(v, vl, hex, &pfn))
-		return;
-	if (!hex && ps->era < 0)
-		ps->era = vl > 2 && v[1] == 'x' ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
-	if ((v = trace_field(&tf, 2, "order", &vl)) && !trace_parse_u64(v, vl, false, &order) && order < MAX_ORDERS)
-		count = 1ull << order;
-	if (hex && (v = trace_field(&tf, 2, "count", &vl)))
-		trace_parse_u64(v, vl, false, &count);
+	if (era >= 0 && ps->era < 0)
+		ps->era = era;
 	if (!count)
 		return;
 	if (pfn >= TRACE_PFN_LIMIT || count > TRACE_PFN_LIMIT - pfn) {

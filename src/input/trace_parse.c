@@ -15,8 +15,11 @@
  * not a timestamp (trace_pipe and trace print it unless the irq-info
  * option is off; 2015 kernels print four flags, today's five).
  *
- * Fields are "key=value" pairs as the events' TP_printk strings print
- * them.  Nothing here knows what an event means; replay.c does.
+ * The event name runs to the next ':'; the names pfnlab reads are
+ * recognised there by their length and first byte (trace_event_lookup()),
+ * and only other names have their characters checked.  Fields are
+ * "key=value" pairs as the events' TP_printk strings print them.  Nothing
+ * here knows what an event means; trace_event.c and replay_apply.c do.
  */
 #include <string.h>
 
@@ -76,6 +79,73 @@ static bool lost_line(const char *p, const char *end, struct trace_line *tl)
 	return true;
 }
 
+/* The names pfnlab reads, by length; two of a length differ in their first byte. */
+#define EVENT(name, id) {name, sizeof(name) - 1, id}
+static const struct {
+	const char *name;
+	size_t len;
+	enum trace_event_id id;
+} events[] = {
+	EVENT("cma_alloc", EV_CMA_ALLOC),
+	EVENT("cma_release", EV_CMA_RELEASE),
+	EVENT("mm_page_free", EV_PAGE_FREE),
+	EVENT("mm_page_alloc", EV_PAGE_ALLOC),
+	EVENT("cma_alloc_start", EV_CMA_ALLOC_START),
+	EVENT("mm_migrate_pages", EV_MIGRATE),
+	EVENT("cma_alloc_finish", EV_CMA_ALLOC_FINISH),
+	EVENT("mm_page_pcpu_drain", EV_PCPU_DRAIN),
+	EVENT("test_pages_isolated", EV_TEST_ISOLATED),
+	EVENT("mm_page_free_batched", EV_PAGE_FREE_BATCHED),
+	EVENT("cma_alloc_busy_retry", EV_CMA_BUSY_RETRY),
+	EVENT("mm_page_alloc_extfrag", EV_EXTFRAG),
+	EVENT("mm_migrate_pages_start", EV_MIGRATE_START),
+	EVENT("mm_page_alloc_zone_locked", EV_ALLOC_ZONE_LOCKED),
+	EVENT("mm_alloc_contig_migrate_range_info", EV_CONTIG_INFO),
+};
+
+#define EVENT_NAME_MAX 34
+
+/* Do the @len bytes at @a and @b match?  Names of 8 to 16 bytes as two overlapping words, without a call. */
+static inline bool same_name(const char *a, const char *b, size_t len)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (len < 8 || len > 16)
+		return !memcmp(a, b, len);
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, a + len - 8, 8);
+	memcpy(&b1, b + len - 8, 8);
+	return !((a0 ^ b0) | (a1 ^ b1));
+}
+
+static inline enum trace_event_id event_lookup(const char *name, size_t len)
+{
+	/* by_len[len]: the first of events[] with that length, plus one (0: none) */
+	static const uint8_t by_len[EVENT_NAME_MAX + 1] = {
+		[9] = 1, [11] = 2, [12] = 3, [13] = 4, [15] = 5, [16] = 6, [18] = 8, [19] = 9,
+		[20] = 10, [21] = 12, [22] = 13, [25] = 14, [34] = 15,
+	};
+
+	if (len <= EVENT_NAME_MAX && by_len[len]) {
+		unsigned i = by_len[len] - 1u;
+
+		if (events[i].name[0] != name[0] && i + 1 < sizeof(events) / sizeof(events[0]) &&
+		    events[i + 1].len == len)
+			i++;
+		if (same_name(events[i].name, name, len))
+			return events[i].id;
+	}
+	if (len > 14 && !memcmp(name, "mm_compaction_", 14))
+		return EV_COMPACTION;
+	return EV_UNKNOWN;
+}
+
+enum trace_event_id trace_event_lookup(const char *name, size_t len)
+{
+	return event_lookup(name, len);
+}
+
 enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line *tl)
 {
 	const char *end = s + n, *p = s, *b, *q;
@@ -131,11 +201,19 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 	p = q + 1;
 	while (p < end && *p == ' ')
 		p++;
+	/* the name runs to the first ':'; a name pfnlab reads needs no check of its characters */
 	tl->name = p;
-	while (p < end && is_name_char(*p))
-		p++;
-	if (p == tl->name || p == end || *p != ':')
+	q = memchr(p, ':', (size_t)(end - p));
+	if (!q || q == p)
 		return TL_SKIP;
+	tl->id = event_lookup(p, (size_t)(q - p));
+	if (tl->id == EV_UNKNOWN || tl->id == EV_COMPACTION) {
+		while (p < q && is_name_char(*p))
+			p++;
+		if (p != q)
+			return TL_SKIP;
+	}
+	p = q;
 	tl->name_len = (size_t)(p - tl->name);
 	p++;
 	while (p < end && is_blank(*p))
@@ -143,37 +221,6 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 	tl->fields = p;
 	tl->fields_len = (size_t)(end - p);
 	return TL_EVENT;
-}
-
-static const struct {
-	const char *name;
-	enum trace_event_id id;
-} events[] = {
-	{"mm_page_alloc", EV_PAGE_ALLOC},
-	{"mm_page_free", EV_PAGE_FREE},
-	{"mm_page_free_batched", EV_PAGE_FREE_BATCHED},
-	{"mm_page_alloc_zone_locked", EV_ALLOC_ZONE_LOCKED},
-	{"mm_page_pcpu_drain", EV_PCPU_DRAIN},
-	{"mm_page_alloc_extfrag", EV_EXTFRAG},
-	{"mm_alloc_contig_migrate_range_info", EV_CONTIG_INFO},
-	{"mm_migrate_pages", EV_MIGRATE},
-	{"mm_migrate_pages_start", EV_MIGRATE_START},
-	{"cma_alloc", EV_CMA_ALLOC},
-	{"cma_release", EV_CMA_RELEASE},
-	{"cma_alloc_start", EV_CMA_ALLOC_START},
-	{"cma_alloc_finish", EV_CMA_ALLOC_FINISH},
-	{"cma_alloc_busy_retry", EV_CMA_BUSY_RETRY},
-	{"test_pages_isolated", EV_TEST_ISOLATED},
-};
-
-enum trace_event_id trace_event_lookup(const char *name, size_t len)
-{
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-		if (strlen(events[i].name) == len && !memcmp(events[i].name, name, len))
-			return events[i].id;
-	if (len > 14 && !memcmp(name, "mm_compaction_", 14))
-		return EV_COMPACTION;
-	return EV_UNKNOWN;
 }
 
 int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
