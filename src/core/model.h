@@ -817,22 +817,26 @@ bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b);
 bool hstate_is_gigantic(const struct pfnlab_machine *m, const struct hstate *h);
 struct hstate *folio_hstate(struct pfnlab_machine *m, uint64_t head);
 bool hugepage_migration_supported(const struct pfnlab_machine *m, const struct hstate *h);
+void free_huge_page(struct pfnlab_machine *m, uint64_t head);
+int isolate_or_dissolve_huge_page(struct pfnlab_machine *m, uint64_t head, bool *isolated);
+int replace_free_hugepage_folios(struct pfnlab_machine *m, uint64_t start, uint64_t end);
+uint64_t alloc_hugetlb_target(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t);
+void put_hugetlb_target(struct pfnlab_machine *m, uint64_t dst);
+void hugetlb_move_folio(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
+
+/* hugetlb_boot.c */
 int hugetlb_config_check(const struct pfnlab_config *cfg, char *why, size_t len);
 void hugetlb_setup_hstates(struct pfnlab_machine *m);
 void hugetlb_cma_reserve(struct pfnlab_machine *m);
 int hugetlb_boot_gigantic(struct pfnlab_machine *m);
 size_t hugetlb_boot_ranges(const struct pfnlab_machine *m, struct pfnlab_pfn_range *out);
 int hugetlb_boot_pool(struct pfnlab_machine *m);
-void free_huge_page(struct pfnlab_machine *m, uint64_t head);
+
+/* hugetlbfs.c */
 int hugetlb_reserve_pages(struct pfnlab_machine *m, struct mapping *mp, uint64_t pgoff, uint64_t pages);
 void hugetlbfs_evict(struct pfnlab_machine *m, struct mapping *mp);
 long hugetlb_fault(struct pfnlab_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
 void hugetlb_unmap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v);
-int isolate_or_dissolve_huge_page(struct pfnlab_machine *m, uint64_t head, bool *isolated);
-int replace_free_hugepage_folios(struct pfnlab_machine *m, uint64_t start, uint64_t end);
-uint64_t alloc_hugetlb_target(struct pfnlab_machine *m, uint64_t src, const struct pfnlab_migrate_target *t);
-void put_hugetlb_target(struct pfnlab_machine *m, uint64_t dst);
-void hugetlb_move_folio(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 
 /* isolate.c */
 int start_isolate_page_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
