@@ -273,58 +273,56 @@ static unsigned order_of(struct fields *f, const char *key, unsigned hint)
 	return (unsigned)order;
 }
 
-/* A decimal or "0x" hex number of at most 16 digits, inline for the hot path; false if it is not one. */
-static inline bool fast_num(const char *v, size_t n, uint64_t *out)
+/*
+ * "key=number" at @p (@key ends with '='), the number decimal (at most 19
+ * digits) or "0x" hex (at most 16), read in place up to the blank or end
+ * that closes it: its value and text, and where the next field starts.
+ * NULL if the key is not there or the value is not such a number.
+ */
+static inline const char *fast_kv_num(const char *p, const char *end, const char *key, size_t kl, uint64_t *x,
+				      const char **v, size_t *vl)
 {
-	uint64_t x = 0;
+	const char *q;
+	uint64_t n = 0;
 
-	if (n > 2 && v[1] == 'x' && v[0] == '0') {
-		if (n > 18)
-			return false;
-		for (size_t i = 2; i < n; i++) {
-			unsigned c = (unsigned char)v[i], d = c - '0';
+	if ((size_t)(end - p) <= kl || __builtin_memcmp(p, key, kl))
+		return NULL;
+	q = *v = p + kl;
+	if (end - q > 2 && q[0] == '0' && q[1] == 'x') {
+		for (q += 2; q < end; q++) {
+			unsigned c = (unsigned char)*q, d = c - '0';
 
 			if (d > 9) {
 				d = (c | 0x20) - 'a';
 				if (d > 5)
-					return false;
+					break;
 				d += 10;
 			}
-			x = x << 4 | d;
+			n = n << 4 | d;
 		}
+		if (q - *v <= 2 || q - *v > 18)
+			return NULL;
 	} else {
-		if (!n || n > 19)
-			return false;
-		for (size_t i = 0; i < n; i++) {
-			unsigned d = (unsigned char)v[i] - '0';
+		for (; q < end; q++) {
+			unsigned d = (unsigned char)*q - '0';
 
 			if (d > 9)
-				return false;
-			x = x * 10 + d;
+				break;
+			n = n * 10 + d;
 		}
+		if (q == *v || q - *v > 19)
+			return NULL;
 	}
-	*out = x;
-	return true;
-}
-
-/* "key=value" at @p (@key ends with '='): the value, and where the next field starts; NULL if not there. */
-static inline const char *fast_kv(const char *p, const char *end, const char *key, size_t kl, const char **v,
-				   size_t *vl)
-{
-	const char *sp;
-
-	if ((size_t)(end - p) <= kl || __builtin_memcmp(p, key, kl))
+	if (q < end && *q != ' ')
 		return NULL;
-	*v = p + kl;
-	for (sp = *v; sp < end && *sp != ' '; sp++)
-		;
-	*vl = (size_t)(sp - *v);
-	while (sp < end && *sp == ' ')
-		sp++;
-	return sp;
+	*x = n;
+	*vl = (size_t)(q - *v);
+	while (q < end && *q == ' ')
+		q++;
+	return q;
 }
 
-#define FAST_KV(p, end, key, v, vl) fast_kv(p, end, key, sizeof(key) - 1, v, vl)
+#define FAST_KV_NUM(p, end, key, x, v, vl) fast_kv_num(p, end, key, sizeof(key) - 1, x, v, vl)
 
 /* The era the form of a pfn= value shows ("0x..." current, decimal 2015). */
 static int pfn_era(const char *v, size_t vl)
@@ -361,13 +359,13 @@ static bool page_fields(enum trace_event_id id, const struct trace_line *tl, str
 	pf->page_len = (size_t)(p - pf->page);
 	while (p < end && *p == ' ')
 		p++;
-	if (!(p = FAST_KV(p, end, "pfn=", &pf->pfn_v, &pf->pfn_len)) || !fast_num(pf->pfn_v, pf->pfn_len, &pf->pfn))
+	if (!(p = FAST_KV_NUM(p, end, "pfn=", &pf->pfn, &pf->pfn_v, &pf->pfn_len)))
 		return false;
-	if (!(p = FAST_KV(p, end, "order=", &v, &vl)) || !fast_num(v, vl, &pf->order) || pf->order >= MAX_ORDERS)
+	if (!(p = FAST_KV_NUM(p, end, "order=", &pf->order, &v, &vl)) || pf->order >= MAX_ORDERS)
 		return false;
 	if (id != EV_PAGE_ALLOC)
 		return p == end;
-	if (!(p = FAST_KV(p, end, "migratetype=", &v, &vl)) || !fast_num(v, vl, &pf->mt) ||
+	if (!(p = FAST_KV_NUM(p, end, "migratetype=", &pf->mt, &v, &vl)) ||
 	    (size_t)(end - p) <= 10 || memcmp(p, "gfp_flags=", 10))
 		return false;
 	/* the mask runs to the end of the line (the last field) */
