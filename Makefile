@@ -131,16 +131,17 @@ SONAME  := libpfnlab.so.$(VERSION_MAJOR)
 SOFILE  := libpfnlab.so.$(VERSION_MAJOR).$(VERSION_MINOR)
 PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
 
-# The command's man pages and bash completion.  Until pfnlab(1) and pfnlab-CMD(1) are generated
-# from the CLI's option tables (issue 18, item 2), MAN1 is one page made from `pfnlab help`;
-# that change replaces MAN1 and sets BASH_COMPLETION (a script installed as .../completions/pfnlab).
-MAN1 := $(BUILD)/man/pfnlab.1
+# The command's man pages and bash completion, generated from the CLI's option tables (src/cli/
+# help.c): pfnlab(1), one pfnlab-CMD(1) per command, and the completion script.  CLI_COMMANDS is
+# `pfnlab help`'s list (tests/cli/conventions.sh checks that they agree).
+CLI_COMMANDS := machine run compare map sweep size-cma replay snapshot bench
+MAN1 := $(BUILD)/man/pfnlab.1 $(patsubst %,$(BUILD)/man/pfnlab-%.1,$(CLI_COMMANDS))
 MAN3 := docs/libpfnlab.3
 MAN5 := docs/pfnlab-scenario.5
-BASH_COMPLETION :=
+BASH_COMPLETION := $(BUILD)/pfnlab.bash
 EXAMPLES := $(wildcard examples/*.scn examples/*.sweep examples/*.c)
 
-all: $(BUILD)/libpfnlab.so $(BUILD)/$(SONAME) $(MAN1)
+all: $(BUILD)/libpfnlab.so $(BUILD)/$(SONAME) $(MAN1) $(BASH_COMPLETION)
 
 $(BUILD)/pic/%.o: %.c $(SRC_H)
 	@mkdir -p $(dir $@)
@@ -154,9 +155,16 @@ $(BUILD)/$(SOFILE): $(PIC_OBJ) src/libpfnlab.map
 $(BUILD)/$(SONAME) $(BUILD)/libpfnlab.so: $(BUILD)/$(SOFILE)
 	ln -sf $(SOFILE) $@
 
-$(BUILD)/man/pfnlab.1: $(BUILD)/pfnlab scripts/help2man.sh
+$(BUILD)/man/pfnlab.1: $(BUILD)/pfnlab
 	@mkdir -p $(dir $@)
-	sh scripts/help2man.sh $(BUILD)/pfnlab > $@.tmp && mv $@.tmp $@
+	$(BUILD)/pfnlab help --man > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/pfnlab-%.1: $(BUILD)/pfnlab
+	@mkdir -p $(dir $@)
+	$(BUILD)/pfnlab help --man $* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/pfnlab.bash: $(BUILD)/pfnlab
+	$(BUILD)/pfnlab help --completion > $@.tmp && mv $@.tmp $@
 
 ## install: the command, libpfnlab.so and .a, pfnlab.h, pfnlab.pc, man pages, examples (PREFIX=/usr/local, DESTDIR, LIBDIR...)
 PREFIX       ?= /usr/local

@@ -74,39 +74,53 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-const char machine_opts_help[] =
-	"Machine options:\n"
-	"  --preset x86_64|ppc64      the machine (default x86_64): x86_64 has 4K pages, orders 0..10,\n"
-	"                             pageblock order 9, zones DMA/DMA32/Normal; ppc64 has 64K pages,\n"
-	"                             orders 0..8, pageblock order 8, one zone (DMA), as a POWER8 host\n"
-	"  --ram SIZE                 System RAM (default 4G on x86_64, 64G on ppc64); K, M, G, T\n"
-	"  --page-size 4K|16K|64K     override the page size\n"
-	"  --max-order N              largest buddy order (MAX_PAGE_ORDER)\n"
-	"  --pageblock-order N        pageblock_order (at most --max-order)\n"
-	"  --era 2015|current         kernel behaviour: v4.2 or v6.1 (default: current on x86_64,\n"
-	"                             2015 on ppc64)\n"
-	"  --cma-era 2015|5.7         when movable allocations take CMA pages: only once the movable\n"
-	"                             lists are empty (2015), or first whenever free CMA exceeds half\n"
-	"                             the zone's free pages (5.7)\n"
-	"  --cma SIZE|PCT%[@BASE[-END]][:NAME]  reserve a CMA area at boot, as cma= does\n"
-	"                             (repeatable): @BASE fixes the base; @BASE-END places the area\n"
-	"                             in [BASE, END) (fixed when BASE + SIZE = END); otherwise the\n"
-	"                             kernel's placement; PCT% of RAM; NAME defaults to reserved,\n"
-	"                             cma1, ...\n"
-	"  --pin-policy P             long-term pin policy: none (2015), rfc2015 (2015 RFC / 2016\n"
-	"                             powerpc), migrate-cma (v5.1), migrate-movable (v5.13+), pin-aware\n"
-	"  --cma-retry R              cma_alloc() after a busy range: kernel (next aligned candidate,\n"
-	"                             no cap), pageblock (jump to the next pageblock) or N (kernel\n"
-	"                             rule, at most N busy retries)\n"
-	"  --movablecore SIZE         carve ZONE_MOVABLE as movablecore= does\n"
-	"  --kernelcore SIZE          carve ZONE_MOVABLE as kernelcore= does\n"
-	"  --no-pcp                   no per-CPU page lists: order-0 pages straight from and to the\n"
-	"                             buddy lists (the default models them, as every kernel has them)\n"
-	"  --pcp                      per-CPU page lists for order-0 pages (the default)\n"
-	"  --cpus N                   CPUs with per-CPU lists (default 1)\n"
-	"  --no-thp                   THP off: khugepaged does not raise min_free_kbytes\n"
-	"  --min-free-kbytes N        vm.min_free_kbytes (default: computed as at boot)\n"
-	"  --watermark-scale-factor N vm.watermark_scale_factor (default 10)\n";
+enum {
+	MO_PRESET = KEYS_MACHINE, MO_RAM, MO_PAGE_SIZE, MO_MAX_ORDER, MO_PB_ORDER, MO_ERA, MO_CMA_ERA, MO_CMA,
+	MO_PIN_POLICY, MO_CMA_RETRY, MO_MOVABLECORE, MO_KERNELCORE, MO_NO_PCP, MO_PCP, MO_CPUS, MO_NO_THP,
+	MO_MFK, MO_WSF,
+};
+
+const struct cli_opt machine_opts_table[] = {
+	{"preset", MO_PRESET, "x86_64|ppc64",
+	 "the machine (default x86_64): x86_64 has 4K pages, orders 0..10, pageblock order 9, zones "
+	 "DMA/DMA32/Normal; ppc64 has 64K pages, orders 0..8, pageblock order 8, one zone (DMA), as a POWER8 host",
+	 "x86_64 ppc64"},
+	{"ram", MO_RAM, "SIZE", "System RAM (default 4G on x86_64, 64G on ppc64); K, M, G, T", NULL},
+	{"page-size", MO_PAGE_SIZE, "4K|16K|64K", "override the page size", "4K 16K 64K"},
+	{"max-order", MO_MAX_ORDER, "N", "largest buddy order (MAX_PAGE_ORDER)", NULL},
+	{"pageblock-order", MO_PB_ORDER, "N", "pageblock_order (at most --max-order)", NULL},
+	{"era", MO_ERA, "2015|current",
+	 "kernel behaviour: v4.2 or v6.1 (default: current on x86_64, 2015 on ppc64)", "2015 current"},
+	{"cma-era", MO_CMA_ERA, "2015|5.7",
+	 "when movable allocations take CMA pages: only once the movable lists are empty (2015), or first "
+	 "whenever free CMA exceeds half the zone's free pages (5.7)",
+	 "2015 5.7"},
+	{"cma", MO_CMA, "SIZE|PCT%[@BASE[-END]][:NAME]",
+	 "reserve a CMA area at boot, as cma= does (repeatable): @BASE fixes the base; @BASE-END places the "
+	 "area in [BASE, END) (fixed when BASE + SIZE = END); otherwise the kernel's placement; PCT% of RAM; "
+	 "NAME defaults to reserved, cma1, ...",
+	 NULL},
+	{"pin-policy", MO_PIN_POLICY, "P",
+	 "long-term pin policy: none (2015), rfc2015 (2015 RFC / 2016 powerpc), migrate-cma (v5.1), "
+	 "migrate-movable (v5.13+), pin-aware",
+	 "<policy>"},
+	{"cma-retry", MO_CMA_RETRY, "R",
+	 "cma_alloc() after a busy range: kernel (next aligned candidate, no cap), pageblock (jump to the "
+	 "next pageblock) or N (kernel rule, at most N busy retries)",
+	 "kernel pageblock"},
+	{"movablecore", MO_MOVABLECORE, "SIZE", "carve ZONE_MOVABLE as movablecore= does", NULL},
+	{"kernelcore", MO_KERNELCORE, "SIZE", "carve ZONE_MOVABLE as kernelcore= does", NULL},
+	{"no-pcp", MO_NO_PCP, NULL,
+	 "no per-CPU page lists: order-0 pages straight from and to the buddy lists (the default models "
+	 "them, as every kernel has them)",
+	 NULL},
+	{"pcp", MO_PCP, NULL, "per-CPU page lists for order-0 pages (the default)", NULL},
+	{"cpus", MO_CPUS, "N", "CPUs with per-CPU lists (default 1)", NULL},
+	{"no-thp", MO_NO_THP, NULL, "THP off: khugepaged does not raise min_free_kbytes", NULL},
+	{"min-free-kbytes", MO_MFK, "N", "vm.min_free_kbytes (default: computed as at boot)", NULL},
+	{"watermark-scale-factor", MO_WSF, "N", "vm.watermark_scale_factor (default 10)", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
 
 void machine_opts_init(struct machine_opts *o)
 {
@@ -114,122 +128,118 @@ void machine_opts_init(struct machine_opts *o)
 	o->preset = "x86_64";
 }
 
-static int need_value(int argc, char **argv, int *i, const char **v)
+/* --cma SIZE|PCT%[@BASE[-END]][:NAME] */
+static int cma_opt(struct machine_opts *o, const struct cli_args *a)
 {
-	if (*i + 1 >= argc) {
-		cli_error("%s needs a value", argv[*i]);
-		return -1;
+	const char *v = a->val;
+	unsigned long long n;
+	char buf[96];
+	char *at, *colon, *pct;
+
+	if (o->nr_cma >= PFNLAB_MAX_CMA)
+		return cli_bad_value(a, "at most 8 areas");
+	snprintf(buf, sizeof(buf), "%s", v);
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon++ = 0;
+		if (!*colon || strlen(colon) >= sizeof(o->cma[0].name))
+			return cli_bad_value(a, "a name of 1..31 characters after ':'");
+		snprintf(o->cma[o->nr_cma].name, sizeof(o->cma[0].name), "%s", colon);
 	}
-	*v = argv[++*i];
+	at = strchr(buf, '@');
+	if (at)
+		*at++ = 0;
+	pct = strchr(buf, '%');
+	if (pct) {
+		*pct = 0;
+		if (pct[1] || parse_uint(buf, 1, 99, &n))
+			return cli_bad_value(a, "SIZE or PERCENT%, e.g. 256M or 5%");
+		o->cma[o->nr_cma].pct = (unsigned)n;
+	} else if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size) {
+		return cli_bad_value(a, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME], e.g. 256M@1G or 5%:kvm_cma");
+	}
+	if (at) { /* early_cma(): cma=SIZE@BASE[-END] */
+		char *dash = strchr(at, '-');
+
+		if (dash)
+			*dash++ = 0;
+		if (parse_size(at, &o->cma[o->nr_cma].base) || (!dash && !o->cma[o->nr_cma].base) ||
+		    (dash && (parse_size(dash, &o->cma[o->nr_cma].end) || o->cma[o->nr_cma].end <= o->cma[o->nr_cma].base)))
+			return cli_bad_value(a, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME] with "
+						"END above BASE, e.g. 256M@1G, 256M@0-4G or 5%:kvm_cma");
+		o->cma[o->nr_cma].has_base = true;
+	}
+	o->nr_cma++;
 	return 0;
 }
 
-static int bad_value(const char *opt, const char *v, const char *what)
+int machine_opt(struct machine_opts *o, const struct cli_args *a)
 {
-	cli_error("%s: invalid value '%s' (%s)", opt, v, what);
-	return -1;
-}
-
-int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i], *v;
+	const char *v = a->val;
 	unsigned long long n;
 	uint64_t sz;
+	int p;
 
-	if (strcmp(a, "--pcp") == 0 || strcmp(a, "--no-pcp") == 0)
-		return o->pcp_set = true, o->over.pcp = a[2] == 'p', 1;
-	if (strcmp(a, "--no-thp") == 0)
-		return o->thp_set = true, o->over.thp = false, 1;
-	if (strncmp(a, "--", 2) != 0)
+	switch (a->key) {
+	case MO_PCP:
+	case MO_NO_PCP:
+		o->pcp_set = true;
+		o->over.pcp = a->key == MO_PCP;
 		return 0;
-	if (strcmp(a, "--preset") && strcmp(a, "--ram") && strcmp(a, "--page-size") &&
-	    strcmp(a, "--max-order") && strcmp(a, "--pageblock-order") && strcmp(a, "--era") &&
-	    strcmp(a, "--cma-era") && strcmp(a, "--cma") && strcmp(a, "--movablecore") &&
-	    strcmp(a, "--kernelcore") && strcmp(a, "--cpus") && strcmp(a, "--min-free-kbytes") &&
-	    strcmp(a, "--watermark-scale-factor") && strcmp(a, "--pin-policy") && strcmp(a, "--cma-retry"))
+	case MO_NO_THP:
+		o->thp_set = true;
+		o->over.thp = false;
 		return 0;
-	if (need_value(argc, argv, i, &v))
-		return -1;
-	if (strcmp(a, "--preset") == 0) {
+	case MO_PRESET:
 		if (strcmp(v, "x86_64") && strcmp(v, "ppc64"))
-			return bad_value(a, v, "x86_64 or ppc64");
+			return cli_bad_value(a, "x86_64 or ppc64");
 		o->preset = v;
-	} else if (strcmp(a, "--ram") == 0) {
+		return 0;
+	case MO_RAM:
 		if (parse_size(v, &o->ram) || !o->ram)
-			return bad_value(a, v, "a size such as 4G, 512M or 1T");
+			return cli_bad_value(a, "a size such as 4G, 512M or 1T");
 		o->ram_set = true;
-	} else if (strcmp(a, "--page-size") == 0) {
+		return 0;
+	case MO_PAGE_SIZE:
 		if (parse_size(v, &sz) || (sz != 4096 && sz != 16384 && sz != 65536))
-			return bad_value(a, v, "4K, 16K or 64K");
+			return cli_bad_value(a, "4K, 16K or 64K");
 		o->over.page_shift = (unsigned)__builtin_ctzll(sz);
 		o->page_shift_set = true;
-	} else if (strcmp(a, "--max-order") == 0) {
+		return 0;
+	case MO_MAX_ORDER:
 		if (parse_uint(v, 1, 15, &n))
-			return bad_value(a, v, "1..15");
+			return cli_bad_value(a, "1..15");
 		o->over.max_order = (unsigned)n;
 		o->max_order_set = true;
-	} else if (strcmp(a, "--pageblock-order") == 0) {
+		return 0;
+	case MO_PB_ORDER:
 		if (parse_uint(v, 0, 15, &n))
-			return bad_value(a, v, "0..15");
+			return cli_bad_value(a, "0..15");
 		o->over.pageblock_order = (unsigned)n;
 		o->pb_order_set = true;
-	} else if (strcmp(a, "--era") == 0) {
+		return 0;
+	case MO_ERA:
 		if (strcmp(v, "2015") && strcmp(v, "current"))
-			return bad_value(a, v, "2015 or current");
+			return cli_bad_value(a, "2015 or current");
 		o->over.era = strcmp(v, "2015") ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
 		o->era_set = true;
-	} else if (strcmp(a, "--cma-era") == 0) {
+		return 0;
+	case MO_CMA_ERA:
 		if (strcmp(v, "2015") && strcmp(v, "5.7"))
-			return bad_value(a, v, "2015 or 5.7");
+			return cli_bad_value(a, "2015 or 5.7");
 		o->over.cma_rule = strcmp(v, "2015") ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
 		o->cma_rule_set = true;
-	} else if (strcmp(a, "--cma") == 0) {
-		char buf[96];
-		char *at, *colon, *pct;
-
-		if (o->nr_cma >= PFNLAB_MAX_CMA)
-			return bad_value(a, v, "at most 8 areas");
-		snprintf(buf, sizeof(buf), "%s", v);
-		colon = strchr(buf, ':');
-		if (colon) {
-			*colon++ = 0;
-			if (!*colon || strlen(colon) >= sizeof(o->cma[0].name))
-				return bad_value(a, v, "a name of 1..31 characters after ':'");
-			snprintf(o->cma[o->nr_cma].name, sizeof(o->cma[0].name), "%s", colon);
-		}
-		at = strchr(buf, '@');
-		if (at)
-			*at++ = 0;
-		pct = strchr(buf, '%');
-		if (pct) {
-			*pct = 0;
-			if (pct[1] || parse_uint(buf, 1, 99, &n))
-				return bad_value(a, v, "SIZE or PERCENT%, e.g. 256M or 5%");
-			o->cma[o->nr_cma].pct = (unsigned)n;
-		} else if (parse_size(buf, &o->cma[o->nr_cma].size) || !o->cma[o->nr_cma].size) {
-			return bad_value(a, v, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME], e.g. 256M@1G or 5%:kvm_cma");
-		}
-		if (at) { /* early_cma(): cma=SIZE@BASE[-END] */
-			char *dash = strchr(at, '-');
-
-			if (dash)
-				*dash++ = 0;
-			if (parse_size(at, &o->cma[o->nr_cma].base) || (!dash && !o->cma[o->nr_cma].base) ||
-			    (dash && (parse_size(dash, &o->cma[o->nr_cma].end) ||
-				      o->cma[o->nr_cma].end <= o->cma[o->nr_cma].base)))
-				return bad_value(a, v, "SIZE[@BASE[-END]][:NAME] or PERCENT%[@BASE[-END]][:NAME] with "
-						       "END above BASE, e.g. 256M@1G, 256M@0-4G or 5%:kvm_cma");
-			o->cma[o->nr_cma].has_base = true;
-		}
-		o->nr_cma++;
-	} else if (strcmp(a, "--pin-policy") == 0) {
-		int p = pfnlab_pin_policy_parse(v);
-
+		return 0;
+	case MO_CMA:
+		return cma_opt(o, a);
+	case MO_PIN_POLICY:
+		p = pfnlab_pin_policy_parse(v);
 		if (p < 0)
-			return bad_value(a, v, "none, rfc2015, migrate-cma, migrate-movable or pin-aware");
+			return cli_bad_value(a, "none, rfc2015, migrate-cma, migrate-movable or pin-aware");
 		o->over.pin_policy = (enum pfnlab_pin_policy)p;
 		o->pin_policy_set = true;
-	} else if (strcmp(a, "--cma-retry") == 0) {
+		return 0;
+	case MO_CMA_RETRY:
 		if (strcmp(v, "kernel") == 0) {
 			o->over.cma_retry = PFNLAB_CMA_RETRY_KERNEL;
 		} else if (strcmp(v, "pageblock") == 0) {
@@ -238,30 +248,35 @@ int machine_opt(struct machine_opts *o, int argc, char **argv, int *i)
 			o->over.cma_retry = PFNLAB_CMA_RETRY_BOUNDED;
 			o->over.cma_retry_max = (unsigned)n;
 		} else {
-			return bad_value(a, v, "kernel, pageblock or a number of retries");
+			return cli_bad_value(a, "kernel, pageblock or a number of retries");
 		}
 		o->cma_retry_set = true;
-	} else if (strcmp(a, "--movablecore") == 0 || strcmp(a, "--kernelcore") == 0) {
+		return 0;
+	case MO_MOVABLECORE:
+	case MO_KERNELCORE:
 		if (parse_size(v, &sz) || !sz)
-			return bad_value(a, v, "a size such as 1G");
-		*(a[2] == 'm' ? &o->movablecore : &o->kernelcore) = sz;
-	} else if (strcmp(a, "--cpus") == 0) {
+			return cli_bad_value(a, "a size such as 1G");
+		*(a->key == MO_MOVABLECORE ? &o->movablecore : &o->kernelcore) = sz;
+		return 0;
+	case MO_CPUS:
 		if (parse_uint(v, 1, 64, &n))
-			return bad_value(a, v, "1..64");
+			return cli_bad_value(a, "1..64");
 		o->over.nr_cpus = (unsigned)n;
 		o->cpus_set = true;
-	} else if (strcmp(a, "--min-free-kbytes") == 0) {
+		return 0;
+	case MO_MFK:
 		if (parse_uint(v, 0, 1u << 30, &n))
-			return bad_value(a, v, "0..1073741824");
+			return cli_bad_value(a, "0..1073741824");
 		o->over.min_free_kbytes = (int)n;
 		o->mfk_set = true;
-	} else {
+		return 0;
+	default: /* MO_WSF */
 		if (parse_uint(v, 1, 3000, &n))
-			return bad_value(a, v, "1..3000");
+			return cli_bad_value(a, "1..3000");
 		o->over.watermark_scale_factor = (unsigned)n;
 		o->wsf_set = true;
+		return 0;
 	}
-	return 1;
 }
 
 uint64_t host_limit_bytes(void)

@@ -5,13 +5,18 @@
 #ifndef PFNLAB_CLI_H
 #define PFNLAB_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "pfnlab.h"
 
-/* Exit codes, documented in docs/cli.md and pfnlab(1); 128 + N: interrupted by signal N (sweeps). */
+/*
+ * Exit codes: this enum and cli_exits[] (help.c) are the one table;
+ * docs/cli.md and pfnlab(1) print it, each command's help says which it
+ * returns.  128 + N: interrupted by signal N (sweep, size-cma, replay).
+ */
 enum {
 	EXIT_OK = 0,
 	EXIT_CHECK = 1,    /* an expectation or comparison failed */
@@ -21,19 +26,112 @@ enum {
 	EXIT_WRITE = 5,    /* an output could not be written whole: out of space (ENOSPC, EDQUOT, EFBIG), EIO */
 	EXIT_BUSY = 6,     /* the output directory is in use by another pfnlab (its lock) */
 };
+#define EXIT_SIGNAL(n) (128 + (n)) /* interrupted by signal N */
 
-/* One subcommand. */
-struct command {
-	const char *name;
-	const char *summary;
-	int (*run)(int argc, char **argv);
-	const char *help; /* full --help text */
+/* struct command.exits: the codes above 1 a command returns */
+#define EXITS_USAGE (1u << EXIT_USAGE)
+#define EXITS_RESOURCE (1u << EXIT_RESOURCE)
+#define EXITS_INTERNAL (1u << EXIT_INTERNAL)
+#define EXITS_WRITE (1u << EXIT_WRITE)
+#define EXITS_BUSY (1u << EXIT_BUSY)
+#define EXITS_SIGNAL (1u << 31)
+
+struct cli_exit {
+	int code;           /* EXIT_SIGNAL(0) stands for 128 + N */
+	const char *brief;  /* in a command's help: "Exit codes: 0 ok, 2 <brief>..." */
+	const char *text;   /* in pfnlab(1) and `pfnlab help` */
+};
+extern const struct cli_exit cli_exits[]; /* ends with brief == NULL */
+
+/*
+ * Options (options.c, help.c; docs/cli.md "Conventions").  Every command
+ * declares its options once, in tables of struct cli_opt: the parser,
+ * `pfnlab help CMD` (= `pfnlab CMD --help`), the man page pfnlab-CMD(1) and
+ * the bash completion are all made from them.  Options that several
+ * commands share are shared tables (machine_opts_table, map_out_table).
+ */
+#define CLI_LONG 256 /* keys from here on have no short letter */
+/* key ranges of the shared tables (KEY_GROUP(key) tells which) */
+#define KEY_GROUP(k) ((k) & ~0x3f)
+enum { KEYS_MACHINE = CLI_LONG + 0x40, KEYS_MAP_OUT = CLI_LONG + 0x80, KEYS_SCN = CLI_LONG + 0xc0, KEYS_CMD = CLI_LONG + 0x100 };
+
+struct cli_opt {
+	const char *name;     /* the long name without "--"; NULL ends a table */
+	int key;              /* what cli_next() returns: a short letter, or a key >= CLI_LONG */
+	const char *arg;      /* the value's name in help ("FILE", "text|json"); NULL: a flag */
+	const char *help;     /* one paragraph */
+	const char *complete; /* completion of the value: words ("text json"), or one of <file>,
+			       * <dir>, <scenario>, <policy>, <view>, <figure>; NULL: nothing */
 };
 
-extern const struct command cmd_map;
-extern const struct command cmd_machine, cmd_bench;
-extern const struct command cmd_replay, cmd_snapshot;
-extern const struct command cmd_sweep, cmd_size_cma;
+struct cli_section {
+	const char *title;          /* "Options", "Machine options", ... */
+	const char *intro;          /* a paragraph before the list, or NULL */
+	const struct cli_opt *opts;
+};
+
+/* One subcommand; its help, man page and completion are made from this. */
+struct command {
+	const char *name;
+	const char *summary;        /* one line: `pfnlab help`, the man page's NAME */
+	const char *synopsis;       /* what follows "pfnlab NAME ", one form a line */
+	const char *description;    /* paragraphs; a line that starts with a space is kept as it is */
+	const struct cli_section *sections; /* the options, in help order; ends with {0} */
+	const char *operands;       /* completion of the operands, as cli_opt.complete */
+	const char *notes;          /* paragraphs after the options, or NULL */
+	const char *examples;       /* command lines, one a line, or NULL */
+	const char *exit_check;     /* what exit code 1 means here; NULL: never returned */
+	unsigned exits;             /* EXITS_*: the other codes returned besides 0 */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct command cmd_machine, cmd_run, cmd_compare, cmd_map, cmd_bench;
+extern const struct command cmd_replay, cmd_snapshot, cmd_sweep, cmd_size_cma;
+extern const struct command *const cli_commands[]; /* ends with NULL */
+extern const struct cli_opt cli_common_opts[]; /* [0] -h, --help; --follow-symlinks: every command's */
+
+#define CLI_MAX_OPTS 96
+
+/* The parser's state over one command line (options.c). */
+struct cli_args {
+	const struct command *cmd;
+	int argc;
+	char **argv;
+	int key;          /* the option cli_next() returned */
+	const char *val;  /* the option's value, or the operand */
+	char spelled[64]; /* the option as given ("--jobs" or "-j"), for messages */
+	int rc;           /* after CLI_STOP: the exit code (0 after --help) */
+	bool ended;       /* "--" or the end was seen */
+	int nopts;
+	const struct cli_opt *opt[CLI_MAX_OPTS];
+	struct option longopts[CLI_MAX_OPTS];
+	char shorts[2 * CLI_MAX_OPTS + 4];
+};
+
+enum { CLI_STOP = -1, CLI_END = 0, CLI_OPERAND = 1 };
+
+/* Parse @argv (argv[0] is the command's name) by @cmd's tables. */
+void cli_args_init(struct cli_args *a, const struct command *cmd, int argc, char **argv);
+/*
+ * The next option's key (its value in a->val), CLI_OPERAND (a->val), CLI_END,
+ * or CLI_STOP: an error was printed, or the help (exit code in a->rc).
+ */
+int cli_next(struct cli_args *a);
+/* "pfnlab: CMD: <message>" on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const struct cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "pfnlab: CMD: --opt: invalid value 'V' (@what)"; returns EXIT_USAGE. */
+int cli_bad_value(const struct cli_args *a, const char *what);
+/* An operand a command takes once, into *@slot: 0, or EXIT_USAGE ("one @what at a time"). */
+int cli_one_operand(const struct cli_args *a, const char **slot, const char *what);
+/* --format text|json: 0, or EXIT_USAGE after the message. */
+int cli_format_opt(const struct cli_args *a);
+
+/* help.c: `pfnlab help CMD`, which `pfnlab CMD --help` prints too. */
+void cli_print_help(const struct command *c, FILE *f);
+/* `pfnlab help`: the commands and the exit codes. */
+void cli_usage(FILE *f);
+/* `pfnlab help` with its hidden forms (--man, --completion, --options); returns an exit code. */
+int cli_help(int argc, char **argv);
 
 /*
  * A per-operation workload of `pfnlab bench`: built once, then rounds of
@@ -85,12 +183,10 @@ int parse_size(const char *s, uint64_t *out);
 int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out);
 
 /*
- * Machine options: --preset, --ram, --page-size, --max-order,
- * --pageblock-order, --era, --cma-era, --cma, --movablecore, --kernelcore,
- * --pcp, --no-pcp, --cpus, --no-thp, --min-free-kbytes, --watermark-scale-factor,
- * --pin-policy, --cma-retry.
- * machine_opt() consumes argv[*i] (and its value) when it is one of them:
- * returns 1 if consumed, 0 if not a machine option, -1 after printing an error.
+ * Machine options (machine_opts_table): --preset, --ram, --page-size,
+ * --max-order, --pageblock-order, --era, --cma-era, --cma, --movablecore,
+ * --kernelcore, --pcp, --no-pcp, --cpus, --no-thp, --min-free-kbytes,
+ * --watermark-scale-factor, --pin-policy, --cma-retry.
  */
 struct machine_opts {
 	const char *preset;
@@ -105,10 +201,16 @@ struct machine_opts {
 };
 
 void machine_opts_init(struct machine_opts *o);
-int machine_opt(struct machine_opts *o, int argc, char **argv, int *i);
+/* The option cli_next() returned (a key of KEYS_MACHINE); 0 or EXIT_USAGE after the message. */
+int machine_opt(struct machine_opts *o, const struct cli_args *a);
 /* Build the machine; on error prints it and returns the exit code (> 0). */
 int machine_build(const struct machine_opts *o, struct pfnlab_machine **m);
-extern const char machine_opts_help[];
+extern const struct cli_opt machine_opts_table[];
+#define MACHINE_SECTION {"Machine options", NULL, machine_opts_table}
+
+/* --print VIEW (machine, replay, snapshot): appended to @views; 0 or EXIT_USAGE after the message. */
+#define MAX_VIEWS 16
+int print_opt(const struct cli_args *a, const char **views, int *nviews);
 
 /*
  * cmd_snapshot.c: the machine a /proc snapshot describes (@so: its options;
@@ -204,10 +306,8 @@ void output_stdout_begin(struct output_stdout *so);
 int output_stdout_end(struct output_stdout *so, int rc);
 
 /*
- * Map output options (map_out.c), shared by map, replay and snapshot:
- * --svg FILE, --png FILE, --ansi, --pfns A-B, --columns N, --title TEXT.
- * map_out_opt() consumes argv[*i] (and its value) when it is one of them:
- * returns 1 if consumed, 0 if not one, -1 after printing an error.
+ * Map output options (map_out.c, map_out_table), shared by map, replay and
+ * snapshot: --svg FILE, --png FILE, --ansi, --pfns A-B, --columns N, --title TEXT, --kinds.
  */
 struct map_out {
 	struct pfnlab_map_opts mo;
@@ -216,11 +316,13 @@ struct map_out {
 	bool given;            /* --svg, --png, --pfns, --columns, --title or --kinds was given */
 };
 
-int map_out_opt(struct map_out *o, int argc, char **argv, int *i);
+/* The option cli_next() returned (a key of KEYS_MAP_OUT); 0 or EXIT_USAGE after the message. */
+int map_out_opt(struct map_out *o, const struct cli_args *a);
 bool map_out_wanted(const struct map_out *o);
 bool map_out_to_stdout(const struct map_out *o);
 /* Draw @m into every output asked for; returns an exit code. */
 int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o);
-extern const char map_out_help[];
+extern const struct cli_opt map_out_table[];
+#define MAP_OUT_SECTION(intro) {"Map output options", intro, map_out_table}
 
 #endif

@@ -702,6 +702,19 @@ static bool wanted(const char *only, const char *name, const char *also)
 	return false;
 }
 
+enum { O_QUICK = KEYS_CMD, O_FORMAT, O_ONLY, O_COUNT };
+
+static const struct cli_opt opts[] = {
+	{"quick", O_QUICK, NULL, "fewer rounds (for CI)", NULL},
+	{"format", O_FORMAT, "text|json", "json: one JSON object with the figures", "text json"},
+	{"only", O_ONLY, "LIST", "only these figures (comma-separated names)", NULL},
+	{"count", O_COUNT, "FIGURE",
+	 "run a per-operation figure's workload once to warm up and once more, without the clock, and print the "
+	 "operations of the second round: bench/instructions.sh counts that round's instructions under callgrind",
+	 NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
 static int run(int argc, char **argv)
 {
 	bool quick = false, json = false;
@@ -709,24 +722,35 @@ static int run(int argc, char **argv)
 	struct result r[24];
 	int n = 0;
 	double rss = 0;
-	const char *skip = NULL;
+	const char *skip = NULL, *count = NULL;
+	struct cli_args a;
+	int k;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0)
+	cli_args_init(&a, &cmd_bench, argc, argv);
+	while ((k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			return cli_usage_error(&a, "unexpected operand '%s' (try 'pfnlab bench --help')", a.val);
+		case O_QUICK:
 			quick = true;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "json") == 0)
-				json = true;
-			else if (strcmp(argv[i], "text") != 0)
-				return cli_error("bench: --format is text or json, not '%s'", argv[i]);
-		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
-			only = argv[++i];
-		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
-			return count_ops(argv[i + 1]);
-		else
-			return cli_error("bench: unknown option '%s'", argv[i]);
+			break;
+		case O_FORMAT:
+			if (cli_format_opt(&a))
+				return EXIT_USAGE;
+			json = strcmp(a.val, "json") == 0;
+			break;
+		case O_ONLY:
+			only = a.val;
+			break;
+		default: /* O_COUNT */
+			count = a.val;
+			break;
+		}
 	}
+	if (count)
+		return count_ops(count);
 	if (wanted(only, "bytes_per_frame", NULL))
 		r[n++] = (struct result){"bytes_per_frame", (double)pfnlab_frame_size(), "bytes", NULL};
 	if (wanted(only, "metadata_bytes_per_frame", NULL))
@@ -791,12 +815,14 @@ static int run(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, {NULL, NULL, NULL}};
+
 const struct command cmd_bench = {
 	.name = "bench",
 	.summary = "run the benchmarks (like perf bench)",
-	.run = run,
-	.help = "usage: pfnlab bench [--quick] [--format text|json] [--only FIGURE,...]\n"
-		"       pfnlab bench --count FIGURE\n\n"
+	.synopsis = "[--quick] [--format text|json] [--only FIGURE,...]\n"
+		    "--count FIGURE",
+	.description =
 		"Runs the benchmarks the project sets targets for and prints one figure each:\n"
 		"  bytes_per_frame       metadata per page frame, struct frame (target <= 16)\n"
 		"  metadata_bytes_per_frame  all metadata of a 1 TiB machine per frame\n"
@@ -820,17 +846,18 @@ const struct command cmd_bench = {
 		"                        the model's host memory is faulted in first, as memcpy's is\n"
 		"  fault_64g_thp_off_s   fault in a 64 GiB guest, THP off (<= 1 s; --quick times 16 GiB\n"
 		"                        and scales)\n"
-		"  cma_alloc_full_vs_memcpy  emptying a full 256 MiB CMA area (backed) / memcpy of 256 MiB (<= 1.3)\n"
-		"  longterm_pin_ns_per_page  long-term pin (migrate-movable) of pages outside CMA, ns per page (<= 50)\n"
+		"  cma_alloc_full_vs_memcpy  emptying a full 256 MiB CMA area (backed) / memcpy of 256 MiB\n"
+		"                        (<= 1.3)\n"
+		"  longterm_pin_ns_per_page  long-term pin (migrate-movable) of pages outside CMA, ns per\n"
+		"                        page (<= 50)\n"
 		"  seed_scenario_s       the built-in seed scenario under policy none (< 1 s)\n"
-		"  replay_events_per_s   parse and apply a real trace, text in memory (>= 3 million; the 6.18\n"
-		"                        capture of ../shared/data or $PFNLAB_BENCH_TRACE)\n"
+		"  replay_events_per_s   parse and apply a real trace, text in memory (>= 3 million; the\n"
+		"                        6.18 capture of ../shared/data or $PFNLAB_BENCH_TRACE)\n"
 		"  host_month_s          the built-in host-month scenario: a 1 TiB ppc64 host, 200 guest\n"
-		"                        lifecycles with VFIO in 30 days (< 10 s; not run with --quick)\n\n"
-		"  --quick        fewer rounds (for CI)\n"
-		"  --format json  one JSON object with the figures\n"
-		"  --only LIST    only these figures (comma-separated names)\n"
-		"  --count FIGURE  run a per-operation figure's workload once to warm up and once more,\n"
-		"                 without the clock, and print the operations of the second round:\n"
-		"                 bench/instructions.sh counts that round's instructions under callgrind\n",
+		"                        lifecycles with VFIO in 30 days (< 10 s; not run with --quick)\n",
+	.sections = sections,
+	.examples = "pfnlab bench --quick --format json\n"
+		    "pfnlab bench --only alloc_free_order0_ns,alloc_free_order0_floor_ns\n",
+	.exits = EXITS_USAGE | EXITS_RESOURCE,
+	.run = run,
 };

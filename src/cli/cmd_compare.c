@@ -6,30 +6,49 @@
 
 #include "scn_cli.h"
 
-static int parse_policies(const char *v, int *list, size_t *n)
+static int parse_policies(const struct cli_args *a, int *list, size_t *n)
 {
+	const char *v = a->val;
 	char buf[256];
 	char *save = NULL;
 
 	*n = 0;
 	if (strlen(v) >= sizeof(buf))
-		return cli_error("compare: --policies: list too long");
+		return cli_usage_error(a, "--policies: list too long");
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int p = pfnlab_pin_policy_parse(t);
 
 		if (p < 0)
-			return cli_error("compare: --policies: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
-					 t);
+			return cli_usage_error(a, "--policies: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
+					       t);
 		for (size_t i = 0; i < *n; i++)
 			if (list[i] == p)
-				return cli_error("compare: --policies: '%s' given twice", t);
+				return cli_usage_error(a, "--policies: '%s' given twice", t);
 		list[(*n)++] = p;
 	}
 	if (!*n)
-		return cli_error("compare: --policies: empty list");
+		return cli_usage_error(a, "--policies: empty list");
 	return 0;
 }
+
+enum { O_POLICIES = KEYS_CMD, O_FORMAT, O_HTML, O_CHECK, O_NO_PROGRESS };
+
+static const struct cli_opt opts[] = {
+	{"policies", O_POLICIES, "LIST", "comma-separated, default none,rfc2015,migrate-cma,migrate-movable,pin-aware",
+	 "<policies>"},
+	{"seed", SO_SEED, "N", "seed of the scenario's random generators", NULL},
+	{"format", O_FORMAT, "text|json", "json: JSON instead of the table", "text json"},
+	{"html", O_HTML, "FILE",
+	 "also write one self-contained HTML page: the table, the memory map of every policy at the end side by "
+	 "side, maps at each failed HPT allocation, and time series (free CMA, pinned pages in CMA, HPT failures, "
+	 "UNMOVABLE pageblocks, cma_alloc busy retries)",
+	 "<file>"},
+	{"check", O_CHECK, NULL, "run the whole-state checker after every line (slow)", NULL},
+	{"max-steps", SO_MAX_STEPS, "N", "stop a runaway run after N steps (default 10000000; exit 3)", NULL},
+	{"no-progress", O_NO_PROGRESS, NULL, "no progress line (shown on a terminal after a second)", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
 
 static int run(int argc, char **argv)
 {
@@ -43,54 +62,44 @@ static int run(int argc, char **argv)
 	uint64_t failed = 0;
 	bool no_progress = false;
 	struct progress prog;
-	int rc = 0;
+	struct cli_args a;
+	int rc = 0, k;
 	size_t done = 0;
 
 	for (int i = 0; i < PFNLAB_PIN_POLICIES; i++)
 		policies[i] = i;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		unsigned long long n;
-
-		if (!strcmp(a, "--check")) {
+	cli_args_init(&a, &cmd_compare, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			rc = cli_one_operand(&a, &file, "scenario");
+			break;
+		case O_CHECK:
 			o.check = true;
-		} else if (!strcmp(a, "--no-progress")) {
+			break;
+		case O_NO_PROGRESS:
 			no_progress = true;
-		} else if (!strcmp(a, "--policies") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
-			   !strcmp(a, "--html") || !strcmp(a, "--max-steps")) {
-			const char *v;
-
-			if (i + 1 >= argc)
-				return cli_error("compare: %s needs a value", a);
-			v = argv[++i];
-			if (!strcmp(a, "--policies")) {
-				if (parse_policies(v, policies, &np))
-					return EXIT_USAGE;
-			} else if (!strcmp(a, "--html")) {
-				html = v;
-				o.record = true;
-			} else if (!strcmp(a, "--max-steps")) {
-				if (parse_uint(v, 1, ~0ull, &n))
-					return cli_error("compare: --max-steps: invalid value '%s' (a number, at least 1)", v);
-				o.max_steps = n;
-			} else if (!strcmp(a, "--seed")) {
-				if (parse_uint(v, 0, ~0ull, &n))
-					return cli_error("compare: --seed: invalid value '%s' (a number)", v);
-				o.seed = n;
-				o.seed_set = true;
-			} else {
-				if (strcmp(v, "text") && strcmp(v, "json"))
-					return cli_error("compare: --format is text or json, not '%s'", v);
-				format = v;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			return cli_error("compare: unknown option '%s' (try 'pfnlab compare --help')", a);
-		} else if (file) {
-			return cli_error("compare: one scenario at a time ('%s' and '%s')", file, a);
-		} else {
-			file = a;
+			break;
+		case O_POLICIES:
+			rc = parse_policies(&a, policies, &np);
+			break;
+		case O_HTML:
+			html = a.val;
+			o.record = true;
+			break;
+		case O_FORMAT:
+			rc = cli_format_opt(&a);
+			format = a.val;
+			break;
+		default: /* SO_SEED, SO_MAX_STEPS */
+			rc = scn_opt(&o, &a);
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	rc = scn_load(file, &p);
 	if (rc)
 		return rc;
@@ -131,29 +140,25 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, {NULL, NULL, NULL}};
+
 const struct command cmd_compare = {
 	.name = "compare",
 	.summary = "run a scenario under several pin policies and compare them",
-	.run = run,
-	.help =
-		"usage: pfnlab compare [FILE|NAME] [--policies A,B,...] [--seed N] [--format text|json]\n"
-		"                      [--html FILE] [--check] [--no-progress] [--max-steps N]\n\n"
+	.synopsis = "[FILE|NAME] [--policies A,B,...] [--seed N] [--format text|json] [--html FILE] [--check] "
+		    "[--no-progress] [--max-steps N]",
+	.description =
 		"Runs the same scenario with the same seed under each policy, each on a fresh machine,\n"
 		"and prints one column per policy (text) or {\"runs\": [one run object per policy]}\n"
 		"(JSON, the objects of 'pfnlab run --format json' without the story).  Without FILE it\n"
-		"compares the built-in seed scenario.\n\n"
-		"  --policies LIST  comma-separated, default none,rfc2015,migrate-cma,migrate-movable,pin-aware\n"
-		"  --seed N         seed of the scenario's random generators\n"
-		"  --format json    JSON instead of the table\n"
-		"  --html FILE      also write one self-contained HTML page: the table, the memory map\n"
-		"                   of every policy at the end side by side, maps at each failed HPT\n"
-		"                   allocation, and time series (free CMA, pinned pages in CMA, HPT\n"
-		"                   failures, UNMOVABLE pageblocks, cma_alloc busy retries)\n"
-		"  --check          run the whole-state checker after every line (slow)\n"
-		"  --max-steps N    stop a runaway run after N steps (default 10000000; exit 3)\n"
-		"  --no-progress    no progress line (shown on a terminal after a second)\n\n"
-		"Expect lines are checked in every run (an expect line may name the policies it holds\n"
-		"for: policy=none, policy=!none, policy=migrating).\n\n"
-		"Exit codes: 0 ok, 1 an expect line failed in some run, 2 bad option or scenario,\n"
-		"3 the machine does not fit this host, 4 checker failure.\n",
+		"compares the built-in seed scenario.\n",
+	.sections = sections,
+	.operands = "<scenario>",
+	.notes = "Expect lines are checked in every run (an expect line may name the policies it holds\n"
+		 "for: policy=none, policy=!none, policy=migrating).\n",
+	.examples = "pfnlab compare\n"
+		    "pfnlab compare --policies none,migrate-movable --html report.html\n",
+	.exit_check = "an expect line failed in some run",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL,
+	.run = run,
 };

@@ -6,43 +6,60 @@
 
 #include "cli.h"
 
+enum { O_PRINT = KEYS_CMD, O_CHECK };
+
+static const struct cli_opt opts[] = {
+	{"print", O_PRINT, "VIEW",
+	 "buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat, extfrag_index, unusable_index (byte "
+	 "for byte the kernel's layout); cma, cma_bitmap (each CMA area's debugfs and sysfs files); repeatable",
+	 "<view>"},
+	{"check", O_CHECK, NULL, "run the whole-state checker afterwards (exit 4 if it fails)", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
+/* --print VIEW, as machine, replay and snapshot take it: 0 or EXIT_USAGE */
+int print_opt(const struct cli_args *a, const char **views, int *nviews)
+{
+	const char *const *known = pfnlab_views();
+	bool ok = false;
+
+	for (int k = 0; known[k]; k++)
+		ok |= strcmp(known[k], a->val) == 0;
+	if (!ok)
+		return cli_usage_error(a, "--print: unknown view '%s' (buddyinfo, pagetypeinfo, zoneinfo, meminfo, "
+					"vmstat, extfrag_index, unusable_index, cma, cma_bitmap)", a->val);
+	if (*nviews == MAX_VIEWS)
+		return cli_usage_error(a, "--print: at most 16 views");
+	views[(*nviews)++] = a->val;
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	struct machine_opts o;
 	struct pfnlab_machine *m;
 	struct pfnlab_sink out;
-	const char *views[16];
-	int nviews = 0, rc;
+	const char *views[MAX_VIEWS];
+	int nviews = 0, rc = 0, k;
 	bool check = false;
+	struct cli_args a;
 
 	machine_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		int r = machine_opt(&o, argc, argv, &i);
-
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r)
-			continue;
-		if (strcmp(argv[i], "--print") == 0) {
-			const char *const *known = pfnlab_views();
-			bool ok = false;
-
-			if (i + 1 >= argc)
-				return cli_error("--print needs a view");
-			for (int k = 0; known[k]; k++)
-				ok |= strcmp(known[k], argv[i + 1]) == 0;
-			if (!ok)
-				return cli_error("--print: unknown view '%s' (buddyinfo, pagetypeinfo, zoneinfo, meminfo, vmstat, extfrag_index, unusable_index, cma, cma_bitmap)",
-						 argv[i + 1]);
-			if (nviews == 16)
-				return cli_error("--print: at most 16 views");
-			views[nviews++] = argv[++i];
-		} else if (strcmp(argv[i], "--check") == 0) {
+	cli_args_init(&a, &cmd_machine, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		if (k == CLI_STOP)
+			return a.rc;
+		if (k == CLI_OPERAND)
+			rc = cli_usage_error(&a, "unexpected operand '%s' (try 'pfnlab machine --help')", a.val);
+		else if (k == O_PRINT)
+			rc = print_opt(&a, views, &nviews);
+		else if (k == O_CHECK)
 			check = true;
-		} else {
-			return cli_error("machine: unknown option '%s' (try 'pfnlab machine --help')", argv[i]);
-		}
+		else
+			rc = machine_opt(&o, &a);
 	}
+	if (rc)
+		return rc;
 	rc = machine_build(&o, &m);
 	if (rc)
 		return rc;
@@ -64,22 +81,17 @@ static int run(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, MACHINE_SECTION, {NULL, NULL, NULL}};
+
 const struct command cmd_machine = {
 	.name = "machine",
 	.summary = "build a freshly booted machine and print it in the kernel's formats",
+	.synopsis = "[machine options] [--print VIEW]... [--check]",
+	.description = "Builds the modelled machine as the kernel leaves it after boot (all managed memory\n"
+		       "free, pageblocks MOVABLE, CMA areas typed CMA and free) and prints it.\n",
+	.sections = sections,
+	.examples = "pfnlab machine --preset x86_64 --ram 4G --print pagetypeinfo\n"
+		    "pfnlab machine --preset ppc64 --ram 256G --cma 12800M --print buddyinfo\n",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL,
 	.run = run,
-	.help =
-		"usage: pfnlab machine [machine options] [--print VIEW]... [--check]\n\n"
-		"Builds the modelled machine as the kernel leaves it after boot (all managed memory\n"
-		"free, pageblocks MOVABLE, CMA areas typed CMA and free) and prints it.\n\n"
-		"  --print VIEW   buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat,\n"
-		"                 extfrag_index, unusable_index (byte for byte the kernel's layout);\n"
-		"                 cma, cma_bitmap (each CMA area's debugfs and sysfs files)\n"
-		"  --check        run the whole-state checker afterwards (exit 4 if it fails)\n\n"
-		"%MACHINE%"
-		"\nExamples:\n"
-		"  pfnlab machine --preset x86_64 --ram 4G --print pagetypeinfo\n"
-		"  pfnlab machine --preset ppc64 --ram 256G --cma 12800M --print buddyinfo\n\n"
-		"Exit codes: 0 ok, 2 bad option or impossible machine, 3 too large for this host,\n"
-		"4 checker failure.\n",
 };

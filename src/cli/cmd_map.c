@@ -93,53 +93,64 @@ static int draw_snapshot(const char *dir, const struct map_out *out)
 	return rc;
 }
 
+enum { O_SCENARIO = KEYS_CMD, O_POLICY, O_AT_LINE, O_SNAPSHOT };
+
+static const struct cli_opt opts[] = {
+	{"scenario", O_SCENARIO, "S", "a scenario file or built-in name (pfnlab run --list)", "<scenario>"},
+	{"policy", O_POLICY, "P", "its long-term pin policy", "<policy>"},
+	{"at-line", O_AT_LINE, "N", "draw after the first statement at or after line N runs", NULL},
+	{"snapshot", O_SNAPSHOT, "DIR", "a /proc snapshot (buddyinfo, pagetypeinfo, zoneinfo, iomem)", "<dir>"},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
 static int run(int argc, char **argv)
 {
 	struct machine_opts o;
 	struct map_out out = {.ansi = false};
 	const char *scn = NULL, *snap = NULL;
 	bool machine_given = false;
-	int policy = -1, at_line = 0;
+	int policy = -1, at_line = 0, k;
+	unsigned long long n;
 	struct pfnlab_machine *m;
+	struct cli_args a;
 	int rc = EXIT_OK;
 
 	machine_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		int r = machine_opt(&o, argc, argv, &i);
-		const char *a = argv[i];
-
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r) {
-			machine_given = true;
-			continue;
-		}
-		r = map_out_opt(&out, argc, argv, &i);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r)
-			continue;
-		if (strcmp(a, "--scenario") && strcmp(a, "--policy") && strcmp(a, "--at-line") && strcmp(a, "--snapshot"))
-			return cli_error("map: unknown option '%s' (try 'pfnlab map --help')", a);
-		if (i + 1 >= argc)
-			return cli_error("%s needs a value", a);
-		if (strcmp(a, "--scenario") == 0) {
-			scn = argv[++i];
-		} else if (strcmp(a, "--snapshot") == 0) {
-			snap = argv[++i];
-		} else if (strcmp(a, "--policy") == 0) {
-			policy = pfnlab_pin_policy_parse(argv[++i]);
+	cli_args_init(&a, &cmd_map, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			return cli_usage_error(&a, "unexpected operand '%s' (try 'pfnlab map --help')", a.val);
+		case O_SCENARIO:
+			scn = a.val;
+			break;
+		case O_SNAPSHOT:
+			snap = a.val;
+			break;
+		case O_POLICY:
+			policy = pfnlab_pin_policy_parse(a.val);
 			if (policy < 0)
-				return cli_error("--policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
-						 argv[i]);
-		} else {
-			unsigned long long n;
-
-			if (parse_uint(argv[++i], 1, 1u << 30, &n))
-				return cli_error("--at-line: invalid value '%s' (a line number)", argv[i]);
+				rc = cli_bad_value(&a, "none, rfc2015, migrate-cma, migrate-movable or pin-aware");
+			break;
+		case O_AT_LINE:
+			if (parse_uint(a.val, 1, 1u << 30, &n))
+				rc = cli_bad_value(&a, "a line number");
 			at_line = (int)n;
+			break;
+		default:
+			if (KEY_GROUP(k) == KEYS_MAP_OUT) {
+				rc = map_out_opt(&out, &a);
+			} else {
+				rc = machine_opt(&o, &a);
+				machine_given = true;
+			}
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	if (!map_out_wanted(&out))
 		out.svg = "-";
 	if ((scn || snap) && machine_given)
@@ -160,29 +171,25 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {
+	MAP_OUT_SECTION(NULL), {"Options", NULL, opts}, MACHINE_SECTION, {NULL, NULL, NULL}};
+
 const struct command cmd_map = {
 	.name = "map",
 	.summary = "draw physical memory: SVG (a cell per pageblock), PNG (a pixel per page), terminal",
-	.run = run,
-	.help =
-		"usage: pfnlab map [machine options] [--svg FILE] [--png FILE] [--ansi] [--pfns A-B]\n"
-		"                  [--columns N] [--title TEXT] [--kinds]\n"
-		"       pfnlab map --scenario FILE|NAME [--policy P] [--at-line N] [output options]\n"
-		"       pfnlab map --snapshot DIR|/proc [output options]\n\n"
+	.synopsis = "[machine options] [--svg FILE] [--png FILE] [--ansi] [--pfns A-B] [--columns N] [--title TEXT] [--kinds]\n"
+		    "--scenario FILE|NAME [--policy P] [--at-line N] [output options]\n"
+		    "--snapshot DIR|/proc [output options]",
+	.description =
 		"Draws physical memory: of a freshly booted machine, of a scenario's machine after the\n"
 		"first statement at or after line N (default: at the end), or of the machine a /proc\n"
 		"snapshot describes (pfnlab snapshot).  Without an output option the SVG goes to stdout.\n"
-		"pfnlab replay and pfnlab snapshot take the same output options.\n\n"
-		"%MAPOUT%"
-		"  --scenario S   a scenario file or built-in name (pfnlab run --list)\n"
-		"  --policy P     its long-term pin policy\n"
-		"  --at-line N    draw after the first statement at or after line N runs\n"
-		"  --snapshot DIR a /proc snapshot (buddyinfo, pagetypeinfo, zoneinfo, iomem)\n\n"
-		"%MACHINE%"
-		"\nExamples:\n"
-		"  pfnlab map --preset ppc64 --ram 64G --cma 5%:kvm_cma --svg host.svg\n"
-		"  pfnlab map --ram 1G --cma 128M --ansi\n"
-		"  pfnlab map --scenario seed --policy none --svg seed-end.svg\n"
-		"  pfnlab map --snapshot /proc --ansi\n\n"
-		"Exit codes: 0 ok, 2 bad option or unwritable file, 3 too large for this host.\n",
+		"pfnlab replay and pfnlab snapshot take the same output options.\n",
+	.sections = sections,
+	.examples = "pfnlab map --preset ppc64 --ram 64G --cma 5%:kvm_cma --svg host.svg\n"
+		    "pfnlab map --ram 1G --cma 128M --ansi\n"
+		    "pfnlab map --scenario seed --policy none --svg seed-end.svg\n"
+		    "pfnlab map --snapshot /proc --ansi\n",
+	.exits = EXITS_USAGE | EXITS_RESOURCE,
+	.run = run,
 };

@@ -258,11 +258,51 @@ out:
 	return err ? EXIT_USAGE : EXIT_OK;
 }
 
+enum {
+	O_FORMAT = KEYS_CMD, O_LENIENT, O_NO_PROGRESS, O_SNAPSHOT, O_AFTER, O_PRINT, O_CHECK, O_STRICT, O_EVERY,
+	O_LIVE, O_DURATION, O_HTML, O_CMA_DIR
+};
+
+static const struct cli_opt opts[] = {
+	{"format", O_FORMAT, "text|json", "json: one JSON object (keys in docs/formats.md)", "text json"},
+	{"lenient", O_LENIENT, NULL,
+	 "skip malformed lines of known events (counted in lines_malformed) instead of stopping at the first with "
+	 "FILE:LINE",
+	 NULL},
+	{"no-progress", O_NO_PROGRESS, NULL, "no progress line on a terminal", NULL},
+	{"every", O_EVERY, "N",
+	 "print the report each time N more events were read, then the last (with --live: every N seconds)", NULL},
+	{"snapshot", O_SNAPSHOT, "DIR",
+	 "start from a /proc snapshot (see pfnlab snapshot) instead of a freshly booted machine; prints the end "
+	 "state as buddyinfo and pagetypeinfo",
+	 "<dir>"},
+	{"after", O_AFTER, "DIR",
+	 "compare the end state's free blocks per order with a snapshot taken after the trace (buddyinfo and/or "
+	 "pagetypeinfo in DIR)",
+	 "<dir>"},
+	{"print", O_PRINT, "VIEW", "print a view of the end state (as pfnlab machine --print)", "<view>"},
+	{"check", O_CHECK, NULL, "run the whole-state checker at the end (exit 4 if it fails)", NULL},
+	{"strict", O_STRICT, NULL,
+	 "refuse a snapshot whose buddyinfo and pagetypeinfo differ (read at different moments; by default "
+	 "pagetypeinfo's counts win)",
+	 NULL},
+	{"verbose", 'v', NULL, "notes on stderr: the snapshot, PFNs no machine has, the peak memory", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_opt live_opts[] = {
+	{"live", O_LIVE, NULL, "read the running kernel instead of a trace file", NULL},
+	{"duration", O_DURATION, "T", "stop after T seconds (default: at SIGINT or SIGTERM)", NULL},
+	{"html", O_HTML, "FILE", "the final report as a page", "<file>"},
+	{"cma-dir", O_CMA_DIR, "DIR", "the CMA debugfs directory (default /sys/kernel/debug/cma)", "<dir>"},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
 static int run(int argc, char **argv)
 {
 	struct machine_opts o;
-	const char *file = NULL, *snap = NULL, *after = NULL, *views[16];
-	int nviews = 0, rc = EXIT_OK, err;
+	const char *file = NULL, *snap = NULL, *after = NULL, *views[MAX_VIEWS];
+	int nviews = 0, rc = EXIT_OK, err, k;
 	struct progress prog;
 	bool json = false, lenient = false, no_progress = false, check = false, verbose = false, machine_given = false;
 	bool strict = false;
@@ -279,78 +319,79 @@ static int run(int argc, char **argv)
 	struct snapshot *parsed = NULL;
 	struct live_opts lo = {0};
 	bool live = false;
+	struct cli_args a;
 
 	machine_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int k = machine_opt(&o, argc, argv, &i);
-
-		if (k < 0)
-			return EXIT_USAGE;
-		if (k) {
-			machine_given = true;
-			continue;
-		}
-		k = map_out_opt(&map, argc, argv, &i);
-		if (k < 0)
-			return EXIT_USAGE;
-		if (k)
-			continue;
-		if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-			a = argv[++i];
-			if (strcmp(a, "json") && strcmp(a, "text"))
-				return cli_error("replay: --format is text or json, not '%s'", a);
-			json = strcmp(a, "json") == 0;
-		} else if (strcmp(a, "--lenient") == 0) {
+	cli_args_init(&a, &cmd_replay, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			rc = cli_one_operand(&a, &file, "trace file");
+			break;
+		case O_FORMAT:
+			rc = cli_format_opt(&a);
+			json = strcmp(a.val, "json") == 0;
+			break;
+		case O_LENIENT:
 			lenient = true;
-		} else if (strcmp(a, "--no-progress") == 0) {
+			break;
+		case O_NO_PROGRESS:
 			no_progress = true;
-		} else if (strcmp(a, "--check") == 0) {
+			break;
+		case O_CHECK:
 			check = true;
-		} else if (strcmp(a, "--strict") == 0) {
+			break;
+		case O_STRICT:
 			strict = true;
-		} else if (strcmp(a, "--every") == 0 && i + 1 < argc) {
-			if (parse_uint(argv[++i], 1, UINT64_MAX, &every))
-				return cli_error("replay: --every: invalid value '%s' (a number of events, 1 or more)", argv[i]);
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			break;
+		case O_EVERY:
+			if (parse_uint(a.val, 1, UINT64_MAX, &every))
+				rc = cli_bad_value(&a, "a number of events, 1 or more");
+			break;
+		case 'v':
 			verbose = true;
-		} else if (strcmp(a, "--live") == 0) {
+			break;
+		case O_LIVE:
 			live = true;
-		} else if (strcmp(a, "--duration") == 0 && i + 1 < argc) {
+			break;
+		case O_DURATION: {
 			char *end;
-			double v = strtod(argv[i + 1], &end);
+			double v = strtod(a.val, &end);
 
-			if (end == argv[i + 1] || v <= 0 || (*end && strcmp(end, "s")))
-				return cli_error("replay: %s: '%s' is not a number of seconds above 0", a, argv[i + 1]);
+			if (end == a.val || v <= 0 || (*end && strcmp(end, "s")))
+				rc = cli_error("replay: %s: '%s' is not a number of seconds above 0", a.spelled, a.val);
 			lo.duration_s = v;
-			i++;
-		} else if (strcmp(a, "--html") == 0 && i + 1 < argc) {
-			lo.html = argv[++i];
-		} else if (strcmp(a, "--cma-dir") == 0 && i + 1 < argc) {
-			lo.cma_dir = argv[++i];
-		} else if (strcmp(a, "--snapshot") == 0 && i + 1 < argc) {
-			snap = argv[++i];
-		} else if (strcmp(a, "--after") == 0 && i + 1 < argc) {
-			after = argv[++i];
-		} else if (strcmp(a, "--print") == 0 && i + 1 < argc) {
-			const char *const *known = pfnlab_views();
-			bool ok = false;
-
-			for (int v = 0; known[v]; v++)
-				ok |= strcmp(known[v], argv[i + 1]) == 0;
-			if (!ok)
-				return cli_error("replay: --print: unknown view '%s'", argv[i + 1]);
-			if (nviews == 16)
-				return cli_error("replay: --print: at most 16 views");
-			views[nviews++] = argv[++i];
-		} else if ((a[0] != '-' || strcmp(a, "-") == 0) && !file) {
-			file = a;
-		} else if (a[0] == '-' && a[1]) {
-			return cli_error("replay: unknown option '%s' (try 'pfnlab help replay')", a);
-		} else {
-			return cli_error("replay: one trace file at a time ('%s' and '%s')", file, a);
+			break;
+		}
+		case O_HTML:
+			lo.html = a.val;
+			break;
+		case O_CMA_DIR:
+			lo.cma_dir = a.val;
+			break;
+		case O_SNAPSHOT:
+			snap = a.val;
+			break;
+		case O_AFTER:
+			after = a.val;
+			break;
+		case O_PRINT:
+			rc = print_opt(&a, views, &nviews);
+			break;
+		default:
+			if (KEY_GROUP(k) == KEYS_MAP_OUT) {
+				rc = map_out_opt(&map, &a);
+			} else {
+				rc = machine_opt(&o, &a);
+				machine_given = true;
+			}
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	if (live) {
 		if (file || snap || after || machine_given || nviews || map.given)
 			return cli_error("replay: --live reads the running kernel and builds its machine from /proc; no trace file, --snapshot, --after, --print, map or machine options with it");
@@ -491,16 +532,27 @@ out:
 	return rc;
 }
 
+static const struct cli_section sections[] = {
+	{"Options", NULL, opts},
+	{"Live options",
+	 "--live (root, tracefs mounted) reads the running kernel's kmem, cma, migrate, page_isolation and "
+	 "compaction events from a trace buffer instance of its own (every CPU's raw buffer, through libtracefs), "
+	 "starting from a snapshot of /proc --pages taken once tracing is on, with constant memory.  Every --every T "
+	 "seconds, and at the end (--duration T seconds, SIGINT or SIGTERM) it prints each CMA area's health: pages "
+	 "borrowed by movable memory, pages that cannot move now, what a whole-area cma_alloc would do now and which "
+	 "frames block it; at the end the model's own whole-area cma_alloc with its culprits.",
+	 live_opts},
+	MAP_OUT_SECTION("The end state's map, as pfnlab map draws it (after the report):"),
+	MACHINE_SECTION,
+	{NULL, NULL, NULL}};
+
 const struct command cmd_replay = {
 	.name = "replay",
 	.summary = "apply a kernel trace (ftrace text, trace-cmd report or .dat) to a model machine",
-	.run = run,
-	.help =
-		"usage: pfnlab replay FILE|- [--format text|json] [--lenient] [--no-progress] [--every N]\n"
-		"                     [--snapshot DIR | machine options] [--after DIR] [--print VIEW]... [--check]\n"
-		"                     [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n"
-		"       pfnlab replay --live [--duration T] [--every T] [--html FILE] [--cma-dir DIR]\n"
-		"                     [--format text|json] [--check] [-v]\n\n"
+	.synopsis = "FILE|- [--format text|json] [--lenient] [--no-progress] [--every N] [--snapshot DIR | machine options] "
+		    "[--after DIR] [--print VIEW]... [--check] [--strict] [--svg FILE] [--png FILE] [--ansi] [map options]\n"
+		    "--live [--duration T] [--every T] [--html FILE] [--cma-dir DIR] [--format text|json] [--check] [-v]",
+	.description =
 		"Reads the text of /sys/kernel/tracing/trace or trace_pipe (with or without the flags\n"
 		"column), of `trace-cmd report`, or a trace-cmd .dat file; plain or .xz/.zst/.gz; '-' is\n"
 		"standard input.  Events of kmem (mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
@@ -510,41 +562,17 @@ const struct command cmd_replay = {
 		"freed at their PFNs, pageblocks change owner, CMA ranges are taken and released.  Other\n"
 		"events are counted and skipped; lost-event lines are counted.  The trace is streamed:\n"
 		"a pipe that never ends replays in constant memory until SIGINT or SIGTERM, which print\n"
-		"the report of what was read (exit 130, 143).\n\n"
-		"  --format json   one JSON object (keys in docs/formats.md)\n"
-		"  --lenient       skip malformed lines of known events (counted in lines_malformed)\n"
-		"                  instead of stopping at the first with FILE:LINE\n"
-		"  --no-progress   no progress line on a terminal\n"
-		"  --every N       print the report each time N more events were read, then the last\n"
-		"  --snapshot DIR  start from a /proc snapshot (see pfnlab snapshot) instead of a freshly\n"
-		"                  booted machine; prints the end state as buddyinfo and pagetypeinfo\n"
-		"  --after DIR     compare the end state's free blocks per order with a snapshot taken\n"
-		"                  after the trace (buddyinfo and/or pagetypeinfo in DIR)\n"
-		"  --print VIEW    print a view of the end state (as pfnlab machine --print)\n"
-		"  --check         run the whole-state checker at the end (exit 4 if it fails)\n"
-		"  --strict        refuse a snapshot whose buddyinfo and pagetypeinfo differ (read at\n"
-		"                  different moments; by default pagetypeinfo's counts win)\n"
-		"  -v              notes on stderr: the snapshot, PFNs no machine has, the peak memory\n\n"
-		"--live (root, tracefs mounted) reads the running kernel's kmem, cma, migrate,\n"
-		"page_isolation and compaction events from a trace buffer instance of its own (every CPU's\n"
-		"raw buffer, through libtracefs), starting from a snapshot of /proc --pages taken once\n"
-		"tracing is on, with constant memory.  Every --every T seconds, and at the end (--duration T\n"
-		"seconds, SIGINT or SIGTERM) it prints each CMA area's health: pages borrowed by movable\n"
-		"memory, pages that cannot move now, what a whole-area cma_alloc would do now and which\n"
-		"frames block it; at the end the model's own whole-area cma_alloc with its culprits.\n"
-		"  --html FILE     the final report as a page\n"
-		"  --cma-dir DIR   the CMA debugfs directory (default /sys/kernel/debug/cma)\n\n"
-		"The end state's map, as pfnlab map draws it (after the report):\n"
-		"%MAPOUT%\n"
-		"Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"
-		"is made large enough for every PFN in the trace (of a pipe: in its first 16 MiB, read\n"
-		"ahead), and without --era it follows the trace's form.\n\n"
-		"%MACHINE%"
-		"\nExamples:\n"
-		"  pfnlab replay trace.txt.xz --format json\n"
-		"  pfnlab replay trace.dat --snapshot before/ --after after/\n"
-		"  pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
-		"  cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --ram 16G --era current --every 100000\n\n"
-		"Exit codes: 0 ok, 2 bad option or bad input (FILE:LINE: reason), 3 too large for this\n"
-		"host or the input's memory limit, 4 checker failure, 130/143 stopped by SIGINT/SIGTERM.\n",
+		"the report of what was read (exit 130, 143).\n",
+	.sections = sections,
+	.operands = "<file>",
+	.notes = "Without --snapshot the machine is a fresh one from the machine options; without --ram it\n"
+		 "is made large enough for every PFN in the trace (of a pipe: in its first 16 MiB, read\n"
+		 "ahead), and without --era it follows the trace's form.\n",
+	.examples = "pfnlab replay trace.txt.xz --format json\n"
+		    "pfnlab replay trace.dat --snapshot before/ --after after/\n"
+		    "pfnlab replay trace.txt.xz --svg end.svg --png end.png\n"
+		    "cat /sys/kernel/tracing/trace_pipe | pfnlab replay - --ram 16G --era current --every 100000\n"
+		    "sudo pfnlab replay --live --duration 60 --every 10\n",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL | EXITS_SIGNAL,
+	.run = run,
 };

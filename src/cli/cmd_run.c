@@ -134,6 +134,56 @@ static void list_builtins(void)
 		printf("%-12s %s\n", b->name, b->summary);
 }
 
+enum { O_POLICY = KEYS_CMD, O_FORMAT, O_TRACE, O_TRACE_ALL, O_HTML, O_CHECK, O_NO_PROGRESS, O_LIST, O_SHOW };
+
+static const struct cli_opt opts[] = {
+	{"policy", O_POLICY, "P",
+	 "long-term pin policy, overriding the scenario's: none, rfc2015, migrate-cma, migrate-movable, pin-aware",
+	 "<policy>"},
+	{"seed", SO_SEED, "N", "seed of the scenario's random generators (default: its seed line, or 1)", NULL},
+	{"format", O_FORMAT, "text|json",
+	 "json: one JSON object: policy, hpt{requested,ok,failed,fallback}, "
+	 "pins{longterm_pages,longterm_in_cma_peak,migrated,failed}, contig{busy_retries,busy_messages}, "
+	 "pageblocks{unmovable_delta}, ...",
+	 "text json"},
+	{"no-progress", O_NO_PROGRESS, NULL, "no progress line (shown on a terminal after a second)", NULL},
+	{"html", O_HTML, "FILE",
+	 "also write one self-contained HTML page: the summary, memory maps at the start, after each failed HPT "
+	 "allocation and at the end, and time series (free CMA, pinned pages in CMA, HPT failures, UNMOVABLE "
+	 "pageblocks, cma_alloc busy retries)",
+	 "<file>"},
+	{"trace", O_TRACE, "FILE",
+	 "write the host's kernel log (dmesg lines, e.g. 'alloc_contig_range: [1f3800, 1f78c4) PFNs busy') and "
+	 "the trace events of CMA, isolation, migration and pinning (ftrace lines) to FILE",
+	 "<file>"},
+	{"trace-all", O_TRACE_ALL, NULL, "trace every event, kmem page allocations and frees included (large)", NULL},
+	{"check", O_CHECK, NULL, "run the whole-state checker after every line (slow; exit 4 on failure)", NULL},
+	{"max-steps", SO_MAX_STEPS, "N",
+	 "stop a runaway run after N steps: statements (each pass of a repeat), generated events and background "
+	 "expiries (default 10000000; exit 3)",
+	 NULL},
+	{"list", O_LIST, NULL, "name the built-in scenarios", NULL},
+	{"show", O_SHOW, "NAME", "print a built-in scenario, to start your own from it", "<scenario>"},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
+int scn_opt(struct scn_opts *o, const struct cli_args *a)
+{
+	unsigned long long n;
+
+	if (a->key == SO_MAX_STEPS) {
+		if (parse_uint(a->val, 1, ~0ull, &n))
+			return cli_bad_value(a, "a number, at least 1");
+		o->max_steps = n;
+	} else {
+		if (parse_uint(a->val, 0, ~0ull, &n))
+			return cli_bad_value(a, "a number");
+		o->seed = n;
+		o->seed_set = true;
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *file = NULL, *trace = NULL, *format = "text", *show = NULL, *html = NULL;
@@ -144,62 +194,56 @@ static int run(int argc, char **argv)
 	struct output tf = {.f = NULL};
 	bool list = false, no_progress = false;
 	struct progress prog;
-	int rc;
+	struct cli_args a;
+	int rc = 0, k;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		unsigned long long n;
-
-		if (!strcmp(a, "--list")) {
+	cli_args_init(&a, &cmd_run, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			rc = cli_one_operand(&a, &file, "scenario");
+			break;
+		case O_LIST:
 			list = true;
-		} else if (!strcmp(a, "--trace-all")) {
+			break;
+		case O_TRACE_ALL:
 			o.trace_all = true;
-		} else if (!strcmp(a, "--check")) {
+			break;
+		case O_CHECK:
 			o.check = true;
-		} else if (!strcmp(a, "--no-progress")) {
+			break;
+		case O_NO_PROGRESS:
 			no_progress = true;
-		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
-			   !strcmp(a, "--trace") || !strcmp(a, "--show") || !strcmp(a, "--html") ||
-			   !strcmp(a, "--max-steps")) {
-			const char *v;
-
-			if (i + 1 >= argc)
-				return cli_error("run: %s needs a value", a);
-			v = argv[++i];
-			if (!strcmp(a, "--policy")) {
-				o.policy = pfnlab_pin_policy_parse(v);
-				if (o.policy < 0)
-					return cli_error("run: --policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
-							 v);
-			} else if (!strcmp(a, "--max-steps")) {
-				if (parse_uint(v, 1, ~0ull, &n))
-					return cli_error("run: --max-steps: invalid value '%s' (a number, at least 1)", v);
-				o.max_steps = n;
-			} else if (!strcmp(a, "--seed")) {
-				if (parse_uint(v, 0, ~0ull, &n))
-					return cli_error("run: --seed: invalid value '%s' (a number)", v);
-				o.seed = n;
-				o.seed_set = true;
-			} else if (!strcmp(a, "--format")) {
-				if (strcmp(v, "text") && strcmp(v, "json"))
-					return cli_error("run: --format is text or json, not '%s'", v);
-				format = v;
-			} else if (!strcmp(a, "--trace")) {
-				trace = v;
-			} else if (!strcmp(a, "--html")) {
-				html = v;
-				o.record = true;
-			} else {
-				show = v;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			return cli_error("run: unknown option '%s' (try 'pfnlab run --help')", a);
-		} else if (file) {
-			return cli_error("run: one scenario at a time ('%s' and '%s')", file, a);
-		} else {
-			file = a;
+			break;
+		case O_POLICY:
+			o.policy = pfnlab_pin_policy_parse(a.val);
+			if (o.policy < 0)
+				rc = cli_usage_error(&a, "--policy: unknown policy '%s' (none, rfc2015, migrate-cma, "
+						     "migrate-movable, pin-aware)", a.val);
+			break;
+		case O_FORMAT:
+			rc = cli_format_opt(&a);
+			format = a.val;
+			break;
+		case O_TRACE:
+			trace = a.val;
+			break;
+		case O_HTML:
+			html = a.val;
+			o.record = true;
+			break;
+		case O_SHOW:
+			show = a.val;
+			break;
+		default: /* SO_SEED, O_MAX_STEPS */
+			rc = scn_opt(&o, &a);
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	if (list) {
 		list_builtins();
 		return EXIT_OK;
@@ -262,41 +306,26 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, {NULL, NULL, NULL}};
+
 const struct command cmd_run = {
 	.name = "run",
 	.summary = "run a scenario (default: the built-in seed) and report what happened",
-	.run = run,
-	.help =
-		"usage: pfnlab run [FILE|NAME] [--policy P] [--seed N] [--format text|json]\n"
-		"                  [--trace FILE [--trace-all]] [--html FILE] [--check] [--no-progress]\n"
-		"                  [--max-steps N]\n"
-		"       pfnlab run --list\n"
-		"       pfnlab run --show NAME\n\n"
+	.synopsis = "[FILE|NAME] [--policy P] [--seed N] [--format text|json] [--trace FILE [--trace-all]] "
+		    "[--html FILE] [--check] [--no-progress] [--max-steps N]\n"
+		    "--list\n"
+		    "--show NAME",
+	.description =
 		"Runs a scenario (docs/scenario.md, pfnlab-scenario(5)) on a freshly built machine and\n"
 		"prints a short report.  Without FILE it runs the built-in seed scenario: a POWER8 KVM\n"
 		"host where VFIO pins guest RAM in kvm_cma and the next guests' hash page tables fail.\n"
-		"A NAME that is not a file names a built-in scenario.\n\n"
-		"  --policy P       long-term pin policy, overriding the scenario's: none, rfc2015,\n"
-		"                   migrate-cma, migrate-movable, pin-aware\n"
-		"  --seed N         seed of the scenario's random generators (default: its seed line, or 1)\n"
-		"  --format json    one JSON object: policy, hpt{requested,ok,failed,fallback},\n"
-		"                   pins{longterm_pages,longterm_in_cma_peak,migrated,failed},\n"
-		"                   contig{busy_retries,busy_messages}, pageblocks{unmovable_delta}, ...\n"
-		"  --no-progress    no progress line (shown on a terminal after a second)\n"
-		"  --html FILE      also write one self-contained HTML page: the summary, memory maps at\n"
-		"                   the start, after each failed HPT allocation and at the end, and time\n"
-		"                   series (free CMA, pinned pages in CMA, HPT failures, UNMOVABLE\n"
-		"                   pageblocks, cma_alloc busy retries)\n"
-		"  --trace FILE     write the host's kernel log (dmesg lines, e.g. 'alloc_contig_range:\n"
-		"                   [1f3800, 1f78c4) PFNs busy') and the trace events of CMA, isolation,\n"
-		"                   migration and pinning (ftrace lines) to FILE\n"
-		"  --trace-all      trace every event, kmem page allocations and frees included (large)\n"
-		"  --check          run the whole-state checker after every line (slow; exit 4 on failure)\n"
-		"  --max-steps N    stop a runaway run after N steps: statements (each pass of a repeat),\n"
-		"                   generated events and background expiries (default 10000000; exit 3)\n"
-		"  --list           name the built-in scenarios\n"
-		"  --show NAME      print a built-in scenario, to start your own from it\n\n"
-		"Exit codes: 0 ok, 1 an expect line failed (each failure on stderr as file:line),\n"
-		"2 bad option or scenario (file:line: message), 3 the machine does not fit this host,\n"
-		"4 checker failure.\n",
+		"A NAME that is not a file names a built-in scenario.\n",
+	.sections = sections,
+	.operands = "<scenario>",
+	.examples = "pfnlab run --policy migrate-movable\n"
+		    "pfnlab run --trace seed.log\n"
+		    "pfnlab run --show seed > my.scn\n",
+	.exit_check = "an expect line failed (each failure on stderr as FILE:LINE)",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL,
+	.run = run,
 };

@@ -181,6 +181,35 @@ static int resolve_param(struct study_spec *ss, const char *name, const char *va
 	return rc ? cli_error("size-cma: %s", err) : 0;
 }
 
+enum { O_JOBS = 'j', O_OUT = 'o', O_PARAM = KEYS_CMD, O_VALUES, O_TARGET, O_CONFIDENCE, O_POLICY, O_MAX_RUNS,
+       O_BATCH, O_ENGINE, O_FORMAT, O_NO_PROGRESS };
+
+static const struct cli_opt opts[] = {
+	{"param", O_PARAM, "NAME",
+	 "a param of the spec, ${NAME} in the scenario, or VERB.KEY (a key of the machine, kvm or cma line).  "
+	 "Default 'cma': ${cma}, else the kvm line's cma_ratio (values 1..30), else the cma line's size (1%..30%)",
+	 NULL},
+	{"values", O_VALUES, "LIST",
+	 "the values, smallest first, as in a spec: '2..20', '64M..2G x2', '1%..10% step 0.5%', '128M, 256M, 512M'",
+	 NULL},
+	{"target", O_TARGET, "EXPR",
+	 "what a run must show: 'KEY OP NUMBER [&& ...]' over the keys of 'pfnlab run --format json', e.g. "
+	 "'hpt.failed == 0 && hpt.fallback == 0'",
+	 NULL},
+	{"confidence", O_CONFIDENCE, "C", "the share of runs that must meet the target (default 0.95)", NULL},
+	{"policy", O_POLICY, "P", "the pin policy of every run (default: the scenario's)", "<policy>"},
+	{"max-runs", O_MAX_RUNS, "N", "runs per value at most (default 1000)", NULL},
+	{"batch", O_BATCH, "N", "runs of a first look at a value (default 20)", NULL},
+	{"jobs", O_JOBS, "N", "concurrent runs, as for 'pfnlab sweep'", NULL},
+	{"engine", O_ENGINE, "local|mpi", "as for 'pfnlab sweep'; 'mpirun -np N pfnlab size-cma ... --engine mpi'",
+	 "local mpi"},
+	{"out", O_OUT, "DIR", "where the runs are kept and reused (default size-cma-NAME-PARAM-POLICY.out)", "<dir>"},
+	{"format", O_FORMAT, "text|json", "json: {\"answer\", \"probes\": [{value, runs, met, lo, hi, verdict}]}",
+	 "text json"},
+	{"no-progress", O_NO_PROGRESS, NULL, "no progress line (it is drawn only when stderr is a terminal)", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
 static int run(int argc, char **argv)
 {
 	const char *file = NULL, *param = NULL, *values = NULL, *target = NULL, *policy = NULL, *outdir = NULL;
@@ -194,78 +223,76 @@ static int run(int argc, char **argv)
 	struct size_cma sc = {0};
 	struct sweep_search se = {0};
 	char resolved[128], err[1024], seeds[64], out[PATH_MAX];
-	int rank = 0, size = 1, rc, pi;
+	int rank = 0, size = 1, rc = 0, pi, key;
 	size_t answer = 0;
+	struct cli_args a;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-
-		if (!strcmp(a, "--no-progress")) {
+	cli_args_init(&a, &cmd_size_cma, argc, argv);
+	while (!rc && (key = cli_next(&a)) != CLI_END) {
+		switch (key) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			rc = cli_one_operand(&a, &file, "scenario");
+			break;
+		case O_NO_PROGRESS:
 			no_progress = true;
-			continue;
-		}
-		if (a[0] != '-' || !a[1]) {
-			if (file)
-				return cli_error("size-cma: one scenario at a time ('%s' and '%s')", file, a);
-			file = a;
-			continue;
-		}
-		if (!strncmp(a, "-j", 2) && a[2]) {
-			v = a + 2;
-			a = "-j";
-		} else if (!strcmp(a, "--param") || !strcmp(a, "--values") || !strcmp(a, "--target") ||
-			   !strcmp(a, "--confidence") || !strcmp(a, "--policy") || !strcmp(a, "--max-runs") ||
-			   !strcmp(a, "--batch") || !strcmp(a, "-j") || !strcmp(a, "--engine") || !strcmp(a, "--out") ||
-			   !strcmp(a, "--format")) {
-			if (i + 1 >= argc)
-				return cli_error("size-cma: %s needs a value", a);
-			v = argv[++i];
-		} else {
-			return cli_error("size-cma: unknown option '%s' (try 'pfnlab size-cma --help')", a);
-		}
-		if (!strcmp(a, "--param")) {
-			param = v;
-		} else if (!strcmp(a, "--values")) {
-			values = v;
-		} else if (!strcmp(a, "--target")) {
-			target = v;
-		} else if (!strcmp(a, "--policy")) {
-			if (pfnlab_pin_policy_parse(v) < 0)
-				return cli_error("size-cma: --policy: unknown policy '%s' (none, rfc2015, migrate-cma, migrate-movable, pin-aware)",
-						 v);
-			policy = v;
-		} else if (!strcmp(a, "--confidence")) {
+			break;
+		case O_PARAM:
+			param = a.val;
+			break;
+		case O_VALUES:
+			values = a.val;
+			break;
+		case O_TARGET:
+			target = a.val;
+			break;
+		case O_POLICY:
+			if (pfnlab_pin_policy_parse(a.val) < 0)
+				rc = cli_bad_value(&a, "none, rfc2015, migrate-cma, migrate-movable or pin-aware");
+			policy = a.val;
+			break;
+		case O_CONFIDENCE: {
 			char *end;
 
-			conf = strtod(v, &end);
-			if (*end || end == v || !(conf > 0 && conf < 1))
-				return cli_error("size-cma: --confidence: '%s' is not a probability in (0, 1)", v);
-		} else if (!strcmp(a, "--max-runs")) {
-			if (parse_uint(v, 1, 10000000, &max_runs))
-				return cli_error("size-cma: --max-runs: '%s' is not a count (1..10000000)", v);
-		} else if (!strcmp(a, "--batch")) {
-			if (parse_uint(v, 1, 1000000, &batch))
-				return cli_error("size-cma: --batch: '%s' is not a count", v);
-		} else if (!strcmp(a, "-j")) {
-			if (parse_uint(v, 1, 4096, &jobs))
-				return cli_error("size-cma: -j: '%s' is not a worker count (1..4096)", v);
-		} else if (!strcmp(a, "--engine")) {
-			if (!strcmp(v, "mpi"))
+			conf = strtod(a.val, &end);
+			if (*end || end == a.val || !(conf > 0 && conf < 1))
+				rc = cli_usage_error(&a, "%s: '%s' is not a probability in (0, 1)", a.spelled, a.val);
+			break;
+		}
+		case O_MAX_RUNS:
+			if (parse_uint(a.val, 1, 10000000, &max_runs))
+				rc = cli_bad_value(&a, "a count, 1..10000000");
+			break;
+		case O_BATCH:
+			if (parse_uint(a.val, 1, 1000000, &batch))
+				rc = cli_bad_value(&a, "a count, 1..1000000");
+			break;
+		case O_JOBS:
+			if (parse_uint(a.val, 1, 4096, &jobs))
+				rc = cli_usage_error(&a, "%s: '%s' is not a worker count (1..4096)", a.spelled, a.val);
+			break;
+		case O_ENGINE:
+			if (!strcmp(a.val, "mpi"))
 				mpi = true;
-			else if (!strcmp(v, "local"))
+			else if (!strcmp(a.val, "local"))
 				mpi = false;
-			else if (!strcmp(v, "slurm"))
-				return cli_error("size-cma: --engine slurm: a search needs each step's results before the next; use local or mpi (or a sweep under slurm)");
+			else if (!strcmp(a.val, "slurm"))
+				rc = cli_usage_error(&a, "--engine slurm: a search needs each step's results before the next; use local or mpi (or a sweep under slurm)");
 			else
-				return cli_error("size-cma: --engine is local or mpi, not '%s'", v);
-		} else if (!strcmp(a, "--out")) {
-			outdir = v;
-		} else {
-			if (strcmp(v, "text") && strcmp(v, "json"))
-				return cli_error("size-cma: --format is text or json, not '%s'", v);
-			format = v;
+				rc = cli_bad_value(&a, "local or mpi");
+			break;
+		case O_OUT:
+			outdir = a.val;
+			break;
+		default: /* O_FORMAT */
+			rc = cli_format_opt(&a);
+			format = a.val;
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	if (!file)
 		return cli_error("size-cma: which scenario? (pfnlab size-cma SCENARIO --param cma --target EXPR)");
 	if (!param)
@@ -361,34 +388,24 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, {NULL, NULL, NULL}};
+
 const struct command cmd_size_cma = {
 	.name = "size-cma",
 	.summary = "smallest CMA size (or other parameter) meeting a target with a confidence",
-	.run = run,
-	.help =
-		"usage: pfnlab size-cma SCENARIO --target EXPR [--param NAME] [--values LIST]\n"
-		"                       [--confidence C] [--policy P] [--max-runs N] [--batch N]\n"
-		"                       [-j N] [--engine local|mpi] [--out DIR] [--format text|json]\n"
-		"                       [--no-progress]\n\n"
+	.synopsis = "SCENARIO --target EXPR [--param NAME] [--values LIST] [--confidence C] [--policy P] "
+		    "[--max-runs N] [--batch N] [-j N] [--engine local|mpi] [--out DIR] [--format text|json] "
+		    "[--no-progress]",
+	.description =
 		"Finds the smallest value of a parameter for which the share of runs meeting the target\n"
 		"is at least C, shown by the Wilson 95% interval of that share lying at or above C\n"
 		"(runs with seeds 1, 2, ... are added until the interval lies above or below C).  The\n"
-		"parameter must be monotone: a larger value never makes the target harder to meet.\n\n"
-		"  SCENARIO         a scenario file, a sweep spec, or a built-in scenario (seed, ...)\n"
-		"  --param NAME     a param of the spec, ${NAME} in the scenario, or VERB.KEY (a key of\n"
-		"                   the machine, kvm or cma line).  Default 'cma': ${cma}, else the kvm\n"
-		"                   line's cma_ratio (values 1..30), else the cma line's size (1%..30%)\n"
-		"  --values LIST    the values, smallest first, as in a spec: '2..20', '64M..2G x2',\n"
-		"                   '1%..10% step 0.5%', '128M, 256M, 512M'\n"
-		"  --target EXPR    what a run must show: 'KEY OP NUMBER [&& ...]' over the keys of\n"
-		"                   'pfnlab run --format json', e.g. 'hpt.failed == 0 && hpt.fallback == 0'\n"
-		"  --confidence C   the share of runs that must meet the target (default 0.95)\n"
-		"  --policy P       the pin policy of every run (default: the scenario's)\n"
-		"  --max-runs N     runs per value at most (default 1000)\n"
-		"  --batch N        runs of a first look at a value (default 20)\n"
-		"  -j N, --engine   as for 'pfnlab sweep'; 'mpirun -np N pfnlab size-cma ... --engine mpi'\n"
-		"  --out DIR        where the runs are kept and reused (default size-cma-NAME-PARAM-POLICY.out)\n"
-		"  --format json    {\"answer\", \"probes\": [{value, runs, met, lo, hi, verdict}]}\n\n"
-		"Exit codes: 0 an answer, 1 no value meets the target, 2 bad option or scenario,\n"
-		"3 out of memory, 4 internal error, 128+N interrupted by signal N.\n",
+		"parameter must be monotone: a larger value never makes the target harder to meet.\n"
+		"SCENARIO is a scenario file, a sweep spec, or a built-in scenario (seed, ...).\n",
+	.sections = sections,
+	.operands = "<scenario>",
+	.examples = "pfnlab size-cma seed --target 'hpt.failed == 0 && hpt.fallback == 0' --policy none\n",
+	.exit_check = "no value meets the target",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL | EXITS_BUSY | EXITS_SIGNAL,
+	.run = run,
 };

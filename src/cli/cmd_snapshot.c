@@ -69,10 +69,41 @@ static void pages_summary(const struct pfnlab_machine *m, const struct pfnlab_pa
 		       (unsigned long long)pg->cma_bits_cleared);
 }
 
+enum { O_PRINT = KEYS_CMD, O_PAGE_SIZE, O_NO_THP, O_CHECK, O_STRICT, O_PAGES, O_WHAT_IF, O_CMA_DIR, O_JSON };
+
+static const struct cli_opt opts[] = {
+	{"print", O_PRINT, "VIEW", "buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat, cma, ...", "<view>"},
+	{"page-size", O_PAGE_SIZE, "S", "the page size when iomem and zoneinfo cannot tell (default 4K)",
+	 "4K 16K 64K"},
+	{"no-thp", O_NO_THP, NULL, "min_free_kbytes without THP's raise (only without zoneinfo watermarks)", NULL},
+	{"check", O_CHECK, NULL, "run the whole-state checker (exit 4 if it fails)", NULL},
+	{"strict", O_STRICT, NULL,
+	 "refuse buddyinfo and pagetypeinfo that differ (by default a live /proc read file after file differs "
+	 "by a block or two, and pagetypeinfo's counts win, with a -v note)",
+	 NULL},
+	{"pages", O_PAGES, NULL,
+	 "every frame where it is (root): kpageflags, kpagecount, the CMA areas' debugfs files, every process's "
+	 "comm, maps and pagemap",
+	 NULL},
+	{"cma-dir", O_CMA_DIR, "DIR", "the CMA debugfs directory (/sys/kernel/debug/cma for /proc, else DIR/cma)",
+	 "<dir>"},
+	{"what-if", O_WHAT_IF, "WHAT",
+	 "'cma_alloc AREA all|COUNT [align N]' or 'alloc_contig_range START END': what it would do now on the "
+	 "model (exit 1 if it would fail), the busy frames and the processes owning them; the real machine is "
+	 "not touched",
+	 NULL},
+	{"json", O_JSON, NULL, "the --what-if answer as one JSON object", NULL},
+	{"verbose", 'v', NULL,
+	 "notes on stderr (zoneinfo's free count read at another moment, pageblocks isolated when the snapshot "
+	 "was taken)",
+	 NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
 static int run(int argc, char **argv)
 {
-	const char *dir = NULL, *views[16], *what = NULL, *cma_dir = NULL;
-	int nviews = 0;
+	const char *dir = NULL, *views[MAX_VIEWS], *what = NULL, *cma_dir = NULL;
+	int nviews = 0, k;
 	bool check = false, verbose = false, pages = false, json = false;
 	struct pfnlab_pages pg = {0};
 	struct pfnlab_snapshot_opts so = {.thp = true};
@@ -80,57 +111,58 @@ static int run(int argc, char **argv)
 	struct pfnlab_sink out;
 	struct map_out map = {.ansi = false};
 	char why[1024] = "";
+	struct cli_args a;
+	uint64_t sz;
 	int rc = EXIT_OK;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int k = map_out_opt(&map, argc, argv, &i);
-
-		if (k < 0)
-			return EXIT_USAGE;
-		if (k)
-			continue;
-		if (strcmp(a, "--print") == 0 && i + 1 < argc) {
-			const char *const *known = pfnlab_views();
-			bool ok = false;
-
-			for (int v = 0; known[v]; v++)
-				ok |= strcmp(known[v], argv[i + 1]) == 0;
-			if (!ok)
-				return cli_error("snapshot: --print: unknown view '%s'", argv[i + 1]);
-			if (nviews == 16)
-				return cli_error("snapshot: --print: at most 16 views");
-			views[nviews++] = argv[++i];
-		} else if (strcmp(a, "--page-size") == 0 && i + 1 < argc) {
-			uint64_t sz;
-
-			if (parse_size(argv[++i], &sz) || (sz != 4096 && sz != 16384 && sz != 65536))
-				return cli_error("--page-size: invalid value '%s' (4K, 16K or 64K)", argv[i]);
-			so.page_shift = (unsigned)__builtin_ctzll(sz);
-		} else if (strcmp(a, "--no-thp") == 0) {
+	cli_args_init(&a, &cmd_snapshot, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			rc = cli_one_operand(&a, &dir, "directory");
+			break;
+		case O_PRINT:
+			rc = print_opt(&a, views, &nviews);
+			break;
+		case O_PAGE_SIZE:
+			if (parse_size(a.val, &sz) || (sz != 4096 && sz != 16384 && sz != 65536))
+				rc = cli_bad_value(&a, "4K, 16K or 64K");
+			else
+				so.page_shift = (unsigned)__builtin_ctzll(sz);
+			break;
+		case O_NO_THP:
 			so.thp = false;
-		} else if (strcmp(a, "--pages") == 0) {
-			pages = true;
-		} else if (strcmp(a, "--what-if") == 0 && i + 1 < argc) {
-			what = argv[++i];
-		} else if (strcmp(a, "--cma-dir") == 0 && i + 1 < argc) {
-			cma_dir = argv[++i];
-		} else if (strcmp(a, "--json") == 0) {
-			json = true;
-		} else if (strcmp(a, "--check") == 0) {
+			break;
+		case O_CHECK:
 			check = true;
-		} else if (strcmp(a, "--strict") == 0) {
+			break;
+		case O_STRICT:
 			so.strict = true;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			break;
+		case O_PAGES:
+			pages = true;
+			break;
+		case O_WHAT_IF:
+			what = a.val;
+			break;
+		case O_CMA_DIR:
+			cma_dir = a.val;
+			break;
+		case O_JSON:
+			json = true;
+			break;
+		case 'v':
 			verbose = true;
-		} else if (a[0] != '-' && !dir) {
-			dir = a;
-		} else if (a[0] == '-') {
-			return cli_error("snapshot: unknown option '%s' (try 'pfnlab help snapshot')", a);
-		} else {
-			return cli_error("snapshot: one directory at a time ('%s' and '%s')", dir, a);
+			break;
+		default:
+			rc = map_out_opt(&map, &a);
+			break;
 		}
 	}
+	if (rc)
+		return rc;
 	if (!dir)
 		return cli_error("snapshot: which directory? (pfnlab snapshot DIR|/proc [--print VIEW])");
 	if (map.given && !map_out_wanted(&map))
@@ -178,43 +210,32 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {
+	{"Options", NULL, opts},
+	MAP_OUT_SECTION("The machine's map, as pfnlab map draws it (no view is printed unless --print asks):"),
+	{NULL, NULL, NULL}};
+
 const struct command cmd_snapshot = {
 	.name = "snapshot",
 	.summary = "build a model machine from /proc (buddyinfo, pagetypeinfo, zoneinfo, iomem)",
-	.run = run,
-	.help =
-		"usage: pfnlab snapshot DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp]\n"
-		"                       [--check] [--strict] [-v] [--svg FILE] [--png FILE] [--ansi] [map options]\n"
-		"                       [--pages [--cma-dir DIR] [--what-if WHAT] [--json]]\n\n"
+	.synopsis = "DIR|/proc [--print VIEW]... [--page-size 4K|16K|64K] [--no-thp] [--check] [--strict] [-v] [--svg FILE] "
+		    "[--png FILE] [--ansi] [map options] [--pages [--cma-dir DIR] [--what-if WHAT] [--json]]",
+	.description =
 		"Reads zoneinfo, pagetypeinfo, buddyinfo and the System RAM lines of iomem from a directory\n"
 		"of files named as in /proc (compressed copies are read too; pagetypeinfo or buddyinfo\n"
 		"must be there), or from /proc itself (pagetypeinfo needs root), and builds a machine with\n"
 		"the same zones and spans, the same number of pageblocks of each type and the same free\n"
 		"blocks per zone, type and order.  Positions are chosen deterministically, so\n"
-		"--print pagetypeinfo and --print buddyinfo reproduce the files byte for byte.\n\n"
-		"  --print VIEW    buddyinfo (default), pagetypeinfo, zoneinfo, meminfo, vmstat, cma, ...\n"
-		"  --page-size S   the page size when iomem and zoneinfo cannot tell (default 4K)\n"
-		"  --no-thp        min_free_kbytes without THP's raise (only without zoneinfo watermarks)\n"
-		"  --check         run the whole-state checker (exit 4 if it fails)\n"
-		"  --strict        refuse buddyinfo and pagetypeinfo that differ (by default a live\n"
-		"                  /proc read file after file differs by a block or two, and\n"
-		"                  pagetypeinfo's counts win, with a -v note)\n"
-		"  -v              notes on stderr (zoneinfo's free count read at another moment,\n"
-		"                  pageblocks isolated when the snapshot was taken)\n"
-		"  --pages         every frame where it is (root): kpageflags, kpagecount, the CMA\n"
-		"                  areas' debugfs files, every process's comm, maps and pagemap\n"
-		"  --cma-dir DIR   the CMA debugfs directory (/sys/kernel/debug/cma for /proc, else DIR/cma)\n"
-		"  --what-if WHAT  'cma_alloc AREA all|COUNT [align N]' or 'alloc_contig_range START END':\n"
-		"                  what it would do now on the model (exit 1 if it would fail), the busy\n"
-		"                  frames and the processes owning them; the real machine is not touched\n"
-		"  --json          the --what-if answer as one JSON object\n\n"
-		"The machine's map, as pfnlab map draws it (no view is printed unless --print asks):\n"
-		"%MAPOUT%\n"
-		"Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
-		"kernels, truncated; other moments with --strict) are refused with FILE:LINE and exit 2.\n\n"
-		"Examples:\n"
-		"  sudo pfnlab snapshot /proc --print pagetypeinfo\n"
-		"  pfnlab snapshot before/ --print buddyinfo --check\n"
-		"  pfnlab snapshot before/ --svg before.svg\n"
-		"  sudo pfnlab snapshot /proc --pages --what-if 'cma_alloc reserved all'\n",
+		"--print pagetypeinfo and --print buddyinfo reproduce the files byte for byte.\n",
+	.sections = sections,
+	.operands = "<dir>",
+	.notes = "Without zoneinfo the zones are laid end to end from PFN 0.  Files that disagree (other\n"
+		 "kernels, truncated; other moments with --strict) are refused with FILE:LINE and exit 2.\n",
+	.examples = "sudo pfnlab snapshot /proc --print pagetypeinfo\n"
+		    "pfnlab snapshot before/ --print buddyinfo --check\n"
+		    "pfnlab snapshot before/ --svg before.svg\n"
+		    "sudo pfnlab snapshot /proc --pages --what-if 'cma_alloc reserved all'\n",
+	.exit_check = "the --what-if allocation would fail",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL,
+	.run = run,
 };

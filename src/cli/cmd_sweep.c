@@ -21,7 +21,7 @@ struct sweep_args {
 	const char *spec, *out, *html, *format;
 	enum engine engine;
 	unsigned jobs;
-	bool jobs_set, resume, no_progress, dry_run;
+	bool jobs_set, resume, no_progress, dry_run, merge;
 	uint64_t slice_i, slice_n, slices;
 };
 
@@ -49,75 +49,103 @@ static int parse_slice(const char *v, uint64_t *i, uint64_t *n)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct sweep_args *a, bool merge)
-{
-	for (int i = 1 + merge; i < argc; i++) {
-		const char *o = argv[i], *v = NULL;
-		unsigned long long n;
+enum { O_OUT = 'o', O_DRY_RUN = 'n', O_JOBS = 'j', O_RESUME = KEYS_CMD, O_ENGINE, O_HTML, O_FORMAT, O_SLICE,
+       O_SLICES, O_NO_PROGRESS };
 
-		if (!strcmp(o, "--resume")) {
-			a->resume = true;
-			continue;
-		}
-		if (!strcmp(o, "--no-progress")) {
-			a->no_progress = true;
-			continue;
-		}
-		if (!strcmp(o, "--dry-run")) {
-			a->dry_run = true;
-			continue;
-		}
-		if (!strncmp(o, "-j", 2) && o[2]) {
-			v = o + 2;
-			o = "-j";
-		} else if (!strcmp(o, "-j") || !strcmp(o, "--jobs") || !strcmp(o, "--out") || !strcmp(o, "--html") ||
-			   !strcmp(o, "--engine") || !strcmp(o, "--slice") || !strcmp(o, "--slices") ||
-			   !strcmp(o, "--format")) {
-			if (i + 1 >= argc)
-				return cli_error("sweep: %s needs a value", o);
-			v = argv[++i];
-		} else if (o[0] == '-' && o[1]) {
-			return cli_error("sweep: unknown option '%s' (try 'pfnlab sweep --help')", o);
-		} else if (merge) {
-			continue; /* a directory: read by the caller */
-		} else if (a->spec) {
-			return cli_error("sweep: one spec at a time ('%s' and '%s')", a->spec, o);
-		} else {
-			a->spec = o;
-			continue;
-		}
-		if (!strcmp(o, "-j") || !strcmp(o, "--jobs")) {
-			if (parse_uint(v, 1, 4096, &n))
-				return cli_error("sweep: -j: '%s' is not a worker count (1..4096)", v);
-			a->jobs = (unsigned)n;
-			a->jobs_set = true;
-		} else if (!strcmp(o, "--out")) {
-			a->out = v;
-		} else if (!strcmp(o, "--html")) {
-			a->html = v;
-		} else if (!strcmp(o, "--format")) {
-			if (strcmp(v, "text") && strcmp(v, "json"))
-				return cli_error("sweep: --format is text or json, not '%s'", v);
-			a->format = v;
-		} else if (!strcmp(o, "--engine")) {
-			if (!strcmp(v, "local"))
-				a->engine = ENGINE_LOCAL;
-			else if (!strcmp(v, "mpi"))
-				a->engine = ENGINE_MPI;
-			else if (!strcmp(v, "slurm"))
-				a->engine = ENGINE_SLURM;
+static const struct cli_opt opts[] = {
+	{"jobs", O_JOBS, "N", "concurrent runs (default: the number of CPUs; 1 per rank under MPI)", NULL},
+	{"out", O_OUT, "DIR", "output directory (default: SPEC's name with .out)", "<dir>"},
+	{"resume", O_RESUME, NULL, "keep DIR's rows and run only the missing runs (and crashed ones)", NULL},
+	{"engine", O_ENGINE, "local|mpi|slurm",
+	 "local: forked worker processes on this machine (default).  mpi: under 'mpirun -np N pfnlab sweep SPEC "
+	 "--engine mpi', rank 0 hands runs out over TCP and writes the files (DIR on a file system all nodes "
+	 "see); without mpirun around it, pfnlab starts 'mpirun -np N' itself (N from -j, default the CPUs; "
+	 "$PFNLAB_MPIRUN replaces 'mpirun').  slurm: write DIR/sweep.sbatch, a job array whose tasks run "
+	 "--slice I/N each into DIR/slice-I; then 'pfnlab sweep merge DIR/slice-* --out DIR'",
+	 "local mpi slurm"},
+	{"slices", O_SLICES, "N", "array tasks for --engine slurm (default 16)", NULL},
+	{"slice", O_SLICE, "I/N", "only the runs whose id modulo N is I", NULL},
+	{"html", O_HTML, "FILE",
+	 "one self-contained page: the table, failure probability against the swept parameter (a line per "
+	 "policy), a heatmap for two parameters",
+	 "<file>"},
+	{"format", O_FORMAT, "text|json", "json: print summary.json instead of the table", "text json"},
+	{"no-progress", O_NO_PROGRESS, NULL, "no progress line (it is drawn only when stderr is a terminal)", NULL},
+	{"dry-run", O_DRY_RUN, NULL, "check the spec and print its parameters and run count", NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};
+
+/* The options, and the operands: the spec, or after "merge" the directories (@dirs, up to @max). */
+static int parse_args(int argc, char **argv, struct sweep_args *s, const char **dirs, int max, int *ndirs)
+{
+	struct cli_args a;
+	unsigned long long n;
+	int k, rc = 0;
+
+	cli_args_init(&a, &cmd_sweep, argc, argv);
+	while (!rc && (k = cli_next(&a)) != CLI_END) {
+		switch (k) {
+		case CLI_STOP:
+			return a.rc;
+		case CLI_OPERAND:
+			if (!s->spec && !s->merge && !strcmp(a.val, "merge"))
+				s->merge = true;
+			else if (s->merge && *ndirs < max)
+				dirs[(*ndirs)++] = a.val;
+			else if (s->merge)
+				rc = cli_usage_error(&a, "merge: at most %d directories", max);
+			else if (s->spec)
+				rc = cli_usage_error(&a, "one spec at a time ('%s' and '%s')", s->spec, a.val);
 			else
-				return cli_error("sweep: --engine is local, mpi or slurm, not '%s'", v);
-		} else if (!strcmp(o, "--slice")) {
-			if (parse_slice(v, &a->slice_i, &a->slice_n))
-				return cli_error("sweep: --slice: '%s' is not I/N with 0 <= I < N", v);
-		} else {
-			if (parse_uint(v, 1, 100000, &n))
-				return cli_error("sweep: --slices: '%s' is not a count (1..100000)", v);
-			a->slices = n;
+				s->spec = a.val;
+			break;
+		case O_RESUME:
+			s->resume = true;
+			break;
+		case O_NO_PROGRESS:
+			s->no_progress = true;
+			break;
+		case O_DRY_RUN:
+			s->dry_run = true;
+			break;
+		case O_JOBS:
+			if (parse_uint(a.val, 1, 4096, &n))
+				rc = cli_usage_error(&a, "%s: '%s' is not a worker count (1..4096)", a.spelled, a.val);
+			s->jobs = (unsigned)n;
+			s->jobs_set = true;
+			break;
+		case O_OUT:
+			s->out = a.val;
+			break;
+		case O_HTML:
+			s->html = a.val;
+			break;
+		case O_FORMAT:
+			rc = cli_format_opt(&a);
+			s->format = a.val;
+			break;
+		case O_ENGINE:
+			if (!strcmp(a.val, "local"))
+				s->engine = ENGINE_LOCAL;
+			else if (!strcmp(a.val, "mpi"))
+				s->engine = ENGINE_MPI;
+			else if (!strcmp(a.val, "slurm"))
+				s->engine = ENGINE_SLURM;
+			else
+				rc = cli_usage_error(&a, "--engine is local, mpi or slurm, not '%s'", a.val);
+			break;
+		case O_SLICE:
+			if (parse_slice(a.val, &s->slice_i, &s->slice_n))
+				rc = cli_usage_error(&a, "--slice: '%s' is not I/N with 0 <= I < N", a.val);
+			break;
+		default: /* O_SLICES */
+			if (parse_uint(a.val, 1, 100000, &n))
+				rc = cli_bad_value(&a, "a count, 1..100000");
+			s->slices = n;
+			break;
 		}
 	}
-	return 0;
+	return rc;
 }
 
 static int write_html(const char *path, const struct sweep_agg *agg, uint64_t missing)
@@ -243,55 +271,36 @@ static int dry_run(const struct study_spec *ss)
 	return EXIT_OK;
 }
 
-static int merge(int argc, char **argv)
+/* pfnlab sweep merge DIR... --out DIR */
+static int merge(const struct sweep_args *a, const char **dirs, int ndirs)
 {
-	struct sweep_args a = {.format = "text"};
 	struct study_spec ss;
 	struct study_opts o = {0};
 	struct study *st = NULL;
-	const char *first = NULL;
-	int rc = parse_args(argc, argv, &a, true);
+	int rc;
 
-	if (rc)
-		return rc;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--html") || !strcmp(argv[i], "--format")) {
-			i++;
-			continue;
-		}
-		if (argv[i][0] != '-') {
-			first = argv[i];
-			break;
-		}
-	}
-	if (!first)
+	if (!ndirs)
 		return cli_error("sweep merge: which directories? (pfnlab sweep merge DIR... --out DIR)");
-	if (!a.out)
+	if (!a->out)
 		return cli_error("sweep merge: --out DIR is required");
-	rc = study_spec_load_dir(first, &ss);
+	rc = study_spec_load_dir(dirs[0], &ss);
 	if (!rc)
 		rc = study_spec_finish(&ss);
 	if (rc) {
 		study_spec_free(&ss);
 		return rc;
 	}
-	o.dir = a.out;
+	o.dir = a->out;
 	o.resume = true;
 	o.quiet_resume = true;
 	rc = study_open(&ss, &o, &st);
-	for (int i = 2; !rc && i < argc; i++) {
+	for (int i = 0; !rc && i < ndirs; i++) {
 		uint64_t rows;
 
-		if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--html") || !strcmp(argv[i], "--format")) {
-			i++;
-			continue;
-		}
-		if (argv[i][0] == '-')
-			continue;
-		rc = study_import(st, argv[i], &rows);
+		rc = study_import(st, dirs[i], &rows);
 	}
 	if (!rc)
-		rc = conclude(st, &ss, &a, 0);
+		rc = conclude(st, &ss, a, 0);
 	study_close(st);
 	study_spec_free(&ss);
 	return rc;
@@ -304,12 +313,16 @@ static int run(int argc, char **argv)
 	struct study_opts o = {0};
 	struct study *st = NULL;
 	char out[PATH_MAX];
-	int rank = 0, size = 1, rc;
+	int rank = 0, size = 1, rc, ndirs = 0;
+	const char **dirs = calloc((size_t)argc, sizeof(*dirs));
 
-	if (argc >= 2 && !strcmp(argv[1], "merge"))
-		return merge(argc, argv);
-	rc = parse_args(argc, argv, &a, false);
-	if (rc)
+	if (!dirs)
+		return cli_error("out of memory"), EXIT_RESOURCE;
+	rc = parse_args(argc, argv, &a, dirs, argc, &ndirs);
+	if (!rc && a.merge)
+		rc = merge(&a, dirs, ndirs);
+	free(dirs);
+	if (rc || a.merge)
 		return rc;
 	if (!a.spec)
 		return cli_error("sweep: which spec? (pfnlab sweep SPEC; docs/sweep.md)");
@@ -365,15 +378,15 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
+static const struct cli_section sections[] = {{"Options", NULL, opts}, {NULL, NULL, NULL}};
+
 const struct command cmd_sweep = {
 	.name = "sweep",
 	.summary = "run a scenario over parameter values and seeds; statistics per point",
-	.run = run,
-	.help =
-		"usage: pfnlab sweep SPEC [-j N] [--out DIR] [--resume] [--engine local|mpi|slurm]\n"
-		"                    [--html FILE] [--format text|json] [--slice I/N] [--slices N]\n"
-		"                    [--no-progress] [--dry-run]\n"
-		"       pfnlab sweep merge DIR... --out DIR [--html FILE] [--format text|json]\n\n"
+	.synopsis = "SPEC [-j N] [--out DIR] [--resume] [--engine local|mpi|slurm] [--html FILE] [--format text|json] "
+		    "[--slice I/N] [--slices N] [--no-progress] [--dry-run]\n"
+		    "merge DIR... --out DIR [--html FILE] [--format text|json]",
+	.description =
 		"SPEC is a scenario with 'param NAME = VALUES' lines (docs/sweep.md):\n"
 		"    param cma    = 2..10 step 2            ${cma} in the scenario\n"
 		"    param kvm.cma_ratio = 2, 3, 5, 8       key cma_ratio of the kvm line\n"
@@ -384,28 +397,16 @@ const struct command cmd_sweep = {
 		"a row of DIR/results.jsonl and DIR/results.csv as it arrives.  DIR/summary.json and\n"
 		"the printed table give per parameter point the mean, p50, p95, p99 of every metric\n"
 		"and the probability of each failure metric being above zero with a Wilson 95%\n"
-		"interval.\n\n"
-		"  -j N             concurrent runs (default: the number of CPUs; 1 per rank under MPI)\n"
-		"  --out DIR        output directory (default: SPEC's name with .out)\n"
-		"  --resume         keep DIR's rows and run only the missing runs (and crashed ones)\n"
-		"  --engine local   forked worker processes on this machine (default)\n"
-		"  --engine mpi     under 'mpirun -np N pfnlab sweep SPEC --engine mpi': rank 0 hands runs\n"
-		"                   out over TCP and writes the files (DIR on a file system all nodes\n"
-		"                   see); without mpirun around it, pfnlab starts 'mpirun -np N' itself\n"
-		"                   (N from -j, default the CPUs; $PFNLAB_MPIRUN replaces 'mpirun')\n"
-		"  --engine slurm   write DIR/sweep.sbatch, a job array whose tasks run --slice I/N each\n"
-		"                   into DIR/slice-I; then 'pfnlab sweep merge DIR/slice-* --out DIR'\n"
-		"  --slices N       array tasks for --engine slurm (default 16)\n"
-		"  --slice I/N      only the runs whose id modulo N is I\n"
-		"  --html FILE      one self-contained page: the table, failure probability against the\n"
-		"                   swept parameter (a line per policy), a heatmap for two parameters\n"
-		"  --format json    print summary.json instead of the table\n"
-		"  --no-progress    no progress line (it is drawn only when stderr is a terminal)\n"
-		"  --dry-run        check the spec and print its parameters and run count\n\n"
-		"Rows are byte-identical whatever the engine and worker count; when every run has its\n"
-		"row, results.jsonl and results.csv are rewritten in run-id order.\n\n"
-		"Exit codes: 0 every run completed, 1 some runs did not complete (a scenario error or a\n"
-		"crashed worker, rows with status error or crashed; or runs lost with an MPI rank),\n"
-		"2 bad option or spec (file:line: message), 3 out of memory, 4 internal error,\n"
-		"128+N interrupted by signal N (--resume completes the sweep).\n",
+		"interval.\n",
+	.sections = sections,
+	.operands = "<file>",
+	.notes = "Rows are byte-identical whatever the engine and worker count; when every run has its\n"
+		 "row, results.jsonl and results.csv are rewritten in run-id order.\n",
+	.examples = "pfnlab sweep examples/kvm-cma-size.sweep -j 4 --out cma.out --html cma.html\n"
+		    "pfnlab sweep spec.sweep --engine slurm --slices 32 --out big.out\n"
+		    "pfnlab sweep merge big.out/slice-* --out big.out\n",
+	.exit_check = "some runs did not complete (a scenario error or a crashed worker: rows with status error "
+		      "or crashed; or runs lost with an MPI rank)",
+	.exits = EXITS_USAGE | EXITS_RESOURCE | EXITS_INTERNAL | EXITS_BUSY | EXITS_SIGNAL,
+	.run = run,
 };

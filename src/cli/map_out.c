@@ -10,6 +10,8 @@
 
 #include "cli.h"
 
+enum { MAP_SVG = KEYS_MAP_OUT, MAP_PNG, MAP_ANSI, MAP_PFNS, MAP_COLUMNS, MAP_TITLE, MAP_KINDS };
+
 static int parse_pfns(const char *v, struct pfnlab_map_opts *mo)
 {
 	char *end;
@@ -27,42 +29,38 @@ static int parse_pfns(const char *v, struct pfnlab_map_opts *mo)
 	return 0;
 }
 
-int map_out_opt(struct map_out *o, int argc, char **argv, int *i)
+int map_out_opt(struct map_out *o, const struct cli_args *a)
 {
-	const char *a = argv[*i], *v;
 	unsigned long long n;
 
-	if (strcmp(a, "--ansi") == 0) {
+	switch (a->key) {
+	case MAP_ANSI:
 		o->ansi = true;
-		return 1;
-	}
-	if (strcmp(a, "--kinds") == 0) {
-		o->mo.kinds = true;
-		o->given = true;
-		return 1;
-	}
-	if (strcmp(a, "--svg") && strcmp(a, "--png") && strcmp(a, "--pfns") && strcmp(a, "--title") &&
-	    strcmp(a, "--columns"))
 		return 0;
-	if (*i + 1 >= argc)
-		return cli_error("%s needs a value", a), -1;
-	v = argv[++*i];
-	if (strcmp(a, "--svg") == 0) {
-		o->svg = v;
-	} else if (strcmp(a, "--png") == 0) {
-		o->png = v;
-	} else if (strcmp(a, "--title") == 0) {
-		o->mo.title = v;
-	} else if (strcmp(a, "--pfns") == 0) {
-		if (parse_pfns(v, &o->mo))
-			return cli_error("--pfns: invalid value '%s' (FIRST-LAST, e.g. 0x0-0x100000)", v), -1;
-	} else {
-		if (parse_uint(v, 1, 1024, &n))
-			return cli_error("--columns: invalid value '%s' (1..1024)", v), -1;
+	case MAP_KINDS:
+		o->mo.kinds = true;
+		break;
+	case MAP_SVG:
+		o->svg = a->val;
+		break;
+	case MAP_PNG:
+		o->png = a->val;
+		break;
+	case MAP_TITLE:
+		o->mo.title = a->val;
+		break;
+	case MAP_PFNS:
+		if (parse_pfns(a->val, &o->mo))
+			return cli_bad_value(a, "FIRST-LAST, e.g. 0x0-0x100000");
+		break;
+	default: /* MAP_COLUMNS */
+		if (parse_uint(a->val, 1, 1024, &n))
+			return cli_bad_value(a, "1..1024");
 		o->mo.columns = (unsigned)n;
+		break;
 	}
 	o->given = true;
-	return 1;
+	return 0;
 }
 
 bool map_out_wanted(const struct map_out *o)
@@ -113,15 +111,20 @@ int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o)
 	return rc;
 }
 
-const char map_out_help[] =
-	"  --svg FILE     one cell per pageblock: colour = migrate type, fill = pages in use, CMA\n"
-	"                 areas outlined, long-term pinned pages marked, the busy range of a failed\n"
-	"                 contiguous allocation highlighted, zone boundaries, legend, PFN and\n"
-	"                 address axis, a tooltip per cell ('-' for stdout)\n"
-	"  --png FILE     one pixel per page, 1024 pages per row (at most 64 Mi pages: use --pfns)\n"
-	"  --ansi         a coloured map for the terminal, 80 columns\n"
-	"  --pfns A-B     only PFNs [A, B) (decimal or 0x hex)\n"
-	"  --columns N    SVG cells per row (default: 32, 64 or 128 by size)\n"
-	"  --title TEXT   the picture's title\n"
-	"  --kinds        pages in use by kind (anon, file, shmem, hugetlb, kernel, reserved): stacked\n"
-	"                 in each SVG cell, a colour per page in the PNG, the main kind in the terminal\n";
+const struct cli_opt map_out_table[] = {
+	{"svg", MAP_SVG, "FILE",
+	 "one cell per pageblock: colour = migrate type, fill = pages in use, CMA areas outlined, long-term "
+	 "pinned pages marked, the busy range of a failed contiguous allocation highlighted, zone boundaries, "
+	 "legend, PFN and address axis, a tooltip per cell ('-' for stdout)",
+	 "<file>"},
+	{"png", MAP_PNG, "FILE", "one pixel per page, 1024 pages per row (at most 64 Mi pages: use --pfns)", "<file>"},
+	{"ansi", MAP_ANSI, NULL, "a coloured map for the terminal, 80 columns", NULL},
+	{"pfns", MAP_PFNS, "A-B", "only PFNs [A, B) (decimal or 0x hex)", NULL},
+	{"columns", MAP_COLUMNS, "N", "SVG cells per row (default: 32, 64 or 128 by size)", NULL},
+	{"title", MAP_TITLE, "TEXT", "the picture's title", NULL},
+	{"kinds", MAP_KINDS, NULL,
+	 "pages in use by kind (anon, file, shmem, hugetlb, kernel, reserved): stacked in each SVG cell, a colour "
+	 "per page in the PNG, the main kind in the terminal",
+	 NULL},
+	{NULL, 0, NULL, NULL, NULL},
+};

@@ -24,4 +24,9 @@ int scn_write_html(const char *path, const struct scn_result *r, size_t n);
 /* scn_opts.progress writing the progress line of @arg (a struct progress). */
 void scn_progress(void *arg, int line, uint64_t model_ns);
 
+/* Options run and compare both take (keys of their tables): --seed N, --max-steps N. */
+enum { SO_SEED = KEYS_SCN, SO_MAX_STEPS };
+/* The option cli_next() returned (SO_*); 0 or EXIT_USAGE after the message. */
+int scn_opt(struct scn_opts *o, const struct cli_args *a);
+
 #endif

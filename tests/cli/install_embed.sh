@@ -31,7 +31,8 @@ if ! mk install > "$T/out" 2>&1; then say "make install failed"; cat "$T/out"; e
 [ -s "$T/out" ] && say "make -s install is not quiet: $(head -c 300 "$T/out")"
 for f in usr/bin/pfnlab usr/lib/libpfnlab.so.$MAJ.$MIN usr/lib/libpfnlab.a usr/include/pfnlab.h \
 	usr/lib/pkgconfig/pfnlab.pc usr/share/man/man1/pfnlab.1 usr/share/man/man3/libpfnlab.3 \
-	usr/share/man/man5/pfnlab-scenario.5 usr/share/doc/pfnlab/examples/embed.c; do
+	usr/share/man/man5/pfnlab-scenario.5 usr/share/doc/pfnlab/examples/embed.c \
+	usr/share/man/man1/pfnlab-run.1 usr/share/bash-completion/completions/pfnlab; do
 	[ -f "$R/$f" ] || say "install put no /$f"
 done
 [ "$(readlink "$R/usr/lib/libpfnlab.so")" = "libpfnlab.so.$MAJ" ] || say "libpfnlab.so is not a link to libpfnlab.so.$MAJ"

@@ -27,9 +27,6 @@
 #include "../cli.h"
 #include "sweep.h"
 
-/* Exit code of a sweep interrupted by signal N: 128 + N. */
-#define EXIT_SIGNAL(n) (128 + (n))
-
 /* A spec with what a run row holds. */
 struct study_spec {
 	struct sweep_spec *s;
