@@ -17,6 +17,7 @@ endless() {
 	n=$1 events=$(($1 - $1 / 50000)) # every 50000th line is a lost-events line
 	rm -f "$T/fifo" "$T/out" "$T/err"
 	mkfifo "$T/fifo"
+	: > "$T/out" # before the replay's own redirection: the wait below must not read a file not yet there
 	(awk -v n="$n" -f "$GEN"; exec sleep 600) > "$T/fifo" &
 	gen=$!
 	"$PF" replay "$T/fifo" --every "$events" --format json --no-progress > "$T/out" 2> "$T/err" &
