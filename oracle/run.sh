@@ -107,7 +107,7 @@ if [ -z "${SKIP_APT:-}" ]; then
 	sh "$TOP/scripts/deps.sh" >&2 || die "pfnlab's own build dependencies are missing (scripts/deps.sh)"
 fi
 say "building pfnlab and oracle/predict"
-make -C "$TOP" -s oracle-predict >&2 || die "building libpfnlab/predict failed"
+make -C "$TOP" -s oracle-predict build/pfnlab >&2 || die "building libpfnlab/predict/pfnlab failed"
 PREDICT=$TOP/build/oracle/predict
 
 # ---- kernels ----
@@ -128,6 +128,14 @@ gcc -O2 -Wall -Wextra -Werror -static -o "$WORK/oracle_init" "$HERE"/guest/*.c |
 	die "compiling oracle/guest/*.c failed (needs libc6-dev's static libc)"
 first=${KERNELS%% *}
 sh "$HERE/mkinitramfs.sh" "${KSRC[$first]}" "$WORK/oracle_init" "$WORK/initrd.cpio.gz" || die "initramfs failed"
+# busy's initramfs also holds pfnlab and its shared libraries (its --what-if and --live run in
+# the guest); the other experiments keep the small one, so their memory is as it was
+case " $EXPERIMENTS " in *" busy "*)
+	mkdir -p "$WORK/pfnlab-initrd" &&
+		sh "$HERE/mkinitramfs.sh" "${KSRC[$first]}" "$WORK/oracle_init" "$WORK/pfnlab-initrd/initrd.cpio.gz" \
+			"$TOP/build/pfnlab" || die "initramfs with pfnlab failed"
+	;;
+esac
 # the pagecache experiments' disk: ext2 (4 KiB blocks) holding /data, R MiB, made without root
 if [ -n "$disk" ]; then
 	say "making the ext2 disk image (data file of $R MiB)"
@@ -156,10 +164,12 @@ for k in $KERNELS; do
 		say "kernel $k: boot for experiment $e ($ACCEL, -m ${RAM_MIB}M, cma=${CMA_MIB}M)"
 		drive=()
 		case $e in pagecache*) drive=(-drive "file=$WORK/disk.img,if=virtio,format=raw,snapshot=on");; esac
+		initrd=$WORK/initrd.cpio.gz
+		[ "$e" = busy ] && initrd=$WORK/pfnlab-initrd/initrd.cpio.gz
 		t0=$(date +%s.%N)
 		timeout "$BOOT_TIMEOUT" qemu-system-x86_64 $ACC -machine pc -m "${RAM_MIB}M" -smp 1 \
 			-display none -monitor none -serial "file:$log" -no-reboot "${drive[@]}" \
-			-kernel "${BZ[$k]}" -initrd "$WORK/initrd.cpio.gz" \
+			-kernel "${BZ[$k]}" -initrd "$initrd" \
 			-append "console=ttyS0 loglevel=1 panic=-1 cma=${CMA_MIB}M oracle.exp=$e oracle.f=$F oracle.r=$R oracle.b=$B oracle.n=$N" \
 			</dev/null >"$WORK/qemu-$k-$e.out" 2>&1
 		rc=$?

@@ -31,8 +31,10 @@ int cma_alloc_whole(const char *phase, int give_back)
 	err = write_file(p, v);
 	snprintf(key, sizeof(key), "%s.cma_alloc.seconds", phase);
 	result(key, "%.3f", now() - t0);
-	if (err)	/* who is left in the area, before anything else allocates */
+	if (err) {	/* who is left in the area, before anything else allocates */
+		pfnlab_live_pause();
 		cma_occupancy(phase);
+	}
 	snprintf(key, sizeof(key), "%s.cma_alloc.count", phase);
 	result(key, "%" PRIu64, cma.count);
 	snprintf(key, sizeof(key), "%s.cma_alloc.result", phase);

@@ -120,7 +120,7 @@ void exp_busy(int shmem)
 	uint64_t *sorted, *held, *before;
 	struct iovec *iov;
 	size_t incma, k = 0, n = par.n_splice;
-	int pfd[2];
+	int pfd[2], live;
 	ssize_t sp = 0;
 
 	start(&f);
@@ -179,6 +179,13 @@ void exp_busy(int shmem)
 	region_count(&r, "held");
 	result("held.moved_by_splice", "%zu", region_moved(&r, before));
 	zoneinfo("held");
+	/* pfnlab's predictions (anonymous R only): --live watching, --what-if right before */
+	live = !shmem && pfnlab_present();
+	result("pfnlab.in_guest", "%s", live ? "yes" : "no");
+	if (live) {
+		pfnlab_live_start();
+		pfnlab_what_if();
+	}
 
 	cma_alloc_whole("busy", 1);
 	region_count(&r, "busy");
@@ -196,6 +203,8 @@ void exp_busy(int shmem)
 		result("busy.held_unmoved", "%zu", still);
 	}
 	result("busy.R.mismatches", "%zu", region_mismatches(&r));
+	if (live)	/* its report while the pipe still holds the pages */
+		pfnlab_live_finish();
 
 	close(pfd[0]);
 	close(pfd[1]);

@@ -109,6 +109,14 @@ void klog_dump(const char *phase);
 void phase_begin(const char *phase);
 void phase_end(const char *phase);
 
+/* pfnlab_cli.c: pfnlab itself in the guest (busy: --what-if before the cma_alloc, --live around it) */
+void pfnlab_scratch_init(void);
+int pfnlab_present(void);
+void pfnlab_what_if(void);
+void pfnlab_live_start(void);
+void pfnlab_live_pause(void);
+void pfnlab_live_finish(void);
+
 /* io_uring: IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM */
 int ring_open(void);
 long ring_register(int ring, const struct iovec *iov, unsigned n);

@@ -43,6 +43,9 @@
  *                   on B (FOLL_WRITE|FOLL_LONGTERM); whole-area cma_alloc.
  *   busy            F, R; vmsplice N of R's CMA pages into a pipe left
  *                   unread; whole-area cma_alloc fails; close the pipe, again.
+ *                   With /bin/pfnlab in the initramfs, pfnlab's --what-if
+ *                   runs right before the cma_alloc and --live around it
+ *                   (pfnlab_cli.c).
  *   busy-shmem      the same with R a memfd mapped MAP_SHARED (shmem).
  *   migrate         F, R; whole-area cma_alloc migrates R's borrowed pages.
  *   pagecache       F; read() a file of R MiB from ext2 on a virtio disk;
@@ -263,6 +266,7 @@ int main(int argc, char **argv)
 		result("child.pid", "%d", (int)getpid());
 		scratch_init();
 		trace_scratch_init();
+		pfnlab_scratch_init();
 		t0 = now();
 		exps[e].run();
 		result("seconds", "%.2f", now() - t0);

@@ -206,6 +206,8 @@ static void derive_busy(struct facts *k, struct facts *p)
 		derive_cma_alloc(p, phases[i]);
 	}
 	derive_failed_alloc(k, p, "busy");
+	put(k, "pfnlab.k.fin_pfn", "%s", get(k, "busy.fin_pfn") ? get(k, "busy.fin_pfn") : "none");
+	derive_guest_pfnlab(k, p);
 }
 
 static const struct row rows[] = {
@@ -228,6 +230,25 @@ static const struct row rows[] = {
 	{"finish", "cma_alloc_finish event", "busy.finish_event", "busy.finish_event", K_INFO},
 	{"released", "whole-area cma_alloc after closing the pipe", "released.cma_alloc.result", "released.cma_alloc.result", K_OUTCOME},
 	{"released.migrated", "pages it migrated", "released.pgmigrate_success", "released.pgmigrate_success", K_COUNT},
+	/* pfnlab itself in the guest: --what-if right before the cma_alloc, --live around it */
+	{"whatif.result", "--what-if before it: whole-area cma_alloc", "busy.cma_alloc.result", "whatif.result", K_OUTCOME | K_GUEST},
+	{"whatif.err", "--what-if: its error", "busy.err", "whatif.err", K_OUTCOME | K_GUEST},
+	{"whatif.fin_pfn", "--what-if: first busy PFN", "pfnlab.k.fin_pfn", "whatif.fin_pfn", K_PFN | K_GUEST},
+	{"whatif.culprits", "--what-if: busy frames (culprits)", "busy.culprits", "whatif.culprits", K_COUNT | K_GUEST},
+	{"whatif.held", "--what-if: they are exactly the held pages", "busy.culprits_are_held", "whatif.culprits_are_held", K_OUTCOME | K_GUEST},
+	{"whatif.owner", "--what-if: their process (comm:frames)", "busy.owner_process", "whatif.owner", K_OUTCOME | K_GUEST},
+	{"whatif.migrated", "--what-if: pages it would migrate", "busy.pgmigrate_success", "whatif.migrated", K_COUNT | K_GUEST},
+	{"live.events", "--live: events applied, lost", "-", "live.events", K_INFO | K_GUEST},
+	{"live.now", "--live after it: whole-area cma_alloc now", "busy.cma_alloc.result", "live.now", K_OUTCOME | K_GUEST},
+	{"live.borrowed", "--live: user frames left in CMA", "busy.cma_in_use", "live.borrowed", K_COUNT | K_GUEST},
+	{"live.cannot_move", "--live: of which cannot move now", "busy.culprits", "live.cannot_move", K_COUNT | K_GUEST},
+	{"live.unmovable", "--live: kernel frames in CMA", "-", "live.unmovable", K_INFO | K_GUEST},
+	{"live.result", "--live at the end: its own whole-area cma_alloc", "busy.cma_alloc.result", "live.result", K_OUTCOME | K_GUEST},
+	{"live.err", "--live: its error", "busy.err", "live.err", K_OUTCOME | K_GUEST},
+	{"live.fin_pfn", "--live: first busy PFN", "pfnlab.k.fin_pfn", "live.fin_pfn", K_PFN | K_GUEST},
+	{"live.culprits", "--live: busy frames (culprits)", "busy.culprits", "live.culprits", K_COUNT | K_GUEST},
+	{"live.held", "--live: they are exactly the held pages", "busy.culprits_are_held", "live.culprits_are_held", K_OUTCOME | K_GUEST},
+	{"live.owner", "--live: their process (comm:frames)", "busy.owner_process", "live.owner", K_OUTCOME | K_GUEST},
 };
 
 const struct experiment exp_busy = {"busy", model_busy, derive_busy, ROWS(rows)};

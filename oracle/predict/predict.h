@@ -97,6 +97,10 @@ void derive_contig_info(struct facts *k);
 void derive_cma_alloc(struct facts *k, const char *phase);
 void derive_failed_alloc(struct facts *k, struct facts *p, const char *phase);
 
+/* ---- pfnlab's own answers given inside the guest (guest_pfnlab.c) ---- */
+
+void derive_guest_pfnlab(struct facts *k, struct facts *p);
+
 /* ---- the table ---- */
 
 enum kind {
@@ -106,6 +110,12 @@ enum kind {
 	K_PFN,     /* within 10% of the area's size */
 	K_TEXT61,  /* equal on 6.1 kernels (pfnlab prints v6.1's text); info elsewhere */
 	K_INFO,    /* shown, not judged */
+	/*
+	 * or'ed to one of the above: pfnlab's value is what pfnlab itself said
+	 * inside the guest (guest_pfnlab.c); judged only for runs whose guest
+	 * had pfnlab, shown as "not in guest" for the others
+	 */
+	K_GUEST = 0x100,
 };
 
 /* One row: pkey "-" when pfnlab has nothing to say (n/m, not modelled). */

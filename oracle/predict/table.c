@@ -6,7 +6,9 @@
  *
  * Agreement: outcomes (success/failure, errno, zero/non-zero pages in CMA,
  * trace event order, how the experiment ended) must be equal; counts
- * within 10% of the kernel's; a PFN within 10% of the area's size.  Rows of
+ * within 10% of the kernel's (equal text, "none" and "none", agrees); a PFN
+ * within 10% of the area's size.  Rows of pfnlab's answers given inside the
+ * guest (K_GUEST) are judged only for runs whose guest had pfnlab.  Rows of
  * an experiment pfnlab does not model yet are shown with pfnlab "n/m", not
  * judged.  When the kernel ended an experiment early (an OOM kill or a
  * panic), the rows it never reached are "not reached", not missing.
@@ -121,8 +123,8 @@ static const char *judge(const struct row *r, const char *kv, const char *pv, co
 	case K_PFN:
 		k = strtoll(kv, &e1, 0);
 		p = strtoll(pv, &e2, 0);
-		if (*e1 || *e2)
-			return "DISAGREE";
+		if (*e1 || *e2)	/* not numbers: only the same text ("none" and "none") agrees */
+			return strcmp(kv, pv) ? "DISAGREE" : "agree";
 		if (r->kind == K_ZERO)
 			return (k == 0) == (p == 0) ? "agree" : "DISAGREE";
 		if (r->kind == K_PFN) {
@@ -158,15 +160,22 @@ static const char *rule_name(enum kind k)
 }
 
 /* One row of experiment @e: judge, count, print. */
-static void print_row(struct out *o, struct tally *t, const struct experiment *e, const struct row *r,
+static void print_row(struct out *o, struct tally *t, const struct experiment *e, const struct row *row,
 		      const struct facts *k, const struct facts *p, const char *kernel, const char *size,
 		      long long area, long long base)
 {
-	const char *kv = get(k, r->kkey), *pv, *v, *ko = get(k, "outcome");
+	struct row plain = *row;
+	const struct row *r = &plain;
+	const char *kv = get(k, r->kkey), *pv, *v, *ko = get(k, "outcome"), *in_guest = get(k, "pfnlab.in_guest");
+	/* pfnlab's answers from inside the guest: only runs whose guest had pfnlab */
+	bool ran = !(row->kind & K_GUEST) || (in_guest && !strcmp(in_guest, "yes"));
 	/* data rows need page contents: not checked under --no-data */
-	bool modelled = e->model && strcmp(r->pkey, "-") && (opt_data || r->kind != K_ZERO);
+	bool modelled;
 	char detail[96], id[160], kcell[512], pcell[512];
 	struct known *kn;
+
+	plain.kind = (enum kind)(row->kind & ~K_GUEST);
+	modelled = e->model && strcmp(r->pkey, "-") && (opt_data || r->kind != K_ZERO) && ran;
 
 	pv = modelled ? get(p, r->pkey) : NULL;
 	v = modelled ? judge(r, kv, pv, kernel, area, base, detail, sizeof(detail)) : "info";
@@ -174,7 +183,7 @@ static void print_row(struct out *o, struct tally *t, const struct experiment *e
 		detail[0] = 0;
 	snprintf(id, sizeof(id), "%s.%s", e->name, r->id);
 	kn = find_known(kernel, size, id);
-	if (!kv && ko && strcmp(ko, "completed") && r->kind != K_INFO) {
+	if (!kv && ko && strcmp(ko, "completed") && r->kind != K_INFO && ran) {
 		v = "not reached";	/* the kernel ended the experiment before this */
 		t->not_reached++;
 	} else if (!strcmp(v, "agree")) {
@@ -197,7 +206,8 @@ static void print_row(struct out *o, struct tally *t, const struct experiment *e
 		t->not_modelled++;
 	}
 	snprintf(kcell, sizeof(kcell), "%s", kv ? kv : "-");
-	snprintf(pcell, sizeof(pcell), "%s", pv ? pv : modelled ? "-" : e->model && r->kind == K_ZERO ? "not checked" : "n/m");
+	snprintf(pcell, sizeof(pcell), "%s",
+		 pv ? pv : modelled ? "-" : !ran ? "not in guest" : e->model && r->kind == K_ZERO ? "not checked" : "n/m");
 	if (strlen(kcell) > 26 || strlen(pcell) > 26) {
 		emit(o, "%-15s %-50s %-26s %-26s %-9s %s\n", e->name, r->label, "(below)", "(below)",
 		     rule_name(modelled ? r->kind : K_INFO), v);
@@ -294,15 +304,17 @@ int do_run(const char *dir, struct out *o, struct tally *t, bool partial, bool v
 	emit(o, "%-15s %-50s %-26s %-26s %-9s %s\n", "exp", "quantity", "kernel", "pfnlab", "rule", "verdict");
 	for (size_t e = 0; e < NEXP; e++) {
 		const char *ko;
+		long long eb = base;	/* the area of this boot (a bigger initramfs puts it lower) */
 
 		if (!ran[e])
 			continue;
+		num(&k[e], "cma.base_pfn", &eb);
 		ko = get(&k[e], "outcome");
 		for (size_t i = 0; i < sizeof(outcome_rows) / sizeof(outcome_rows[0]); i++)
 			if (i == 0 || strcmp(ko, "completed"))
-				print_row(o, t, experiments[e], &outcome_rows[i], &k[e], &p[e], kernel, size, area, base);
+				print_row(o, t, experiments[e], &outcome_rows[i], &k[e], &p[e], kernel, size, area, eb);
 		for (size_t i = 0; i < experiments[e]->nrows; i++)
-			print_row(o, t, experiments[e], &experiments[e]->rows[i], &k[e], &p[e], kernel, size, area, base);
+			print_row(o, t, experiments[e], &experiments[e]->rows[i], &k[e], &p[e], kernel, size, area, eb);
 	}
 	if (verbose) {
 		for (size_t e = 0; e < NEXP; e++)
