@@ -35,6 +35,27 @@ static inline bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The first byte at or after @q (before @end) that is no decimal digit; eight at a time where it can. */
+static inline const char *span_digits(const char *q, const char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - q >= 8) {
+		uint64_t x, y, bad;
+
+		memcpy(&x, q, 8);
+		/* a byte is a digit when, xor '0', its high nibble is 0 and its low one below 10 */
+		y = x ^ 0x3030303030303030ull;
+		bad = (y & 0xf0f0f0f0f0f0f0f0ull) | (((y & 0x0f0f0f0f0f0f0f0full) + 0x0606060606060606ull) & 0x1010101010101010ull);
+		if (bad)
+			return q + (__builtin_ctzll(bad) >> 3);
+		q += 8;
+	}
+#endif
+	while (q < end && is_digit(*q))
+		q++;
+	return q;
+}
+
 /* [A-Za-z0-9_]: the characters of an event name */
 static inline bool is_name_char(char c)
 {
@@ -164,9 +185,7 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 			return TL_SKIP;
 		if (b == p || !is_blank(b[-1]))
 			continue;
-		q = b + 1;
-		while (q < end && is_digit(*q))
-			q++;
+		q = span_digits(b + 1, end);
 		if (q > b + 1 && q < end && *q == ']') {
 			p = q + 1;
 			break;
@@ -183,16 +202,13 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 			p++;
 	}
 	/* the timestamp: digits, maybe '.' and digits, then ':' */
-	q = p;
-	while (q < end && is_digit(*q))
-		q++;
+	q = span_digits(p, end);
 	if (q == p)
 		return TL_SKIP;
 	if (q < end && *q == '.') {
 		const char *d = ++q;
 
-		while (q < end && is_digit(*q))
-			q++;
+		q = span_digits(q, end);
 		if (q == d)
 			return TL_SKIP;
 	}
