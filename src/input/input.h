@@ -303,6 +303,7 @@ struct input_lines {
 	const char *mark;      /* held from here (input_lines_hold()), or NULL */
 	uint64_t mark_no;
 	size_t window;         /* the most bytes held */
+	struct trace_memo *memo; /* the look-ahead's line splits (trace_event.c), or NULL; freed with the lines */
 	char why[256];         /* the stream's reason for err */
 };
 
@@ -573,7 +574,9 @@ struct trace_prescan {
  * started again: two reads, constant memory); of a pipe only the first
  * @window bytes are read, held, and handed out again (@ps->partial when
  * more followed).  Lines the look-ahead cannot read (binary data, a
- * read error) are left for the replay to meet and report.
+ * read error) are left for the replay to meet and report.  What it split
+ * of the lines handed out again stays in @l->memo: event_parse() does not
+ * split those lines a second time.
  *
  * Return: 0, or the error of starting a file again.
  */

@@ -676,6 +676,8 @@ void input_lines_free(struct input_lines *l)
 	if (l->src)
 		free(l->buf);
 	l->buf = NULL;
+	free(l->memo);
+	l->memo = NULL;
 }
 
 static bool take(struct input_lines *l, const char *nl)

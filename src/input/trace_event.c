@@ -659,6 +659,66 @@ static int read_fields(struct event_parser *ep, enum trace_event_id id, const st
 	return f.err;
 }
 
+/*
+ * The look-ahead's split of each event line it hands out again, so that
+ * the replay splits every line once: offsets into the line, which may have
+ * moved in the stream's buffer since.  A line whose length differs, or
+ * that was no event, is split again.
+ */
+struct trace_memo_ent {
+	uint32_t n;               /* the line's length; UINT32_MAX: not kept */
+	uint32_t name_off, fields_off;
+	uint16_t name_len;
+	uint8_t id;               /* enum trace_event_id */
+	bool has_flags;
+};
+
+struct trace_memo {
+	uint64_t first_no;        /* the line of e[0] */
+	size_t nr, cap;
+	struct trace_memo_ent e[];
+};
+
+/* Keep the split @tl (@kind) of the current line of @l, the next one the memo holds. */
+static void memo_keep(struct input_lines *l, enum trace_line_kind kind, const struct trace_line *tl)
+{
+	struct trace_memo *mo = l->memo;
+	struct trace_memo_ent *e;
+
+	if (!mo || mo->nr == mo->cap || l->no != mo->first_no + mo->nr)
+		return;
+	e = &mo->e[mo->nr++];
+	e->n = UINT32_MAX;
+	if (kind != TL_EVENT || l->n >= UINT32_MAX || tl->name_len > UINT16_MAX)
+		return;
+	e->n = (uint32_t)l->n;
+	e->name_off = (uint32_t)(tl->name - l->s);
+	e->name_len = (uint16_t)tl->name_len;
+	e->fields_off = (uint32_t)(tl->fields - l->s);
+	e->id = (uint8_t)tl->id;
+	e->has_flags = tl->has_flags;
+}
+
+/* The current line of @l split: from the memo, or by trace_split_line(). */
+static enum trace_line_kind split_current(const struct input_lines *l, struct trace_line *tl)
+{
+	const struct trace_memo *mo = l->memo;
+	const struct trace_memo_ent *e;
+
+	if (!mo || l->no < mo->first_no || l->no - mo->first_no >= mo->nr)
+		return trace_split_line(l->s, l->n, tl);
+	e = &mo->e[l->no - mo->first_no];
+	if (e->n != l->n)
+		return trace_split_line(l->s, l->n, tl);
+	tl->name = l->s + e->name_off;
+	tl->name_len = e->name_len;
+	tl->id = (enum trace_event_id)e->id;
+	tl->fields = l->s + e->fields_off;
+	tl->fields_len = l->n - e->fields_off;
+	tl->has_flags = e->has_flags;
+	return TL_EVENT;
+}
+
 int event_parse(struct event_parser *ep, const struct input_lines *l, struct trace_event *ev, char *why,
 		size_t wlen)
 {
@@ -667,7 +727,7 @@ int event_parse(struct event_parser *ep, const struct input_lines *l, struct tra
 	enum trace_event_id id;
 	int err;
 
-	ev->line = trace_split_line(l->s, l->n, &tl);
+	ev->line = split_current(l, &tl);
 	if (ev->line == TL_LOST) {
 		ev->lost = tl.lost;
 		ev->lost_unknown = tl.lost_unknown;
@@ -776,14 +836,16 @@ static bool event_pfns(const struct trace_line *tl, uint64_t *pfn, uint64_t *cou
 	return true;
 }
 
-/* What one line says about the machine a trace needs. */
-static void prescan_line(const char *s, size_t n, uint64_t no, struct trace_prescan *ps)
+/* What the current line of @l says about the machine a trace needs; its split kept in the memo. */
+static void prescan_line(struct input_lines *l, struct trace_prescan *ps)
 {
 	struct trace_line tl;
+	enum trace_line_kind kind = trace_split_line(l->s, l->n, &tl);
 	uint64_t pfn, count;
 	int era;
 
-	if (trace_split_line(s, n, &tl) != TL_EVENT || !event_pfns(&tl, &pfn, &count, &era))
+	memo_keep(l, kind, &tl);
+	if (kind != TL_EVENT || !event_pfns(&tl, &pfn, &count, &era))
 		return;
 	if (era >= 0 && ps->era < 0)
 		ps->era = era;
@@ -795,25 +857,34 @@ static void prescan_line(const char *s, size_t n, uint64_t no, struct trace_pres
 	}
 	if (pfn + count - 1 > ps->max_pfn || !ps->any_pfn) {
 		ps->max_pfn = pfn + count - 1;
-		ps->max_line = no;
+		ps->max_line = l->no;
 	}
 	ps->any_pfn = true;
 }
 
 int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct trace_prescan *ps)
 {
+	size_t cap = window / 32 + 1;
+
 	*ps = (struct trace_prescan){.era = -1};
+	free(l->memo);
+	/* (a memo that cannot be had costs a second split of each line) */
+	l->memo = malloc(sizeof(*l->memo) + cap * sizeof(l->memo->e[0]));
+	if (l->memo)
+		*l->memo = (struct trace_memo){.first_no = l->no + 1, .cap = cap};
 	input_lines_hold(l, window);
 	while (input_lines_next(l)) {
-		prescan_line(l->s, l->n, l->no, ps);
+		prescan_line(l, ps);
 		if (!want_size && ps->era >= 0)
 			break;
 	}
 	if (l->err == -ENOSPC && l->src && input_stream_seekable(l->src)) {
-		/* a file: read it all, then start it again */
+		/* a file: read it all, then start it again (read anew: no memo) */
+		free(l->memo);
+		l->memo = NULL;
 		input_lines_release(l);
 		while (input_lines_next(l))
-			prescan_line(l->s, l->n, l->no, ps);
+			prescan_line(l, ps);
 		return input_lines_restart(l);
 	}
 	ps->partial = l->err == -ENOSPC;
@@ -827,4 +898,5 @@ void trace_prescan(const char *text, size_t len, struct trace_prescan *ps)
 
 	input_lines_init(&l, "", text, len);
 	trace_lookahead(&l, true, len, ps);
+	input_lines_free(&l);
 }
