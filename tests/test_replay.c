@@ -59,6 +59,28 @@ static struct pfnlab_replay *replay(struct pfnlab_machine *m, const char *text, 
 	return r;
 }
 
+/* replay() after a look-ahead over @text: its lines split once, by the look-ahead (the memo) */
+static struct pfnlab_replay *replay_ahead(struct pfnlab_machine *m, const char *text, bool lenient, int *err,
+					  char *why, size_t len)
+{
+	struct pfnlab_replay_opts o = {.lenient = lenient};
+	struct pfnlab_replay *r;
+	struct input_lines l;
+	struct trace_prescan ps;
+
+	*err = pfnlab_replay_create(m, &o, &r);
+	if (*err) {
+		T_FAIL("%s", "replay_create failed");
+		return NULL;
+	}
+	input_lines_init(&l, "t", text, strlen(text));
+	*err = trace_lookahead(&l, true, 1u << 20, &ps);
+	if (!*err)
+		*err = pfnlab_replay_run(r, &l, why, len);
+	input_lines_free(&l);
+	return r;
+}
+
 #define C(r, key) ((long long)pfnlab_replay_counter(r, key))
 
 /* A free block of @order with head @pfn on the @mt list? */
@@ -440,7 +462,11 @@ TEST(replay_malformed_check)
 		 "t:2: mm_page_alloc: "},
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	/* fed as it is, and after a look-ahead, which splits the lines for the replay */
+	for (size_t i = 0; i < 2 * sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pfnlab_replay *(*run)(struct pfnlab_machine *, const char *, bool, int *, char *, size_t) =
+			i & 1 ? replay_ahead : replay;
+		const char *text = bad[i / 2].text, *msg = bad[i / 2].msg;
 		struct pfnlab_machine *m = small(64, 0);
 		struct pfnlab_replay *r;
 		char why[256] = "";
@@ -448,13 +474,13 @@ TEST(replay_malformed_check)
 
 		if (!m)
 			return;
-		test_variant = bad[i].msg;
-		r = replay(m, bad[i].text, false, &err, why, sizeof(why));
+		test_variant = msg;
+		r = run(m, text, false, &err, why, sizeof(why));
 		CHECK_EQ(err, -EINVAL);
-		if (!strstr(why, bad[i].msg))
-			T_FAIL("message '%s'", why);
+		if (!strstr(why, msg))
+			T_FAIL("message '%s'%s", why, i & 1 ? " after a look-ahead" : "");
 		pfnlab_replay_destroy(r);
-		r = replay(m, bad[i].text, true, &err, why, sizeof(why));
+		r = run(m, text, true, &err, why, sizeof(why));
 		CHECK_EQ(err, 0);
 		CHECK_EQ(C(r, "lines_malformed"), 1);
 		test_check_state(m);
