@@ -380,19 +380,24 @@ TEST(migrating_policies_keep_pins_out_of_cma)
 
 /*
  *   |11111111|11111111|11111111|11111111|11111111|11111111|22222222|........|
- * Policy migrate-movable with no free page outside CMA: expect the pin to
- * fail with -ENOMEM, nothing pinned, pin counters balanced, contents intact.
+ * Policy migrate-movable with no free page outside CMA and no task the
+ * OOM killer may choose (oom_score_adj -1000): expect the targets'
+ * allocation to end in the OOM killer's panic, the pin to fail with
+ * -ENOMEM, nothing pinned, pin counters balanced, contents intact.
  */
 TEST(migrate_movable_fails_cleanly_without_room)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_CURRENT, PFNLAB_PIN_MIGRATE_MOVABLE, true);
+	struct pfnlab_task t = {.comm = "task", .pid = 100, .oom_score_adj = -1000};
 	unsigned a = 0, b = 0;
 	long h;
 
 	CHECK_EQ(pfnlab_mm_create(m, "b", &b), 0);
+	CHECK_EQ(pfnlab_mm_set_task(m, b, &t), 0);
 	CHECK_EQ(pfnlab_mm_map(m, b, 0x100000, 48 * PAGE, 0), 0);
 	CHECK_EQ(pfnlab_mm_touch(m, b, 0x100000, 48 * PAGE, NULL), 0);
 	CHECK_EQ(pfnlab_mm_create(m, "vm1", &a), 0);
+	CHECK_EQ(pfnlab_mm_set_task(m, a, &t), 0);
 	CHECK_EQ(pfnlab_mm_map(m, a, 0x200000, 8 * PAGE, 0), 0);
 	for (uint64_t i = 0; i < 8; i++) {
 		uint64_t v = 0xa5a5000000000000ull | i;
@@ -400,8 +405,10 @@ TEST(migrate_movable_fails_cleanly_without_room)
 		CHECK_EQ(pfnlab_mm_write(m, a, 0x200000 + i * PAGE, &v, sizeof(v)), 0);
 	}
 	test_check_state(m);
+	CHECK(!pfnlab_panicked(m, NULL, 0));
 	h = pfnlab_pin(m, a, 0x200000, 8, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "vfio", NULL);
 	CHECK_EQ(h, -ENOMEM);
+	CHECK(pfnlab_panicked(m, NULL, 0));
 	test_check_state(m);
 	CHECK_EQ(pinned_in_cma(m), 0);
 	for (uint64_t p = 0; p < NPAGES; p++) {

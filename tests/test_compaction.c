@@ -447,37 +447,34 @@ TEST(era_2015_knobs)
  * __GFP_REPEAT | __GFP_NOWARN) on a v4.2 machine whose free pages lie in
  * no order-2 block:
  *   |a.a.|.a.a|a...|.a.a|      (fragmentation index 639, above vm.extfrag_threshold)
- * Expect the free lists to refuse the order-2 request, v4.2's async direct
- * compaction (MOVABLE blocks only, no capture; async failures not
- * deferred, so the second try runs) to free a block of
- * pageblock order, pages 0 and 2 moving to the free scanner's block 3:
+ * Expect v4.2's slow path to do it all inside the one allocation: the free
+ * lists refuse the order-2 request; async direct compaction (MOVABLE
+ * blocks only, no capture) meets the cached free scanner at the zone's
+ * start and completes having moved nothing (as in direct_async_skip_bit);
+ * direct reclaim finds nothing to reclaim (anonymous pages, no swap);
+ * __GFP_REPEAT retries with sync-light compaction, which moves pages 0 and
+ * 2 to the free scanner's block 3 and frees block 0:
  *   |....|.a.a|a...|aaaa|
- * and the same request to succeed then, at PFN 0: whether the fallback
- * gets its table depends on compaction.
+ * and the free lists then give the fallback its table at PFN 0: whether
+ * the fallback gets its table depends on compaction.
  */
 TEST(hpt_fallback_2015_direct)
 {
 	struct pfnlab_machine *m = tiny16(PFNLAB_ERA_2015);
 	pfnlab_gfp_t gfp = PFNLAB_GFP_KERNEL | PFNLAB___GFP_ZERO | PFNLAB___GFP_REPEAT | PFNLAB___GFP_NOWARN;
-	uint64_t pfn = NIL_PFN, cap = 0;
-	int r;
+	uint64_t pfn = NIL_PFN;
 
 	paint(m, "a.a.|.a.a|a...|.a.a");
-	CHECK_EQ(pfnlab_alloc_pages(m, gfp, 2, &pfn), -ENOMEM);
-	/* the first run meets the cached free scanner at PFN 0, the zone's start (as in direct_async_skip_bit) */
-	r = try_to_compact_pages(m, gfp, 2, ALLOC_WMARK_MIN, PFNLAB_ZONE_NORMAL, COMPACT_PRIO_ASYNC, &cap);
-	CHECK_EQ(r, COMPACT_COMPLETE);
-	CHECK_EQ(vm(m, VM_PGMIGRATE_SUCCESS), 0);
-	r = try_to_compact_pages(m, gfp, 2, ALLOC_WMARK_MIN, PFNLAB_ZONE_NORMAL, COMPACT_PRIO_ASYNC, &cap);
-	test_check_state(m);
-	CHECK_EQ(r, COMPACT_SUCCESS);
-	CHECK_STR(picture(m), "....|.a.a|a...|aaaa");
-	CHECK_EQ(vm(m, VM_PGMIGRATE_SUCCESS), 2);
-	CHECK_EQ(cap, NIL_PFN);
 	CHECK_EQ(pfnlab_alloc_pages(m, gfp, 2, &pfn), 0);
-	CHECK_EQ(pfn, 0);
 	test_check_state(m);
+	CHECK_EQ(pfn, 0);
+	CHECK_EQ(vm(m, VM_PGMIGRATE_SUCCESS), 2);
+	CHECK_EQ(vm(m, VM_COMPACT_STALL), 2);
+	CHECK_EQ(vm(m, VM_COMPACT_FAIL), 1);
+	CHECK_EQ(vm(m, VM_COMPACT_SUCCESS), 1);
 	CHECK_EQ(pfnlab_free_pages(m, pfn, 2), 0);
+	test_check_state(m);
+	CHECK_STR(picture(m), "....|.a.a|a...|aaaa");
 	pfnlab_machine_destroy(m);
 }
 

@@ -202,7 +202,7 @@ TEST(migrate_thp_check)
 {
 	struct pfnlab_machine *m = small(32, true, 0);
 	unsigned a = space(m, "a", 0, 8, PFNLAB_MAP_THP);
-	struct pfnlab_migrate_target t = {PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE, 0};
+	struct pfnlab_migrate_target t = {PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE | PFNLAB___GFP_RETRY_MAYFAIL, 0};
 	struct pfnlab_migrate_result r;
 	uint64_t p0, p1, hold[32], nhold = 0;
 	char pat[8 * 4096], back[8 * 4096];
@@ -217,8 +217,8 @@ TEST(migrate_thp_check)
 	test_check_state(m);
 	CHECK_EQ(pfnlab_mm_lookup(m, a, 0, &p1), 0);
 	CHECK(p1 != p0);
-	/* leave one page of every free huge block allocated: no order-3 block is free */
-	while (nhold < 32 && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &hold[nhold]) == 0)
+	/* leave one page of every free huge block allocated: no order-3 block is free (fail, do not OOM-kill) */
+	while (nhold < 32 && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RETRY_MAYFAIL, 0, &hold[nhold]) == 0)
 		nhold++;
 	CHECK_EQ(nhold, 24);
 	for (uint64_t i = 0; i < nhold; i++)
@@ -236,13 +236,14 @@ TEST(migrate_thp_check)
 
 /*
  *   |aaaaaaaa|aaaaaaaa|   memory full: no target can be had
- * Expect -ENOMEM and every page still in place.
+ * Expect -ENOMEM (the targets may fail: __GFP_RETRY_MAYFAIL, no OOM kill)
+ * and every page still in place.
  */
 TEST(migrate_enomem_check)
 {
 	struct pfnlab_machine *m = small(16, false, 0);
 	unsigned a = space(m, "a", 0, 16, 0);
-	struct pfnlab_migrate_target t = {PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE, 0};
+	struct pfnlab_migrate_target t = {PFNLAB_GFP_USER | PFNLAB___GFP_MOVABLE | PFNLAB___GFP_RETRY_MAYFAIL, 0};
 	uint64_t pfn;
 
 	CHECK_EQ(pfnlab_mm_touch(m, a, 0, 16 * PAGE, NULL), 0);

@@ -27,13 +27,16 @@ static struct pfnlab_machine *cma_machine(enum pfnlab_kernel kernel)
 	return test_machine(&c);
 }
 
-/* Take every free page outside CMA as a kernel page; returns how many, their PFNs in @out. */
+/*
+ * Take every free page outside CMA as a kernel page (__GFP_RETRY_MAYFAIL:
+ * failing, not OOM-killing); returns how many, their PFNs in @out.
+ */
 static size_t fill_outside_cma(struct pfnlab_machine *m, uint64_t *out, size_t cap)
 {
 	size_t n = 0;
 	uint64_t pfn;
 
-	while (n < cap && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfn) == 0)
+	while (n < cap && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RETRY_MAYFAIL, 0, &pfn) == 0)
 		out[n++] = pfn;
 	return n;
 }
@@ -493,6 +496,11 @@ static void pagecache_case(enum pfnlab_kernel kernel)
 
 	if (!m)
 		return;
+	/* as the oracle's pagecache experiment: no background writeback holds the pages dirty */
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_writeback_centisecs", 0), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_expire_centisecs", 360000), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_background_ratio", 90), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_ratio", 95), 0);
 	nk = fill_outside_cma(m, kern, 512);
 	CHECK_EQ(pfnlab_file_create(m, "data", PFNLAB_FS_EXT2, 32 * PAGE, &f2), 0);
 	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 16 * PAGE, &f4), 0);

@@ -84,7 +84,13 @@ static int model_variant(const struct facts *k, struct facts *p, enum variant v)
 	pages = bytes / PAGE;
 	/* no page contents: no row of these experiments checks data (pfnlab has no disk) */
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, false) ||
-	    pfnlab_file_create(s.m, "data", PFNLAB_FS_EXT2, bytes, &file) || fill(&s, &f))
+	    pfnlab_file_create(s.m, "data", PFNLAB_FS_EXT2, bytes, &file))
+		goto out;
+	/* the guest's: no writeback before the cma_alloc (no flusher wakeups, nothing expires, high thresholds) */
+	if (pfnlab_sysctl_set(s.m, "vm.dirty_writeback_centisecs", 0) ||
+	    pfnlab_sysctl_set(s.m, "vm.dirty_expire_centisecs", 360000) ||
+	    pfnlab_sysctl_set(s.m, "vm.dirty_background_ratio", 90) || pfnlab_sysctl_set(s.m, "vm.dirty_ratio", 95) ||
+	    fill(&s, &f))
 		goto out;
 	put(p, "file.pages", "%llu", (unsigned long long)pages);
 	if (v == MMAP) {

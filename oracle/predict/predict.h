@@ -76,6 +76,7 @@ enum region_kind { REGION_ANON, REGION_MEMFD };
 
 int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum region_kind kind, unsigned *id,
 	      unsigned seed);
+int region_write(struct sim *s, unsigned id, uint64_t va, long long mib, unsigned seed);
 uint64_t guest_array(struct sim *s, uint64_t bytes);
 void guest_free(struct sim *s, uint64_t va, uint64_t bytes);
 uint64_t *pfns_of(struct sim *s, unsigned id, uint64_t va, uint64_t pages);

@@ -137,12 +137,18 @@ int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum 
 	} else if (!err) {
 		err = pfnlab_mm_map(s->m, *id, va, pages * PAGE, 0);
 	}
-	if (err)
-		return err;
+	return err ? err : region_write(s, *id, va, mib, seed);
+}
+
+/* Every page of @mib MiB at @va of space @id written with its tag (seed, index), as region_fill() does. */
+int region_write(struct sim *s, unsigned id, uint64_t va, long long mib, unsigned seed)
+{
+	uint64_t pages = ((uint64_t)mib << 20) / PAGE;
+
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t tag = ((uint64_t)seed << 40) ^ i;
+		int err = pfnlab_mm_write(s->m, id, va + i * PAGE, &tag, sizeof(tag));
 
-		err = pfnlab_mm_write(s->m, *id, va + i * PAGE, &tag, sizeof(tag));
 		if (err)
 			return err;
 	}

@@ -257,9 +257,9 @@ int do_run(const char *dir, struct out *o, struct tally *t, bool partial, bool v
 				bad = 1;
 				continue;
 			}
-			put(&p[e], "outcome", "completed");	/* pfnlab has no OOM killer (yet) */
 		}
 		derive_common(&k[e]);
+		derive_common(&p[e]); /* a model that ended in an OOM kill said so */
 		if (experiments[e]->derive)
 			experiments[e]->derive(&k[e], &p[e]);
 		ran[e] = true;

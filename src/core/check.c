@@ -6,8 +6,10 @@
  * in exactly one free block, pcp list or allocation, no two free buddies
  * left unmerged that the merge rule would join, free counters equal to the
  * pages on the lists, CMA pages only on CMA (or isolate) lists, the hugetlb
- * pool's lists and counters and its hugetlbfs files.  Tests run
- * it after every operation; the CLI runs it on demand (--check).
+ * pool's lists and counters and its hugetlbfs files; the LRU lists (links,
+ * membership, per-zone and per-list counts, nothing left isolated), swap
+ * entries and slots, the OOM state.  Tests run it after every operation;
+ * the CLI runs it on demand (--check).
  */
 #include <inttypes.h>
 
@@ -178,7 +180,12 @@ static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char 
 	return 0;
 }
 
-/* Would these two free blocks have been merged by __free_one_page()? */
+/*
+ * Would these two free blocks have been merged by __free_one_page()?  From
+ * pageblock order up, v6.1 merges by the blocks' types; a pageblock
+ * unreserve_highatomic_pageblock() retyped keeps its free pages unmerged
+ * (as the kernel's do), so there unmerged buddies are allowed (PB_RETYPED).
+ */
 static bool should_have_merged(const struct pfnlab_machine *m, uint64_t pfn, unsigned o)
 {
 	uint64_t buddy = pfn ^ (1ull << o);
@@ -192,6 +199,8 @@ static bool should_have_merged(const struct pfnlab_machine *m, uint64_t pfn, uns
 		return false;
 	if (o < m->pb_order)
 		return true;
+	if ((m->pageblock[pfn >> m->pb_order] | m->pageblock[buddy >> m->pb_order]) & PB_RETYPED)
+		return false;
 	a_mt = pb_type(m, pfn);
 	b_mt = pb_type(m, buddy);
 	if (a_mt == b_mt)
@@ -274,16 +283,18 @@ static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t le
 }
 
 /* Every page-table entry maps a folio whose rmap points back at it, and the counts add up. */
-static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
+static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char *why, size_t len)
 {
 	uint64_t chunk = 1ull << m->thp_order;
 
 	for (unsigned id = 1; id <= m->nr_mms; id++) {
 		const struct mm *mm = &m->mms[id - 1];
-		uint64_t rss = 0, rss_kind[2] = {0, 0}, huge = 0;
+		uint64_t rss = 0, rss_kind[2] = {0, 0}, huge = 0, swapents = 0;
 
 		if (!mm->live)
 			continue;
+		if (mm->oom_victim && id != m->current_mm)
+			FAIL("space %u: an OOM victim outlived its operation", id);
 		for (unsigned k = 0; k < mm->nr_vmas; k++) {
 			const struct vma *v = &mm->vmas[k];
 
@@ -298,6 +309,10 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 
 					if (!v->chunks[c][i])
 						continue;
+					if (v->chunks[c][i] == PTE_SWAP) {
+						swapents++;
+						continue;
+					}
 					pfn = v->chunks[c][i] - 1u;
 					head = pfn < m->nr_pfns ? folio_head(m, pfn) : NIL_PFN;
 					if (vpn >= v->start + v->pages)
@@ -336,6 +351,9 @@ static int check_rmap(const struct pfnlab_machine *m, char *why, size_t len)
 		if (huge != mm->hugetlb_usage)
 			FAIL("space %u: %" PRIu64 " hugetlb pages mapped, hugetlb_usage says %" PRIu64, id, huge,
 			     mm->hugetlb_usage);
+		if (swapents != mm->swapents)
+			FAIL("space %u: %" PRIu64 " swap entries, MM_SWAPENTS says %" PRIu64, id, swapents, mm->swapents);
+		*swap_used += swapents;
 		if (rss_kind[0] != mm->rss_file || rss_kind[1] != mm->rss_shmem)
 			FAIL("space %u: %" PRIu64 " file and %" PRIu64 " shmem pages mapped, counters say %" PRIu64 " and %" PRIu64,
 			     id, rss_kind[0], rss_kind[1], mm->rss_file, mm->rss_shmem);
@@ -558,6 +576,11 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 
 		if (!m->pgflags[p] || (m->pgflags[p] & PGK_MASK) == PGK_HUGETLB)
 			continue;
+		if ((m->pgflags[p] & PGK_MASK) == PGK_ANON) {
+			if (!(f->flags & F_ALLOC) || !(f->flags & F_ANON))
+				FAIL("PFN %#" PRIx64 " carries anonymous LRU state but is no anonymous folio", p);
+			continue;
+		}
 		cached++;
 		if (!(f->flags & F_ALLOC) || (f->flags & F_ANON))
 			FAIL("PFN %#" PRIx64 " carries page-cache state but is no page-cache folio", p);
@@ -620,6 +643,36 @@ static int check_hugetlb_used(const struct pfnlab_machine *m, uint64_t p, char *
 		maps += mapper_maps(m, &mp->mappers[i], f->prev, p);
 	if (maps != f->mt)
 		FAIL("hugetlb page at PFN %#" PRIx64 " has mapcount %u but %u mappings", p, f->mt, maps);
+	return 0;
+}
+
+/* Walk the linked LRU list @l of lruvec @lv: links, members, counts. */
+static int check_lru_list(const struct pfnlab_machine *m, int lv, int l, uint64_t *linked, char *why, size_t len)
+{
+	const struct lruvec *v = &m->lruvec[lv];
+	uint64_t prev = NIL_PFN, n = 0;
+
+	for (uint64_t p = v->head[l]; p != NIL_PFN; p = m->lru[p].next) {
+		const struct frame *f = &m->frames[p];
+		int zi = pfn_zone_index(m, p);
+
+		if (p >= m->nr_pfns || ++n > m->nr_pfns)
+			FAIL("LRU list %d of lruvec %d: a link leaves the machine or loops", l, lv);
+		if (!(f->flags & F_ALLOC) || !(f->flags & F_LRU) || !folio_on_lru_kind(m, p) ||
+		    !(pg_flags(m, p) & PG_LRU))
+			FAIL("LRU list %d: PFN %#" PRIx64 " is not an LRU folio (flags %#x pgflags %#x)", l, p, f->flags,
+			     pg_flags(m, p));
+		if (folio_lru_list(m, p) != l)
+			FAIL("PFN %#" PRIx64 " belongs on LRU list %d but sits on list %d", p, folio_lru_list(m, p), l);
+		if (m->cfg.era == PFNLAB_ERA_2015 && zi != lv)
+			FAIL("PFN %#" PRIx64 " of zone %d on the LRU of zone %d", p, zi, lv);
+		if (m->lru[p].prev != prev)
+			FAIL("LRU list %d: broken back link at PFN %#" PRIx64, l, p);
+		*linked += 1ull << f->order;
+		prev = p;
+	}
+	if (v->tail[l] != prev)
+		FAIL("LRU list %d of lruvec %d: tail pointer wrong", l, lv);
 	return 0;
 }
 
@@ -716,8 +769,82 @@ static int check_hugetlb(const struct pfnlab_machine *m, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * Every anonymous and page-cache folio is on its LRU list (linked when it
+ * must be: page cache always, anonymous with swap), counts per zone and
+ * per list add up, nothing is left isolated; swap slots match the swap
+ * entries; the OOM state is consistent.
+ */
+static int check_lru(const struct pfnlab_machine *m, uint64_t swap_used, char *why, size_t len)
+{
+	uint64_t count[PFNLAB_NR_ZONES][NR_LRU_LISTS] = {{0}}, total_linked = 0;
+
+	for (uint64_t p = 0; p < m->nr_pfns;) {
+		const struct frame *f = &m->frames[p];
+		uint64_t n = (f->flags & (F_ALLOC | F_BUDDY)) ? 1ull << f->order : 1;
+		int zi;
+
+		if (!(f->flags & F_ALLOC) || !folio_on_lru_kind(m, p)) {
+			p += n;
+			continue;
+		}
+		if (!(f->flags & F_LRU))
+			FAIL("folio at PFN %#" PRIx64 " is off its LRU list (left isolated)", p);
+		zi = pfn_zone_index(m, p);
+		count[zi][folio_lru_list(m, p)] += n;
+		if (m->lru && (!(f->flags & F_ANON) || m->swap_pages) && !(pg_flags(m, p) & PG_LRU))
+			FAIL("folio at PFN %#" PRIx64 " should be linked on its LRU list", p);
+		p += n;
+	}
+	for (int z = 0; z < m->nr_zones; z++)
+		for (int l = 0; l < NR_LRU_LISTS; l++)
+			if (count[z][l] != m->zone_lru[z][l])
+				FAIL("zone %s: %" PRIu64 " pages belong on LRU list %d, its count says %" PRIu64,
+				     m->zones[z].name, count[z][l], l, m->zone_lru[z][l]);
+	for (int lv = 0; lv < PFNLAB_NR_ZONES; lv++) {
+		for (int l = 0; l < NR_LRU_LISTS; l++) {
+			uint64_t sum = 0;
+
+			for (int z = 0; z < m->nr_zones; z++)
+				if (m->cfg.era == PFNLAB_ERA_CURRENT || z == lv)
+					sum += m->zone_lru[z][l];
+			if ((m->cfg.era == PFNLAB_ERA_CURRENT && lv > 0) || lv >= m->nr_zones)
+				sum = 0;
+			if (m->lruvec[lv].nr[l] != sum)
+				FAIL("lruvec %d list %d counts %" PRIu64 " pages, the zones %" PRIu64, lv, l,
+				     m->lruvec[lv].nr[l], sum);
+			if (m->lru && m->lruvec[lv].head[l] != NIL_PFN) {
+				int err = check_lru_list(m, lv, l, &total_linked, why, len);
+
+				if (err)
+					return err;
+			}
+		}
+		if (m->lruvec[lv].isolated[0] || m->lruvec[lv].isolated[1])
+			FAIL("lruvec %d: %" PRIu64 " anon and %" PRIu64 " file pages still isolated", lv,
+			     m->lruvec[lv].isolated[0], m->lruvec[lv].isolated[1]);
+	}
+	if (m->lru) {
+		uint64_t pglru_pages = 0;
+
+		for (uint64_t p = 0; p < m->nr_pfns; p++)
+			if (m->pgflags[p] & PG_LRU)
+				pglru_pages += 1ull << m->frames[p].order;
+		if (pglru_pages != total_linked)
+			FAIL("%" PRIu64 " pages are marked linked, the LRU lists hold %" PRIu64, pglru_pages, total_linked);
+	}
+	if (swap_used != m->swap_used || m->swap_used > m->swap_pages)
+		FAIL("%" PRIu64 " swap entries in page tables, %" PRIu64 " of %" PRIu64 " slots in use", swap_used,
+		     m->swap_used, m->swap_pages);
+	if (m->task_depth || m->reclaim_depth || m->kswapd.running || m->kswapd.pending)
+		FAIL("an operation left its context behind (task depth %u, reclaim depth %u, kswapd %s)", m->task_depth,
+		     m->reclaim_depth, m->kswapd.running ? "running" : m->kswapd.pending ? "pending" : "asleep");
+	return 0;
+}
+
 int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 {
+	uint64_t swap_used = 0;
 	int err = check_pageblocks(m, why, len);
 
 	if (!err)
@@ -728,11 +855,13 @@ int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 		err = check_free_block_types(m, why, len);
 
 	if (!err)
-		err = check_rmap(m, why, len);
+		err = check_rmap(m, &swap_used, why, len);
 	if (!err)
 		err = check_page_cache(m, why, len);
 	if (!err)
 		err = check_hugetlb(m, why, len);
+	if (!err)
+		err = check_lru(m, swap_used, why, len);
 
 	for (int i = 0; !err && i < m->nr_zones; i++) {
 		err = check_lists(m, &m->zones[i], why, len);

@@ -217,11 +217,10 @@ static unsigned fragmentation_score_wmark(const struct pfnlab_machine *m, bool l
 	return low ? wmark_low : (wmark_low + 10 < 100 ? wmark_low + 10 : 100);
 }
 
-/* Is kswapd running (balance_pgdat())? kswapd runs between operations in the model: never. */
+/* models kswapd_is_running(): inside balance_pgdat() (kswapd.c) */
 static bool kswapd_is_running(const struct pfnlab_machine *m)
 {
-	(void)m;
-	return false;
+	return m->kswapd.running;
 }
 
 /* The trace events of the deferral state, mm_compaction_defer_template */
@@ -245,7 +244,7 @@ static void defer_compaction(struct pfnlab_machine *m, struct zone *z, int order
 }
 
 /* models compaction_deferred(): true if this attempt is to be skipped */
-static bool compaction_deferred(struct pfnlab_machine *m, struct zone *z, int order)
+bool compaction_deferred(struct pfnlab_machine *m, struct zone *z, int order)
 {
 	unsigned limit = 1u << z->compact_defer_shift;
 
@@ -953,6 +952,8 @@ static void isolate_migratepages_block(struct compact_control *cc, uint64_t low,
 			if (test_and_set_skip(cc, low))
 				goto out;
 		}
+		if (!folio_isolate_lru(m, low))
+			goto fail;
 		cc->migratepages[cc->nr_migratepages++] = low;
 		nr_isolated++;
 		if (cc->nr_migratepages >= COMPACT_CLUSTER_MAX && !cc->rescan) {
@@ -963,7 +964,8 @@ static void isolate_migratepages_block(struct compact_control *cc, uint64_t low,
 fail:
 		if (!skip_on_failure)
 			continue;
-		if (nr_isolated) { /* putback_movable_pages() */
+		if (nr_isolated) {
+			putback_movable_pages(m, cc->migratepages, cc->nr_migratepages);
 			cc->nr_migratepages = 0;
 			nr_isolated = 0;
 		}
@@ -1188,8 +1190,11 @@ static int compaction_suitable_free(struct pfnlab_machine *m, const struct zone 
 /* models compaction_suitable(): traced (6.12: not the watermark's SUCCESS, which it tests elsewhere) */
 int compaction_suitable(struct pfnlab_machine *m, struct zone *z, int order, unsigned alloc_flags, int highest)
 {
-	int ret = compaction_suitable_free(m, z, order, alloc_flags, highest, z->nr_free);
+	int ret;
 
+	if (m->cfg.no_compaction) /* the !CONFIG_COMPACTION stub */
+		return COMPACT_SKIPPED;
+	ret = compaction_suitable_free(m, z, order, alloc_flags, highest, z->nr_free);
 	if (!v42(m) && ret == COMPACT_CONTINUE && order > PAGE_ALLOC_COSTLY_ORDER) {
 		int fragindex = fragmentation_index(m, z, (unsigned)order);
 
@@ -1291,6 +1296,7 @@ static int compact_zone(struct compact_control *cc)
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
 		uint64_t iteration_start = cc->migrate_pfn;
 		struct pfnlab_migrate_result res;
+		size_t nr_isolated;
 		long err;
 
 		cc->rescan = !v42(m) && pb_start(m, last_migrated) == pb_start(m, iteration_start);
@@ -1309,11 +1315,12 @@ static int compact_zone(struct compact_control *cc)
 			cc->migratepages[i] = cc->migratepages[j];
 			cc->migratepages[j] = t;
 		}
-		err = migrate_pages_ctx(m, cc->migratepages, cc->nr_migratepages, 0, &ctx,
+		nr_isolated = cc->nr_migratepages;
+		err = migrate_pages_ctx(m, cc->migratepages, &cc->nr_migratepages, 0, &ctx,
 					(enum pfnlab_migrate_mode)cc->mode, PFNLAB_MR_COMPACTION, &res);
 		trace_printf(m, "mm_compaction_migratepages", "nr_migrated=%llu nr_failed=%llu",
-			     (unsigned long long)res.nr_succeeded,
-			     (unsigned long long)(cc->nr_migratepages - res.nr_succeeded));
+			     (unsigned long long)res.nr_succeeded, (unsigned long long)(nr_isolated - res.nr_succeeded));
+		putback_movable_pages(m, cc->migratepages, cc->nr_migratepages);
 		cc->nr_migratepages = 0;
 		if (err) {
 			if (err == -ENOMEM && !compact_scanners_met(cc)) {
@@ -1373,6 +1380,8 @@ static int compact_zone_run(struct compact_control *cc)
 /* models gfp_compaction_allowed() (6.1.192: __GFP_IO; v4.2: __GFP_IO and __GFP_FS) */
 bool gfp_compaction_allowed(const struct pfnlab_machine *m, pfnlab_gfp_t gfp)
 {
+	if (m->cfg.no_compaction)
+		return false;
 	if (v42(m))
 		return (gfp & PFNLAB___GFP_IO) && (gfp & PFNLAB___GFP_FS);
 	return gfp & PFNLAB___GFP_IO;
@@ -1477,7 +1486,7 @@ void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest)
 {
 	struct compaction_state *c = &m->compaction;
 
-	if (v42(m) || !order)
+	if (v42(m) || !order || m->cfg.no_compaction)
 		return;
 	if (c->kcompactd_max_order < order)
 		c->kcompactd_max_order = order;
@@ -1616,7 +1625,7 @@ void compaction_advance(struct pfnlab_machine *m, uint64_t until)
 	struct compaction_state *c = &m->compaction;
 	uint64_t now = m->now_ns;
 
-	if (v42(m))
+	if (v42(m) || m->cfg.no_compaction)
 		return;
 	while (c->proactiveness && c->next_check_ns <= until) {
 		uint64_t wait = HPAGE_FRAG_CHECK_INTERVAL_NS;

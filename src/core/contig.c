@@ -54,9 +54,11 @@ static bool migratable(const struct pfnlab_machine *m, uint64_t pfn)
 {
 	const struct frame *f = &m->frames[pfn];
 
+	if (!(f->flags & F_LRU))
+		return false;
 	if (f->flags & F_ANON)
 		return f->refcount <= f->mt;
-	return (f->flags & F_LRU) && pg_kind(m, pfn);
+	return pg_kind(m, pfn);
 }
 
 static void note_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
@@ -113,7 +115,7 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 		if ((f->flags & F_ALLOC) && pg_kind(m, pfn) == PGK_HUGETLB && m->cfg.era == PFNLAB_ERA_CURRENT) {
 			pfn = scan_hugetlb(m, pfn, iso, &scanned, &taken);
 		} else if (f->flags & (F_BUDDY | F_ALLOC)) {
-			if ((f->flags & F_ALLOC) && migratable(m, pfn)) {
+			if ((f->flags & F_ALLOC) && migratable(m, pfn) && folio_isolate_lru(m, pfn)) {
 				iso->list[iso->n++] = pfn;
 				iso->pages++;
 				taken++;
@@ -179,6 +181,8 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 	struct isolated iso = {.n = 0};
 	uint64_t pfn = start, owner[COMPACT_CLUSTER_MAX];
 	uint64_t total_mapped = 0, total_migrated = 0, total_reclaimed = 0;
+	uint64_t queued[COMPACT_CLUSTER_MAX];
+	size_t nqueued;
 	int tries = 0, ret = 0;
 
 	if (m->cfg.era == PFNLAB_ERA_CURRENT)
@@ -203,28 +207,39 @@ static int migrate_range(struct pfnlab_machine *m, uint64_t start, uint64_t end,
 		}
 		total_reclaimed += reclaim_clean_pages_from_list(m, iso.list, &iso.n);
 		total_mapped += mapped_pages(m, iso.list, iso.n);
-		for (size_t i = 0; i < iso.n; i++)
+		nqueued = iso.n;
+		for (size_t i = 0; i < iso.n; i++) {
+			queued[i] = iso.list[i];
 			owner[i] = folio_owner(m, iso.list[i]);
-		rc = migrate_pages(m, iso.list, iso.n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, &mr);
+		}
+		/* what fails stays on the list (isolated) for the next try */
+		rc = migrate_pages(m, iso.list, &iso.n, 0, &t, PFNLAB_MIGRATE_SYNC, PFNLAB_MR_CONTIG_RANGE, &mr);
 		m->vm[VM_CONTIG_MIGRATED] += mr.nr_succeeded;
 		if (!rc)
-			total_migrated += iso.n;
+			total_migrated += nqueued;
 		if (rc == -ENOMEM) {
 			ret = -ENOMEM;
 			break;
 		}
 		/*
-		 * what failed stays on the list for the next try: the folio still
-		 * there, with its owner (a hugetlb page migration freed may have
-		 * become another's target meanwhile)
+		 * a hugetlb folio that failed stays for the next try only if it is
+		 * still there with its owner (isolation took no reference: one
+		 * migration freed back to the pool may be another's target by now)
 		 */
 		size_t keep = 0;
 
-		for (size_t i = 0; i < iso.n; i++)
-			if (folio_movable(m, iso.list[i]) && folio_owner(m, iso.list[i]) == owner[i])
+		for (size_t i = 0; i < iso.n; i++) {
+			size_t j = 0;
+
+			while (j < nqueued && queued[j] != iso.list[i])
+				j++;
+			if (pg_kind(m, iso.list[i]) != PGK_HUGETLB ||
+			    (j < nqueued && folio_movable(m, iso.list[i]) && folio_owner(m, iso.list[i]) == owner[j]))
 				iso.list[keep++] = iso.list[i];
+		}
 		iso.n = keep;
 	}
+	putback_movable_pages(m, iso.list, iso.n);
 	if (!iso.err)
 		m->contig_fail.scan_end = pfn;
 	if (m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12)

@@ -16,11 +16,13 @@
  * address space (frame.next) and page index (frame.prev); the rest of
  * its state is in pgflags[] (model.h).
  *
+ * Page-cache folios live on the LRU lists (swap.c): file pages on the
+ * file lists, shmem on the anon lists; writeback ends with model time
+ * (writeback.c) or at once when someone waits for it (fsync, migration
+ * under MIGRATE_SYNC).
+ *
  * Simplified: readahead reads exactly the pages asked for (no window);
- * writeback completes when someone waits for it (fsync, migration under
- * MIGRATE_SYNC): there is no flusher and no disk time; no LRU lists (the
- * active and referenced bits are kept as flags); order-0 folios only, as
- * ext4 and shmem (huge=never) allocate in 6.1.
+ * order-0 folios only, as ext4 and shmem (huge=never) allocate in 6.1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +71,19 @@ uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t inde
 	return &mp->chunks[c][index & (CACHE_CHUNK - 1)];
 }
 
-/* The per-frame page state pgflags[], allocated by the first file, memfd or hugetlb page. */
+/*
+ * The per-frame page state pgflags[] and LRU links lru[], allocated by the
+ * first file, memfd or hugetlb page, or at boot with swap (then anonymous
+ * folios are linked too); calloc'ed, so frames never used by the page
+ * cache or the LRU cost no resident memory.
+ */
 int pgflags_ensure(struct pfnlab_machine *m)
 {
 	if (!m->pgflags) /* from now on kinds are tracked */
 		m->pgflags = calloc(m->nr_pfns, sizeof(*m->pgflags));
-	return m->pgflags ? 0 : -ENOMEM;
+	if (m->pgflags && !m->lru)
+		m->lru = calloc(m->nr_pfns, sizeof(*m->lru));
+	return m->pgflags && m->lru ? 0 : -ENOMEM;
 }
 
 /* A new address space of @bytes on file system @fs, open: 0, -EINVAL, -ENOMEM. */
@@ -128,17 +137,26 @@ static bool freed_unused(const struct mapping *mp)
 	return mp->fs == PFNLAB_FS_SHMEM || mp->fs == PFNLAB_FS_HUGETLBFS;
 }
 
-/* models folio_mark_dirty() (NR_FILE_DIRTY counts file pages; shmem's is noop_dirty_folio()) */
+/*
+ * models folio_mark_dirty() (NR_FILE_DIRTY counts file pages; shmem's is
+ * noop_dirty_folio()); a clean inode's dirtied_when is now
+ */
 void folio_set_dirty(struct pfnlab_machine *m, uint64_t head)
 {
 	struct mapping *mp = mapping_get(m, m->frames[head].next);
 
 	if (m->pgflags[head] & PG_DIRTY)
 		return;
+	if (m->pgflags[head] & PG_WRITEBACK) /* simplified: the writer waits for it (folio_wait_stable() always) */
+		folio_end_writeback(m, head);
 	m->pgflags[head] |= PG_DIRTY;
+	if (!mp->nr_dirty)
+		mp->dirtied_when_ns = m->now_ns;
 	mp->nr_dirty++;
-	if (!is_shmem(mp))
+	if (!is_shmem(mp)) {
 		m->nr_dirty++;
+		m->vm[VM_NR_DIRTIED]++;
+	}
 }
 
 /* models folio_clear_dirty_for_io() + __folio_start_writeback() */
@@ -156,7 +174,7 @@ void folio_start_writeback(struct pfnlab_machine *m, uint64_t head)
 	m->nr_writeback++;
 }
 
-/* models folio_end_writeback() */
+/* models folio_end_writeback(): a folio reclaim wanted (PG_reclaim) rotates to the inactive tail */
 void folio_end_writeback(struct pfnlab_machine *m, uint64_t head)
 {
 	struct mapping *mp = mapping_get(m, m->frames[head].next);
@@ -166,6 +184,11 @@ void folio_end_writeback(struct pfnlab_machine *m, uint64_t head)
 	m->pgflags[head] &= (uint16_t)~PG_WRITEBACK;
 	mp->nr_writeback--;
 	m->nr_writeback--;
+	m->vm[VM_NR_WRITTEN]++;
+	if (m->pgflags[head] & PG_RECLAIM) {
+		m->pgflags[head] &= (uint16_t)~PG_RECLAIM;
+		folio_rotate_reclaimable(m, head);
+	}
 }
 
 /* models try_to_free_buffers() of clean, idle buffers: PG_private and its reference go */
@@ -186,19 +209,6 @@ static void attach_buffers(struct pfnlab_machine *m, uint64_t head)
 	m->frames[head].refcount++;
 }
 
-/* models folio_mark_accessed(): referenced first, active on a second access */
-static void mark_accessed(struct pfnlab_machine *m, uint64_t head)
-{
-	uint16_t *pf = &m->pgflags[head];
-
-	if (!(*pf & PG_REFERENCED)) {
-		*pf |= PG_REFERENCED;
-	} else if (!(*pf & PG_ACTIVE)) {
-		*pf = (uint16_t)((*pf | PG_ACTIVE) & ~PG_REFERENCED);
-		m->vm[VM_PGACTIVATE]++;
-	}
-}
-
 /* models filemap_add_folio(): a new folio for page @index, allocated with @gfp */
 static uint64_t add_to_page_cache(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
 				  uint32_t *slot, pfnlab_gfp_t gfp)
@@ -209,11 +219,11 @@ static uint64_t add_to_page_cache(struct pfnlab_machine *m, unsigned id, struct 
 	if (pfn == NIL_PFN)
 		return NIL_PFN;
 	f = &m->frames[pfn];
-	f->flags |= F_LRU;
 	f->next = id;
 	f->prev = (uint32_t)index;
 	f->mt = 0;
 	m->pgflags[pfn] = (uint16_t)(is_shmem(mp) ? PGK_SHMEM : PGK_FILE);
+	folio_add_lru(m, pfn);
 	if (m->ram)
 		memset(m->ram + (pfn << m->cfg.page_shift), 0, (size_t)1 << m->cfg.page_shift);
 	*slot = (uint32_t)(pfn + 1);
@@ -234,6 +244,7 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head)
 	struct mapping *mp = mapping_get(m, f->next);
 	uint16_t pf = m->pgflags[head];
 
+	folio_del_lru(m, head); /* when not isolated: truncate */
 	if (pf & PG_DIRTY) {
 		mp->nr_dirty--;
 		m->nr_dirty -= !is_shmem(mp);
@@ -248,7 +259,6 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head)
 	m->nr_shmem -= is_shmem(mp);
 	f->refcount -= 1u + ((pf & PG_PRIVATE) ? 1u : 0u);
 	m->pgflags[head] = 0;
-	f->flags &= (uint8_t)~F_LRU;
 	f->next = f->prev = 0;
 	if (!f->refcount)
 		page_ref_release(m, head);
@@ -307,7 +317,7 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
 
 		if (is_shmem(mp)) { /* SGP_READ: a hole reads as zeros, nothing allocated */
 			if (slot && *slot && (i > first || off % (1ull << m->cfg.page_shift) == 0))
-				mark_accessed(m, *slot - 1u);
+				folio_mark_accessed(m, *slot - 1u);
 			continue;
 		}
 		if (!slot)
@@ -317,7 +327,7 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
 			pfn = add_to_page_cache(m, id, mp, i, slot, mapping_gfp(mp, false));
 		if (pfn == NIL_PFN)
 			return -ENOMEM;
-		mark_accessed(m, pfn);
+		folio_mark_accessed(m, pfn);
 	}
 	return 0;
 }
@@ -340,6 +350,7 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 			attach_buffers(m, pfn);
 		folio_set_dirty(m, pfn);
 	}
+	balance_dirty_pages(m);
 	return 0;
 }
 
@@ -483,6 +494,7 @@ long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct 
 			return 0;
 		if (v->shared) { /* wp_page_shared(): page_mkwrite dirties it */
 			folio_set_dirty(m, cur);
+			balance_dirty_pages(m);
 			return 0;
 		}
 		/* do_wp_page(): the private copy replaces the page-cache page */
@@ -502,10 +514,11 @@ long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct 
 		if (cow == NIL_PFN)
 			return -ENOMEM;
 		f = &m->frames[cow];
-		f->flags |= F_ANON | F_LRU;
+		f->flags |= F_ANON;
 		f->next = id;
 		f->prev = (uint32_t)vpn;
 		f->mt = 1;
+		folio_add_lru(m, cow);
 		if (m->ram)
 			memcpy(m->ram + (cow << m->cfg.page_shift), m->ram + (pfn << m->cfg.page_shift),
 			       (size_t)1 << m->cfg.page_shift);
@@ -519,6 +532,7 @@ long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct 
 	f = &m->frames[pfn];
 	f->mt++;
 	f->refcount++;
+	folio_mark_young(m, pfn);
 	if (write)
 		folio_set_dirty(m, pfn);
 	*pte = (uint32_t)(pfn + 1);
@@ -587,6 +601,38 @@ void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst)
 	m->pgflags[src] = 0;
 }
 
+/*
+ * models drop_pagecache_sb() -> invalidate_mapping_pages() over every
+ * file (vm.drop_caches 1): clean, unmapped, idle page-cache pages leave
+ * the cache; returns the pages freed
+ */
+uint64_t drop_pagecache(struct pfnlab_machine *m)
+{
+	uint64_t freed = 0;
+
+	for (unsigned id = 1; id <= m->nr_mappings; id++) {
+		struct mapping *mp = mapping_get(m, id);
+
+		for (uint64_t i = 0; mp && i < mp->nr_pages && mp->nr_cached; i++) {
+			uint32_t *slot = cache_slot(m, mp, i, false);
+			uint64_t head;
+
+			if (!slot || !*slot)
+				continue;
+			head = *slot - 1u;
+			if ((m->pgflags[head] & (PG_DIRTY | PG_WRITEBACK)) || m->frames[head].mt ||
+			    !(m->frames[head].flags & F_LRU))
+				continue;
+			folio_drop_buffers(m, head); /* filemap_release_folio() of clean buffers */
+			if (m->frames[head].refcount != folio_expected_refs(m, head))
+				continue;
+			delete_from_page_cache(m, head);
+			freed++;
+		}
+	}
+	return freed;
+}
+
 /* Free every address space's tables (machine teardown; frames go with the machine). */
 void mappings_free_all(struct pfnlab_machine *m)
 {
@@ -603,4 +649,5 @@ void mappings_free_all(struct pfnlab_machine *m)
 	}
 	free(m->mappings);
 	free(m->pgflags);
+	free(m->lru);
 }

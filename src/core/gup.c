@@ -239,7 +239,7 @@ static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	return (long)i + 1;
 }
 
-long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
+static long pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 		const char *pinner, uint64_t *out)
 {
 	enum pfnlab_pin_policy p = (flags & PFNLAB_FOLL_LONGTERM) ? m->cfg.pin_policy : PFNLAB_PIN_NONE;
@@ -247,10 +247,6 @@ long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 	long ret;
 	int err;
 
-	if (!mm_get(m, id))
-		return -ENOENT;
-	if (!(flags & PFNLAB_FOLL_PIN) || (flags & PFNLAB_FOLL_GET) || !npages || npages > (1ull << 32))
-		return -EINVAL;
 	pfns = host_alloc(m, (size_t)npages * sizeof(*pfns));
 	if (!pfns)
 		return -ENOMEM;
@@ -272,6 +268,22 @@ long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 	else if (out)
 		memcpy(out, pfns, (size_t)npages * sizeof(*pfns));
 	free(pfns);
+	return ret;
+}
+
+long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
+		const char *pinner, uint64_t *out)
+{
+	unsigned prev;
+	long ret;
+
+	if (!mm_get(m, id))
+		return -ENOENT;
+	if (!(flags & PFNLAB_FOLL_PIN) || (flags & PFNLAB_FOLL_GET) || !npages || npages > (1ull << 32))
+		return -EINVAL;
+	prev = task_enter(m, id);
+	ret = pin(m, id, addr, npages, flags, pinner, out);
+	task_leave(m, prev);
 	return ret;
 }
 
@@ -309,6 +321,14 @@ const struct pin_rec *pin_find(const struct pfnlab_machine *m, unsigned mm, uint
 			best = r;
 	}
 	return best;
+}
+
+/* The pins space @mm made go, as its files are released when it exits (VFIO containers, io_uring buffers). */
+void pins_release_mm(struct pfnlab_machine *m, unsigned mm)
+{
+	for (unsigned i = 0; i < m->nr_pins; i++)
+		if (m->pins[i].mm == mm)
+			pfnlab_unpin(m, (long)i + 1);
 }
 
 void pins_free_all(struct pfnlab_machine *m)

@@ -161,7 +161,29 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 		return set_why(why, len, "movablecore/kernelcore must be below the RAM size"), -EINVAL;
 	if (cfg->nr_cma > PFNLAB_MAX_CMA)
 		return set_why(why, len, "at most %d CMA areas", PFNLAB_MAX_CMA), -EINVAL;
+	if (cfg->swap_bytes && cfg->backed)
+		return set_why(why, len, "swap is not modelled in backed mode (page contents would leave memory)"),
+		       -EINVAL;
+	if ((cfg->swap_bytes >> cfg->page_shift) >= NIL_PFN)
+		return set_why(why, len, "swap of %llu bytes exceeds the model's 32-bit slot count",
+			       (unsigned long long)cfg->swap_bytes), -EOVERFLOW;
 	return hugetlb_config_check(cfg, why, len);
+}
+
+/* The reclaim, writeback and OOM state of a new machine: sysctl defaults, empty LRU lists, swap. */
+static int reclaim_setup(struct pfnlab_machine *m)
+{
+	m->sysctl = (struct vm_sysctl){.swappiness = 60, .dirty_ratio = 20, .dirty_background_ratio = 10,
+				       .dirty_expire_centisecs = 3000, .dirty_writeback_centisecs = 500,
+				       .oom_dump_tasks = 1};
+	for (int i = 0; i < PFNLAB_NR_ZONES; i++)
+		for (int l = 0; l < NR_LRU_LISTS; l++)
+			m->lruvec[i].head[l] = m->lruvec[i].tail[l] = NIL_PFN;
+	m->kswapd.highest = -1;
+	m->kswapd.last_highest = m->nr_zones ? m->zones[m->nr_zones - 1].type : 0;
+	writeback_reschedule(m);
+	m->swap_pages = m->cfg.swap_bytes >> m->cfg.page_shift;
+	return m->swap_pages ? pgflags_ensure(m) : 0; /* with swap, anonymous folios are linked too */
 }
 
 /* @size is never 0: pfnlab_config_check() refuses a machine without a page frame. */
@@ -504,6 +526,10 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	pcp_setup(m);
 	page_alloc_setup(m);
 	compaction_init(m);
+	if (reclaim_setup(m)) {
+		pfnlab_machine_destroy(m);
+		return set_why(why, len, "out of host memory for the LRU state"), -ENOMEM;
+	}
 	if (hugetlb_boot_pool(m)) {
 		pfnlab_machine_destroy(m);
 		return set_why(why, len, "out of host memory for the hugetlb pool"), -ENOMEM;
@@ -522,6 +548,8 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 	mm_free_all(m);
 	mappings_free_all(m);
 	pins_free_all(m);
+	writeback_free_all(m);
+	free(m->oom_events);
 	contig_free_all(m);
 	cma_free_all(m);
 	ram_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);

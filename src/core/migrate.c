@@ -47,15 +47,19 @@ static const char *const reason_names[PFNLAB_MR_TYPES] = {
 	"numa_misplaced", "contig_range", "longterm_pin", "demotion",
 };
 
-/* Split a huge folio into order-0 folios, each mapped once (split_folio()). */
+/*
+ * Split an isolated huge folio into order-0 folios, each mapped once and
+ * isolated (split_folio_to_list())
+ */
 static int split_folio(struct pfnlab_machine *m, uint64_t head)
 {
 	struct frame *f = &m->frames[head];
 	uint64_t n = 1ull << f->order;
 	uint32_t owner = f->next, vpn = f->prev;
 	uint8_t flags = f->flags;
+	uint16_t pf = pg_flags(m, head);
 
-	if (f->refcount != f->mt || f->mt != 1)
+	if (f->refcount != f->mt + 1u || f->mt != 1) /* the mapping and the isolation */
 		return -EAGAIN;
 	m->frames[head + 1].refcount = 0;
 	for (uint64_t i = 0; i < n; i++) {
@@ -63,10 +67,12 @@ static int split_folio(struct pfnlab_machine *m, uint64_t head)
 
 		p->flags = flags;
 		p->order = 0;
-		p->refcount = 1;
+		p->refcount = 2;
 		p->mt = 1;
 		p->next = owner;
 		p->prev = vpn + (uint32_t)i;
+		if (m->pgflags)
+			m->pgflags[head + i] = pf;
 	}
 	return 0;
 }
@@ -161,8 +167,8 @@ static int move_check(struct pfnlab_machine *m, uint64_t src, int mode)
 			return mode == PFNLAB_MIGRATE_SYNC ? writeout(m, src) : -EBUSY;
 		folio_drop_buffers(m, src); /* filemap_release_folio() */
 	}
-	/* folio_migrate_mapping() / __buffer_migrate_folio(): the refcount freeze */
-	return f->refcount == folio_expected_refs(m, src) ? 0 : -EAGAIN;
+	/* folio_migrate_mapping() / __buffer_migrate_folio(): the refcount freeze (+1: the isolation) */
+	return f->refcount == folio_expected_refs(m, src) + 1 ? 0 : -EAGAIN;
 }
 
 /* get_new_page(): a target for @src from the context, or the buddy allocator */
@@ -191,9 +197,17 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct mi
 {
 	struct frame *f = &m->frames[src];
 	unsigned order = f->order;
-	uint64_t dst = new_target(m, src, ctx), n = 1ull << order;
+	uint64_t dst, n = 1ull << order;
 	int rc = 0;
+	bool file = folio_is_file_lru(m, src);
 
+	if (f->refcount == 1) { /* only the isolation holds it: freed under us, done (no target) */
+		folio_isolated_put(m, src, file);
+		if (ctx->freed)
+			ctx->freed(m, src, order, ctx->arg);
+		return 0;
+	}
+	dst = new_target(m, src, ctx);
 	if (dst == NIL_PFN)
 		return -ENOMEM;
 	if (pg_flags(m, src) & PG_WRITEBACK) {
@@ -222,7 +236,7 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct mi
 			   (size_t)n << m->cfg.page_shift);
 	m->frames[dst].flags = f->flags;
 	m->frames[dst].mt = f->mt;
-	m->frames[dst].refcount = f->refcount;
+	m->frames[dst].refcount = f->refcount - 1; /* the isolation's reference stays with the source */
 	m->frames[dst].next = f->next;
 	m->frames[dst].prev = f->prev;
 	if (f->flags & F_ANON) {
@@ -234,9 +248,19 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct mi
 			if (pte && *pte == src + i + 1)
 				*pte = (uint32_t)(dst + i + 1);
 		}
+		if (m->pgflags) { /* folio_migrate_flags(): active, referenced... move along */
+			m->pgflags[dst] = m->pgflags[src];
+			m->pgflags[src] = 0;
+		}
 	} else {
 		folio_move_cache(m, src, dst);
 	}
+	folio_add_lru(m, dst);
+	if (!m->frames[dst].refcount) { /* its last reference went while it moved (its owner was killed) */
+		m->frames[dst].refcount = 1;
+		page_ref_release(m, dst);
+	}
+	lru_isolated_sub(m, src, order, file);
 	f->flags &= (uint8_t)~(F_ANON | F_PINNED);
 	f->refcount = 1;
 	f->mt = 0;
@@ -246,8 +270,16 @@ static int migrate_folio(struct pfnlab_machine *m, uint64_t src, const struct mi
 	return 0;
 }
 
-struct batch {
+/* The folios of one migrate_pages() call: the list given, then the pieces of split huge folios. */
+struct mig_list {
 	uint64_t *pfn;
+	uint8_t *gone;            /* migrated (or split): no longer on the list */
+	size_t n;
+};
+
+/* A batch: indexes into the mig_list still to try. */
+struct batch {
+	uint32_t *idx;
 	size_t n;
 };
 
@@ -256,7 +288,7 @@ struct batch {
  * retry; failed huge folios split into @split for a later round.
  * Returns -ENOMEM if a target could not be had, else 0.
  */
-static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *split,
+static int run_batch(struct pfnlab_machine *m, struct mig_list *l, struct batch *b, struct batch *split,
 		     const struct migrate_ctx *t, int mode, bool count_failures,
 		     struct pfnlab_migrate_result *r, uint64_t *folios_failed)
 {
@@ -267,17 +299,19 @@ static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *sp
 
 		retry = false;
 		for (size_t i = 0; i < b->n; i++) {
-			uint64_t head = b->pfn[i];
+			uint32_t x = b->idx[i];
+			uint64_t head = l->pfn[x];
 			unsigned order = m->frames[head].order;
 			int rc = migrate_folio(m, head, t, mode, pass > 2);
 
 			if (rc == 0) {
 				r->nr_succeeded += 1ull << order;
 				r->nr_thp_succeeded += order > 0;
+				l->gone[x] = 1;
 				continue;
 			}
 			if (rc == -EAGAIN) {
-				b->pfn[keep++] = head;
+				b->idx[keep++] = x;
 				retry = true;
 				continue;
 			}
@@ -291,22 +325,26 @@ static int run_batch(struct pfnlab_machine *m, struct batch *b, struct batch *sp
 			if (order && split && split_folio(m, head) == 0) {
 				r->nr_thp_failed++;
 				r->nr_thp_split++;
-				for (uint64_t k = 0; k < (1ull << order); k++)
-					split->pfn[split->n++] = head + k;
+				l->gone[x] = 1;
+				for (uint64_t k = 0; k < (1ull << order); k++) {
+					l->pfn[l->n] = head + k;
+					l->gone[l->n] = 0;
+					split->idx[split->n++] = (uint32_t)l->n++;
+				}
 				continue;
 			}
 			r->nr_failed += 1ull << order;
 			r->nr_thp_failed += order > 0;
 			*folios_failed += count_failures;
 			for (size_t k = 0; k < keep; k++)
-				r->nr_failed += 1ull << m->frames[b->pfn[k]].order;
+				r->nr_failed += 1ull << m->frames[l->pfn[b->idx[k]]].order;
 			b->n = 0;
 			return -ENOMEM;
 		}
 		b->n = keep;
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		unsigned order = m->frames[b->pfn[i]].order;
+		unsigned order = m->frames[l->pfn[b->idx[i]]].order;
 
 		r->nr_failed += 1ull << order;
 		r->nr_thp_failed += order > 0;
@@ -353,44 +391,49 @@ static int migrate_hugetlb_folio(struct pfnlab_machine *m, uint64_t src, const s
  * go first, each alone, up to NR_MAX_MIGRATE_PAGES_RETRY passes; -EAGAIN
  * is retried, other errors fail the folio; -ENOMEM ends the whole call
  * (returned), with the folios of this pass that were to be retried
- * counted failed.
+ * counted failed.  @h keeps the folios not migrated (ret_folios).
  */
-static int migrate_hugetlbs(struct pfnlab_machine *m, struct batch *b, const struct pfnlab_migrate_target *t,
+static int migrate_hugetlbs(struct pfnlab_machine *m, struct mig_list *h, const struct pfnlab_migrate_target *t,
 			    struct pfnlab_migrate_result *r, uint64_t *folios_failed)
 {
+	size_t nfail = 0; /* h->pfn[0, nfail): failed; [nfail, h->n): to (re)try */
 	bool retry = true;
 
 	for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
 		uint64_t retry_pages = 0;
-		size_t keep = 0;
+		size_t keep = nfail;
 
 		retry = false;
-		for (size_t i = 0; i < b->n; i++) {
-			uint64_t nr = 1ull << m->frames[b->pfn[i]].order;
-			int rc = migrate_hugetlb_folio(m, b->pfn[i], t);
+		for (size_t i = nfail; i < h->n; i++) {
+			uint64_t pfn = h->pfn[i], nr = 1ull << m->frames[pfn].order;
+			int rc = migrate_hugetlb_folio(m, pfn, t);
 
 			if (rc == 0) {
 				r->nr_succeeded += nr;
 			} else if (rc == -EAGAIN) {
-				b->pfn[keep++] = b->pfn[i];
+				h->pfn[keep++] = pfn;
 				retry_pages += nr;
 				retry = true;
 			} else if (rc == -ENOMEM) {
 				r->nr_failed += nr + retry_pages;
-				b->n = 0;
+				h->pfn[keep++] = pfn;
+				for (size_t j = i + 1; j < h->n; j++)
+					h->pfn[keep++] = h->pfn[j];
+				h->n = keep;
 				return -ENOMEM;
 			} else {
 				r->nr_failed += nr;
 				(*folios_failed)++;
+				h->pfn[keep++] = h->pfn[nfail]; /* the failed ones stay at the front */
+				h->pfn[nfail++] = pfn;
 			}
 		}
-		b->n = keep;
+		h->n = keep;
 	}
-	for (size_t i = 0; i < b->n; i++) {
-		r->nr_failed += 1ull << m->frames[b->pfn[i]].order;
+	for (size_t i = nfail; i < h->n; i++) {
+		r->nr_failed += 1ull << m->frames[h->pfn[i]].order;
 		(*folios_failed)++;
 	}
-	b->n = 0;
 	return 0;
 }
 
@@ -410,45 +453,71 @@ static bool strictly_ascending(const uint64_t *v, size_t n)
 }
 
 /*
- * models migrate_pages(): the folios at @heads (heads of anonymous or
- * page-cache folios, each once), in that order, to targets @ctx gives;
- * @bad more that could not even be queued count as failed.  Returns the
- * folios that failed, or -ENOMEM; @res gets the counts.
+ * models migrate_pages(): the isolated folios @heads[0..*@n) (heads of
+ * anonymous or page-cache folios, each once), in that order, to targets
+ * @ctx gives; @bad more that could not even be queued count as failed.
+ * On return @heads[0..*@n) are the folios not migrated, still isolated,
+ * in their order (then failed pieces of split huge folios, as many as fit; the rest are put back), for the
+ * caller to retry or put back.  Returns the folios that failed, or
+ * -ENOMEM; @res gets the counts.
  */
-long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+long migrate_pages_ctx(struct pfnlab_machine *m, uint64_t *heads, size_t *n, uint64_t bad,
 		       const struct migrate_ctx *target, enum pfnlab_migrate_mode mode,
 		       enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
 	struct pfnlab_migrate_result r = {.nr_failed = bad};
-	struct batch b = {0}, split = {0}, huge = {0};
-	uint64_t failed = bad, split_cap = 0;
+	struct mig_list l = {0}, huge = {0};
+	struct batch b = {0}, split = {0};
+	uint64_t failed = bad, cap = 0;
+	size_t kept = 0;
 	int rc = 0;
 
-	b.pfn = host_alloc(m, (n ? n : 1) * sizeof(*b.pfn));
-	huge.pfn = host_alloc(m, (n ? n : 1) * sizeof(*huge.pfn));
-	for (size_t i = 0; b.pfn && huge.pfn && i < n; i++) {
+	for (size_t i = 0; i < *n; i++)
+		cap += 1 + (1ull << m->frames[heads[i]].order);
+	l.pfn = host_alloc(m, (cap ? cap : 1) * sizeof(*l.pfn));
+	l.gone = host_alloc(m, cap ? cap : 1);
+	huge.pfn = host_alloc(m, (*n ? *n : 1) * sizeof(*huge.pfn));
+	b.idx = host_alloc(m, (cap ? cap : 1) * sizeof(*b.idx));
+	split.idx = host_alloc(m, (cap ? cap : 1) * sizeof(*split.idx));
+	if (!l.pfn || !l.gone || !huge.pfn || !b.idx || !split.idx) {
+		free(l.pfn);
+		free(l.gone);
+		free(huge.pfn);
+		free(b.idx);
+		free(split.idx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++) {
 		if (pg_kind(m, heads[i]) == PGK_HUGETLB) {
 			huge.pfn[huge.n++] = heads[i];
 			continue;
 		}
-		b.pfn[b.n++] = heads[i];
-		split_cap += 1ull << m->frames[heads[i]].order;
-	}
-	split.pfn = b.pfn && huge.pfn ? host_alloc(m, (split_cap ? split_cap : 1) * sizeof(*split.pfn)) : NULL;
-	if (!split.pfn) {
-		free(b.pfn);
-		free(huge.pfn);
-		return -ENOMEM;
+		l.pfn[l.n] = heads[i];
+		l.gone[l.n] = 0;
+		b.idx[b.n++] = (uint32_t)l.n++;
 	}
 	if (huge.n)
 		rc = migrate_hugetlbs(m, &huge, target->target, &r, &failed);
 	if (!rc)
-		rc = run_batch(m, &b, &split, target, mode, true, &r, &failed);
+		rc = run_batch(m, &l, &b, &split, target, mode, true, &r, &failed);
 	if (!rc && split.n)
-		rc = run_batch(m, &split, NULL, target, mode, false, &r, &failed);
-	free(b.pfn);
+		rc = run_batch(m, &l, &split, NULL, target, mode, false, &r, &failed);
+	for (size_t i = 0; i < huge.n; i++)
+		heads[kept++] = huge.pfn[i];
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.gone[i])
+			continue;
+		if (kept < *n)
+			heads[kept++] = l.pfn[i];
+		else /* a failed piece of a split folio past the caller's room: put back here */
+			putback_movable_pages(m, &l.pfn[i], 1);
+	}
+	*n = kept;
+	free(l.pfn);
+	free(l.gone);
 	free(huge.pfn);
-	free(split.pfn);
+	free(b.idx);
+	free(split.idx);
 	if (m->ram)
 		copy_pages_fence();
 	m->vm[VM_PGMIGRATE_SUCCESS] += r.nr_succeeded;
@@ -470,13 +539,21 @@ long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n
 }
 
 /* migrate_pages_ctx() to targets the buddy allocator gives for @target */
-long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+long migrate_pages(struct pfnlab_machine *m, uint64_t *heads, size_t *n, uint64_t bad,
 		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
 		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
 	struct migrate_ctx ctx = {.target = target};
 
 	return migrate_pages_ctx(m, heads, n, bad, &ctx, mode, reason, res);
+}
+
+/* models putback_movable_pages(): every folio left on the list back on its LRU (hugetlb: its active list) */
+void putback_movable_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pg_kind(m, heads[i]) != PGK_HUGETLB) /* a hugetlb folio's isolation took no reference */
+			folio_putback_lru(m, heads[i]);
 }
 
 /* A folio migration can take: anonymous, in a page cache, or a hugetlb page in use. */
@@ -494,7 +571,7 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 			  enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res)
 {
 	uint64_t *heads, bad = 0;
-	size_t nh = 0;
+	size_t nh = 0, queued = 0;
 	long ret;
 
 	if ((unsigned)mode > PFNLAB_MIGRATE_SYNC || (unsigned)reason >= PFNLAB_MR_TYPES)
@@ -520,7 +597,14 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 				heads[u++] = heads[i];
 		nh = u;
 	}
-	ret = migrate_pages(m, heads, nh, bad, target, mode, reason, res);
+	for (size_t i = 0; i < nh; i++) /* folio_isolate_lru() each (hugetlb: isolated as it is, no LRU) */
+		if (pg_kind(m, heads[i]) == PGK_HUGETLB || folio_isolate_lru(m, heads[i]))
+			heads[queued++] = heads[i];
+		else
+			bad++;
+	nh = queued;
+	ret = migrate_pages(m, heads, &nh, bad, target, mode, reason, res);
+	putback_movable_pages(m, heads, nh);
 	free(heads);
 	return ret;
 }

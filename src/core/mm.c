@@ -13,7 +13,16 @@
  * filemap.c (filemap_fault()); references are rmap.c's.  mm.c calls those
  * three, none of them calls mm.c.
  *
- * Simplified: no swap, no COW after fork; munmap() takes whole mappings;
+ * A new anonymous folio joins the LRU (folio_add_lru(), swap.c).  With
+ * swap, a page reclaim swapped out leaves a swap entry (PTE_SWAP) in its
+ * PTE, and the next fault reads it back (do_swap_page(), as on a
+ * synchronous device like zram: the page leaves swap at once).
+ *
+ * Faults, writes and pins of a space run as its task (current, for the
+ * OOM killer); if the OOM killer picks that task meanwhile, the faults
+ * stop (-EINTR) and the task exits when the operation returns.
+ *
+ * Simplified: no COW after fork; munmap() takes whole mappings;
  * pfnlab_mm_touch() faults file pages for reading (anonymous pages are
  * always written: there is no zero page).
  */
@@ -31,6 +40,7 @@ static const struct mm *mm_get_const(const struct pfnlab_machine *m, unsigned id
 int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 {
 	struct mm *mm;
+	unsigned slot;
 
 	if (m->nr_mms == m->cap_mms) {
 		unsigned cap = m->cap_mms ? m->cap_mms * 2 : 16;
@@ -41,11 +51,14 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 		m->mms = n;
 		m->cap_mms = cap;
 	}
-	mm = &m->mms[m->nr_mms++];
+	slot = m->nr_mms++;
+	mm = &m->mms[slot];
 	memset(mm, 0, sizeof(*mm));
 	mm->live = true;
 	snprintf(mm->name, sizeof(mm->name), "%s", name ? name : "");
-	*id = m->nr_mms;
+	memcpy(mm->comm, mm->name, sizeof(mm->comm) - 1); /* the task: see pfnlab_mm_set_task() */
+	mm->pid = (int)slot + 2;
+	*id = slot + 1;
 	return 0;
 }
 
@@ -159,12 +172,32 @@ static void set_anon(struct pfnlab_machine *m, unsigned id, uint64_t head, uint6
 {
 	struct frame *f = &m->frames[head];
 
-	f->flags |= F_ANON | F_LRU;
+	f->flags |= F_ANON;
 	f->next = id;
 	f->prev = (uint32_t)vpn;
 	f->mt = 1; /* mapcount */
 	if (m->ram) /* anonymous faults hand out zeroed pages */
 		memset(m->ram + (head << m->cfg.page_shift), 0, (size_t)1 << (m->cfg.page_shift + f->order));
+	folio_add_lru(m, head);
+	if (m->swap_pages) /* the faulting access set the PTE's accessed bit */
+		folio_mark_young(m, head);
+}
+
+/* models do_swap_page(): read the swapped-out page back into a new anonymous page */
+static long swap_in(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64_t vpn, uint32_t *pte,
+		    pfnlab_gfp_t strip)
+{
+	uint64_t pfn = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE & ~strip, 0);
+
+	if (pfn == NIL_PFN)
+		return -ENOMEM;
+	set_anon(m, id, pfn, vpn);
+	*pte = (uint32_t)(pfn + 1);
+	mm->rss++;
+	mm->swapents--;
+	swap_free_slot(m);
+	m->vm[VM_PSWPIN]++;
+	return 1;
 }
 
 /* models do_huge_pmd_anonymous_page(): all of the aligned span free and inside the mapping */
@@ -203,12 +236,20 @@ static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uin
 	pfnlab_gfp_t strip = aware ? PFNLAB___GFP_HIGHMEM : 0;
 	unsigned saved = m->memalloc_flags;
 	uint64_t pfn;
+	long r;
 
 	if (v->huge_order)
 		return hugetlb_fault(m, mm, v, vpn);
+	pte = v->mapping ? mm_pte(m, mm, vpn, false) : mm_pte(m, mm, vpn, true);
+	if (pte && *pte == PTE_SWAP) { /* a swapped-out anonymous page (also a COW copy of a file page) */
+		if (aware)
+			m->memalloc_flags |= MEMALLOC_NOCMA;
+		r = swap_in(m, id, mm, vpn, pte, strip);
+		m->memalloc_flags = saved;
+		return r;
+	}
 	if (v->mapping)
 		return filemap_fault(m, id, mm, v, vpn, write);
-	pte = mm_pte(m, mm, vpn, true);
 	if (!pte)
 		return -ENOMEM;
 	if (*pte)
@@ -260,7 +301,7 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 	if (!range_pages(m, addr, len, &vpn, &pages) || !range_mapped(mm, vpn, pages))
 		return -EFAULT;
 	for (uint64_t p = vpn; p < vpn + pages; p++) {
-		long r = fault_page(m, id, mm, p, write);
+		long r = mm->oom_victim ? -EINTR : fault_page(m, id, mm, p, write);
 		const struct vma *v;
 		uint64_t mask;
 		uint32_t *pte;
@@ -279,7 +320,7 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 		/* a huge page mapped from its first page on: skip the rest of it */
 		mask = (1ull << m->thp_order) - 1;
 		pte = (p & mask) || ((p - v->start) & mask) ? NULL : mm_pte(m, mm, p, false);
-		if (pte && *pte && (m->frames[*pte - 1].flags & F_ALLOC) &&
+		if (pte && *pte && *pte != PTE_SWAP && (m->frames[*pte - 1].flags & F_ALLOC) &&
 		    m->frames[*pte - 1].order == m->thp_order &&
 		    pte[(1ull << m->thp_order) - 1] == *pte + (1u << m->thp_order) - 1)
 			p += (1ull << m->thp_order) - 1;
@@ -291,7 +332,11 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 
 int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)
 {
-	return mm_fault_range(m, id, addr, len, false, faulted);
+	unsigned prev = task_enter(m, id);
+	int err = mm_fault_range(m, id, addr, len, false, faulted);
+
+	task_leave(m, prev);
+	return err;
 }
 
 int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem)
@@ -309,12 +354,12 @@ int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, u
 	return 0;
 }
 
-/* models follow_page(): the PFN mapped at virtual page @vpn, or NIL_PFN */
+/* models follow_page(): the PFN mapped at virtual page @vpn, or NIL_PFN (none, or a swap entry) */
 static uint64_t follow_page(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn)
 {
 	const uint32_t *pte = mm_pte((struct pfnlab_machine *)m, (struct mm *)mm, vpn, false);
 
-	return pte && *pte ? *pte - 1u : NIL_PFN;
+	return pte && *pte && *pte != PTE_SWAP ? *pte - 1u : NIL_PFN;
 }
 
 int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn)
@@ -360,6 +405,7 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 {
 	struct mm *mm = mm_get(m, id);
 	uint64_t psize = 1ull << m->cfg.page_shift;
+	unsigned prev;
 	int err;
 
 	if (!mm)
@@ -369,8 +415,10 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 	    ((flags & PFNLAB_FOLL_LONGTERM) && !(flags & PFNLAB_FOLL_PIN)) || npages > (1ull << 32))
 		return -EINVAL;
 	err = gup_check_vma(m, mm, addr, npages, flags);
+	prev = task_enter(m, id);
 	if (!err)
 		err = mm_fault_range(m, id, addr, npages * psize, flags & PFNLAB_FOLL_WRITE, NULL);
+	task_leave(m, prev); /* -EINTR: its task was killed and has exited */
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < npages; i++) {
@@ -404,8 +452,8 @@ static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
 		size_t n = (size_t)(psize - off) < len ? (size_t)(psize - off) : len;
 		uint32_t *pte = mm_pte(m, mm, vpn, write);
 
-		if (write && (!pte || !*pte || mm_find_vma(mm, vpn)->mapping)) {
-			long r = fault_page(m, id, mm, vpn, true);
+		if (write && (!pte || !*pte || *pte == PTE_SWAP || mm_find_vma(mm, vpn)->mapping)) {
+			long r = mm->oom_victim ? -EINTR : fault_page(m, id, mm, vpn, true);
 
 			if (r < 0)
 				return (int)r;
@@ -432,7 +480,11 @@ static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
 
 int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const void *buf, size_t len)
 {
-	return mm_copy(m, id, addr, (void *)buf, len, true);
+	unsigned prev = task_enter(m, id);
+	int err = mm_copy(m, id, addr, (void *)buf, len, true);
+
+	task_leave(m, prev);
+	return err;
 }
 
 int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len)
@@ -454,8 +506,17 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 			continue;
 		for (uint64_t i = 0; i < chunk; i++) {
 			uint64_t head = pte[i] - 1u;
-			struct frame *f = &m->frames[head];
-			bool whole = !i && pte[0] && (f->flags & F_ALLOC) && f->order == m->thp_order;
+			struct frame *f;
+			bool whole;
+
+			if (pte[i] == PTE_SWAP) { /* zap_pte_range(): a swap entry frees its slot */
+				pte[i] = 0;
+				mm->swapents--;
+				swap_free_slot(m);
+				continue;
+			}
+			f = &m->frames[head];
+			whole = !i && pte[0] && (f->flags & F_ALLOC) && f->order == m->thp_order;
 
 			/* a THP's head entry comes first in its chunk; its tails only unmap */
 			if (pte[i] && !(f->flags & F_ANON) && pg_kind(m, head)) {
@@ -519,6 +580,24 @@ int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 	return 0;
 }
 
+/* models exit_mmap(): every mapping zapped (pinned pages stay allocated until unpinned) */
+void mm_exit_mmap(struct pfnlab_machine *m, struct mm *mm)
+{
+	for (unsigned i = 0; i < mm->nr_vmas; i++)
+		zap_vma(m, mm, &mm->vmas[i]);
+	free(mm->vmas);
+	mm->vmas = NULL;
+	mm->nr_vmas = mm->cap_vmas = 0;
+}
+
+/* The space's slot is free again (its mappings are gone). */
+void mm_free(struct pfnlab_machine *m, struct mm *mm)
+{
+	(void)m;
+	free(mm->vmas);
+	memset(mm, 0, sizeof(*mm));
+}
+
 int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id)
 {
 	struct mm *mm = mm_get(m, id);
@@ -527,10 +606,8 @@ int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id)
 		return -ENOENT;
 	if (mm->pinned)
 		return -EBUSY;
-	for (unsigned i = 0; i < mm->nr_vmas; i++)
-		zap_vma(m, mm, &mm->vmas[i]);
-	free(mm->vmas);
-	memset(mm, 0, sizeof(*mm));
+	mm_exit_mmap(m, mm);
+	mm_free(m, mm);
 	return 0;
 }
 

@@ -23,10 +23,14 @@
  *   page-cache head: mapping id  page index  1 + mapcount + private + extra
  *                    mapcount    order  ALLOC|LRU        pgflags: kind, PG_*
  *
+ * LRU lists (swap.c) link folio heads through a second side array,
+ * lru[] (8 bytes per frame), allocated with pgflags[]; an anonymous folio
+ * is linked only when the machine has swap (without swap anonymous memory
+ * is never scanned, so it is only counted).
+ *
  * Simplifications: one NUMA node (the structures carry a node id); per-CPU
- * lists hold order-0 pages only; no LRU lists, reclaim (but the clean-page
- * reclaim of alloc_contig_range()) or kswapd; compaction (compaction.c) runs
- * from vm.compact_memory, proactively and from its own entry points.
+ * lists hold order-0 pages only; compaction (compaction.c) runs from the
+ * slow path, kcompactd, vm.compact_memory and proactively.
  */
 #ifndef PFNLAB_MODEL_H
 #define PFNLAB_MODEL_H
@@ -69,11 +73,14 @@ _Static_assert(sizeof(struct frame) == 16, "frame must stay 16 bytes");
  * pageblock flag byte: bits 0-2 migrate type, bit 4 PB_migrate_skip, bit 3 "held":
  * isolated by someone outside the model (a snapshot taken while
  * alloc_contig_range() or memory offlining had the block isolated), so
- * nothing in the model will ever lift it.
+ * nothing in the model will ever lift it.  Bit 6, PB_RETYPED: the slow
+ * path gave the block back from HIGHATOMIC with free pages in it, which
+ * stay unmerged (the checker allows it).
  */
 #define PB_MT_MASK  0x07u
 #define PB_HELD     0x08u
 #define PB_MIGRATE_SKIP 0x10u /* PB_migrate_skip: compaction's "nothing to do here" hint (compaction.c) */
+#define PB_RETYPED  0x40u /* unreserve_highatomic_pageblock() retyped it over unmerged free pages */
 
 struct free_list {
 	uint32_t head;
@@ -167,6 +174,25 @@ enum vm_item {
 	VM_COMPACT_SUCCESS, VM_COMPACT_DAEMON_WAKE, VM_COMPACT_DAEMON_MIGRATE_SCANNED,
 	VM_COMPACT_DAEMON_FREE_SCANNED,
 	VM_HTLB_BUDDY_ALLOC_SUCCESS, VM_HTLB_BUDDY_ALLOC_FAIL, /* hugetlb.c */
+	/* reclaim (vmscan.c), swap, writeback and the OOM killer: v6.1 names */
+	VM_PGDEACTIVATE, VM_PGREFILL,
+	VM_PGSTEAL_KSWAPD, VM_PGSTEAL_DIRECT, VM_PGSCAN_KSWAPD, VM_PGSCAN_DIRECT,
+	VM_PGSCAN_ANON, VM_PGSCAN_FILE, VM_PGSTEAL_ANON, VM_PGSTEAL_FILE,
+	VM_KSWAPD_LOW_WMARK_HIT_QUICKLY, VM_KSWAPD_HIGH_WMARK_HIT_QUICKLY, VM_PAGEOUTRUN,
+	VM_PGROTATED, VM_DROP_PAGECACHE, VM_OOM_KILL,
+	VM_ALLOCSTALL_DMA, VM_ALLOCSTALL_DMA32, VM_ALLOCSTALL_NORMAL, VM_ALLOCSTALL_MOVABLE,
+	VM_PGSKIP_DMA, VM_PGSKIP_DMA32, VM_PGSKIP_NORMAL, VM_PGSKIP_MOVABLE,
+	VM_PSWPIN, VM_PSWPOUT, VM_PGPGOUT,
+	VM_NR_VMSCAN_WRITE, VM_NR_VMSCAN_IMMEDIATE, VM_NR_DIRTIED, VM_NR_WRITTEN,
+	VM_ALLOCSTALL,          /* v4.2's single allocstall */
+	VM_PGSCAN_KSWAPD_Z,     /* v4.2 per-zone pgscan/pgsteal/pgrefill: 4 zones each, in zone order */
+	VM_PGSCAN_DIRECT_Z = VM_PGSCAN_KSWAPD_Z + PFNLAB_NR_ZONES,
+	VM_PGSTEAL_KSWAPD_Z = VM_PGSCAN_DIRECT_Z + PFNLAB_NR_ZONES,
+	VM_PGSTEAL_DIRECT_Z = VM_PGSTEAL_KSWAPD_Z + PFNLAB_NR_ZONES,
+	VM_PGREFILL_Z = VM_PGSTEAL_DIRECT_Z + PFNLAB_NR_ZONES,
+	VM_DIRECT_RECLAIMS = VM_PGREFILL_Z + PFNLAB_NR_ZONES, /* pfnlab's own: try_to_free_pages() calls */
+	VM_OOM_PANIC,           /* pfnlab's own: "System is deadlocked on memory" panics */
+	VM_RECLAIM_LIVELOCK,    /* pfnlab's own: v4.2 __GFP_REPEAT shrink_zone() loops stopped (no change possible) */
 	NR_VM_ITEMS
 };
 
@@ -199,6 +225,12 @@ struct vma {
 #define PG_ACTIVE     0x0020u
 #define PG_REFERENCED 0x0040u
 #define PG_PRIVATE    0x0200u /* buffer heads attached: one reference */
+#define PGK_ANON      1u      /* an anonymous folio whose LRU state is kept here (swap.c) */
+#define PGK_SWAPCACHE 5u      /* an anonymous folio in the swap cache, being paged out (vmscan.c) */
+#define PG_LRU        0x0080u /* linked on an LRU list (lru[]) */
+#define PG_RECLAIM    0x0400u /* PG_reclaim: rotate to the inactive tail when writeback ends */
+#define PG_YOUNG      0x0800u /* a PTE mapping it was accessed since folio_referenced() last looked */
+#define PG_WORKINGSET 0x1000u
 
 /*
  * hugetlb folios (hugetlb.c): kind PGK_HUGETLB.  A pool page's head frame
@@ -236,6 +268,7 @@ struct mapping {
 	uint64_t nr_pages;         /* i_size in pages */
 	uint32_t **chunks;         /* (nr_pages >> 9) + 1 chunk pointers */
 	uint64_t nr_cached, nr_dirty, nr_writeback;
+	uint64_t dirtied_when_ns;  /* inode->dirtied_when: when its first dirty page of now appeared */
 	unsigned nr_mappers, cap_mappers;
 	struct mapper *mappers;
 	unsigned hstate;           /* hugetlbfs: index of its page size in m->hugetlb.hstates[] */
@@ -246,6 +279,14 @@ struct mapping {
 struct mm {
 	char name[32];
 	bool live;
+	/* the task (process) owning the space, for the OOM killer (oom_kill.c) */
+	char comm[16];
+	int pid;
+	unsigned uid;
+	int oom_score_adj;         /* -1000..1000 */
+	bool unkillable;           /* init or a kernel thread: never chosen */
+	bool oom_victim;           /* killed, exits when its current operation returns */
+	uint64_t swapents;         /* MM_SWAPENTS: PTEs that hold a swap entry */
 	unsigned nr_vmas, cap_vmas;
 	struct vma *vmas;          /* sorted by start, not overlapping */
 	uint64_t rss;              /* pages mapped */
@@ -279,6 +320,58 @@ struct hugetlb_state {
 	uint64_t cma_asked;        /* hugetlb_cma= in bytes */
 	int cma_err;               /* why no area: -EINVAL too small, -ENOMEM no room, 0 */
 	bool cma_skip;             /* a gigantic boot allocation was skipped for hugetlb_cma */
+};
+
+/* The PTE of an anonymous page that was swapped out (a swap entry; PFNs stay below it). */
+#define PTE_SWAP UINT32_MAX
+
+/* LRU lists (enum lru_list, include/linux/mmzone.h) */
+enum lru_list {
+	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE, LRU_UNEVICTABLE,
+	NR_LRU_LISTS
+};
+
+struct lru_link {
+	uint32_t next, prev;       /* toward the tail / the head; NIL_PFN at the ends */
+};
+
+/*
+ * struct lruvec: the LRU lists of the node (v6.1) or of one zone (v4.2).
+ * head is the most recently added folio, reclaim scans from the tail.
+ * nr[] counts pages on each list, linked or only counted (anonymous
+ * folios without swap); isolated[] the pages taken off for reclaim or
+ * migration (NR_ISOLATED_ANON, NR_ISOLATED_FILE).
+ */
+struct lruvec {
+	uint32_t head[NR_LRU_LISTS], tail[NR_LRU_LISTS];
+	uint64_t nr[NR_LRU_LISTS];
+	uint64_t isolated[2];
+	uint64_t anon_cost, file_cost;     /* lru_note_cost() (v6.1) */
+	uint64_t recent_scanned[2], recent_rotated[2]; /* zone_reclaim_stat (v4.2) */
+};
+
+/* kswapd and the reclaim state of the node (pgdat) */
+struct kswapd_state {
+	bool pending;              /* woken; runs when the allocation that woke it returns */
+	bool running;              /* PF_KSWAPD|PF_MEMALLOC: inside balance_pgdat() */
+	int order;                 /* kswapd_order (v4.2 kswapd_max_order) */
+	int highest;               /* kswapd_highest_zoneidx (v4.2 classzone_idx), zone type */
+	unsigned failures;         /* kswapd_failures (v6.1) */
+	int last_highest;          /* the zone type it last balanced up to */
+	bool dirty, writeback, congested; /* PGDAT_DIRTY, PGDAT_WRITEBACK, LRUVEC_CONGESTED */
+};
+
+/* The sysctls the model keeps (vm.*); vm.min_free_kbytes and the watermark ones live in cfg and m. */
+struct vm_sysctl {
+	unsigned swappiness;                 /* vm.swappiness, 60 */
+	unsigned dirty_ratio;                /* vm.dirty_ratio, 20 */
+	unsigned dirty_background_ratio;     /* vm.dirty_background_ratio, 10 */
+	uint64_t dirty_bytes, dirty_background_bytes; /* 0: the ratios apply */
+	unsigned dirty_expire_centisecs;     /* 3000 */
+	unsigned dirty_writeback_centisecs;  /* 500 */
+	unsigned panic_on_oom;               /* 0, 1, 2 */
+	unsigned oom_kill_allocating_task;   /* 0 */
+	unsigned oom_dump_tasks;             /* 1 */
 };
 
 /* A short-lived extra reference that expires at a logical time. */
@@ -396,6 +489,31 @@ struct pfnlab_machine {
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
 	struct compaction_state compaction;
 	struct hugetlb_state hugetlb; /* hugetlb.c */
+	/* LRU lists, reclaim, swap, writeback and the OOM killer (swap.c, vmscan.c, oom_kill.c) */
+	struct lru_link *lru;      /* per-frame LRU links; allocated with pgflags[] */
+	struct lruvec lruvec[PFNLAB_NR_ZONES]; /* [0] the node's (v6.1); v4.2: one per zone index */
+	uint64_t zone_lru[PFNLAB_NR_ZONES][NR_LRU_LISTS]; /* NR_ZONE_INACTIVE_ANON... by zone index */
+	uint64_t zone_pages_scanned[PFNLAB_NR_ZONES];     /* v4.2 NR_PAGES_SCANNED */
+	uint64_t zone_scanned_pgfree[PFNLAB_NR_ZONES];    /* pgfree when it was last counted */
+	struct kswapd_state kswapd;
+	struct vm_sysctl sysctl;
+	uint64_t swap_pages, swap_used;  /* total_swap_pages, and slots in use */
+	unsigned reclaim_depth;    /* PF_MEMALLOC: inside direct reclaim or compaction */
+	unsigned current_mm;       /* the task allocating (current), 0: a kernel thread */
+	unsigned task_depth;       /* nested operations of current */
+	unsigned nr_oom, cap_oom, oom_head;  /* events [oom_head, nr_oom) not taken yet */
+	struct pfnlab_oom_event *oom_events; /* kills, for pfnlab_oom_next() */
+	bool panicked;
+	char panic_msg[64];
+	uint64_t oom_kills;
+	struct oom_ratelimit { uint64_t begin_ns; unsigned printed, missed; } oom_rs;
+	uint64_t next_flush_ns;    /* the flusher's next periodic run (writeback.c) */
+	uint64_t disk_busy_ns;     /* when the disk has written what it was given */
+	unsigned nr_wb, cap_wb;
+	struct wb_done {           /* a writeback completion: min-heap on when_ns */
+		uint64_t when_ns;
+		uint32_t pfn, mapping, index;
+	} *wb;
 };
 
 /* The page-cache flags of the folio at @head (0 when not a page-cache folio). */
@@ -404,10 +522,12 @@ static inline unsigned pg_flags(const struct pfnlab_machine *m, uint64_t head)
 	return m->pgflags ? m->pgflags[head] : 0;
 }
 
-/* The page-cache kind of the folio at @head: 0, PGK_FILE or PGK_SHMEM. */
+/* The page-cache kind of the folio at @head: 0 (anonymous or kernel), PGK_FILE or PGK_SHMEM. */
 static inline unsigned pg_kind(const struct pfnlab_machine *m, uint64_t head)
 {
-	return pg_flags(m, head) & PGK_MASK;
+	unsigned k = pg_flags(m, head) & PGK_MASK;
+
+	return k == PGK_ANON || k == PGK_SWAPCACHE ? 0 : k;
 }
 
 /*
@@ -851,6 +971,7 @@ void contig_free_all(struct pfnlab_machine *m);
 
 /* gup.c */
 void pins_free_all(struct pfnlab_machine *m);
+void pins_release_mm(struct pfnlab_machine *m, unsigned mm);
 const struct pin_rec *pin_find(const struct pfnlab_machine *m, unsigned mm, uint64_t vpn);
 
 /* pageblock.c */
@@ -902,6 +1023,14 @@ static inline bool rmqueue_cma_first(const struct pfnlab_machine *m, const struc
 	       z->nr_free_cma > z->nr_free / 2;
 }
 
+/* models gfp_to_alloc_flags_cma(); @mt is gfp_migratetype() of the mask */
+static inline unsigned alloc_flags_cma(const struct pfnlab_machine *m, int mt, unsigned flags)
+{
+	if (m->cfg.config_cma && mt == PFNLAB_MT_MOVABLE && !(m->memalloc_flags & MEMALLOC_NOCMA))
+		flags |= ALLOC_CMA;
+	return flags;
+}
+
 /* models gfp_migratetype(), include/linux/gfp.h: both mobility bits at once count as unmovable */
 static inline int gfp_migratetype(pfnlab_gfp_t gfp)
 {
@@ -949,6 +1078,7 @@ bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, uns
 		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags);
 bool zone_watermark_ok_free(const struct pfnlab_machine *m, const struct zone *z, unsigned order, uint64_t mark,
 			    int highest_zoneidx, unsigned alloc_flags, int64_t free);
+uint64_t totalreserve_pages(const struct pfnlab_machine *m);
 void setup_migrate_reserve(struct pfnlab_machine *m);
 
 /* pcp.c */
@@ -1008,6 +1138,84 @@ uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsign
 				int mt, int *zone_type);
 void free_frames(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
+#define MAX_RECLAIM_RETRIES 16
+#define KSWAPD_ZONE_BALANCE_GAP_RATIO 100 /* v4.2 */
+
+/* An allocation the slow path works on (struct alloc_context and the request). */
+struct alloc_request {
+	pfnlab_gfp_t gfp;          /* after current_gfp_context() */
+	unsigned order;
+	int highest;               /* gfp_zone(): the highest zone type it may use */
+	int preferred;             /* the type of the highest populated zone up to it (v4.2 classzone_idx) */
+	int mt;                    /* gfp_migratetype() */
+	int zone_type;             /* receives the zone the page came from */
+};
+
+/* slowpath.c */
+unsigned gfp_to_alloc_flags(const struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+uint64_t alloc_pages_slowpath(struct pfnlab_machine *m, struct alloc_request *ar);
+
+/* struct scan_control of mm/vmscan.c */
+#define DEACTIVATE_ANON 1u
+#define DEACTIVATE_FILE 2u
+struct scan_control {
+	uint64_t nr_to_reclaim, nr_reclaimed, nr_scanned;
+	pfnlab_gfp_t gfp;
+	int order, priority, reclaim_idx; /* reclaim_idx: a zone type */
+	bool may_writepage, may_unmap, may_swap, kswapd;
+	unsigned may_deactivate;
+	bool force_deactivate, skipped_deactivate, cache_trim_mode, file_is_tiny, compaction_ready;
+	uint64_t anon_cost, file_cost;
+	struct {
+		uint64_t dirty, unqueued_dirty, congested, writeback, immediate, taken, file_taken;
+	} nr;
+};
+
+/* swap.c */
+struct lruvec *folio_lruvec(struct pfnlab_machine *m, uint64_t head, int *zi);
+bool folio_on_lru_kind(const struct pfnlab_machine *m, uint64_t head);
+bool folio_is_file_lru(const struct pfnlab_machine *m, uint64_t head);
+bool folio_test_active(const struct pfnlab_machine *m, uint64_t head);
+int folio_lru_list(const struct pfnlab_machine *m, uint64_t head);
+void folio_set_active(struct pfnlab_machine *m, uint64_t head, bool on);
+void folio_add_lru(struct pfnlab_machine *m, uint64_t head);
+void folio_del_lru(struct pfnlab_machine *m, uint64_t head);
+bool folio_isolate_lru(struct pfnlab_machine *m, uint64_t head);
+void lru_isolated_sub(struct pfnlab_machine *m, uint64_t head, unsigned order, bool file);
+void folio_isolated_put(struct pfnlab_machine *m, uint64_t head, bool file);
+void folio_putback_lru(struct pfnlab_machine *m, uint64_t head);
+void folio_rotate_reclaimable(struct pfnlab_machine *m, uint64_t head);
+void folio_mark_accessed(struct pfnlab_machine *m, uint64_t head);
+void folio_mark_young(struct pfnlab_machine *m, uint64_t head);
+bool swap_space_left(const struct pfnlab_machine *m);
+bool swap_take_slot(struct pfnlab_machine *m);
+void swap_free_slot(struct pfnlab_machine *m);
+
+/* vmscan.c, kswapd.c */
+uint64_t try_to_free_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+bool shrink_node(struct pfnlab_machine *m, int zi, struct scan_control *sc);
+uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi);
+bool zone_reclaimable(struct pfnlab_machine *m, int zi);
+void age_active_anon(struct pfnlab_machine *m, int lv, struct scan_control *sc);
+void wakeup_kswapd(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest);
+void kswapd_run(struct pfnlab_machine *m);
+uint64_t drop_pagecache(struct pfnlab_machine *m);
+
+/* writeback.c */
+void global_dirty_limits(const struct pfnlab_machine *m, uint64_t *bg, uint64_t *thresh);
+void wakeup_flusher_threads(struct pfnlab_machine *m, uint64_t nr_pages);
+void balance_dirty_pages(struct pfnlab_machine *m);
+uint64_t writeback_next_event(const struct pfnlab_machine *m);
+void writeback_advance(struct pfnlab_machine *m, uint64_t until);
+void writeback_reschedule(struct pfnlab_machine *m);
+void writeback_free_all(struct pfnlab_machine *m);
+
+/* oom_kill.c */
+bool out_of_memory(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+void oom_reap_exiting(struct pfnlab_machine *m);
+unsigned task_enter(struct pfnlab_machine *m, unsigned id);
+void task_leave(struct pfnlab_machine *m, unsigned prev);
+
 /* rmap.c */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn);
 void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
@@ -1037,6 +1245,8 @@ uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool cre
 /* mm.c */
 int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, bool write,
 		   uint64_t *faulted);
+void mm_exit_mmap(struct pfnlab_machine *m, struct mm *mm);
+void mm_free(struct pfnlab_machine *m, struct mm *mm);
 void mm_free_all(struct pfnlab_machine *m);
 
 /* filemap.c */
@@ -1073,13 +1283,14 @@ struct migrate_ctx {
 	void (*freed)(struct pfnlab_machine *m, uint64_t src, unsigned order, void *arg); /* source freed */
 	void *arg;
 };
-long migrate_pages_ctx(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+long migrate_pages_ctx(struct pfnlab_machine *m, uint64_t *heads, size_t *n, uint64_t bad,
 		       const struct migrate_ctx *ctx, enum pfnlab_migrate_mode mode,
 		       enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
-long migrate_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n, uint64_t bad,
+long migrate_pages(struct pfnlab_machine *m, uint64_t *heads, size_t *n, uint64_t bad,
 		   const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,
 		   enum pfnlab_migrate_reason reason, struct pfnlab_migrate_result *res);
 bool folio_movable(const struct pfnlab_machine *m, uint64_t head);
+void putback_movable_pages(struct pfnlab_machine *m, const uint64_t *heads, size_t n);
 
 /* vmscan.c */
 uint64_t reclaim_clean_pages_from_list(struct pfnlab_machine *m, uint64_t *list, size_t *n);
@@ -1109,6 +1320,7 @@ bool compaction_zonelist_suitable(struct pfnlab_machine *m, int order, unsigned 
 				  const uint64_t *reclaimable);
 int try_to_compact_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, unsigned alloc_flags,
 			 int highest, int prio, uint64_t *capture);
+bool compaction_deferred(struct pfnlab_machine *m, struct zone *z, int order);
 void compaction_defer_reset(struct pfnlab_machine *m, struct zone *z, int order, bool alloc_success);
 void reset_isolation_suitable(struct pfnlab_machine *m);
 void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);

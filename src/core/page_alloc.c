@@ -14,12 +14,11 @@
  * watermark and holds a page of the request's own type, or its per-CPU
  * list does) and otherwise a tail call into it; the general path,
  * alloc_frames_general() (the first pass, then the slow path, then the
- * trace line); the slow path, alloc_pages_slowpath(), where kswapd,
- * reclaim, compaction and the OOM killer belong.
+ * trace line); the slow path, alloc_pages_slowpath() (slowpath.c), with
+ * kswapd, reclaim, the compaction hook and the OOM killer.
  *
- * Simplified: the slow path has no reclaim, compaction or OOM killer; an
- * allocation the free lists cannot satisfy fails at once.  Allocated
- * movable pages are treated as on the LRU (PageLRU) for stealing decisions.
+ * Allocated movable pages are treated as on the LRU (PageLRU) for
+ * stealing decisions.
  */
 #include "model.h"
 
@@ -127,28 +126,6 @@ uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsign
 	}
 }
 
-/* models gfp_to_alloc_flags_cma(); @mt is gfp_migratetype() of the mask */
-static inline unsigned alloc_flags_cma(const struct pfnlab_machine *m, int mt, unsigned flags)
-{
-	if (m->cfg.config_cma && mt == PFNLAB_MT_MOVABLE && !(m->memalloc_flags & MEMALLOC_NOCMA))
-		flags |= ALLOC_CMA;
-	return flags;
-}
-
-/* models gfp_to_alloc_flags(): the slow path's flags */
-static unsigned slowpath_flags(const struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
-{
-	unsigned f = ALLOC_WMARK_MIN;
-
-	f |= gfp & (PFNLAB___GFP_HIGH | PFNLAB___GFP_KSWAPD_RECLAIM);
-	if (!(gfp & PFNLAB___GFP_DIRECT_RECLAIM) && !(gfp & PFNLAB___GFP_NOMEMALLOC)) {
-		f |= ALLOC_NON_BLOCK;
-		if (order > 0 && (f & ALLOC_MIN_RESERVE))
-			f |= ALLOC_HIGHATOMIC;
-	}
-	return alloc_flags_cma(m, gfp_migratetype(gfp), f);
-}
-
 /*
  * zone_watermark_fast() as the first pass of get_page_from_freelist() asks
  * it (ALLOC_WMARK_LOW; none of ALLOC_NO_WATERMARKS, ALLOC_NON_BLOCK,
@@ -207,18 +184,6 @@ static inline __attribute__((always_inline)) struct alloc_req prepare_alloc(cons
 	return r;
 }
 
-/*
- * models __alloc_pages_slowpath(): today only get_page_from_freelist() on
- * gfp_to_alloc_flags() (the min watermark, reserves for atomic requests);
- * waking kswapd below the low watermark, direct reclaim, direct
- * compaction for costly orders and the OOM killer go here
- */
-static uint64_t alloc_pages_slowpath(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest,
-				     int mt, int *zone_type)
-{
-	return get_page_from_freelist(m, order, slowpath_flags(m, gfp, order), highest, mt, zone_type);
-}
-
 /* models __alloc_pages(): get_page_from_freelist() on the first pass's flags, then the slow path */
 static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
 							      unsigned order)
@@ -238,16 +203,24 @@ static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_mac
 	    m->cfg.zone_dma32_end && !m->cfg.single_zone_dma)
 		flags |= ALLOC_NOFRAGMENT;
 	p = get_page_from_freelist(m, order, flags, highest, mt, &zone_type);
-	if (p == NIL_PFN)
-		p = alloc_pages_slowpath(m, gfp, order, highest, mt, &zone_type);
+	if (p == NIL_PFN) {
+		struct alloc_request ar = {.gfp = gfp, .order = order, .highest = highest, .mt = mt,
+					   .preferred = top >= 0 ? m->zones[top].type : highest};
+
+		p = alloc_pages_slowpath(m, &ar);
+		zone_type = ar.zone_type;
+	}
 	if (m->trace.write)
 		trace_page_alloc(m, p, order, gfp, mt);
 	if (p == NIL_PFN) {
 		m->vm[VM_ALLOC_FAILED]++;
-		return NIL_PFN;
+	} else {
+		init_alloc_frame(m, p, order, mt);
+		m->vm[VM_PGALLOC_DMA + zone_type] += 1ull << order;
 	}
-	init_alloc_frame(m, p, order, mt);
-	m->vm[VM_PGALLOC_DMA + zone_type] += 1ull << order;
+	kswapd_run(m); /* woken by the slow path, kswapd and then kcompactd run as this allocation returns */
+	if (!m->reclaim_depth)
+		kcompactd_run(m);
 	return p;
 }
 

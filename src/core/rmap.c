@@ -54,7 +54,7 @@ static uint64_t gigantic_head(const struct pfnlab_machine *m, uint64_t pfn)
 	return NIL_PFN;
 }
 
-/* The last reference is gone: the folio goes back to the allocator. */
+/* The last reference is gone: the folio leaves the LRU and goes back to the allocator. */
 void page_ref_release(struct pfnlab_machine *m, uint64_t head)
 {
 	struct frame *f = &m->frames[head];
@@ -64,6 +64,9 @@ void page_ref_release(struct pfnlab_machine *m, uint64_t head)
 		return;
 	}
 
+	folio_del_lru(m, head);
+	if (m->pgflags)
+		m->pgflags[head] = 0;
 	f->flags &= (uint8_t)~(F_ANON | F_PINNED | F_LRU);
 	f->refcount = 1; /* free_frames() expects the allocation's own reference */
 	free_frames(m, head, f->order);
@@ -181,7 +184,7 @@ uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head)
 	const struct frame *f = &m->frames[head];
 	unsigned pf = pg_flags(m, head);
 
-	if (!(pf & PGK_MASK))
+	if (!pg_kind(m, head))
 		return f->mt;
 	if ((pf & PGK_MASK) == PGK_HUGETLB) /* one page-cache reference for the whole folio */
 		return f->mt + (f->next ? 1 : 0);
@@ -288,35 +291,50 @@ int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t n
 	return 0;
 }
 
+/* The earliest transient reference expires: pop it off the heap and drop it. */
+static void transient_drop(struct pfnlab_machine *m)
+{
+	uint64_t head = m->transient[0].pfn;
+	unsigned i = 0;
+
+	m->transient[0] = m->transient[--m->nr_transient];
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, s = i;
+
+		if (l < m->nr_transient && m->transient[l].expires_ns < m->transient[s].expires_ns)
+			s = l;
+		if (r < m->nr_transient && m->transient[r].expires_ns < m->transient[s].expires_ns)
+			s = r;
+		if (s == i)
+			break;
+		heap_swap(&m->transient[i], &m->transient[s]);
+		i = s;
+	}
+	if (!--m->frames[head].refcount)
+		page_ref_release(m, head);
+}
+
 void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
 {
 	uint64_t target = m->now_ns + ns;
 
-	while (m->nr_transient && m->transient[0].expires_ns <= target) {
-		uint64_t head = m->transient[0].pfn, when = m->transient[0].expires_ns;
-		unsigned i = 0;
+	oom_reap_exiting(m);
+	for (;;) { /* the next event: a reference drop or the flusher/disk; kcompactd's checks before it */
+		uint64_t when = writeback_next_event(m);
 
-		if (when > m->now_ns) { /* kcompactd's checks before it, then the reference drops */
+		if (m->nr_transient && m->transient[0].expires_ns < when)
+			when = m->transient[0].expires_ns;
+		if (when > target)
+			break;
+		if (when > m->now_ns) {
 			compaction_advance(m, when - 1);
 			m->now_ns = when;
 		}
-
-		m->transient[0] = m->transient[--m->nr_transient];
-		for (;;) {
-			unsigned l = 2 * i + 1, r = l + 1, s = i;
-
-			if (l < m->nr_transient && m->transient[l].expires_ns < m->transient[s].expires_ns)
-				s = l;
-			if (r < m->nr_transient && m->transient[r].expires_ns < m->transient[s].expires_ns)
-				s = r;
-			if (s == i)
-				break;
-			heap_swap(&m->transient[i], &m->transient[s]);
-			i = s;
-		}
-		if (!--m->frames[head].refcount)
-			page_ref_release(m, head);
+		writeback_advance(m, when);
+		while (m->nr_transient && m->transient[0].expires_ns <= when)
+			transient_drop(m);
 	}
+	writeback_advance(m, target);
 	compaction_advance(m, target);
 	m->now_ns = target;
 }

@@ -54,6 +54,61 @@ static const char *const vm_names[NR_VM_ITEMS] = {
 	[VM_COMPACT_DAEMON_FREE_SCANNED] = "compact_daemon_free_scanned",
 	[VM_HTLB_BUDDY_ALLOC_SUCCESS] = "htlb_buddy_alloc_success",
 	[VM_HTLB_BUDDY_ALLOC_FAIL] = "htlb_buddy_alloc_fail",
+	[VM_PGDEACTIVATE] = "pgdeactivate",
+	[VM_PGREFILL] = "pgrefill",
+	[VM_PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+	[VM_PGSTEAL_DIRECT] = "pgsteal_direct",
+	[VM_PGSCAN_KSWAPD] = "pgscan_kswapd",
+	[VM_PGSCAN_DIRECT] = "pgscan_direct",
+	[VM_PGSCAN_ANON] = "pgscan_anon",
+	[VM_PGSCAN_FILE] = "pgscan_file",
+	[VM_PGSTEAL_ANON] = "pgsteal_anon",
+	[VM_PGSTEAL_FILE] = "pgsteal_file",
+	[VM_KSWAPD_LOW_WMARK_HIT_QUICKLY] = "kswapd_low_wmark_hit_quickly",
+	[VM_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
+	[VM_PAGEOUTRUN] = "pageoutrun",
+	[VM_PGROTATED] = "pgrotated",
+	[VM_DROP_PAGECACHE] = "drop_pagecache",
+	[VM_OOM_KILL] = "oom_kill",
+	[VM_ALLOCSTALL_DMA] = "allocstall_dma",
+	[VM_ALLOCSTALL_DMA32] = "allocstall_dma32",
+	[VM_ALLOCSTALL_NORMAL] = "allocstall_normal",
+	[VM_ALLOCSTALL_MOVABLE] = "allocstall_movable",
+	[VM_PGSKIP_DMA] = "pgskip_dma",
+	[VM_PGSKIP_DMA32] = "pgskip_dma32",
+	[VM_PGSKIP_NORMAL] = "pgskip_normal",
+	[VM_PGSKIP_MOVABLE] = "pgskip_movable",
+	[VM_PSWPIN] = "pswpin",
+	[VM_PSWPOUT] = "pswpout",
+	[VM_PGPGOUT] = "pgpgout",
+	[VM_NR_VMSCAN_WRITE] = "nr_vmscan_write",
+	[VM_NR_VMSCAN_IMMEDIATE] = "nr_vmscan_immediate_reclaim",
+	[VM_NR_DIRTIED] = "nr_dirtied",
+	[VM_NR_WRITTEN] = "nr_written",
+	[VM_ALLOCSTALL] = "allocstall",
+	[VM_PGSCAN_KSWAPD_Z + 0] = "pgscan_kswapd_dma",
+	[VM_PGSCAN_KSWAPD_Z + 1] = "pgscan_kswapd_dma32",
+	[VM_PGSCAN_KSWAPD_Z + 2] = "pgscan_kswapd_normal",
+	[VM_PGSCAN_KSWAPD_Z + 3] = "pgscan_kswapd_movable",
+	[VM_PGSCAN_DIRECT_Z + 0] = "pgscan_direct_dma",
+	[VM_PGSCAN_DIRECT_Z + 1] = "pgscan_direct_dma32",
+	[VM_PGSCAN_DIRECT_Z + 2] = "pgscan_direct_normal",
+	[VM_PGSCAN_DIRECT_Z + 3] = "pgscan_direct_movable",
+	[VM_PGSTEAL_KSWAPD_Z + 0] = "pgsteal_kswapd_dma",
+	[VM_PGSTEAL_KSWAPD_Z + 1] = "pgsteal_kswapd_dma32",
+	[VM_PGSTEAL_KSWAPD_Z + 2] = "pgsteal_kswapd_normal",
+	[VM_PGSTEAL_KSWAPD_Z + 3] = "pgsteal_kswapd_movable",
+	[VM_PGSTEAL_DIRECT_Z + 0] = "pgsteal_direct_dma",
+	[VM_PGSTEAL_DIRECT_Z + 1] = "pgsteal_direct_dma32",
+	[VM_PGSTEAL_DIRECT_Z + 2] = "pgsteal_direct_normal",
+	[VM_PGSTEAL_DIRECT_Z + 3] = "pgsteal_direct_movable",
+	[VM_PGREFILL_Z + 0] = "pgrefill_dma",
+	[VM_PGREFILL_Z + 1] = "pgrefill_dma32",
+	[VM_PGREFILL_Z + 2] = "pgrefill_normal",
+	[VM_PGREFILL_Z + 3] = "pgrefill_movable",
+	[VM_DIRECT_RECLAIMS] = "pfnlab_direct_reclaims",
+	[VM_RECLAIM_LIVELOCK] = "pfnlab_reclaim_livelock",
+	[VM_OOM_PANIC] = "pfnlab_oom_panics",
 };
 
 _Static_assert(sizeof(vm_names) / sizeof(vm_names[0]) == NR_VM_ITEMS, "a name for every counter");
@@ -83,6 +138,31 @@ long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 		return (long long)m->nr_dirty;
 	if (strcmp(name, "nr_writeback") == 0)
 		return (long long)m->nr_writeback;
+	for (int l = 0; l < NR_LRU_LISTS; l++) {
+		static const char *const lru_names[NR_LRU_LISTS] = {
+			"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable",
+		};
+		uint64_t n = 0;
+
+		if (strcmp(name, lru_names[l]))
+			continue;
+		for (int z = 0; z < PFNLAB_NR_ZONES; z++)
+			n += m->zone_lru[z][l];
+		return (long long)n;
+	}
+	if (strcmp(name, "nr_isolated_anon") == 0 || strcmp(name, "nr_isolated_file") == 0) {
+		uint64_t n = 0;
+
+		for (int z = 0; z < PFNLAB_NR_ZONES; z++)
+			n += m->lruvec[z].isolated[name[12] == 'f'];
+		return (long long)n;
+	}
+	if (strcmp(name, "nr_dirty_threshold") == 0 || strcmp(name, "nr_dirty_background_threshold") == 0) {
+		uint64_t bg, thresh;
+
+		global_dirty_limits(m, &bg, &thresh);
+		return (long long)(name[9] == 't' ? thresh : bg);
+	}
 	for (int i = 0; i < NR_VM_ITEMS; i++)
 		if (strcmp(name, vm_names[i]) == 0)
 			return (long long)m->vm[i];

@@ -196,6 +196,24 @@ bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, uns
 	return zone_watermark_ok_free(m, z, order, mark, highest_zoneidx, alloc_flags, z->nr_free);
 }
 
+/* models calculate_totalreserve_pages(): per zone its largest lowmem reserve plus the high watermark */
+uint64_t totalreserve_pages(const struct pfnlab_machine *m)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		const struct zone *z = &m->zones[i];
+		uint64_t max = 0;
+
+		for (int j = z->type; j < PFNLAB_NR_ZONES; j++)
+			if (z->lowmem_reserve[j] > max)
+				max = z->lowmem_reserve[j];
+		max += z->wmark[WMARK_HIGH];
+		total += max < z->managed ? max : z->managed;
+	}
+	return total;
+}
+
 /* Does [pfn, end) hold a hole or reserved page (pageblock_is_reserved())? */
 static bool block_has_reserved(const struct pfnlab_machine *m, uint64_t pfn, uint64_t end)
 {

@@ -506,9 +506,9 @@ static int set_cache(struct pfnlab_machine *m, unsigned id, uint64_t head, uint6
 
 	if (!slot)
 		return -ENOMEM;
-	*f = (struct frame){.flags = F_ALLOC | F_LRU, .refcount = 1, .next = id,
-			    .prev = (uint32_t)index};
+	*f = (struct frame){.flags = F_ALLOC, .refcount = 1, .next = id, .prev = (uint32_t)index};
 	m->pgflags[head] = (uint16_t)(shmem ? PGK_SHMEM : PGK_FILE);
+	folio_add_lru(m, head);
 	*slot = (uint32_t)(head + 1);
 	mp->nr_cached++;
 	m->nr_file_pages++;
@@ -621,8 +621,9 @@ static int install_anon(struct pctx *c, uint32_t owner, const char *name, uint64
 			continue;
 		n = 1ull << pg->order[p];
 		f = &m->frames[p];
-		*f = (struct frame){.flags = F_ALLOC | F_ANON | F_LRU, .order = pg->order[p], .refcount = 1, .mt = 1,
+		*f = (struct frame){.flags = F_ALLOC | F_ANON, .order = pg->order[p], .refcount = 1, .mt = 1,
 				    .next = id, .prev = (uint32_t)vpn};
+		folio_add_lru(m, p);
 		for (uint64_t i = 0; i < n; i++) {
 			uint32_t *pte = mm_pte(m, mm, vpn + i, true);
 
@@ -646,6 +647,8 @@ static int lay_frames(struct pctx *c)
 	unsigned file_id, shmem_id;
 	int err = 0;
 
+	if (pgflags_ensure(m)) /* page kinds and LRU links */
+		return set_why(c->why, c->len, "out of host memory"), -ENOMEM;
 	/* every frame outside the holes starts plain; zones lose their free lists */
 	for (int z = 0; z < m->nr_zones; z++)
 		empty_lists(&m->zones[z]);

@@ -18,6 +18,13 @@
 #include "fmt.h"
 #include "scenario.h"
 
+/* Did reclaim, compaction or the OOM killer act?  (Their lines and JSON sections appear only then.) */
+static bool reclaim_used(const struct scn_result *r)
+{
+	return r->reclaim.pgscan || r->reclaim.kswapd_runs || r->reclaim.direct_reclaims || r->reclaim.compact_stall ||
+	       r->reclaim.oom_kill || r->reclaim.panic;
+}
+
 static const char *pname(int p)
 {
 	return pfnlab_pin_policy_name((enum pfnlab_pin_policy)p);
@@ -99,6 +106,13 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 		culprit_counts(&r->culprits, false, s);
 		sink_printf(s, "\n");
 	}
+	if (reclaim_used(r)) {
+		sink_printf(s, "  reclaim     %llu pages scanned, %llu reclaimed; kswapd ran %llu times, %llu direct reclaims\n",
+		    (unsigned long long)r->reclaim.pgscan, (unsigned long long)r->reclaim.pgsteal,
+		    (unsigned long long)r->reclaim.kswapd_runs, (unsigned long long)r->reclaim.direct_reclaims);
+		sink_printf(s, "  OOM killer  %llu kills, %llu of them a guest's QEMU%s\n", (unsigned long long)r->reclaim.oom_kill,
+		    (unsigned long long)st->guests_oom_killed, r->reclaim.panic ? "; the kernel panicked" : "");
+	}
 	if (scn_compaction_ran(r)) {
 		const uint64_t *c = r->compact;
 
@@ -147,10 +161,11 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 		sink_printf(s, "}, ");
 	}
 	sink_printf(s, "\"guests\": {\"started\": %llu, \"failed\": %llu, \"stopped\": %llu, \"running\": %llu, "
-	       "\"vfio\": %llu, \"oom\": %llu}, ",
+	       "\"vfio\": %llu, \"oom\": %llu, \"oom_killed\": %llu}, ",
 	    (unsigned long long)st->guests_started, (unsigned long long)st->guests_failed,
 	    (unsigned long long)st->guests_stopped, (unsigned long long)r->guests_running,
-	    (unsigned long long)st->guests_vfio, (unsigned long long)st->guest_oom);
+	    (unsigned long long)st->guests_vfio, (unsigned long long)st->guest_oom,
+	    (unsigned long long)st->guests_oom_killed);
 	sink_printf(s, "\"vfio\": {\"maps\": %llu, \"map_failed\": %llu, \"unmaps\": %llu, \"spapr_registered\": %llu, "
 	       "\"spapr_failed\": %llu, \"memlock_exceeded\": %llu}, ",
 	    (unsigned long long)st->vfio_maps, (unsigned long long)st->vfio_map_failed, (unsigned long long)st->vfio_unmaps,
@@ -164,6 +179,15 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 		culprit_counts(&r->culprits, true, s);
 		sink_printf(s, "}, ");
 	}
+	if (reclaim_used(r))
+		sink_printf(s, "\"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"kswapd_runs\": %llu, "
+		       "\"direct_reclaims\": %llu, \"compact_stall\": %llu, \"compact_success\": %llu}, "
+		       "\"oom\": {\"kills\": %llu, \"guests_killed\": %llu, \"panic\": %s}, ",
+		    (unsigned long long)r->reclaim.pgscan, (unsigned long long)r->reclaim.pgsteal,
+		    (unsigned long long)r->reclaim.kswapd_runs, (unsigned long long)r->reclaim.direct_reclaims,
+		    (unsigned long long)r->reclaim.compact_stall, (unsigned long long)r->reclaim.compact_success,
+		    (unsigned long long)r->reclaim.oom_kill, (unsigned long long)st->guests_oom_killed,
+		    r->reclaim.panic ? "true" : "false");
 	sink_printf(s, "\"expects\": {\"passed\": %llu, \"failed\": %llu}, \"model_time_ns\": %llu, \"steps\": %llu",
 	    (unsigned long long)r->expects_passed, (unsigned long long)r->expects_failed,
 	    (unsigned long long)r->model_ns, (unsigned long long)r->steps);

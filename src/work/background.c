@@ -76,6 +76,9 @@ struct bg {
 
 #define NO_BATCH UINT32_MAX
 
+/* The owner of the page-cache spaces: the kernel, which the OOM killer never chooses. */
+static const struct pfnlab_task kernel_task = {.comm = "page cache", .pid = 0, .unkillable = true};
+
 static void heap_swap(struct heap_ent *a, struct heap_ent *b)
 {
 	struct heap_ent t = *a;
@@ -148,6 +151,8 @@ static int alloc_one(struct host *h, enum bg_class c, struct bg_alloc *a)
 		a->space = (uint16_t)sp;
 		len = (uint64_t)a->pages << h->page_shift;
 		if (!b->pc_mm[sp] && pfnlab_mm_create(h->m, "page cache", &b->pc_mm[sp]))
+			return -ENOMEM;
+		if (b->pc_mm[sp] && pfnlab_mm_set_task(h->m, b->pc_mm[sp], &kernel_task)) /* not a process */
 			return -ENOMEM;
 		a->where = PAGECACHE_HVA + b->pc_next;
 		if (pfnlab_mm_map(h->m, b->pc_mm[sp], a->where, len, 0))

@@ -20,12 +20,19 @@
  *           the memfd goes with its last mapping.
  * The host's table of running guests is kept here.
  *
+ * The OOM killer may kill a guest's QEMU (its task: comm qemu-system-*,
+ * the guest's oom_score_adj); the kernel released its memory and pins at
+ * its exit, so guests_oom() tears down only what the actors hold (HPT,
+ * VFIO and pin records), and the guest's record goes at the end of the
+ * scenario step (guests_reap()).
+ *
  * Simplified: guest RAM is one block at guest-physical address 0 (sPAPR
  * places RAM so); a memfd has no transparent huge pages (shmem huge=never,
  * the default); the vhost-user process maps all of RAM at the same
  * address in its own space; the guest never gives memory back (no balloon, no
- * free page reporting); a fault the host cannot serve is reported and the
- * guest keeps running with what it has (there is no OOM killer).
+ * free page reporting); a fault the host cannot serve (no task to kill:
+ * the machine panicked) is reported and the guest keeps running with what
+ * it has.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,7 +105,8 @@ static void unmap_ram(struct host *h, struct guest *g)
 {
 	if (g->vhost_mm)
 		pfnlab_mm_destroy(h->m, g->vhost_mm);
-	pfnlab_mm_destroy(h->m, g->mm);
+	if (g->mm)
+		pfnlab_mm_destroy(h->m, g->mm);
 	if (g->memfd)
 		pfnlab_file_close(h->m, g->memfd);
 }
@@ -139,7 +147,16 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	g->memlock = o->memlock >> h->page_shift;
 	g->started_ns = pfnlab_now(h->m);
 	err = pfnlab_mm_create(h->m, name, &g->mm);
+	if (!err) { /* QEMU: the task the OOM killer sees */
+		struct pfnlab_task t = {.oom_score_adj = o->oom_score_adj};
+
+		/* task->comm keeps 15 bytes of qemu-system-ppc64 or qemu-system-x86_64 */
+		memcpy(t.comm, h->page_shift == 16 ? "qemu-system-ppc" : "qemu-system-x86", 15);
+		t.pid = 1000 + (int)h->next_seq;
+		err = pfnlab_mm_set_task(h->m, g->mm, &t);
+	}
 	if (err) {
+		pfnlab_mm_destroy(h->m, g->mm);
 		free(g);
 		return err;
 	}
@@ -203,9 +220,15 @@ int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done)
 	len &= ~(h->page_size - 1);
 	if (done)
 		*done = 0;
+	guests_oom(h);
+	if (g->oom_killed)
+		return -EINTR;
 	if (!len)
 		return 0;
 	err = pfnlab_mm_touch(h->m, g->mm, GUEST_RAM_HVA + g->touched, len, &faulted);
+	guests_oom(h);
+	if (g->oom_killed)
+		return -EINTR;
 	if (err == -ENOMEM) {
 		uint64_t got = faulted << h->page_shift;
 
@@ -227,17 +250,98 @@ int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done)
 	return 0;
 }
 
-/** guest_stop() - shut the guest down: devices, pins, HPT, then the process exits (exit_mmap()). */
-void guest_stop(struct host *h, struct guest *g)
+/* Devices, pins and HPT go (the VM's files released); QEMU's address space is the caller's. */
+static void release_vm(struct host *h, struct guest *g)
 {
 	vfio_unplug(h, g);
 	for (unsigned i = 0; i < g->nr_raw; i++)
 		pin_set_release(h, g, &g->raw[i].pins);
 	free(g->raw);
+	g->raw = NULL;
+	g->nr_raw = g->cap_raw = 0;
 	kvm_hpt_free(h, g);
-	unmap_ram(h, g);
+}
+
+static void table_remove(struct host *h, struct guest *g)
+{
 	h->guests[g->idx] = h->guests[--h->nr_guests];
 	h->guests[g->idx]->idx = g->idx;
-	h->st.guests_stopped++;
 	free(g);
+}
+
+/** guest_stop() - shut the guest down: devices, pins, HPT, then the process exits (exit_mmap()). */
+void guest_stop(struct host *h, struct guest *g)
+{
+	if (!g->oom_killed) {
+		release_vm(h, g);
+		h->st.guests_stopped++;
+	}
+	unmap_ram(h, g); /* an OOM-killed QEMU's space is gone (g->mm 0); the vhost process and memfd are not */
+	table_remove(h, g);
+}
+
+/**
+ * guests_oom() - take the OOM killer's kills: a killed QEMU's guest is
+ * marked, its VM's files are released (HPT, VFIO container, pin records:
+ * the kernel unpinned at its exit), the kill is told as an event with the
+ * kernel's line, and the guest is remembered by name.  Cheap when there is
+ * nothing to take; call it after any operation that allocates.
+ *
+ * Return: true if a guest was killed.
+ */
+bool guests_oom(struct host *h)
+{
+	struct pfnlab_oom_event ev;
+	bool any = false;
+
+	while (pfnlab_oom_next(h->m, &ev) == 0) {
+		struct guest *g = NULL;
+
+		h->st.oom_kills++;
+		for (unsigned i = 0; i < h->nr_guests && !g; i++)
+			if (!h->guests[i]->oom_killed && h->guests[i]->mm == ev.mm)
+				g = h->guests[i];
+		if (!g) {
+			host_event(h, "%s", ev.line);
+			continue;
+		}
+		g->oom_killed = true;
+		release_vm(h, g);
+		g->mm = 0;
+		h->st.guests_oom_killed++;
+		host_event(h, "%s: its QEMU was killed by the OOM killer: %s", g->name, ev.line);
+		if (h->nr_killed == h->cap_killed) {
+			unsigned cap = h->cap_killed ? h->cap_killed * 2 : 8;
+			struct killed_guest *n = realloc(h->killed, cap * sizeof(*n));
+
+			if (n) {
+				h->killed = n;
+				h->cap_killed = cap;
+			}
+		}
+		if (h->nr_killed < h->cap_killed) {
+			snprintf(h->killed[h->nr_killed].name, sizeof(h->killed[0].name), "%s", g->name);
+			h->killed[h->nr_killed++].when_ns = ev.when_ns;
+		}
+		any = true;
+	}
+	return any;
+}
+
+/** guests_reap() - the records of killed guests go (between scenario steps). */
+void guests_reap(struct host *h)
+{
+	guests_oom(h);
+	for (unsigned i = h->nr_guests; i-- > 0;)
+		if (h->guests[i]->oom_killed)
+			table_remove(h, h->guests[i]);
+}
+
+/** guest_killed() - the guest called @name the OOM killer killed (the last one of that name), or NULL. */
+const struct killed_guest *guest_killed(const struct host *h, const char *name)
+{
+	for (unsigned i = h->nr_killed; i-- > 0;)
+		if (!strcmp(h->killed[i].name, name))
+			return &h->killed[i];
+	return NULL;
 }

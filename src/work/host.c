@@ -35,12 +35,15 @@ int host_init(struct host *h, struct pfnlab_machine *m)
 /** host_fini() - stop every guest and the background, detach from the machine. */
 void host_fini(struct host *h)
 {
+	guests_reap(h);
 	while (h->nr_guests)
 		guest_stop(h, h->guests[h->nr_guests - 1]);
 	bg_destroy(h);
 	host_files_destroy(h);
 	free(h->guests);
 	h->guests = NULL;
+	free(h->killed);
+	h->killed = NULL;
 	if (h->m)
 		host_log_stop(h);
 }

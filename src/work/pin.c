@@ -78,7 +78,9 @@ void pin_set_release(struct host *h, struct guest *g, struct pin_set *s)
 }
 
 /**
- * pin_set_drop() - unpin every pin in @s.
+ * pin_set_drop() - unpin every pin in @s (of a guest the OOM killer
+ * killed, only forget them: its exit released them, and their handles may
+ * belong to new pins by now).
  * @undo: the pins were part of an operation that failed: they leave the
  *        cumulative count too, as if never made
  */
@@ -87,7 +89,8 @@ void pin_set_drop(struct host *h, struct guest *g, struct pin_set *s, bool undo)
 	for (unsigned i = 0; i < s->nr; i++) {
 		struct pin_ref *p = &s->v[i];
 
-		pfnlab_unpin(h->m, p->handle);
+		if (!g || !g->oom_killed)
+			pfnlab_unpin(h->m, p->handle);
 		if (p->longterm && undo)
 			h->st.pins_longterm_pages -= p->pages;
 		if (p->longterm) {

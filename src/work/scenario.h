@@ -100,6 +100,10 @@ struct scn_result {
 	struct work_stats st;
 	uint64_t pins_migrated, pins_failed, pins_unmovable_blocks;
 	uint64_t busy_retries;
+	struct {                  /* reclaim, compaction and the OOM killer (vmstat) */
+		uint64_t pgscan, pgsteal, direct_reclaims, kswapd_runs, compact_stall, compact_success, oom_kill;
+		bool panic;
+	} reclaim;
 	uint64_t unmovable_start, unmovable_end;
 	uint64_t compact[SCN_NR_COMPACT]; /* compact_* of /proc/vmstat, scn_compact_names[] order */
 	uint64_t guests_running;

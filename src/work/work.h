@@ -127,6 +127,13 @@ struct guest {
 	unsigned nr_raw, cap_raw;
 	uint64_t pinned_pages; /* long-term pinned pages now */
 	uint64_t pinned_in_cma;
+	bool oom_killed;       /* the OOM killer killed its QEMU: only its record is left */
+};
+
+/* A guest the OOM killer killed, remembered by name (later lines naming it are skipped). */
+struct killed_guest {
+	char name[32];
+	uint64_t when_ns;
 };
 
 /* What happened, for the run report.  All counters are cumulative. */
@@ -144,6 +151,8 @@ struct work_stats {
 	uint64_t bg_alloc_failed;
 	uint64_t guests_memfd;        /* guests started with backend=memfd */
 	uint64_t files;               /* files created (files.c) */
+	uint64_t guests_oom_killed;   /* guests whose QEMU the OOM killer killed */
+	uint64_t oom_kills;           /* every OOM kill (guests and other tasks) */
 };
 
 enum hpt_fallback {
@@ -162,8 +171,10 @@ struct host {
 	unsigned dma_entry_limit;      /* vfio_iommu_type1 dma_entry_limit, 0 = 65535 */
 	unsigned next_lpid;
 	uint64_t next_seq;
-	struct guest **guests;         /* running guests */
+	struct guest **guests;         /* running guests (and killed ones until guests_reap()) */
 	unsigned nr_guests, cap_guests;
+	struct killed_guest *killed;   /* guests the OOM killer killed */
+	unsigned nr_killed, cap_killed;
 	struct bg *bg;
 	struct host_file *files;       /* the host's files (files.c) */
 	unsigned nr_files, cap_files;
@@ -259,12 +270,16 @@ struct guest_opts {
 	int hpt_order;        /* -1: QEMU's rule, 0: no HPT (radix / x86), else the order */
 	uint64_t fault;       /* bytes to fault in at boot */
 	uint64_t memlock;     /* RLIMIT_MEMLOCK bytes, 0 = unlimited */
+	int oom_score_adj;    /* of its QEMU process, -1000..1000 */
 };
 struct guest *host_guest(const struct host *h, const char *name);
 int guest_by_start(const void *a, const void *b);
 int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
 int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);
 void guest_stop(struct host *h, struct guest *g);
+bool guests_oom(struct host *h);
+void guests_reap(struct host *h);
+const struct killed_guest *guest_killed(const struct host *h, const char *name);
 
 /* host.c: the whole host, above every actor */
 int host_init(struct host *h, struct pfnlab_machine *m);

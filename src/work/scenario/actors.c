@@ -67,7 +67,7 @@ static int run_guest(struct exec *e, int *res)
 	    arg_hpt(e, &go.hpt_order) || arg_enum(e, "vfio", "none|type1|spapr", 0, &vfio) ||
 	    arg_memlock(e, "memlock", &go.memlock) || arg_bool(e, "pin_aware", vfio > 0, &go.pin_aware) ||
 	    arg_enum(e, "backend", GUEST_BACKEND_NAMES, GUEST_BACKEND_ANON, &backend) ||
-	    arg_bool(e, "vhost_user", false, &go.vhost_user))
+	    arg_bool(e, "vhost_user", false, &go.vhost_user) || arg_adj(e, "oom_score_adj", &go.oom_score_adj))
 		return -EINVAL;
 	go.backend = (enum guest_backend)backend;
 	if (!arg_key(e, "ram", &bad))
@@ -113,6 +113,11 @@ static void touch_turns(struct exec *e, struct guest **list, uint64_t *want, uns
 			if (!want[i] || list[i]->touched >= list[i]->ram)
 				continue;
 			*res = guest_touch(&e->h, list[i], chunk, &done);
+			if (*res == -EINTR) { /* the OOM killer killed it: the others go on */
+				want[i] = 0;
+				*res = 0;
+				continue;
+			}
 			if (*res)
 				return;
 			want[i] -= chunk;
@@ -402,11 +407,12 @@ const struct verb actor_verbs[] = {
 				  {"lifetime", T_LIFETIME, 0}, {"max_order", T_UINT, 0}, {0}},
 	 NULL, NULL, run_kernel},
 	{"guest", F_WANT, 1, 1,
-	 "guest NAME ram=SIZE|N% [fault=all|none|SIZE|N%] [thp=on] [hpt=auto|off|ORDER] [vfio=none|type1|spapr] [memlock=SIZE|unlimited] [pin_aware=yes] [backend=" GUEST_BACKEND_NAMES "] [vhost_user=yes] [vhost_fault=SIZE|N%|all]",
+	 "guest NAME ram=SIZE|N% [fault=all|none|SIZE|N%] [thp=on] [hpt=auto|off|ORDER] [vfio=none|type1|spapr] [memlock=SIZE|unlimited] [pin_aware=yes] [backend=" GUEST_BACKEND_NAMES "] [vhost_user=yes] [vhost_fault=SIZE|N%|all] [oom_score_adj=N]",
 	 O_NOMEM,
 	 (const struct keyspec[]){{"ram", T_SIZEPCT, 0}, {"thp", T_BOOL, 0}, {"fault", T_AMOUNT, 0}, {"hpt", T_HPT, 0},
 				  {"vfio", T_ENUM, "none|type1|spapr"}, {"memlock", T_MEMLOCK, 0}, {"pin_aware", T_BOOL, 0},
-				  {"backend", T_ENUM, GUEST_BACKEND_NAMES}, {"vhost_user", T_BOOL, 0}, {"vhost_fault", T_AMOUNT, 0}, {0}},
+				  {"backend", T_ENUM, GUEST_BACKEND_NAMES}, {"vhost_user", T_BOOL, 0}, {"vhost_fault", T_AMOUNT, 0},
+				  {"oom_score_adj", T_ADJ, 0}, {0}},
 	 NULL, NULL, run_guest},
 	{"guests", 0, 0, 0,
 	 "guests count=N every=DIST ram=DIST lifetime=DIST [vfio=N%] [vfio_type=type1|spapr] [vfio_after=DIST] [name=PREFIX] [start=TIME] ...",

@@ -5,6 +5,7 @@
  *   pin NAME ... / unpin LABEL        pin_user_pages() of a guest's RAM
  *   alloc ... / free LABEL            alloc_pages() / __free_pages()
  *   cma_alloc ... / cma_release LABEL cma_alloc() / cma_release()
+ *   sysctl vm.NAME=VALUE              a write to /proc/sys/vm/NAME
  *   compact                           echo 1 > /proc/sys/vm/compact_memory
  *
  * What stays allocated is held under the label of `as=` until the verb
@@ -253,6 +254,48 @@ static int run_cma_release(struct exec *e, int *res)
 	return label_release(e, LABEL_CMA, "cma_alloc", res);
 }
 
+/* sysctl's one word, vm.NAME=VALUE: a positional word, checked here */
+static int sysctl_word(const struct stmt *s, int i, const char *tok, char *err, size_t len)
+{
+	const char *eq = strchr(tok, '=');
+	uint64_t u;
+
+	if (strncmp(tok, "vm.", 3) || !eq || eq == tok + 3)
+		return fail(err, len, "sysctl: '%s' is not vm.NAME=VALUE (usage: %s)", tok, s->verb->usage);
+	if (!strchr(eq + 1, '$') && val_uint(eq + 1, &u, err, len))
+		return fail(err, len, "sysctl: '%s' is not a number", eq + 1);
+	return 0;
+}
+
+/* sysctl's word was checked by sysctl_word(): it is not a name */
+static int check_sysctl(struct scn_program *p, const struct stmt *s, char *err, size_t len)
+{
+	return 0;
+}
+
+/* sysctl vm.NAME=VALUE: pfnlab_sysctl_set(); an unknown knob or a value out of its range ends the run */
+static int run_sysctl(struct exec *e, int *res)
+{
+	bool bad = false;
+	const char *w = arg_word(e, 0, &bad), *eq;
+	char name[64], m[256];
+	uint64_t v;
+	int err;
+
+	if (bad)
+		return -EINVAL;
+	eq = strchr(w, '=');
+	if (!eq || val_uint(eq + 1, &v, m, sizeof(m)))
+		return RUN_ERR(e, "sysctl: '%s' is not vm.NAME=VALUE", w);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - w), w);
+	err = pfnlab_sysctl_set(e->m, name, v);
+	if (err == -ENOENT)
+		return RUN_ERR(e, "sysctl: no knob %s in this machine's era (see docs/scenario.md, \"sysctl\")", name);
+	if (err)
+		return RUN_ERR(e, "sysctl: %s=%llu is out of the kernel's range", name, (unsigned long long)v);
+	return 0;
+}
+
 static int run_compact(struct exec *e, int *res)
 {
 	int err;
@@ -279,6 +322,7 @@ const struct verb direct_verbs[] = {
 				  {"as", T_NAME, 0}, {0}},
 	 NULL, NULL, run_cma_alloc},
 	{"cma_release", F_WANT, 1, 1, "cma_release LABEL", 0, NULL, NULL, NULL, run_cma_release},
+	{"sysctl", 0, 1, 1, "sysctl vm.NAME=VALUE", 0, NULL, sysctl_word, check_sysctl, run_sysctl},
 	{"compact", 0, 0, 0, "compact", 0, NULL, NULL, NULL, run_compact},
 	{0},
 };

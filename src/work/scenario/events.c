@@ -187,6 +187,7 @@ static int advance(struct exec *e, uint64_t ns)
 		}
 		if (tb <= te) {
 			err = run_steps(e, bg_expire(&e->h, now));
+			guests_reap(&e->h);
 			if (err)
 				return err;
 			continue;
@@ -197,6 +198,7 @@ static int advance(struct exec *e, uint64_t ns)
 		struct event ev = ev_pop(e);
 
 		err = run_event(e, &ev);
+		guests_reap(&e->h); /* guests the OOM killer killed meanwhile */
 		if (err)
 			return err;
 		if (e->o->check) {
@@ -211,6 +213,7 @@ static int advance(struct exec *e, uint64_t ns)
 	if (target > now)
 		pfnlab_advance(e->m, target - now);
 	bg_expire(&e->h, pfnlab_now(e->m));
+	guests_reap(&e->h);
 	return 0;
 }
 

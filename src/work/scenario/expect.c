@@ -159,7 +159,9 @@ int expect_want(struct exec *e, int res)
 		text_add(&e->r->failures, &e->r->failures_len, &e->r->failures_cap, line, strlen(line));
 		return 0;
 	}
-	if (!res || (res == -ENOMEM && (v->outcome & O_NOMEM)) || (res == -EBUSY && (v->outcome & O_BUSY)))
+	/* -EINTR: the OOM killer killed the task the verb ran as, an outcome of running out of memory */
+	if (!res || ((res == -ENOMEM || res == -EINTR) && (v->outcome & O_NOMEM)) ||
+	    (res == -EBUSY && (v->outcome & O_BUSY)))
 		return 0;
 	if (!e->msg[0])
 		snprintf(e->msg, sizeof(e->msg), "%s: %s", v->name, val_errno_name(res));

@@ -23,6 +23,7 @@ static const char *const metric_keys[] = {
 	"pageblocks.unmovable_delta", "pageblocks.unmovable", "pageblocks.movable", "pageblocks.reclaimable",
 	"pageblocks.cma",
 	"guests.started", "guests.failed", "guests.stopped", "guests.running", "guests.vfio", "guests.oom",
+	"guests.oom_killed", "oom.kills", "oom.panic",
 	"vfio.maps", "vfio.map_failed", "vfio.unmaps", "vfio.memlock_exceeded", "spapr.registered", "spapr.failed",
 	"kernel.unmovable_pages", "kernel.reclaimable_pages", "kernel.pagecache_pages", "kernel.alloc_failed",
 	"hugepages.total", "hugepages.free", "hugepages.rsvd", "hugepages.surp",
@@ -112,6 +113,8 @@ int metric_get(struct exec *e, const char *k, long long *out)
 		{"guests.started", (long long)st->guests_started}, {"guests.failed", (long long)st->guests_failed},
 		{"guests.stopped", (long long)st->guests_stopped}, {"guests.running", (long long)guests_running(e)},
 		{"guests.vfio", (long long)st->guests_vfio}, {"guests.oom", (long long)st->guest_oom},
+		{"guests.oom_killed", (long long)st->guests_oom_killed}, {"oom.kills", (long long)st->oom_kills},
+		{"oom.panic", e->built && pfnlab_panicked(e->m, NULL, 0)},
 		{"vfio.maps", (long long)st->vfio_maps}, {"vfio.map_failed", (long long)st->vfio_map_failed},
 		{"vfio.unmaps", (long long)st->vfio_unmaps}, {"vfio.memlock_exceeded", (long long)st->memlock_exceeded},
 		{"spapr.registered", (long long)st->spapr_regs}, {"spapr.failed", (long long)st->spapr_reg_failed},
@@ -259,6 +262,14 @@ void metric_collect(struct exec *e)
 	r->pins_failed = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_failed");
 	r->pins_unmovable_blocks = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_pin_unmovable_blocks");
 	r->busy_retries = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_cma_busy_retry");
+	r->reclaim.pgscan = (uint64_t)(pfnlab_vmstat(e->m, "pgscan_kswapd") + pfnlab_vmstat(e->m, "pgscan_direct"));
+	r->reclaim.pgsteal = (uint64_t)(pfnlab_vmstat(e->m, "pgsteal_kswapd") + pfnlab_vmstat(e->m, "pgsteal_direct"));
+	r->reclaim.direct_reclaims = (uint64_t)pfnlab_vmstat(e->m, "pfnlab_direct_reclaims");
+	r->reclaim.kswapd_runs = (uint64_t)pfnlab_vmstat(e->m, "pageoutrun");
+	r->reclaim.compact_stall = (uint64_t)pfnlab_vmstat(e->m, "compact_stall");
+	r->reclaim.compact_success = (uint64_t)pfnlab_vmstat(e->m, "compact_success");
+	r->reclaim.oom_kill = (uint64_t)pfnlab_vmstat(e->m, "oom_kill");
+	r->reclaim.panic = pfnlab_panicked(e->m, NULL, 0);
 	for (int i = 0; i < SCN_NR_COMPACT; i++)
 		r->compact[i] = (uint64_t)pfnlab_vmstat(e->m, scn_compact_names[i]);
 	r->unmovable_end = host_pageblocks_of_type(&e->h, PFNLAB_MT_UNMOVABLE);

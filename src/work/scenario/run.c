@@ -39,6 +39,8 @@ static int exec_stmt(struct exec *e, const struct stmt *s)
 	e->cur = s;
 	e->msg[0] = 0;
 	err = s->verb->run ? s->verb->run(e, &res) : 0;
+	if (e->built)
+		guests_reap(&e->h); /* guests the OOM killer killed during the statement */
 	if (err)
 		return err;
 	if (s->verb->flags & F_WANT)

@@ -55,6 +55,7 @@ enum vtype {
 	T_HPT,      /* auto, off, ORDER */
 	T_MEMLOCK,  /* a size or unlimited */
 	T_POLICIES, /* none,rfc2015 or !none */
+	T_ADJ,      /* an oom_score_adj: -1000..1000 */
 };
 
 /* Distributions of the generator: constant, exp:MEAN, uniform:A..B, choice:A,B,... */
@@ -77,6 +78,7 @@ int val_time(const char *s, uint64_t *ns, char *err, size_t len);
 int val_enum(const char *s, const char *choices, int *idx, char *err, size_t len);
 int val_name(const char *s, char *err, size_t len);
 int val_errno(const char *s, int *out, char *err, size_t len);
+int val_adj(const char *s, int *out, char *err, size_t len);
 const char *val_errno_name(int e);
 int val_dist(const char *s, bool time, struct dist *d, char *err, size_t len);
 int val_check(enum vtype t, const char *choices, const char *v, char *err, size_t len);
@@ -261,6 +263,7 @@ int arg_dist(struct exec *e, const char *k, bool time, struct dist *d, bool *hav
 int arg_amount(struct exec *e, const char *k, uint64_t base, uint64_t def, uint64_t *out);
 int arg_memlock(struct exec *e, const char *k, uint64_t *out);
 int arg_hpt(struct exec *e, int *out);
+int arg_adj(struct exec *e, const char *k, int *out);
 
 /* setup.c */
 int setup_build(struct exec *e);

@@ -92,7 +92,7 @@ static int setup_machine(struct exec *e, int *res)
 		e->cfg.watermark_scale_factor = (unsigned)u;
 	}
 	if (arg_size(e, "movablecore", 0, 0, &e->cfg.movablecore_bytes) ||
-	    arg_size(e, "kernelcore", 0, 0, &e->cfg.kernelcore_bytes))
+	    arg_size(e, "kernelcore", 0, 0, &e->cfg.kernelcore_bytes) || arg_size(e, "swap", 0, 0, &e->cfg.swap_bytes))
 		return -EINVAL;
 	if (arg_key(e, "cma_retry", &b) && !arg_enum(e, "cma_retry", "kernel|pageblock|bounded", 0, &idx))
 		e->cfg.cma_retry = (enum pfnlab_cma_retry)idx;
@@ -258,8 +258,8 @@ const struct verb setup_verbs[] = {
 				  {"min_free_kbytes", T_UINT, 0}, {"watermark_scale_factor", T_UINT, 0},
 				  {"movablecore", T_SIZE, 0}, {"kernelcore", T_SIZE, 0},
 				  {"cma_retry", T_ENUM, "kernel|pageblock|bounded"}, {"cma_retry_max", T_UINT, 0},
-				  {"vfio_dma_entry_limit", T_UINT, 0}, {"hugepages", T_UINT, 0}, {"hugepagesz", T_SIZE, 0},
-				  {"default_hugepagesz", T_SIZE, 0}, {"hugetlb_cma", T_SIZE, 0}, {0}},
+				  {"vfio_dma_entry_limit", T_UINT, 0}, {"swap", T_SIZE, 0}, {"hugepages", T_UINT, 0},
+				  {"hugepagesz", T_SIZE, 0}, {"default_hugepagesz", T_SIZE, 0}, {"hugetlb_cma", T_SIZE, 0}, {0}},
 	 NULL, NULL, setup_machine},
 	{"cma", F_SETUP | F_CONFIG | F_AREA, 0, 0, "cma name=NAME size=SIZE|N% [base=ADDR] [limit=ADDR] [order_per_bit=N]", 0,
 	 (const struct keyspec[]){{"name", T_NAME, 0}, {"size", T_SIZEPCT, 0}, {"base", T_ADDR, 0}, {"limit", T_ADDR, 0},

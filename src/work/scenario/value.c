@@ -213,8 +213,20 @@ int val_name(const char *s, char *err, size_t len)
 static const struct { const char *name; int err; } errnos[] = {
 	{"ok", 0}, {"EINVAL", -EINVAL}, {"ENOMEM", -ENOMEM}, {"EBUSY", -EBUSY}, {"EAGAIN", -EAGAIN},
 	{"EEXIST", -EEXIST}, {"ENOSPC", -ENOSPC}, {"ENOENT", -ENOENT}, {"EFAULT", -EFAULT}, {"EPERM", -EPERM},
-	{"E2BIG", -E2BIG},
+	{"E2BIG", -E2BIG}, {"EINTR", -EINTR},
 };
+
+/* an oom_score_adj: -1000..1000 */
+int val_adj(const char *s, int *out, char *err, size_t len)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < -1000 || v > 1000)
+		return fail(err, len, "'%s' is not an oom_score_adj (-1000..1000)", s);
+	*out = (int)v;
+	return 0;
+}
 
 /* ok (0) or an errno name: *@out is its negative errno. */
 int val_errno(const char *s, int *out, char *err, size_t len)
@@ -222,7 +234,7 @@ int val_errno(const char *s, int *out, char *err, size_t len)
 	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (!strcmp(s, errnos[i].name))
 			return *out = errnos[i].err, 0;
-	return fail(err, len, "'%s' is not ok or an errno name (ENOMEM, EBUSY, EINVAL, EEXIST, ENOSPC, ENOENT, EFAULT)", s);
+	return fail(err, len, "'%s' is not ok or an errno name (ENOMEM, EBUSY, EINVAL, EEXIST, ENOSPC, ENOENT, EFAULT, EINTR)", s);
 }
 
 /* The name val_errno() reads for @e, else pfnlab_strerror()'s. */
@@ -341,6 +353,7 @@ int val_check(enum vtype t, const char *choices, const char *v, char *err, size_
 		if (!strcmp(v, "unlimited"))
 			return 0;
 		return val_size(v, &u, err, len);
+	case T_ADJ: return val_adj(v, &i, err, len);
 	case T_POLICIES: {
 		const char *p = v + (*v == '!');
 
