@@ -56,7 +56,7 @@ static int model_busy_kind(const struct facts *k, struct facts *p, enum region_k
 {
 	struct sim s;
 	struct pfnlab_contig_failure cf;
-	long long rm, n;
+	long long rm, n, live_kb;
 	uint64_t pages, *pf = NULL, *held = NULL, *hva = NULL, incma = 0, copy;
 	struct rpage *sorted = NULL;
 	unsigned f, r;
@@ -110,6 +110,9 @@ static int model_busy_kind(const struct facts *k, struct facts *p, enum region_k
 	pf = pfns_of(&s, r, VA_R, pages);
 	copy = guest_array(&s, pages * 8);	/* the guest's copy of R's PFNs */
 	if (!copy)
+		goto out;
+	/* pfnlab --live running in the guest (issue 18): its resident memory (VmRSS), an input like the arrays */
+	if (num(k, "pfnlab.live.rss_kB", &live_kb) && live_kb > 0 && !guest_array(&s, (uint64_t)live_kb << 10))
 		goto out;
 
 	sim_cma_alloc(&s, "busy", true);
