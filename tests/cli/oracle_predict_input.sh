@@ -3,7 +3,9 @@
 # (or a damaged file) produce: N=1024 held pages (the model's list of held
 # PFNs once overflowed a 4 KiB stack buffer), kernel values longer than
 # 4 KiB (read whole, not cut), an impossible N and an incomplete run (exit 2
-# with a message, no crash).  Built from the committed busy fixture.
+# with a message, no crash); pfnlab's own answers from the guest (issue 18):
+# cut JSON, culprits that are exactly the held pages, a guest without
+# pfnlab.  Built from the committed busy fixture.
 B=$(dirname "${PF:-build/pfnlab}")
 P=$B/oracle/predict
 [ -x "$P" ] || { echo "oracle_predict_input: $P missing"; exit 1; }
@@ -44,4 +46,39 @@ mkdir "$T/cut"
 head -40 "$src" >"$T/cut/busy.txt"
 out=$("$P" --partial "$T/cut" 2>&1); rc=$?
 [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q 'incomplete run' || say "incomplete run: exit $rc, $(printf '%s' "$out" | tail -1)"
+# pfnlab's --what-if from the guest cut in the middle of its JSON: read as far as it goes, no crash
+mkdir "$T/json"
+grep -v -e '^RESULT pfnlab.whatif ' "$src" >"$T/json/busy.txt"
+echo 'RESULT pfnlab.whatif {"what_if": "cma_alloc reserved all", "result": "fails", "error": "EBU' >>"$T/json/busy.txt"
+out=$("$P" --partial "$T/json" 2>&1); rc=$?
+[ $rc -le 1 ] || say "cut JSON: exit $rc: $(printf '%s' "$out" | tail -3)"
+printf '%s\n' "$out" | grep -Eq '^busy +--what-if before it: whole-area cma_alloc +fail +fail ' ||
+	say "cut JSON: the outcome was not read: $(printf '%s\n' "$out" | grep 'what-if before')"
+
+# a --what-if naming exactly the held pages, owned by the experiment's process: those rows agree
+mkdir "$T/held"
+held=$(sed -n 's/^RESULT held.pfns //p' "$src")
+c="" first="" nh=0
+for p in $(printf '%s' "$held" | tr ',' ' '); do
+	d=$(printf '%d' "$p")
+	c="$c${first:+, }{\"pfn\": $d, \"order\": 0, \"kind\": \"anon\", \"reason\": \"extra-ref\", \"pid\": 30, \"comm\": \"busy\", \"vaddr\": 0}"
+	first=${first:-$d} nh=$((nh + 1))
+done
+js="{\"what_if\": \"cma_alloc reserved all\", \"result\": \"fails\", \"error\": \"EBUSY\", \"pfn\": 0, \"pages\": 32768, \"migrated\": 15000, \"first_busy_pfn\": $first, \"culprits\": [$c], \"isolation_blockers\": 0, \"owners\": [{\"pid\": 30, \"comm\": \"busy\", \"pages\": $nh}]}"
+grep -v -e '^RESULT pfnlab.whatif ' "$src" >"$T/held/busy.txt"
+echo "RESULT pfnlab.whatif $js" >>"$T/held/busy.txt"
+out=$("$P" --partial "$T/held" 2>&1)
+for row in 'busy frames \(culprits\) +64 +64 ' 'they are exactly the held pages +yes +yes ' 'their process \(comm:frames\) +busy:64 +busy:64 '; do
+	printf '%s\n' "$out" | grep -Eq "^busy +--what-if: $row.* agree" ||
+		say "held culprits: no agreement on '$row': $(printf '%s\n' "$out" | grep -- '--what-if' | tr -s ' ' | head -8)"
+done
+
+# a guest without pfnlab: its rows are shown, not judged
+mkdir "$T/none"
+grep -v '^RESULT pfnlab\.' "$src" >"$T/none/busy.txt"
+echo "RESULT pfnlab.in_guest no" >>"$T/none/busy.txt"
+out=$("$P" --partial "$T/none" 2>&1); rc=$?
+[ $rc -eq 0 ] || say "no pfnlab in the guest: exit $rc"
+[ "$(printf '%s\n' "$out" | grep -Ec '^busy +--(what-if|live).* not in guest +- +info$')" -eq 18 ] ||
+	say "no pfnlab in the guest: not 18 rows shown as not in guest: $(printf '%s\n' "$out" | grep -- '--live' | head -3)"
 exit $fail
