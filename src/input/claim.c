@@ -87,6 +87,20 @@ void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	claim_take_free_at(m, pfn, order, claim_block_head(m, pfn));
 }
 
+/*
+ * A half expand() does not hand out, back on @mt's list: free_one_page()
+ * without its merge loop, which finds no buddy (the other half is being
+ * split); at the tail when the next-higher buddy is free, as free_one_page()
+ * puts it.
+ */
+static void put_half(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt)
+{
+	bool tail = buddy_merge_likely(m->frames, z->start_pfn, z->spanned, m->nr_orders, pfn, order,
+				       z->buddy_aligned);
+
+	add_to_free_list(m, z, pfn, order, mt, tail);
+}
+
 void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t h)
 {
 	uint64_t end = pfn + (1ull << order);
@@ -102,10 +116,10 @@ void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, 
 			uint64_t half = 1ull << --k;
 
 			if (pfn >= h + half) {
-				free_one_page(m, z, h, k, mt, false);
+				put_half(m, z, h, k, mt);
 				h += half;
 			} else {
-				free_one_page(m, z, h + half, k, mt, false);
+				put_half(m, z, h + half, k, mt);
 			}
 		}
 		return;
