@@ -69,7 +69,7 @@ asan:
 bench: $(BUILD)/pfnlab
 	$(BUILD)/pfnlab bench
 
-## instructions: instructions per allocator operation, model and floor, under callgrind (bench/instructions.sh)
+## instructions: instructions per allocator operation, model and floor, and per replayed event, under callgrind (bench/instructions.sh)
 instructions: $(BUILD)/pfnlab
 	sh bench/instructions.sh $(BUILD)
 

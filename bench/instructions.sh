@@ -10,6 +10,10 @@
 #   alloc_free_order0_nopcp   the same with --no-pcp
 #   mixed_order_op      random orders, random alloc/free at 75% of 1 GiB, per operation
 #   alloc_free_batch    1 GiB half full; 1,024 allocations then their frees in reverse, per pair
+#   replay_instr_per_event  parse + apply of a real trace as replay_events_per_s
+#                       replays it (text in memory, fresh machine): callgrind
+#                       collects inside pfnlab_replay_feed() over the --quick
+#                       rounds; skipped when the capture is not there
 # Prints one JSON object; each model figure has its _floor and the ratio (_x).
 set -eu
 B=${1:-build}
@@ -34,4 +38,16 @@ for f in alloc_free_order0 alloc_free_order0_nopcp mixed_order_op alloc_free_bat
 	out="$out$sep\"${f}_instr_per_$unit\": $model, \"${f}_floor_instr_per_$unit\": $fl, \"${f}_instr_x\": $x"
 	sep=", "
 done
+# the replay: the instructions of every pfnlab_replay_feed() call over the events they replayed
+tr=${PFNLAB_BENCH_TRACE:-../shared/data/ftrace-linux-6.18-x86_64/trace.txt.xz}
+if [ -r "$tr" ]; then
+	events=$("$B/pfnlab" replay --format json "$tr" 2>"$T/err" | sed -n 's/.*"events_total": \([0-9]*\).*/\1/p')
+	valgrind --tool=callgrind --toggle-collect=pfnlab_replay_feed --callgrind-out-file="$T/cg" \
+		"$B/pfnlab" bench --only replay_events_per_s --quick >/dev/null 2>>"$T/err" || { cat "$T/err" >&2; exit 1; }
+	ir=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$T/cg")
+	calls=$(sed -n '/^cfn=.* pfnlab_replay_feed$/{n;s/^calls=\([0-9]*\) .*/\1/p;}' "$T/cg" | head -1)
+	[ -n "$ir" ] && [ -n "$calls" ] && [ -n "$events" ] && [ "$events" -gt 0 ] ||
+		{ echo "instructions.sh: no count for the replay" >&2; exit 1; }
+	out="$out, \"replay_instr_per_event\": $(awk "BEGIN { printf \"%.1f\", $ir / ($calls * $events) }")"
+fi
 echo "$out}"
