@@ -1,0 +1,235 @@
+/*
+ * test_reclaim.c - reclaim, swap and the OOM killer on small machines:
+ * kswapd and direct reclaim of clean page cache, the second chance of
+ * pages read twice, swap-out and swap-in of anonymous memory with its
+ * contents, OOM kills in oom_badness() order with oom_score_adj, the
+ * panic when nothing is left to kill, and the stop of v4.2's
+ * __GFP_REPEAT reclaim loop over pages that can never go.  The
+ * whole-state checker runs after every step.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "model.h"
+#include "test.h"
+
+#define PAGE 4096ull
+#define RAM 4096ull /* pages: 16 MiB */
+
+/* One zone of RAM pages with min_free_kbytes of RAM / 64 and @swap pages of swap. */
+static struct pfnlab_machine *machine(uint64_t swap, enum pfnlab_era era)
+{
+	struct pfnlab_config c;
+
+	test_tiny_config(&c, RAM, 5, 4);
+	c.min_free_kbytes = (unsigned)(RAM * 4 / 64);
+	c.swap_bytes = swap * PAGE;
+	c.era = era;
+	return test_machine(&c);
+}
+
+static unsigned file(struct pfnlab_machine *m, const char *name, uint64_t pages)
+{
+	unsigned id = 0;
+
+	CHECK_EQ(pfnlab_file_create(m, name, PFNLAB_FS_EXT4, pages * PAGE, &id), 0);
+	return id;
+}
+
+static uint64_t cached(const struct pfnlab_machine *m, unsigned id)
+{
+	struct pfnlab_file_info fi;
+
+	CHECK_EQ(pfnlab_file_info(m, id, &fi), 0);
+	return fi.cached;
+}
+
+/* Read @pages of file @id from its start, 32 pages per read(); every read must succeed. */
+static void read_through(struct pfnlab_machine *m, unsigned id, uint64_t pages)
+{
+	for (uint64_t p = 0; p < pages; p += 32) {
+		CHECK_EQ(pfnlab_file_read(m, id, p * PAGE, 32 * PAGE), 0);
+		test_check_state(m);
+	}
+}
+
+/* An address space @name with @pages of anonymous memory faulted in at 1 GiB. */
+static unsigned space(struct pfnlab_machine *m, const char *name, uint64_t pages, int *err)
+{
+	unsigned id = 0;
+
+	CHECK_EQ(pfnlab_mm_create(m, name, &id), 0);
+	CHECK_EQ(pfnlab_mm_map(m, id, 1ull << 30, pages * PAGE, 0), 0);
+	*err = pfnlab_mm_touch(m, id, 1ull << 30, pages * PAGE, NULL);
+	test_check_state(m);
+	return id;
+}
+
+/*
+ * Reading a file twice the size of RAM succeeds throughout: kswapd, woken
+ * below the low watermark, and direct reclaim drop the clean pages read
+ * before; afterwards the zone is above its min watermark and the counters
+ * say who reclaimed.
+ */
+TEST(stream_larger_than_ram_check)
+{
+	struct pfnlab_machine *m = machine(0, PFNLAB_ERA_CURRENT);
+	unsigned f;
+
+	if (!m)
+		return;
+	f = file(m, "big", 2 * RAM);
+	read_through(m, f, 2 * RAM);
+	CHECK(cached(m, f) < RAM);
+	CHECK(cached(m, f) > RAM / 2);
+	CHECK(pfnlab_vmstat(m, "pgsteal_kswapd") > 0);
+	CHECK(pfnlab_vmstat(m, "pgscan_kswapd") >= pfnlab_vmstat(m, "pgsteal_kswapd"));
+	CHECK_EQ(pfnlab_vmstat(m, "pgsteal_kswapd") + pfnlab_vmstat(m, "pgsteal_direct") + (long long)cached(m, f),
+		 (long long)(2 * RAM));
+	CHECK(m->zones[0].nr_free > (int64_t)m->zones[0].wmark[WMARK_MIN]);
+	CHECK_EQ(pfnlab_vmstat(m, "oom_kill"), 0);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * Second chance: a file read twice is active and survives a stream of
+ * single reads twice the size of RAM; a file read once before the stream
+ * is reclaimed with it.
+ */
+TEST(read_twice_survives_stream_check)
+{
+	struct pfnlab_machine *m = machine(0, PFNLAB_ERA_CURRENT);
+	unsigned hot, cold, stream;
+
+	if (!m)
+		return;
+	hot = file(m, "hot", 256);
+	cold = file(m, "cold", 256);
+	stream = file(m, "stream", 2 * RAM);
+	read_through(m, hot, 256);
+	read_through(m, hot, 256);
+	read_through(m, cold, 256);
+	read_through(m, stream, 2 * RAM);
+	CHECK_EQ(cached(m, hot), 256);
+	CHECK(cached(m, cold) < 256);
+	CHECK(pfnlab_vmstat(m, "pgactivate") >= 256);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * With swap, anonymous memory one and a half times RAM fits: the pages
+ * touched first go out to swap, and touching them again faults them back
+ * in (swap is modelled without page contents).
+ */
+TEST(swap_out_and_in_check)
+{
+	struct pfnlab_machine *m = machine(2 * RAM, PFNLAB_ERA_CURRENT);
+	uint64_t total = 0, used = 0, back = 0, n = RAM + RAM / 2;
+	unsigned id;
+	int err = 0;
+
+	if (!m)
+		return;
+	id = space(m, "qemu", n, &err);
+	CHECK_EQ(err, 0);
+	pfnlab_swap_pages(m, &total, &used);
+	CHECK_EQ(total, 2 * RAM);
+	CHECK(used >= RAM / 2);
+	CHECK(pfnlab_vmstat(m, "pswpout") >= (long long)(RAM / 2));
+	CHECK_EQ(pfnlab_vmstat(m, "pswpin"), 0);
+	CHECK_EQ(pfnlab_mm_touch(m, id, 1ull << 30, 256 * PAGE, &back), 0);
+	test_check_state(m);
+	CHECK(back > 0);
+	CHECK(pfnlab_vmstat(m, "pswpin") >= (long long)back);
+	CHECK_EQ(pfnlab_vmstat(m, "oom_kill"), 0);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * Without swap, kernel allocations after anonymous memory filled RAM call
+ * the OOM killer: the largest task goes first, a task with oom_score_adj
+ * -1000 never, and when only it is left the machine panics.
+ */
+TEST(oom_kill_order_and_panic_check)
+{
+	struct pfnlab_machine *m = machine(0, PFNLAB_ERA_CURRENT);
+	struct pfnlab_oom_event ev[4] = {0};
+	struct pfnlab_task t;
+	unsigned big, small, keep;
+	size_t kills = 0;
+	uint64_t pfn;
+	char why[256] = "";
+	int err = 0;
+
+	if (!m)
+		return;
+	big = space(m, "big", RAM / 2, &err);
+	CHECK_EQ(err, 0);
+	small = space(m, "small", RAM / 8, &err);
+	CHECK_EQ(err, 0);
+	keep = space(m, "keep", RAM / 4, &err);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(pfnlab_mm_task(m, keep, &t), 0);
+	t.oom_score_adj = -1000;
+	CHECK_EQ(pfnlab_mm_set_task(m, keep, &t), 0);
+	for (int i = 0; i < (int)RAM && !pfnlab_panicked(m, why, sizeof(why)); i++) {
+		err = pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfn);
+		test_check_state(m);
+		while (kills < 4 && pfnlab_oom_next(m, &ev[kills]) == 0)
+			kills++;
+	}
+	CHECK_EQ(kills, 2);
+	CHECK_STR(ev[0].comm, "big");
+	CHECK_STR(ev[1].comm, "small");
+	CHECK(ev[0].points > ev[1].points);
+	CHECK_EQ(ev[0].mm, big);
+	CHECK_EQ(ev[1].mm, small);
+	CHECK(strstr(ev[0].line, "Out of memory: Killed process") == ev[0].line);
+	CHECK(pfnlab_panicked(m, why, sizeof(why)));
+	CHECK(strstr(why, "System is deadlocked on memory") != NULL);
+	CHECK_EQ(pfnlab_mm_task(m, big, &t), -ENOENT);
+	CHECK_EQ(pfnlab_mm_task(m, keep, &t), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "oom_kill"), 2);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * --era 2015: an order-4 __GFP_REPEAT allocation on a machine whose
+ * reclaimable pages are all pinned, unmapped page cache (on the inactive
+ * list, never referenced again) and whose free memory cannot be compacted.  v4.2's shrink_zone() would scan those pages
+ * forever; the model stops the loop, counts it and the allocation fails.
+ */
+TEST(repeat_livelock_stops_2015_check)
+{
+	struct pfnlab_machine *m = machine(0, PFNLAB_ERA_2015);
+	unsigned f, id = 0;
+	uint64_t pfn = 0, last = 0, n = 0;
+	long h;
+
+	if (!m)
+		return;
+	f = file(m, "pinned", 64);
+	read_through(m, f, 64);
+	CHECK_EQ(pfnlab_mm_create(m, "qemu", &id), 0);
+	CHECK_EQ(pfnlab_mm_map_file(m, id, 1ull << 30, 64 * PAGE, f, 0, PFNLAB_MAP_SHARED), 0);
+	h = pfnlab_pin(m, id, 1ull << 30, 64, PFNLAB_FOLL_PIN | PFNLAB_FOLL_WRITE | PFNLAB_FOLL_LONGTERM, "vfio", NULL);
+	CHECK_EQ(h > 0 ? 0 : h, 0);
+	CHECK_EQ(pfnlab_mm_unmap(m, id, 1ull << 30, 64 * PAGE), 0); /* VFIO keeps them pinned, unmapped */
+	while (pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_NORETRY, 0, &pfn) == 0) {
+		last = pfn;
+		n++;
+	}
+	CHECK(n > RAM / 2);
+	/* kswapd scanned the pinned pages while the filler ran: a page freed makes the zone reclaimable again */
+	CHECK_EQ(pfnlab_free_pages(m, last, 0), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_REPEAT, 4, &pfn), -ENOMEM);
+	test_check_state(m);
+	CHECK(pfnlab_vmstat(m, "pfnlab_reclaim_livelock") > 0);
+	CHECK_EQ(cached(m, f), 64);
+	CHECK_EQ(pfnlab_unpin(m, h), 0);
+	pfnlab_machine_destroy(m);
+}
+
+RUN_TESTS(stream_larger_than_ram_check, read_twice_survives_stream_check, swap_out_and_in_check,
+	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check)
