@@ -1322,15 +1322,13 @@ int try_to_compact_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned or
 			 int highest, int prio, uint64_t *capture);
 bool compaction_deferred(struct pfnlab_machine *m, struct zone *z, int order);
 void compaction_defer_reset(struct pfnlab_machine *m, struct zone *z, int order, bool alloc_success);
-void reset_isolation_suitable(struct pfnlab_machine *m);
-void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);
-void kcompactd_run(struct pfnlab_machine *m);
-void compact_pgdat(struct pfnlab_machine *m, int order);
-void compact_nodes(struct pfnlab_machine *m);
-void compaction_advance(struct pfnlab_machine *m, uint64_t until);
 bool gfp_compaction_allowed(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
 int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
 int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
+
+/* compaction_scan.c */
+void reset_isolation_suitable(struct pfnlab_machine *m);
+/* models pageblock_skip(): is the pageblock holding @pfn marked PB_migrate_skip? */
 static inline bool pageblock_skip(const struct pfnlab_machine *m, uint64_t pfn)
 {
 	return m->pageblock[pfn >> m->pb_order] & PB_MIGRATE_SKIP;
@@ -1341,6 +1339,13 @@ static inline void set_pageblock_skip(struct pfnlab_machine *m, uint64_t pfn)
 {
 	m->pageblock[pfn >> m->pb_order] |= PB_MIGRATE_SKIP;
 }
+
+/* kcompactd.c */
+void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);
+void kcompactd_run(struct pfnlab_machine *m);
+void compact_pgdat(struct pfnlab_machine *m, int order);
+void compact_nodes(struct pfnlab_machine *m);
+void compaction_advance(struct pfnlab_machine *m, uint64_t until);
 
 /* fault.c */
 void *host_alloc(struct pfnlab_machine *m, size_t size);
