@@ -101,6 +101,20 @@ static int drain(int fd, int timeout_ms)
 	return 1;
 }
 
+/* Reads @fd to its end (at most @secs seconds: a pfnlab that hangs is ended) and closes it. */
+static void drain_all(int fd, pid_t pid, double secs)
+{
+	double t0 = now();
+
+	while (drain(fd, 1000))
+		if (now() - t0 > secs) {
+			kill(pid, SIGKILL);
+			printf("INFO pfnlab: pid %d killed after %.0f s without an end\n", (int)pid, secs);
+			break;
+		}
+	close(fd);
+}
+
 static int wait_exit(pid_t pid)
 {
 	int st;
@@ -147,9 +161,7 @@ void pfnlab_what_if(void)
 
 	snprintf(spec, sizeof(spec), "cma_alloc %s all", cma.name);
 	pid = spawn(argv, &fd);
-	while (drain(fd, 1000))
-		;
-	close(fd);
+	drain_all(fd, pid, 300);
 	rc = wait_exit(pid);
 	result("pfnlab.whatif.seconds", "%.2f", now() - t0);
 	result("pfnlab.whatif.exit", "%d", rc);
@@ -185,8 +197,8 @@ static long long last_events(size_t from, int *reports)
 /*
  * The slab events of the kmem system (kmalloc, kfree, kmem_cache_*,
  * rss_stat) are most of what the kernel emits and pfnlab reads none of
- * them: off in pfnlab's instance, so the page events of the cma_alloc fit
- * in its buffer while the reader is stopped.
+ * them: off in pfnlab's instance, so that more of the cma_alloc's page
+ * events fit in its buffer while the reader gets no CPU.
  */
 static void quiet_slab_events(void)
 {
@@ -231,15 +243,16 @@ void pfnlab_live_start(void)
 		if (!drain(live_fd, 1000))
 			break;
 	result("pfnlab.live.ready_seconds", "%.2f", now() - t0);
-	if (!reports) {
+	if (!reports) {	/* it ended (or never got ready): what it said */
+		kill(live_pid, SIGINT);
+		drain_all(live_fd, live_pid, 60);
 		report_lines(live_scan, "live", NULL, NULL, NULL, NULL);
 		result("pfnlab.live.exit", "%d", wait_exit(live_pid));
-		close(live_fd);
 		live_pid = -1;
 		return;
 	}
 	quiet_slab_events();
-	/* room for the page events of a whole-area cma_alloc while the reader is stopped */
+	/* room for the page events of a whole-area cma_alloc while the reader gets no CPU */
 	snprintf(path, sizeof(path), TRACEFS "/instances/pfnlab-%d/buffer_size_kb", (int)live_pid);
 	snprintf(v, sizeof(v), "%d", 4096);
 	result("pfnlab.live.buffer_size_kb", "%s", write_file(path, v) ? "default" : v);
@@ -282,9 +295,7 @@ void pfnlab_live_finish(void)
 	}
 	result("pfnlab.live.drain_seconds", "%.2f", now() - t0);
 	kill(live_pid, SIGINT);
-	while (drain(live_fd, 1000))
-		;
-	close(live_fd);
+	drain_all(live_fd, live_pid, 300);
 	result("pfnlab.live.exit", "%d", wait_exit(live_pid));
 	last_events(live_scan, &reports);
 	result("pfnlab.live.reports", "%d", reports);
