@@ -15,6 +15,7 @@
 #include <errno.h>
 
 #include "model.h"
+#include "gfp.h"
 #include "test.h"
 
 #define OPS 6000

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "model.h"
+#include "gfp.h"
 #include "test.h"
 
 static pfnlab_gfp_t parse(const char *s, int *err)

@@ -58,6 +58,7 @@
 #include <errno.h>
 
 #include "model.h"
+#include "buddy.h"
 #include "test.h"
 
 #define RNIL UINT32_MAX

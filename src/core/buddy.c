@@ -11,7 +11,7 @@
  * Simplified: no guard pages, no page shuffling, no watermark boost (kswapd,
  * which would undo it, is not modelled), no compaction capture.
  */
-#include "model.h"
+#include "buddy.h"
 
 /* Fallback order when a type's own lists are empty (fallbacks[], both eras). */
 static const int fallbacks[3][2] = {

@@ -49,6 +49,9 @@
 #include <string.h>
 
 #include "compaction.h"
+#include "buddy.h"
+#include "gfp.h"
+#include "migrate.h"
 
 static const char *const status_names[] = {
 	[COMPACT_NOT_SUITABLE_ZONE] = "not_suitable_zone", [COMPACT_SKIPPED] = "skipped",

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model.h"
+#include "gfp.h"
 
 #define G(x) PFNLAB_##x
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

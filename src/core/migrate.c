@@ -37,7 +37,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "model.h"
+#include "migrate.h"
 
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
 

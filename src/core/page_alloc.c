@@ -21,6 +21,8 @@
  * stealing decisions.
  */
 #include "model.h"
+#include "gfp.h"
+#include "pcp.h"
 
 /* Index in m->zones[] of the highest populated zone of type <= @type. */
 static inline int top_zone(const struct pfnlab_machine *m, int type)

@@ -20,7 +20,7 @@
  * the kernel's reads lag its per-CPU vmstat diffs and rmqueue_bulk()
  * subtracts a batch's pages once, at its end.
  */
-#include "model.h"
+#include "pcp.h"
 
 #define PCP_BATCH_SCALE_MAX 5
 

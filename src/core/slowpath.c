@@ -34,6 +34,7 @@
  * SLOWPATH_MAX_ROUNDS rounds (the kernel would loop on).
  */
 #include "model.h"
+#include "gfp.h"
 
 #define NOFAIL_ROUNDS 16
 #define MAX_COMPACT_RETRIES 16

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "gfp.h"
 
 #define SWAP_CLUSTER_MAX 32
 #define DEF_PRIORITY 12

@@ -17,6 +17,7 @@
  * watermarks are not consulted (the trace already says the page was given).
  */
 #include "input.h"
+#include "buddy.h"
 
 uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn)
 {
