@@ -166,7 +166,7 @@ $(BUILD)/man/pfnlab-%.1: $(BUILD)/pfnlab
 $(BUILD)/pfnlab.bash: $(BUILD)/pfnlab
 	$(BUILD)/pfnlab help --completion > $@.tmp && mv $@.tmp $@
 
-## install: the command, libpfnlab.so and .a, pfnlab.h, pfnlab.pc, man pages, examples (PREFIX=/usr/local, DESTDIR, LIBDIR...)
+## install: the command, libpfnlab.so and .a, pfnlab.h and pfnlab/*.h, pfnlab.pc, man pages, examples (PREFIX=/usr/local, DESTDIR, LIBDIR...)
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
@@ -178,21 +178,26 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
 INSTALL      ?= install
 
+# the public headers: pfnlab.h includes each of include/pfnlab/*.h
+PUBLIC_H     := $(sort $(wildcard include/pfnlab/*.h))
+
 # everything install puts, and so everything uninstall removes
 INSTALLED = $(BINDIR)/pfnlab $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libpfnlab.so \
-  $(LIBDIR)/libpfnlab.a $(INCLUDEDIR)/pfnlab.h $(PKGCONFIGDIR)/pfnlab.pc \
+  $(LIBDIR)/libpfnlab.a $(INCLUDEDIR)/pfnlab.h $(addprefix $(INCLUDEDIR)/pfnlab/,$(notdir $(PUBLIC_H))) \
+  $(PKGCONFIGDIR)/pfnlab.pc \
   $(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) $(MANDIR)/man3/$(notdir $(MAN3)) \
   $(MANDIR)/man5/$(notdir $(MAN5)) $(if $(BASH_COMPLETION),$(BASHCOMPDIR)/pfnlab) \
   $(addprefix $(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/pfnlab $(DESTDIR)$(PKGCONFIGDIR) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m 755 $(BUILD)/pfnlab $(DESTDIR)$(BINDIR)/pfnlab
 	$(INSTALL) -m 644 $(BUILD)/$(SOFILE) $(BUILD)/libpfnlab.a $(DESTDIR)$(LIBDIR)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpfnlab.so
 	$(INSTALL) -m 644 include/pfnlab.h $(DESTDIR)$(INCLUDEDIR)
+	$(INSTALL) -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/pfnlab
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(strip $(LDLIBS))|' src/pfnlab.pc.in \
 	  > $(DESTDIR)$(PKGCONFIGDIR)/pfnlab.pc
@@ -207,7 +212,7 @@ install: all
 ## uninstall: remove what install put (same PREFIX, DESTDIR, ... as the install)
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(INCLUDEDIR)/pfnlab 2>/dev/null || true
 
 .PHONY: install uninstall
 
@@ -230,7 +235,7 @@ oracle-check: $(BUILD)/oracle/predict
 oracle-predict: $(BUILD)/oracle/predict
 
 PREDICT_SRC := $(wildcard oracle/predict/*.c)
-$(BUILD)/oracle/predict: $(PREDICT_SRC) $(wildcard oracle/predict/*.h) $(BUILD)/libpfnlab.a include/pfnlab.h
+$(BUILD)/oracle/predict: $(PREDICT_SRC) $(wildcard oracle/predict/*.h) $(BUILD)/libpfnlab.a include/pfnlab.h $(PUBLIC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude $(WARN) $(CFLAGS) -o $@ $(PREDICT_SRC) $(BUILD)/libpfnlab.a $(LDLIBS)
 

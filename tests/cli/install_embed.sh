@@ -35,6 +35,9 @@ for f in usr/bin/pfnlab usr/lib/libpfnlab.so.$MAJ.$MIN usr/lib/libpfnlab.a usr/i
 	usr/share/man/man1/pfnlab-run.1 usr/share/bash-completion/completions/pfnlab; do
 	[ -f "$R/$f" ] || say "install put no /$f"
 done
+for h in include/pfnlab/*.h; do
+	[ -f "$R/usr/$h" ] || say "install put no /usr/$h (pfnlab.h includes it)"
+done
 [ "$(readlink "$R/usr/lib/libpfnlab.so")" = "libpfnlab.so.$MAJ" ] || say "libpfnlab.so is not a link to libpfnlab.so.$MAJ"
 [ "$(readlink "$R/usr/lib/libpfnlab.so.$MAJ")" = "libpfnlab.so.$MAJ.$MIN" ] || say "libpfnlab.so.$MAJ is not a link to libpfnlab.so.$MAJ.$MIN"
 readelf -d "$R/usr/lib/libpfnlab.so.$MAJ.$MIN" | grep -q "(SONAME).*\[libpfnlab.so.$MAJ\]" || say "soname is not libpfnlab.so.$MAJ"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The shared library's interface is include/pfnlab.h and nothing else: the
+# The shared library's interface is include/pfnlab.h (with the headers it
+# includes, include/pfnlab/*.h) and nothing else: the
 # dynamic symbols libpfnlab.so defines are exactly the functions the header
 # declares, each under a PFNLAB_ symbol version; its soname is
 # libpfnlab.so.MAJOR; its objects are compiled with -fvisibility=hidden (no
@@ -57,7 +58,7 @@ indoc { doc = doc "\n" $0; if ($0 ~ /\*\//) { indoc = 0; last = NR }; next }
 	}
 	if (decl !~ /^void [a-z]/ && doc !~ /Return:/) { print "FAIL: " name ": no Return:"; bad = 1 }
 }
-END { exit bad }' include/pfnlab.h || fail=1
+END { exit bad }' include/pfnlab.h include/pfnlab/*.h || fail=1
 while read -r f; do
 	grep -q "$f" docs/libpfnlab.3 || say "docs/libpfnlab.3 does not mention $f()"
 done < "$T/header"
