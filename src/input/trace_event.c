@@ -862,14 +862,15 @@ static void prescan_line(struct input_lines *l, struct trace_prescan *ps)
 	ps->any_pfn = true;
 }
 
-int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct trace_prescan *ps)
+/* trace_lookahead(), keeping the lines' splits for the replay when @memo */
+static int lookahead(struct input_lines *l, bool want_size, size_t window, bool memo, struct trace_prescan *ps)
 {
 	size_t cap = window / 32 + 1;
 
 	*ps = (struct trace_prescan){.era = -1};
 	free(l->memo);
 	/* (a memo that cannot be had costs a second split of each line) */
-	l->memo = malloc(sizeof(*l->memo) + cap * sizeof(l->memo->e[0]));
+	l->memo = memo ? malloc(sizeof(*l->memo) + cap * sizeof(l->memo->e[0])) : NULL;
 	if (l->memo)
 		*l->memo = (struct trace_memo){.first_no = l->no + 1, .cap = cap};
 	input_lines_hold(l, window);
@@ -892,11 +893,15 @@ int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct
 	return 0;
 }
 
+int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct trace_prescan *ps)
+{
+	return lookahead(l, want_size, window, true, ps);
+}
+
 void trace_prescan(const char *text, size_t len, struct trace_prescan *ps)
 {
 	struct input_lines l;
 
 	input_lines_init(&l, "", text, len);
-	trace_lookahead(&l, true, len, ps);
-	input_lines_free(&l);
+	lookahead(&l, true, len, false, ps);
 }
