@@ -354,8 +354,8 @@ static void fast_isolate_around(struct compact_control *cc, uint64_t pfn)
 	if (!block_in_zone(z, start, end))
 		return;
 	isolate_freepages_block(cc, &start, end, 1);
-	if (nr_freepages(cc) < cc->nr_migratepages)
-		set_pageblock_skip(cc->m, start);
+	if (nr_freepages(cc) < cc->nr_migratepages) /* the block of @pfn; the scan may have left it */
+		set_pageblock_skip(cc->m, pfn);
 }
 
 /*
