@@ -141,7 +141,7 @@ int cma_declare(struct pfnlab_machine *m, const char *name, uint64_t size, uint6
 	return 0;
 }
 
-/* Reserve, check and type the boot-time CMA areas of the configuration, then hugetlb_cma's. */
+/* Reserve, check and type the boot-time CMA areas of the configuration (cma=). */
 int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 {
 	for (unsigned i = 0; i < m->cfg.nr_cma; i++) {
@@ -151,7 +151,12 @@ int cma_reserve_boot(struct pfnlab_machine *m, char *why, size_t len)
 		if (err)
 			return err;
 	}
-	hugetlb_cma_reserve(m);
+	return 0;
+}
+
+/* models cma_init_reserved_areas(): every area reserved at boot gets its bitmap */
+int cma_activate_areas(struct pfnlab_machine *m, char *why, size_t len)
+{
 	if (cma_bitmap_alloc(m))
 		return set_why(why, len, "out of host memory for CMA bitmaps"), -ENOMEM;
 	return 0;
@@ -421,4 +426,13 @@ int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_
 	};
 	memcpy(info->name, a->name, sizeof(info->name));
 	return 0;
+}
+
+/* Does [@a, @b) meet a CMA area (memblock memory kept back from the buddy allocator)? */
+bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b)
+{
+	for (unsigned k = 0; k < m->nr_cma; k++)
+		if (m->cma[k].base_pfn < b && m->cma[k].base_pfn + m->cma[k].count > a)
+			return true;
+	return false;
 }

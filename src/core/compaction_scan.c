@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compaction.h"
+#include "compact_control.h"
 
 /* models isolation_suitable(): not marked for skipping (or told to ignore it) */
 static bool isolation_suitable(const struct compact_control *cc, uint64_t pfn)

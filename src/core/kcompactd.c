@@ -1,7 +1,8 @@
 /*
  * kcompactd.c - compaction no allocation waits for: the kcompactd thread
  * that kswapd wakes, proactive compaction by the fragmentation score,
- * vm.compact_memory, and v4.2's compaction from kswapd.
+ * vm.compact_memory, and v4.2's compaction from kswapd; compaction's state
+ * at boot and its vm sysctls.
  *
  * Models the background part of mm/compaction.c (Debian 6.1.192):
  * wakeup_kcompactd(), kcompactd_node_suitable(), kcompactd_do_work()
@@ -16,7 +17,9 @@
  * (kcompactd_run() after the operation that woke it, compaction_advance()
  * when model time passes), never alongside one.
  */
-#include "compaction.h"
+#include <string.h>
+
+#include "compact_control.h"
 
 /* models kcompactd_node_suitable() */
 static bool kcompactd_node_suitable(struct pfnlab_machine *m)
@@ -193,4 +196,75 @@ void compaction_advance(struct pfnlab_machine *m, uint64_t until)
 		c->next_check_ns = until + HPAGE_FRAG_CHECK_INTERVAL_NS;
 	if (m->now_ns < now)
 		m->now_ns = now;
+}
+
+/* The compaction state of a new machine: the sysctl defaults, kcompactd asleep. */
+void compaction_init(struct pfnlab_machine *m)
+{
+	struct compaction_state *c = &m->compaction;
+
+	*c = (struct compaction_state){
+		.proactiveness = v42(m) ? 0 : 20, .extfrag_threshold = 500, .unevictable_allowed = true,
+		.kcompactd_highest = node_highest(m), .next_check_ns = m->now_ns + HPAGE_FRAG_CHECK_INTERVAL_NS,
+	};
+}
+
+/*
+ * compaction's vm sysctls: vm.compaction_proactiveness (0..100, v6.1 only),
+ * vm.extfrag_threshold (0..1000), vm.compact_unevictable_allowed (0, 1;
+ * v4.1+), vm.compact_memory (write: compact everything now).  0, -ENOENT
+ * (not a compaction knob or not in the era), -EINVAL (out of range).
+ */
+int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value)
+{
+	struct compaction_state *c = &m->compaction;
+
+	if (strcmp(name, "vm.compaction_proactiveness") == 0) {
+		if (v42(m))
+			return -ENOENT;
+		if (value > 100)
+			return -EINVAL;
+		c->proactiveness = (unsigned)value;
+		if (value) /* proactive_compact_trigger: a check at once */
+			c->next_check_ns = m->now_ns;
+		compaction_advance(m, m->now_ns);
+		return 0;
+	}
+	if (strcmp(name, "vm.extfrag_threshold") == 0) {
+		if (value > 1000)
+			return -EINVAL;
+		c->extfrag_threshold = (unsigned)value;
+		return 0;
+	}
+	if (strcmp(name, "vm.compact_unevictable_allowed") == 0) {
+		if (value > 1)
+			return -EINVAL;
+		c->unevictable_allowed = value;
+		return 0;
+	}
+	if (strcmp(name, "vm.compact_memory") == 0) {
+		if (value != 1)
+			return -EINVAL;
+		compact_nodes(m);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Read a compaction sysctl (vm.compact_memory reads 0); 0 or -ENOENT. */
+int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value)
+{
+	const struct compaction_state *c = &m->compaction;
+
+	if (strcmp(name, "vm.compaction_proactiveness") == 0 && !v42(m))
+		*value = c->proactiveness;
+	else if (strcmp(name, "vm.extfrag_threshold") == 0)
+		*value = c->extfrag_threshold;
+	else if (strcmp(name, "vm.compact_unevictable_allowed") == 0)
+		*value = c->unevictable_allowed;
+	else if (strcmp(name, "vm.compact_memory") == 0)
+		*value = 0;
+	else
+		return -ENOENT;
+	return 0;
 }

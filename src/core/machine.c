@@ -388,15 +388,6 @@ static void release_run(struct pfnlab_machine *m, struct zone *z, uint64_t a, ui
 	}
 }
 
-/* Does [@a, @b) meet a CMA area (memblock memory kept back from the buddy allocator)? */
-bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b)
-{
-	for (unsigned k = 0; k < m->nr_cma; k++)
-		if (m->cma[k].base_pfn < b && m->cma[k].base_pfn + m->cma[k].count > a)
-			return true;
-	return false;
-}
-
 static int cmp_range(const void *x, const void *y)
 {
 	const struct pfnlab_pfn_range *a = x, *b = y;
@@ -504,6 +495,10 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	init_free_lists(m);
 	hugetlb_setup_hstates(m);
 	err = cma_reserve_boot(m, why, len);
+	if (!err) {
+		hugetlb_cma_reserve(m); /* setup_arch(), after the cma= areas */
+		err = cma_activate_areas(m, why, len);
+	}
 	if (!err && hugetlb_boot_gigantic(m)) {
 		set_why(why, len, "out of host memory for the hugetlb pool");
 		err = -ENOMEM;

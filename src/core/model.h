@@ -600,8 +600,7 @@ int cma_declare(struct pfnlab_machine *m, const char *name, uint64_t size, uint6
 		uint64_t limit_bytes, unsigned opb, char *why, size_t len);
 int cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, bool no_warn, uint64_t *out);
 void cma_free_all(struct pfnlab_machine *m);
-
-/* machine.c */
+int cma_activate_areas(struct pfnlab_machine *m, char *why, size_t len);
 bool boot_cma_overlap(const struct pfnlab_machine *m, uint64_t a, uint64_t b);
 
 /* hugetlb.c */
@@ -887,7 +886,6 @@ enum compact_priority { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT
 #define PAGE_ALLOC_COSTLY_ORDER 3
 #define COMPACT_CLUSTER_MAX 32
 
-void compaction_init(struct pfnlab_machine *m);
 unsigned fragmentation_score_node(const struct pfnlab_machine *m);
 bool compaction_restarting(const struct zone *z, int order);
 int fragmentation_index(const struct pfnlab_machine *m, const struct zone *z, unsigned order);
@@ -902,8 +900,6 @@ int try_to_compact_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned or
 bool compaction_deferred(struct pfnlab_machine *m, struct zone *z, int order);
 void compaction_defer_reset(struct pfnlab_machine *m, struct zone *z, int order, bool alloc_success);
 bool gfp_compaction_allowed(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
-int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
-int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
 
 /* compaction_scan.c */
 void reset_isolation_suitable(struct pfnlab_machine *m);
@@ -920,6 +916,9 @@ static inline void set_pageblock_skip(struct pfnlab_machine *m, uint64_t pfn)
 }
 
 /* kcompactd.c */
+void compaction_init(struct pfnlab_machine *m);
+int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
+int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
 void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);
 void kcompactd_run(struct pfnlab_machine *m);
 void compact_pgdat(struct pfnlab_machine *m, int order);

@@ -482,3 +482,9 @@ void page_alloc_setup(struct pfnlab_machine *m)
 			m->zones[i].low_mark[t] = mark < UINT32_MAX ? (uint32_t)mark : UINT32_MAX;
 		}
 }
+
+void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
+{
+	m->trace = sink ? *sink : (struct pfnlab_sink){0};
+	page_alloc_setup(m); /* a traced machine takes the general path, which emits the lines */
+}

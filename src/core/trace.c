@@ -75,12 +75,6 @@ void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
 	m->log = sink ? *sink : (struct pfnlab_sink){0};
 }
 
-void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
-{
-	m->trace = sink ? *sink : (struct pfnlab_sink){0};
-	page_alloc_setup(m); /* a traced machine takes the general path, which emits the lines */
-}
-
 /* "pfn=0x1f00" today, "pfn=7936" in 2015 */
 static const char *pfn_fmt(const struct pfnlab_machine *m)
 {

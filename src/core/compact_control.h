@@ -1,5 +1,5 @@
 /*
- * compaction.h - what the compaction files share, private to them:
+ * compact_control.h - what the compaction files share, private to them:
  * struct compact_control (one compaction run of one zone), the pageblock
  * and zone arithmetic both scanners use, and the entry points each file
  * gives the others.  compaction.c runs compact_zone() and decides when
@@ -7,8 +7,8 @@
  * the migrate and free scanners; kcompactd.c the background compaction.
  * The rest of the core sees compaction through model.h only.
  */
-#ifndef PFNLAB_COMPACTION_H
-#define PFNLAB_COMPACTION_H
+#ifndef PFNLAB_COMPACT_CONTROL_H
+#define PFNLAB_COMPACT_CONTROL_H
 
 #include "model.h"
 
@@ -97,4 +97,4 @@ bool compact_scanners_met(const struct compact_control *cc);
 void reset_cached_positions(const struct pfnlab_machine *m, struct zone *z);
 void reset_isolation_suitable_zone(struct pfnlab_machine *m, struct zone *z);
 
-#endif /* PFNLAB_COMPACTION_H */
+#endif /* PFNLAB_COMPACT_CONTROL_H */
