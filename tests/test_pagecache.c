@@ -145,6 +145,47 @@ TEST(file_read_write_sync_check)
 }
 
 /*
+ * A file read, partly written, one page under writeback, then its pages
+ * dropped (truncate_inode_pages()): expect the cache, dirty and writeback
+ * counts back to zero, every page free again, the file readable after;
+ * a mapped file refused with -EBUSY.
+ */
+TEST(file_truncate_pages_check)
+{
+	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_file_info fi;
+	uint64_t free0;
+	unsigned f = 0, mm = 0;
+
+	if (!m)
+		return;
+	free0 = pfnlab_vmstat(m, "nr_free_pages");
+	CHECK_EQ(pfnlab_file_create(m, "tmp", PFNLAB_FS_EXT4, 8 * PAGE, &f), 0);
+	CHECK_EQ(pfnlab_file_read(m, f, 0, 8 * PAGE), 0);
+	CHECK_EQ(pfnlab_file_write(m, f, 0, 3 * PAGE), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 3);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 8);
+	CHECK_EQ(pfnlab_file_truncate_pages(m, f), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_file_info(m, f, &fi), 0);
+	CHECK_EQ(fi.cached, 0);
+	CHECK_EQ(fi.dirty, 0);
+	CHECK_EQ(fi.pages, 8);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
+	CHECK_EQ(pfnlab_file_read(m, f, 0, 2 * PAGE), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 2);
+	CHECK_EQ(pfnlab_mm_create(m, "reader", &mm), 0);
+	CHECK_EQ(pfnlab_mm_map_file(m, mm, 0x100000, 2 * PAGE, f, 0, PFNLAB_MAP_SHARED), 0);
+	CHECK_EQ(pfnlab_file_truncate_pages(m, f), -EBUSY);
+	CHECK_EQ(pfnlab_file_truncate_pages(m, 99), -ENOENT);
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
+/*
  *   memfd "ram" (16 pages) mapped shared by "qemu" and by "vhost" (vhost-user)
  * Expect both spaces' faults to map the same pages (mapcount 2, refcount
  * 3: cache + two mappings), counted as shmem RSS in each; a write through
@@ -699,6 +740,6 @@ TEST(pagecache_fault_walk_check)
 	CHECK(test_fault_walk(&op, &w, 4) > 0);
 }
 
-RUN_TESTS(file_read_write_sync_check, memfd_shared_by_two_spaces_check, private_file_mapping_cow_check,
+RUN_TESTS(file_read_write_sync_check, file_truncate_pages_check, memfd_shared_by_two_spaces_check, private_file_mapping_cow_check,
 	  busy_shmem_ends_early_check, busy_anon_skipped_check, busy_shmem_reasons_check, contig_empty_last_batch_check, pagecache_reclaimed_or_migrated_check,
 	  longterm_pin_moves_shmem_check, checker_sees_page_cache_damage_check, pagecache_fault_walk_check)

@@ -516,6 +516,47 @@ TEST(scenario_run_check)
 	scn_free(p);
 }
 
+/*
+ * The kernel background's page cache as real files (the default) and as
+ * the anonymous stand-in (pagecache_as=anon), 80% of a 1 GiB host churning
+ * for two hours, then a whole-area cma_alloc: expect the files' clean pages
+ * in CMA reclaimed (pfnlab_contig_reclaimed) and the area allocated, the
+ * dirty share counted; the stand-in's pages only migrated, none reclaimed,
+ * and the cma_alloc failing for want of room to migrate them to (no swap);
+ * the checker throughout.
+ */
+TEST(scenario_kernel_pagecache_check)
+{
+	static const char *const text[] = {
+		"machine preset=x86_64 ram=1G\ncma name=big size=256M\n"
+		"kernel pagecache=80% pagecache_dirty=25% lifetime=exp:1h\nadvance 2h\n"
+		"expect vmstat.nr_file_pages > 100000\nexpect vmstat.nr_dirty > 0\n"
+		"cma_alloc area=big size=256M\nexpect vmstat.pfnlab_contig_reclaimed > 0\n"
+		"expect vmstat.nr_free_cma == 0\n",
+		"machine preset=x86_64 ram=1G\ncma name=big size=256M\n"
+		"kernel pagecache=80% pagecache_as=anon lifetime=exp:1h\nadvance 2h\n"
+		"expect vmstat.nr_file_pages == 0\nexpect vmstat.nr_dirty == 0\n"
+		"cma_alloc area=big size=256M\nexpect vmstat.pfnlab_contig_reclaimed == 0\n"
+		"expect vmstat.cma_alloc_fail == 1\n",
+	};
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		struct scn_program *p;
+		struct scn_opts o = {.policy = -1, .check = true};
+		struct scn_result r;
+		char err[512];
+
+		CHECK_EQ(scn_parse("t.scn", text[i], strlen(text[i]), &p, err, sizeof(err)), 0);
+		CHECK_EQ(scn_run(p, &o, &r), 0);
+		CHECK_EQ(r.expects_failed, 0);
+		CHECK_EQ(r.expects_passed, 4);
+		if (r.failures)
+			T_FAIL("%s", r.failures);
+		scn_result_free(&r);
+		scn_free(p);
+	}
+}
+
 /* Expect echo to expand $VAR and leave a lone $ alone, stamped with model time. */
 TEST(scenario_echo_check)
 {
@@ -557,4 +598,5 @@ TEST(scenario_error_check)
 RUN_TESTS(hpt_order_check, kvm_cma_declare_check, hpt_fallback_2015_check, hpt_current_enomem_check,
 	  hpt_cma_check, vfio_type1_rules_check, vfio_memlock_check, spapr_rules_check, pins_in_cma_check,
 	  guest_memfd_check, host_files_check, background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
+	  scenario_kernel_pagecache_check,
 	  scenario_error_check)

@@ -213,6 +213,20 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id);
  */
 int pfnlab_file_close(struct pfnlab_machine *m, unsigned id);
 
+/**
+ * pfnlab_file_truncate_pages() - every cached page of the file leaves the
+ * page cache, as truncate_inode_pages() does when a deleted file's inode
+ * is evicted: writeback is waited for, dirty pages are cancelled, buffers
+ * dropped; a page referenced elsewhere is freed when the last reference
+ * goes.  The file keeps its size and stays usable (its inode reused).
+ * @m: machine
+ * @id: file or memfd
+ *
+ * Return: 0, -ENOENT (no such file), -EBUSY (mapped somewhere, or a
+ * hugetlbfs file: not modelled).
+ */
+int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id);
+
 /** struct pfnlab_file_info - what a file or memfd holds. */
 struct pfnlab_file_info {
 	char name[32];

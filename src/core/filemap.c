@@ -376,6 +376,28 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 }
 
 /*
+ * models truncate_inode_pages(), mm/truncate.c: writeback is waited for,
+ * dirty pages are cancelled, buffers invalidated, and every page leaves the
+ * cache (freed unless referenced elsewhere)
+ */
+int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id)
+{
+	struct mapping *mp = mapping_get(m, id);
+
+	if (!mp || !mp->live)
+		return -ENOENT;
+	if (mp->fs == PFNLAB_FS_HUGETLBFS || mp->nr_mappers) /* unmap_mapping_range() is not modelled */
+		return -EBUSY;
+	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
+		uint32_t *slot = cache_slot(m, mp, i, false);
+
+		if (slot && *slot)
+			delete_from_page_cache(m, *slot - 1u);
+	}
+	return 0;
+}
+
+/*
  * models shmem_evict_inode() / hugetlbfs_evict_inode() -> truncate: every
  * page leaves the cache; the slot is free again
  */

@@ -9,21 +9,27 @@
  *                (GFP_KERNEL), orders 0..max_order (slab caches use
  *                high-order pages, weighted toward order 0);
  *   reclaimable  dentry/inode slab (GFP_KERNEL | __GFP_RECLAIMABLE);
- *   pagecache    file pages (movable and migratable), files of 1 to 16
- *                pages mapped in "page cache" address spaces (256 of them,
- *                so that no mapping list grows long).
+ *   pagecache    page cache: ext4 files of 1 to 16 pages read with read()
+ *                (clean, unmapped; the first pagecache_dirty share of each
+ *                then written), deleted at expiry (their pages dropped as
+ *                truncate_inode_pages() does, their ids reused); kswapd,
+ *                direct reclaim and alloc_contig_range() may reclaim them.
+ *                pagecache_as=anon keeps the earlier stand-in: anonymous
+ *                memory mapped in 256 kernel-owned address spaces (short
+ *                VMA lists), migratable but never reclaimed as page cache.
  * Allocations are made in batches of 16 (a slab cache refilling, a burst
  * of file reads); each batch lives a fixed or exponentially distributed
  * time, then is freed and a new batch of its class is made, so the level
  * stays and the free lists churn.  An allocation that fails is counted and
  * retried at the next expiry.
  *
- * Simplified: no reclaim or shrinkers (levels are what the user sets, not
- * what memory pressure leaves); page cache is anonymous memory of one
- * address space standing for the files.
+ * Simplified: no shrinkers, and levels are what the user sets, not what
+ * memory pressure leaves (a file counts until it expires even when reclaim
+ * took its pages; it is not read again); the files are never mapped.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +38,14 @@
 #define PAGECACHE_HVA 0x10000000000ull /* 1 TiB: where the "files" are mapped */
 #define PAGECACHE_SPACES 256           /* files spread over this many spaces (short VMA lists) */
 #define BATCH 16                       /* allocations that share one lifetime */
+#define PC_FILE_PAGES 16               /* a background file's size: its largest read */
+#define PC_FILE UINT16_MAX             /* bg_alloc.space of a real file (where = its id) */
 
 /* One allocation: a buddy block, or a page cache file. */
 struct bg_alloc {
-	uint64_t where;   /* PFN, or the virtual address of the file */
+	uint64_t where;   /* PFN, the virtual address of the stand-in, or the file's id */
 	uint32_t pages;
-	uint16_t space;   /* page cache: index of its address space */
+	uint16_t space;   /* page cache: index of the stand-in's address space, or PC_FILE */
 	uint8_t order;
 };
 
@@ -55,6 +63,7 @@ struct bg_level {
 	uint64_t lifetime_ns;  /* 0 = forever */
 	bool exp;              /* exponentially distributed lifetimes */
 	unsigned max_order;
+	uint64_t dirty_ppm;    /* page cache: millionths of each file written after its read */
 };
 
 struct heap_ent {
@@ -72,6 +81,10 @@ struct bg {
 	unsigned pc_mm[PAGECACHE_SPACES]; /* the page cache address spaces, 0 until needed */
 	uint64_t pc_next;        /* next free virtual address (shared by all of them) */
 	unsigned pc_rr;          /* the space the next file goes to */
+	bool pc_anon;            /* page cache as the anonymous stand-in (pagecache_as=anon) */
+	unsigned *pc_files;      /* real files whose pages were dropped, free to be used again */
+	unsigned nr_pc_files, cap_pc_files;
+	uint64_t pc_made;        /* real files made, for their names */
 };
 
 #define NO_BATCH UINT32_MAX
@@ -111,11 +124,58 @@ static void sift_down(struct bg *b, size_t i)
 	}
 }
 
+/* The file @id's pages leave the cache (deleted: truncate_inode_pages()); its id waits for the next file. */
+static void pc_file_drop(struct host *h, unsigned id)
+{
+	struct bg *b = h->bg;
+
+	pfnlab_file_truncate_pages(h->m, id);
+	b->pc_files[b->nr_pc_files++] = id; /* room was made when the file was */
+}
+
+/* A file of @pages pages read into the page cache, @dirty of them then written; -ENOMEM when it could not be. */
+static int pc_file_new(struct host *h, struct bg_alloc *a, uint32_t dirty)
+{
+	struct bg *b = h->bg;
+	unsigned id;
+	int err;
+
+	if (!b->nr_pc_files) {
+		char name[32];
+
+		if (b->pc_made == b->cap_pc_files) {
+			unsigned cap = b->cap_pc_files ? b->cap_pc_files * 2 : 256;
+			unsigned *n = realloc(b->pc_files, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			b->pc_files = n;
+			b->cap_pc_files = cap;
+		}
+		snprintf(name, sizeof(name), "pagecache-%llu", (unsigned long long)b->pc_made);
+		if (pfnlab_file_create(h->m, name, PFNLAB_FS_EXT4, (uint64_t)PC_FILE_PAGES << h->page_shift, &id))
+			return -ENOMEM;
+		b->pc_made++;
+	} else {
+		id = b->pc_files[--b->nr_pc_files];
+	}
+	a->space = PC_FILE;
+	a->where = id;
+	err = pfnlab_file_read(h->m, id, 0, (uint64_t)a->pages << h->page_shift);
+	if (!err && dirty)
+		err = pfnlab_file_write(h->m, id, 0, (uint64_t)dirty << h->page_shift);
+	if (err)
+		pc_file_drop(h, id);
+	return err ? -ENOMEM : 0;
+}
+
 static void alloc_free(struct host *h, int cls, const struct bg_alloc *a)
 {
 	struct bg *b = h->bg;
 
-	if (cls == BG_PAGECACHE)
+	if (cls == BG_PAGECACHE && a->space == PC_FILE)
+		pc_file_drop(h, (unsigned)a->where);
+	else if (cls == BG_PAGECACHE)
 		pfnlab_mm_unmap(h->m, b->pc_mm[a->space], a->where, (uint64_t)a->pages << h->page_shift);
 	else
 		pfnlab_free_pages(h->m, a->where, a->order);
@@ -143,7 +203,11 @@ static int alloc_one(struct host *h, enum bg_class c, struct bg_alloc *a)
 	uint64_t r = work_rng(&b->rng);
 
 	memset(a, 0, sizeof(*a));
-	if (c == BG_PAGECACHE) {
+	if (c == BG_PAGECACHE && !b->pc_anon) {
+		a->pages = 1u << (r % 5);
+		if (pc_file_new(h, a, (uint32_t)((a->pages * lv->dirty_ppm + 999999) / 1000000)))
+			return -ENOMEM;
+	} else if (c == BG_PAGECACHE) {
 		unsigned sp = b->pc_rr++ % PAGECACHE_SPACES;
 		uint64_t len;
 
@@ -305,6 +369,25 @@ int bg_set(struct host *h, enum bg_class c, uint64_t pages, uint64_t lifetime_ns
 	return 0;
 }
 
+/**
+ * bg_pagecache_as() - what the page cache class makes from now on.
+ * @anon: the anonymous stand-in of 256 address spaces (pagecache_as=anon)
+ *	instead of files read into the page cache
+ * @dirty_ppm: millionths of each file written after it was read (dirty)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int bg_pagecache_as(struct host *h, bool anon, uint64_t dirty_ppm)
+{
+	int err = bg_create(h, 0);
+
+	if (err)
+		return err;
+	h->bg->pc_anon = anon;
+	h->bg->lv[BG_PAGECACHE].dirty_ppm = dirty_ppm;
+	return 0;
+}
+
 /** bg_next_expiry() - model time of the next expiry, UINT64_MAX if none. */
 uint64_t bg_next_expiry(const struct host *h)
 {
@@ -351,15 +434,18 @@ void bg_destroy(struct host *h)
 	for (size_t i = 0; i < b->nr; i++) {
 		struct bg_batch *t = &b->batch[b->heap[i].batch];
 
-		if (t->cls != BG_PAGECACHE)
-			for (uint32_t k = 0; k < t->n; k++)
+		for (uint32_t k = 0; k < t->n; k++)
+			if (t->cls != BG_PAGECACHE)
 				pfnlab_free_pages(h->m, t->a[k].where, t->a[k].order);
+			else if (t->a[k].space == PC_FILE)
+				pfnlab_file_truncate_pages(h->m, (unsigned)t->a[k].where);
 	}
 	for (unsigned i = 0; i < PAGECACHE_SPACES; i++)
 		if (b->pc_mm[i])
 			pfnlab_mm_destroy(h->m, b->pc_mm[i]);
 	free(b->heap);
 	free(b->batch);
+	free(b->pc_files);
 	free(b);
 	h->bg = NULL;
 }

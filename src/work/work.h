@@ -233,6 +233,7 @@ enum bg_class { BG_UNMOVABLE, BG_RECLAIMABLE, BG_PAGECACHE, BG_CLASSES };
 int bg_create(struct host *h, uint64_t seed);
 int bg_set(struct host *h, enum bg_class c, uint64_t pages, uint64_t lifetime_ns, bool exp_lifetime,
 	   unsigned max_order);
+int bg_pagecache_as(struct host *h, bool anon, uint64_t dirty_ppm);
 uint64_t bg_next_expiry(const struct host *h);
 uint64_t bg_expire(struct host *h, uint64_t now);
 uint64_t bg_pages(const struct host *h, enum bg_class c);

@@ -23,16 +23,35 @@
 
 #include "scn.h"
 
+/* Key @k, N%, in millionths (0 when absent). */
+static int arg_ppm(struct exec *e, const char *k, uint64_t *ppm)
+{
+	bool bad = false;
+	const char *v = arg_key(e, k, &bad);
+	char m[400];
+
+	*ppm = 0;
+	if (bad)
+		return -EINVAL;
+	if (v && val_pct(v, ppm, m, sizeof(m)))
+		return RUN_ERR(e, "%s: %s", k, m);
+	return 0;
+}
+
 static int run_kernel(struct exec *e, int *res)
 {
 	static const char *const keys[BG_CLASSES] = {"unmovable", "reclaimable", "pagecache"};
-	uint64_t life = 0, mo;
+	uint64_t life = 0, mo, dirty;
 	bool exp = false, bad = false;
 	const char *lv = arg_key(e, "lifetime", &bad);
+	int as;
 	char m[400];
 
-	if (bad || arg_uint(e, "max_order", 3, &mo))
+	if (bad || arg_uint(e, "max_order", 3, &mo) || arg_enum(e, "pagecache_as", "file|anon", -1, &as) ||
+	    arg_ppm(e, "pagecache_dirty", &dirty))
 		return -EINVAL;
+	if ((as >= 0 || arg_key(e, "pagecache_dirty", &bad)) && bg_pagecache_as(&e->h, as == 1, dirty))
+		return -ENOMEM;
 	if (mo > pfnlab_machine_config(e->m)->max_order)
 		return RUN_ERR(e, "kernel max_order: %llu is above the largest order %u", (unsigned long long)mo,
 			       pfnlab_machine_config(e->m)->max_order);
@@ -294,21 +313,6 @@ static int run_stop(struct exec *e, int *res)
 	return 0;
 }
 
-/* Key @k, N%, in millionths (0 when absent). */
-static int arg_ppm(struct exec *e, const char *k, uint64_t *ppm)
-{
-	bool bad = false;
-	const char *v = arg_key(e, k, &bad);
-	char m[400];
-
-	*ppm = 0;
-	if (bad)
-		return -EINVAL;
-	if (v && val_pct(v, ppm, m, sizeof(m)))
-		return RUN_ERR(e, "%s: %s", k, m);
-	return 0;
-}
-
 static int run_files(struct exec *e, int *res)
 {
 	struct file_opts fo = {0};
@@ -401,9 +405,10 @@ static int run_guests(struct exec *e, int *res)
 
 const struct verb actor_verbs[] = {
 	{"kernel", 0, 0, 0,
-	 "kernel [unmovable=SIZE|N%] [reclaimable=SIZE|N%] [pagecache=SIZE|N%] [lifetime=TIME|exp:TIME|forever] [max_order=N]",
+	 "kernel [unmovable=SIZE|N%] [reclaimable=SIZE|N%] [pagecache=SIZE|N%] [pagecache_as=file|anon] [pagecache_dirty=N%] [lifetime=TIME|exp:TIME|forever] [max_order=N]",
 	 0,
 	 (const struct keyspec[]){{"unmovable", T_SIZEPCT, 0}, {"reclaimable", T_SIZEPCT, 0}, {"pagecache", T_SIZEPCT, 0},
+				  {"pagecache_as", T_ENUM, "file|anon"}, {"pagecache_dirty", T_PCT, 0},
 				  {"lifetime", T_LIFETIME, 0}, {"max_order", T_UINT, 0}, {0}},
 	 NULL, NULL, run_kernel},
 	{"guest", F_WANT, 1, 1,
