@@ -115,7 +115,13 @@ static int model_busy_kind(const struct facts *k, struct facts *p, enum region_k
 	if (num(k, "pfnlab.live.rss_kB", &live_kb) && live_kb > 0 && !guest_array(&s, (uint64_t)live_kb << 10))
 		goto out;
 
+	if (sim_process(&s, (const unsigned[]){f, r}, 2))
+		goto out;
 	sim_cma_alloc(&s, "busy", true);
+	if (s.killed) { /* the OOM killer ended the experiment */
+		rc = 0;
+		goto out;
+	}
 	count_in_cma(&s, "busy", "R", r, VA_R, rm);
 	put(p, "busy.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));
 	put(p, "busy.cma_in_use", "%llu", (unsigned long long)area_in_use(&s, held, n, &only_held));
@@ -176,6 +182,9 @@ static int model_busy_kind(const struct facts *k, struct facts *p, enum region_k
 	if (!guest_array(&s, pages * 8))
 		goto out;
 	sim_cma_alloc(&s, "released", true);
+	rc = 0;
+	if (s.killed)
+		goto out;
 	count_in_cma(&s, "released", "R", r, VA_R, rm);
 	put(p, "released.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));
 	put_mismatches(&s, "released.R.mismatches", r, VA_R, rm, 0xa);

@@ -31,6 +31,11 @@ static int model_migrate(const struct facts *k, struct facts *p)
 		sim_end(&s);
 		return -ENOMEM;
 	}
+	if (sim_process(&s, (const unsigned[]){f, r}, 2)) {
+		free(pf);
+		sim_end(&s);
+		return -EINVAL;
+	}
 	sim_cma_alloc(&s, "migrate", false);
 	count_in_cma(&s, "migrate", "R", r, VA_R, rm);
 	put(p, "migrate.R.moved", "%llu", (unsigned long long)moved(&s, r, VA_R, pf, pages));

@@ -63,6 +63,8 @@ struct sim {
 	struct facts *p;           /* predictions */
 	unsigned guest;            /* the guest program's own heap (guest_array()), 0 until used */
 	uint64_t guest_va;         /* where its next array goes */
+	unsigned proc[4], nproc;   /* the experiment process's spaces (sim_process()), current in sim_cma_alloc() */
+	bool killed;               /* the OOM killer killed the experiment's process: later phases are not reached */
 };
 
 extern bool opt_pcp, opt_verbose, opt_data;
@@ -72,6 +74,7 @@ int sim_start(struct sim *s, const struct facts *k, struct facts *p, enum pfnlab
 void sim_end(struct sim *s);
 int sim_calibrate(struct sim *s);
 int fill(struct sim *s, unsigned *f);
+int sim_process(struct sim *s, const unsigned *ids, unsigned n);
 enum region_kind { REGION_ANON, REGION_MEMFD };
 
 int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum region_kind kind, unsigned *id,

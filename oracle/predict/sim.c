@@ -366,6 +366,69 @@ static void trace_events(const char *text, const char *phase, struct facts *fs)
 }
 
 /* Whole-area cma_alloc on the model, traced, with the facts the guest reports. */
+/**
+ * sim_process() - the guest's experiment process as the OOM killer sees it:
+ * its spaces @ids (F, R, ... ; the guest heap is added when it exists) are
+ * one task, named after the experiment ("exp"), with the recorded child's
+ * pid.  From here on sim_cma_alloc() runs it as current.
+ */
+int sim_process(struct sim *s, const unsigned *ids, unsigned n)
+{
+	struct pfnlab_task t = {.pid = 1};
+	const char *name = get(s->k, "exp");
+	long long pid;
+
+	if (name)
+		snprintf(t.comm, sizeof(t.comm), "%s", name);
+	if (num(s->k, "child.pid", &pid) && pid > 0 && pid < 1 << 22)
+		t.pid = (int)pid;
+	s->nproc = 0;
+	for (unsigned i = 0; i < n + 1 && s->nproc < sizeof(s->proc) / sizeof(s->proc[0]); i++) {
+		unsigned id = i < n ? ids[i] : s->guest;
+
+		if (!id)
+			continue;
+		if (pfnlab_mm_set_task(s->m, id, &t))
+			return -EINVAL;
+		s->proc[s->nproc++] = id;
+	}
+	return 0;
+}
+
+/*
+ * The guest's next system call after a cma_alloc, as the experiment's
+ * process: an open() whose getname() allocates (GFP_KERNEL, order 0).
+ * Where the cma_alloc used up the free pages outside CMA, that allocation's
+ * slow path reclaims nothing (no swap, no page cache) and out_of_memory()
+ * (mm/oom_kill.c) chooses by oom_badness(): the kernel's 6.1 call trace of
+ * these runs (getname_flags -> __alloc_pages_slowpath -> out_of_memory).
+ * A kill of the process ends the experiment in @phase.
+ */
+static void next_syscall(struct sim *s, const char *phase)
+{
+	struct pfnlab_oom_event ev;
+	uint64_t pfn;
+
+	if (!s->nproc)
+		return;
+	pfnlab_set_current(s->m, s->proc[0]);
+	if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, 0, &pfn) == 0)
+		pfnlab_free_pages(s->m, pfn, 0);
+	pfnlab_set_current(s->m, 0);
+	while (pfnlab_oom_next(s->m, &ev) == 0) {
+		for (unsigned i = 0; i < s->nproc; i++)
+			s->killed |= ev.mm == s->proc[i];
+		if (get(s->p, "outcome.victim"))
+			continue;
+		put(s->p, "outcome.victim", "%s", ev.comm);
+		put(s->p, "outcome.oom_kill_line", "%s", ev.line);
+	}
+	if (s->killed && !get(s->p, "outcome")) {
+		put(s->p, "outcome", "oom-kill");
+		put(s->p, "outcome.phase", "%s", phase);
+	}
+}
+
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 {
 	struct pfnlab_sink ts = {strbuf_sink, &s->trace}, ls = {strbuf_sink, &s->log};
@@ -379,7 +442,10 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 		s->trace.text[0] = 0;
 	pfnlab_set_trace(s->m, &ts);
 	pfnlab_set_log(s->m, &ls);
+	if (s->nproc)
+		pfnlab_set_current(s->m, s->proc[0]);
 	ret = pfnlab_cma_alloc(s->m, 0, s->count, 0, &pfn);
+	pfnlab_set_current(s->m, 0);
 	pfnlab_set_trace(s->m, NULL);
 	pfnlab_set_log(s->m, NULL);
 	snprintf(key, sizeof(key), "%s.cma_alloc.result", phase);
@@ -402,6 +468,7 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 	}
 	if (!ret && give_back)
 		pfnlab_cma_release(s->m, 0, pfn, s->count);
+	next_syscall(s, phase);
 	return ret;
 }
 
