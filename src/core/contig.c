@@ -112,7 +112,7 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 		const struct frame *f = &m->frames[pfn];
 
 		scanned++;
-		if ((f->flags & F_ALLOC) && pg_kind(m, pfn) == PGK_HUGETLB && m->cfg.era == PFNLAB_ERA_CURRENT) {
+		if ((f->flags & F_ALLOC) && m->cfg.era == PFNLAB_ERA_CURRENT && pg_kind(m, pfn) == PGK_HUGETLB) {
 			pfn = scan_hugetlb(m, pfn, iso, &scanned, &taken);
 		} else if (f->flags & (F_BUDDY | F_ALLOC)) {
 			if ((f->flags & F_ALLOC) && migratable(m, pfn) && folio_isolate_lru(m, pfn)) {
