@@ -42,10 +42,10 @@ done
 tr=${PFNLAB_BENCH_TRACE:-../shared/data/ftrace-linux-6.18-x86_64/trace.txt.xz}
 if [ -r "$tr" ]; then
 	events=$("$B/pfnlab" replay --format json "$tr" 2>"$T/err" | sed -n 's/.*"events_total": \([0-9]*\).*/\1/p')
-	valgrind --tool=callgrind --toggle-collect=pfnlab_replay_feed --callgrind-out-file="$T/cg" \
+	valgrind --tool=callgrind --compress-strings=no --toggle-collect=pfnlab_replay_feed --callgrind-out-file="$T/cg" \
 		"$B/pfnlab" bench --only replay_events_per_s --quick >/dev/null 2>>"$T/err" || { cat "$T/err" >&2; exit 1; }
 	ir=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$T/cg")
-	calls=$(sed -n '/^cfn=.* pfnlab_replay_feed$/{n;s/^calls=\([0-9]*\) .*/\1/p;}' "$T/cg" | head -1)
+	calls=$(sed -n '/^cfn=\(.* \)\{0,1\}pfnlab_replay_feed$/{n;s/^calls=\([0-9]*\) .*/\1/p;}' "$T/cg" | head -1)
 	[ -n "$ir" ] && [ -n "$calls" ] && [ -n "$events" ] && [ "$events" -gt 0 ] ||
 		{ echo "instructions.sh: no count for the replay" >&2; exit 1; }
 	out="$out, \"replay_instr_per_event\": $(awk "BEGIN { printf \"%.1f\", $ir / ($calls * $events) }")"
