@@ -132,22 +132,41 @@ TEST(compare_html_report)
  * without their prefix, in /proc/vmstat's order), two summary lines and a
  * table in HTML; the second none of them, as runs printed before.
  */
-TEST(compaction_figures)
+/* A result of scenario "t" on x86_64 under @policy, nothing else set (calloc: free() it). */
+static struct scn_result *bare_result(enum pfnlab_pin_policy policy)
 {
-	static const uint64_t counts[SCN_NR_COMPACT] = {30, 40, 12, 2, 1, 1, 3, 20, 25};
 	struct scn_result *r = calloc(1, sizeof(*r));
-	struct test_text t[3] = {{0}};
+
+	if (r) {
+		snprintf(r->scenario, sizeof(r->scenario), "t");
+		snprintf(r->preset, sizeof(r->preset), "x86_64");
+		r->policy = policy;
+	}
+	return r;
+}
+
+/* @r's JSON, text and HTML reports into t[0], t[1] and t[2], each from empty. */
+static void render(const struct scn_result *r, struct test_text t[3])
+{
 	struct pfnlab_sink s[3] = {{test_text_write, &t[0]}, {test_text_write, &t[1]}, {test_text_write, &t[2]}};
 
-	if (!r)
-		return;
-	snprintf(r->scenario, sizeof(r->scenario), "t");
-	snprintf(r->preset, sizeof(r->preset), "x86_64");
-	r->policy = PFNLAB_PIN_NONE;
-	memcpy(r->compact, counts, sizeof(counts));
+	for (int i = 0; i < 3; i++)
+		t[i].n = 0;
 	run_report_json(r, &s[0]);
 	run_report_text(r, &s[1]);
 	run_report_html(r, 1, &s[2]);
+}
+
+TEST(compaction_figures)
+{
+	static const uint64_t counts[SCN_NR_COMPACT] = {30, 40, 12, 2, 1, 1, 3, 20, 25};
+	struct scn_result *r = bare_result(PFNLAB_PIN_NONE);
+	struct test_text t[3] = {{0}};
+
+	if (!r)
+		return;
+	memcpy(r->compact, counts, sizeof(counts));
+	render(r, t);
 	CHECK(strstr(t[0].p, "\"compaction\": {\"migrate_scanned\": 30, \"free_scanned\": 40, \"isolated\": 12, "
 			     "\"stall\": 2, \"fail\": 1, \"success\": 1, \"daemon_wake\": 3, "
 			     "\"daemon_migrate_scanned\": 20, \"daemon_free_scanned\": 25}, ") != NULL);
@@ -155,13 +174,9 @@ TEST(compaction_figures)
 			     "12 isolated\n              kcompactd woke 3 times and scanned 20 pages to migrate, 25 free\n") != NULL);
 	CHECK(strstr(t[2].p, "Compaction (/proc/vmstat)") != NULL);
 	CHECK_EQ(count(t[2].p, "compact_"), SCN_NR_COMPACT);
-	for (int i = 0; i < 3; i++)
-		t[i].n = 0;
 	memset(r->compact, 0, sizeof(r->compact));
 	r->compact[2] = 5; /* compact_isolated alone: alloc_contig_range(), no compaction */
-	run_report_json(r, &s[0]);
-	run_report_text(r, &s[1]);
-	run_report_html(r, 1, &s[2]);
+	render(r, t);
 	CHECK(!strstr(t[0].p, "compaction"));
 	CHECK(!strstr(t[1].p, "compaction"));
 	CHECK(!strstr(t[2].p, "compact"));
@@ -170,4 +185,43 @@ TEST(compaction_figures)
 	free(r);
 }
 
-RUN_TESTS(compare_html_report, compaction_figures)
+/*
+ * Reclaim and OOM figures: the run text's lines, the JSON objects and the
+ * HTML table carry the same numbers, and none of them appear when nothing
+ * was reclaimed, scanned or killed.
+ */
+TEST(reclaim_figures)
+{
+	struct scn_result *r = bare_result(PFNLAB_PIN_MIGRATE_MOVABLE);
+	struct test_text t[3] = {{0}};
+
+	if (!r)
+		return;
+	r->reclaim.pgscan = 700;
+	r->reclaim.pgsteal = 650;
+	r->reclaim.kswapd_runs = 16;
+	r->reclaim.direct_reclaims = 17;
+	r->reclaim.oom_kill = 2;
+	r->st.guests_oom_killed = 1;
+	render(r, t);
+	CHECK(strstr(t[0].p, "\"reclaim\": {\"pgscan\": 700, \"pgsteal\": 650, \"kswapd_runs\": 16, "
+			     "\"direct_reclaims\": 17, ") != NULL);
+	CHECK(strstr(t[0].p, "\"oom\": {\"kills\": 2, \"guests_killed\": 1, \"panic\": false}") != NULL);
+	CHECK(strstr(t[1].p, "  reclaim     700 pages scanned, 650 reclaimed; kswapd ran 16 times, 17 direct reclaims\n"
+			     "  OOM killer  2 kills, 1 of them a guest's QEMU\n") != NULL);
+	CHECK(strstr(t[2].p, "<h2>Reclaim and the OOM killer</h2>") != NULL);
+	CHECK(strstr(t[2].p, "<tr><td>pages reclaimed</td><td>650</td></tr>") != NULL);
+	CHECK(strstr(t[2].p, "<tr><td>of them a guest's QEMU</td><td>1</td></tr>") != NULL);
+	CHECK(strstr(t[2].p, "<tr><td>kernel panic</td><td>no</td></tr>") != NULL);
+	memset(&r->reclaim, 0, sizeof(r->reclaim));
+	r->st.guests_oom_killed = 0;
+	render(r, t);
+	CHECK(!strstr(t[0].p, "reclaim"));
+	CHECK(!strstr(t[1].p, "OOM killer"));
+	CHECK(!strstr(t[2].p, "Reclaim"));
+	for (int i = 0; i < 3; i++)
+		free(t[i].p);
+	free(r);
+}
+
+RUN_TESTS(compare_html_report, compaction_figures, reclaim_figures)

@@ -137,6 +137,43 @@ static void compaction_table(const struct scn_result *r, size_t n, const struct 
 	html_table(s, cells, SCN_NR_COMPACT + 1, n + 1);
 }
 
+/* Reclaim and the OOM killer, a row per figure, when they acted in some run (the run text's lines). */
+static void reclaim_table(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	static const char *const names[] = {"pages scanned", "pages reclaimed", "kswapd runs", "direct reclaims",
+					    "OOM kills", "of them a guest's QEMU", "kernel panic"};
+	enum { NR = sizeof(names) / sizeof(names[0]) };
+	char buf[NR][8][24];
+	const char *cells[(NR + 1) * 9];
+	bool acted = false;
+
+	if (n > 8)
+		n = 8;
+	for (size_t c = 0; c < n; c++)
+		acted |= scn_reclaim_acted(&r[c]);
+	if (!acted)
+		return;
+	html_heading(s, 2, "Reclaim and the OOM killer");
+	cells[0] = "policy";
+	for (size_t c = 0; c < n; c++)
+		cells[1 + c] = pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy);
+	for (size_t c = 0; c < n; c++) {
+		const uint64_t v[NR] = {r[c].reclaim.pgscan, r[c].reclaim.pgsteal, r[c].reclaim.kswapd_runs,
+					  r[c].reclaim.direct_reclaims, r[c].reclaim.oom_kill, r[c].st.guests_oom_killed,
+					  r[c].reclaim.panic};
+
+		for (int k = 0; k < NR; k++) {
+			if (k == NR - 1)
+				snprintf(buf[k][c], sizeof(buf[k][c]), "%s", v[k] ? "yes" : "no");
+			else
+				snprintf(buf[k][c], sizeof(buf[k][c]), "%llu", (unsigned long long)v[k]);
+			cells[(k + 1) * (n + 1)] = names[k];
+			cells[(k + 1) * (n + 1) + 1 + c] = buf[k][c];
+		}
+	}
+	html_table(s, cells, NR + 1, n + 1);
+}
+
 static void charts(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
 {
 	html_row_begin(s);
@@ -162,6 +199,7 @@ void run_report_html(const struct scn_result *r, size_t n, const struct pfnlab_s
 		     "long-term pinned pages; magenta outlines the busy range of the last failed contiguous allocation.");
 	summary(r, n, s);
 	culprits(r, n, s);
+	reclaim_table(r, n, s);
 	compaction_table(r, n, s);
 	html_heading(s, 2, "Time series");
 	charts(r, n, s);

@@ -18,13 +18,6 @@
 #include "fmt.h"
 #include "scenario.h"
 
-/* Did reclaim, compaction or the OOM killer act?  (Their lines and JSON sections appear only then.) */
-static bool reclaim_used(const struct scn_result *r)
-{
-	return r->reclaim.pgscan || r->reclaim.kswapd_runs || r->reclaim.direct_reclaims || r->reclaim.compact_stall ||
-	       r->reclaim.oom_kill || r->reclaim.panic;
-}
-
 static const char *pname(int p)
 {
 	return pfnlab_pin_policy_name((enum pfnlab_pin_policy)p);
@@ -106,7 +99,7 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 		culprit_counts(&r->culprits, false, s);
 		sink_printf(s, "\n");
 	}
-	if (reclaim_used(r)) {
+	if (scn_reclaim_acted(r)) {
 		sink_printf(s, "  reclaim     %llu pages scanned, %llu reclaimed; kswapd ran %llu times, %llu direct reclaims\n",
 		    (unsigned long long)r->reclaim.pgscan, (unsigned long long)r->reclaim.pgsteal,
 		    (unsigned long long)r->reclaim.kswapd_runs, (unsigned long long)r->reclaim.direct_reclaims);
@@ -179,7 +172,7 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 		culprit_counts(&r->culprits, true, s);
 		sink_printf(s, "}, ");
 	}
-	if (reclaim_used(r))
+	if (scn_reclaim_acted(r))
 		sink_printf(s, "\"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"kswapd_runs\": %llu, "
 		       "\"direct_reclaims\": %llu, \"compact_stall\": %llu, \"compact_success\": %llu}, "
 		       "\"oom\": {\"kills\": %llu, \"guests_killed\": %llu, \"panic\": %s}, ",

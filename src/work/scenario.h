@@ -128,6 +128,15 @@ struct scn_result {
 bool scn_compaction_ran(const struct scn_result *r);
 
 /**
+ * scn_reclaim_acted() - did reclaim, direct compaction or the OOM killer
+ * act in @r (pages scanned, kswapd or direct reclaim run, a compaction
+ * stall, a kill or a panic): the run's reports show them only then.
+ * @r: a finished run
+ * Return: true if any of them did.
+ */
+bool scn_reclaim_acted(const struct scn_result *r);
+
+/**
  * scn_parse() - parse scenario text.
  * @file: name used in messages ("examples/seed.scn", "builtin:seed")
  * @text: the scenario

@@ -249,6 +249,12 @@ bool scn_compaction_ran(const struct scn_result *r)
 	return false;
 }
 
+bool scn_reclaim_acted(const struct scn_result *r)
+{
+	return r->reclaim.pgscan || r->reclaim.kswapd_runs || r->reclaim.direct_reclaims || r->reclaim.compact_stall ||
+	       r->reclaim.oom_kill || r->reclaim.panic;
+}
+
 /* What the run report shows, taken when the run ends. */
 void metric_collect(struct exec *e)
 {
