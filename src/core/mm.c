@@ -593,7 +593,7 @@ void mm_exit_mmap(struct pfnlab_machine *m, struct mm *mm)
 /* The space's slot is free again (its mappings are gone). */
 void mm_free(struct pfnlab_machine *m, struct mm *mm)
 {
-	(void)m;
+	m->oom_victims -= mm->oom_victim;
 	free(mm->vmas);
 	memset(mm, 0, sizeof(*mm));
 }

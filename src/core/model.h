@@ -509,6 +509,7 @@ struct pfnlab_machine {
 	bool panicked;
 	char panic_msg[64];
 	uint64_t oom_kills;
+	unsigned oom_victims;      /* spaces marked oom_victim and not freed yet */
 	struct oom_ratelimit { uint64_t begin_ns; unsigned printed, missed; } oom_rs;
 	uint64_t next_flush_ns;    /* the flusher's next periodic run (writeback.c) */
 	uint64_t disk_busy_ns;     /* when the disk has written what it was given */

@@ -309,6 +309,7 @@ static void oom_kill_process(struct pfnlab_machine *m, struct mm *victim, long p
 		dump_header(m, gfp, order, victim);
 	m->vm[VM_OOM_KILL]++;
 	m->oom_kills++;
+	m->oom_victims += !victim->oom_victim;
 	victim->oom_victim = true; /* mark_oom_victim() */
 	if (v42(m)) {
 		log_printf(m, "%s: Kill process %d (%s) score %llu or sacrifice child", message, victim->pid, victim->comm,
@@ -381,7 +382,7 @@ bool out_of_memory(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
 /* Deferred victims (they were current) exit now that their operation is over. */
 void oom_reap_exiting(struct pfnlab_machine *m)
 {
-	for (unsigned i = 0; i < m->nr_mms; i++)
+	for (unsigned i = 0; i < m->nr_mms && m->oom_victims; i++)
 		if (m->mms[i].live && m->mms[i].oom_victim && i + 1 != m->current_mm)
 			oom_exit(m, &m->mms[i]);
 }

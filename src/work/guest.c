@@ -41,8 +41,64 @@
 
 #include "work.h"
 
+/* FNV-1a of a guest name: its home slot in the name index. */
+static unsigned name_slot(const struct host *h, const char *name)
+{
+	uint32_t x = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		x = (x ^ *p) * 16777619u;
+	return x & (h->names_cap - 1);
+}
+
+/* Put @g into the name index (there is room: names_cap >= 2 * nr_guests). */
+static void names_put(struct host *h, struct guest *g)
+{
+	unsigned i = name_slot(h, g->name);
+
+	while (h->guest_names[i])
+		i = (i + 1) & (h->names_cap - 1);
+	h->guest_names[i] = g;
+}
+
+/* A name index of @cap slots holding every guest of the table. */
+static int names_rebuild(struct host *h, unsigned cap)
+{
+	struct guest **n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	free(h->guest_names);
+	h->guest_names = n;
+	h->names_cap = cap;
+	for (unsigned i = 0; i < h->nr_guests; i++)
+		names_put(h, h->guests[i]);
+	return 0;
+}
+
+/* Take @g out of the name index, moving later entries of its run back (no tombstones). */
+static void names_del(struct host *h, const struct guest *g)
+{
+	unsigned mask = h->names_cap - 1, i = name_slot(h, g->name), j;
+
+	while (h->guest_names[i] != g)
+		i = (i + 1) & mask;
+	for (j = (i + 1) & mask; h->guest_names[j]; j = (j + 1) & mask) {
+		unsigned home = name_slot(h, h->guest_names[j]->name);
+
+		/* the entry at j may fill the hole at i unless its home lies cyclically in (i, j] */
+		if (i <= j ? home <= i || home > j : home <= i && home > j) {
+			h->guest_names[i] = h->guest_names[j];
+			i = j;
+		}
+	}
+	h->guest_names[i] = NULL;
+}
+
 static int table_add(struct host *h, struct guest *g)
 {
+	if (2 * (h->nr_guests + 1) > h->names_cap && names_rebuild(h, h->names_cap ? 2 * h->names_cap : 32))
+		return -ENOMEM;
 	if (h->nr_guests == h->cap_guests) {
 		unsigned cap = h->cap_guests ? h->cap_guests * 2 : 16;
 		struct guest **n = realloc(h->guests, cap * sizeof(*n));
@@ -54,15 +110,18 @@ static int table_add(struct host *h, struct guest *g)
 	}
 	g->idx = h->nr_guests;
 	h->guests[h->nr_guests++] = g;
+	names_put(h, g);
 	return 0;
 }
 
-/** host_guest() - the running guest called @name, or NULL. */
+/** host_guest() - the running guest called @name, or NULL (a lookup in the name index). */
 struct guest *host_guest(const struct host *h, const char *name)
 {
-	for (unsigned i = 0; i < h->nr_guests; i++)
-		if (strcmp(h->guests[i]->name, name) == 0)
-			return h->guests[i];
+	if (!h->names_cap)
+		return NULL;
+	for (unsigned i = name_slot(h, name); h->guest_names[i]; i = (i + 1) & (h->names_cap - 1))
+		if (strcmp(h->guest_names[i]->name, name) == 0)
+			return h->guest_names[i];
 	return NULL;
 }
 
@@ -264,6 +323,8 @@ static void release_vm(struct host *h, struct guest *g)
 
 static void table_remove(struct host *h, struct guest *g)
 {
+	names_del(h, g);
+	h->nr_unreaped -= g->oom_killed;
 	h->guests[g->idx] = h->guests[--h->nr_guests];
 	h->guests[g->idx]->idx = g->idx;
 	free(g);
@@ -306,6 +367,7 @@ bool guests_oom(struct host *h)
 			continue;
 		}
 		g->oom_killed = true;
+		h->nr_unreaped++;
 		release_vm(h, g);
 		g->mm = 0;
 		h->st.guests_oom_killed++;
@@ -332,7 +394,7 @@ bool guests_oom(struct host *h)
 void guests_reap(struct host *h)
 {
 	guests_oom(h);
-	for (unsigned i = h->nr_guests; i-- > 0;)
+	for (unsigned i = h->nr_guests; i-- > 0 && h->nr_unreaped;)
 		if (h->guests[i]->oom_killed)
 			table_remove(h, h->guests[i]);
 }

@@ -42,6 +42,9 @@ void host_fini(struct host *h)
 	host_files_destroy(h);
 	free(h->guests);
 	h->guests = NULL;
+	free(h->guest_names);
+	h->guest_names = NULL;
+	h->names_cap = 0;
 	free(h->killed);
 	h->killed = NULL;
 	if (h->m)

@@ -173,6 +173,9 @@ struct host {
 	uint64_t next_seq;
 	struct guest **guests;         /* running guests (and killed ones until guests_reap()) */
 	unsigned nr_guests, cap_guests;
+	struct guest **guest_names;    /* the same guests by name: open addressing, linear probing */
+	unsigned names_cap;            /* slots, a power of two at least twice nr_guests (0: none yet) */
+	unsigned nr_unreaped;          /* killed guests still in the table (guests_reap() takes them out) */
 	struct killed_guest *killed;   /* guests the OOM killer killed */
 	unsigned nr_killed, cap_killed;
 	struct bg *bg;
