@@ -1,26 +1,15 @@
 /*
  * args.c - parsing of sizes, numbers and the machine options every
- * subcommand shares, and building the machine they describe.
+ * subcommand shares, and building the machine a command models: the one
+ * those options describe, or the one a /proc snapshot describes.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-int cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pfnlab: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
+#include "input.h"
 
 int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
 {
@@ -342,13 +331,24 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 	return err == -E2BIG || err == -ENOMEM ? EXIT_RESOURCE : EXIT_USAGE;
 }
 
-static void file_write(void *arg, const char *buf, size_t len)
+/* pfnlab_snapshot_opts.note: on stderr when verbose */
+static void note(void *arg, const char *msg)
 {
-	fwrite(buf, 1, len, (FILE *)arg);
+	if (arg)
+		fprintf(stderr, "pfnlab: note: %s\n", msg);
 }
 
-void file_sink(struct pfnlab_sink *s, FILE *f)
+int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verbose, struct pfnlab_machine **m)
 {
-	s->write = file_write;
-	s->arg = f;
+	char why[1024] = "";
+	int err;
+
+	so->note = note;
+	so->note_arg = verbose ? (void *)1 : NULL;
+	so->host_limit_bytes = host_limit_bytes();
+	err = pfnlab_snapshot_load(dir, so, m, why, sizeof(why));
+	if (!err)
+		return EXIT_OK;
+	cli_error("%s", why);
+	return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
 }

@@ -13,7 +13,7 @@
 #include "pfnlab.h"
 
 /*
- * Exit codes: this enum and cli_exits[] (help.c) are the one table;
+ * Exit codes: this enum and cli_exits[] (usage.c) are the one table;
  * docs/cli.md and pfnlab(1) print it, each command's help says which it
  * returns.  128 + N: interrupted by signal N (sweep, size-cma, replay).
  */
@@ -44,7 +44,7 @@ struct cli_exit {
 extern const struct cli_exit cli_exits[]; /* ends with brief == NULL */
 
 /*
- * Options (options.c, help.c; docs/cli.md "Conventions").  Every command
+ * Options (options.c, usage.c; docs/cli.md "Conventions").  Every command
  * declares its options once, in tables of struct cli_opt: the parser,
  * `pfnlab help CMD` (= `pfnlab CMD --help`), the man page pfnlab-CMD(1) and
  * the bash completion are all made from them.  Options that several
@@ -117,6 +117,8 @@ void cli_args_init(struct cli_args *a, const struct command *cmd, int argc, char
  * or CLI_STOP: an error was printed, or the help (exit code in a->rc).
  */
 int cli_next(struct cli_args *a);
+/* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "pfnlab: CMD: <message>" on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const struct cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "pfnlab: CMD: --opt: invalid value 'V' (@what)"; returns EXIT_USAGE. */
@@ -126,11 +128,14 @@ int cli_one_operand(const struct cli_args *a, const char **slot, const char *wha
 /* --format text|json: 0, or EXIT_USAGE after the message. */
 int cli_format_opt(const struct cli_args *a);
 
-/* help.c: `pfnlab help CMD`, which `pfnlab CMD --help` prints too. */
+/* usage.c: `pfnlab help CMD`, which `pfnlab CMD --help` prints too. */
 void cli_print_help(const struct command *c, FILE *f);
 /* `pfnlab help`: the commands and the exit codes. */
 void cli_usage(FILE *f);
-/* `pfnlab help` with its hidden forms (--man, --completion, --options); returns an exit code. */
+/* Does @c return exit code @code (one above 1, or 128+N)? */
+bool cli_cmd_returns(const struct command *c, int code);
+extern const char cli_overview[]; /* what pfnlab is, in two lines */
+/* help.c: `pfnlab help` with its hidden forms (--man, --completion, --options); returns an exit code. */
 int cli_help(int argc, char **argv);
 
 /*
@@ -173,9 +178,6 @@ static inline uint64_t bench_rng(uint64_t *state)
 	return *state = x;
 }
 
-/* Error on stderr as "pfnlab: <msg>"; returns EXIT_USAGE. */
-int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Parse "4G", "512M", "64K", "1T", "4096" (bytes); returns 0 or -EINVAL/-EOVERFLOW. */
 int parse_size(const char *s, uint64_t *out);
 
@@ -213,7 +215,7 @@ extern const struct cli_opt machine_opts_table[];
 int print_opt(const struct cli_args *a, const char **views, int *nviews);
 
 /*
- * cmd_snapshot.c: the machine a /proc snapshot describes (@so: its options;
+ * args.c: the machine a /proc snapshot describes (@so: its options;
  * notes on stderr when @verbose).  On error prints it and returns the exit
  * code (> 0).
  */
@@ -243,8 +245,6 @@ struct live_opts {
 };
 int replay_live(const struct live_opts *o);
 
-/* @s as a JSON string, quoted: json_string() (src/base/fmt.c) to a FILE (cmd_replay.c). */
-void json_fstring(FILE *f, const char *s);
 
 /* The most host memory a model may take: 3/4 of this computer's RAM (0: unknown, no limit). */
 uint64_t host_limit_bytes(void);
@@ -259,8 +259,10 @@ void progress_init(struct progress *p, bool wanted);
 void progress_show(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void progress_done(struct progress *p);
 
-/* A sink writing to a FILE. */
+/* file_sink.c: a sink writing to a FILE. */
 void file_sink(struct pfnlab_sink *s, FILE *f);
+/* @s as a JSON string, quoted: json_string() (src/base/fmt.c) to a FILE. */
+void json_fstring(FILE *f, const char *s);
 
 /*
  * Named outputs and standard output (output.c, docs/cli.md "Outputs"):

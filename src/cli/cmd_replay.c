@@ -16,21 +16,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "fmt.h"
 #include "input.h"
 
 /* A sink collecting into memory (for embedding views in JSON); out of memory drops the rest. */
 static void mem_write(void *arg, const char *buf, size_t len)
 {
 	input_text_append(arg, buf, len);
-}
-
-void json_fstring(FILE *f, const char *s)
-{
-	struct pfnlab_sink sk;
-
-	file_sink(&sk, f);
-	json_string(&sk, s ? s : "", s ? strlen(s) : 0);
 }
 
 static void progress(void *arg, uint64_t done, uint64_t total, uint64_t events)
@@ -290,7 +281,7 @@ static const struct cli_opt opts[] = {
 	{NULL, 0, NULL, NULL, NULL},
 };
 
-static const struct cli_opt live_opts[] = {
+static const struct cli_opt live_table[] = {
 	{"live", O_LIVE, NULL, "read the running kernel instead of a trace file", NULL},
 	{"duration", O_DURATION, "T", "stop after T seconds (default: at SIGINT or SIGTERM)", NULL},
 	{"html", O_HTML, "FILE", "the final report as a page", "<file>"},
@@ -541,7 +532,7 @@ static const struct cli_section sections[] = {
 	 "seconds, and at the end (--duration T seconds, SIGINT or SIGTERM) it prints each CMA area's health: pages "
 	 "borrowed by movable memory, pages that cannot move now, what a whole-area cma_alloc would do now and which "
 	 "frames block it; at the end the model's own whole-area cma_alloc with its culprits.",
-	 live_opts},
+	 live_table},
 	MAP_OUT_SECTION("The end state's map, as pfnlab map draws it (after the report):"),
 	MACHINE_SECTION,
 	{NULL, NULL, NULL}};

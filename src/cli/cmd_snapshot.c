@@ -7,27 +7,6 @@
 #include "cli.h"
 #include "input.h"
 
-static void note(void *arg, const char *msg)
-{
-	if (arg)
-		fprintf(stderr, "pfnlab: note: %s\n", msg);
-}
-
-int snapshot_machine(const char *dir, struct pfnlab_snapshot_opts *so, bool verbose, struct pfnlab_machine **m)
-{
-	char why[1024] = "";
-	int err;
-
-	so->note = note;
-	so->note_arg = verbose ? (void *)1 : NULL;
-	so->host_limit_bytes = host_limit_bytes();
-	err = pfnlab_snapshot_load(dir, so, m, why, sizeof(why));
-	if (!err)
-		return EXIT_OK;
-	cli_error("%s", why);
-	return err == -ENOMEM || err == -E2BIG ? EXIT_RESOURCE : EXIT_USAGE;
-}
-
 /* What --pages found: frames by kind per zone, the CMA areas, the processes. */
 static void pages_summary(const struct pfnlab_machine *m, const struct pfnlab_pages *pg, bool verbose)
 {

@@ -65,6 +65,18 @@ static int stop(struct cli_args *a, int rc)
 	return CLI_STOP;
 }
 
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pfnlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
 int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
 {
 	va_list ap;

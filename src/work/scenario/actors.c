@@ -23,6 +23,35 @@
 
 #include "scn.h"
 
+/*
+ * The running guest the statement names; NULL with *@err 0 when the OOM
+ * killer killed it (the statement is skipped), NULL with -EINVAL when
+ * there is no such guest.
+ */
+struct guest *arg_guest(struct exec *e, int *err)
+{
+	bool bad = false;
+	const char *n = arg_word(e, 0, &bad);
+	struct guest *g;
+
+	if (bad) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	g = host_guest(&e->h, n);
+	if (!g && guest_killed(&e->h, n)) { /* the OOM killer killed it: the line is skipped, as told */
+		char t[32], line[160];
+
+		snprintf(line, sizeof(line), "%s %s: skipped: the OOM killer killed it at %s", e->cur->verb->name, n,
+			 time_str(guest_killed(&e->h, n)->when_ns, t, sizeof(t)));
+		story_event(e, line, strlen(line));
+		*err = 0;
+	} else if (!g) {
+		*err = RUN_ERR(e, "%s: no running guest called '%s'", e->cur->verb->name, n);
+	}
+	return g;
+}
+
 /* Key @k, N%, in millionths (0 when absent). */
 static int arg_ppm(struct exec *e, const char *k, uint64_t *ppm)
 {
@@ -97,12 +126,9 @@ static int run_guest(struct exec *e, int *res)
 	if (host_guest(&e->h, name))
 		return RUN_ERR(e, "guest: a guest called '%s' is running already", name);
 	if (go.backend != GUEST_BACKEND_ANON && go.thp)
-		return RUN_ERR(e, "guest %s: thp=on needs backend=anon (a memfd or hugetlbfs file has no transparent huge pages)", name);
-	if ((go.vhost_user || arg_key(e, "vhost_fault", &bad)) && go.backend == GUEST_BACKEND_ANON)
-		return RUN_ERR(e, "guest %s: vhost_user needs backend=memfd|hugetlbfs (the backend maps the file QEMU passes it)", name);
-	if (go.backend == GUEST_BACKEND_HUGETLBFS && go.ram < host_hugepage_bytes(&e->h)) /* QEMU's file_ram_alloc() */
-		return RUN_ERR(e, "guest %s: backend=hugetlbfs: memory size %#llx must be equal to or larger than page size %#llx",
-			       name, (unsigned long long)go.ram, (unsigned long long)host_hugepage_bytes(&e->h));
+		return RUN_ERR(e, "guest %s: thp=on needs backend=anon (a memfd has no transparent huge pages)", name);
+	if ((go.vhost_user || arg_key(e, "vhost_fault", &bad)) && go.backend != GUEST_BACKEND_MEMFD)
+		return RUN_ERR(e, "guest %s: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)", name);
 	if (arg_key(e, "vhost_fault", &bad) && !go.vhost_user)
 		return RUN_ERR(e, "guest %s: vhost_fault= needs vhost_user=yes", name);
 	if (arg_amount(e, "fault", go.ram, vfio ? 0 : go.ram, &go.fault) ||
@@ -376,9 +402,9 @@ static int run_guests(struct exec *e, int *res)
 		return -EINVAL;
 	g->backend = (enum guest_backend)backend;
 	if (g->backend != GUEST_BACKEND_ANON && g->thp)
-		return RUN_ERR(e, "guests: thp=on needs backend=anon (a memfd or hugetlbfs file has no transparent huge pages)");
-	if (g->vhost_user && g->backend == GUEST_BACKEND_ANON)
-		return RUN_ERR(e, "guests: vhost_user needs backend=memfd|hugetlbfs (the backend maps the file QEMU passes it)");
+		return RUN_ERR(e, "guests: thp=on needs backend=anon (a memfd has no transparent huge pages)");
+	if (g->vhost_user && g->backend != GUEST_BACKEND_MEMFD)
+		return RUN_ERR(e, "guests: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)");
 	if (!have)
 		return RUN_ERR(e, "guests: ram= is required (usage: %s)", e->cur->verb->usage);
 	if (!arg_key(e, "every", &bad))

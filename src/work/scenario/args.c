@@ -245,33 +245,3 @@ int arg_adj(struct exec *e, const char *k, int *out)
 		return RUN_ERR(e, "%s: %s", k, m);
 	return 0;
 }
-
-/* The running guest the first positional word names; NULL with *@err set if none. */
-/*
- * The running guest the statement names; NULL with *@err 0 when the OOM
- * killer killed it (the statement is skipped), NULL with -EINVAL when
- * there is no such guest
- */
-struct guest *arg_guest(struct exec *e, int *err)
-{
-	bool bad = false;
-	const char *n = arg_word(e, 0, &bad);
-	struct guest *g;
-
-	if (bad) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	g = host_guest(&e->h, n);
-	if (!g && guest_killed(&e->h, n)) { /* the OOM killer killed it: the line is skipped, as told */
-		char t[32], line[160];
-
-		snprintf(line, sizeof(line), "%s %s: skipped: the OOM killer killed it at %s", e->cur->verb->name, n,
-			 time_str(guest_killed(&e->h, n)->when_ns, t, sizeof(t)));
-		story_event(e, line, strlen(line));
-		*err = 0;
-	} else if (!g) {
-		*err = RUN_ERR(e, "%s: no running guest called '%s'", e->cur->verb->name, n);
-	}
-	return g;
-}

@@ -252,7 +252,6 @@ int run_steps(struct exec *e, uint64_t n);
 const char *arg_subst(struct exec *e, const char *in);
 const char *arg_key(struct exec *e, const char *k, bool *bad);
 const char *arg_word(struct exec *e, int i, bool *bad);
-struct guest *arg_guest(struct exec *e, int *err);
 int arg_size(struct exec *e, const char *k, uint64_t base, uint64_t def, uint64_t *out);
 int arg_uint(struct exec *e, const char *k, uint64_t def, uint64_t *out);
 int arg_addr(struct exec *e, const char *k, uint64_t def, uint64_t *out);
@@ -264,6 +263,10 @@ int arg_amount(struct exec *e, const char *k, uint64_t base, uint64_t def, uint6
 int arg_memlock(struct exec *e, const char *k, uint64_t *out);
 int arg_hpt(struct exec *e, int *out);
 int arg_adj(struct exec *e, const char *k, int *out);
+
+/* actors.c: the running guest a statement's first word names; NULL with *@err 0 when
+ * the OOM killer killed it (the statement is skipped, as the story tells), or -EINVAL */
+struct guest *arg_guest(struct exec *e, int *err);
 
 /* setup.c */
 int setup_build(struct exec *e);
