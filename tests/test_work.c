@@ -26,27 +26,34 @@ static void log_write(void *arg, const char *buf, size_t len)
 	}
 }
 
-/* A machine plus a host on it; kvm_ratio 0 = no kvm_cma. */
-static struct pfnlab_machine *host_up(struct host *h, const char *preset, uint64_t ram, unsigned kvm_ratio,
-				      enum pfnlab_pin_policy pol, struct logbuf *log)
+/* A machine made from @c plus a host on it. */
+static struct pfnlab_machine *host_on(struct host *h, const struct pfnlab_config *c, struct logbuf *log)
 {
-	struct pfnlab_config c;
 	struct pfnlab_machine *m;
 	char why[256];
 
-	pfnlab_config_preset(&c, preset, ram);
-	c.pin_policy = pol;
-	CHECK_EQ(kvm_cma_declare(&c, kvm_ratio), 0);
-	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {
+	if (pfnlab_machine_create(c, &m, why, sizeof(why))) {
 		T_FAIL("machine: %s", why);
 		return NULL;
 	}
 	memset(h, 0, sizeof(*h));
 	if (log)
 		h->out = (struct pfnlab_sink){log_write, log};
-	h->hpt_fallback = c.era == PFNLAB_ERA_2015 ? HPT_FALLBACK_2015 : HPT_FALLBACK_CURRENT;
+	h->hpt_fallback = c->era == PFNLAB_ERA_2015 ? HPT_FALLBACK_2015 : HPT_FALLBACK_CURRENT;
 	host_init(h, m);
 	return m;
+}
+
+/* A machine plus a host on it; kvm_ratio 0 = no kvm_cma. */
+static struct pfnlab_machine *host_up(struct host *h, const char *preset, uint64_t ram, unsigned kvm_ratio,
+				      enum pfnlab_pin_policy pol, struct logbuf *log)
+{
+	struct pfnlab_config c;
+
+	pfnlab_config_preset(&c, preset, ram);
+	c.pin_policy = pol;
+	CHECK_EQ(kvm_cma_declare(&c, kvm_ratio), 0);
+	return host_on(h, &c, log);
 }
 
 static void host_down(struct host *h, struct pfnlab_machine *m)
@@ -376,6 +383,115 @@ TEST(guest_memfd_check)
 	host_down(&h, m);
 }
 
+static struct pfnlab_hugetlb_info default_pool(const struct pfnlab_machine *m)
+{
+	struct pfnlab_hugetlb_info hi = {0};
+
+	CHECK_EQ(pfnlab_hugetlb_info(m, (unsigned)pfnlab_hugetlb_find(m, 0), &hi), 0);
+	return hi;
+}
+
+/*
+ * hugetlbfs guests on x86_64 (1 GiB, hugepages=64 of 2 MiB):
+ *   vm1  101 MiB, all faulted: 51 huge pages (RAM rounded up, as QEMU's
+ *        file_ram_alloc() does), hugetlb_usage not RSS, 13 pages left free
+ *   vm2  32 MiB: the mmap cannot reserve 16 pages (ENOMEM, QEMU's message,
+ *        nothing reserved, the guest does not start)
+ *   vm3  26 MiB, nothing faulted: 13 pages reserved (HugePages_Rsvd); its
+ *        VFIO device faults and pins all of them; a vhost-user process maps
+ *        the same file (two mappings of each page it touched)
+ *   vm2  again with nr_overcommit_hugepages=16: 3 surplus pages from the
+ *        buddy allocator, which go back there when it stops
+ * Expect every page back in the pool (free 64) when the guests stop.
+ */
+TEST(guest_hugetlbfs_check)
+{
+	struct host h;
+	struct logbuf log = {.len = 0};
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	struct guest_opts o = {.ram = 101ull << 20, .fault = 101ull << 20, .backend = GUEST_BACKEND_HUGETLBFS};
+	struct pfnlab_page_info pi;
+	uint64_t anon = 1, file = 1, shmem = 1, huge = 0, pfn;
+	struct guest *g1, *g2, *g3;
+	char why[256];
+
+	pfnlab_config_preset(&c, "x86_64", 1ull << 30);
+	c.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
+	c.hugepages[0] = 64;
+	m = host_on(&h, &c, NULL);
+	if (!m)
+		return;
+	h.event = (struct pfnlab_sink){log_write, &log};
+	o.thp = true;
+	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* no THP on hugetlbfs */
+	o.thp = false;
+	o.ram = 1ull << 20;
+	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* below one huge page */
+	o.ram = 101ull << 20;
+	CHECK_EQ(guest_start(&h, "vm1", &o, &g1), 0);
+	test_check_state(m);
+	CHECK_EQ(g1->touched, 101ull << 20);
+	CHECK_EQ(pfnlab_mm_rss(m, g1->mm, &anon, &file, &shmem), 0);
+	CHECK_EQ(anon + file + shmem, 0);
+	CHECK_EQ(pfnlab_mm_hugetlb(m, g1->mm, &huge), 0);
+	CHECK_EQ(huge, 51 * 512);
+	CHECK_EQ(pfnlab_mm_lookup(m, g1->mm, GUEST_RAM_HVA + (101ull << 20), &pfn), 0); /* the rounded-up tail */
+	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
+	CHECK_EQ(pi.state, PFNLAB_PAGE_HUGETLB);
+	CHECK_EQ(default_pool(m).free, 13);
+	CHECK_EQ(default_pool(m).resv, 0);
+
+	o.ram = o.fault = 32ull << 20;
+	CHECK_EQ(guest_start(&h, "vm2", &o, &g2), -ENOMEM);
+	test_check_state(m);
+	CHECK(g2 == NULL);
+	CHECK(strstr(log.text, "vm2: qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory"));
+	CHECK_EQ(default_pool(m).free, 13);
+	CHECK_EQ(default_pool(m).resv, 0);
+
+	o.ram = 26ull << 20;
+	o.fault = 0;
+	o.vhost_user = true;
+	o.vhost_fault = 4ull << 20;
+	CHECK_EQ(guest_start(&h, "vm3", &o, &g3), 0);
+	test_check_state(m);
+	CHECK(g3->vhost_mm != 0);
+	CHECK_EQ(default_pool(m).resv, 11); /* the vhost process faulted 2 of the 13 */
+	CHECK_EQ(pfnlab_mm_lookup(m, g3->mm, GUEST_RAM_HVA, &pfn), -ENOENT); /* not in QEMU's page table yet */
+	CHECK_EQ(vfio_hotplug(&h, g3, false, why, sizeof(why)), 0);
+	test_check_state(m);
+	CHECK_EQ(g3->pinned_pages, 13 * 512);
+	CHECK_EQ(pfnlab_mm_lookup(m, g3->mm, GUEST_RAM_HVA, &pfn), 0);
+	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
+	CHECK_EQ(pi.mapcount, 2); /* QEMU's pin faulted the page the backend has */
+	CHECK_EQ(pfnlab_mm_lookup(m, g3->mm, GUEST_RAM_HVA + (4ull << 20), &pfn), 0);
+	CHECK_EQ(pfnlab_page_info(m, pfn, &pi), 0);
+	CHECK_EQ(pi.mapcount, 1);
+	CHECK_EQ(default_pool(m).free, 0);
+	CHECK_EQ(default_pool(m).resv, 0);
+	guest_stop(&h, g3);
+	test_check_state(m);
+	CHECK_EQ(default_pool(m).free, 13);
+
+	o.ram = o.fault = 32ull << 20;
+	o.vhost_user = false;
+	o.vhost_fault = 0;
+	CHECK_EQ(pfnlab_hugetlb_set_overcommit(m, (unsigned)pfnlab_hugetlb_find(m, 0), 16), 0);
+	CHECK_EQ(guest_start(&h, "vm2", &o, &g2), 0);
+	test_check_state(m);
+	CHECK_EQ(default_pool(m).nr, 67);
+	CHECK_EQ(default_pool(m).surplus, 3);
+	guest_stop(&h, g2);
+	test_check_state(m);
+	CHECK_EQ(default_pool(m).nr, 64);
+	CHECK_EQ(default_pool(m).surplus, 0);
+	guest_stop(&h, g1);
+	test_check_state(m);
+	CHECK_EQ(default_pool(m).free, 64);
+	host_down(&h, m);
+}
+
 /* Files: read whole, a share written (dirty) and mapped by NAME-reader; sync cleans them. */
 TEST(host_files_check)
 {
@@ -597,6 +713,6 @@ TEST(scenario_error_check)
 
 RUN_TESTS(hpt_order_check, kvm_cma_declare_check, hpt_fallback_2015_check, hpt_current_enomem_check,
 	  hpt_cma_check, vfio_type1_rules_check, vfio_memlock_check, spapr_rules_check, pins_in_cma_check,
-	  guest_memfd_check, host_files_check, background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
+	  guest_memfd_check, guest_hugetlbfs_check, host_files_check, background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
 	  scenario_kernel_pagecache_check,
 	  scenario_error_check)

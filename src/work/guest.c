@@ -8,16 +8,22 @@
  *           (MAP_PRIVATE|MAP_ANONYMOUS, optionally with transparent huge
  *           pages; memory-backend-ram) or a memfd of the RAM's size mapped
  *           MAP_SHARED (memory-backend-memfd, share=on: shmem pages, in the
- *           page cache of the memfd); with vhost_user a second process,
- *           NAME-vhost, maps the same memfd as a vhost-user backend does
- *           (VHOST_USER_SET_MEM_TABLE hands it the fd) and faults in what
- *           it touches;
+ *           page cache of the memfd) or a hugetlbfs file mapped MAP_SHARED
+ *           (memory-backend-file, mem-path=/dev/hugepages, share=on: RAM
+ *           rounded up to whole huge pages of the default size, as
+ *           file_ram_alloc() does; the mmap reserves them in the pool and
+ *           fails with ENOMEM when the pool is short); with vhost_user a
+ *           second process, NAME-vhost, maps the same file as a vhost-user
+ *           backend does (VHOST_USER_SET_MEM_TABLE hands it the fd) and
+ *           faults in what it touches;
  *   run:    the guest touches its RAM, all at boot or a slice at a time;
  *           every first touch is a GFP_HIGHUSER_MOVABLE fault (anonymous, or
- *           shmem_fault() of the memfd), which may land in CMA;
+ *           shmem_fault() of the memfd), which may land in CMA, or takes a
+ *           whole huge page from the pool (hugetlb_fault());
  *   devices: VFIO pass-through pins guest RAM (vfio.c);
  *   stop:   devices go, the HPT is freed, the processes exit (exit_mmap);
- *           the memfd goes with its last mapping.
+ *           the memfd goes with its last mapping, a hugetlbfs file's pages
+ *           go back to the pool (to the buddy allocator if surplus).
  * The host's table of running guests is kept here.
  *
  * The OOM killer may kill a guest's QEMU (its task: comm qemu-system-*,
@@ -133,21 +139,46 @@ int guest_by_start(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/** host_hugepage_bytes() - the default huge page size (what /dev/hugepages is mounted with), 0 if none. */
+uint64_t host_hugepage_bytes(const struct host *h)
+{
+	struct pfnlab_hugetlb_info hi;
+	int idx = pfnlab_hugetlb_find(h->m, 0);
+
+	return idx < 0 || pfnlab_hugetlb_info(h->m, (unsigned)idx, &hi) ? 0 : hi.page_bytes;
+}
+
+/* Bytes of the mapping holding @o's RAM: hugetlbfs rounds up to whole huge pages (file_ram_alloc()). */
+static uint64_t ram_map_bytes(const struct host *h, const struct guest_opts *o)
+{
+	uint64_t hsize = o->backend == GUEST_BACKEND_HUGETLBFS ? host_hugepage_bytes(h) : 0;
+
+	return hsize ? (o->ram + hsize - 1) / hsize * hsize : o->ram;
+}
+
 /*
  * QEMU's memory backend: guest RAM mapped at GUEST_RAM_HVA of the guest's
- * space, anonymous or a memfd (memfd_create(), ftruncate() to the RAM's
- * size, mmap(MAP_SHARED)), and the vhost-user process mapping that memfd.
+ * space, anonymous, a memfd (memfd_create(), ftruncate() to the RAM's
+ * size, mmap(MAP_SHARED)) or a file on /dev/hugepages (open, unlink,
+ * ftruncate, mmap(MAP_SHARED)), and the vhost-user process mapping it.
  */
 static int map_ram(struct host *h, struct guest *g, const struct guest_opts *o)
 {
+	uint64_t len = ram_map_bytes(h, o);
 	char name[48];
 	int err;
 
-	if (o->backend != GUEST_BACKEND_MEMFD)
+	if (o->backend == GUEST_BACKEND_ANON)
 		return pfnlab_mm_map(h->m, g->mm, GUEST_RAM_HVA, o->ram, o->thp ? PFNLAB_MAP_THP : 0);
-	err = pfnlab_memfd_create(h->m, g->name, o->ram, &g->memfd);
+	if (o->backend == GUEST_BACKEND_HUGETLBFS)
+		err = pfnlab_hugetlbfs_create(h->m, g->name, 0, len, &g->memfd);
+	else
+		err = pfnlab_memfd_create(h->m, g->name, len, &g->memfd);
 	if (!err)
-		err = pfnlab_mm_map_file(h->m, g->mm, GUEST_RAM_HVA, o->ram, g->memfd, 0, PFNLAB_MAP_SHARED);
+		err = pfnlab_mm_map_file(h->m, g->mm, GUEST_RAM_HVA, len, g->memfd, 0, PFNLAB_MAP_SHARED);
+	if (err == -ENOMEM && o->backend == GUEST_BACKEND_HUGETLBFS) /* hugetlb_reserve_pages() refused the mmap */
+		host_event(h, "%s: qemu-system-%s: unable to map backing store for guest RAM: Cannot allocate memory",
+			   g->name, h->page_shift == 16 ? "ppc64" : "x86_64");
 	if (err || !o->vhost_user)
 		return err;
 	snprintf(name, sizeof(name), "%s-vhost", g->name);
@@ -155,11 +186,11 @@ static int map_ram(struct host *h, struct guest *g, const struct guest_opts *o)
 	if (!err && o->pin_aware) /* its faults allocate guest RAM too */
 		err = pfnlab_mm_set_pin_aware(h->m, g->vhost_mm, true);
 	if (!err)
-		err = pfnlab_mm_map_file(h->m, g->vhost_mm, GUEST_RAM_HVA, o->ram, g->memfd, 0, PFNLAB_MAP_SHARED);
+		err = pfnlab_mm_map_file(h->m, g->vhost_mm, GUEST_RAM_HVA, len, g->memfd, 0, PFNLAB_MAP_SHARED);
 	return err;
 }
 
-/* The processes exit (exit_mmap()); QEMU's descriptor of the memfd is closed last: the memfd goes. */
+/* The processes exit (exit_mmap()); QEMU's descriptor of the file is closed last: the file goes. */
 static void unmap_ram(struct host *h, struct guest *g)
 {
 	if (g->vhost_mm)
@@ -179,10 +210,11 @@ static void unmap_ram(struct host *h, struct guest *g)
  * @out: receives the guest when it runs (also when faulting hit ENOMEM)
  *
  * Return: 0; -EEXIST (the name is taken), -EINVAL (RAM not a multiple of
- * the page size, THP on a memfd, vhost_user without a memfd), -ENOMEM
- * with *@out NULL (no HPT: the guest did not
- * start) or with *@out set (running, but the host ran out of memory while
- * faulting in its RAM).
+ * the page size, THP on a memfd or hugetlbfs file, vhost_user with
+ * anonymous RAM, hugetlbfs RAM smaller than a huge page), -ENOMEM with
+ * *@out NULL (no HPT, or the hugetlb pool could not reserve the RAM: the
+ * guest did not start) or with *@out set (running, but the host ran out
+ * of memory while faulting in its RAM).
  */
 int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out)
 {
@@ -193,7 +225,8 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	if (host_guest(h, name))
 		return -EEXIST;
 	if (!o->ram || (o->ram & (h->page_size - 1)) || (unsigned)o->backend >= GUEST_BACKENDS ||
-	    (o->backend == GUEST_BACKEND_MEMFD ? o->thp : o->vhost_user))
+	    (o->backend == GUEST_BACKEND_ANON ? o->vhost_user : o->thp) ||
+	    (o->backend == GUEST_BACKEND_HUGETLBFS && o->ram < host_hugepage_bytes(h)))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)

@@ -5,8 +5,9 @@
  *
  *   struct host
  *     m                 the machine (libpfnlab core, public API only)
- *     guests[]          QEMU guests (guest.c): address space, RAM (anonymous
- *                       or a memfd, shared with a vhost-user process), faults
+ *     guests[]          QEMU guests (guest.c): address space, RAM (anonymous,
+ *                       a memfd or a hugetlbfs file, shared with a vhost-user
+ *                       process), faults
  *       .hpt            the KVM hashed page table (kvm_hpt.c): kvm_cma or buddy
  *       .type1          VFIO type1 container: MAP_DMA/UNMAP_DMA (vfio.c)
  *       .spapr[]        SPAPR "register memory" regions (vfio.c)
@@ -97,11 +98,12 @@ struct raw_pin {
 enum guest_backend {
 	GUEST_BACKEND_ANON,  /* anonymous private memory (the default, memory-backend-ram) */
 	GUEST_BACKEND_MEMFD, /* a memfd mapped shared (memory-backend-memfd, share=on) */
+	GUEST_BACKEND_HUGETLBFS, /* a hugetlbfs file mapped shared (memory-backend-file on /dev/hugepages, share=on) */
 	GUEST_BACKENDS
 };
 
 /* The scenario's backend= values, in enum guest_backend's order. */
-#define GUEST_BACKEND_NAMES "anon|memfd"
+#define GUEST_BACKEND_NAMES "anon|memfd|hugetlbfs"
 
 struct guest {
 	char name[32];
@@ -110,8 +112,8 @@ struct guest {
 	uint64_t seq;         /* start order */
 	uint64_t ram;         /* bytes of guest RAM at GUEST_RAM_HVA */
 	enum guest_backend backend;
-	unsigned memfd;       /* backend=memfd: the memfd holding guest RAM, else 0 */
-	unsigned vhost_mm;    /* vhost_user: the backend process mapping that memfd, else 0 */
+	unsigned memfd;       /* backend=memfd|hugetlbfs: the file holding guest RAM, else 0 */
+	unsigned vhost_mm;    /* vhost_user: the backend process mapping that file, else 0 */
 	uint64_t touched;     /* bytes faulted in so far, from the start of RAM */
 	bool thp;
 	bool pin_aware;
@@ -149,7 +151,7 @@ struct work_stats {
 	uint64_t busy_messages;       /* "alloc_contig_range: ... PFNs busy" lines */
 	uint64_t log_lines;
 	uint64_t bg_alloc_failed;
-	uint64_t guests_memfd;        /* guests started with backend=memfd */
+	uint64_t guests_memfd;        /* guests started with RAM in a file: backend=memfd|hugetlbfs */
 	uint64_t files;               /* files created (files.c) */
 	uint64_t guests_oom_killed;   /* guests whose QEMU the OOM killer killed */
 	uint64_t oom_kills;           /* every OOM kill (guests and other tasks) */
@@ -267,7 +269,7 @@ void host_files_destroy(struct host *h);
 struct guest_opts {
 	uint64_t ram;
 	enum guest_backend backend;
-	bool vhost_user;      /* memfd: a vhost-user backend process maps it too */
+	bool vhost_user;      /* memfd, hugetlbfs: a vhost-user backend process maps it too */
 	uint64_t vhost_fault; /* bytes of guest RAM that process faults in at start */
 	bool thp;
 	bool pin_aware;
@@ -277,6 +279,7 @@ struct guest_opts {
 	int oom_score_adj;    /* of its QEMU process, -1000..1000 */
 };
 struct guest *host_guest(const struct host *h, const char *name);
+uint64_t host_hugepage_bytes(const struct host *h);
 int guest_by_start(const void *a, const void *b);
 int guest_start(struct host *h, const char *name, const struct guest_opts *o, struct guest **out);
 int guest_touch(struct host *h, struct guest *g, uint64_t bytes, uint64_t *done);

@@ -126,9 +126,12 @@ static int run_guest(struct exec *e, int *res)
 	if (host_guest(&e->h, name))
 		return RUN_ERR(e, "guest: a guest called '%s' is running already", name);
 	if (go.backend != GUEST_BACKEND_ANON && go.thp)
-		return RUN_ERR(e, "guest %s: thp=on needs backend=anon (a memfd has no transparent huge pages)", name);
-	if ((go.vhost_user || arg_key(e, "vhost_fault", &bad)) && go.backend != GUEST_BACKEND_MEMFD)
-		return RUN_ERR(e, "guest %s: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)", name);
+		return RUN_ERR(e, "guest %s: thp=on needs backend=anon (a memfd or hugetlbfs file has no transparent huge pages)", name);
+	if ((go.vhost_user || arg_key(e, "vhost_fault", &bad)) && go.backend == GUEST_BACKEND_ANON)
+		return RUN_ERR(e, "guest %s: vhost_user needs backend=memfd|hugetlbfs (the backend maps the file QEMU passes it)", name);
+	if (go.backend == GUEST_BACKEND_HUGETLBFS && go.ram < host_hugepage_bytes(&e->h)) /* QEMU's file_ram_alloc() */
+		return RUN_ERR(e, "guest %s: backend=hugetlbfs: memory size %#llx must be equal to or larger than page size %#llx",
+			       name, (unsigned long long)go.ram, (unsigned long long)host_hugepage_bytes(&e->h));
 	if (arg_key(e, "vhost_fault", &bad) && !go.vhost_user)
 		return RUN_ERR(e, "guest %s: vhost_fault= needs vhost_user=yes", name);
 	if (arg_amount(e, "fault", go.ram, vfio ? 0 : go.ram, &go.fault) ||
@@ -402,9 +405,9 @@ static int run_guests(struct exec *e, int *res)
 		return -EINVAL;
 	g->backend = (enum guest_backend)backend;
 	if (g->backend != GUEST_BACKEND_ANON && g->thp)
-		return RUN_ERR(e, "guests: thp=on needs backend=anon (a memfd has no transparent huge pages)");
-	if (g->vhost_user && g->backend != GUEST_BACKEND_MEMFD)
-		return RUN_ERR(e, "guests: vhost_user needs backend=memfd (the backend maps the memfd QEMU passes it)");
+		return RUN_ERR(e, "guests: thp=on needs backend=anon (a memfd or hugetlbfs file has no transparent huge pages)");
+	if (g->vhost_user && g->backend == GUEST_BACKEND_ANON)
+		return RUN_ERR(e, "guests: vhost_user needs backend=memfd|hugetlbfs (the backend maps the file QEMU passes it)");
 	if (!have)
 		return RUN_ERR(e, "guests: ram= is required (usage: %s)", e->cur->verb->usage);
 	if (!arg_key(e, "every", &bad))
