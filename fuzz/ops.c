@@ -107,7 +107,7 @@ static void touch(struct ops_state *s, unsigned i, uint64_t first, uint64_t n)
 static void op(struct ops_state *s)
 {
 	struct pfnlab_machine *m = s->m;
-	unsigned o = next(s) % 21, a = next(s), b = next(s);
+	unsigned o = next(s) % 22, a = next(s), b = next(s);
 	unsigned i = a % SPACES;
 	uint64_t pfn;
 
@@ -331,6 +331,23 @@ static void op(struct ops_state *s)
 				s->pins[s->npins++] = h;
 		} else if (s->space[i]) {
 			pfnlab_mm_touch(m, s->space[i], huge_addr(i) + (a % HUGE_PAGES) * PAGE, PAGE, NULL);
+		}
+		break;
+	case 20: /* compaction and time: compact_memory, proactiveness, drop_caches, model time passing */
+		switch (b % 4) {
+		case 0:
+			pfnlab_compact_memory(m);
+			break;
+		case 1:
+			pfnlab_sysctl_set(m, "vm.compaction_proactiveness", a % 101);
+			pfnlab_advance(m, (uint64_t)(1 + a % 8) * 250000000u);
+			break;
+		case 2:
+			pfnlab_sysctl_set(m, "vm.drop_caches", 1 + a % 3);
+			break;
+		default:
+			pfnlab_advance(m, (uint64_t)(1 + a % 16) * 10000000u);
+			break;
 		}
 		break;
 	default: /* bad calls must be refused without harm */

@@ -8,6 +8,8 @@
  * whole-state checker runs after every step.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -231,5 +233,56 @@ TEST(repeat_livelock_stops_2015_check)
 	pfnlab_machine_destroy(m);
 }
 
+/*
+ * A file written larger than RAM with the dirty limits raised and the
+ * flusher's periodic runs off: the page cache needs reclaim of dirty
+ * pages.  6.1's kswapd wakes the flusher and sleeps in reclaim_throttle()
+ * while the disk completes (direct reclaimers a jiffy at a time), so model
+ * time passes inside the writes, traced as mm_vmscan_throttled, and every
+ * write succeeds with the cleaned pages reclaimed.  v4.2 has no such sleep:
+ * no model time passes there.
+ */
+TEST(reclaim_sleeps_while_disk_writes_check)
+{
+	for (int era = 0; era < 2; era++) {
+		struct pfnlab_machine *m = machine(0, era ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT);
+		struct test_text t = {0};
+		struct pfnlab_sink sink = {test_text_write, &t};
+		unsigned f;
+		uint64_t failed = 0;
+
+		if (!m)
+			return;
+		pfnlab_set_trace(m, &sink);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_writeback_centisecs", 0), 0);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_background_ratio", 90), 0);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_ratio", 95), 0);
+		f = file(m, "big", RAM * 3 / 2);
+		for (uint64_t p = 0; p < RAM * 3 / 2; p += 32) {
+			failed += pfnlab_file_write(m, f, p * PAGE, 32 * PAGE) != 0;
+			test_check_state(m);
+		}
+		pfnlab_set_trace(m, NULL);
+		if (era) {
+			CHECK_EQ(pfnlab_now(m), 0);
+			CHECK(!t.p || !strstr(t.p, "mm_vmscan_throttled"));
+		} else {
+			CHECK_EQ(failed, 0);
+			CHECK(pfnlab_now(m) > 0);
+			CHECK(t.p && strstr(t.p, "mm_vmscan_throttled: nid=0 usec_timeout="));
+			CHECK(pfnlab_vmstat(m, "pgsteal_file") > 0);
+			CHECK(pfnlab_vmstat(m, "nr_written") > 0);
+		}
+		if (test_verbose)
+			printf("  %s: %llu writes failed, %llu ns passed, %llu written, %llu reclaimed\n",
+			       era ? "2015" : "6.1", (unsigned long long)failed, (unsigned long long)pfnlab_now(m),
+			       (unsigned long long)pfnlab_vmstat(m, "nr_written"),
+			       (unsigned long long)pfnlab_vmstat(m, "pgsteal_file"));
+		free(t.p);
+		pfnlab_machine_destroy(m);
+	}
+}
+
 RUN_TESTS(stream_larger_than_ram_check, read_twice_survives_stream_check, swap_out_and_in_check,
-	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check)
+	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check,
+	  reclaim_sleeps_while_disk_writes_check)

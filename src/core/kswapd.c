@@ -19,7 +19,8 @@
  * calls (never reached by the tests).
  *
  * Simplified: no watermark boost (buddy.c does not boost), no slab
- * shrinkers, no throttling of direct reclaimers.
+ * shrinkers.  Its sleep on writeback, and direct reclaimers', are in
+ * reclaim_throttle.c.
  */
 #include "model.h"
 

@@ -22,8 +22,8 @@
  * reclaimable (pages scanned < 6 x reclaimable pages).
  *
  * Simplified: no slab shrinkers, no memcg, no workingset shadow entries
- * (no refaults: costs come from pageout only), no throttling
- * (reclaim_throttle(), congestion_wait()); a folio is referenced when a
+ * (no refaults: costs come from pageout only), no v4.2 throttling
+ * (congestion_wait(); 6.1's reclaim_throttle() is reclaim_throttle.c); a folio is referenced when a
  * PTE mapping it was used since the last look (one young bit per folio);
  * nothing is mlocked or VM_EXEC; shmem pages are never paged out; a large
  * anonymous folio is not swapped (activated); an anonymous folio is
@@ -783,7 +783,13 @@ bool shrink_node(struct pfnlab_machine *m, int zi, struct scan_control *sc)
 				m->kswapd.writeback = true;
 			if (sc->nr.unqueued_dirty == sc->nr.file_taken)
 				m->kswapd.dirty = true;
+			if (sc->nr.immediate)
+				reclaim_throttle(m, THROTTLE_WRITEBACK);
 		}
+		if (!v42(m) && sc->kswapd && sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
+			m->kswapd.congested = true; /* LRUVEC_CONGESTED */
+		if (!v42(m) && !sc->kswapd && m->kswapd.congested)
+			reclaim_throttle(m, THROTTLE_CONGESTED);
 		fruitless = sc->nr_reclaimed - reclaimed ? 0 : fruitless + (sc->nr_scanned - scanned);
 		if (v42(m) && fruitless > LIVELOCK_SCANS * (zone_lru_pages(m, zi) + SWAP_CLUSTER_MAX)) {
 			m->vm[VM_RECLAIM_LIVELOCK]++;
@@ -853,6 +859,8 @@ static bool shrink_zones(struct pfnlab_machine *m, struct scan_control *sc)
 		node_done = true;
 		shrink_node(m, i, sc);
 	}
+	if (node_done)
+		consider_reclaim_throttle(m, sc->kswapd, sc->priority, sc->nr_reclaimed, sc->nr_scanned);
 	return reclaimable;
 }
 

@@ -220,19 +220,22 @@ uint64_t writeback_next_event(const struct pfnlab_machine *m)
 }
 
 /*
- * Model time runs to @until: writeback completions and the flusher's
- * periodic runs, in time order
+ * Model time runs to @until, writeback completions and the flusher's
+ * periodic runs in time order, or stops at the completion that brings the
+ * pages written since the call to @pages (the wake-up of
+ * __acct_reclaim_writeback()).  Returns whether it stopped there.
  */
-void writeback_advance(struct pfnlab_machine *m, uint64_t until)
+static bool writeback_run(struct pfnlab_machine *m, uint64_t until, uint64_t pages)
 {
 	uint64_t period = (uint64_t)m->sysctl.dirty_writeback_centisecs * 10000000ull;
+	uint64_t written = m->vm[VM_NR_WRITTEN];
 
 	for (;;) {
 		uint64_t flush = period ? m->next_flush_ns : UINT64_MAX;
 		uint64_t done = m->nr_wb ? m->wb[0].when_ns : UINT64_MAX;
 
 		if (flush > until && done > until)
-			break;
+			return false;
 		if (done <= flush) {
 			struct wb_done d = pop_completion(m);
 			const struct frame *f = &m->frames[d.pfn];
@@ -241,6 +244,8 @@ void writeback_advance(struct pfnlab_machine *m, uint64_t until)
 			if ((f->flags & F_ALLOC) && pg_kind(m, d.pfn) == PGK_FILE && f->next == d.mapping &&
 			    f->prev == d.index)
 				folio_end_writeback(m, d.pfn);
+			if (m->vm[VM_NR_WRITTEN] - written >= pages)
+				return true;
 			continue;
 		}
 		if (!m->nr_dirty && done > until) { /* idle ticks up to @until: the next one after it */
@@ -254,6 +259,22 @@ void writeback_advance(struct pfnlab_machine *m, uint64_t until)
 		background_writeback(m);
 		kupdate_writeback(m);
 	}
+}
+
+/* Model time runs to @until: writeback completions and the flusher's periodic runs, in time order */
+void writeback_advance(struct pfnlab_machine *m, uint64_t until)
+{
+	writeback_run(m, until, UINT64_MAX);
+}
+
+/*
+ * A reclaimer sleeps until @until or until @pages more pages finished
+ * writeback, whichever comes first; model time is then the moment it wakes
+ */
+void writeback_wait(struct pfnlab_machine *m, uint64_t until, uint64_t pages)
+{
+	if (!writeback_run(m, until, pages) && m->now_ns < until)
+		m->now_ns = until;
 }
 
 /* The flusher's period changed (vm.dirty_writeback_centisecs): its next run is one period from now. */
