@@ -606,6 +606,97 @@ TEST(longterm_pin_moves_hugetlb_pages_check)
 }
 
 /*
+ *   0                      768                       1024
+ *   |KKKKKKKKK(b)KKKKKKKKK|H*(c)....................|  A in CMA mapped by qemu, pinned long-term;
+ *                                                       outside CMA the kernel holds every page
+ * A VFIO pin of A while the memory outside CMA is full; (b) a free pool page
+ * outside CMA or (c) one inside.  Expect, by rule:
+ *   v4.2 (era 2015, policy none): A pinned where it is, in CMA (no check);
+ *   the 2015 RFC (rfc2015): A pinned where it is (it moved small pages only);
+ *   6.1 (migrate-movable) with b: A moves to b (alloc_migration_target():
+ *     the pool, only a page a pin may keep under PF_MEMALLOC_PIN);
+ *   6.1 with c only: c is no target, no huge page outside CMA from the buddy
+ *     allocator: the pin fails with -ENOMEM, nothing stays pinned, A stays;
+ *   v5.1 (migrate-cma) with c only: migration fails, A pinned where it is.
+ * The pool keeps its size and gets every page back when the guest goes.
+ */
+TEST(longterm_pin_hugetlb_rules_check)
+{
+	enum { IN_PLACE, TO_B, FAILS };
+	static const struct {
+		enum pfnlab_pin_policy pol;
+		enum pfnlab_era era;
+		bool with_b;
+		int want;
+	} cases[] = {
+		{PFNLAB_PIN_NONE, PFNLAB_ERA_2015, true, IN_PLACE},
+		{PFNLAB_PIN_RFC2015, PFNLAB_ERA_2015, true, IN_PLACE},
+		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, true, TO_B},
+		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, false, FAILS},
+		{PFNLAB_PIN_MIGRATE_CMA, PFNLAB_ERA_CURRENT, false, IN_PLACE},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct pfnlab_page_info pi;
+		uint64_t kernel_pages[1024], b = NIL_PFN, a;
+		unsigned f = 0, q = 0;
+		size_t nk;
+		long h;
+
+		tiny(&c, true, PFNLAB_KERNEL_6_1);
+		c.pin_policy = cases[i].pol;
+		c.era = cases[i].era;
+		if (c.era == PFNLAB_ERA_2015)
+			c.cma_rule = PFNLAB_CMA_2015;
+		test_variant = pfnlab_pin_policy_name(cases[i].pol);
+		m = test_machine(&c);
+		if (!m)
+			return;
+		if (cases[i].with_b) {
+			CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 1), 0);
+			b = first_hugetlb(m, 0, 768);
+			CHECK(b != NIL_PFN);
+		}
+		nk = fill_outside(m, kernel_pages, 1024);
+		CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 2), 0);
+		CHECK_EQ(hugetlb_in(m, 768, 1024, NULL), cases[i].with_b ? 1 : 2);
+		CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, HUGE, &f), 0);
+		CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
+		CHECK_EQ(pfnlab_mm_map_file(m, q, 0x400000, HUGE, f, 0, PFNLAB_MAP_SHARED), 0);
+		CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000, HUGE, NULL), 0);
+		test_check_state(m);
+		a = pfn_at(m, q, 0x400000);
+		CHECK(a >= 768);
+		h = pfnlab_pin(m, q, 0x400000, 16, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE, "VFIO",
+			       NULL);
+		test_check_state(m);
+		CHECK_EQ(pfn_at(m, q, 0x400000), cases[i].want == TO_B ? b : a);
+		CHECK_EQ(pfnlab_page_info(m, pfn_at(m, q, 0x400000), &pi), 0);
+		if (cases[i].want == FAILS) {
+			CHECK_EQ(h, -ENOMEM);
+			CHECK_EQ(pi.pincount, 0);
+			CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_failed"), 1);
+			CHECK_EQ(pool(m, HUGE).free, 1); /* c, in CMA, was no target */
+		} else {
+			CHECK(h > 0);
+			CHECK_EQ(pi.pincount, 16);
+			CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_migrated"), cases[i].want == TO_B ? 16 : 0);
+			CHECK_EQ(pfnlab_unpin(m, h), 0);
+		}
+		CHECK_EQ(pool(m, HUGE).nr, 2);
+		free_pages(m, kernel_pages, nk);
+		CHECK_EQ(pfnlab_mm_destroy(m, q), 0);
+		CHECK_EQ(pfnlab_file_close(m, f), 0);
+		test_check_state(m);
+		CHECK_EQ(pool(m, HUGE).free, 2);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
+/*
  * v4.2 (2015): a free and a used pool page in CMA
  * Expect alloc_contig_range() to isolate neither (not on an LRU) nor
  * dissolve the free one: both busy ("hugetlb"); the 2015 boot message.
@@ -771,4 +862,4 @@ TEST(hugetlb_fault_walk_check)
 RUN_TESTS(pool_grows_until_first_failure_check, boot_pages_and_messages_check, hugetlb_cma_boot_check,
 	  hugetlbfs_reserve_fault_free_check, contig_dissolves_free_pool_pages_check,
 	  contig_migrates_used_pool_pages_check, contig_gives_up_at_gigantic_check,
-	  longterm_pin_moves_hugetlb_pages_check, era_2015_hugetlb_busy_check, hugetlb_fault_walk_check)
+	  longterm_pin_moves_hugetlb_pages_check, longterm_pin_hugetlb_rules_check, era_2015_hugetlb_busy_check, hugetlb_fault_walk_check)

@@ -674,6 +674,69 @@ TEST(scenario_kernel_pagecache_check)
 }
 
 /* Expect echo to expand $VAR and leave a lone $ alone, stamped with model time. */
+/*
+ * The pool through sysctl on x86_64 (hugepages=4 of 2 MiB at boot) and a
+ * hugetlbfs guest of 12 MiB: expect its mmap to take 2 surplus pages
+ * within nr_overcommit_hugepages=2 and a second guest past it to fail
+ * with ENOMEM; nr_hugepages=2 below what is in use to turn 4 pages into
+ * surplus, nr_hugepages=8 to make them persistent first, then allocate 2;
+ * the guest's pages back to the pool when it stops; nr_hugepages=0 to
+ * empty the pool; the sysctls read back as written.
+ */
+TEST(scenario_hugetlb_sysctl_check)
+{
+	static const char text[] =
+		"machine preset=x86_64 ram=1G hugepages=4\n"
+		"sysctl vm.nr_overcommit_hugepages=2\n"
+		"guest vm1 ram=12M backend=hugetlbfs hpt=off\n"
+		"expect hugepages.total == 6\nexpect hugepages.surp == 2\nexpect hugepages.free == 0\n"
+		"guest vm2 ram=2M backend=hugetlbfs hpt=off\nexpect last == ENOMEM\n"
+		"sysctl vm.nr_hugepages=2\n"
+		"expect hugepages.total == 6\nexpect hugepages.surp == 4\n"
+		"sysctl vm.nr_hugepages=8\n"
+		"expect hugepages.total == 8\nexpect hugepages.surp == 0\nexpect hugepages.free == 2\n"
+		"stop vm1\nexpect hugepages.free == 8\n"
+		"sysctl vm.nr_hugepages=0\nexpect hugepages.total == 0\n";
+	struct scn_program *p;
+	struct scn_opts o = {.policy = -1, .check = true};
+	struct scn_result r;
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	char err[512];
+	uint64_t v = 0;
+	long long want = 0;
+
+	for (const char *t = strstr(text, "expect "); t; t = strstr(t + 1, "expect "))
+		want++;
+	CHECK_EQ(scn_parse("t.scn", text, sizeof(text) - 1, &p, err, sizeof(err)), 0);
+	CHECK_EQ(scn_run(p, &o, &r), 0);
+	CHECK_EQ(r.expects_failed, 0);
+	CHECK_EQ(r.expects_passed, want);
+	if (r.failures)
+		T_FAIL("%s", r.failures);
+	scn_result_free(&r);
+	scn_free(p);
+
+	for (int gigantic = 0; gigantic < 2; gigantic++) { /* the knobs read back; 1 GiB pages are never surplus */
+		pfnlab_config_preset(&c, "x86_64", 4ull << 30);
+		c.default_hugepagesz = gigantic ? 1ull << 30 : 0;
+		if (pfnlab_machine_create(&c, &m, err, sizeof(err))) {
+			T_FAIL("machine: %s", err);
+			return;
+		}
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.nr_hugepages", 2), 0);
+		CHECK_EQ(pfnlab_sysctl_get(m, "vm.nr_hugepages", &v), 0);
+		CHECK_EQ(v, 2);
+		CHECK_EQ(default_pool(m).nr, 2);
+		CHECK_EQ(default_pool(m).page_bytes, gigantic ? 1ull << 30 : 2ull << 20);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.nr_overcommit_hugepages", 5), gigantic ? -EINVAL : 0);
+		CHECK_EQ(pfnlab_sysctl_get(m, "vm.nr_overcommit_hugepages", &v), 0);
+		CHECK_EQ(v, gigantic ? 0 : 5);
+		test_check_state(m);
+		pfnlab_machine_destroy(m);
+	}
+}
+
 TEST(scenario_echo_check)
 {
 	static const char text[] = "machine ram=1G\nrepeat 2 n\n  echo \"vm$n costs $5 # not a comment\"\nend\n"
@@ -714,5 +777,5 @@ TEST(scenario_error_check)
 RUN_TESTS(hpt_order_check, kvm_cma_declare_check, hpt_fallback_2015_check, hpt_current_enomem_check,
 	  hpt_cma_check, vfio_type1_rules_check, vfio_memlock_check, spapr_rules_check, pins_in_cma_check,
 	  guest_memfd_check, guest_hugetlbfs_check, host_files_check, background_check, scenario_parse_check, scenario_run_check, scenario_echo_check,
-	  scenario_kernel_pagecache_check,
+	  scenario_kernel_pagecache_check, scenario_hugetlb_sysctl_check,
 	  scenario_error_check)

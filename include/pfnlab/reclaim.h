@@ -104,12 +104,17 @@ bool pfnlab_panicked(const struct pfnlab_machine *m, char *why, size_t len);
  *        "vm.oom_kill_allocating_task", "vm.oom_dump_tasks",
  *        "vm.drop_caches" (1, 2, 3: runs at once), or compaction's:
  *        "vm.compaction_proactiveness", "vm.extfrag_threshold",
- *        "vm.compact_unevictable_allowed", "vm.compact_memory" (1: runs at once)
+ *        "vm.compact_unevictable_allowed", "vm.compact_memory" (1: runs at once),
+ *        or the default huge page size's pool: "vm.nr_hugepages"
+ *        (pfnlab_hugetlb_set_pages()), "vm.nr_overcommit_hugepages"
+ *        (pfnlab_hugetlb_set_overcommit())
  * @value: the value written
  *
  * Return: 0, -ENOENT (no such knob in the machine's era: v4.2 has no
  * watermark_scale_factor, watermark_boost_factor or
- * compaction_proactiveness), -EINVAL (out of the kernel's range).
+ * compaction_proactiveness), -EINVAL (out of the kernel's range;
+ * nr_overcommit_hugepages of a gigantic default size), -ENOMEM (no host
+ * memory for the pool's page state).
  */
 int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
 

@@ -12,7 +12,8 @@
  *     pages), nr/free/resv/surplus/overcommit, free_huge_page() (a
  *     temporary page, or any page while the pool has surplus, goes back to
  *     the buddy allocator);
- *   - set_max_huge_pages() (vm.nr_hugepages): surplus made persistent,
+ *   - set_max_huge_pages() (vm.nr_hugepages, hugetlb_sysctl_handler()):
+ *     surplus made persistent,
  *     then alloc_pool_huge_page() until the first failure; shrinking frees
  *     free pages down to what reservations need, the rest becomes surplus;
  *   - hugetlb_acct_memory(): gather_surplus_pages() with overcommit,
@@ -43,6 +44,7 @@
  * Simplified: one node; no subpools, cgroups, demotion, vmemmap freeing.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hugetlb.h"
 
@@ -415,6 +417,44 @@ int pfnlab_hugetlb_set_overcommit(struct pfnlab_machine *m, unsigned idx, uint64
 	if (hstate_is_gigantic(m, h))
 		return -EINVAL;
 	h->overcommit = count;
+	return 0;
+}
+
+/*
+ * models hugetlb_sysctl_handler() and hugetlb_overcommit_handler(): the
+ * default size's vm.nr_hugepages (reads max_huge_pages, a write is
+ * set_max_huge_pages()) and vm.nr_overcommit_hugepages (a write refused
+ * for a gigantic size); the same in v4.2.  0, -EINVAL, -ENOENT (another
+ * name), -ENOMEM.
+ */
+int hugetlb_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value)
+{
+	int idx = pfnlab_hugetlb_find(m, 0);
+
+	if (idx < 0)
+		return -ENOENT;
+	if (strcmp(name, "vm.nr_hugepages") == 0)
+		return pfnlab_hugetlb_set_pages(m, (unsigned)idx, value);
+	if (strcmp(name, "vm.nr_overcommit_hugepages") == 0)
+		return pfnlab_hugetlb_set_overcommit(m, (unsigned)idx, value);
+	return -ENOENT;
+}
+
+/* Read vm.nr_hugepages or vm.nr_overcommit_hugepages (hugetlb_sysctl_set()); 0 or -ENOENT. */
+int hugetlb_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value)
+{
+	int idx = pfnlab_hugetlb_find(m, 0);
+	const struct hstate *h;
+
+	if (idx < 0)
+		return -ENOENT;
+	h = &m->hugetlb.hstates[idx];
+	if (strcmp(name, "vm.nr_hugepages") == 0)
+		*value = h->max;
+	else if (strcmp(name, "vm.nr_overcommit_hugepages") == 0)
+		*value = h->overcommit;
+	else
+		return -ENOENT;
 	return 0;
 }
 

@@ -927,6 +927,10 @@ static inline void set_pageblock_skip(struct pfnlab_machine *m, uint64_t pfn)
 void compaction_init(struct pfnlab_machine *m);
 int compaction_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
 int compaction_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
+
+/* hugetlb.c: vm.nr_hugepages and vm.nr_overcommit_hugepages */
+int hugetlb_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
+int hugetlb_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
 void wakeup_kcompactd(struct pfnlab_machine *m, int order, int highest);
 void kcompactd_run(struct pfnlab_machine *m);
 void compact_pgdat(struct pfnlab_machine *m, int order);

@@ -9,8 +9,9 @@
  * which era: v4.2 has no watermark_scale_factor (v4.6) or
  * watermark_boost_factor (v5.0).  dirty_bytes and dirty_ratio exclude
  * each other as in the kernel (writing one zeroes the other).
- * Compaction's knobs (compaction_sysctl_set()) are found through the
- * same two entry points.
+ * Compaction's knobs (compaction_sysctl_set()) and hugetlb's
+ * (hugetlb_sysctl_set(): nr_hugepages, nr_overcommit_hugepages) are found
+ * through the same two entry points.
  */
 #include <string.h>
 
@@ -56,8 +57,11 @@ int pfnlab_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t
 	const struct vm_sysctl *s = &m->sysctl;
 	int k = knob_find(m, name);
 
-	if (k < 0)
-		return compaction_sysctl_get(m, name, value);
+	if (k < 0) {
+		int err = compaction_sysctl_get(m, name, value);
+
+		return err == -ENOENT ? hugetlb_sysctl_get(m, name, value) : err;
+	}
 	switch (k) {
 	case K_SWAPPINESS: *value = s->swappiness; break;
 	case K_DIRTY_RATIO: *value = s->dirty_ratio; break;
@@ -91,8 +95,11 @@ int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t v)
 	struct vm_sysctl *s = &m->sysctl;
 	int k = knob_find(m, name);
 
-	if (k < 0)
-		return compaction_sysctl_set(m, name, v);
+	if (k < 0) {
+		int err = compaction_sysctl_set(m, name, v);
+
+		return err == -ENOENT ? hugetlb_sysctl_set(m, name, v) : err;
+	}
 	if (v < knobs[k].min || v > knobs[k].max || (k == K_SWAPPINESS && m->cfg.era == PFNLAB_ERA_2015 && v > 100))
 		return -EINVAL;
 	switch (k) {

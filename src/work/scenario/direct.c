@@ -291,6 +291,10 @@ static int run_sysctl(struct exec *e, int *res)
 	err = pfnlab_sysctl_set(e->m, name, v);
 	if (err == -ENOENT)
 		return RUN_ERR(e, "sysctl: no knob %s in this machine's era (see docs/scenario.md, \"sysctl\")", name);
+	if (err == -ENOMEM)
+		return err;
+	if (err && !strcmp(name, "vm.nr_overcommit_hugepages")) /* hugetlb_overcommit_handler() */
+		return RUN_ERR(e, "sysctl: %s: the default huge page size is gigantic (never surplus)", name);
 	if (err)
 		return RUN_ERR(e, "sysctl: %s=%llu is out of the kernel's range", name, (unsigned long long)v);
 	return 0;
