@@ -6,6 +6,19 @@
  * are no globals, so several machines can live in one process.  Every
  * function that can fail returns 0 or a negative errno (-EINVAL, -ENOMEM,
  * -EBUSY, ...), the values the modelled kernel code returns.
+ *
+ * NULL pointers.  A pointer argument may be NULL only where its description
+ * says so ("may be NULL").  Anywhere else a NULL pointer the function would
+ * follow (the machine, a configuration, a name, a sink or its write
+ * callback, an out-pointer, an array or buffer with a count above 0) is
+ * refused, never followed: a function returning an errno returns -EINVAL
+ * and changes nothing; one returning a pointer returns NULL; counts and
+ * other readings return the value their Return: names for it (0, -1 or
+ * false); a void function does nothing.  The one exception is the per-page
+ * hot path: pfnlab_alloc_pages() and pfnlab_free_pages() do not test @m,
+ * which must be a live machine (testing it would add 4 instructions to the
+ * ~497 of an order-0 allocation and free); pfnlab_alloc_pages() does test
+ * @pfn (2 instructions).
  */
 #ifndef PFNLAB_H
 #define PFNLAB_H

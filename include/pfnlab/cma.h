@@ -33,7 +33,8 @@ struct pfnlab_cma_info {
  * pfnlab_cma_count() - number of CMA areas.
  * @m: machine
  *
- * Return: the count; areas are indexed 0..count-1 in cfg.cma[] order.
+ * Return: the count; areas are indexed 0..count-1 in cfg.cma[] order; 0 for a
+ * NULL pointer.
  */
 unsigned pfnlab_cma_count(const struct pfnlab_machine *m);
 
@@ -42,7 +43,7 @@ unsigned pfnlab_cma_count(const struct pfnlab_machine *m);
  * @m: machine
  * @name: its cfg.cma[].name
  *
- * Return: its index, or -ENOENT.
+ * Return: its index, or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name);
 
@@ -52,7 +53,7 @@ int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name);
  * @idx: area index
  * @info: receives them
  *
- * Return: 0, or -EINVAL for an index out of range.
+ * Return: 0, or -EINVAL for an index out of range; -EINVAL for a NULL pointer.
  */
 int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_cma_info *info);
 
@@ -68,7 +69,7 @@ int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_
  * @pfn: receives the first PFN
  *
  * Return: 0, -EBUSY (every candidate busy), -ENOMEM (no free bitmap range,
- * or migration targets ran out), -EINVAL.
+ * or migration targets ran out), -EINVAL; -EINVAL for a NULL pointer.
  */
 int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align,
 		     uint64_t *pfn);
@@ -80,7 +81,8 @@ int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, uns
  * @pfn: first PFN, as pfnlab_cma_alloc() returned it
  * @count: pages, as allocated
  *
- * Return: 0, or -EINVAL (not inside the area, or not allocated there; nothing changed).
+ * Return: 0, or -EINVAL (not inside the area, or not allocated there; nothing
+ * changed); -EINVAL for a NULL pointer.
  */
 int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uint64_t count);
 
@@ -93,7 +95,7 @@ int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uin
  * @mt: PFNLAB_MT_CMA or PFNLAB_MT_MOVABLE (the blocks' type, restored after)
  *
  * Return: 0, -EBUSY (a page could not be freed; see
- * pfnlab_contig_failure()), -ENOMEM, -EINVAL.
+ * pfnlab_contig_failure()), -ENOMEM, -EINVAL; -EINVAL for a NULL pointer.
  */
 int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt);
 
@@ -105,7 +107,8 @@ int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t
  * @count: pages
  *
  * Return: 0, or -EINVAL (nothing freed) when a page of the range is not an
- * allocated, unmapped single page holding one reference.
+ * allocated, unmapped single page holding one reference; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t count);
 
@@ -178,7 +181,8 @@ struct pfnlab_contig_failure {
  * @m: machine
  * @f: receives it; f->culprits points into the machine
  *
- * Return: 0, or -ENOENT if no contiguous allocation has failed.
+ * Return: 0, or -ENOENT if no contiguous allocation has failed; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_failure *f);
 
@@ -188,7 +192,8 @@ int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_f
  * @json: true for one JSON object, false for text lines
  * @sink: where to write
  *
- * Return: 0, or -ENOENT if no contiguous allocation has failed.
+ * Return: 0, or -ENOENT if no contiguous allocation has failed; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struct pfnlab_sink *sink);
 

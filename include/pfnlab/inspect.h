@@ -44,7 +44,8 @@ struct pfnlab_map_opts {
  * @s: where to write the SVG document
  *
  * Return: 0, -ENOMEM, -ERANGE (the window is wholly outside the machine; one partly
- * outside is clipped), or -EINVAL when @o->columns is above PFNLAB_MAP_MAX_COLUMNS.
+ * outside is clipped), or -EINVAL when @o->columns is above
+ * PFNLAB_MAP_MAX_COLUMNS; -EINVAL for a NULL pointer.
  */
 int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
@@ -55,7 +56,8 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
  * @o: what to show (may be NULL: everything)
  * @s: where to write
  *
- * Return: 0, -ENOMEM or -ERANGE (the window is wholly outside the machine).
+ * Return: 0, -ENOMEM or -ERANGE (the window is wholly outside the machine);
+ * -EINVAL for a NULL pointer.
  */
 int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
@@ -66,7 +68,8 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
  * @o: what to show (may be NULL: everything)
  * @s: where to write the PNG bytes
  *
- * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ERANGE (wholly outside the machine), -ENOMEM, -EIO.
+ * Return: 0, -E2BIG (window over 64 Mi pages: narrow it), -ERANGE (wholly
+ * outside the machine), -ENOMEM, -EIO; -EINVAL for a NULL pointer.
  */
 int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 
@@ -93,7 +96,7 @@ enum pfnlab_fault_point {
  * @nth: which pass from now fails (1 = the next); 0 clears the point
  * @persistent: every later pass fails too
  *
- * Return: 0 or -EINVAL.
+ * Return: 0 or -EINVAL; -EINVAL for a NULL pointer.
  */
 int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uint64_t nth, bool persistent);
 
@@ -103,7 +106,7 @@ int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uin
  * @m: machine
  * @p: failure point
  *
- * Return: the count, 0 for a point out of range.
+ * Return: the count, 0 for a point out of range; 0 for a NULL pointer.
  */
 uint64_t pfnlab_fault_hits(const struct pfnlab_machine *m, enum pfnlab_fault_point p);
 
@@ -113,7 +116,8 @@ uint64_t pfnlab_fault_hits(const struct pfnlab_machine *m, enum pfnlab_fault_poi
  * @m: machine
  * @p: failure point, < PFNLAB_FAULT_POINTS
  *
- * Return: true if this pass must fail.
+ * Return: true if this pass must fail; false for a point out of range or a
+ * NULL pointer.
  */
 bool pfnlab_fault_should_fail(struct pfnlab_machine *m, enum pfnlab_fault_point p);
 
@@ -125,7 +129,8 @@ bool pfnlab_fault_should_fail(struct pfnlab_machine *m, enum pfnlab_fault_point 
  * @len: length of @s
  * @gfp: receives the flags
  *
- * Return: 0, or -EINVAL for an unknown name or empty element.
+ * Return: 0, or -EINVAL for an unknown name or empty element; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_gfp_parse(const char *s, size_t len, pfnlab_gfp_t *gfp);
 
@@ -135,7 +140,7 @@ int pfnlab_gfp_parse(const char *s, size_t len, pfnlab_gfp_t *gfp);
  * @buf: output buffer
  * @len: its size (256 is always enough)
  *
- * Return: length written (without the NUL).
+ * Return: length written (without the NUL); -EINVAL for a NULL pointer.
  */
 int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len);
 
@@ -179,7 +184,7 @@ const char *const *pfnlab_views(void);
  * pfnlab_nr_pfns() - the size of the machine's PFN space.
  * @m: machine
  *
- * Return: one past the highest PFN (holes included).
+ * Return: one past the highest PFN (holes included); 0 for a NULL pointer.
  */
 uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m);
 
@@ -188,7 +193,8 @@ uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m);
  * @m: machine
  * @pfn: any PFN below pfnlab_nr_pfns()
  *
- * Return: an enum pfnlab_migratetype value, or -EINVAL beyond the machine.
+ * Return: an enum pfnlab_migratetype value, or -EINVAL beyond the machine;
+ * -EINVAL for a NULL pointer.
  */
 int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn);
 
@@ -199,7 +205,8 @@ int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn);
  * @order: block order
  * @mt: enum pfnlab_migratetype
  *
- * Return: the count, or -1 for an empty zone or an argument out of range.
+ * Return: the count, or -1 for an empty zone or an argument out of range; -1
+ * for a NULL pointer.
  */
 long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt);
 
@@ -208,7 +215,8 @@ long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, in
  * @m: machine
  * @zone: enum pfnlab_zone_type
  *
- * Return: free pages, or -1 if the machine has no such zone.
+ * Return: free pages, or -1 if the machine has no such zone; -1 for a NULL
+ * pointer.
  */
 long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone);
 
@@ -218,7 +226,7 @@ long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone);
  * @m: machine
  * @name: e.g. "pgmigrate_success", "nr_free_cma", "pfnlab_pin_migrated"
  *
- * Return: its value, or -1 when the name is unknown.
+ * Return: its value, or -1 when the name is unknown; -1 for a NULL pointer.
  */
 long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name);
 

@@ -210,7 +210,7 @@ struct pfnlab_machine;
  * @name: "x86_64" or "ppc64"
  * @ram_bytes: System RAM in bytes
  *
- * Return: 0, or -EINVAL for an unknown preset.
+ * Return: 0, or -EINVAL for an unknown preset; -EINVAL for a NULL pointer.
  */
 int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t ram_bytes);
 
@@ -222,7 +222,7 @@ int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t r
  *
  * Return: 0, -EINVAL for an impossible combination, -E2BIG when it would
  * need more host memory than a model may take, -EOVERFLOW for sizes that
- * overflow.
+ * overflow; -EINVAL for a NULL pointer.
  */
 int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len);
 
@@ -230,7 +230,8 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len);
  * pfnlab_config_bytes() - host memory the machine would need.
  * @cfg: a valid configuration
  *
- * Return: bytes of model metadata (frames, pageblock flags, zones).
+ * Return: bytes of model metadata (frames, pageblock flags, zones); 0 for a
+ * NULL pointer.
  */
 uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg);
 
@@ -245,7 +246,8 @@ uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg);
  * All managed memory is free, every pageblock MOVABLE except CMA areas,
  * which are typed CMA and free, as after boot.
  *
- * Return: 0, -EINVAL, -E2BIG, -EOVERFLOW or -ENOMEM.
+ * Return: 0, -EINVAL, -E2BIG, -EOVERFLOW or -ENOMEM; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine **out, char *why,
 			  size_t len);
@@ -268,7 +270,8 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m);
  * pfnlab_machine_config() - the configuration a machine was built from.
  * @m: machine
  *
- * Return: the machine's copy, valid until pfnlab_machine_destroy().
+ * Return: the machine's copy, valid until pfnlab_machine_destroy(); NULL for a
+ * NULL pointer.
  */
 const struct pfnlab_config *pfnlab_machine_config(const struct pfnlab_machine *m);
 
@@ -287,7 +290,10 @@ const struct pfnlab_config *pfnlab_machine_config(const struct pfnlab_machine *m
  * __GFP_THISNODE, the OOM killer (see pfnlab_oom_next()); direct
  * compaction for orders above 0 (costly orders and unmovable ones first).
  *
- * Return: 0, -ENOMEM, or -EINVAL for an order out of range.
+ * One of the two functions whose @m is not tested (see <pfnlab.h>): it must
+ * be a live machine.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL for an order out of range or a NULL @pfn.
  */
 int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn);
 
@@ -296,6 +302,9 @@ int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned orde
  * @m: machine
  * @pfn: first PFN of the allocation
  * @order: the order it was allocated with
+ *
+ * One of the two functions whose @m is not tested (see <pfnlab.h>): it must
+ * be a live machine.
  *
  * Return: 0, or -EINVAL if @pfn is not the head of a live allocation of
  * that order (double free, never allocated, wrong order, pinned page).
@@ -316,7 +325,7 @@ void pfnlab_drain_pages(struct pfnlab_machine *m);
  * mm_compaction_* events.
  * @m: machine
  *
- * Return: 0.
+ * Return: 0; -EINVAL for a NULL pointer.
  */
 int pfnlab_compact_memory(struct pfnlab_machine *m);
 
@@ -327,7 +336,8 @@ int pfnlab_compact_memory(struct pfnlab_machine *m);
  * @why: receives the first violation (may be NULL)
  * @len: size of @why
  *
- * Return: 0 when consistent, -EUCLEAN with the reason otherwise.
+ * Return: 0 when consistent, -EUCLEAN with the reason otherwise; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len);
 

@@ -57,7 +57,8 @@ const char *pfnlab_page_state_name(int state);
  * @pfn: any PFN below pfnlab_nr_pfns()
  * @info: receives the answer
  *
- * Return: 0, or -EINVAL for a PFN beyond the machine.
+ * Return: 0, or -EINVAL for a PFN beyond the machine; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab_page_info *info);
 
@@ -81,7 +82,7 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
  *
  * Return: 0 with every page referenced, or with none: -ENOENT (no such
  * space), -EINVAL (unaligned, no pages, neither GET nor PIN), -EFAULT (not
- * mapped), -ENOMEM (a fault found no memory).
+ * mapped), -ENOMEM (a fault found no memory); -EINVAL for a NULL pointer.
  */
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 	       uint64_t *pfns);
@@ -94,7 +95,7 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
  * @flags: the PFNLAB_FOLL_GET or PFNLAB_FOLL_PIN they were taken with
  *
  * Return: 0, or -EINVAL (nothing changed) if a page holds fewer such
- * references than asked to drop.
+ * references than asked to drop; -EINVAL for a NULL pointer.
  */
 int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t npages, unsigned flags);
 
@@ -103,9 +104,11 @@ int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t np
  * batch) that lasts @ns of model time, then drops by itself.
  * @m: machine
  * @pfn: a page of an allocated folio
- * @ns: how long, in model time (see pfnlab_advance())
+ * @ns: how long, in model time (see pfnlab_advance()); one that would end
+ *       past PFNLAB_NOW_MAX never drops
  *
- * Return: 0, -EINVAL (not an allocated page), -ENOMEM.
+ * Return: 0, -EINVAL (not an allocated page), -ENOMEM; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns);
 
@@ -119,14 +122,20 @@ int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t n
  * a task the OOM killer chose while it was current exits first.
  * @m: machine
  * @ns: nanoseconds
+ *
+ * Return: 0, or -EOVERFLOW (nothing happens) when model time would pass
+ * PFNLAB_NOW_MAX; -EINVAL for a NULL pointer.
  */
-void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns);
+int pfnlab_advance(struct pfnlab_machine *m, uint64_t ns);
+
+/* The end of model time: 2^63 - 1 ns, about 292 years (pfnlab_advance() refuses to pass it). */
+#define PFNLAB_NOW_MAX ((uint64_t)INT64_MAX)
 
 /**
  * pfnlab_now() - the model's logical time: the sum of pfnlab_advance() calls.
  * @m: machine
  *
- * Return: nanoseconds since the machine was built.
+ * Return: nanoseconds since the machine was built; 0 for a NULL pointer.
  */
 uint64_t pfnlab_now(const struct pfnlab_machine *m);
 
@@ -179,7 +188,7 @@ struct pfnlab_migrate_result {
  * emits mm_migrate_pages.
  *
  * Return: the number of folios not migrated (>= 0), -ENOMEM, or -EINVAL
- * for a mode or reason out of range.
+ * for a mode or reason out of range; -EINVAL for a NULL pointer.
  */
 long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t n,
 			  const struct pfnlab_migrate_target *target, enum pfnlab_migrate_mode mode,

@@ -22,7 +22,7 @@
  * @name: a name for reports ("vm3", "qemu-1234"); truncated to 31 bytes
  * @id: receives its id (>= 1)
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 or -ENOMEM; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id);
 
@@ -32,7 +32,7 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id);
  * @id: address space
  *
  * Return: 0, -ENOENT for an unknown id, -EBUSY while pages are pinned
- * (nothing is changed then).
+ * (nothing is changed then); -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id);
 
@@ -45,7 +45,7 @@ int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id);
  * @flags: PFNLAB_MAP_THP
  *
  * Return: 0, -EINVAL (unaligned, empty, beyond 16 TiB of pages), -EEXIST
- * (overlaps a mapping), -ENOENT, -ENOMEM.
+ * (overlaps a mapping), -ENOENT, -ENOMEM; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned flags);
 
@@ -58,7 +58,7 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
  * @len: length, page aligned; [@addr, @addr + @len) covers whole mappings
  *
  * Return: 0, -EINVAL (unaligned, not exactly covering mappings, cutting a
- * pinned huge page), -ENOENT.
+ * pinned huge page), -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len);
 
@@ -73,7 +73,7 @@ int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
  * @faulted: receives the number of pages newly mapped (may be NULL)
  *
  * Return: 0, -EFAULT (an address not mapped), -ENOMEM (out of memory;
- * pages faulted before stay mapped), -ENOENT.
+ * pages faulted before stay mapped), -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted);
 
@@ -86,7 +86,7 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
  * @buf: the bytes
  * @len: how many
  *
- * Return: 0, -EFAULT, -ENOMEM, -ENOENT.
+ * Return: 0, -EFAULT, -ENOMEM, -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const void *buf, size_t len);
 
@@ -99,7 +99,8 @@ int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const 
  * @buf: receives the bytes
  * @len: how many
  *
- * Return: 0, -EFAULT, -ENOENT, -EPERM in metadata-only mode.
+ * Return: 0, -EFAULT, -ENOENT, -EPERM in metadata-only mode; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len);
 
@@ -132,7 +133,7 @@ const char *pfnlab_fs_name(enum pfnlab_fs fs);
  * pfnlab_fs_parse() - the file system kind called @name.
  * @name: as pfnlab_fs_name() prints it
  *
- * Return: an enum pfnlab_fs value, or -EINVAL.
+ * Return: an enum pfnlab_fs value, or -EINVAL; -EINVAL for a NULL pointer.
  */
 int pfnlab_fs_parse(const char *name);
 
@@ -145,7 +146,7 @@ int pfnlab_fs_parse(const char *name);
  * @bytes: its size
  * @id: set to the file's id (also a mapping id in pfnlab_page_info()).
  *
- * Return: 0, -EINVAL (bad @fs or size), -ENOMEM.
+ * Return: 0, -EINVAL (bad @fs or size), -ENOMEM; -EINVAL for a NULL pointer.
  */
 int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes,
 		       unsigned *id);
@@ -158,7 +159,7 @@ int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_f
  * @bytes: its size
  * @id: set to its id (shared with files)
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL, -ENOMEM; -EINVAL for a NULL pointer.
  */
 int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id);
 
@@ -173,7 +174,8 @@ int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t byt
  * @off: byte offset
  * @len: bytes
  *
- * Return: 0, -ENOENT (no such file), -EINVAL (beyond its end), -ENOMEM.
+ * Return: 0, -ENOENT (no such file), -EINVAL (beyond its end), -ENOMEM; -EINVAL
+ * for a NULL pointer.
  */
 int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len);
 
@@ -186,7 +188,7 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
  * @off: byte offset
  * @len: bytes
  *
- * Return: 0, -ENOENT, -EINVAL, -ENOMEM.
+ * Return: 0, -ENOENT, -EINVAL, -ENOMEM; -EINVAL for a NULL pointer.
  */
 int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len);
 
@@ -197,7 +199,7 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
  * @m: machine
  * @id: file or memfd
  *
- * Return: 0 or -ENOENT.
+ * Return: 0 or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id);
 
@@ -209,7 +211,8 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id);
  * @m: machine
  * @id: file or memfd
  *
- * Return: 0, -ENOENT (no such file or already closed).
+ * Return: 0, -ENOENT (no such file or already closed); -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_file_close(struct pfnlab_machine *m, unsigned id);
 
@@ -223,7 +226,7 @@ int pfnlab_file_close(struct pfnlab_machine *m, unsigned id);
  * @id: file or memfd
  *
  * Return: 0, -ENOENT (no such file), -EBUSY (mapped somewhere, or a
- * hugetlbfs file: not modelled).
+ * hugetlbfs file: not modelled); -EINVAL for a NULL pointer.
  */
 int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id);
 
@@ -245,7 +248,7 @@ struct pfnlab_file_info {
  * @id: file or memfd
  * @info: receives it
  *
- * Return: 0 or -ENOENT.
+ * Return: 0 or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_file_info *info);
 
@@ -253,7 +256,8 @@ int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_
  * pfnlab_nr_files() - files and memfds created so far.
  * @m: machine
  *
- * Return: n, their ids being 1..n (freed memfds stay counted).
+ * Return: n, their ids being 1..n (freed memfds stay counted); 0 for a NULL
+ * pointer.
  */
 unsigned pfnlab_nr_files(const struct pfnlab_machine *m);
 
@@ -274,7 +278,8 @@ unsigned pfnlab_nr_files(const struct pfnlab_machine *m);
  * @flags: PFNLAB_MAP_SHARED or 0
  *
  * Return: 0, -ENOENT (no such space or file), -EINVAL (alignment, beyond
- * the file's end), -EEXIST (overlaps a mapping), -ENOMEM.
+ * the file's end), -EEXIST (overlaps a mapping), -ENOMEM; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned file,
 		       uint64_t off, unsigned flags);
@@ -288,7 +293,7 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
  * @file: receives the file pages (may be NULL)
  * @shmem: receives the shmem pages (may be NULL)
  *
- * Return: 0 or -ENOENT.
+ * Return: 0 or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem);
 
@@ -317,7 +322,8 @@ struct pfnlab_hugetlb_info {
  * @m: machine
  *
  * Return: how many; they are indexed 0..count-1 in the kernel's
- * registration order (hugepagesz= first, then the architecture's).
+ * registration order (hugepagesz= first, then the architecture's); 0 for a NULL
+ * pointer.
  */
 unsigned pfnlab_hugetlb_count(const struct pfnlab_machine *m);
 
@@ -326,7 +332,7 @@ unsigned pfnlab_hugetlb_count(const struct pfnlab_machine *m);
  * @m: machine
  * @page_bytes: the size, or 0 for the default one
  *
- * Return: its index, or -ENOENT.
+ * Return: its index, or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_hugetlb_find(const struct pfnlab_machine *m, uint64_t page_bytes);
 
@@ -336,7 +342,7 @@ int pfnlab_hugetlb_find(const struct pfnlab_machine *m, uint64_t page_bytes);
  * @idx: its index
  * @info: receives it
  *
- * Return: 0, or -EINVAL for an index out of range.
+ * Return: 0, or -EINVAL for an index out of range; -EINVAL for a NULL pointer.
  */
 int pfnlab_hugetlb_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_hugetlb_info *info);
 
@@ -353,7 +359,8 @@ int pfnlab_hugetlb_info(const struct pfnlab_machine *m, unsigned idx, struct pfn
  *
  * Return: 0 (the pool may end smaller than asked, as the kernel's write
  * succeeds: read pfnlab_hugetlb_info()), -EINVAL for an index out of
- * range, -ENOMEM without host memory for the model's page state.
+ * range, -ENOMEM without host memory for the model's page state; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t count);
 
@@ -365,7 +372,8 @@ int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t co
  * @idx: huge page size
  * @count: the limit
  *
- * Return: 0, or -EINVAL (index out of range, a gigantic size).
+ * Return: 0, or -EINVAL (index out of range, a gigantic size); -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_hugetlb_set_overcommit(struct pfnlab_machine *m, unsigned idx, uint64_t count);
 
@@ -383,7 +391,8 @@ int pfnlab_hugetlb_set_overcommit(struct pfnlab_machine *m, unsigned idx, uint64
  * @bytes: its size
  * @id: set to its id (shared with files and memfds)
  *
- * Return: 0, -EINVAL (no such page size, empty), -ENOMEM.
+ * Return: 0, -EINVAL (no such page size, empty), -ENOMEM; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_hugetlbfs_create(struct pfnlab_machine *m, const char *name, uint64_t page_bytes, uint64_t bytes,
 			    unsigned *id);
@@ -395,7 +404,7 @@ int pfnlab_hugetlbfs_create(struct pfnlab_machine *m, const char *name, uint64_t
  * @id: address space
  * @pages: receives the base pages mapped
  *
- * Return: 0 or -ENOENT.
+ * Return: 0 or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_hugetlb(const struct pfnlab_machine *m, unsigned id, uint64_t *pages);
 
@@ -416,7 +425,7 @@ void pfnlab_hugetlb_boot_log(struct pfnlab_machine *m);
  * @pfn: receives the PFN
  *
  * Return: 0, -ENOENT when nothing is mapped there (or no such space), -EFAULT
- * outside any mapping.
+ * outside any mapping; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn);
 

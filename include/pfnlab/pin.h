@@ -27,7 +27,7 @@
  *
  * Return: a pin handle (> 0) for pfnlab_unpin(), or -ENOMEM (policy
  * migrate-movable: pages could not leave CMA/ZONE_MOVABLE; nothing stays
- * pinned), -EFAULT, -EINVAL, -ENOENT.
+ * pinned), -EFAULT, -EINVAL, -ENOENT; -EINVAL for a NULL pointer.
  */
 long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages,
 		unsigned flags, const char *pinner, uint64_t *pfns);
@@ -37,7 +37,8 @@ long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
  * @m: machine
  * @handle: what pfnlab_pin() returned
  *
- * Return: 0, or -ENOENT for a handle not (or no longer) pinned.
+ * Return: 0, or -ENOENT for a handle not (or no longer) pinned; -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_unpin(struct pfnlab_machine *m, long handle);
 
@@ -48,7 +49,7 @@ int pfnlab_unpin(struct pfnlab_machine *m, long handle);
  * @id: address space
  * @on: mark or unmark
  *
- * Return: 0 or -ENOENT.
+ * Return: 0 or -ENOENT; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_set_pin_aware(struct pfnlab_machine *m, unsigned id, bool on);
 
@@ -65,7 +66,8 @@ const char *pfnlab_pin_policy_name(enum pfnlab_pin_policy p);
  * pfnlab_pin_policy_parse() - the policy called @name.
  * @name: as pfnlab_pin_policy_name() prints it
  *
- * Return: an enum pfnlab_pin_policy value, or -EINVAL.
+ * Return: an enum pfnlab_pin_policy value, or -EINVAL; -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_pin_policy_parse(const char *name);
 

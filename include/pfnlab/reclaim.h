@@ -29,7 +29,8 @@ struct pfnlab_task {
  * @id: address space
  * @t: the task; comm is copied up to 15 characters
  *
- * Return: 0, -ENOENT (no such space), -EINVAL (oom_score_adj out of -1000..1000).
+ * Return: 0, -ENOENT (no such space), -EINVAL (oom_score_adj out of
+ * -1000..1000); -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_set_task(struct pfnlab_machine *m, unsigned id, const struct pfnlab_task *t);
 
@@ -39,7 +40,7 @@ int pfnlab_mm_set_task(struct pfnlab_machine *m, unsigned id, const struct pfnla
  * @id: address space
  * @t: receives it
  *
- * Return: 0, or -ENOENT for no such space.
+ * Return: 0, or -ENOENT for no such space; -EINVAL for a NULL pointer.
  */
 int pfnlab_mm_task(const struct pfnlab_machine *m, unsigned id, struct pfnlab_task *t);
 
@@ -51,7 +52,7 @@ int pfnlab_mm_task(const struct pfnlab_machine *m, unsigned id, struct pfnlab_ta
  * @m: machine
  * @id: address space, or 0 for a kernel thread (the default)
  *
- * Return: 0, or -ENOENT for no such space.
+ * Return: 0, or -ENOENT for no such space; -EINVAL for a NULL pointer.
  */
 int pfnlab_set_current(struct pfnlab_machine *m, unsigned id);
 
@@ -77,7 +78,7 @@ struct pfnlab_oom_event {
  * containers, io_uring buffers), as the kernel's do_exit() does.  Pin
  * handles it held are invalid and may be reused by later pins.
  *
- * Return: 0, or -ENOENT when there is none.
+ * Return: 0, or -ENOENT when there is none; -EINVAL for a NULL pointer.
  */
 int pfnlab_oom_next(struct pfnlab_machine *m, struct pfnlab_oom_event *ev);
 
@@ -89,7 +90,7 @@ int pfnlab_oom_next(struct pfnlab_machine *m, struct pfnlab_oom_event *ev);
  * @why: receives the panic message (may be NULL)
  * @len: size of @why
  *
- * Return: true after a panic.
+ * Return: true after a panic; false for a NULL pointer.
  */
 bool pfnlab_panicked(const struct pfnlab_machine *m, char *why, size_t len);
 
@@ -114,7 +115,7 @@ bool pfnlab_panicked(const struct pfnlab_machine *m, char *why, size_t len);
  * watermark_scale_factor, watermark_boost_factor or
  * compaction_proactiveness), -EINVAL (out of the kernel's range;
  * nr_overcommit_hugepages of a gigantic default size), -ENOMEM (no host
- * memory for the pool's page state).
+ * memory for the pool's page state); -EINVAL for a NULL pointer.
  */
 int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value);
 
@@ -124,7 +125,8 @@ int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t value
  * @name: as for pfnlab_sysctl_set()
  * @value: receives it
  *
- * Return: 0, or -ENOENT (no such knob in the machine's era).
+ * Return: 0, or -ENOENT (no such knob in the machine's era); -EINVAL for a NULL
+ * pointer.
  */
 int pfnlab_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value);
 

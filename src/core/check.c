@@ -844,6 +844,8 @@ static int check_lru(const struct pfnlab_machine *m, uint64_t swap_used, char *w
 
 int pfnlab_check(const struct pfnlab_machine *m, char *why, size_t len)
 {
+	if (!m)
+		return -EINVAL;
 	uint64_t swap_used = 0;
 	int err = check_pageblocks(m, why, len);
 

@@ -350,6 +350,8 @@ int cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned a
 
 int pfnlab_cma_alloc(struct pfnlab_machine *m, unsigned idx, uint64_t count, unsigned align, uint64_t *out)
 {
+	if (!m || !out)
+		return -EINVAL;
 	return cma_alloc(m, idx, count, align, false, out);
 }
 
@@ -360,6 +362,8 @@ int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uin
 	uint64_t first, nbits;
 	char pbuf[24];
 
+	if (!m)
+		return -EINVAL;
 	if (idx >= m->nr_cma || !count)
 		return -EINVAL;
 	a = &m->cma[idx];
@@ -388,11 +392,15 @@ int pfnlab_cma_release(struct pfnlab_machine *m, unsigned idx, uint64_t pfn, uin
 
 unsigned pfnlab_cma_count(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return 0;
 	return m->nr_cma;
 }
 
 int pfnlab_cma_find(const struct pfnlab_machine *m, const char *name)
 {
+	if (!m || !name)
+		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_cma; i++)
 		if (strcmp(m->cma[i].name, name) == 0)
 			return (int)i;
@@ -405,6 +413,8 @@ int pfnlab_cma_info(const struct pfnlab_machine *m, unsigned idx, struct pfnlab_
 	const struct cma_area *a;
 	uint64_t maxno, used = 0, run = 0, best = 0;
 
+	if (!m || !info)
+		return -EINVAL;
 	if (idx >= m->nr_cma)
 		return -EINVAL;
 	a = &m->cma[idx];

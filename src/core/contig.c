@@ -530,6 +530,8 @@ bool contig_failed_at_pages(const struct pfnlab_machine *m, int ret)
 
 int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t end, int mt)
 {
+	if (!m)
+		return -EINVAL;
 	int ret = alloc_contig_range(m, start, end, mt);
 
 	if (contig_failed_at_pages(m, ret))
@@ -539,6 +541,8 @@ int pfnlab_alloc_contig_range(struct pfnlab_machine *m, uint64_t start, uint64_t
 
 int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t count)
 {
+	if (!m)
+		return -EINVAL;
 	if (pfn + count > m->nr_pfns || pfn + count < pfn)
 		return -EINVAL;
 	for (uint64_t p = pfn; p < pfn + count; p++) {
@@ -553,6 +557,8 @@ int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t co
 
 int pfnlab_contig_failure(const struct pfnlab_machine *m, struct pfnlab_contig_failure *out)
 {
+	if (!m || !out)
+		return -EINVAL;
 	const struct contig_failure *cf = &m->contig_fail;
 
 	if (!cf->valid)

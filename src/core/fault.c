@@ -16,6 +16,8 @@
 
 int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uint64_t nth, bool persistent)
 {
+	if (!m)
+		return -EINVAL;
 	if ((unsigned)p >= PFNLAB_FAULT_POINTS)
 		return -EINVAL;
 	m->fault[p].nth = nth ? m->fault[p].hits + nth : 0;
@@ -25,11 +27,15 @@ int pfnlab_fault_inject(struct pfnlab_machine *m, enum pfnlab_fault_point p, uin
 
 uint64_t pfnlab_fault_hits(const struct pfnlab_machine *m, enum pfnlab_fault_point p)
 {
+	if (!m)
+		return 0;
 	return (unsigned)p < PFNLAB_FAULT_POINTS ? m->fault[p].hits : 0;
 }
 
 bool pfnlab_fault_should_fail(struct pfnlab_machine *m, enum pfnlab_fault_point p)
 {
+	if (!m || (unsigned)p >= PFNLAB_FAULT_POINTS)
+		return false;
 	struct fault_point *f = &m->fault[p];
 
 	f->hits++;

@@ -41,6 +41,8 @@ const char *pfnlab_fs_name(enum pfnlab_fs fs)
 
 int pfnlab_fs_parse(const char *name)
 {
+	if (!name)
+		return -EINVAL;
 	for (int i = 0; i < PFNLAB_FS_TYPES; i++)
 		if (strcmp(name, fs_names[i]) == 0)
 			return i;
@@ -118,11 +120,15 @@ int mapping_create(struct pfnlab_machine *m, const char *name, int fs, uint64_t 
 int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes,
 		       unsigned *id)
 {
+	if (!m || !name || !id)
+		return -EINVAL;
 	return fs == PFNLAB_FS_SHMEM || fs == PFNLAB_FS_HUGETLBFS ? -EINVAL : mapping_create(m, name, fs, bytes, id);
 }
 
 int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id)
 {
+	if (!m || !name || !id)
+		return -EINVAL;
 	return mapping_create(m, name, PFNLAB_FS_SHMEM, bytes, id);
 }
 
@@ -305,6 +311,8 @@ static int file_range(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 /* models filemap_read() / shmem_file_read_iter() */
 int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp;
 	uint64_t first, last;
 	int err = file_range(m, id, off, len, &mp, &first, &last);
@@ -335,6 +343,8 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
 /* models generic_perform_write() with block_write_begin()/block_write_end(), and shmem's */
 int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp;
 	uint64_t first, last;
 	int err = file_range(m, id, off, len, &mp, &first, &last);
@@ -357,6 +367,8 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 /* models vfs_fsync(): write back every dirty page and wait */
 int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp = mapping_get(m, id);
 
 	if (!mp)
@@ -382,6 +394,8 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
  */
 int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp = mapping_get(m, id);
 
 	if (!mp || !mp->live)
@@ -422,6 +436,8 @@ void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
 
 int pfnlab_file_close(struct pfnlab_machine *m, unsigned id)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp = mapping_get(m, id);
 
 	if (!mp || !mp->open)
@@ -434,6 +450,8 @@ int pfnlab_file_close(struct pfnlab_machine *m, unsigned id)
 
 int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_file_info *info)
 {
+	if (!m || !info)
+		return -EINVAL;
 	const struct mapping *mp = mapping_get((struct pfnlab_machine *)m, id);
 
 	if (!mp)
@@ -448,6 +466,8 @@ int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_
 
 unsigned pfnlab_nr_files(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return 0;
 	return m->nr_mappings;
 }
 

@@ -153,6 +153,8 @@ int pfnlab_gfp_parse(const char *s, size_t len, pfnlab_gfp_t *gfp)
 	pfnlab_gfp_t acc = 0, v;
 	size_t i = 0;
 
+	if (!s || !gfp)
+		return -EINVAL;
 	if (len == 4 && !memcmp(s, "none", 4)) {
 		*gfp = 0;
 		return 0;
@@ -187,6 +189,8 @@ int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len)
 
 	if (!len)
 		return 0;
+	if (!buf)
+		return -EINVAL;
 	buf[0] = '\0';
 	if (!gfp)
 		return snprintf(buf, len, "none");

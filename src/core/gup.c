@@ -53,6 +53,8 @@ const char *pfnlab_pin_policy_name(enum pfnlab_pin_policy p)
 
 int pfnlab_pin_policy_parse(const char *name)
 {
+	if (!name)
+		return -EINVAL;
 	for (int i = 0; i < PFNLAB_PIN_POLICIES; i++)
 		if (strcmp(name, policy_names[i]) == 0)
 			return i;
@@ -61,6 +63,8 @@ int pfnlab_pin_policy_parse(const char *name)
 
 int pfnlab_mm_set_pin_aware(struct pfnlab_machine *m, unsigned id, bool on)
 {
+	if (!m)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 
 	if (!mm)
@@ -277,6 +281,8 @@ long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 	unsigned prev;
 	long ret;
 
+	if (!m)
+		return -EINVAL;
 	if (!mm_get(m, id))
 		return -ENOENT;
 	if (!(flags & PFNLAB_FOLL_PIN) || (flags & PFNLAB_FOLL_GET) || !npages || npages > (1ull << 32))
@@ -292,6 +298,8 @@ int pfnlab_unpin(struct pfnlab_machine *m, long handle)
 	struct pin_rec *r;
 	uint64_t buf[256];
 
+	if (!m)
+		return -EINVAL;
 	if (handle <= 0 || handle > (long)m->nr_pins || !m->pins[handle - 1].mm)
 		return -ENOENT;
 	r = &m->pins[handle - 1];

@@ -385,6 +385,8 @@ int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t co
 	struct hstate *h;
 	uint64_t min_count;
 
+	if (!m)
+		return -EINVAL;
 	if (idx >= m->hugetlb.nr_hstates)
 		return -EINVAL;
 	if (pgflags_ensure(m))
@@ -411,6 +413,8 @@ int pfnlab_hugetlb_set_overcommit(struct pfnlab_machine *m, unsigned idx, uint64
 {
 	struct hstate *h;
 
+	if (!m)
+		return -EINVAL;
 	if (idx >= m->hugetlb.nr_hstates)
 		return -EINVAL;
 	h = &m->hugetlb.hstates[idx];
@@ -674,11 +678,15 @@ void hugetlb_move_folio(struct pfnlab_machine *m, uint64_t src, uint64_t dst)
 
 unsigned pfnlab_hugetlb_count(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return 0;
 	return m->hugetlb.nr_hstates;
 }
 
 int pfnlab_hugetlb_find(const struct pfnlab_machine *m, uint64_t page_bytes)
 {
+	if (!m)
+		return -EINVAL;
 	const struct hugetlb_state *hs = &m->hugetlb;
 
 	if (!page_bytes)
@@ -693,6 +701,8 @@ int pfnlab_hugetlb_info(const struct pfnlab_machine *m, unsigned idx, struct pfn
 {
 	const struct hstate *h;
 
+	if (!m || !info)
+		return -EINVAL;
 	if (idx >= m->hugetlb.nr_hstates)
 		return -EINVAL;
 	h = &m->hugetlb.hstates[idx];

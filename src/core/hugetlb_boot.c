@@ -268,6 +268,8 @@ static unsigned long long vmemmap_kib(const struct pfnlab_machine *m, const stru
 
 void pfnlab_hugetlb_boot_log(struct pfnlab_machine *m)
 {
+	if (!m)
+		return;
 	const struct hugetlb_state *hs = &m->hugetlb;
 	bool cur = m->cfg.era == PFNLAB_ERA_CURRENT;
 	char buf[32];

@@ -34,6 +34,8 @@ static uint64_t bits_set(const uint64_t *b, uint64_t from, uint64_t to)
 int pfnlab_hugetlbfs_create(struct pfnlab_machine *m, const char *name, uint64_t page_bytes, uint64_t bytes,
 			    unsigned *id)
 {
+	if (!m || !name || !id)
+		return -EINVAL;
 	int idx = pfnlab_hugetlb_find(m, page_bytes);
 	uint64_t hsize, huge, *resv;
 	struct mapping *mp;
@@ -215,6 +217,8 @@ void hugetlb_unmap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 
 int pfnlab_mm_hugetlb(const struct pfnlab_machine *m, unsigned id, uint64_t *pages)
 {
+	if (!m || !pages)
+		return -EINVAL;
 	const struct mm *mm = mm_get((struct pfnlab_machine *)m, id);
 
 	if (!mm)

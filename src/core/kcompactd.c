@@ -119,6 +119,8 @@ void compact_nodes(struct pfnlab_machine *m)
 
 int pfnlab_compact_memory(struct pfnlab_machine *m)
 {
+	if (!m)
+		return -EINVAL;
 	return compaction_sysctl_set(m, "vm.compact_memory", 1);
 }
 

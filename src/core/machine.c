@@ -30,6 +30,8 @@
 
 int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t ram_bytes)
 {
+	if (!cfg || !name)
+		return -EINVAL;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ram_bytes = ram_bytes;
 	cfg->era = PFNLAB_ERA_CURRENT;
@@ -105,10 +107,46 @@ size_t pfnlab_frame_size(void)
 
 uint64_t pfnlab_config_bytes(const struct pfnlab_config *cfg)
 {
+	if (!cfg)
+		return 0;
 	uint64_t pfns = max_pfn_of(cfg);
 	uint64_t pbs = (pfns >> cfg->pageblock_order) + 1;
 
 	return pfns * sizeof(struct frame) + pbs + sizeof(struct pfnlab_machine);
+}
+
+/* The CMA area names: each a string, no two alike once an empty name is read as "reserved" (cma_reserve_boot()). */
+static int cma_names_check(const struct pfnlab_config *cfg, char *why, size_t len)
+{
+	for (unsigned i = 0; i < cfg->nr_cma; i++) {
+		const char *a = cfg->cma[i].name[0] ? cfg->cma[i].name : "reserved";
+
+		if (!memchr(cfg->cma[i].name, 0, sizeof(cfg->cma[i].name)))
+			return set_why(why, len, "CMA area %u: name is not a string of at most %zu bytes", i,
+				       sizeof(cfg->cma[i].name) - 1), -EINVAL;
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(a, cfg->cma[j].name[0] ? cfg->cma[j].name : "reserved"))
+				return set_why(why, len, "CMA areas %u and %u are both called '%s'", j, i, a), -EINVAL;
+	}
+	return 0;
+}
+
+/* Every enum field holds one of its values. */
+static int config_enums_check(const struct pfnlab_config *cfg, char *why, size_t len)
+{
+	if ((unsigned)cfg->era > PFNLAB_ERA_CURRENT)
+		return set_why(why, len, "era %d is not 2015 (0) or current (1)", (int)cfg->era), -EINVAL;
+	if ((unsigned)cfg->cma_rule > PFNLAB_CMA_5_7)
+		return set_why(why, len, "cma_rule %d is not 2015 (0) or 5.7 (1)", (int)cfg->cma_rule), -EINVAL;
+	if ((unsigned)cfg->pin_policy >= PFNLAB_PIN_POLICIES)
+		return set_why(why, len, "pin_policy %d is not 0..%d", (int)cfg->pin_policy, PFNLAB_PIN_POLICIES - 1),
+		       -EINVAL;
+	if ((unsigned)cfg->cma_retry > PFNLAB_CMA_RETRY_BOUNDED)
+		return set_why(why, len, "cma_retry %d is not 0..%d", (int)cfg->cma_retry, PFNLAB_CMA_RETRY_BOUNDED),
+		       -EINVAL;
+	if ((unsigned)cfg->kernel > PFNLAB_KERNEL_6_12)
+		return set_why(why, len, "kernel %d is not 6.1 (0) or 6.12 (1)", (int)cfg->kernel), -EINVAL;
+	return 0;
 }
 
 int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
@@ -116,7 +154,16 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 	struct pfnlab_range r[PFNLAB_MAX_RANGES];
 	unsigned n;
 	uint64_t page, block, pfns, need;
+	int err;
 
+	if (!cfg)
+		return set_why(why, len, "no configuration (cfg is NULL)"), -EINVAL;
+	if (!memchr(cfg->preset, 0, sizeof(cfg->preset)))
+		return set_why(why, len, "preset is not a string of at most %zu bytes", sizeof(cfg->preset) - 1),
+		       -EINVAL;
+	err = config_enums_check(cfg, why, len);
+	if (err)
+		return err;
 	if (cfg->page_shift < 12 || cfg->page_shift > 16)
 		return set_why(why, len, "page size must be 4K..64K (page_shift 12..16), not 2^%u",
 			       cfg->page_shift), -EINVAL;
@@ -161,6 +208,9 @@ int pfnlab_config_check(const struct pfnlab_config *cfg, char *why, size_t len)
 		return set_why(why, len, "movablecore/kernelcore must be below the RAM size"), -EINVAL;
 	if (cfg->nr_cma > PFNLAB_MAX_CMA)
 		return set_why(why, len, "at most %d CMA areas", PFNLAB_MAX_CMA), -EINVAL;
+	err = cma_names_check(cfg, why, len);
+	if (err)
+		return err;
 	if (cfg->swap_bytes && cfg->backed)
 		return set_why(why, len, "swap is not modelled in backed mode (page contents would leave memory)"),
 		       -EINVAL;
@@ -460,9 +510,12 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	struct pfnlab_machine *m;
 	struct pfnlab_pfn_range *held;
 	size_t nheld;
-	int err = pfnlab_config_check(cfg, why, len);
+	int err;
 
+	if (!out)
+		return set_why(why, len, "no place for the machine (out is NULL)"), -EINVAL;
 	*out = NULL;
+	err = pfnlab_config_check(cfg, why, len);
 	if (err)
 		return err;
 	m = model_alloc(cfg, sizeof(*m));
@@ -555,10 +608,14 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 
 const struct pfnlab_config *pfnlab_machine_config(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return NULL;
 	return &m->cfg;
 }
 
 uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return 0;
 	return m->nr_pfns;
 }

@@ -574,6 +574,8 @@ long pfnlab_migrate_pages(struct pfnlab_machine *m, const uint64_t *pfns, size_t
 	size_t nh = 0, queued = 0;
 	long ret;
 
+	if (!m || !target || (n && !pfns))
+		return -EINVAL;
 	if ((unsigned)mode > PFNLAB_MIGRATE_SYNC || (unsigned)reason >= PFNLAB_MR_TYPES)
 		return -EINVAL;
 	heads = host_alloc(m, (n ? n : 1) * sizeof(*heads));

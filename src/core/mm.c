@@ -42,6 +42,8 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 	struct mm *mm;
 	unsigned slot;
 
+	if (!m || !name || !id)
+		return -EINVAL;
 	if (m->nr_mms == m->cap_mms) {
 		unsigned cap = m->cap_mms ? m->cap_mms * 2 : 16;
 		struct mm *n = realloc(m->mms, cap * sizeof(*n));
@@ -76,6 +78,8 @@ static bool range_pages(const struct pfnlab_machine *m, uint64_t addr, uint64_t 
 
 int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned flags)
 {
+	if (!m)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 	uint64_t vpn, pages, nchunks;
 	unsigned i;
@@ -126,6 +130,8 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, unsigned file,
 		       uint64_t off, unsigned flags)
 {
+	if (!m)
+		return -EINVAL;
 	struct mapping *mp = mapping_get(m, file);
 	struct mm *mm = mm_get(m, id);
 	uint64_t psize = 1ull << m->cfg.page_shift, vpn = addr >> m->cfg.page_shift;
@@ -332,6 +338,8 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 
 int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)
 {
+	if (!m)
+		return -EINVAL;
 	unsigned prev = task_enter(m, id);
 	int err = mm_fault_range(m, id, addr, len, false, faulted);
 
@@ -341,6 +349,8 @@ int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 
 int pfnlab_mm_rss(const struct pfnlab_machine *m, unsigned id, uint64_t *anon, uint64_t *file, uint64_t *shmem)
 {
+	if (!m)
+		return -EINVAL;
 	const struct mm *mm = mm_get_const(m, id);
 
 	if (!mm)
@@ -364,6 +374,8 @@ static uint64_t follow_page(const struct pfnlab_machine *m, const struct mm *mm,
 
 int pfnlab_mm_lookup(const struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t *pfn)
 {
+	if (!m || !pfn)
+		return -EINVAL;
 	const struct mm *mm = mm_get_const(m, id);
 	uint64_t vpn = addr >> m->cfg.page_shift, p;
 
@@ -403,6 +415,8 @@ static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, ui
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 	       uint64_t *pfns)
 {
+	if (!m)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 	uint64_t psize = 1ull << m->cfg.page_shift;
 	unsigned prev;
@@ -480,6 +494,8 @@ static int mm_copy(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
 
 int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const void *buf, size_t len)
 {
+	if (!m || (!buf && len))
+		return -EINVAL;
 	unsigned prev = task_enter(m, id);
 	int err = mm_copy(m, id, addr, (void *)buf, len, true);
 
@@ -489,6 +505,8 @@ int pfnlab_mm_write(struct pfnlab_machine *m, unsigned id, uint64_t addr, const 
 
 int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *buf, size_t len)
 {
+	if (!m || (!buf && len))
+		return -EINVAL;
 	return mm_copy(m, id, addr, buf, len, false);
 }
 
@@ -555,6 +573,8 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 
 int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len)
 {
+	if (!m)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 	uint64_t vpn, pages, end;
 	unsigned first, last;
@@ -600,6 +620,8 @@ void mm_free(struct pfnlab_machine *m, struct mm *mm)
 
 int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id)
 {
+	if (!m)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 
 	if (!mm)

@@ -389,6 +389,8 @@ void oom_reap_exiting(struct pfnlab_machine *m)
 
 int pfnlab_oom_next(struct pfnlab_machine *m, struct pfnlab_oom_event *ev)
 {
+	if (!m || !ev)
+		return -EINVAL;
 	oom_reap_exiting(m);
 	if (m->oom_head == m->nr_oom)
 		return -ENOENT;
@@ -399,12 +401,14 @@ int pfnlab_oom_next(struct pfnlab_machine *m, struct pfnlab_oom_event *ev)
 bool pfnlab_panicked(const struct pfnlab_machine *m, char *why, size_t len)
 {
 	if (why && len)
-		snprintf(why, len, "%s", m->panicked ? m->panic_msg : "");
-	return m->panicked;
+		snprintf(why, len, "%s", m && m->panicked ? m->panic_msg : "");
+	return m && m->panicked;
 }
 
 int pfnlab_mm_set_task(struct pfnlab_machine *m, unsigned id, const struct pfnlab_task *t)
 {
+	if (!m || !t)
+		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
 
 	if (!mm)
@@ -421,6 +425,8 @@ int pfnlab_mm_set_task(struct pfnlab_machine *m, unsigned id, const struct pfnla
 
 int pfnlab_mm_task(const struct pfnlab_machine *m, unsigned id, struct pfnlab_task *t)
 {
+	if (!m || !t)
+		return -EINVAL;
 	const struct mm *mm = mm_get((struct pfnlab_machine *)m, id);
 
 	if (!mm)
@@ -433,6 +439,8 @@ int pfnlab_mm_task(const struct pfnlab_machine *m, unsigned id, struct pfnlab_ta
 
 int pfnlab_set_current(struct pfnlab_machine *m, unsigned id)
 {
+	if (!m)
+		return -EINVAL;
 	if (id && !mm_get(m, id))
 		return -ENOENT;
 	m->current_mm = id;

@@ -347,6 +347,8 @@ uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order
 
 int pfnlab_alloc_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
+	if (!pfn)
+		return -EINVAL;
 	if (order >= m->nr_orders) {
 		*pfn = NIL_PFN;
 		return -EINVAL;
@@ -485,6 +487,8 @@ void page_alloc_setup(struct pfnlab_machine *m)
 
 void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
 {
+	if (!m)
+		return;
 	m->trace = sink ? *sink : (struct pfnlab_sink){0};
 	page_alloc_setup(m); /* a traced machine takes the general path, which emits the lines */
 }

@@ -71,6 +71,8 @@ uint64_t count_pageblocks(const struct pfnlab_machine *m, const struct zone *z, 
 
 int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn)
 {
+	if (!m)
+		return -EINVAL;
 	if (pfn >= m->nr_pfns)
 		return -EINVAL;
 	return pb_type(m, pfn);

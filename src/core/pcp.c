@@ -236,6 +236,8 @@ void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z)
 
 void pfnlab_drain_pages(struct pfnlab_machine *m)
 {
+	if (!m)
+		return;
 	for (int i = 0; i < m->nr_zones; i++)
 		pcp_drain_zone(m, &m->zones[i]);
 }

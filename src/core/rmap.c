@@ -101,6 +101,8 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 	uint64_t head;
 	const struct frame *f;
 
+	if (!m || !info)
+		return -EINVAL;
 	if (pfn >= m->nr_pfns)
 		return -EINVAL;
 	*info = (struct pfnlab_page_info){.head = pfn};
@@ -223,6 +225,8 @@ int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t np
 {
 	bool pin = flags & PFNLAB_FOLL_PIN;
 
+	if (!m || (npages && !pfns))
+		return -EINVAL;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t head = pfns[i] < m->nr_pfns ? folio_head(m, pfns[i]) : NIL_PFN;
 		bool ok = head != NIL_PFN &&
@@ -265,8 +269,16 @@ static void heap_swap(struct transient_ref *a, struct transient_ref *b)
 	*b = t;
 }
 
+/* Model time left before PFNLAB_NOW_MAX (none once an operation's own waits took it past). */
+static uint64_t time_left(const struct pfnlab_machine *m)
+{
+	return m->now_ns < PFNLAB_NOW_MAX ? PFNLAB_NOW_MAX - m->now_ns : 0;
+}
+
 int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns)
 {
+	if (!m)
+		return -EINVAL;
 	uint64_t head = pfn < m->nr_pfns ? folio_head(m, pfn) : NIL_PFN;
 	unsigned i;
 
@@ -282,7 +294,8 @@ int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t n
 		m->cap_transient = cap;
 	}
 	i = m->nr_transient++;
-	m->transient[i] = (struct transient_ref){.expires_ns = m->now_ns + ns, .pfn = (uint32_t)head};
+	m->transient[i] = (struct transient_ref){.expires_ns = ns > time_left(m) ? UINT64_MAX : m->now_ns + ns,
+						 .pfn = (uint32_t)head};
 	while (i && m->transient[(i - 1) / 2].expires_ns > m->transient[i].expires_ns) {
 		heap_swap(&m->transient[(i - 1) / 2], &m->transient[i]);
 		i = (i - 1) / 2;
@@ -314,10 +327,15 @@ static void transient_drop(struct pfnlab_machine *m)
 		page_ref_release(m, head);
 }
 
-void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
+int pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
 {
-	uint64_t target = m->now_ns + ns;
+	uint64_t target;
 
+	if (!m)
+		return -EINVAL;
+	if (ns > time_left(m))
+		return -EOVERFLOW;
+	target = m->now_ns + ns;
 	oom_reap_exiting(m);
 	for (;;) { /* the next event: a reference drop or the flusher/disk; kcompactd's checks before it */
 		uint64_t when = writeback_next_event(m);
@@ -337,9 +355,12 @@ void pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
 	writeback_advance(m, target);
 	compaction_advance(m, target);
 	m->now_ns = target;
+	return 0;
 }
 
 uint64_t pfnlab_now(const struct pfnlab_machine *m)
 {
+	if (!m)
+		return 0;
 	return m->now_ns;
 }

@@ -310,7 +310,7 @@ void swap_free_slot(struct pfnlab_machine *m)
 void pfnlab_swap_pages(const struct pfnlab_machine *m, uint64_t *total, uint64_t *used)
 {
 	if (total)
-		*total = m->swap_pages;
+		*total = m ? m->swap_pages : 0;
 	if (used)
-		*used = m->swap_used;
+		*used = m ? m->swap_used : 0;
 }

@@ -54,6 +54,8 @@ static int knob_find(const struct pfnlab_machine *m, const char *name)
 
 int pfnlab_sysctl_get(const struct pfnlab_machine *m, const char *name, uint64_t *value)
 {
+	if (!m || !name || !value)
+		return -EINVAL;
 	const struct vm_sysctl *s = &m->sysctl;
 	int k = knob_find(m, name);
 
@@ -92,6 +94,8 @@ static void drop_caches(struct pfnlab_machine *m, uint64_t v)
 
 int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t v)
 {
+	if (!m || !name)
+		return -EINVAL;
 	struct vm_sysctl *s = &m->sysctl;
 	int k = knob_find(m, name);
 

@@ -72,6 +72,8 @@ void log_printf(struct pfnlab_machine *m, const char *fmt, ...)
 
 void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
 {
+	if (!m)
+		return;
 	m->log = sink ? *sink : (struct pfnlab_sink){0};
 }
 

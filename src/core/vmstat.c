@@ -120,6 +120,8 @@ const char *vm_item_name(enum vm_item i)
 
 long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 {
+	if (!m || !name)
+		return -1;
 	int64_t free = 0, cma = 0;
 
 	for (int i = 0; i < m->nr_zones; i++) {
@@ -171,6 +173,8 @@ long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 
 long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone)
 {
+	if (!m)
+		return -1;
 	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0)
 		return -1;
 	return (long)m->zones[m->zone_of_type[zone]].nr_free;
@@ -178,6 +182,8 @@ long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone)
 
 long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt)
 {
+	if (!m)
+		return -1;
 	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0 ||
 	    order >= m->nr_orders || mt < 0 || mt >= PFNLAB_MT_TYPES)
 		return -1;

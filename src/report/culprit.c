@@ -23,6 +23,8 @@ int pfnlab_print_culprits(const struct pfnlab_machine *m, bool json, const struc
 {
 	struct pfnlab_contig_failure f;
 
+	if (!m || !k || !k->write)
+		return -EINVAL;
 	if (pfnlab_contig_failure(m, &f))
 		return -ENOENT;
 	if (!json) {

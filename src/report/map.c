@@ -114,6 +114,12 @@ bool map_busy(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, u
 }
 
 /* Clamp the PFN window of @o to the machine. */
+/* The pointers a map needs: a machine, a sink that writes, the busy ranges it counts (include/pfnlab.h's rule). */
+int map_args(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s)
+{
+	return !m || !s || !s->write || (o && o->nr_busy && !o->busy) ? -EINVAL : 0;
+}
+
 int map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first, uint64_t *last)
 {
 	if (o && (o->first_pfn || o->last_pfn) && o->first_pfn >= m->nr_pfns)
@@ -168,6 +174,8 @@ int pfnlab_map_svg(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	struct map_cell *c;
 	int err, w, h, cell;
 
+	if (map_args(m, o, s))
+		return -EINVAL;
 	if (o && o->columns > PFNLAB_MAP_MAX_COLUMNS)
 		return -EINVAL; /* the picture's width would overflow */
 	err = map_window(m, o, &first, &last);
@@ -317,8 +325,10 @@ int pfnlab_map_ansi(const struct pfnlab_machine *m, const struct pfnlab_map_opts
 	static const char *const shade[5] = {" ", "\u2591", "\u2592", "\u2593", "\u2588"};
 	uint64_t first, last, n, per, cols = 64;
 	struct map_cell *c;
-	int err;
+	int err = map_args(m, o, s);
 
+	if (err)
+		return err;
 	err = map_window(m, o, &first, &last);
 	if (err)
 		return err;

@@ -70,6 +70,8 @@ int pfnlab_map_png(const struct pfnlab_machine *m, const struct pfnlab_map_opts 
 	png_infop info;
 	uint8_t *row;
 
+	if (map_args(m, o, s))
+		return -EINVAL;
 	if (map_window(m, o, &first, &last))
 		return -ERANGE;
 	if (last - first > PNG_MAX_PAGES)

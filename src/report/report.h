@@ -23,6 +23,7 @@ int map_collect(const struct pfnlab_machine *m, uint64_t first, uint64_t last, s
 		uint64_t *n);
 bool map_busy(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t a, uint64_t b);
 /* The window of @o clipped to the machine (none asked: all of it); -ERANGE when it is wholly outside. */
+int map_args(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, const struct pfnlab_sink *s);
 int map_window(const struct pfnlab_machine *m, const struct pfnlab_map_opts *o, uint64_t *first, uint64_t *last);
 
 void show_cma(const struct pfnlab_machine *m, const struct pfnlab_sink *s);

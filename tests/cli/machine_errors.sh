@@ -23,6 +23,8 @@ expect 2 "with END above BASE" machine --cma 64M@2G-1G
 expect 2 "with END above BASE" machine --cma 64M@0
 expect 2 "CMA area reserved: size 0x4000000 of region at 0 exceeds limit 0x2000000" machine --cma 64M@0-32M
 expect 2 "CMA area reserved: no room for 1024 MiB below 0x40000000" machine --ram 2G --cma 1G@0-1G
+expect 2 "machine: CMA areas 0 and 1 are both called 'a'" machine --cma 64M:a --cma 64M:a
+expect 2 "machine: CMA areas 0 and 1 are both called 'reserved'" machine --cma 64M --cma 64M:reserved
 expect 2 "movablecore or kernelcore" machine --movablecore 1G --kernelcore 1G
 expect 3 "needs .* MiB of host memory" machine --ram 4P
 exit $fail

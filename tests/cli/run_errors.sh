@@ -33,6 +33,7 @@ scn 2 "s.scn:2: guests every: 'soon' is not a time" "$M" 'guests count=2 ram=1G 
 scn 2 "s.scn:2: guests ram: 'uniform:4G..1G': the upper bound" "$M" 'guests count=2 ram=uniform:4G..1G'
 scn 2 "s.scn:2: advance: '5 parsecs'\|advance: too many" "$M" 'advance 5 parsecs'
 scn 2 "s.scn:2: '5parsecs' is not a time" "$M" 'advance 5parsecs'
+scn 2 "s.scn:3: advance: model time would pass its end (2^63 ns, about 292 years)" "$M" 'advance 10000w' 'advance 10000w'
 scn 2 "s.scn:3: cma: setup lines (machine, cma, kvm, policy, seed) must come before the first action" "$M" "$G" 'cma size=64M'
 scn 2 "s.scn:2: machine: must come before cma and kvm lines" 'cma size=64M' "$M"
 scn 2 "s.scn:1: machine ram: '-2G' is not a size" 'machine ram=-2G'

@@ -170,10 +170,8 @@ static int run_event(struct exec *e, const struct event *ev)
 /* Let @ns of model time pass: background expiries and scheduled events, in time order. */
 static int advance(struct exec *e, uint64_t ns)
 {
-	uint64_t now = pfnlab_now(e->m), target = now + ns;
+	uint64_t now = pfnlab_now(e->m), target = now + ns; /* run_advance() keeps it within PFNLAB_NOW_MAX */
 
-	if (target < now)
-		target = UINT64_MAX;
 	for (;;) {
 		uint64_t tb = bg_next_expiry(&e->h), te = e->nr_ev ? e->ev[0].t : UINT64_MAX;
 		uint64_t t = tb < te ? tb : te;
@@ -238,6 +236,8 @@ static int run_advance(struct exec *e, int *res)
 		return -EINVAL;
 	if (val_time(v, &ns, m, sizeof(m)))
 		return RUN_ERR(e, "advance: %s", m);
+	if (pfnlab_now(e->m) > PFNLAB_NOW_MAX || ns > PFNLAB_NOW_MAX - pfnlab_now(e->m))
+		return RUN_ERR(e, "advance: model time would pass its end (2^63 ns, about 292 years)");
 	return advance(e, ns);
 }
 
