@@ -427,7 +427,8 @@ TEST(guest_hugetlbfs_check)
 	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* no THP on hugetlbfs */
 	o.thp = false;
 	o.ram = 1ull << 20;
-	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* below one huge page */
+	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* below one huge page: QEMU does not start */
+	CHECK(strstr(log.text, "bad: qemu-system-x86_64: memory size 0x100000 must be equal to or larger than page size 0x200000"));
 	o.ram = 101ull << 20;
 	CHECK_EQ(guest_start(&h, "vm1", &o, &g1), 0);
 	test_check_state(m);

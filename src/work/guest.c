@@ -225,9 +225,15 @@ int guest_start(struct host *h, const char *name, const struct guest_opts *o, st
 	if (host_guest(h, name))
 		return -EEXIST;
 	if (!o->ram || (o->ram & (h->page_size - 1)) || (unsigned)o->backend >= GUEST_BACKENDS ||
-	    (o->backend == GUEST_BACKEND_ANON ? o->vhost_user : o->thp) ||
-	    (o->backend == GUEST_BACKEND_HUGETLBFS && o->ram < host_hugepage_bytes(h)))
+	    (o->backend == GUEST_BACKEND_ANON ? o->vhost_user : o->thp))
 		return -EINVAL;
+	if (o->backend == GUEST_BACKEND_HUGETLBFS && o->ram < host_hugepage_bytes(h)) { /* QEMU's file_ram_alloc() */
+		host_event(h, "%s: qemu-system-%s: memory size %#llx must be equal to or larger than page size %#llx",
+			   name, h->page_shift == 16 ? "ppc64" : "x86_64", (unsigned long long)o->ram,
+			   (unsigned long long)host_hugepage_bytes(h));
+		h->st.guests_failed++;
+		return -EINVAL;
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
