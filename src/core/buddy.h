@@ -92,9 +92,9 @@ HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_
 	link_free_block(m, z, pfn, order, mt, NIL_PFN, z->area[order].list[mt].head);
 }
 
-/* models __add_to_free_list() and add_to_free_list_tail() */
-HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				 unsigned order, int mt, bool tail)
+/* add_to_free_list() except for the zone's free-page counters: the caller settles those */
+HOT_INLINE void link_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+			       bool tail)
 {
 	const struct free_list *l = &z->area[order].list[mt];
 
@@ -103,15 +103,21 @@ HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint6
 	else
 		link_free_block(m, z, pfn, order, mt, NIL_PFN, l->head);
 	z->free_orders[mt] |= (uint16_t)(1u << order);
+}
+
+/* models __add_to_free_list() and add_to_free_list_tail() */
+HOT_INLINE void add_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				 unsigned order, int mt, bool tail)
+{
+	link_free_list(m, z, pfn, order, mt, tail);
 	zone_freepage_state(z, mt, (int64_t)1 << order);
 }
 
 /*
- * models del_page_from_free_list() for a block of @order: the links stay,
- * the block marks go
+ * del_block_of_order() except for the zone's free-page counters: the
+ * caller settles those.  Returns the type of the list the block was on.
  */
-HOT_INLINE void del_block_of_order(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				   unsigned order)
+HOT_INLINE int unlink_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
 {
 	struct frame *frames = m->frames, *f = &frames[pfn];
 	uint32_t next = f->next, prev = f->prev;
@@ -130,8 +136,20 @@ HOT_INLINE void del_block_of_order(struct pfnlab_machine *m, struct zone *z, uin
 		if (prev == NIL_PFN) /* it was the only one */
 			z->free_orders[mt] &= (uint16_t)~(1u << order);
 	}
-	zone_freepage_state(z, mt, -((int64_t)1 << order));
 	unmark_free_block(area, l, f);
+	return mt;
+}
+
+/*
+ * models del_page_from_free_list() for a block of @order: the links stay,
+ * the block marks go
+ */
+HOT_INLINE void del_block_of_order(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
+				   unsigned order)
+{
+	int mt = unlink_free_block(m, z, pfn, order);
+
+	zone_freepage_state(z, mt, -((int64_t)1 << order));
 }
 
 /* models del_page_from_free_list(), mm/page_alloc.c */
@@ -213,20 +231,32 @@ HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, ui
 	const uint64_t zstart = z->start_pfn, zspan = z->spanned;
 	const unsigned nr_orders = m->nr_orders, pb_order = m->pb_order;
 
+	/*
+	 * The free-page counters move once by the freed pages; a merge with a
+	 * buddy of @mt's own list leaves them as they are, one from another
+	 * list moves its pages to @mt's count (del_page_from_free_list() and
+	 * add_to_free_list() of each step, summed)
+	 */
+	zone_freepage_state(z, mt, (int64_t)1 << order);
 	while (order + 1 < nr_orders) {
 		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
+		int buddy_mt;
 
 		if (!page_is_buddy(frames, zstart, zspan, buddy, order, aligned))
 			break;
 		if (order >= pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
 			break;
-		del_block_of_order(m, z, buddy, order); /* page_is_buddy() saw the order */
+		buddy_mt = unlink_free_block(m, z, buddy, order); /* page_is_buddy() saw the order */
+		if (buddy_mt != mt) {
+			zone_freepage_state(z, buddy_mt, -((int64_t)1 << order));
+			zone_freepage_state(z, mt, (int64_t)1 << order);
+		}
 		pfn &= buddy;
 		order++;
 	}
 	if (!to_tail)
 		to_tail = buddy_merge_likely(frames, zstart, zspan, nr_orders, pfn, order, aligned);
-	add_to_free_list(m, z, pfn, order, mt, to_tail);
+	link_free_list(m, z, pfn, order, mt, to_tail);
 }
 
 /* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it) */

@@ -77,24 +77,52 @@ void pcp_setup(struct pfnlab_machine *m)
 	}
 }
 
-/* The oldest page of non-empty list @l back to the buddy lists: one step of free_pcppages_bulk() */
-static inline __attribute__((always_inline)) void drain_one(struct pfnlab_machine *m, struct zone *z,
-							     struct per_cpu_pages *p, struct pcp_list *l)
+/*
+ * The @n oldest pages of list @l (it holds at least @n) back to the buddy
+ * lists, oldest first: @n steps of free_pcppages_bulk().  The list is
+ * relinked once, after the last page; nothing reads the pcp list between.
+ * @aligned is buddy_free_block_in()'s; @general: the zone may hold
+ * isolated pageblocks and the machine may be traced (both read per page).
+ */
+static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machine *m, struct zone *z,
+							     struct per_cpu_pages *p, struct pcp_list *l,
+							     uint32_t n, bool aligned, bool general)
 {
 	struct frame *frames = m->frames;
-	uint32_t pfn = frames[l->head].prev;
-	struct frame *f = &frames[pfn];
-	int mt = f->mt;
+	uint32_t head = l->head, pfn = frames[head].prev;
 
-	pcp_list_unlink(frames, l, pfn);
-	p->count--;
-	f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
-	frame_set_state(f, 0, 0, 0, 0);
-	if (z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
-		mt = pb_type(m, pfn);
-	buddy_free_block(m, z, pfn, 0, mt, false);
-	if (m->trace.write)
-		trace_pcpu_drain(m, pfn, mt);
+	for (uint32_t i = 0; i < n; i++) {
+		struct frame *f = &frames[pfn];
+		uint32_t prev = f->prev;
+		int mt = f->mt;
+
+		f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
+		frame_set_state(f, 0, 0, 0, 0);
+		if (general && z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
+			mt = pb_type(m, pfn);
+		buddy_free_block_in(m, z, pfn, 0, mt, false, aligned);
+		if (general && m->trace.write)
+			trace_pcpu_drain(m, pfn, mt);
+		pfn = prev;
+	}
+	l->count -= n;
+	p->count -= n;
+	if (!l->count) {
+		l->head = NIL_PFN;
+	} else { /* @pfn is the new tail */
+		frames[pfn].next = head;
+		frames[head].prev = pfn;
+	}
+}
+
+/* The @n oldest pages of list @l back to the buddy lists (drain_run() chosen for the zone) */
+static void drain_oldest(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, struct pcp_list *l,
+			 uint32_t n)
+{
+	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write)
+		drain_run(m, z, p, l, n, true, false);
+	else
+		drain_run(m, z, p, l, n, false, true);
 }
 
 /*
@@ -110,15 +138,15 @@ static void free_pcppages_bulk(struct pfnlab_machine *m, struct zone *z, struct 
 		count = p->count;
 	while (count > 0) {
 		struct pcp_list *l;
+		uint32_t n;
 
 		do {
 			idx = idx + 1 > 2 ? 0 : idx + 1;
 			l = &p->lists[idx];
 		} while (l->head == NIL_PFN);
-		do {
-			drain_one(m, z, p, l);
-			count--;
-		} while (count > 0 && l->head != NIL_PFN);
+		n = count < l->count ? count : l->count;
+		drain_oldest(m, z, p, l, n);
+		count -= n;
 	}
 }
 
@@ -139,6 +167,7 @@ static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, st
 		count = p->count;
 	while (count > 0) {
 		struct pcp_list *l;
+		uint32_t n;
 
 		do {
 			batch_free++;
@@ -147,9 +176,12 @@ static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, st
 		} while (l->head == NIL_PFN);
 		if (batch_free == 3)
 			batch_free = count;
-		do {
-			drain_one(m, z, p, l);
-		} while (--count && --batch_free && l->head != NIL_PFN);
+		/* up to the first of: count pages, batch_free pages, the list's end */
+		n = count < batch_free ? count : batch_free;
+		n = n < l->count ? n : l->count;
+		drain_oldest(m, z, p, l, n);
+		count -= n;
+		batch_free -= n;
 	}
 }
 
