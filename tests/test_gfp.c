@@ -127,5 +127,18 @@ TEST(migratetype)
 	CHECK_EQ(pfnlab_gfp_migratetype(PFNLAB___GFP_RECLAIMABLE | PFNLAB___GFP_MOVABLE), PFNLAB_MT_UNMOVABLE);
 }
 
+/* Expect the allocator's one-read decoding to say what gfp_migratetype() and gfp_zone_type() say, for every mask bit */
+TEST(decode_table)
+{
+	for (unsigned b = 0; b < 64; b++) {
+		pfnlab_gfp_t g = (pfnlab_gfp_t)(b | (b & 32 ? PFNLAB_GFP_KERNEL : 0));
+		int mt, zone;
+
+		gfp_decode(g, &mt, &zone);
+		CHECK_EQ(mt, gfp_migratetype(g));
+		CHECK_EQ(zone, gfp_zone_type(g));
+	}
+}
+
 RUN_TESTS(parse_composites, parse_hex_and_2015, parse_errors, format_like_kernel, round_trip, zone_table,
-	  migratetype)
+	  migratetype, decode_table)

@@ -317,6 +317,12 @@ HOT_INLINE uint64_t buddy_take_smallest(struct pfnlab_machine *m, struct zone *z
 	return o < 0 ? NIL_PFN : buddy_take(m, z, order, (unsigned)o, mt);
 }
 
+/* Does the 5.7 rule of __rmqueue() below apply to a caller with @alloc_flags at all? */
+static inline bool rmqueue_cma_rule(const struct pfnlab_machine *m, unsigned alloc_flags)
+{
+	return m->cfg.config_cma && (alloc_flags & ALLOC_CMA) && m->cfg.cma_rule == PFNLAB_CMA_5_7;
+}
+
 /*
  * models the 5.7 rule of __rmqueue(): a caller that may use CMA takes CMA
  * pages first while they are over half of the zone's free pages
@@ -324,8 +330,7 @@ HOT_INLINE uint64_t buddy_take_smallest(struct pfnlab_machine *m, struct zone *z
 static inline bool rmqueue_cma_first(const struct pfnlab_machine *m, const struct zone *z,
 				     unsigned alloc_flags)
 {
-	return m->cfg.config_cma && (alloc_flags & ALLOC_CMA) && m->cfg.cma_rule == PFNLAB_CMA_5_7 &&
-	       z->nr_free_cma > z->nr_free / 2;
+	return rmqueue_cma_rule(m, alloc_flags) && z->nr_free_cma > z->nr_free / 2;
 }
 
 #endif /* PFNLAB_BUDDY_H */

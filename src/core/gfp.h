@@ -50,4 +50,24 @@ static inline int gfp_zone_type(pfnlab_gfp_t gfp)
 	return (int)((GFP_ZONE_TABLE >> ((gfp & 0xfu) * 2)) & 3);
 }
 
+/*
+ * gfp_migratetype() and gfp_zone_type() of the mask's zone modifiers and
+ * mobility bits (bits 0-4) at once, for the allocator's entry points:
+ * one read of a table built from the two above at compile time.
+ */
+#define GFP_MT_OF(b)                                                                      \
+	((b) >> 3 == 1 ? PFNLAB_MT_MOVABLE : (b) >> 3 == 2 ? PFNLAB_MT_RECLAIMABLE : PFNLAB_MT_UNMOVABLE)
+#define GFP_DECODE(b) (uint8_t)(GFP_MT_OF(b) | GFP_ZONE_OF((b) & 0xf) << 2)
+#define GFP_DECODE4(b) GFP_DECODE(b), GFP_DECODE((b) + 1), GFP_DECODE((b) + 2), GFP_DECODE((b) + 3)
+
+static inline void gfp_decode(pfnlab_gfp_t gfp, int *mt, int *zone_type)
+{
+	static const uint8_t table[32] = {GFP_DECODE4(0),  GFP_DECODE4(4),  GFP_DECODE4(8),  GFP_DECODE4(12),
+					  GFP_DECODE4(16), GFP_DECODE4(20), GFP_DECODE4(24), GFP_DECODE4(28)};
+	unsigned v = table[gfp & 0x1fu];
+
+	*mt = (int)(v & 3);
+	*zone_type = (int)(v >> 2);
+}
+
 #endif /* PFNLAB_GFP_H */

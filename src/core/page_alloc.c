@@ -180,8 +180,7 @@ static inline __attribute__((always_inline)) struct alloc_req prepare_alloc(cons
 
 	if (m->memalloc_flags & MEMALLOC_PIN)
 		gfp &= ~PFNLAB___GFP_MOVABLE;
-	r.mt = gfp_migratetype(gfp);
-	r.highest = gfp_zone_type(gfp);
+	gfp_decode(gfp, &r.mt, &r.highest);
 	r.flags = alloc_flags_cma(m, r.mt, ALLOC_WMARK_LOW);
 	return r;
 }
@@ -369,6 +368,14 @@ static inline __attribute__((always_inline)) void clear_freed_frame(struct pfnla
 	frame_set_state(f, 0, 0, 0, 0);
 }
 
+/* models page_zone() of a freed page: the highest zone first, where most pages are */
+static inline __attribute__((always_inline)) struct zone *freed_page_zone(struct pfnlab_machine *m, uint64_t pfn)
+{
+	struct zone *top = &m->zones[m->nr_zones - 1];
+
+	return zone_spans(top, pfn) ? top : pfn_zone(m, pfn);
+}
+
 /*
  * models __free_pages() -> free_unref_page() (order 0 with per-CPU lists)
  * or __free_pages_ok() -> __free_one_page(); @traced emits mm_page_free
@@ -376,10 +383,11 @@ static inline __attribute__((always_inline)) void clear_freed_frame(struct pfnla
 static inline __attribute__((always_inline)) void free_frames_common(struct pfnlab_machine *m, uint64_t pfn,
 								     unsigned order, bool pcp, bool traced)
 {
-	struct zone *z = pfn_zone(m, pfn);
+	struct zone *z = freed_page_zone(m, pfn);
 	int mt;
 
-	clear_freed_frame(m, pfn, order);
+	if (!pcp) /* pcp_free() rewrites the whole frame */
+		clear_freed_frame(m, pfn, order);
 	if (traced)
 		trace_page_free(m, pfn, order);
 	m->vm[VM_PGFREE] += 1ull << order;

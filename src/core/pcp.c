@@ -212,28 +212,48 @@ void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_page
 
 /*
  * models rmqueue_bulk(): up to a batch of pages from __rmqueue() onto the
- * tail of @l, in the order the buddy lists give them; returns how many
+ * empty list @l, each at the tail (list_add_tail()), in the order the
+ * buddy lists give them; returns how many.  The pages are chained as they
+ * come and the circle closed once, after the last.
  */
 static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p,
 			     struct pcp_list *l, int mt, unsigned alloc_flags)
 {
-	uint32_t i;
+	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
+	const uint32_t batch = p->batch;
+	struct frame *frames = m->frames;
+	uint32_t first = NIL_PFN, last = NIL_PFN, i;
 
-	for (i = 0; i < p->batch; i++) {
-		int o = smallest_free_order(z, 0, mt);
+	for (i = 0; i < batch; i++) {
+		int o = smallest_free_order(z, 0, mt), stored_mt = mt;
 		uint64_t got;
+		struct frame *f;
 
 		/* __rmqueue()'s first choice, inline: the request's own type, unless CMA comes first */
-		if (o >= 0 && !rmqueue_cma_first(m, z, alloc_flags))
+		if (o >= 0 && !(cma_rule && z->nr_free_cma > z->nr_free / 2)) {
 			got = buddy_take(m, z, 0, (unsigned)o, mt);
-		else
+		} else {
 			got = rmqueue(m, z, 0, mt, alloc_flags);
-		if (got == NIL_PFN)
-			break;
-		/* __rmqueue_smallest() recorded the list it came from */
-		pcp_list_add(m->frames, l, (uint32_t)got, m->frames[got].mt, true);
+			if (got == NIL_PFN)
+				break;
+			stored_mt = frames[got].mt; /* __rmqueue_smallest() recorded the list it came from */
+		}
+		f = &frames[got];
+		f->prev = last;
+		if (last == NIL_PFN)
+			first = (uint32_t)got;
+		else
+			frames[last].next = (uint32_t)got;
+		frame_set_state(f, 0, (unsigned)stored_mt, 0, F_PCP);
+		last = (uint32_t)got;
 	}
-	p->count += i;
+	if (i) {
+		frames[last].next = first;
+		frames[first].prev = last;
+		l->head = first;
+		l->count = i;
+		p->count += i;
+	}
 	return i;
 }
 

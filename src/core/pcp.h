@@ -72,7 +72,8 @@ HOT_INLINE uint32_t pcp_list_pop(struct frame *frames, struct per_cpu_pages *p, 
 
 /*
  * models free_unref_page() (v6.1) and free_hot_cold_page() (v4.2) for an
- * order-0 page of pageblock type @mt whose frame the caller cleared: onto
+ * order-0 page of pageblock type @mt whose frame is this function's to
+ * rewrite whole (the caller need not clear it): onto
  * the head of its pcp list (HIGHATOMIC and CMA pages onto MOVABLE's,
  * remembering their type), a bulk free once the list holds high pages;
  * an isolated page straight to the buddy lists.
@@ -84,6 +85,10 @@ HOT_INLINE void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
 
 	if (mt >= PFNLAB_MT_HIGHATOMIC) {
 		if (mt == PFNLAB_MT_ISOLATE) {
+			struct frame *f = &m->frames[pfn];
+
+			f->next = f->prev = 0;
+			frame_set_state(f, 0, 0, 0, 0);
 			free_one_page(m, z, pfn, 0, mt, false);
 			return;
 		}
