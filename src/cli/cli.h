@@ -325,6 +325,11 @@ bool map_out_to_stdout(const struct map_out *o);
 /* Draw @m into every output asked for; returns an exit code. */
 int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o);
 extern const struct cli_opt map_out_table[];
+/*
+ * A key of either shared table (KEYS_MAP_OUT: map_out_opt(); KEYS_MACHINE:
+ * machine_opt(), which sets *@machine_given); 0 or EXIT_USAGE after the message.
+ */
+int cli_shared_opt(const struct cli_args *a, struct machine_opts *mo, struct map_out *out, bool *machine_given);
 #define MAP_OUT_SECTION(intro) {"Map output options", intro, map_out_table}
 
 #endif

@@ -139,13 +139,8 @@ static int run(int argc, char **argv)
 				rc = cli_bad_value(&a, "a line number");
 			at_line = (int)n;
 			break;
-		default:
-			if (KEY_GROUP(k) == KEYS_MAP_OUT) {
-				rc = map_out_opt(&out, &a);
-			} else {
-				rc = machine_opt(&o, &a);
-				machine_given = true;
-			}
+		default: /* a machine or map output option */
+			rc = cli_shared_opt(&a, &o, &out, &machine_given);
 			break;
 		}
 	}

@@ -371,13 +371,8 @@ static int run(int argc, char **argv)
 		case O_PRINT:
 			rc = print_opt(&a, views, &nviews);
 			break;
-		default:
-			if (KEY_GROUP(k) == KEYS_MAP_OUT) {
-				rc = map_out_opt(&map, &a);
-			} else {
-				rc = machine_opt(&o, &a);
-				machine_given = true;
-			}
+		default: /* a machine or map output option */
+			rc = cli_shared_opt(&a, &o, &map, &machine_given);
 			break;
 		}
 	}

@@ -2,7 +2,8 @@
  * map_out.c - the map output options every command that ends with a
  * machine shares (map, replay, snapshot): --svg FILE, --png FILE, --ansi,
  * --pfns A-B, --columns N, --title TEXT, --kinds.  Files are written whole or not
- * at all (output.c).
+ * at all (output.c).  The commands that take the machine options too (map,
+ * replay) hand both shared tables' keys to cli_shared_opt().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -109,6 +110,14 @@ int map_out_draw(const struct pfnlab_machine *m, const struct map_out *o)
 	if (!rc && o->ansi)
 		rc = draw(m, &o->mo, "--ansi", "-", pfnlab_map_ansi);
 	return rc;
+}
+
+int cli_shared_opt(const struct cli_args *a, struct machine_opts *mo, struct map_out *out, bool *machine_given)
+{
+	if (KEY_GROUP(a->key) == KEYS_MAP_OUT)
+		return map_out_opt(out, a);
+	*machine_given = true;
+	return machine_opt(mo, a);
 }
 
 const struct cli_opt map_out_table[] = {

@@ -110,69 +110,78 @@ static void culprits(const struct scn_result *r, size_t n, const struct pfnlab_s
 	html_table(s, cells, rows, n + 1);
 }
 
-/* The compact_* counters of /proc/vmstat, a row each, when compaction ran in some run. */
-static void compaction_table(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+/* Run @r's figure of row @k as its cell shows it, into @buf. */
+typedef void counter_cell(const struct scn_result *r, int k, char *buf, size_t len);
+
+#define COUNTER_ROWS 9 /* the longest table: SCN_NR_COMPACT */
+
+/*
+ * A table of counters under @heading: a row per name in @names, a column
+ * per run (the first 8), each cell from @cell.
+ */
+static void counter_table(const struct scn_result *r, size_t n, const char *heading, const char *const *names,
+			  int rows, counter_cell *cell, const struct pfnlab_sink *s)
 {
-	char buf[SCN_NR_COMPACT][8][24];
-	const char *cells[(SCN_NR_COMPACT + 1) * 9];
-	bool ran = false;
+	char buf[COUNTER_ROWS][8][24];
+	const char *cells[(COUNTER_ROWS + 1) * 9];
 
 	if (n > 8)
 		n = 8;
-	for (size_t c = 0; c < n; c++)
-		ran |= scn_compaction_ran(&r[c]);
-	if (!ran)
-		return;
-	html_heading(s, 2, "Compaction (/proc/vmstat)");
+	html_heading(s, 2, heading);
 	cells[0] = "policy";
 	for (size_t c = 0; c < n; c++)
 		cells[1 + c] = pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy);
-	for (int k = 0; k < SCN_NR_COMPACT; k++) {
-		cells[(k + 1) * (n + 1)] = scn_compact_names[k];
+	for (int k = 0; k < rows; k++) {
+		cells[(k + 1) * (n + 1)] = names[k];
 		for (size_t c = 0; c < n; c++) {
-			snprintf(buf[k][c], sizeof(buf[k][c]), "%llu", (unsigned long long)r[c].compact[k]);
+			cell(&r[c], k, buf[k][c], sizeof(buf[k][c]));
 			cells[(k + 1) * (n + 1) + 1 + c] = buf[k][c];
 		}
 	}
-	html_table(s, cells, SCN_NR_COMPACT + 1, n + 1);
+	html_table(s, cells, (size_t)rows + 1, n + 1);
 }
 
-/* Reclaim and the OOM killer, a row per figure, when they acted in some run (the run text's lines). */
-static void reclaim_table(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+static void compaction_cell(const struct scn_result *r, int k, char *buf, size_t len)
 {
-	static const char *const names[] = {"pages scanned", "pages reclaimed", "kswapd runs", "direct reclaims",
-					    "OOM kills", "of them a guest's QEMU", "kernel panic"};
-	enum { NR = sizeof(names) / sizeof(names[0]) };
-	char buf[NR][8][24];
-	const char *cells[(NR + 1) * 9];
-	bool acted = false;
-
-	if (n > 8)
-		n = 8;
-	for (size_t c = 0; c < n; c++)
-		acted |= scn_reclaim_acted(&r[c]);
-	if (!acted)
-		return;
-	html_heading(s, 2, "Reclaim and the OOM killer");
-	cells[0] = "policy";
-	for (size_t c = 0; c < n; c++)
-		cells[1 + c] = pfnlab_pin_policy_name((enum pfnlab_pin_policy)r[c].policy);
-	for (size_t c = 0; c < n; c++) {
-		const uint64_t v[NR] = {r[c].reclaim.pgscan, r[c].reclaim.pgsteal, r[c].reclaim.kswapd_runs,
-					  r[c].reclaim.direct_reclaims, r[c].reclaim.oom_kill, r[c].st.guests_oom_killed,
-					  r[c].reclaim.panic};
-
-		for (int k = 0; k < NR; k++) {
-			if (k == NR - 1)
-				snprintf(buf[k][c], sizeof(buf[k][c]), "%s", v[k] ? "yes" : "no");
-			else
-				snprintf(buf[k][c], sizeof(buf[k][c]), "%llu", (unsigned long long)v[k]);
-			cells[(k + 1) * (n + 1)] = names[k];
-			cells[(k + 1) * (n + 1) + 1 + c] = buf[k][c];
-		}
-	}
-	html_table(s, cells, NR + 1, n + 1);
+	snprintf(buf, len, "%llu", (unsigned long long)r->compact[k]);
 }
+
+static const char *const reclaim_names[] = {"pages scanned", "pages reclaimed", "kswapd runs", "direct reclaims",
+					    "OOM kills", "of them a guest's QEMU", "kernel panic"};
+enum { RECLAIM_ROWS = sizeof(reclaim_names) / sizeof(reclaim_names[0]) };
+
+static void reclaim_cell(const struct scn_result *r, int k, char *buf, size_t len)
+{
+	const uint64_t v[RECLAIM_ROWS] = {r->reclaim.pgscan, r->reclaim.pgsteal, r->reclaim.kswapd_runs,
+					  r->reclaim.direct_reclaims, r->reclaim.oom_kill, r->st.guests_oom_killed,
+					  r->reclaim.panic};
+
+	if (k == RECLAIM_ROWS - 1)
+		snprintf(buf, len, "%s", v[k] ? "yes" : "no");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v[k]);
+}
+
+/*
+ * Reclaim and the OOM killer when they acted in some run (the run text's
+ * lines); the compact_* counters of /proc/vmstat when compaction ran in
+ * some run.
+ */
+static void counter_tables(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
+{
+	bool ran = false, acted = false;
+
+	for (size_t c = 0; c < n && c < 8; c++) {
+		ran |= scn_compaction_ran(&r[c]);
+		acted |= scn_reclaim_acted(&r[c]);
+	}
+	if (acted)
+		counter_table(r, n, "Reclaim and the OOM killer", reclaim_names, RECLAIM_ROWS, reclaim_cell, s);
+	if (ran)
+		counter_table(r, n, "Compaction (/proc/vmstat)", scn_compact_names, SCN_NR_COMPACT, compaction_cell, s);
+}
+
+_Static_assert(SCN_NR_COMPACT <= COUNTER_ROWS && RECLAIM_ROWS <= COUNTER_ROWS, "counter_table() rows");
 
 static void charts(const struct scn_result *r, size_t n, const struct pfnlab_sink *s)
 {
@@ -199,8 +208,7 @@ void run_report_html(const struct scn_result *r, size_t n, const struct pfnlab_s
 		     "long-term pinned pages; magenta outlines the busy range of the last failed contiguous allocation.");
 	summary(r, n, s);
 	culprits(r, n, s);
-	reclaim_table(r, n, s);
-	compaction_table(r, n, s);
+	counter_tables(r, n, s);
 	html_heading(s, 2, "Time series");
 	charts(r, n, s);
 	if (n > 1) {
