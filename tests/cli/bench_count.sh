@@ -3,7 +3,7 @@
 # --count runs a per-operation workload and prints a positive number of
 # operations on stdout alone; unknown names are exit 2 with one line.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 n=$("$PF" bench --count alloc_free_batch_floor_ns 2>"$T/e") || say "bench --count alloc_free_batch_floor_ns failed: $(cat "$T/e")"
 [ -s "$T/e" ] && say "bench --count printed on stderr: $(cat "$T/e")"
 case $n in ''|*[!0-9]*) say "bench --count printed '$n', not a number";; 0) say "bench --count counted no operation";; esac

@@ -5,7 +5,7 @@
 # `pfnlab help CMD`, `pfnlab CMD --help` and `-h` print the same text; the man
 # pages and the bash completion are made from the same option tables.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 same() { # same WHAT CMD1 -- CMD2: both succeed with the same stdout
 	what=$1; shift
 	a=; while [ "$1" != "--" ]; do a="$a $1"; shift; done; shift

@@ -9,12 +9,9 @@
 # carries ASan/UBSan and so does the example (the sanitizers are read from
 # libpfnlab.a itself).
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 B=$(dirname "$PF")
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 R=$T/root
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s BUILD="$B" DESTDIR="$R" PREFIX=/usr "$@"; }
 ver() { sed -n "s/^#define PFNLAB_VERSION_$1[ \t]*//p" include/pfnlab.h; }
 command -v pkg-config >/dev/null || { echo "FAIL: pkg-config is not installed"; exit 1; }

@@ -8,11 +8,8 @@
 # a comment naming it, each argument (@name:) and, unless void, its return
 # (Return:), and docs/libpfnlab.3 mentions it.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 B=$(dirname "$PF")
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 MAJ=$(sed -n 's/^#define PFNLAB_VERSION_MAJOR[ \t]*//p' include/pfnlab.h)
 MIN=$(sed -n 's/^#define PFNLAB_VERSION_MINOR[ \t]*//p' include/pfnlab.h)
 SO=$B/libpfnlab.so.$MAJ.$MIN

@@ -2,7 +2,7 @@
 # Bad machine options: one line on stderr naming the problem, exit 2 (3 when
 # the host is too small), nothing on stdout.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 expect 2 "invalid value 'banana'" machine --ram banana
 expect 2 "invalid value '0'" machine --ram 0
 expect 2 "invalid value '99999999999999999999G'" machine --ram 99999999999999999999G

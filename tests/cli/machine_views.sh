@@ -2,10 +2,8 @@
 # The views of a fresh machine have the kernel's layout: compared line shape
 # by line shape with the real captures in tests/data.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 D=$(dirname "$0")/../data
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 out=$("$PF" machine --preset x86_64 --ram 4G --print pagetypeinfo --check) || say "machine --print pagetypeinfo exit $?"
 # header lines byte for byte as the real 6.18 capture
 [ "$(head -4 "$D/pagetypeinfo.6.18")" = "$(printf '%s\n' "$out" | head -4)" ] || say "pagetypeinfo header differs"

@@ -3,7 +3,7 @@
 # map options of pfnlab snapshot and pfnlab replay.  The cells of the SVG
 # must agree with the pageblock counts of the same machine's pagetypeinfo.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 S=$(dirname "$0")/../data/snapshots/qemu-debian-6.1
 G=$(dirname "$0")/../data/traces/trace_pipe-current.txt
 

@@ -2,10 +2,7 @@
 # pfnlab map of a scenario: at the end and at a line, SVG, PNG and terminal;
 # files are complete and readable like any other; errors exit 2.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 "$PF" map --scenario seed --policy none --svg "$T/end.svg" --png "$T/end.png" || { echo "FAIL: map of seed"; fail=1; }
 tail -c 7 "$T/end.svg" | grep -q '</svg>' || { echo "FAIL: SVG incomplete"; fail=1; }
 [ "$(head -c 4 "$T/end.png" | od -An -c | tr -d ' ')" = "211PNG" ] || { echo "FAIL: not a PNG"; fail=1; }

@@ -10,12 +10,12 @@
 # default size only, and by make oracle), which keeps the whole check near
 # a second of CPU; the tables are printed in order.
 # Run by tests/run.sh (PF=BUILD/pfnlab) and by `make oracle-check`.
-B=$(dirname "${PF:-build/pfnlab}")
+. "$(dirname "$0")/lib.sh"
+B=$(dirname "$PF")
 P=$B/oracle/predict
 [ -x "$P" ] || { echo "oracle_check: $P missing (make $P)"; exit 1; }
 set -- oracle/results/*/borrow.txt
 [ -f "$1" ] || { echo "oracle_check: no fixtures in oracle/results (run make oracle)"; exit 1; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 # the sizes: "." (the default, oracle/results/<release>) and every oracle/results/<size>
 sizes="."
 for f in oracle/results/*/*/borrow.txt; do

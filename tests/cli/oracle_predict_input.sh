@@ -6,15 +6,13 @@
 # with a message, no crash); pfnlab's own answers from the guest (issue 18):
 # cut JSON, culprits that are exactly the held pages, a guest without
 # pfnlab.  Built from the committed busy fixture.
-B=$(dirname "${PF:-build/pfnlab}")
+. "$(dirname "$0")/lib.sh"
+B=$(dirname "$PF")
 P=$B/oracle/predict
 [ -x "$P" ] || { echo "oracle_predict_input: $P missing"; exit 1; }
 set -- oracle/results/*/busy.txt
 [ -f "$1" ] || { echo "oracle_predict_input: no busy fixture in oracle/results"; exit 1; }
 src=$1
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 
 # N=1024: the model holds 1024 pages and lists them all
 mkdir "$T/n1024"

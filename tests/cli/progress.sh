@@ -2,10 +2,7 @@
 # The progress line: on a terminal (script(1) provides one) after a second
 # of work; never in a pipe or file; --no-progress turns it off.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 script -qc "$PF run host-month --format json" /dev/null > "$T/tty" 2>&1
 grep -q 'pfnlab: line [0-9]*, model time' "$T/tty" || { echo "FAIL: no progress line on a terminal"; fail=1; }
 "$PF" run host-month --format json > "$T/out" 2> "$T/err"

@@ -4,11 +4,8 @@
 # events in all and by name, pages allocated and freed, failed allocations,
 # extfrag events and ownership changes, lost events, skipped lines.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 DATA=${DATA:-../shared/data}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 [ -d "$DATA" ] || { echo "replay_counts: no $DATA, skipped"; exit 0; }
 
 # count TEXT -> "events skipped pages_allocated pages_freed alloc_failed extfrag own lost" and T/names

@@ -3,7 +3,7 @@
 # line), exit 2, nothing on stdout; --lenient skips malformed lines; other
 # shapes of good input (stdin, .gz, .zst, .dat from a pipe, the 2015 form).
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 D=$(dirname "$0")/../data/traces
 DATA=${DATA:-../shared/data}
 G=$D/trace_pipe-current.txt

@@ -9,7 +9,7 @@
 # the 200-thousand one, and a quarter of its text at most: the stream
 # cannot have been held.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 GEN=$(dirname "$0")/../gen_trace.awk
 
 # endless N: replay N generated lines from a pipe that stays open; the peak resident memory (KiB) into $peak

@@ -4,7 +4,7 @@
 # read (exit 130, 143), --every N reports as it goes.  Nothing in /dev is
 # written.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 G=$(dirname "$0")/../data/traces/trace_pipe-current.txt
 GEN=$(dirname "$0")/../gen_trace.awk
 

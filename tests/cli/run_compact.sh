@@ -3,11 +3,7 @@
 # (its scanners count), the text report gains its compaction line and the
 # JSON its "compaction" object; a run without compaction has neither.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 cat > "$T/c.scn" <<'SCN'
 machine preset=x86_64 ram=512M era=current
 guest a ram=64M fault=all

@@ -3,7 +3,7 @@
 # "pfnlab: FILE:LINE: message" for scenario errors, the documented exit code
 # (2 bad input, 3 too large for this host), nothing on stdout.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 # scn EXIT PATTERN LINE... : write the lines to a scenario, run it, check
 scn() {
 	want=$1 pat=$2; shift 2

@@ -3,9 +3,8 @@
 # passing (exit 0); those whose expect lines name policies run under every
 # policy with `pfnlab compare`.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 D=$(dirname "$0")/../../examples
-fail=0
 for f in "$D"/*.scn; do
 	if grep -q '^expect .* policy=' "$f"; then
 		out=$("$PF" compare "$f" 2>&1) || { echo "FAIL: pfnlab compare $f (exit $?)"; printf '%s\n' "$out" | tail -5; fail=1; }

@@ -6,11 +6,7 @@
 # lookup was linear, the run quadratic: 49 s here before); --max-steps
 # stops a million-guest generator early with exit 3.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 cat > "$T/many.scn" <<'SCN'
 machine preset=x86_64 ram=64G

@@ -5,12 +5,8 @@
 # none of it.  Maps with --kinds: page cache drawn as file pages, shmem as
 # shmem, and without --kinds as before.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 D=$(dirname "$0")/../../examples
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
 
 out=$("$PF" run "$D/memfd-vfio.scn" --policy none --html "$T/r.html") || say "memfd-vfio under none: exit $?"
 printf '%s\n' "$out" | grep -Eq '^  culprits    the last failed contiguous allocation \[0x[0-9a-f]+, 0x[0-9a-f]+\), EBUSY: [1-9][0-9]* busy folios: shmem [1-9][0-9]*; extra-ref [1-9]' ||

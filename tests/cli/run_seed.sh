@@ -4,11 +4,7 @@
 # fallbacks), none of them under the migrating policies, the JSON contract,
 # --list/--show, and the same bytes on every run.
 set -u
-PF=${PF:-build/pfnlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-say() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 out=$("$PF" run --trace "$T/trace") || say "pfnlab run: exit $?"
 printf '%s\n' "$out" | grep -q '^pfnlab run: builtin:seed, policy none, seed 1$' || say "report header"

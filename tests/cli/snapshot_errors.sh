@@ -3,7 +3,7 @@
 # or the file and line, exit 2, nothing on stdout.  CRLF line ends read as
 # LF ends do.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 S=$(dirname "$0")/../data/snapshots/qemu-debian-6.1
 # copy DIR: a fresh copy of the good snapshot at $T/DIR
 copy() { mkdir "$T/$1" && cp "$S"/buddyinfo "$S"/pagetypeinfo "$T/$1"/; }

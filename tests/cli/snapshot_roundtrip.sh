@@ -4,12 +4,10 @@
 # whole-state checker passing; also with fewer files and taken mid-isolation.
 # Bad snapshots are refused with FILE:LINE and exit 2.
 set -u
-PF=${PF:-build/pfnlab}
+. "$(dirname "$0")/lib.sh"
 S=$(dirname "$0")/../data/snapshots
 DATA=${DATA:-../shared/data}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail=0 n=0
-say() { echo "FAIL: $*"; fail=1; }
 
 # the fixtures are what extract.sh makes of ../shared/data today
 if [ -d "$DATA" ]; then

@@ -3,7 +3,7 @@
 # on stderr ("pfnlab: FILE:LINE: message" for specs), exit 2, nothing on
 # stdout, no output directory.
 set -u
-. "$(dirname "$0")/../expect.sh"
+. "$(dirname "$0")/lib.sh"
 M='machine preset=x86_64 ram=256M'
 # spec EXIT PATTERN LINE... : write the lines to a spec, sweep it, check
 spec() {

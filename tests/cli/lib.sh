@@ -1,4 +1,5 @@
-# expect.sh - sourced by the CLI tests of bad input (tests/cli/*_errors.sh).
+# lib.sh - sourced by every CLI test (tests/cli/*.sh; tests/run.sh runs
+# every other file here as a test, not this one).
 # Sets PF (the pfnlab binary), T (a scratch directory removed on exit) and
 # fail; say MSG records a failure; expect EXIT PATTERN ARGS... runs pfnlab
 # with ARGS and wants exit EXIT, exactly one line on stderr matching
