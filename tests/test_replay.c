@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "claim.h"
 #include "input.h"
 #include "test.h"
 

@@ -11,7 +11,6 @@
  *                  `trace-cmd report` text record by record
  *   trace_parse.c  one line of ftrace text: context columns, event name, fields
  *   trace_event.c  one line of a trace read into a struct trace_event
- *   claim.c        taking an exact PFN range out of the buddy lists, giving it back
  *   replay_apply.c one event applied to the model
  *   replay.c       a trace's lines read, applied and counted; the summary
  *   snapshot_parse.c  /proc/buddyinfo, pagetypeinfo, zoneinfo, iomem text
@@ -584,54 +583,6 @@ int trace_lookahead(struct input_lines *l, bool want_size, size_t window, struct
 
 /** trace_prescan() - trace_lookahead() over a whole text in memory. */
 void trace_prescan(const char *text, size_t len, struct trace_prescan *ps);
-
-/* ---- claim.c ---- */
-
-/**
- * claim_block_head() - the head of the free or allocated block holding
- * @pfn, or NIL_PFN for a hole, a reserved or per-CPU frame.
- */
-uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn);
-
-/** claim_range_usable() - is every frame of [pfn, pfn + n) managed memory of one zone? */
-bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n);
-
-/** claim_range_free() - is every frame of the aligned block [pfn, pfn + 2^order) free? */
-bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned order);
-
-/**
- * claim_take_free() - take every free page of the aligned block
- * [pfn, pfn + 2^order) off the free lists, splitting a larger free block
- * that holds it the way expand() does (the remainders stay on their list).
- * The frames of the block are left plain (no flags); allocated frames in
- * it are not touched.
- */
-void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
-
-/** claim_take_if_free() - claim_take_free() when the block is all free; returns whether it was. */
-bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
-
-/** claim_take_free_at() - claim_take_free() with the head of the block holding @pfn already found. */
-void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t head);
-
-/** claim_split_alloc() - turn the allocation with head @head into 2^order order-0 allocations (split_page()). */
-void claim_split_alloc(struct pfnlab_machine *m, uint64_t head);
-
-/**
- * claim_mark_alloc() - make the plain frames [pfn, pfn + 2^order) one
- * allocation (refcount 1, on the LRU when @movable) and count it in
- * pgalloc_<zone>.
- */
-void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bool movable);
-
-/**
- * claim_release() - give the block [pfn, pfn + 2^order) back to the buddy
- * allocator as __free_pages() does: free pages inside are taken off the
- * lists first, allocations inside are dropped, then the block is freed
- * (merging) onto the list of its pageblock's type.  The caller has split
- * any allocation that reaches outside the block.
- */
-void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
 
 /* ---- replay_apply.c ---- */
 

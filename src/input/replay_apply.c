@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claim.h"
 #include "input.h"
 
 #define EMPTY_KEY UINT64_MAX

@@ -1,6 +1,8 @@
 /*
  * claim.c - exact PFN ranges in and out of the buddy lists: what a replay
- * needs when the trace says which page was allocated or freed.
+ * needs when the trace says which page was allocated or freed (claim.h;
+ * src/input/replay_apply.c is its one caller, so buddy.h's free-list
+ * primitives stay inside the core).
  *
  * Models the effect of rmqueue() -> __rmqueue_smallest() -> expand() when
  * the page it returned is known: the free block holding it leaves its
@@ -16,8 +18,8 @@
  * Simplified: no per-CPU lists (the replay refuses machines with them);
  * watermarks are not consulted (the trace already says the page was given).
  */
-#include "input.h"
 #include "buddy.h"
+#include "claim.h"
 
 uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn)
 {
