@@ -34,7 +34,7 @@
  * says which library is loaded at run time.
  */
 #define PFNLAB_VERSION_MAJOR 0
-#define PFNLAB_VERSION_MINOR 1
+#define PFNLAB_VERSION_MINOR 2
 #define PFNLAB_VERSION_PATCH 0
 #define PFNLAB__STR(x) #x
 #define PFNLAB__XSTR(x) PFNLAB__STR(x)
