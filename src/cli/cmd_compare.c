@@ -103,12 +103,7 @@ static int run(int argc, char **argv)
 	rc = scn_load(file, &p);
 	if (rc)
 		return rc;
-	o.host_limit_bytes = host_limit_bytes();
-	progress_init(&prog, !no_progress);
-	if (prog.on) {
-		o.progress = scn_progress;
-		o.progress_arg = &prog;
-	}
+	scn_opts_host(&o, &prog, !no_progress);
 	for (done = 0; done < np; done++) {
 		o.policy = policies[done];
 		rc = scn_run(p, &o, &r[done]);

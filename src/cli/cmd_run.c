@@ -123,9 +123,19 @@ int scn_write_html(const char *path, const struct scn_result *r, size_t n)
 }
 
 /* scn_opts.progress: the progress line of a long run */
-void scn_progress(void *arg, int line, uint64_t model_ns)
+static void scn_progress(void *arg, int line, uint64_t model_ns)
 {
 	progress_show(arg, "pfnlab: line %d, model time %llu s", line, (unsigned long long)(model_ns / 1000000000u));
+}
+
+void scn_opts_host(struct scn_opts *o, struct progress *prog, bool progress)
+{
+	o->host_limit_bytes = host_limit_bytes();
+	progress_init(prog, progress);
+	if (prog->on) {
+		o->progress = scn_progress;
+		o->progress_arg = prog;
+	}
 }
 
 static void list_builtins(void)
@@ -269,12 +279,7 @@ static int run(int argc, char **argv)
 		}
 		file_sink(&o.out, tf.f);
 	}
-	o.host_limit_bytes = host_limit_bytes();
-	progress_init(&prog, !no_progress);
-	if (prog.on) {
-		o.progress = scn_progress;
-		o.progress_arg = &prog;
-	}
+	scn_opts_host(&o, &prog, !no_progress);
 	rc = scn_run(p, &o, &r);
 	progress_done(&prog);
 	scn_free(p);

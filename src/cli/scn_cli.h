@@ -21,8 +21,8 @@ int scn_fail(int err, const struct scn_result *r);
 /* Write the HTML report of @n runs to @path whole or not at all; returns an exit code. */
 int scn_write_html(const char *path, const struct scn_result *r, size_t n);
 
-/* scn_opts.progress writing the progress line of @arg (a struct progress). */
-void scn_progress(void *arg, int line, uint64_t model_ns);
+/* @o set for a run on this host: its memory limit, and the progress line @prog when @progress. */
+void scn_opts_host(struct scn_opts *o, struct progress *prog, bool progress);
 
 /* Options run and compare both take (keys of their tables): --seed N, --max-steps N. */
 enum { SO_SEED = KEYS_SCN, SO_MAX_STEPS };
