@@ -103,28 +103,41 @@ static uint64_t scan_hugetlb(struct pfnlab_machine *m, uint64_t pfn, struct isol
  * collect folios until COMPACT_CLUSTER_MAX pages (a small folio counts
  * one); returns the PFN it stopped at.  v4.2 never isolates hugetlb pages
  * (not on an LRU); v6.1 isolates or dissolves them (scan_hugetlb()).
+ * What is not taken is passed by its order with no test of the batch,
+ * which only fills where a folio is taken (isolate_batch() calls with
+ * room left).
  */
 static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end, struct isolated *iso)
 {
+	const struct frame *frames = m->frames;
+	const uint16_t *hugetlb = m->cfg.era == PFNLAB_ERA_CURRENT ? m->pgflags : NULL; /* kinds to look at */
 	uint64_t start = pfn, scanned = 0, taken = 0;
 
-	while (pfn < end && !iso->err) {
-		const struct frame *f = &m->frames[pfn];
+	while (pfn < end) {
+		const struct frame *f = &frames[pfn];
+		unsigned flags = f->flags;
 
 		scanned++;
-		if ((f->flags & F_ALLOC) && m->cfg.era == PFNLAB_ERA_CURRENT && pg_kind(m, pfn) == PGK_HUGETLB) {
-			pfn = scan_hugetlb(m, pfn, iso, &scanned, &taken);
-		} else if (f->flags & (F_BUDDY | F_ALLOC)) {
-			if ((f->flags & F_ALLOC) && migratable(m, pfn) && folio_isolate_lru(m, pfn)) {
-				iso->list[iso->n++] = pfn;
-				iso->pages++;
-				taken++;
-			}
-			pfn += 1ull << f->order;
-		} else {
-			pfn++;
+		if (!(flags & F_ALLOC)) { /* free, a hole, reserved memory or a tail */
+			pfn += (flags & F_BUDDY) ? 1ull << f->order : 1;
 			continue;
 		}
+		if (hugetlb && (hugetlb[pfn] & PGK_MASK) == PGK_HUGETLB) {
+			pfn = scan_hugetlb(m, pfn, iso, &scanned, &taken);
+			if (iso->err || iso->n == COMPACT_CLUSTER_MAX || iso->pages >= COMPACT_CLUSTER_MAX)
+				break;
+			continue;
+		}
+		/* off the LRU, or anonymous with references beyond its mappings: passed by at once */
+		if (!(flags & F_LRU) || ((flags & F_ANON) && f->refcount > f->mt) || !migratable(m, pfn) ||
+		    !folio_isolate_lru(m, pfn)) {
+			pfn += 1ull << f->order;
+			continue;
+		}
+		iso->list[iso->n++] = pfn;
+		iso->pages++;
+		taken++;
+		pfn += 1ull << f->order;
 		if (iso->n == COMPACT_CLUSTER_MAX || iso->pages >= COMPACT_CLUSTER_MAX)
 			break;
 	}
