@@ -43,6 +43,9 @@ static void pages_summary(const struct pfnlab_machine *m, const struct pfnlab_pa
 				       (unsigned long long)pg->procs[i].other);
 	if (pg->procs_unreadable)
 		printf("note: %llu processes' pagemaps could not be opened\n", (unsigned long long)pg->procs_unreadable);
+	if (pg->own_pages)
+		printf("note: %llu pages of pfnlab's own process laid free (they are once it exits)\n",
+		       (unsigned long long)pg->own_pages);
 	if (pg->cma_bits_cleared)
 		printf("note: %llu CMA bitmap bits cleared: their first page was not a cma_alloc() page when read\n",
 		       (unsigned long long)pg->cma_bits_cleared);

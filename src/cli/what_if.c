@@ -210,6 +210,8 @@ int what_if_run(struct pfnlab_machine *m, const struct pfnlab_pages *pg, const s
 			else
 				fprintf(out, "  blocked by no process (kernel or unmapped memory): %llu page%s\n",
 					(unsigned long long)sums[k].pages, sums[k].pages == 1 ? "" : "s");
+		fprintf(out, "  not seen: references taken without a mapping (a vmsplice pipe's get_page(), I/O in "
+			     "flight) are invisible to /proc, so pages held only by them cannot be named\n");
 	}
 	free(sums);
 	return err ? 1 : 0;

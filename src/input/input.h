@@ -858,6 +858,7 @@ struct pfnlab_pages {
 	uint64_t procs_unreadable;  /* processes whose pagemap could not be opened */
 	uint64_t pagemap_pfns;      /* present pagemap entries with a PFN (0 without root) */
 	uint64_t cma_bits_cleared;  /* CMA bitmap bits whose first page was not cma_alloc()'s */
+	uint64_t own_pages;         /* live /proc: pfnlab's own anonymous pages, laid free */
 	unsigned managed_changed;   /* zones whose managed count the frames changed */
 	bool cma_from_debugfs;      /* the areas' places came from debugfs, not pagetypeinfo's counts */
 };

@@ -16,9 +16,11 @@
  *   KPF_LRU            page cache: shmem with KPF_SWAPBACKED, else file
  *   KPF_SLAB, KPF_PGTABLE, KPF_HUGE, anything else allocated
  *                      a kernel allocation (unmovable)
- *   no flag, no count inside a CMA area   allocated by cma_alloc() when
- *                      its bitmap bit is set, else free (a per-CPU list
- *                      page: cma_alloc() drains those)
+ *   no flag inside a CMA area   allocated by cma_alloc() when its bitmap
+ *                      bit is set, else free whatever kpagecount says (a
+ *                      per-CPU list page when kpageflags was read, maybe
+ *                      faulted in by the time kpagecount was: cma_alloc()
+ *                      drains those, and migrates a page taken since)
  *
  * Compound pages keep their order (the tail pages that follow a head).
  * Simplified: the model's virtual addresses are 32-bit page numbers, so a
@@ -27,7 +29,9 @@
  * back.  A folio mapped by several processes belongs to the first (by
  * PID); page-cache folios go into two pseudo files, "(file pages)" and
  * "(shmem pages)"; /proc shows no pins and no references beyond mappings,
- * so nothing is pinned.  Non-CMA pageblock types are not in /proc: the
+ * so nothing is pinned.  Reading the live /proc, the frames pfnlab's own
+ * process maps (anonymous, no process before it mapping them) are free:
+ * they are its buffers, gone when it exits, not the machine's state.  Non-CMA pageblock types are not in /proc: the
  * counts pagetypeinfo gave stay, handed to pageblocks by how many
  * unmovable frames they hold (most: UNMOVABLE, then RECLAIMABLE, then
  * HIGHATOMIC, the rest MOVABLE).
@@ -102,6 +106,12 @@ static bool cma_bit_set(const struct pfnlab_machine *m, uint64_t pfn)
 }
 
 /* ---- reading ---- */
+
+/* Is @dir the running kernel's /proc (where pfnlab reads itself too)? */
+static bool live_proc(const char *dir)
+{
+	return strcmp(dir, "/proc") == 0 || strcmp(dir, "/proc/") == 0;
+}
 
 /* Read DIR/NAME whole; a missing file is data NULL when @optional. */
 static int read_named(const char *dir, const char *name, bool optional, struct input_buf *b, char *why,
@@ -414,7 +424,7 @@ static int classify(const struct pctx *c, uint64_t pfn, unsigned *order)
 		return PK_ANON;
 	if (f & BIT(KPF_LRU))
 		return f & BIT(KPF_SWAPBACKED) ? PK_SHMEM : PK_FILE;
-	if (cma_pfn(c->m, pfn) && blank(f) && !c->count[pfn] && !*order)
+	if (cma_pfn(c->m, pfn) && blank(f))
 		return PK_FREE;
 	return PK_KERNEL;
 }
@@ -518,9 +528,26 @@ static int set_cache(struct pfnlab_machine *m, unsigned id, uint64_t head, uint6
 
 /* ---- owners ---- */
 
-/* Read one process: comm, maps, pagemap; the folios it maps first become its. */
-static int read_process(struct pctx *c, const char *dir, const char *pid, uint32_t idx, const uint64_t *head_of,
-			uint64_t *unreadable)
+/* A folio of pfnlab's own read from the live /proc: free, as it is once pfnlab has exited. */
+static void free_own_folio(struct pfnlab_pages *pg, uint64_t *head_of, uint64_t head)
+{
+	uint64_t n = 1ull << pg->order[head];
+
+	for (uint64_t q = head; q < head + n && q < pg->nr_pfns; q++) {
+		pg->kind[q] = PK_FREE;
+		pg->order[q] = 0;
+		head_of[q] = NIL_PFN;
+	}
+	pg->own_pages += n;
+}
+
+/*
+ * Read one process: comm, maps, pagemap; the folios it maps first become
+ * its.  pfnlab's own process (@own) owns nothing: its anonymous folios
+ * no process before it maps are laid free.
+ */
+static int read_process(struct pctx *c, const char *dir, const char *pid, uint32_t idx, uint64_t *head_of,
+			uint64_t *unreadable, bool own)
 {
 	struct pfnlab_pages *pg = c->pg;
 	struct pages_proc *pr = &pg->procs[idx];
@@ -579,6 +606,11 @@ static int read_process(struct pctx *c, const char *dir, const char *pid, uint32
 				head = head_of[pfn];
 				if (head == NIL_PFN || pg->owner[head])
 					continue;
+				if (own) {
+					if (pg->kind[head] == PK_ANON)
+						free_own_folio(pg, head_of, head);
+					continue;
+				}
 				pg->owner[head] = idx + 1;
 				if (pg->kind[head] == PK_ANON) {
 					pg->real_vpn[head] = v + i - (pfn - head);
@@ -811,7 +843,7 @@ int pfnlab_snapshot_pages(struct pfnlab_machine *m, const char *dir, const char 
 
 		if (cma_dir)
 			snprintf(cd, sizeof(cd), "%.4000s", cma_dir);
-		else if (strcmp(dir, "/proc") == 0 || strcmp(dir, "/proc/") == 0)
+		else if (live_proc(dir))
 			snprintf(cd, sizeof(cd), "/sys/kernel/debug/cma");
 		else
 			snprintf(cd, sizeof(cd), "%.4000s/cma", dir);
@@ -886,7 +918,9 @@ int pfnlab_snapshot_pages(struct pfnlab_machine *m, const char *dir, const char 
 			}
 	}
 	for (size_t i = 0; i < npids && !err; i++) {
-		err = read_process(&c, dir, pids[i], pg->nr_procs, head_of, &unreadable);
+		bool own = live_proc(dir) && strtoul(pids[i], NULL, 10) == (unsigned long)getpid();
+
+		err = read_process(&c, dir, pids[i], pg->nr_procs, head_of, &unreadable, own);
 		pg->nr_procs++;
 	}
 	pg->procs_unreadable = unreadable;
