@@ -24,14 +24,25 @@ static uint64_t gigantic_head(const struct pfnlab_machine *m, uint64_t pfn);
 /* The head of the folio holding @pfn, or NIL_PFN if it is not allocated. */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn)
 {
+	uint64_t low, h = pfn & ~((1ull << m->thp_order) - 1);
+
 	if (m->frames[pfn].flags & F_ALLOC)
 		return pfn;
 	if (m->frames[pfn].flags & (F_BUDDY | F_PCP | F_HOLE | F_RESERVED))
 		return NIL_PFN;
-	for (unsigned o = 1; o < m->nr_orders; o++) {
-		uint64_t h = pfn & ~((1ull << o) - 1);
-		const struct frame *f = &m->frames[h];
+	/* a tail of a THP or of a pageblock-sized hugetlb page, the common large folio: one look */
+	if ((m->frames[h].flags & F_ALLOC) && m->frames[h].order >= m->thp_order)
+		return h;
+	/*
+	 * the candidate heads are @pfn with its low set bits cleared one at a
+	 * time: an order that leaves the candidate as it was tells nothing new
+	 */
+	for (low = pfn & ((1ull << (m->nr_orders - 1)) - 1); low; low &= low - 1) {
+		unsigned o = (unsigned)__builtin_ctzll(low) + 1;
+		const struct frame *f;
 
+		h = pfn & ~((1ull << o) - 1);
+		f = &m->frames[h];
 		if ((f->flags & F_ALLOC) && f->order >= o)
 			return h;
 		if (f->flags & (F_BUDDY | F_PCP))
