@@ -78,6 +78,30 @@ void pcp_setup(struct pfnlab_machine *m)
 }
 
 /*
+ * The oldest page of non-empty list @l back to the buddy lists: one step of
+ * v4.2's free_pcppages_bulk(), whose runs are mostly a page or two (a run
+ * at a time, drain_run(), costs more there)
+ */
+static inline __attribute__((always_inline)) void drain_one(struct pfnlab_machine *m, struct zone *z,
+							     struct per_cpu_pages *p, struct pcp_list *l)
+{
+	struct frame *frames = m->frames;
+	uint32_t pfn = frames[l->head].prev;
+	struct frame *f = &frames[pfn];
+	int mt = f->mt;
+
+	pcp_list_unlink(frames, l, pfn);
+	p->count--;
+	f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
+	frame_set_state(f, 0, 0, 0, 0);
+	if (z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
+		mt = pb_type(m, pfn);
+	buddy_free_block(m, z, pfn, 0, mt, false);
+	if (m->trace.write)
+		trace_pcpu_drain(m, pfn, mt);
+}
+
+/*
  * The @n oldest pages of list @l (it holds at least @n) back to the buddy
  * lists, oldest first: @n steps of free_pcppages_bulk().  The list is
  * relinked once, after the last page; nothing reads the pcp list between.
@@ -116,8 +140,8 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 }
 
 /* The @n oldest pages of list @l back to the buddy lists (drain_run() chosen for the zone) */
-static void drain_oldest(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, struct pcp_list *l,
-			 uint32_t n)
+static inline __attribute__((always_inline)) void drain_oldest(struct pfnlab_machine *m, struct zone *z,
+								struct per_cpu_pages *p, struct pcp_list *l, uint32_t n)
 {
 	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write)
 		drain_run(m, z, p, l, n, true, false);
@@ -167,7 +191,6 @@ static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, st
 		count = p->count;
 	while (count > 0) {
 		struct pcp_list *l;
-		uint32_t n;
 
 		do {
 			batch_free++;
@@ -176,12 +199,9 @@ static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, st
 		} while (l->head == NIL_PFN);
 		if (batch_free == 3)
 			batch_free = count;
-		/* up to the first of: count pages, batch_free pages, the list's end */
-		n = count < batch_free ? count : batch_free;
-		n = n < l->count ? n : l->count;
-		drain_oldest(m, z, p, l, n);
-		count -= n;
-		batch_free -= n;
+		do {
+			drain_one(m, z, p, l);
+		} while (--count && --batch_free && l->head != NIL_PFN);
 	}
 }
 
@@ -212,48 +232,32 @@ void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_page
 
 /*
  * models rmqueue_bulk(): up to a batch of pages from __rmqueue() onto the
- * empty list @l, each at the tail (list_add_tail()), in the order the
- * buddy lists give them; returns how many.  The pages are chained as they
- * come and the circle closed once, after the last.
+ * tail of @l, in the order the buddy lists give them; returns how many
  */
 static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p,
 			     struct pcp_list *l, int mt, unsigned alloc_flags)
 {
 	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
 	const uint32_t batch = p->batch;
-	struct frame *frames = m->frames;
-	uint32_t first = NIL_PFN, last = NIL_PFN, i;
+	uint32_t i;
 
 	for (i = 0; i < batch; i++) {
-		int o = smallest_free_order(z, 0, mt), stored_mt = mt;
+		int o = smallest_free_order(z, 0, mt);
 		uint64_t got;
-		struct frame *f;
 
 		/* __rmqueue()'s first choice, inline: the request's own type, unless CMA comes first */
 		if (o >= 0 && !(cma_rule && z->nr_free_cma > z->nr_free / 2)) {
 			got = buddy_take(m, z, 0, (unsigned)o, mt);
-		} else {
-			got = rmqueue(m, z, 0, mt, alloc_flags);
-			if (got == NIL_PFN)
-				break;
-			stored_mt = frames[got].mt; /* __rmqueue_smallest() recorded the list it came from */
+			pcp_list_add(m->frames, l, (uint32_t)got, mt, true); /* buddy_take() recorded @mt */
+			continue;
 		}
-		f = &frames[got];
-		f->prev = last;
-		if (last == NIL_PFN)
-			first = (uint32_t)got;
-		else
-			frames[last].next = (uint32_t)got;
-		frame_set_state(f, 0, (unsigned)stored_mt, 0, F_PCP);
-		last = (uint32_t)got;
+		got = rmqueue(m, z, 0, mt, alloc_flags);
+		if (got == NIL_PFN)
+			break;
+		/* __rmqueue_smallest() recorded the list it came from */
+		pcp_list_add(m->frames, l, (uint32_t)got, m->frames[got].mt, true);
 	}
-	if (i) {
-		frames[last].next = first;
-		frames[first].prev = last;
-		l->head = first;
-		l->count = i;
-		p->count += i;
-	}
+	p->count += i;
 	return i;
 }
 
