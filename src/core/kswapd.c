@@ -274,7 +274,7 @@ static bool try_to_sleep(struct pfnlab_machine *m, int alloc_order, int reclaim_
  * the node is balanced (or, v6.1, hopeless); nothing while already
  * running or inside reclaim
  */
-void kswapd_run(struct pfnlab_machine *m)
+static void kswapd_run(struct pfnlab_machine *m)
 {
 	struct kswapd_state *k = &m->kswapd;
 	int highest = k->last_highest;
@@ -309,4 +309,16 @@ void kswapd_run(struct pfnlab_machine *m)
 	k->last_highest = highest;
 	m->reclaim_depth--;
 	k->running = false;
+}
+
+/*
+ * The kernel threads a slow path woke, run as the allocation returns
+ * (the machine's hooks.run_woken): kswapd, then kcompactd unless inside
+ * reclaim
+ */
+void kthreads_run(struct pfnlab_machine *m)
+{
+	kswapd_run(m);
+	if (!m->reclaim_depth)
+		kcompactd_run(m);
 }

@@ -504,6 +504,16 @@ static void activate_cma(struct pfnlab_machine *m)
 	}
 }
 
+/*
+ * The floors above the allocator, wired once: the slow path and the woken
+ * kernel threads (the kernel's direct calls and wakeups)
+ */
+static void mm_hooks_setup(struct pfnlab_machine *m)
+{
+	m->hooks.alloc_slowpath = alloc_pages_slowpath;
+	m->hooks.run_woken = kthreads_run;
+}
+
 int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine **out, char *why,
 			  size_t len)
 {
@@ -522,6 +532,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	if (!m)
 		return set_why(why, len, "out of host memory"), -ENOMEM;
 	m->cfg = *cfg;
+	mm_hooks_setup(m);
 	m->nr_orders = cfg->max_order + 1;
 	m->pb_order = cfg->pageblock_order;
 	m->pb_pages = 1ull << cfg->pageblock_order;

@@ -438,6 +438,20 @@ struct compaction_state {
 	bool kswapd_compacting;        /* v4.2: kswapd's compact_pgdat() runs (current_is_kswapd()) */
 };
 
+struct alloc_request;
+
+/*
+ * What the allocator's floor reaches above itself, as the kernel reaches
+ * its slow path and its kernel threads: set once when the machine is
+ * created (mm_hooks_setup(), machine.c), never on the fast path.
+ */
+struct mm_hooks {
+	/* __alloc_pages_slowpath() (slowpath.c): only after the freelist attempt failed */
+	uint64_t (*alloc_slowpath)(struct pfnlab_machine *m, struct alloc_request *ar);
+	/* the woken kswapd, then kcompactd, run as the allocation returns (kswapd.c) */
+	void (*run_woken)(struct pfnlab_machine *m);
+};
+
 struct pfnlab_machine {
 	/*
 	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]
@@ -445,6 +459,7 @@ struct pfnlab_machine {
 	 */
 	int (*alloc_fast[2])(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn);
 	int (*free_fast[2])(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+	struct mm_hooks hooks;     /* the floors above the allocator, set once at creation */
 	struct zone *preferred_zone[PFNLAB_NR_ZONES]; /* first zone of each zonelist, NULL if none */
 	struct pfnlab_config cfg;
 	uint64_t nr_pfns;          /* frames[] covers PFNs [0, nr_pfns) */
@@ -793,7 +808,7 @@ uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi);
 bool zone_reclaimable(struct pfnlab_machine *m, int zi);
 void age_active_anon(struct pfnlab_machine *m, int lv, struct scan_control *sc);
 void wakeup_kswapd(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest);
-void kswapd_run(struct pfnlab_machine *m);
+void kthreads_run(struct pfnlab_machine *m);
 uint64_t drop_pagecache(struct pfnlab_machine *m);
 
 /* writeback.c */
@@ -824,6 +839,13 @@ void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
 uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
 unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
 void page_ref_release(struct pfnlab_machine *m, uint64_t head);
+/* Model time left before PFNLAB_NOW_MAX (none once an operation's own waits took it past). */
+static inline uint64_t time_left(const struct pfnlab_machine *m)
+{
+	return m->now_ns < PFNLAB_NOW_MAX ? PFNLAB_NOW_MAX - m->now_ns : 0;
+}
+uint64_t transient_next_expiry(const struct pfnlab_machine *m);
+void transient_expire(struct pfnlab_machine *m, uint64_t when);
 uint64_t folio_expected_refs(const struct pfnlab_machine *m, uint64_t head);
 int page_state(const struct pfnlab_machine *m, uint64_t head);
 static inline uint32_t folio_pincount(const struct pfnlab_machine *m, uint64_t head)

@@ -15,7 +15,8 @@
  * list does) and otherwise a tail call into it; the general path,
  * alloc_frames_general() (the first pass, then the slow path, then the
  * trace line); the slow path, alloc_pages_slowpath() (slowpath.c), with
- * kswapd, reclaim, the compaction hook and the OOM killer.
+ * kswapd, reclaim, the compaction hook and the OOM killer, a floor above
+ * this file, reached only through the machine's hooks (m->hooks).
  *
  * Allocated movable pages are treated as on the LRU (PageLRU) for
  * stealing decisions.
@@ -208,7 +209,7 @@ static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_mac
 		struct alloc_request ar = {.gfp = gfp, .order = order, .highest = highest, .mt = mt,
 					   .preferred = top >= 0 ? m->zones[top].type : highest};
 
-		p = alloc_pages_slowpath(m, &ar);
+		p = m->hooks.alloc_slowpath(m, &ar);
 		zone_type = ar.zone_type;
 	}
 	if (m->trace.write)
@@ -219,9 +220,8 @@ static __attribute__((noinline)) uint64_t alloc_frames_general(struct pfnlab_mac
 		init_alloc_frame(m, p, order, mt);
 		m->vm[VM_PGALLOC_DMA + zone_type] += 1ull << order;
 	}
-	kswapd_run(m); /* woken by the slow path, kswapd and then kcompactd run as this allocation returns */
-	if (!m->reclaim_depth)
-		kcompactd_run(m);
+	if (m->kswapd.pending || m->compaction.kcompactd_pending) /* woken (by the slow path): run now */
+		m->hooks.run_woken(m);
 	return p;
 }
 

@@ -8,7 +8,7 @@
  * FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) on a small page, and 1 plus
  * _pincount (kept in the first tail frame, as the kernel does) on a large
  * folio.  Short-lived references (I/O in flight, LRU batches) carry an
- * expiry time and drop when model time passes it (pfnlab_advance()).
+ * expiry time and drop when model time passes it (timer.c).
  *
  * Models folio_ref_*(), try_grab_folio()/gup_put_folio() (mm/gup.c),
  * folio_expected_refs() (mm/migrate.c) and folio_maybe_dma_pinned()
@@ -280,12 +280,6 @@ static void heap_swap(struct transient_ref *a, struct transient_ref *b)
 	*b = t;
 }
 
-/* Model time left before PFNLAB_NOW_MAX (none once an operation's own waits took it past). */
-static uint64_t time_left(const struct pfnlab_machine *m)
-{
-	return m->now_ns < PFNLAB_NOW_MAX ? PFNLAB_NOW_MAX - m->now_ns : 0;
-}
-
 int pfnlab_page_ref_transient(struct pfnlab_machine *m, uint64_t pfn, uint64_t ns)
 {
 	if (!m)
@@ -338,40 +332,15 @@ static void transient_drop(struct pfnlab_machine *m)
 		page_ref_release(m, head);
 }
 
-int pfnlab_advance(struct pfnlab_machine *m, uint64_t ns)
+/* When the earliest transient reference expires: UINT64_MAX if none is held */
+uint64_t transient_next_expiry(const struct pfnlab_machine *m)
 {
-	uint64_t target;
-
-	if (!m)
-		return -EINVAL;
-	if (ns > time_left(m))
-		return -EOVERFLOW;
-	target = m->now_ns + ns;
-	oom_reap_exiting(m);
-	for (;;) { /* the next event: a reference drop or the flusher/disk; kcompactd's checks before it */
-		uint64_t when = writeback_next_event(m);
-
-		if (m->nr_transient && m->transient[0].expires_ns < when)
-			when = m->transient[0].expires_ns;
-		if (when > target)
-			break;
-		if (when > m->now_ns) {
-			compaction_advance(m, when - 1);
-			m->now_ns = when;
-		}
-		writeback_advance(m, when);
-		while (m->nr_transient && m->transient[0].expires_ns <= when)
-			transient_drop(m);
-	}
-	writeback_advance(m, target);
-	compaction_advance(m, target);
-	m->now_ns = target;
-	return 0;
+	return m->nr_transient ? m->transient[0].expires_ns : UINT64_MAX;
 }
 
-uint64_t pfnlab_now(const struct pfnlab_machine *m)
+/* Drop every transient reference expired at @when */
+void transient_expire(struct pfnlab_machine *m, uint64_t when)
 {
-	if (!m)
-		return 0;
-	return m->now_ns;
+	while (m->nr_transient && m->transient[0].expires_ns <= when)
+		transient_drop(m);
 }
