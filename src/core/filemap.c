@@ -9,7 +9,7 @@
  * shmem_write_begin(), filemap_fault()/shmem_fault() with the COW of a
  * private mapping (do_cow_fault()), filemap_add_folio() and
  * __filemap_remove_folio(), folio_mark_accessed() (mm/swap.c),
- * folio_mark_dirty(), writeback start and end, truncate of a memfd.
+ * folio_mark_dirty(), truncate of a memfd.
  *
  * A page-cache folio holds one reference for the cache, one per mapping
  * and one for its buffer heads (PG_private); its head frame names the
@@ -17,9 +17,9 @@
  * its state is in pgflags[] (model.h).
  *
  * Page-cache folios live on the LRU lists (swap.c): file pages on the
- * file lists, shmem on the anon lists; writeback ends with model time
- * (writeback.c) or at once when someone waits for it (fsync, migration
- * under MIGRATE_SYNC).
+ * file lists, shmem on the anon lists; writeback starts and ends in
+ * writeback.c, a floor below (with model time, or at once when someone
+ * waits for it: fsync, migration under MIGRATE_SYNC).
  *
  * Simplified: readahead reads exactly the pages asked for (no window);
  * order-0 folios only, as ext4 and shmem (huge=never) allocate in 6.1.
@@ -49,28 +49,12 @@ int pfnlab_fs_parse(const char *name)
 	return -EINVAL;
 }
 
-struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id)
-{
-	if (id == 0 || id > m->nr_mappings || !m->mappings[id - 1].live)
-		return NULL;
-	return &m->mappings[id - 1];
-}
-
-/* The slot of page @index in the page cache of @mp (PFN + 1, 0 when missing). */
+/* The slot of page @index in the page cache of @mp (PFN + 1, 0 when missing); @create fills its chunk. */
 uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, bool create)
 {
-	uint64_t c = index >> CACHE_CHUNK_SHIFT;
-
-	if (index >= mp->nr_pages)
-		return NULL;
-	if (!mp->chunks[c]) {
-		if (!create)
-			return NULL;
-		mp->chunks[c] = calloc(CACHE_CHUNK, sizeof(uint32_t));
-		if (!mp->chunks[c])
-			return NULL;
-	}
-	return &mp->chunks[c][index & (CACHE_CHUNK - 1)];
+	if (create && index < mp->nr_pages && !mp->chunks[index >> CACHE_CHUNK_SHIFT])
+		mp->chunks[index >> CACHE_CHUNK_SHIFT] = calloc(CACHE_CHUNK, sizeof(uint32_t));
+	return cache_lookup(mp, index);
 }
 
 /*
@@ -162,38 +146,6 @@ void folio_set_dirty(struct pfnlab_machine *m, uint64_t head)
 	if (!is_shmem(mp)) {
 		m->nr_dirty++;
 		m->vm[VM_NR_DIRTIED]++;
-	}
-}
-
-/* models folio_clear_dirty_for_io() + __folio_start_writeback() */
-void folio_start_writeback(struct pfnlab_machine *m, uint64_t head)
-{
-	struct mapping *mp = mapping_get(m, m->frames[head].next);
-
-	if (m->pgflags[head] & PG_DIRTY) {
-		m->pgflags[head] &= (uint16_t)~PG_DIRTY;
-		mp->nr_dirty--;
-		m->nr_dirty--;
-	}
-	m->pgflags[head] |= PG_WRITEBACK;
-	mp->nr_writeback++;
-	m->nr_writeback++;
-}
-
-/* models folio_end_writeback(): a folio reclaim wanted (PG_reclaim) rotates to the inactive tail */
-void folio_end_writeback(struct pfnlab_machine *m, uint64_t head)
-{
-	struct mapping *mp = mapping_get(m, m->frames[head].next);
-
-	if (!(m->pgflags[head] & PG_WRITEBACK))
-		return;
-	m->pgflags[head] &= (uint16_t)~PG_WRITEBACK;
-	mp->nr_writeback--;
-	m->nr_writeback--;
-	m->vm[VM_NR_WRITTEN]++;
-	if (m->pgflags[head] & PG_RECLAIM) {
-		m->pgflags[head] &= (uint16_t)~PG_RECLAIM;
-		folio_rotate_reclaimable(m, head);
 	}
 }
 
@@ -418,7 +370,7 @@ int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id)
 void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
 {
 	if (mp->fs == PFNLAB_FS_HUGETLBFS)
-		hugetlbfs_evict(m, mp);
+		m->hooks.evict_hugetlbfs(m, mp);
 	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
 		uint32_t *slot = cache_slot(m, mp, i, false);
 

@@ -24,11 +24,9 @@
  *     bit for it that only era 2015's slow path reads), counting
  *     htlb_buddy_alloc_success/fail; with one node node_alloc_noretry never
  *     matters (the first failure ends the write);
- *   - gigantic pages: cma_alloc() from hugetlb_cma, else
- *     alloc_contig_pages() (zones from the highest the mask allows, every
- *     aligned range of one zone without reserved or hugetlb pages, through
- *     alloc_contig_range(MIGRATE_MOVABLE)); v4.2's alloc_gigantic_page()
- *     walks zones from the lowest and wants every page of the range free;
+ *   - gigantic pages: made and unmade here, taken from and given back to
+ *     hugetlb_cma or alloc_contig_pages() through the machine's hooks
+ *     (hugetlb_boot.c, a floor above contig.c and cma.c);
  *   - isolate_or_dissolve_huge_page(): gigantic -ENOMEM, in use ->
  *     isolated for migration, free -> alloc_and_dissolve_huge_page();
  *     6.1 may give migration a free page inside the isolated range as a
@@ -165,13 +163,12 @@ static void destroy_compound_gigantic_page(struct pfnlab_machine *m, uint64_t he
 
 /*
  * models update_and_free_page(): the page leaves hugetlb; a gigantic one
- * goes back to hugetlb_cma (cma_release()) or the buddy allocator
- * (free_contig_range()), a smaller one to the buddy allocator
+ * goes back to hugetlb_cma or the buddy allocator (the machine's hooks),
+ * a smaller one to the buddy allocator
  */
 static void update_and_free_page(struct pfnlab_machine *m, struct hstate *h, uint64_t head)
 {
 	struct frame *f = &m->frames[head];
-	int cma = m->hugetlb.cma;
 
 	m->pgflags[head] = 0;
 	f->next = f->prev = 0;
@@ -185,10 +182,7 @@ static void update_and_free_page(struct pfnlab_machine *m, struct hstate *h, uin
 		return;
 	}
 	destroy_compound_gigantic_page(m, head, h->order);
-	if (cma >= 0 && head >= m->cma[cma].base_pfn && head < m->cma[cma].base_pfn + m->cma[cma].count &&
-	    pfnlab_cma_release(m, (unsigned)cma, head, hpages(h)) == 0)
-		return;
-	pfnlab_free_contig_range(m, head, hpages(h));
+	m->hooks.free_gigantic(m, head, h->order);
 }
 
 /* models remove_hugetlb_page() + update_and_free_page() of a free page */
@@ -265,78 +259,14 @@ static uint64_t alloc_buddy_huge_page(struct pfnlab_machine *m, const struct hst
 }
 
 /*
- * models pfn_range_valid_contig() (v6.1: online, one zone, no reserved or
- * hugetlb page) and v4.2's pfn_range_valid_gigantic() (also no page in
- * use).  v4.2 would also take a free CMA range: its isolation accepted CMA
- * pageblocks and undid it as MOVABLE, retyping part of the area; pfnlab
- * keeps CMA areas whole and skips such ranges.
+ * models alloc_gigantic_page(): past the fault point, hugetlb_cma first
+ * (v6.1), then alloc_contig_pages(), through the machine's hooks
  */
-static bool range_valid_contig(const struct pfnlab_machine *m, const struct zone *z, uint64_t start, uint64_t nr)
-{
-	if (m->cfg.era == PFNLAB_ERA_2015 && boot_cma_overlap(m, start, start + nr))
-		return false;
-	for (uint64_t p = start; p < start + nr;) {
-		const struct frame *f = &m->frames[p];
-
-		if ((f->flags & (F_HOLE | F_RESERVED)) || !zone_spans(z, p))
-			return false;
-		if (f->flags & F_BUDDY) {
-			p += 1ull << f->order;
-		} else if (f->flags & F_ALLOC) {
-			if (pg_kind(m, p) == PGK_HUGETLB || m->cfg.era == PFNLAB_ERA_2015)
-				return false;
-			p += 1ull << f->order;
-		} else {
-			if (m->cfg.era == PFNLAB_ERA_2015 && !(f->flags & F_PCP) && folio_head(m, p) != NIL_PFN)
-				return false;
-			p++;
-		}
-	}
-	return true;
-}
-
-/* One zone's aligned candidates for alloc_contig_pages(); the first PFN taken, or NIL_PFN. */
-static uint64_t alloc_contig_in_zone(struct pfnlab_machine *m, const struct zone *z, uint64_t nr)
-{
-	uint64_t end = z->start_pfn + z->spanned;
-
-	for (uint64_t pfn = (z->start_pfn + nr - 1) & ~(nr - 1); pfn + nr <= end; pfn += nr)
-		if (range_valid_contig(m, z, pfn, nr) && alloc_contig_range(m, pfn, pfn + nr, PFNLAB_MT_MOVABLE) == 0)
-			return pfn;
-	return NIL_PFN;
-}
-
-/*
- * models alloc_contig_pages(), mm/page_alloc.c: zones from the highest
- * @gfp allows down (v4.2's alloc_gigantic_page(): from ZONE_DMA up)
- */
-static uint64_t alloc_contig_pages(struct pfnlab_machine *m, uint64_t nr, pfnlab_gfp_t gfp)
-{
-	int top = gfp_zone(m, gfp);
-
-	for (int k = 0; k < m->nr_zones; k++) {
-		int i = m->cfg.era == PFNLAB_ERA_2015 ? k : m->nr_zones - 1 - k;
-		uint64_t pfn;
-
-		if (m->zones[i].type > top)
-			continue;
-		pfn = alloc_contig_in_zone(m, &m->zones[i], nr);
-		if (pfn != NIL_PFN)
-			return pfn;
-	}
-	return NIL_PFN;
-}
-
-/* models alloc_gigantic_page(): hugetlb_cma first (v6.1), then alloc_contig_pages() */
 static uint64_t alloc_gigantic_page(struct pfnlab_machine *m, const struct hstate *h, pfnlab_gfp_t gfp)
 {
-	uint64_t pfn;
-
 	if (pfnlab_fault_should_fail(m, PFNLAB_FAULT_HUGETLB_ALLOC))
 		return NIL_PFN;
-	if (m->hugetlb.cma >= 0 && cma_alloc(m, (unsigned)m->hugetlb.cma, hpages(h), h->order, true, &pfn) == 0)
-		return pfn;
-	return alloc_contig_pages(m, hpages(h), gfp);
+	return m->hooks.alloc_gigantic(m, h->order, gfp);
 }
 
 /* models alloc_fresh_huge_page(): a new frozen hugetlb folio counted in the pool; NIL_PFN */

@@ -15,6 +15,15 @@
  * smaller sizes once the buddy allocator is up; report_hugepages() and the
  * shortfall and hugetlb_cma messages, v4.2's wording in era 2015.
  *
+ * At run time, where hugetlb.c's gigantic pages come from and go back to,
+ * through the machine's hooks alloc_gigantic and free_gigantic (so the
+ * pool stands below contig.c and cma.c): cma_alloc() from hugetlb_cma,
+ * else alloc_contig_pages() (zones from the highest the mask allows,
+ * every aligned range of one zone without reserved or hugetlb pages,
+ * through alloc_contig_range(MIGRATE_MOVABLE)); v4.2's
+ * alloc_gigantic_page() walks zones from the lowest and wants every page
+ * of the range free.  Back: cma_release() or free_contig_range().
+ *
  * Simplified: one node (no hugepages=N:... per node); vmemmap freeing is
  * only its boot message.
  */
@@ -332,4 +341,97 @@ void pfnlab_hugetlb_boot_log(struct pfnlab_machine *m)
 			   (unsigned long long)h->booted);
 		log_printf(m, "HugeTLB: %llu KiB vmemmap can be freed for a %s page", vmemmap_kib(m, h), buf);
 	}
+}
+
+/*
+ * models pfn_range_valid_contig() (v6.1: online, one zone, no reserved or
+ * hugetlb page) and v4.2's pfn_range_valid_gigantic() (also no page in
+ * use).  v4.2 would also take a free CMA range: its isolation accepted CMA
+ * pageblocks and undid it as MOVABLE, retyping part of the area; pfnlab
+ * keeps CMA areas whole and skips such ranges.
+ */
+static bool range_valid_contig(const struct pfnlab_machine *m, const struct zone *z, uint64_t start, uint64_t nr)
+{
+	if (m->cfg.era == PFNLAB_ERA_2015 && boot_cma_overlap(m, start, start + nr))
+		return false;
+	for (uint64_t p = start; p < start + nr;) {
+		const struct frame *f = &m->frames[p];
+
+		if ((f->flags & (F_HOLE | F_RESERVED)) || !zone_spans(z, p))
+			return false;
+		if (f->flags & F_BUDDY) {
+			p += 1ull << f->order;
+		} else if (f->flags & F_ALLOC) {
+			if (pg_kind(m, p) == PGK_HUGETLB || m->cfg.era == PFNLAB_ERA_2015)
+				return false;
+			p += 1ull << f->order;
+		} else {
+			if (m->cfg.era == PFNLAB_ERA_2015 && !(f->flags & F_PCP) && folio_head(m, p) != NIL_PFN)
+				return false;
+			p++;
+		}
+	}
+	return true;
+}
+
+/* One zone's aligned candidates for alloc_contig_pages(); the first PFN taken, or NIL_PFN. */
+static uint64_t alloc_contig_in_zone(struct pfnlab_machine *m, const struct zone *z, uint64_t nr)
+{
+	uint64_t end = z->start_pfn + z->spanned;
+
+	for (uint64_t pfn = (z->start_pfn + nr - 1) & ~(nr - 1); pfn + nr <= end; pfn += nr)
+		if (range_valid_contig(m, z, pfn, nr) && alloc_contig_range(m, pfn, pfn + nr, PFNLAB_MT_MOVABLE) == 0)
+			return pfn;
+	return NIL_PFN;
+}
+
+/*
+ * models alloc_contig_pages(), mm/page_alloc.c: zones from the highest
+ * @gfp allows down (v4.2's alloc_gigantic_page(): from ZONE_DMA up)
+ */
+static uint64_t alloc_contig_pages(struct pfnlab_machine *m, uint64_t nr, pfnlab_gfp_t gfp)
+{
+	int top = gfp_zone(m, gfp);
+
+	for (int k = 0; k < m->nr_zones; k++) {
+		int i = m->cfg.era == PFNLAB_ERA_2015 ? k : m->nr_zones - 1 - k;
+		uint64_t pfn;
+
+		if (m->zones[i].type > top)
+			continue;
+		pfn = alloc_contig_in_zone(m, &m->zones[i], nr);
+		if (pfn != NIL_PFN)
+			return pfn;
+	}
+	return NIL_PFN;
+}
+
+/*
+ * models alloc_gigantic_page()'s sources (the machine's
+ * hooks.alloc_gigantic): hugetlb_cma first (v6.1), then
+ * alloc_contig_pages(); the first PFN, or NIL_PFN
+ */
+uint64_t hugetlb_alloc_gigantic(struct pfnlab_machine *m, unsigned order, pfnlab_gfp_t gfp)
+{
+	uint64_t pfn, nr = 1ull << order;
+
+	if (m->hugetlb.cma >= 0 && cma_alloc(m, (unsigned)m->hugetlb.cma, nr, order, true, &pfn) == 0)
+		return pfn;
+	return alloc_contig_pages(m, nr, gfp);
+}
+
+/*
+ * models free_gigantic_page() (the machine's hooks.free_gigantic): the
+ * single pages of @head go back to hugetlb_cma (cma_release()) or to the
+ * buddy allocator (free_contig_range())
+ */
+void hugetlb_free_gigantic(struct pfnlab_machine *m, uint64_t head, unsigned order)
+{
+	int cma = m->hugetlb.cma;
+	uint64_t nr = 1ull << order;
+
+	if (cma >= 0 && head >= m->cma[cma].base_pfn && head < m->cma[cma].base_pfn + m->cma[cma].count &&
+	    pfnlab_cma_release(m, (unsigned)cma, head, nr) == 0)
+		return;
+	pfnlab_free_contig_range(m, head, nr);
 }

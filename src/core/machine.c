@@ -505,13 +505,20 @@ static void activate_cma(struct pfnlab_machine *m)
 }
 
 /*
- * The floors above the allocator, wired once: the slow path and the woken
- * kernel threads (the kernel's direct calls and wakeups)
+ * The floors above, wired once: the slow path and the woken kernel threads
+ * (the kernel's direct calls and wakeups), the exit of a killed task, the
+ * hugetlb folio's destructor and hugetlbfs's evict_inode, the sources of
+ * gigantic pages
  */
 static void mm_hooks_setup(struct pfnlab_machine *m)
 {
 	m->hooks.alloc_slowpath = alloc_pages_slowpath;
 	m->hooks.run_woken = kthreads_run;
+	m->hooks.exit_victims = oom_reap_exiting;
+	m->hooks.free_huge_folio = free_huge_page;
+	m->hooks.evict_hugetlbfs = hugetlbfs_evict;
+	m->hooks.alloc_gigantic = hugetlb_alloc_gigantic;
+	m->hooks.free_gigantic = hugetlb_free_gigantic;
 }
 
 int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine **out, char *why,

@@ -19,8 +19,9 @@
  * synchronous device like zram: the page leaves swap at once).
  *
  * Faults, writes and pins of a space run as its task (current, for the
- * OOM killer); if the OOM killer picks that task meanwhile, the faults
- * stop (-EINTR) and the task exits when the operation returns.
+ * OOM killer: task_enter()/task_leave()); if the OOM killer picks that
+ * task meanwhile, the faults stop (-EINTR) and the task exits when the
+ * operation returns (the machine's hooks.exit_victims, oom_kill.c).
  *
  * Simplified: no COW after fork; munmap() takes whole mappings;
  * pfnlab_mm_touch() faults file pages for reading (anonymous pages are
@@ -334,6 +335,30 @@ int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_
 	if (faulted)
 		*faulted = done;
 	return 0;
+}
+
+/*
+ * The operations of space @id run as its task (current) until
+ * task_leave(); returns the task to restore
+ */
+unsigned task_enter(struct pfnlab_machine *m, unsigned id)
+{
+	unsigned prev = m->current_mm;
+
+	m->current_mm = id;
+	m->task_depth++;
+	return prev;
+}
+
+/*
+ * The operation is over: current is @prev again; a victim it left behind
+ * exits, as a killed task does on its way back to user space
+ */
+void task_leave(struct pfnlab_machine *m, unsigned prev)
+{
+	m->current_mm = prev;
+	if (!--m->task_depth && m->oom_victims)
+		m->hooks.exit_victims(m);
 }
 
 int pfnlab_mm_touch(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, uint64_t *faulted)

@@ -441,15 +441,26 @@ struct compaction_state {
 struct alloc_request;
 
 /*
- * What the allocator's floor reaches above itself, as the kernel reaches
- * its slow path and its kernel threads: set once when the machine is
- * created (mm_hooks_setup(), machine.c), never on the fast path.
+ * What a floor of the model reaches above itself, as the kernel reaches
+ * its slow path, its kernel threads and a killed task's exit: set once
+ * when the machine is created (mm_hooks_setup(), machine.c), never on the
+ * fast path.
  */
 struct mm_hooks {
 	/* __alloc_pages_slowpath() (slowpath.c): only after the freelist attempt failed */
 	uint64_t (*alloc_slowpath)(struct pfnlab_machine *m, struct alloc_request *ar);
 	/* the woken kswapd, then kcompactd, run as the allocation returns (kswapd.c) */
 	void (*run_woken)(struct pfnlab_machine *m);
+	/* OOM victims that were current exit as their operation returns (oom_kill.c) */
+	void (*exit_victims)(struct pfnlab_machine *m);
+	/* a hugetlb folio's destructor, its last reference gone (free_huge_page(), hugetlb.c) */
+	void (*free_huge_folio)(struct pfnlab_machine *m, uint64_t head);
+	/* hugetlbfs's evict_inode (hugetlbfs.c): its pages go back to the pool */
+	void (*evict_hugetlbfs)(struct pfnlab_machine *m, struct mapping *mp);
+	/* a gigantic page for the pool from hugetlb_cma or alloc_contig_pages() (hugetlb_boot.c) */
+	uint64_t (*alloc_gigantic)(struct pfnlab_machine *m, unsigned order, pfnlab_gfp_t gfp);
+	/* and back: cma_release() or free_contig_range() (hugetlb_boot.c) */
+	void (*free_gigantic)(struct pfnlab_machine *m, uint64_t head, unsigned order);
 };
 
 struct pfnlab_machine {
@@ -637,6 +648,8 @@ void hugetlb_cma_reserve(struct pfnlab_machine *m);
 int hugetlb_boot_gigantic(struct pfnlab_machine *m);
 size_t hugetlb_boot_ranges(const struct pfnlab_machine *m, struct pfnlab_pfn_range *out);
 int hugetlb_boot_pool(struct pfnlab_machine *m);
+uint64_t hugetlb_alloc_gigantic(struct pfnlab_machine *m, unsigned order, pfnlab_gfp_t gfp);
+void hugetlb_free_gigantic(struct pfnlab_machine *m, uint64_t head, unsigned order);
 
 /* hugetlbfs.c */
 int hugetlb_reserve_pages(struct pfnlab_machine *m, struct mapping *mp, uint64_t pgoff, uint64_t pages);
@@ -790,6 +803,7 @@ int folio_lru_list(const struct pfnlab_machine *m, uint64_t head);
 void folio_set_active(struct pfnlab_machine *m, uint64_t head, bool on);
 void folio_add_lru(struct pfnlab_machine *m, uint64_t head);
 void folio_del_lru(struct pfnlab_machine *m, uint64_t head);
+void page_ref_release(struct pfnlab_machine *m, uint64_t head);
 bool folio_isolate_lru(struct pfnlab_machine *m, uint64_t head);
 void lru_isolated_sub(struct pfnlab_machine *m, uint64_t head, unsigned order, bool file);
 void folio_isolated_put(struct pfnlab_machine *m, uint64_t head, bool file);
@@ -800,11 +814,11 @@ void folio_mark_young(struct pfnlab_machine *m, uint64_t head);
 bool swap_space_left(const struct pfnlab_machine *m);
 bool swap_take_slot(struct pfnlab_machine *m);
 void swap_free_slot(struct pfnlab_machine *m);
+uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi);
 
 /* vmscan.c, kswapd.c */
 uint64_t try_to_free_pages(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 bool shrink_node(struct pfnlab_machine *m, int zi, struct scan_control *sc);
-uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi);
 bool zone_reclaimable(struct pfnlab_machine *m, int zi);
 void age_active_anon(struct pfnlab_machine *m, int lv, struct scan_control *sc);
 void wakeup_kswapd(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest);
@@ -818,6 +832,8 @@ void balance_dirty_pages(struct pfnlab_machine *m);
 uint64_t writeback_next_event(const struct pfnlab_machine *m);
 void writeback_advance(struct pfnlab_machine *m, uint64_t until);
 void writeback_wait(struct pfnlab_machine *m, uint64_t until, uint64_t pages);
+void folio_start_writeback(struct pfnlab_machine *m, uint64_t head);
+void folio_end_writeback(struct pfnlab_machine *m, uint64_t head);
 
 /* reclaim_throttle.c: why a reclaimer sleeps (enum vmscan_throttle_state) */
 enum vmscan_throttle { THROTTLE_WRITEBACK, THROTTLE_NOPROGRESS = 2, THROTTLE_CONGESTED };
@@ -830,15 +846,12 @@ void writeback_free_all(struct pfnlab_machine *m);
 /* oom_kill.c */
 bool out_of_memory(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 void oom_reap_exiting(struct pfnlab_machine *m);
-unsigned task_enter(struct pfnlab_machine *m, unsigned id);
-void task_leave(struct pfnlab_machine *m, unsigned prev);
 
 /* rmap.c */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn);
 void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
 uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
 unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
-void page_ref_release(struct pfnlab_machine *m, uint64_t head);
 /* Model time left before PFNLAB_NOW_MAX (none once an operation's own waits took it past). */
 static inline uint64_t time_left(const struct pfnlab_machine *m)
 {
@@ -862,11 +875,32 @@ static inline struct mm *mm_get(struct pfnlab_machine *m, unsigned id)
 	return &m->mms[id - 1];
 }
 
+/* a file's address space by id, NULL if none (here, below filemap.c and writeback.c) */
+static inline struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id)
+{
+	if (id == 0 || id > m->nr_mappings || !m->mappings[id - 1].live)
+		return NULL;
+	return &m->mappings[id - 1];
+}
+
+/* models xa_load() on the page cache: the slot of page @index of @mp, NULL where no chunk holds it */
+static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
+{
+	uint32_t *chunk;
+
+	if (index >= mp->nr_pages)
+		return NULL;
+	chunk = mp->chunks[index >> CACHE_CHUNK_SHIFT];
+	return chunk ? &chunk[index & ((1ull << CACHE_CHUNK_SHIFT) - 1)] : NULL;
+}
+
 /* pgtable.c */
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
 
 /* mm.c */
+unsigned task_enter(struct pfnlab_machine *m, unsigned id);
+void task_leave(struct pfnlab_machine *m, unsigned prev);
 int mm_fault_range(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len, bool write,
 		   uint64_t *faulted);
 void mm_exit_mmap(struct pfnlab_machine *m, struct mm *mm);
@@ -877,7 +911,6 @@ void mm_free_all(struct pfnlab_machine *m);
 int pgflags_ensure(struct pfnlab_machine *m);
 int mapping_create(struct pfnlab_machine *m, const char *name, int fs, uint64_t bytes, unsigned *id);
 void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp);
-struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id);
 uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, bool create);
 long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct vma *v, uint64_t vpn,
 		   bool write);
@@ -887,8 +920,6 @@ void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned 
 int folio_try_unmap(struct pfnlab_machine *m, uint64_t head);
 void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 void folio_set_dirty(struct pfnlab_machine *m, uint64_t head);
-void folio_start_writeback(struct pfnlab_machine *m, uint64_t head);
-void folio_end_writeback(struct pfnlab_machine *m, uint64_t head);
 void folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
 void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);
 void mappings_free_all(struct pfnlab_machine *m);

@@ -447,24 +447,3 @@ int pfnlab_set_current(struct pfnlab_machine *m, unsigned id)
 	oom_reap_exiting(m);
 	return 0;
 }
-
-/*
- * The operations of space @id run as its task (current) until
- * task_leave(); returns the task to restore
- */
-unsigned task_enter(struct pfnlab_machine *m, unsigned id)
-{
-	unsigned prev = m->current_mm;
-
-	m->current_mm = id;
-	m->task_depth++;
-	return prev;
-}
-
-/* The operation is over: current is @prev again; a victim it left behind exits */
-void task_leave(struct pfnlab_machine *m, unsigned prev)
-{
-	m->current_mm = prev;
-	if (!--m->task_depth)
-		oom_reap_exiting(m);
-}

@@ -65,24 +65,6 @@ static uint64_t gigantic_head(const struct pfnlab_machine *m, uint64_t pfn)
 	return NIL_PFN;
 }
 
-/* The last reference is gone: the folio leaves the LRU and goes back to the allocator. */
-void page_ref_release(struct pfnlab_machine *m, uint64_t head)
-{
-	struct frame *f = &m->frames[head];
-
-	if (pg_kind(m, head) == PGK_HUGETLB) { /* its destructor: back to the pool */
-		free_huge_page(m, head);
-		return;
-	}
-
-	folio_del_lru(m, head);
-	if (m->pgflags)
-		m->pgflags[head] = 0;
-	f->flags &= (uint8_t)~(F_ANON | F_PINNED | F_LRU);
-	f->refcount = 1; /* free_frames() expects the allocation's own reference */
-	free_frames(m, head, f->order);
-}
-
 /* The PFNLAB_PAGE_* state of the allocated folio at @head. */
 int page_state(const struct pfnlab_machine *m, uint64_t head)
 {

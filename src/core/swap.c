@@ -5,8 +5,10 @@
  * include/linux/mm_inline.h: folio_add_lru() (lruvec_add_folio()),
  * lruvec_del_folio(), folio_isolate_lru()/folio_putback_lru(),
  * folio_mark_accessed() and folio_activate(), folio_rotate_reclaimable();
- * which list a folio belongs on (folio_lru_list()); and a swap device:
- * add_to_swap() takes a slot, swap_free() gives it back.
+ * which list a folio belongs on (folio_lru_list()); __folio_put(), where
+ * a folio's last reference leaves the LRU for the allocator (rmap.c and
+ * the files above call it); and a swap device: add_to_swap() takes a
+ * slot, swap_free() gives it back.
  *
  * Lists: per node in v6.1 (lruvec[0]), per zone in v4.2 (lruvec[zone
  * index]); a new folio goes to the head, reclaim scans from the tail.
@@ -207,6 +209,27 @@ void lru_isolated_sub(struct pfnlab_machine *m, uint64_t head, unsigned order, b
 }
 
 /*
+ * models __folio_put(): the last reference is gone; a hugetlb folio goes
+ * to its destructor (the machine's hooks), any other leaves the LRU
+ * (__page_cache_release()) and goes back to the allocator
+ */
+void page_ref_release(struct pfnlab_machine *m, uint64_t head)
+{
+	struct frame *f = &m->frames[head];
+
+	if (pg_kind(m, head) == PGK_HUGETLB) { /* its destructor: back to the pool */
+		m->hooks.free_huge_folio(m, head);
+		return;
+	}
+	folio_del_lru(m, head);
+	if (m->pgflags)
+		m->pgflags[head] = 0;
+	f->flags &= (uint8_t)~(F_ANON | F_PINNED | F_LRU);
+	f->refcount = 1; /* free_frames() expects the allocation's own reference */
+	free_frames(m, head, f->order);
+}
+
+/*
  * The isolation's reference of a folio that left its LRU kind (reclaimed:
  * out of the page cache) is dropped: it is freed when that was the last
  */
@@ -313,4 +336,22 @@ void pfnlab_swap_pages(const struct pfnlab_machine *m, uint64_t *total, uint64_t
 		*total = m ? m->swap_pages : 0;
 	if (used)
 		*used = m ? m->swap_used : 0;
+}
+
+/*
+ * models zone_reclaimable_pages() (mm/vmscan.c, 6.1.192): the zone's LRU
+ * pages, anonymous ones only with a free swap slot (can_reclaim_anon_pages()),
+ * free pages when there is nothing else; here with the lists it counts,
+ * below reclaim_throttle.c, vmscan.c and slowpath.c, which ask it
+ */
+uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi)
+{
+	const uint64_t *nr = m->zone_lru[zi];
+	uint64_t r = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
+
+	if (swap_space_left(m))
+		r += nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
+	if (!r && m->cfg.era != PFNLAB_ERA_2015)
+		r = (uint64_t)m->zones[zi].nr_free;
+	return r;
 }

@@ -9,7 +9,7 @@
  * prepare_scan_count() and get_scan_count(), shrink_lruvec(),
  * shrink_node() (v4.2 shrink_zone()), shrink_zones(),
  * do_try_to_free_pages(), try_to_free_pages(),
- * reclaim_clean_pages_from_list() and zone_reclaimable_pages(); the
+ * reclaim_clean_pages_from_list() (zone_reclaimable_pages() is swap.c's); the
  * counters pgscan_*, pgsteal_*, pgrefill, pgactivate, pgdeactivate,
  * pgskip_*, allocstall_* (v4.2: per-zone names, one allocstall).
  *
@@ -530,19 +530,6 @@ static uint64_t lru_size(const struct pfnlab_machine *m, const struct lruvec *lv
 }
 
 enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
-
-/* models zone_reclaimable_pages() (6.1.192: free pages when there is nothing else) */
-uint64_t zone_reclaimable_pages(const struct pfnlab_machine *m, int zi)
-{
-	const uint64_t *nr = m->zone_lru[zi];
-	uint64_t r = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
-
-	if (can_reclaim_anon(m))
-		r += nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
-	if (!r && !v42(m))
-		r = (uint64_t)m->zones[zi].nr_free;
-	return r;
-}
 
 /* models zone_reclaimable() (v4.2): pages scanned since the last free < 6 x reclaimable */
 bool zone_reclaimable(struct pfnlab_machine *m, int zi)

@@ -8,11 +8,13 @@
  * dirty_expire_centisecs ago) and background (while NR_FILE_DIRTY is over
  * the background threshold, oldest inodes first) writeback of
  * wb_do_writeback() (fs/fs-writeback.c), wakeup_flusher_threads() from
- * reclaim, and folio_end_writeback(): PG_writeback cleared, a PG_reclaim
- * folio rotated to the tail of its inactive list (pgrotated).
+ * reclaim, __folio_start_writeback() and folio_end_writeback():
+ * PG_writeback cleared, a PG_reclaim folio rotated to the tail of its
+ * inactive list (pgrotated).  Below filemap.c: the flusher finds dirty
+ * pages with the page cache's lookup (cache_lookup(), model.h).
  *
  * Time: the flusher wakes every dirty_writeback_centisecs of model time
- * (pfnlab_advance()); one disk takes the pages in order at the machine's
+ * (timer.c); one disk takes the pages in order at the machine's
  * disk bandwidth (pfnlab's own parameter, cfg.disk_bw) and each page's
  * writeback ends when its transfer does.  A writer over the background
  * threshold starts background writeback at once (balance_dirty_pages()
@@ -129,13 +131,45 @@ static struct wb_done pop_completion(struct pfnlab_machine *m)
 	return top;
 }
 
+/* models folio_clear_dirty_for_io() + __folio_start_writeback() */
+void folio_start_writeback(struct pfnlab_machine *m, uint64_t head)
+{
+	struct mapping *mp = mapping_get(m, m->frames[head].next);
+
+	if (m->pgflags[head] & PG_DIRTY) {
+		m->pgflags[head] &= (uint16_t)~PG_DIRTY;
+		mp->nr_dirty--;
+		m->nr_dirty--;
+	}
+	m->pgflags[head] |= PG_WRITEBACK;
+	mp->nr_writeback++;
+	m->nr_writeback++;
+}
+
+/* models folio_end_writeback(): a folio reclaim wanted (PG_reclaim) rotates to the inactive tail */
+void folio_end_writeback(struct pfnlab_machine *m, uint64_t head)
+{
+	struct mapping *mp = mapping_get(m, m->frames[head].next);
+
+	if (!(m->pgflags[head] & PG_WRITEBACK))
+		return;
+	m->pgflags[head] &= (uint16_t)~PG_WRITEBACK;
+	mp->nr_writeback--;
+	m->nr_writeback--;
+	m->vm[VM_NR_WRITTEN]++;
+	if (m->pgflags[head] & PG_RECLAIM) {
+		m->pgflags[head] &= (uint16_t)~PG_RECLAIM;
+		folio_rotate_reclaimable(m, head);
+	}
+}
+
 /* Start writeback of every dirty page of @mp (its inode is written whole); returns the pages started. */
 static uint64_t write_inode(struct pfnlab_machine *m, struct mapping *mp)
 {
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_dirty; i++) {
-		uint32_t *slot = cache_slot(m, mp, i, false);
+		const uint32_t *slot = cache_lookup(mp, i);
 
 		if (!slot || !*slot || !(m->pgflags[*slot - 1u] & PG_DIRTY))
 			continue;
