@@ -339,6 +339,17 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 	return 0;
 }
 
+/* Every page of @mp's cache leaves it (freed unless referenced elsewhere). */
+static void drop_cached_pages(struct pfnlab_machine *m, struct mapping *mp)
+{
+	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
+		uint32_t *slot = cache_slot(m, mp, i, false);
+
+		if (slot && *slot)
+			delete_from_page_cache(m, *slot - 1u);
+	}
+}
+
 /*
  * models truncate_inode_pages(), mm/truncate.c: writeback is waited for,
  * dirty pages are cancelled, buffers invalidated, and every page leaves the
@@ -354,12 +365,7 @@ int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id)
 		return -ENOENT;
 	if (mp->fs == PFNLAB_FS_HUGETLBFS || mp->nr_mappers) /* unmap_mapping_range() is not modelled */
 		return -EBUSY;
-	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
-		uint32_t *slot = cache_slot(m, mp, i, false);
-
-		if (slot && *slot)
-			delete_from_page_cache(m, *slot - 1u);
-	}
+	drop_cached_pages(m, mp);
 	return 0;
 }
 
@@ -371,12 +377,7 @@ void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
 {
 	if (mp->fs == PFNLAB_FS_HUGETLBFS)
 		m->hooks.evict_hugetlbfs(m, mp);
-	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
-		uint32_t *slot = cache_slot(m, mp, i, false);
-
-		if (slot && *slot)
-			delete_from_page_cache(m, *slot - 1u);
-	}
+	drop_cached_pages(m, mp);
 	for (uint64_t c = 0; c < (mp->nr_pages + CACHE_CHUNK - 1) >> CACHE_CHUNK_SHIFT; c++)
 		free(mp->chunks[c]);
 	free(mp->chunks);

@@ -838,8 +838,7 @@ void folio_end_writeback(struct pfnlab_machine *m, uint64_t head);
 /* reclaim_throttle.c: why a reclaimer sleeps (enum vmscan_throttle_state) */
 enum vmscan_throttle { THROTTLE_WRITEBACK, THROTTLE_NOPROGRESS = 2, THROTTLE_CONGESTED };
 void reclaim_throttle(struct pfnlab_machine *m, enum vmscan_throttle reason);
-void consider_reclaim_throttle(struct pfnlab_machine *m, bool kswapd, int priority, uint64_t nr_reclaimed,
-			       uint64_t nr_scanned);
+void consider_reclaim_throttle(struct pfnlab_machine *m, int priority, uint64_t nr_reclaimed, uint64_t nr_scanned);
 void writeback_reschedule(struct pfnlab_machine *m);
 void writeback_free_all(struct pfnlab_machine *m);
 

@@ -62,11 +62,14 @@ void reclaim_throttle(struct pfnlab_machine *m, enum vmscan_throttle reason)
 		     names[reason]);
 }
 
-/* models consider_reclaim_throttle(): a direct reclaimer that got nothing at priority 1 sleeps a jiffy */
-void consider_reclaim_throttle(struct pfnlab_machine *m, bool kswapd, int priority, uint64_t nr_reclaimed,
-			       uint64_t nr_scanned)
+/*
+ * models consider_reclaim_throttle(): a direct reclaimer that got nothing
+ * at priority 1 sleeps a jiffy (only direct reclaim calls it: kswapd
+ * reclaims through shrink_node(), which the kernel's check leaves out too)
+ */
+void consider_reclaim_throttle(struct pfnlab_machine *m, int priority, uint64_t nr_reclaimed, uint64_t nr_scanned)
 {
-	if (nr_reclaimed > nr_scanned >> 3 || kswapd)
+	if (nr_reclaimed > nr_scanned >> 3)
 		return;
 	if (priority == 1 && !nr_reclaimed)
 		reclaim_throttle(m, THROTTLE_NOPROGRESS);

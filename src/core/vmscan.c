@@ -847,7 +847,7 @@ static bool shrink_zones(struct pfnlab_machine *m, struct scan_control *sc)
 		shrink_node(m, i, sc);
 	}
 	if (node_done)
-		consider_reclaim_throttle(m, sc->kswapd, sc->priority, sc->nr_reclaimed, sc->nr_scanned);
+		consider_reclaim_throttle(m, sc->priority, sc->nr_reclaimed, sc->nr_scanned);
 	return reclaimable;
 }
 
