@@ -850,11 +850,11 @@ const struct command cmd_bench = {
 		"                        (<= 1.3)\n"
 		"  longterm_pin_ns_per_page  long-term pin (migrate-movable) of pages outside CMA, ns per\n"
 		"                        page (<= 50)\n"
-		"  seed_scenario_s       the built-in seed scenario under policy none (< 1 s)\n"
-		"  replay_events_per_s   parse and apply a real trace, text in memory (>= 3 million; the\n"
+		"  seed_scenario_s       the built-in seed scenario under policy none (<= 0.15 s)\n"
+		"  replay_events_per_s   parse and apply a real trace, text in memory (>= 12 million; the\n"
 		"                        6.18 capture of ../shared/data or $PFNLAB_BENCH_TRACE)\n"
 		"  host_month_s          the built-in host-month scenario: a 1 TiB ppc64 host, 200 guest\n"
-		"                        lifecycles with VFIO in 30 days (< 10 s; not run with --quick)\n",
+		"                        lifecycles with VFIO in 30 days (<= 1.5 s; not run with --quick)\n",
 	.sections = sections,
 	.examples = "pfnlab bench --quick --format json\n"
 		    "pfnlab bench --only alloc_free_order0_ns,alloc_free_order0_floor_ns\n",
