@@ -8,6 +8,10 @@
 # (--toggle-collect; GCC may rename a clone of it), and the count is divided by the round's operations.
 #   alloc_free_order0   order-0 allocation + free pairs on 4 GiB (default config: per-CPU lists)
 #   alloc_free_order0_nopcp   the same with --no-pcp
+#   alloc_free_order0_pcp_floor   the order-0 workload on the bare buddy with a bare
+#                       per-CPU list in front (src/cli/bench_floor.c): the least an
+#                       allocator with the kernel's per-CPU lists could do; reported
+#                       with the default model's ratio to it (alloc_free_order0_pcp_instr_x)
 #   mixed_order_op      random orders, random alloc/free at 75% of 1 GiB, per operation
 #   alloc_free_batch    1 GiB half full; 1,024 allocations then their frees in reverse, per pair
 #   replay_instr_per_event  parse + apply of a real trace as replay_events_per_s
@@ -38,6 +42,10 @@ for f in alloc_free_order0 alloc_free_order0_nopcp mixed_order_op alloc_free_bat
 	out="$out$sep\"${f}_instr_per_$unit\": $model, \"${f}_floor_instr_per_$unit\": $fl, \"${f}_instr_x\": $x"
 	sep=", "
 done
+# the per-CPU list floor: what the default configuration's lists cost on the bare buddy
+pf=$(count alloc_free_order0_pcp_floor_ns)
+o0=$(echo "$out" | sed -n 's/.*"alloc_free_order0_instr_per_pair": \([0-9.]*\).*/\1/p')
+out="$out, \"alloc_free_order0_pcp_floor_instr_per_pair\": $pf, \"alloc_free_order0_pcp_instr_x\": $(awk "BEGIN { printf \"%.2f\", $o0 / $pf }")"
 # the replay: the instructions of every pfnlab_replay_feed() call over the events they replayed
 tr=${PFNLAB_BENCH_TRACE:-../shared/data/ftrace-linux-6.18-x86_64/trace.txt.xz}
 if [ -r "$tr" ]; then

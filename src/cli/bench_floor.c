@@ -11,6 +11,15 @@
  * tail insertion, no free-page counters or vmstat.  Its time on this
  * host is the least the model's figure could be; the ratio of the two is
  * what the kernel's rules cost.
+ *
+ * alloc_free_order0_pcp_floor_ns puts the one mechanism of the default
+ * configuration that the bare allocator lacks in front of it: a per-CPU
+ * list, linked through the pages as the kernel's list_head is (a sentinel
+ * frame for its head), refilled by a batch from the buddy lists when
+ * empty and drained of a batch, oldest first, when it reaches high.  No
+ * migrate types, no free_factor scaling.  On the order-0 workload every
+ * page passes the list twice, so this is the least any allocator with the
+ * kernel's per-CPU lists could do there.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,7 +106,7 @@ static __attribute__((noinline)) void bare_free(struct bare_buddy *b, uint32_t p
 /* A bare buddy allocator of @frames free frames in blocks of the largest order */
 static int bare_init(struct bare_buddy *b, uint32_t frames)
 {
-	b->f = calloc(frames, sizeof(struct bare_frame));
+	b->f = calloc((size_t)frames + 1, sizeof(struct bare_frame)); /* + a list head for the pcp floor */
 	b->nonempty = 0;
 	if (!b->f)
 		return -1;
@@ -158,6 +167,131 @@ int bench_bare_order0(struct bench_workload *w, enum bench_size size)
 	*w = (struct bench_workload){.state = s, .ops = s->n,
 				     .rounds = size == BENCH_FULL ? 7 : 3, .round = bare_order0_round,
 				     .destroy = bare_order0_destroy};
+	return 0;
+}
+
+/*
+ * A per-CPU list in front of the bare allocator: the batch and high of the
+ * model's 4 GiB Normal zone (v6.1, /proc/zoneinfo), its head the sentinel
+ * frame after the last page
+ */
+#define PCP_FLOOR_BATCH 63
+#define PCP_FLOOR_HIGH 5281
+
+struct bare_pcp {
+	struct bare_buddy b;
+	uint32_t head, count; /* head: the sentinel's index */
+};
+
+/* list_add() (@tail false) or list_add_tail() of @pfn */
+static inline void pcp_floor_add(struct bare_pcp *p, uint32_t pfn, int tail)
+{
+	struct bare_frame *f = p->b.f;
+	uint32_t prev = tail ? f[p->head].prev : p->head, next = f[prev].next;
+
+	f[pfn].next = next;
+	f[pfn].prev = prev;
+	f[prev].next = pfn;
+	f[next].prev = pfn;
+}
+
+/* list_del() of @pfn */
+static inline void pcp_floor_del(struct bare_pcp *p, uint32_t pfn)
+{
+	struct bare_frame *f = p->b.f;
+
+	f[f[pfn].prev].next = f[pfn].next;
+	f[f[pfn].next].prev = f[pfn].prev;
+}
+
+static __attribute__((noinline)) uint32_t pcp_floor_alloc(struct bare_pcp *p)
+{
+	uint32_t pfn;
+
+	if (!p->count) { /* rmqueue_bulk() */
+		for (unsigned i = 0; i < PCP_FLOOR_BATCH; i++) {
+			pfn = bare_alloc(&p->b, 0);
+			if (pfn == BARE_NIL)
+				break;
+			pcp_floor_add(p, pfn, 1);
+			p->count++;
+		}
+		if (!p->count)
+			return BARE_NIL;
+	}
+	pfn = p->b.f[p->head].next;
+	pcp_floor_del(p, pfn);
+	p->count--;
+	return pfn;
+}
+
+static __attribute__((noinline)) void pcp_floor_free(struct bare_pcp *p, uint32_t pfn)
+{
+	pcp_floor_add(p, pfn, 0);
+	if (++p->count < PCP_FLOOR_HIGH)
+		return;
+	for (unsigned i = 0; i < PCP_FLOOR_BATCH; i++) { /* free_pcppages_bulk(), oldest first */
+		uint32_t old = p->b.f[p->head].prev;
+
+		pcp_floor_del(p, old);
+		bare_free(&p->b, old, 0);
+	}
+	p->count -= PCP_FLOOR_BATCH;
+}
+
+struct pcp_order0 {
+	struct bare_pcp p;
+	uint32_t *pfns;
+	size_t n;
+};
+
+static void pcp_order0_round(void *arg)
+{
+	struct pcp_order0 *s = arg;
+
+	for (size_t i = 0; i < s->n; i++)
+		s->pfns[i] = pcp_floor_alloc(&s->p);
+	for (size_t i = 0; i < s->n; i++)
+		pcp_floor_free(&s->p, s->pfns[i]);
+}
+
+static void pcp_order0_destroy(void *arg)
+{
+	struct pcp_order0 *s = arg;
+
+	free(s->p.b.f);
+	free(s->pfns);
+	free(s);
+}
+
+/**
+ * bench_pcp_order0() - alloc_free_order0_ns's workload on the bare
+ * allocator behind one per-CPU list: N order-0 allocations then N frees
+ * on 4 GiB.
+ * @w: receives the workload
+ * @size: full, quick (fewer pages and rounds) or sized for callgrind
+ *
+ * Return: 0, or -1 without memory.
+ */
+int bench_pcp_order0(struct bench_workload *w, enum bench_size size)
+{
+	struct pcp_order0 *s = calloc(1, sizeof(*s));
+	const uint32_t frames = 1u << 20;
+
+	if (!s)
+		return -1;
+	s->n = size == BENCH_FULL ? 800000 : 200000;
+	s->pfns = malloc(s->n * sizeof(*s->pfns));
+	if (!s->pfns || bare_init(&s->p.b, frames)) {
+		free(s->pfns);
+		free(s);
+		return -1;
+	}
+	s->p.head = frames; /* the sentinel: an empty list points at itself */
+	s->p.b.f[frames].next = s->p.b.f[frames].prev = frames;
+	*w = (struct bench_workload){.state = s, .ops = s->n,
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = pcp_order0_round,
+				     .destroy = pcp_order0_destroy};
 	return 0;
 }
 

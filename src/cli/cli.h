@@ -161,6 +161,7 @@ struct bench_workload {
 
 /* bench_floor.c: the order-0, mixed and batch workloads on a bare buddy allocator; 0 or -1 */
 int bench_bare_order0(struct bench_workload *w, enum bench_size size);
+int bench_pcp_order0(struct bench_workload *w, enum bench_size size);
 int bench_bare_mixed(struct bench_workload *w, enum bench_size size);
 int bench_bare_batch(struct bench_workload *w, enum bench_size size);
 

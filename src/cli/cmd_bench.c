@@ -237,7 +237,8 @@ static const struct per_op_figure {
 	int (*make)(struct bench_workload *w, enum bench_size size);
 } per_op_figures[] = {
 	{"alloc_free_order0_ns", bench_order0},       {"alloc_free_order0_nopcp_ns", bench_order0_nopcp},
-	{"alloc_free_order0_floor_ns", bench_bare_order0}, {"mixed_order_op_ns", bench_mixed},
+	{"alloc_free_order0_floor_ns", bench_bare_order0}, {"alloc_free_order0_pcp_floor_ns", bench_pcp_order0},
+	{"mixed_order_op_ns", bench_mixed},
 	{"mixed_order_op_floor_ns", bench_bare_mixed},  {"alloc_free_batch_ns", bench_batch},
 	{"alloc_free_batch_floor_ns", bench_bare_batch},
 };
@@ -807,9 +808,9 @@ static int run(int argc, char **argv)
 	} else {
 		for (int i = 0; i < n; i++) {
 			if (r[i].skipped)
-				printf("%-27s skipped: %s\n", r[i].name, r[i].skipped);
+				printf("%-30s skipped: %s\n", r[i].name, r[i].skipped);
 			else
-				printf("%-27s %12.3f %s\n", r[i].name, r[i].value, r[i].unit);
+				printf("%-30s %12.3f %s\n", r[i].name, r[i].value, r[i].unit);
 		}
 	}
 	return EXIT_OK;
@@ -832,6 +833,10 @@ const struct command cmd_bench = {
 		"  alloc_free_order0_floor_ns  the same loop on a bare buddy allocator without the\n"
 		"                        kernel's rules (no zones, watermarks, types, counters,\n"
 		"                        per-CPU lists): the least this host allows\n"
+		"  alloc_free_order0_pcp_floor_ns  the same loop on the bare buddy allocator behind\n"
+		"                        one bare per-CPU list (the kernel's batch and high, pages\n"
+		"                        linked through the frames): the least an allocator with\n"
+		"                        per-CPU lists could do\n"
 		"  mixed_order_op_ns     random orders, random alloc/free at 75% occupancy (<= 1.5 x\n"
 		"                        its floor)\n"
 		"  mixed_order_op_floor_ns  the same workload on the bare buddy allocator\n"
