@@ -251,5 +251,111 @@ TEST(drain_under_isolation_check)
 	}
 }
 
+
+/* Each free list of @a and @b holds the same blocks in the same order, and the counters agree */
+static void same_free_lists(const struct pfnlab_machine *a, const struct pfnlab_machine *b)
+{
+	const struct zone *za = &a->zones[0], *zb = &b->zones[0];
+
+	CHECK_EQ(za->nr_free, zb->nr_free);
+	CHECK_EQ(za->nr_free_cma, zb->nr_free_cma);
+	for (unsigned o = 0; o < a->nr_orders; o++)
+		for (int t = 0; t < PFNLAB_MT_TYPES; t++) {
+			uint32_t pa = za->area[o].list[t].head, pb = zb->area[o].list[t].head;
+
+			while (pa != NIL_PFN && pa == pb) {
+				pa = a->frames[pa].next;
+				pb = b->frames[pb].next;
+			}
+			if (pa != pb) {
+				T_FAIL("order %u type %d: lists part at %u against %u", o, t, pa, pb);
+				return;
+			}
+		}
+}
+
+/*
+ * rmqueue_bulk() is __rmqueue() a batch of times: a refill hands out the
+ * pages an order-0 allocation without per-CPU lists would get one by one,
+ * in that order, and leaves the free lists as those allocations leave
+ * them.  Two 1 GiB machines, one with per-CPU lists, are
+ * fragmented alike by blocks of orders 1-4 (which never use the lists),
+ * half of them freed at random; then 20 batches of order-0 pages of one
+ * type, then of another (v6.1's batch is 63; v4.2 caps the batch at
+ * 512 KiB, 128 pages: 256 / 4 = 32, rounddown_pow_of_two(48) - 1 = 31).  Run in v4.2, in v6.1, and in v6.1 with a 512
+ * MiB CMA area and the 5.7 rule (CMA taken first while it holds over half
+ * of the free pages, which a batch crosses page by page).  Expect the
+ * same PFNs in the same order, and, each time the lists are empty again,
+ * the same free lists block for block.
+ */
+TEST(rmqueue_bulk_is_rmqueue_smallest_check)
+{
+	static const pfnlab_gfp_t types[2] = {PFNLAB_GFP_HIGHUSER_MOVABLE, PFNLAB_GFP_KERNEL};
+	const uint64_t pages = 1u << 18;
+
+	for (int run = 0; run < 3; run++) {
+		struct pfnlab_machine *m[2];
+		struct pfnlab_config c;
+		uint64_t seed = 12345, *held = calloc(8192, sizeof(*held));
+		unsigned *ord = calloc(8192, sizeof(*ord));
+		int batch, in_cma = 0;
+
+		if (!held || !ord) {
+			free(held);
+			free(ord);
+			T_FAIL("%s", "no memory");
+			return;
+		}
+		test_tiny_config(&c, pages, 10, 9);
+		c.era = run ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
+		c.cma_rule = run ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
+		if (run == 2)
+			test_cma_area(&c, pages / 2, pages / 2, "cma");
+		c.pcp = true;
+		m[0] = test_machine(&c);
+		c.pcp = false;
+		m[1] = test_machine(&c);
+		if (!m[0] || !m[1])
+			goto out;
+		batch = (int)m[0]->zones[0].pcp[0].batch;
+		CHECK_EQ(batch, run ? 63 : 31);
+		for (int i = 0; i < 8192; i++) { /* the same blocks on both machines */
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			ord[i] = 1 + (unsigned)(seed >> 60) % 4;
+			for (int k = 0; k < 2; k++)
+				CHECK_EQ(pfnlab_alloc_pages(m[k], types[(seed >> 40) & 1], ord[i], &held[i]), 0);
+		}
+		for (int i = 0; i < 8192; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			if (seed >> 63)
+				for (int k = 0; k < 2; k++)
+					CHECK_EQ(pfnlab_free_pages(m[k], held[i], ord[i]), 0);
+		}
+		same_free_lists(m[0], m[1]);
+		for (int t = 0; t < 2; t++)
+			for (int i = 0; i < 20 * batch; i++) {
+				uint64_t pfn[2];
+
+				for (int k = 0; k < 2; k++)
+					CHECK_EQ(pfnlab_alloc_pages(m[k], types[t], 0, &pfn[k]), 0);
+				test_check_state(m[0]);
+				CHECK_EQ(pfn[0], pfn[1]);
+				if (pfn[0] != pfn[1])
+					goto out;
+				in_cma += t == 0 && pfn[0] >= pages / 2;
+				if (i % batch == batch - 1)
+					same_free_lists(m[0], m[1]);
+			}
+		/* the 5.7 rule turned on and off within the movable batches */
+		if (run == 2)
+			CHECK(in_cma > 0 && in_cma < 20 * batch);
+out:
+		pfnlab_machine_destroy(m[0]);
+		pfnlab_machine_destroy(m[1]);
+		free(held);
+		free(ord);
+	}
+}
+
 RUN_TESTS(high_batch_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
-	  free_factor_check, drain_under_isolation_check)
+	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check)

@@ -231,6 +231,32 @@ void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_page
 }
 
 /*
+ * The first @n pages of the first free block of (@o, @mt), @n <= 2^@o, onto
+ * the tail of @l: what @n calls of __rmqueue_smallest() do when no smaller
+ * block of @mt is free.  Each call takes the lowest page of the smallest
+ * block and expand() puts the halves above it on the empty lists below @o,
+ * so the pages come in PFN order and what stays free of the block is one
+ * block of each order whose bit is set in 2^@o - @n, each alone on its list
+ * of @mt, the smallest lowest.  The same frames, lists and counters, once.
+ */
+static inline __attribute__((always_inline)) void rmqueue_run(struct pfnlab_machine *m, struct zone *z, struct pcp_list *l, unsigned o, int mt,
+			uint32_t n)
+{
+	uint32_t pfn = unlink_list_head(m, z, o, mt), rest = (1u << o) - n;
+	uint64_t pos = pfn + n;
+
+	z->free_orders[mt] |= (uint16_t)rest;
+	for (uint32_t left = rest; left; left &= left - 1) { /* the smallest block first */
+		unsigned h = (unsigned)__builtin_ctz(left);
+
+		link_list_head(m, z, pos, h, mt);
+		pos += 1u << h;
+	}
+	zone_freepage_state(z, mt, -(int64_t)n);
+	pcp_list_add_run(m->frames, l, pfn, n, mt);
+}
+
+/*
  * models rmqueue_bulk(): up to a batch of pages from __rmqueue() onto the
  * tail of @l, in the order the buddy lists give them; returns how many
  */
@@ -239,23 +265,51 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 {
 	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
 	const uint32_t batch = p->batch;
-	uint32_t i;
+	uint32_t i = 0;
 
-	for (i = 0; i < batch; i++) {
+	while (i < batch) {
 		int o = smallest_free_order(z, 0, mt);
 		uint64_t got;
 
-		/* __rmqueue()'s first choice, inline: the request's own type, unless CMA comes first */
-		if (o >= 0 && !(cma_rule && z->nr_free_cma > z->nr_free / 2)) {
-			got = buddy_take(m, z, 0, (unsigned)o, mt);
-			pcp_list_add(m->frames, l, (uint32_t)got, mt, true); /* buddy_take() recorded @mt */
+		/*
+		 * __rmqueue()'s first choice, the request's own type, for as many
+		 * pages of its smallest block as the batch wants and the 5.7 CMA
+		 * rule leaves to it: that rule sends a page to CMA first once
+		 * nr_free_cma > nr_free / 2, that is 2 * nr_free_cma > nr_free,
+		 * and nr_free drops by one per page taken
+		 */
+		if (o == 0 && !(cma_rule && z->nr_free_cma > z->nr_free / 2)) { /* a page off the order-0 list */
+			got = unlink_list_head(m, z, 0, mt);
+			zone_freepage_state(z, mt, -1);
+			pcp_list_add(m->frames, l, (uint32_t)got, mt, true);
+			i++;
 			continue;
+		}
+		if (o > 0) {
+			int64_t n = batch - i < (1u << o) ? batch - i : 1u << o, room;
+
+			if (cma_rule) {
+				room = z->nr_free - 2 * z->nr_free_cma + 1;
+				n = room < n ? room : n;
+			}
+			if (n == 1) { /* one page: split as expand() does (buddy_take() records @mt) */
+				got = buddy_take(m, z, 0, (unsigned)o, mt);
+				pcp_list_add(m->frames, l, (uint32_t)got, mt, true);
+				i++;
+				continue;
+			}
+			if (n > 1) {
+				rmqueue_run(m, z, l, (unsigned)o, mt, (uint32_t)n);
+				i += (uint32_t)n;
+				continue;
+			}
 		}
 		got = rmqueue(m, z, 0, mt, alloc_flags);
 		if (got == NIL_PFN)
 			break;
 		/* __rmqueue_smallest() recorded the list it came from */
 		pcp_list_add(m->frames, l, (uint32_t)got, m->frames[got].mt, true);
+		i++;
 	}
 	p->count += i;
 	return i;

@@ -41,6 +41,34 @@ HOT_INLINE void pcp_list_add(struct frame *frames, struct pcp_list *l, uint32_t 
 }
 
 /*
+ * @n free order-0 pages @pfn, @pfn + 1, ... of pageblock type @stored_mt
+ * onto the tail of @l in that order: @n list_add_tail()s, linked at once
+ */
+HOT_INLINE void pcp_list_add_run(struct frame *frames, struct pcp_list *l, uint32_t pfn, uint32_t n, int stored_mt)
+{
+	uint32_t last = pfn + n - 1, head = l->head;
+
+	for (uint32_t p = pfn; p <= last; p++) {
+		struct frame *f = &frames[p];
+
+		f->prev = p - 1;
+		f->next = p + 1;
+		frame_set_state(f, 0, (unsigned)stored_mt, 0, F_PCP);
+	}
+	if (head == NIL_PFN) {
+		head = l->head = pfn;
+	} else {
+		uint32_t tail = frames[head].prev;
+
+		frames[tail].next = pfn;
+		frames[pfn].prev = tail;
+	}
+	frames[last].next = head;
+	frames[head].prev = last;
+	l->count += n;
+}
+
+/*
  * list_del() of @pfn from @l; its frame keeps stale links and marks, for
  * the caller to rewrite whole (an allocation) or clear (pcp_list_del())
  */
