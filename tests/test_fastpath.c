@@ -82,23 +82,6 @@ static struct pfnlab_machine *build(enum layout lay, enum pfnlab_era era, enum p
 	return m;
 }
 
-/* free_orders[] is what the free lists say. */
-static void check_free_orders(const struct pfnlab_machine *m)
-{
-	for (int i = 0; i < m->nr_zones; i++)
-		for (int t = 0; t < PFNLAB_MT_TYPES; t++)
-			for (unsigned o = 0; o < MAX_ORDERS; o++) {
-				bool bit = (m->zones[i].free_orders[t] >> o) & 1;
-				bool listed = m->zones[i].area[o].list[t].head != NIL_PFN;
-
-				if (bit != listed) {
-					T_FAIL("zone %s type %d order %u: free_orders bit %d, list %s",
-					       m->zones[i].name, t, o, bit, listed ? "not empty" : "empty");
-					return;
-				}
-			}
-}
-
 /* Everything but the trace clock agrees. */
 static bool same_state(const struct pfnlab_machine *a, const struct pfnlab_machine *b)
 {
@@ -112,8 +95,6 @@ static bool same_state(const struct pfnlab_machine *a, const struct pfnlab_machi
 		T_FAIL("checker (general): %s", why);
 		return false;
 	}
-	check_free_orders(a);
-	check_free_orders(b);
 	if (memcmp(a->frames, b->frames, a->nr_pfns * sizeof(struct frame))) {
 		for (uint64_t p = 0; p < a->nr_pfns; p++)
 			if (memcmp(&a->frames[p], &b->frames[p], sizeof(struct frame))) {
@@ -131,7 +112,6 @@ static bool same_state(const struct pfnlab_machine *a, const struct pfnlab_machi
 
 		if (za->nr_free != zb->nr_free || za->nr_free_cma != zb->nr_free_cma ||
 		    za->nr_reserved_highatomic != zb->nr_reserved_highatomic ||
-		    memcmp(za->free_orders, zb->free_orders, sizeof(za->free_orders)) ||
 		    memcmp(za->area, zb->area, sizeof(za->area)) || memcmp(za->pcp, zb->pcp, sizeof(za->pcp))) {
 			T_FAIL("zone %s: free lists or counters differ", za->name);
 			return false;

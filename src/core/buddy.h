@@ -59,7 +59,7 @@ HOT_INLINE void unmark_free_block(struct free_area *area, struct free_list *l, s
 /*
  * Link free block @pfn of (@order, @mt) into its list between @prev and
  * @next (NIL_PFN at either end of the list); the shape of the kernel's
- * __list_add().  free_orders[] and the zone's counters are the caller's.
+ * __list_add().  The zone's counters are the caller's.
  */
 HOT_INLINE void link_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
 				uint32_t prev, uint32_t next)
@@ -82,10 +82,7 @@ HOT_INLINE void link_free_block(struct pfnlab_machine *m, struct zone *z, uint64
 	mark_free_block(area, l, f, order, mt);
 }
 
-/*
- * add_to_free_list() at the head, except for free_orders[] and the zone's
- * free-page counters: the caller settles those
- */
+/* add_to_free_list() at the head, except for the zone's free-page counters: the caller settles those */
 HOT_INLINE void link_list_head(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 			       int mt)
 {
@@ -102,7 +99,6 @@ HOT_INLINE void link_free_list(struct pfnlab_machine *m, struct zone *z, uint64_
 		link_free_block(m, z, pfn, order, mt, l->tail, NIL_PFN);
 	else
 		link_free_block(m, z, pfn, order, mt, NIL_PFN, l->head);
-	z->free_orders[mt] |= (uint16_t)(1u << order);
 }
 
 /* models __add_to_free_list() and add_to_free_list_tail() */
@@ -133,8 +129,6 @@ HOT_INLINE int unlink_free_block(struct pfnlab_machine *m, struct zone *z, uint6
 		frames[next].prev = prev;
 	} else {
 		l->tail = prev;
-		if (prev == NIL_PFN) /* it was the only one */
-			z->free_orders[mt] &= (uint16_t)~(1u << order);
 	}
 	unmark_free_block(area, l, f);
 	return mt;
@@ -176,7 +170,6 @@ HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, u
 		frames[next].prev = NIL_PFN;
 	} else {
 		l->tail = NIL_PFN;
-		z->free_orders[mt] &= (uint16_t)~(1u << order);
 	}
 	unmark_free_block(area, l, f);
 	return pfn;
@@ -282,15 +275,16 @@ HOT_INLINE void buddy_expand(struct pfnlab_machine *m, struct zone *z, uint64_t 
 /* The smallest order >= @order with a block on @mt's list, or -1. */
 HOT_INLINE int smallest_free_order(const struct zone *z, unsigned order, int mt)
 {
-	unsigned mask = (unsigned)z->free_orders[mt] >> order;
-
-	return mask ? (int)(order + (unsigned)__builtin_ctz(mask)) : -1;
+	for (unsigned o = order; o < MAX_ORDERS; o++) /* __rmqueue_smallest()'s walk up the orders */
+		if (z->area[o].list[mt].head != NIL_PFN)
+			return (int)o;
+	return -1;
 }
 
 /*
  * Take the first block of (@o, @mt) and split it down to @order: the
  * list operations of del_page_from_free_list() and expand(), with the
- * free-page counters and free_orders[] settled once for all of them
+ * free-page counters settled once for all of them
  * (-2^o, then +2^h for each half put back: -2^order in all).
  */
 HOT_INLINE uint64_t buddy_take(struct pfnlab_machine *m, struct zone *z, unsigned order, unsigned o,
@@ -302,7 +296,6 @@ HOT_INLINE uint64_t buddy_take(struct pfnlab_machine *m, struct zone *z, unsigne
 		high--;
 		link_list_head(m, z, pfn + ((uint64_t)1 << high), high, mt);
 	}
-	z->free_orders[mt] |= (uint16_t)((1u << o) - (1u << order));
 	zone_freepage_state(z, mt, -((int64_t)1 << order));
 	m->frames[pfn].mt = (uint16_t)mt; /* set_pcppage_migratetype() */
 	return pfn;

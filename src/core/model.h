@@ -124,8 +124,6 @@ struct zone {
 	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
 	uint64_t nr_reserved_highatomic;
 	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; page_alloc_setup()) */
-	uint16_t free_orders[PFNLAB_MT_TYPES]; /* bit o set: area[o].list[mt] is not empty
-						  (kept by the free-list primitives below) */
 	bool buddy_aligned;        /* both ends aligned to the largest block (page_alloc_setup()) */
 	int type;                  /* enum pfnlab_zone_type */
 	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */

@@ -245,7 +245,6 @@ static inline __attribute__((always_inline)) void rmqueue_run(struct pfnlab_mach
 	uint32_t pfn = unlink_list_head(m, z, o, mt), rest = (1u << o) - n;
 	uint64_t pos = pfn + n;
 
-	z->free_orders[mt] |= (uint16_t)rest;
 	for (uint32_t left = rest; left; left &= left - 1) { /* the smallest block first */
 		unsigned h = (unsigned)__builtin_ctz(left);
 

@@ -437,8 +437,6 @@ static void empty_lists(struct zone *z)
 			z->area[o].list[t] = (struct free_list){.head = NIL_PFN, .tail = NIL_PFN};
 		z->area[o].nr_free = 0;
 	}
-	for (int t = 0; t < PFNLAB_MT_TYPES; t++)
-		z->free_orders[t] = 0;
 	z->nr_free = z->nr_free_cma = 0;
 }
 
