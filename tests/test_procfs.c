@@ -635,6 +635,35 @@ TEST(fragindex_hand_computed_check)
 }
 
 /*
+ * Make @l a list of @n blocks only its walk sees: frames 0..@n - 1 chained
+ * through next (the views count a free list by walking it, as the kernel
+ * does).  @undo puts the list and the frames' links back (@n ignored).
+ */
+static void fake_list(struct pfnlab_machine *m, struct free_list *l, uint64_t n, struct free_list *saved,
+		      uint32_t **next, bool undo)
+{
+	if (undo) {
+		for (uint64_t p = 0; *next && p < m->nr_pfns && p < 123456; p++)
+			m->frames[p].next = (*next)[p];
+		free(*next);
+		*next = NULL;
+		*l = *saved;
+		return;
+	}
+	if (!*next) {
+		*saved = *l;
+		*next = malloc(123456 * sizeof(**next));
+		if (!*next)
+			return;
+		for (uint64_t p = 0; p < 123456; p++)
+			(*next)[p] = m->frames[p].next;
+	}
+	for (uint64_t p = 0; p < n; p++)
+		m->frames[p].next = p + 1 < n ? (uint32_t)(p + 1) : NIL_PFN;
+	l->head = 0;
+}
+
+/*
  * Expect the 2015 era (v4.2) pagetypeinfo to list Unmovable, Reclaimable,
  * Movable, Reserve, Isolate (CMA between with CONFIG_CMA) in rows and
  * columns, and to print a list of 123456 blocks as is, where the current
@@ -646,8 +675,8 @@ TEST(pagetypeinfo_eras_check)
 	static const char *const types[] = {"Unmovable", "Reclaimable", "Movable", "Reserve", "Isolate"};
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
-	struct free_list *l;
-	uint64_t saved;
+	struct free_list *l, saved;
+	uint32_t *next = NULL;
 	char *out;
 	const char *p;
 
@@ -673,13 +702,12 @@ TEST(pagetypeinfo_eras_check)
 	CHECK(!strstr(out, "HighAtomic"));
 	free(out);
 	l = &m->zones[m->zone_of_type[PFNLAB_ZONE_NORMAL]].area[0].list[PFNLAB_MT_MOVABLE];
-	saved = l->nr;
-	l->nr = 123456;
+	fake_list(m, l, 123456, &saved, &next, false);
 	out = test_view(m, "pagetypeinfo");
 	CHECK(matches(out, "^Node    0, zone   Normal, type      Movable 123456 "));
 	CHECK(!strchr(out, '>'));
 	free(out);
-	l->nr = saved;
+	fake_list(m, l, 0, &saved, &next, true);
 	pfnlab_machine_destroy(m);
 
 	c.era = PFNLAB_ERA_CURRENT;
@@ -689,18 +717,17 @@ TEST(pagetypeinfo_eras_check)
 	if (!m)
 		return;
 	l = &m->zones[m->zone_of_type[PFNLAB_ZONE_NORMAL]].area[0].list[PFNLAB_MT_MOVABLE];
-	saved = l->nr;
 	for (uint64_t nr = 99999; nr <= 123456; nr += nr == 100000 ? 23456 : 1) {
 		char want[128];
 
-		l->nr = nr;
+		fake_list(m, l, nr, &saved, &next, false);
 		out = test_view(m, "pagetypeinfo");
 		snprintf(want, sizeof(want), "^Node    0, zone   Normal, type      Movable %s ",
 			 nr < 100000 ? " 99999" : ">100000");
 		CHECK(matches(out, want));
 		free(out);
 	}
-	l->nr = saved;
+	fake_list(m, l, 0, &saved, &next, true);
 	pfnlab_machine_destroy(m);
 
 	/* the 2015 era with CONFIG_CMA: CMA between Reserve and Isolate */

@@ -199,7 +199,8 @@ uint64_t pfnlab_nr_pfns(const struct pfnlab_machine *m);
 int pfnlab_pageblock_type(const struct pfnlab_machine *m, uint64_t pfn);
 
 /**
- * pfnlab_nr_free() - free blocks on one buddy list (a /proc/pagetypeinfo cell).
+ * pfnlab_nr_free() - free blocks on one buddy list (a /proc/pagetypeinfo cell,
+ * uncapped), counted by walking the list as the kernel does: O(blocks).
  * @m: machine
  * @zone: enum pfnlab_zone_type
  * @order: block order

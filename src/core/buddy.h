@@ -38,7 +38,6 @@ HOT_INLINE void zone_freepage_state(struct zone *z, int mt, int64_t delta)
 HOT_INLINE void mark_free_block(struct free_area *area, struct free_list *l, struct frame *f, unsigned order,
 				int mt)
 {
-	l->nr++;
 	area->nr_free++;
 	f->refcount = 0;
 	f->mt = (uint16_t)mt;
@@ -49,7 +48,6 @@ HOT_INLINE void mark_free_block(struct free_area *area, struct free_list *l, str
 /* The free block @f leaves list @l: mark_free_block() undone (the links stay) */
 HOT_INLINE void unmark_free_block(struct free_area *area, struct free_list *l, struct frame *f)
 {
-	l->nr--;
 	area->nr_free--;
 	f->mt = 0;
 	f->order = 0;

@@ -85,19 +85,31 @@ _Static_assert(sizeof(struct frame) == 16, "frame must stay 16 bytes");
 #define PB_MIGRATE_SKIP 0x10u /* PB_migrate_skip: compaction's "nothing to do here" hint (compaction.c) */
 #define PB_RETYPED  0x40u /* unreserve_highatomic_pageblock() retyped it over unmerged free pages */
 
-struct free_list {
+struct free_list { /* no count: the kernel's lists have none (free_list_count() walks) */
 	uint32_t head;
 	uint32_t tail;
-	uint64_t nr;     /* blocks on this list */
 };
 
 struct free_area {
 	struct free_list list[PFNLAB_MT_TYPES];
 	uint64_t nr_free; /* blocks of this order on all lists (free_area.nr_free) */
-	uint64_t pad_[3]; /* 128 bytes: the hot paths index area[] with a shift */
+	uint64_t pad_[1]; /* 64 bytes: the hot paths index area[] with a shift */
 };
 
-_Static_assert(sizeof(struct free_area) == 128, "free_area is indexed with a shift");
+_Static_assert(sizeof(struct free_area) == 64, "free_area is indexed with a shift");
+
+/*
+ * The blocks on free list @l, counted by walking it as /proc/pagetypeinfo
+ * does, up to @cap (the kernel stops at 100,000)
+ */
+static inline uint64_t free_list_count(const struct frame *frames, const struct free_list *l, uint64_t cap)
+{
+	uint64_t n = 0;
+
+	for (uint32_t p = l->head; p != NIL_PFN && n < cap; p = frames[p].next)
+		n++;
+	return n;
+}
 
 enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 

@@ -187,5 +187,5 @@ long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, in
 	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0 ||
 	    order >= m->nr_orders || mt < 0 || mt >= PFNLAB_MT_TYPES)
 		return -1;
-	return (long)m->zones[m->zone_of_type[zone]].area[order].list[mt].nr;
+	return (long)free_list_count(m->frames, &m->zones[m->zone_of_type[zone]].area[order].list[mt], UINT64_MAX);
 }

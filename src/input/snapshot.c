@@ -607,11 +607,14 @@ static int verify(const struct pfnlab_machine *m, const struct snapshot *s, char
 				return set_why(why, len, "zone %s: built %llu %s pageblocks, the snapshot has %llu",
 					       sz->name, (unsigned long long)pb, migratetype_names[t],
 					       (unsigned long long)sz->blocks[t]), -EINVAL;
-			for (unsigned o = 0; o < s->nr_orders; o++)
-				if (z->area[o].list[t].nr != sz->nfree[t][o])
+			for (unsigned o = 0; o < s->nr_orders; o++) {
+				uint64_t built = free_list_count(m->frames, &z->area[o].list[t], UINT64_MAX);
+
+				if (built != sz->nfree[t][o])
 					return set_why(why, len, "zone %s: built %llu free %s blocks of order %u, the snapshot has %llu",
-						       sz->name, (unsigned long long)z->area[o].list[t].nr,
-						       migratetype_names[t], o, (unsigned long long)sz->nfree[t][o]), -EINVAL;
+						       sz->name, (unsigned long long)built, migratetype_names[t], o,
+						       (unsigned long long)sz->nfree[t][o]), -EINVAL;
+			}
 		}
 	}
 	return 0;

@@ -130,11 +130,10 @@ static void pagetypeinfo_showfree_print(const struct pfnlab_machine *m, const st
 				 names[mts[i]]);
 
 		for (unsigned o = 0; o < m->nr_orders; o++) {
-			uint64_t count = z->area[o].list[mts[i]].nr;
+			uint64_t count = free_list_count(m->frames, &z->area[o].list[mts[i]],
+							 capped ? 100000 : UINT64_MAX);
 			bool overflow = capped && count >= 100000;
 
-			if (overflow)
-				count = 100000;
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%6llu ", overflow ? ">" : "",
 				      (unsigned long long)count);
 		}
