@@ -180,10 +180,12 @@ HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, u
 HOT_INLINE bool page_is_buddy(const struct frame *frames, uint64_t zstart, uint64_t zspan,
 			      uint64_t pfn, unsigned order, bool aligned)
 {
-	bool inside = aligned || pfn - zstart < zspan; /* @aligned: see buddy_free_block_in() */
-	const struct frame *f = &frames[inside ? pfn : zstart]; /* no read outside the zone */
+	const struct frame *f;
 
-	return inside & ((f->flags & F_BUDDY) != 0) & (f->order == order);
+	if (!aligned && pfn - zstart >= zspan) /* @aligned: see buddy_free_block_in() */
+		return false;
+	f = &frames[pfn];
+	return (f->flags & F_BUDDY) && f->order == order;
 }
 
 /* May two blocks of these pageblock types merge above pageblock_order? */
