@@ -602,11 +602,16 @@ static bool compaction_isolatable(const struct compact_control *cc, uint64_t pfn
 	return true;
 }
 
-/* models isolate_migratepages_block() for compaction: the movable pages of [@low, @end) */
+/*
+ * models isolate_migratepages_block() for compaction: the movable pages of
+ * [@low, @end), which lie in one pageblock (so only @low can be its first
+ * page, where the skip hint is read)
+ */
 static void isolate_migratepages_block(struct compact_control *cc, uint64_t low, uint64_t end)
 {
 	struct pfnlab_machine *m = cc->m;
-	uint64_t start = low, nr_scanned = 0, nr_isolated = 0, next_skip = 0, valid = NIL_PFN;
+	const struct frame *fr = m->frames;
+	uint64_t start = low, nr_scanned = 0, nr_isolated = 0, next_skip = UINT64_MAX, valid = NIL_PFN;
 	bool skip_on_failure = false, skip_updated = false;
 	bool async_migrate = v42(m) ? cc->mode == PFNLAB_MIGRATE_ASYNC : cc->mode != PFNLAB_MIGRATE_SYNC;
 
@@ -615,33 +620,35 @@ static void isolate_migratepages_block(struct compact_control *cc, uint64_t low,
 		skip_on_failure = true;
 		next_skip = order_block_end(low, cc->order);
 	}
+	if (low < end && !(low & (m->pb_pages - 1))) {
+		if (!isolation_suitable(cc, low)) {
+			nr_scanned = 1;
+			low = end;
+			goto out;
+		}
+		valid = low;
+	}
 	for (; low < end; low++) {
-		const struct frame *f;
+		unsigned fl = fr[low].flags, ord;
 
-		if (skip_on_failure && low >= next_skip) {
+		if (low >= next_skip) { /* only with skip_on_failure */
 			if (nr_isolated)
 				break;
 			next_skip = order_block_end(low, cc->order);
 		}
 		nr_scanned++;
-		f = &m->frames[low];
-		if (valid == NIL_PFN && !(low & (m->pb_pages - 1))) {
-			if (!isolation_suitable(cc, low)) {
-				low = end;
-				goto out;
-			}
-			valid = low;
-		}
-		if (f->flags & F_BUDDY) {
-			if (f->order)
-				low += (1ull << f->order) - 1;
+		ord = fr[low].order;
+		if (fl & F_BUDDY) {
+			low += (1ull << ord) - 1;
 			continue;
 		}
-		if ((f->flags & F_ALLOC) && f->order) { /* PageCompound() */
-			low += (1ull << f->order) - 1;
+		if (!(fl & F_ALLOC))
+			goto fail;
+		if (ord) { /* PageCompound() */
+			low += (1ull << ord) - 1;
 			goto fail;
 		}
-		if (!(f->flags & F_ALLOC) || !compaction_isolatable(cc, low, async_migrate))
+		if (!compaction_isolatable(cc, low, async_migrate))
 			goto fail;
 		if (!skip_updated && !v42(m)) {
 			skip_updated = true;
