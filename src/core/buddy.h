@@ -34,9 +34,8 @@ HOT_INLINE void zone_freepage_state(struct zone *z, int mt, int64_t delta)
 		z->nr_free_cma += delta;
 }
 
-/* A block becomes the free block @f of (@order, @mt) on list @l: its counters and marks */
-HOT_INLINE void mark_free_block(struct free_area *area, struct free_list *l, struct frame *f, unsigned order,
-				int mt)
+/* A block becomes the free block @f of (@order, @mt) in @area: its count and marks */
+HOT_INLINE void mark_free_block(struct free_area *area, struct frame *f, unsigned order, int mt)
 {
 	area->nr_free++;
 	f->refcount = 0;
@@ -45,8 +44,8 @@ HOT_INLINE void mark_free_block(struct free_area *area, struct free_list *l, str
 	f->flags = F_BUDDY;
 }
 
-/* The free block @f leaves list @l: mark_free_block() undone (the links stay) */
-HOT_INLINE void unmark_free_block(struct free_area *area, struct free_list *l, struct frame *f)
+/* The free block @f leaves its list in @area: mark_free_block() undone (the links stay) */
+HOT_INLINE void unmark_free_block(struct free_area *area, struct frame *f)
 {
 	area->nr_free--;
 	f->mt = 0;
@@ -77,7 +76,7 @@ HOT_INLINE void link_free_block(struct pfnlab_machine *m, struct zone *z, uint64
 		frames[next].prev = p;
 	else
 		l->tail = p;
-	mark_free_block(area, l, f, order, mt);
+	mark_free_block(area, f, order, mt);
 }
 
 /* add_to_free_list() at the head, except for the zone's free-page counters: the caller settles those */
@@ -128,7 +127,7 @@ HOT_INLINE int unlink_free_block(struct pfnlab_machine *m, struct zone *z, uint6
 	} else {
 		l->tail = prev;
 	}
-	unmark_free_block(area, l, f);
+	unmark_free_block(area, f);
 	return mt;
 }
 
@@ -169,7 +168,7 @@ HOT_INLINE uint32_t unlink_list_head(struct pfnlab_machine *m, struct zone *z, u
 	} else {
 		l->tail = NIL_PFN;
 	}
-	unmark_free_block(area, l, f);
+	unmark_free_block(area, f);
 	return pfn;
 }
 

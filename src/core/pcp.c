@@ -239,8 +239,8 @@ void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_page
  * block of each order whose bit is set in 2^@o - @n, each alone on its list
  * of @mt, the smallest lowest.  The same frames, lists and counters, once.
  */
-static inline __attribute__((always_inline)) void rmqueue_run(struct pfnlab_machine *m, struct zone *z, struct pcp_list *l, unsigned o, int mt,
-			uint32_t n)
+static inline __attribute__((always_inline)) void rmqueue_run(struct pfnlab_machine *m, struct zone *z,
+								struct pcp_list *l, unsigned o, int mt, uint32_t n)
 {
 	uint32_t pfn = unlink_list_head(m, z, o, mt), rest = (1u << o) - n;
 	uint64_t pos = pfn + n;
