@@ -117,59 +117,6 @@ static int bare_init(struct bare_buddy *b, uint32_t frames)
 	return 0;
 }
 
-/* Order-0 pairs on 4 GiB: @n allocations, then the @n frees in the same order */
-struct bare_order0 {
-	struct bare_buddy b;
-	uint32_t *pfns;
-	size_t n;
-};
-
-static void bare_order0_round(void *arg)
-{
-	struct bare_order0 *s = arg;
-
-	for (size_t i = 0; i < s->n; i++)
-		s->pfns[i] = bare_alloc(&s->b, 0);
-	for (size_t i = 0; i < s->n; i++)
-		bare_free(&s->b, s->pfns[i], 0);
-}
-
-static void bare_order0_destroy(void *arg)
-{
-	struct bare_order0 *s = arg;
-
-	free(s->b.f);
-	free(s->pfns);
-	free(s);
-}
-
-/**
- * bench_bare_order0() - alloc_free_order0_ns's workload on the bare
- * allocator: N order-0 allocations then N frees on 4 GiB.
- * @w: receives the workload
- * @size: full, quick (fewer pages and rounds) or sized for callgrind
- *
- * Return: 0, or -1 without memory.
- */
-int bench_bare_order0(struct bench_workload *w, enum bench_size size)
-{
-	struct bare_order0 *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -1;
-	s->n = size == BENCH_FULL ? 800000 : 200000;
-	s->pfns = malloc(s->n * sizeof(*s->pfns));
-	if (!s->pfns || bare_init(&s->b, 1u << 20)) { /* 4 GiB of 4 KiB pages, as the model's bench */
-		free(s->pfns);
-		free(s);
-		return -1;
-	}
-	*w = (struct bench_workload){.state = s, .ops = s->n,
-				     .rounds = size == BENCH_FULL ? 7 : 3, .round = bare_order0_round,
-				     .destroy = bare_order0_destroy};
-	return 0;
-}
-
 /*
  * A per-CPU list in front of the bare allocator: the batch and high of the
  * model's 4 GiB Normal zone (v6.1, /proc/zoneinfo), its head the sentinel
@@ -239,15 +186,29 @@ static __attribute__((noinline)) void pcp_floor_free(struct bare_pcp *p, uint32_
 	p->count -= PCP_FLOOR_BATCH;
 }
 
-struct pcp_order0 {
+/*
+ * Order-0 pairs on 4 GiB: @n allocations, then the @n frees in the same
+ * order, on the bare allocator (p.b) or behind its per-CPU list (p)
+ */
+struct order0_floor {
 	struct bare_pcp p;
 	uint32_t *pfns;
 	size_t n;
 };
 
+static void bare_order0_round(void *arg)
+{
+	struct order0_floor *s = arg;
+
+	for (size_t i = 0; i < s->n; i++)
+		s->pfns[i] = bare_alloc(&s->p.b, 0);
+	for (size_t i = 0; i < s->n; i++)
+		bare_free(&s->p.b, s->pfns[i], 0);
+}
+
 static void pcp_order0_round(void *arg)
 {
-	struct pcp_order0 *s = arg;
+	struct order0_floor *s = arg;
 
 	for (size_t i = 0; i < s->n; i++)
 		s->pfns[i] = pcp_floor_alloc(&s->p);
@@ -255,28 +216,20 @@ static void pcp_order0_round(void *arg)
 		pcp_floor_free(&s->p, s->pfns[i]);
 }
 
-static void pcp_order0_destroy(void *arg)
+static void order0_floor_destroy(void *arg)
 {
-	struct pcp_order0 *s = arg;
+	struct order0_floor *s = arg;
 
 	free(s->p.b.f);
 	free(s->pfns);
 	free(s);
 }
 
-/**
- * bench_pcp_order0() - alloc_free_order0_ns's workload on the bare
- * allocator behind one per-CPU list: N order-0 allocations then N frees
- * on 4 GiB.
- * @w: receives the workload
- * @size: full, quick (fewer pages and rounds) or sized for callgrind
- *
- * Return: 0, or -1 without memory.
- */
-int bench_pcp_order0(struct bench_workload *w, enum bench_size size)
+/* The order-0 workload of @size with @round: 0, or -1 without memory */
+static int order0_floor(struct bench_workload *w, enum bench_size size, void (*round)(void *))
 {
-	struct pcp_order0 *s = calloc(1, sizeof(*s));
-	const uint32_t frames = 1u << 20;
+	struct order0_floor *s = calloc(1, sizeof(*s));
+	const uint32_t frames = 1u << 20; /* 4 GiB of 4 KiB pages, as the model's bench */
 
 	if (!s)
 		return -1;
@@ -290,9 +243,36 @@ int bench_pcp_order0(struct bench_workload *w, enum bench_size size)
 	s->p.head = frames; /* the sentinel: an empty list points at itself */
 	s->p.b.f[frames].next = s->p.b.f[frames].prev = frames;
 	*w = (struct bench_workload){.state = s, .ops = s->n,
-				     .rounds = size == BENCH_FULL ? 7 : 3, .round = pcp_order0_round,
-				     .destroy = pcp_order0_destroy};
+				     .rounds = size == BENCH_FULL ? 7 : 3, .round = round,
+				     .destroy = order0_floor_destroy};
 	return 0;
+}
+
+/**
+ * bench_bare_order0() - alloc_free_order0_ns's workload on the bare
+ * allocator: N order-0 allocations then N frees on 4 GiB.
+ * @w: receives the workload
+ * @size: full, quick (fewer pages and rounds) or sized for callgrind
+ *
+ * Return: 0, or -1 without memory.
+ */
+int bench_bare_order0(struct bench_workload *w, enum bench_size size)
+{
+	return order0_floor(w, size, bare_order0_round);
+}
+
+/**
+ * bench_pcp_order0() - alloc_free_order0_ns's workload on the bare
+ * allocator behind one per-CPU list: N order-0 allocations then N frees
+ * on 4 GiB.
+ * @w: receives the workload
+ * @size: full, quick (fewer pages and rounds) or sized for callgrind
+ *
+ * Return: 0, or -1 without memory.
+ */
+int bench_pcp_order0(struct bench_workload *w, enum bench_size size)
+{
+	return order0_floor(w, size, pcp_order0_round);
 }
 
 /* Random orders, random allocations and frees around 75% of 1 GiB */
