@@ -144,7 +144,7 @@ static int pin_rfc2015(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 		    m->frames[head].refcount == folio_expected_refs(m, head))
 			migrate_for_pin(m, &head, 1, PFNLAB_PIN_RFC2015);
 		pfnlab_mm_lookup(m, id, va, &pfn);
-		grab(m, pfn, flags);
+		grab(m, folio_head(m, pfn), 1, flags);
 		pfns[i] = pfn;
 	}
 	return 0;

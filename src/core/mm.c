@@ -460,12 +460,21 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 	task_leave(m, prev); /* -EINTR: its task was killed and has exited */
 	if (err)
 		return err;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t pfn = follow_page(m, mm, (addr >> m->cfg.page_shift) + i); /* faulted in just now */
+	for (uint64_t i = 0, n; i < npages; i += n) { /* every page faulted in just now */
+		const uint32_t *pte = mm_pte_span(m, mm, (addr >> m->cfg.page_shift) + i, &n);
 
-		grab(m, pfn, flags);
-		if (pfns)
-			pfns[i] = pfn;
+		if (n > npages - i)
+			n = npages - i;
+		for (uint64_t j = 0, k; j < n; j += k) { /* a run of consecutive pages of one folio at a time */
+			uint64_t pfn = pte[j] - 1u, head = folio_head(m, pfn), end = head + (1ull << m->frames[head].order);
+
+			for (k = 1; j + k < n && pte[j + k] == pte[j] + k && pfn + k < end; k++)
+				if (pfns)
+					pfns[i + j + k] = pfn + k;
+			grab(m, head, k, flags);
+			if (pfns)
+				pfns[i + j] = pfn;
+		}
 	}
 	return 0;
 }

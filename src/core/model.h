@@ -858,7 +858,8 @@ void oom_reap_exiting(struct pfnlab_machine *m);
 
 /* rmap.c */
 uint64_t folio_head(const struct pfnlab_machine *m, uint64_t pfn);
-void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags);
+void grab(struct pfnlab_machine *m, uint64_t head, uint64_t npages, unsigned flags);
+uint64_t folio_run(const struct pfnlab_machine *m, const uint64_t *pfns, uint64_t i, uint64_t n, uint64_t head);
 uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head);
 unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head);
 /* Model time left before PFNLAB_NOW_MAX (none once an operation's own waits took it past). */
@@ -906,6 +907,7 @@ static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
 /* pgtable.c */
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
+const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn, uint64_t *n);
 
 /* mm.c */
 unsigned task_enter(struct pfnlab_machine *m, unsigned id);

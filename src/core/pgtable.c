@@ -55,3 +55,25 @@ uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool cre
 	}
 	return &v->chunks[c][off & ((1ull << m->thp_order) - 1)];
 }
+
+/*
+ * The PTE of virtual page @vpn, with in *@n how many PTEs from it on lie
+ * in the same chunk and mapping (a walk of consecutive pages looks the
+ * chunk up once per chunk); NULL if there is none
+ */
+const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn, uint64_t *n)
+{
+	const struct vma *v = mm_find_vma(mm, vpn);
+	uint64_t off, c, mask = (1ull << m->thp_order) - 1;
+
+	if (!v)
+		return NULL;
+	off = vpn - v->start;
+	c = off >> m->thp_order;
+	if (!v->chunks[c])
+		return NULL;
+	*n = mask + 1 - (off & mask);
+	if (*n > v->pages - off)
+		*n = v->pages - off;
+	return &v->chunks[c][off & mask];
+}

@@ -150,27 +150,43 @@ unsigned transient_refs(const struct pfnlab_machine *m, uint64_t head)
 	return n;
 }
 
-/* Take one reference of kind @flags on the page at @pfn (try_grab_folio()). */
-void grab(struct pfnlab_machine *m, uint64_t pfn, unsigned flags)
+/*
+ * Take one reference of kind @flags on each of @npages pages of the folio at
+ * @head (try_grab_folio() per page): the folio's counts move by @npages at
+ * once
+ */
+void grab(struct pfnlab_machine *m, uint64_t head, uint64_t npages, unsigned flags)
 {
-	uint64_t head = folio_head(m, pfn);
 	struct frame *f = &m->frames[head];
 
 	if (!(flags & PFNLAB_FOLL_PIN)) {
-		f->refcount++;
+		f->refcount += (uint32_t)npages;
 		return;
 	}
 	if (f->order) {
-		f->refcount++;
-		m->frames[head + 1].refcount++;
+		f->refcount += (uint32_t)npages;
+		m->frames[head + 1].refcount += (uint32_t)npages;
 	} else {
-		f->refcount += PFNLAB_GUP_PIN_COUNTING_BIAS;
+		f->refcount += (uint32_t)npages * PFNLAB_GUP_PIN_COUNTING_BIAS;
 	}
 	if (flags & PFNLAB_FOLL_LONGTERM)
 		f->flags |= F_PINNED;
-	m->vm[VM_NR_FOLL_PIN_ACQUIRED]++;
+	m->vm[VM_NR_FOLL_PIN_ACQUIRED] += npages;
 	if ((f->flags & F_ANON) && f->mt && f->next && mm_get(m, f->next))
-		mm_get(m, f->next)->pinned++;
+		mm_get(m, f->next)->pinned += npages;
+}
+
+/*
+ * How many entries of @pfns from @i on (at most @n) are the consecutive
+ * pages of the folio at @head that starts with pfns[@i]
+ */
+uint64_t folio_run(const struct pfnlab_machine *m, const uint64_t *pfns, uint64_t i, uint64_t n, uint64_t head)
+{
+	uint64_t end = head + (1ull << m->frames[head].order), k = 1;
+
+	while (i + k < n && pfns[i + k] == pfns[i] + k && pfns[i] + k < end)
+		k++;
+	return k;
 }
 
 /* The references a page-cache folio holds at rest: cache, mappings, buffers (folio_expected_refs()). */
@@ -196,58 +212,69 @@ uint64_t plain_refs(const struct pfnlab_machine *m, uint64_t head)
 	return f->refcount > base ? f->refcount - base : 0;
 }
 
-/* Drop (or with @undo give back) one reference of the kind of @pin. */
-static void drop_ref(struct pfnlab_machine *m, uint64_t head, bool pin, bool undo)
+/* Drop (or with @undo give back) @n references of the kind of @pin. */
+static void drop_refs(struct pfnlab_machine *m, uint64_t head, uint64_t n, bool pin, bool undo)
 {
 	struct frame *f = &m->frames[head];
-	int d = undo ? 1 : -1;
+	uint32_t d = undo ? (uint32_t)n : -(uint32_t)n;
 
 	if (!pin) {
-		f->refcount += (uint32_t)d;
+		f->refcount += d;
 		return;
 	}
 	if (f->order) {
-		m->frames[head + 1].refcount += (uint32_t)d;
-		f->refcount += (uint32_t)d;
+		m->frames[head + 1].refcount += d;
+		f->refcount += d;
 	} else {
-		f->refcount += (uint32_t)(d * (int)PFNLAB_GUP_PIN_COUNTING_BIAS);
+		f->refcount += d * PFNLAB_GUP_PIN_COUNTING_BIAS;
 	}
 }
 
+/*
+ * A run of pages of one folio drops its references at once: a run of k
+ * pages needs k references of the kind, as k drops in turn would.  After
+ * the drops, a folio is settled once per run; one its first page frees is
+ * looked up again page by page, as the kernel's loop would find it gone.
+ */
 int pfnlab_put_pages(struct pfnlab_machine *m, const uint64_t *pfns, uint64_t npages, unsigned flags)
 {
 	bool pin = flags & PFNLAB_FOLL_PIN;
+	uint64_t k;
 
 	if (!m || (npages && !pfns))
 		return -EINVAL;
-	for (uint64_t i = 0; i < npages; i++) {
+	for (uint64_t i = 0; i < npages; i += k) {
 		uint64_t head = pfns[i] < m->nr_pfns ? folio_head(m, pfns[i]) : NIL_PFN;
-		bool ok = head != NIL_PFN &&
-			  (pin ? folio_pincount(m, head) > 0 : plain_refs(m, head) > 0);
 
-		if (!ok) {
+		k = head == NIL_PFN ? 1 : folio_run(m, pfns, i, npages, head);
+		if (head == NIL_PFN || (pin ? folio_pincount(m, head) : plain_refs(m, head)) < k) {
 			while (i--)
-				drop_ref(m, folio_head(m, pfns[i]), pin, true);
+				drop_refs(m, folio_head(m, pfns[i]), 1, pin, true);
 			return -EINVAL;
 		}
-		drop_ref(m, head, pin, false);
+		drop_refs(m, head, k, pin, false);
 	}
 	if (pin)
 		m->vm[VM_NR_FOLL_PIN_RELEASED] += npages;
-	for (uint64_t i = 0; i < npages; i++) {
+	for (uint64_t i = 0; i < npages; i += k) {
 		uint64_t head = folio_head(m, pfns[i]);
 		struct frame *f;
+		bool release;
 
+		k = 1;
 		if (head == NIL_PFN)
 			continue; /* released with an earlier page of its folio */
 		f = &m->frames[head];
+		release = !f->refcount && !(pg_flags(m, head) & HPG_FREED); /* a hugetlb page freed to the pool stays a folio */
+		if (!release)
+			k = folio_run(m, pfns, i, npages, head);
 		if (pin) {
 			if ((f->flags & F_ANON) && f->mt && f->next && mm_get(m, f->next))
-				mm_get(m, f->next)->pinned--;
+				mm_get(m, f->next)->pinned -= k;
 			if (!folio_pincount(m, head))
 				f->flags &= (uint8_t)~F_PINNED;
 		}
-		if (!f->refcount && !(pg_flags(m, head) & HPG_FREED)) /* a hugetlb page freed to the pool stays a folio */
+		if (release)
 			page_ref_release(m, head);
 	}
 	return 0;
