@@ -708,6 +708,8 @@ static int check_hugetlb(const struct pfnlab_machine *m, char *why, size_t len)
 				;
 			if (i == hs->nr_hstates)
 				FAIL("hugetlb page at PFN %#" PRIx64 " of order %u, no such huge page size", p, f->order);
+			if (f->flags & (F_LRU | F_ANON))
+				FAIL("hugetlb page at PFN %#" PRIx64 " is on an LRU or marked anonymous", p);
 			nr[i]++;
 			if (f->refcount) {
 				err = check_hugetlb_used(m, p, why, len);

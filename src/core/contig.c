@@ -61,6 +61,13 @@ static bool migratable(const struct pfnlab_machine *m, uint64_t pfn)
 	return pg_kind(m, pfn);
 }
 
+/* an order-0 anonymous folio on an LRU with references beyond its mappings */
+static inline bool pinned_small_anon(const struct frame *f)
+{
+	return (f->flags & (F_ALLOC | F_LRU | F_ANON)) == (F_ALLOC | F_LRU | F_ANON) && !f->order &&
+	       f->refcount > f->mt;
+}
+
 static void note_failure(struct pfnlab_machine *m, uint64_t start, uint64_t end, uint64_t outer,
 			 uint64_t fin, int err);
 
@@ -120,6 +127,20 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 		scanned++;
 		if (!(flags & F_ALLOC)) { /* free, a hole, reserved memory or a tail */
 			pfn += (flags & F_BUDDY) ? 1ull << f->order : 1;
+			continue;
+		}
+		/*
+		 * anonymous with references beyond its mappings, pinned mostly (no
+		 * hugetlb page is on an LRU: pfnlab_check()): passed by, with the
+		 * run of small ones after it, one scanned page each
+		 */
+		if ((flags & (F_LRU | F_ANON)) == (F_LRU | F_ANON) && f->refcount > f->mt) {
+			uint64_t next = pfn + (1ull << f->order), run = next;
+
+			while (run < end && pinned_small_anon(&frames[run]))
+				run++;
+			scanned += run - next;
+			pfn = run;
 			continue;
 		}
 		if (hugetlb && (hugetlb[pfn] & PGK_MASK) == PGK_HUGETLB) {
