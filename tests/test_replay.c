@@ -260,6 +260,31 @@ TEST(claim_expand_check)
 	pfnlab_machine_destroy(m);
 }
 
+/*
+ * expand() adds each half at the head of its list, whatever its
+ * neighbours (only __free_one_page() asks buddy_merge_likely()): after
+ * claims of PFN 1029 and then 5, the order-8 list starts 256, 1280,
+ * although 256's next-higher buddy (512, order 9) is free.
+ */
+TEST(claim_expand_head_check)
+{
+	struct pfnlab_machine *m = small(64, 0);
+	const struct free_list *l;
+
+	if (!m)
+		return;
+	CHECK(claim_take_if_free(m, 1029, 0));
+	claim_mark_alloc(m, 1029, 0, true);
+	CHECK(claim_take_if_free(m, 5, 0));
+	claim_mark_alloc(m, 5, 0, true);
+	l = &m->zones[m->nr_zones - 1].area[8].list[PFNLAB_MT_MOVABLE];
+	CHECK_EQ(l->head, 256);
+	CHECK_EQ(m->frames[256].next, 1280);
+	CHECK(free_block(m, 512, 9, PFNLAB_MT_MOVABLE));
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
 /* ---- replay ----------------------------------------------------------- */
 
 /*
@@ -960,7 +985,7 @@ TEST(memory_limit_check)
 	CHECK_EQ(system(cmd), 0);
 }
 
-RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, replay_alloc_free_roundtrip_check,
+RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, claim_expand_head_check, replay_alloc_free_roundtrip_check,
 	  replay_free_unseen_check, replay_relocation_check, replay_split_and_lost_free_check,
 	  replay_extfrag_ownership_check, replay_malformed_check, replay_counts_check,
 	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_cma_lost_release_check,

@@ -6,8 +6,8 @@
  *
  * Models the effect of rmqueue() -> __rmqueue_smallest() -> expand() when
  * the page it returned is known: the free block holding it leaves its
- * list and the unused halves go back to the same list, smallest last
- * (expand() of mm/page_alloc.c).  Giving a block back is __free_pages()
+ * list and the unused halves go back to the same type's lists, each at
+ * the head, smallest last (expand() of mm/page_alloc.c).  Giving a block back is __free_pages()
  * -> __free_one_page() with the pageblock's migrate type, merging with free
  * buddies (buddy.c's free_one_page()).
  *
@@ -90,18 +90,10 @@ void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	claim_take_free_at(m, pfn, order, claim_block_head(m, pfn));
 }
 
-/*
- * A half expand() does not hand out, back on @mt's list: free_one_page()
- * without its merge loop, which finds no buddy (the other half is being
- * split); at the tail when the next-higher buddy is free, as free_one_page()
- * puts it.
- */
+/* A half expand() does not hand out, back at the head of @mt's list as expand() adds it */
 static void put_half(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt)
 {
-	bool tail = buddy_merge_likely(m->frames, z->start_pfn, z->spanned, m->nr_orders, pfn, order,
-				       z->buddy_aligned);
-
-	add_to_free_list(m, z, pfn, order, mt, tail);
+	add_to_free_list(m, z, pfn, order, mt, false);
 }
 
 void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t h)
