@@ -16,6 +16,7 @@
 #include "claim.h"
 #include "input.h"
 #include "test.h"
+#include "text_scan.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -716,6 +717,136 @@ TEST(replay_2015_form_check)
 	pfnlab_machine_destroy(m);
 }
 
+/*
+ * Page event lines in the usual form and in every odd form near it: the
+ * one-pass reader (event_parse_next()) takes the first, the line split and
+ * field readers the others.  With "\r\n" line ends every line takes the
+ * second path; expect the same counters, names, messages and frames.
+ */
+static char *odd_page_trace(unsigned lines, bool crlf)
+{
+	static const char *const masks[] = {"GFP_HIGHUSER_MOVABLE|__GFP_COMP", "GFP_KERNEL", "GFP_KERNEL_ACCOUNT|__GFP_ZERO",
+					    "GFP_NOWAIT|__GFP_BOGUS"};
+	static const char *const heads[] = {
+		"%16s-%-7d [%03d] ..... %5u.%06u: ",   /* trace, v6.x: '[' in the 26th column */
+		"%16s-%-7d [%03d] .... %5u.%06u: ",    /* 2015: four flags */
+		"%16s-%-7d [%03d] %5u.%06u: ",          /* no flags column */
+		"%s-%d [%03d] d..1. %u.%06u: ",         /* trace-cmd: no padding */
+		"%16s-%-7d [%03d]\t..... %5u.%06u: ",  /* a tab after the CPU: no blank */
+	};
+	static const char *const comms[] = {"bash", "kworker/u8:12-events_unbound", "a[1]", "two words", "C", "#x"};
+	size_t cap = (size_t)lines * 256, n = 0;
+	char *t = malloc(cap);
+	uint64_t x = 88172645463325252ull;
+
+	for (unsigned i = 0; t && i < lines; i++) {
+		unsigned r[8], pfn, order, kind;
+		bool odd[8];
+		const char *sp;
+
+		for (int k = 0; k < 8; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			r[k] = (unsigned)(x >> 20);
+			odd[k] = i && r[k] % 24 == 0; /* the first line usual: it sets the era */
+		}
+		order = odd[1] ? 11 : r[1] % 4;
+		pfn = (r[2] % 17000) & ~((1u << (order < 11 ? order : 0)) - 1);
+		kind = r[3] % 8;
+		sp = odd[4] ? "  " : " ";
+		n += (size_t)snprintf(t + n, cap - n, heads[odd[5] ? r[5] % 5 : 0], comms[odd[6] ? r[6] % 6 : 0],
+				      (int)(r[6] % 100000), (int)(r[7] % 3), r[7] % 1000, r[0] % 1000000);
+		if (kind < 4) {
+			bool none = r[4] % 20 == 0;
+
+			n += (size_t)snprintf(t + n, cap - n,
+					      "mm_page_alloc:%spage=%s%spfn=%s%x%sorder=%u%smigratetype=%u%sgfp_flags=%s",
+					      odd[0] ? "   " : " ", none ? (r[0] % 2 ? "(null)" : "0000000000000000") : "ffffea0000412340",
+					      sp, odd[2] ? (r[5] % 2 ? "0X" : "0x00000") : "0x", none ? 0 : pfn, sp, order, sp,
+					      odd[3] ? 7 : r[6] % 3, sp, masks[odd[7] ? 3 : r[7] % 3]);
+		} else {
+			n += (size_t)snprintf(t + n, cap - n, "%s: page=%s pfn=%s%x%sorder=%u",
+					      kind < 7 ? "mm_page_free" : "mm_page_free_batched", odd[0] ? "" : "ffffea0000412340",
+					      odd[2] ? (r[5] % 2 ? "" : "0xA") : "0x", pfn, sp, order);
+		}
+		if (odd[3] || odd[7])
+			t[n++] = r[4] % 2 ? ' ' : '\t';
+		if (crlf)
+			t[n++] = '\r';
+		t[n++] = '\n';
+	}
+	if (t)
+		t[n] = '\0';
+	return t;
+}
+
+TEST(replay_one_pass_check)
+{
+	for (int lenient = 1; lenient >= 0; lenient--) {
+		char *text[2] = {odd_page_trace(6000, false), odd_page_trace(6000, true)}, *sum[2] = {NULL, NULL};
+		struct pfnlab_machine *m[2] = {small(64, 0), small(64, 0)};
+		char why[2][256] = {"", ""};
+		int err[2];
+
+		for (int i = 0; i < 2 && text[i] && m[i]; i++) {
+			struct test_text out = {0};
+			struct pfnlab_sink s = {test_text_write, &out};
+			struct pfnlab_replay *r = replay(m[i], text[i], lenient, &err[i], why[i], sizeof(why[i]));
+
+			if (!r)
+				break;
+			test_text_write(&out, "", 0);
+			pfnlab_replay_summary(r, true, &s);
+			sum[i] = out.p;
+			if (lenient)
+				CHECK(C(r, "events_known") > 4000 && C(r, "lines_malformed") > 100);
+			test_check_state(m[i]);
+			pfnlab_replay_destroy(r);
+		}
+		if (sum[0] && sum[1]) {
+			CHECK_EQ(err[0], err[1]);
+			if (strcmp(why[0], why[1]) || strcmp(sum[0], sum[1]))
+				T_FAIL("one pass '%s' %s, line split '%s' %s", why[0], sum[0], why[1], sum[1]);
+			CHECK(!memcmp(m[0]->frames, m[1]->frames, m[0]->nr_pfns * sizeof(struct frame)));
+		} else {
+			T_FAIL("%s", "setup");
+		}
+		for (int i = 0; i < 2; i++) {
+			free(text[i]);
+			free(sum[i]);
+			pfnlab_machine_destroy(m[i]);
+		}
+	}
+}
+
+/* The word-at-a-time scans (text_scan.h) against the byte-at-a-time reading, at every offset. */
+TEST(text_scan_check)
+{
+	static const char tails[] = " \n\tg:G/@`\x80\xff";
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 4000; i++) {
+		char buf[48], *end;
+		int w, len;
+		uint64_t v, got = 0;
+		const char *q;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v = x >> (x % 61);
+		w = (int)(x >> 7) % 20;
+		len = snprintf(buf, sizeof(buf), x & 1 ? "%0*llx%c" : "%0*llX%c", w, (unsigned long long)v,
+			       tails[(x >> 3) % (sizeof(tails) - 1)]);
+		q = span_hex(buf, buf + len - (int)(x >> 9) % 2, &got);
+		strtoull(buf, &end, 16);
+		CHECK_EQ(q - buf, end - buf);
+		if (q - buf <= 16)
+			CHECK_EQ(got, strtoull(buf, NULL, 16));
+		CHECK_EQ(span_digits(buf, buf + len) - buf, (long)strspn(buf, "0123456789"));
+		CHECK_EQ(span_word(buf, buf + len) - buf, (long)strcspn(buf, " \n\t\x01"));
+		CHECK_EQ(find2(buf, buf + len, 'f', '\n') - buf, (long)strcspn(buf, "f\n"));
+	}
+	CHECK_EQ(span_spaces("         x", "         x" + 10) - "         x", 9);
+}
+
 /* ---- decompression ---------------------------------------------------- */
 
 TEST(decompress_check)
@@ -989,5 +1120,5 @@ RUN_TESTS(split_line_shapes_check, split_fields_check, claim_expand_check, claim
 	  replay_free_unseen_check, replay_relocation_check, replay_split_and_lost_free_check,
 	  replay_extfrag_ownership_check, replay_malformed_check, replay_counts_check,
 	  replay_contig_info_labels_check, replay_cma_cycle_check, replay_cma_lost_release_check,
-	  replay_2015_form_check, decompress_check,
+	  replay_2015_form_check, replay_one_pass_check, text_scan_check, decompress_check,
 	  stream_lookahead_check, memory_limit_check)

@@ -421,6 +421,19 @@ struct trace_line {
  */
 enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line *tl);
 
+/**
+ * trace_page_head() - the head of an mm_page_alloc, mm_page_free or
+ * mm_page_free_batched line in its usual form, read in one pass as
+ * trace_split_line() would read it, never past a newline.
+ * @s: the start of the line
+ * @end: the end of what is buffered (more lines may follow)
+ * @tl: receives the name, its id, has_flags and the fields' start (not fields_len)
+ *
+ * Return: the fields' start, or NULL for any other line (and any unusual
+ * form of these): trace_split_line() reads it.
+ */
+const char *trace_page_head(const char *s, const char *end, struct trace_line *tl);
+
 /** trace_event_lookup() - the id of an event name (EV_UNKNOWN if not one pfnlab reads). */
 enum trace_event_id trace_event_lookup(const char *name, size_t len);
 
@@ -526,6 +539,22 @@ void event_parser_destroy(struct event_parser *ep);
  */
 int event_parse(struct event_parser *ep, const struct input_lines *l, struct trace_event *ev, char *why,
 		size_t wlen);
+
+/**
+ * event_parse_next() - the next line of @l, when it is an mm_page_alloc,
+ * mm_page_free or mm_page_free_batched line in its usual form, found,
+ * parsed and counted in one pass over the buffered text, as
+ * input_lines_next() and event_parse() would have read it.
+ * @ep: the parser; it reads this way only once the era is known and the
+ *      event's name has been counted once
+ * @l: the reader: on success the line becomes its current line
+ * @ev: receives what the line says
+ *
+ * Return: true when it read the line; false leaves @l as it was (the
+ * line is then read by input_lines_next() and event_parse(), which word
+ * any error).
+ */
+bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct trace_event *ev);
 
 /** event_parser_era() - PFNLAB_ERA_2015 (decimal pfn=), _CURRENT (hex) or -1 (not seen yet). */
 int event_parser_era(const struct event_parser *ep);

@@ -76,6 +76,15 @@ void pfnlab_replay_destroy(struct pfnlab_replay *r)
 	free(r);
 }
 
+/* A well-formed event line: applied and counted. */
+static inline void replay_event(struct pfnlab_replay *r, const struct trace_event *ev)
+{
+	replay_apply(r->model, ev);
+	r->c[C_events_total]++;
+	r->c[ev->id == EV_UNKNOWN ? C_events_unknown : C_events_known]++;
+	r->flags_column |= ev->has_flags;
+}
+
 /* The current line of @l: read, counted, applied.  0, or -EINVAL (message in @why) without lenient. */
 static int replay_line(struct pfnlab_replay *r, const struct input_lines *l, char *why, size_t wlen)
 {
@@ -96,10 +105,7 @@ static int replay_line(struct pfnlab_replay *r, const struct input_lines *l, cha
 	}
 	switch (ev.line) {
 	case TL_EVENT:
-		replay_apply(r->model, &ev);
-		r->c[C_events_total]++;
-		r->c[ev.id == EV_UNKNOWN ? C_events_unknown : C_events_known]++;
-		r->flags_column |= ev.has_flags;
+		replay_event(r, &ev);
 		break;
 	case TL_LOST:
 		r->c[C_lost_lines]++;
@@ -149,11 +155,21 @@ int pfnlab_replay_run(struct pfnlab_replay *r, struct input_lines *l, char *why,
 	const volatile sig_atomic_t *stop = r->o.stop;
 
 	/* a stream stops at its next read (input_stream_read()): what is buffered is applied first */
-	while (input_lines_next(l)) {
-		int err = replay_line(r, l, why, wlen);
+	for (;;) {
+		struct trace_event ev;
 
-		if (err)
-			return err;
+		/* most lines are page events in their usual form: read in one pass */
+		if (event_parse_next(r->ep, l, &ev)) {
+			r->c[C_lines_total]++;
+			replay_event(r, &ev);
+		} else {
+			int err;
+
+			if (!input_lines_next(l))
+				break;
+			if ((err = replay_line(r, l, why, wlen)))
+				return err;
+		}
 		if (r->c[C_events_total] >= next_report) {
 			r->o.report(r->o.report_arg, r);
 			next_report += r->o.every;

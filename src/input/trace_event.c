@@ -10,8 +10,10 @@
  * found by its id in readers[]: a new event is an id (input.h) and its
  * name (trace_parse.c), a reader here, and its effect in replay_apply.c.
  * mm_page_alloc and mm_page_free, most of a trace, are read by a fast path
- * without the generic field split (the look-ahead too); anything unusual
- * goes to their reader, which words the errors.  gfp_flags= strings are parsed once and
+ * without the generic field split (the look-ahead too); in the replay the
+ * usual lines of them are found, split and read in one pass over the
+ * buffered text (event_parse_next()).  Anything unusual goes to their
+ * reader, which words the errors.  gfp_flags= strings are parsed once and
  * remembered (a trace has few).  Event names are counted here, for the
  * summary.
  *
@@ -31,6 +33,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "text_scan.h"
 
 #define NAME_SLOTS (2 * TRACE_EVENT_NAMES)
 #define NAME_MAX_LEN 64
@@ -275,11 +278,11 @@ static unsigned order_of(struct fields *f, const char *key, unsigned hint)
 
 /*
  * "key=number" at @p (@key ends with '='), the number decimal (at most 19
- * digits) or "0x" hex (at most 16), read in place up to the blank or end
- * that closes it: its value and text, and where the next field starts.
+ * digits) or "0x" hex (at most 16), read in place up to the blank, newline
+ * or end that closes it: its value and text, and where the next field starts.
  * NULL if the key is not there or the value is not such a number.
  */
-static inline const char *fast_kv_num(const char *p, const char *end, const char *key, size_t kl, uint64_t *x,
+SCAN_INLINE const char *fast_kv_num(const char *p, const char *end, const char *key, size_t kl, uint64_t *x,
 				      const char **v, size_t *vl)
 {
 	const char *q;
@@ -289,17 +292,7 @@ static inline const char *fast_kv_num(const char *p, const char *end, const char
 		return NULL;
 	q = *v = p + kl;
 	if (end - q > 2 && q[0] == '0' && q[1] == 'x') {
-		for (q += 2; q < end; q++) {
-			unsigned c = (unsigned char)*q, d = c - '0';
-
-			if (d > 9) {
-				d = (c | 0x20) - 'a';
-				if (d > 5)
-					break;
-				d += 10;
-			}
-			n = n << 4 | d;
-		}
+		q = span_hex(q + 2, end, &n);
 		if (q - *v <= 2 || q - *v > 18)
 			return NULL;
 	} else {
@@ -313,13 +306,11 @@ static inline const char *fast_kv_num(const char *p, const char *end, const char
 		if (q == *v || q - *v > 19)
 			return NULL;
 	}
-	if (q < end && *q != ' ')
+	if (q < end && *q != ' ' && *q != '\n')
 		return NULL;
 	*x = n;
 	*vl = (size_t)(q - *v);
-	while (q < end && *q == ' ')
-		q++;
-	return q;
+	return span_spaces(q, end);
 }
 
 #define FAST_KV_NUM(p, end, key, x, v, vl) fast_kv_num(p, end, key, sizeof(key) - 1, x, v, vl)
@@ -338,40 +329,83 @@ struct page_fields {
 };
 
 /*
- * mm_page_alloc ("page= pfn= order= migratetype= gfp_flags=") and
- * mm_page_free, mm_page_free_batched ("page= pfn= order=") exactly as
- * their TP_printk prints them, numbers read in place: most of a trace.
- * Returns false for anything else (the generic field split reads it).
+ * The fields of mm_page_alloc ("page= pfn= order= migratetype= gfp_flags=")
+ * and of mm_page_free, mm_page_free_batched ("page= pfn= order=") exactly
+ * as their TP_printk prints them, read in place from @p, never past a
+ * newline before @end: where what follows them starts (mm_page_alloc: the
+ * gfp_flags= mask), or NULL for any other form (the generic field split
+ * reads it).
  */
-static bool page_fields(enum trace_event_id id, const struct trace_line *tl, struct page_fields *pf)
+static const char *page_kv(enum trace_event_id id, const char *p, const char *end, struct page_fields *pf)
 {
-	const char *p = tl->fields, *end = tl->fields + tl->fields_len, *v;
+	const char *v;
 	size_t vl;
 
-	while (end > p && end[-1] == ' ')
-		end--;
 	if ((size_t)(end - p) < 6 || memcmp(p, "page=", 5))
-		return false;
+		return NULL;
 	pf->page = p + 5;
-	p = memchr(pf->page, ' ', (size_t)(end - pf->page));
-	if (!p)
-		return false;
+	p = span_word(pf->page, end);
+	if (p == end || *p != ' ')
+		return NULL;
 	pf->page_len = (size_t)(p - pf->page);
 	while (p < end && *p == ' ')
 		p++;
 	if (!(p = FAST_KV_NUM(p, end, "pfn=", &pf->pfn, &pf->pfn_v, &pf->pfn_len)))
-		return false;
+		return NULL;
 	if (!(p = FAST_KV_NUM(p, end, "order=", &pf->order, &v, &vl)) || pf->order >= MAX_ORDERS)
+		return NULL;
+	if (id != EV_PAGE_ALLOC)
+		return p;
+	if (!(p = FAST_KV_NUM(p, end, "migratetype=", &pf->mt, &v, &vl)) ||
+	    (size_t)(end - p) <= 10 || memcmp(p, "gfp_flags=", 10))
+		return NULL;
+	return p + 10;
+}
+
+/*
+ * mm_page_alloc, mm_page_free and mm_page_free_batched in their usual
+ * form, the fields of line @tl read without the generic field split.
+ * Returns false for anything else.
+ */
+static bool page_fields(enum trace_event_id id, const struct trace_line *tl, struct page_fields *pf)
+{
+	const char *p = tl->fields, *end = tl->fields + tl->fields_len;
+
+	while (end > p && end[-1] == ' ')
+		end--;
+	if (!(p = page_kv(id, p, end, pf)))
 		return false;
 	if (id != EV_PAGE_ALLOC)
 		return p == end;
-	if (!(p = FAST_KV_NUM(p, end, "migratetype=", &pf->mt, &v, &vl)) ||
-	    (size_t)(end - p) <= 10 || memcmp(p, "gfp_flags=", 10))
-		return false;
 	/* the mask runs to the end of the line (the last field) */
-	pf->gfp = p + 10;
-	pf->gfp_len = (size_t)(end - pf->gfp);
+	pf->gfp = p;
+	pf->gfp_len = (size_t)(end - p);
 	return !memchr(pf->gfp, ' ', pf->gfp_len);
+}
+
+/*
+ * Fields @pf of a page event @id (@gfp: its mask, parsed) into @ev; false
+ * when the pfn= form is not the trace's era or migratetype= no migrate
+ * type (the generic path words the error).
+ */
+static bool page_event(struct event_parser *ep, enum trace_event_id id, const struct page_fields *pf,
+		       pfnlab_gfp_t gfp, struct trace_event *ev)
+{
+	int era = pfn_era(pf->pfn_v, pf->pfn_len);
+
+	if (ep->era != era && !(pf->pfn == 0 && pf->pfn_len == 1))
+		return false;
+	if (id == EV_PAGE_ALLOC) {
+		if (pf->mt >= PFNLAB_MT_TYPES)
+			return false;
+		ev->failed = pf->pfn == 0 && is_null_ptr(pf->page, pf->page_len);
+		ev->mt = trace_mt(ep, pf->mt);
+		ev->gfp = gfp;
+	}
+	ev->id = id;
+	ev->pfn = pf->pfn;
+	ev->order = (unsigned)pf->order;
+	return true;
 }
 
 /*
@@ -383,28 +417,45 @@ static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, con
 			    struct trace_event *ev)
 {
 	struct page_fields pf;
-	int era;
 	pfnlab_gfp_t gfp = 0;
 
-	if (!page_fields(id, tl, &pf))
+	return page_fields(id, tl, &pf) &&
+	       (id != EV_PAGE_ALLOC || !parse_gfp(ep, pf.gfp, pf.gfp_len, &gfp)) && page_event(ep, id, &pf, gfp, ev);
+}
+
+bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct trace_event *ev)
+{
+	const char *s = l->p, *end = l->end, *p;
+	const struct gfp_ent *g = ep->last_gfp;
+	struct trace_line tl;
+	struct page_fields pf;
+	pfnlab_gfp_t gfp = 0;
+
+	if (ep->era < 0 || l->mark || !(p = trace_page_head(s, end, &tl)) || !ep->known[tl.id] ||
+	    !(p = page_kv(tl.id, p, end, &pf)))
 		return false;
-	era = pfn_era(pf.pfn_v, pf.pfn_len);
-	if (ep->era != era && !(pf.pfn == 0 && pf.pfn_len == 1))
-		return false;
-	if (id != EV_PAGE_ALLOC) {
-		ev->id = id;
-		ev->pfn = pf.pfn;
-		ev->order = (unsigned)pf.order;
-		return true;
+	if (tl.id == EV_PAGE_ALLOC) {
+		/* the mask runs to the newline; most often it is the last one again */
+		if (g && (size_t)(end - p) > g->len && p[g->len] == '\n' && !memcmp(p, g->s, g->len)) {
+			gfp = g->gfp;
+			p += g->len;
+		} else {
+			const char *q = span_word(p, end);
+
+			if (q == end || *q != '\n' || parse_gfp(ep, p, (size_t)(q - p), &gfp))
+				return false;
+			p = q;
+		}
 	}
-	if (pf.mt >= PFNLAB_MT_TYPES || parse_gfp(ep, pf.gfp, pf.gfp_len, &gfp))
+	if (p == end || *p != '\n' || !page_event(ep, tl.id, &pf, gfp, ev))
 		return false;
-	ev->id = id;
-	ev->failed = pf.pfn == 0 && is_null_ptr(pf.page, pf.page_len);
-	ev->pfn = pf.pfn;
-	ev->order = (unsigned)pf.order;
-	ev->mt = trace_mt(ep, pf.mt);
-	ev->gfp = gfp;
+	ev->line = TL_EVENT;
+	ev->has_flags = tl.has_flags;
+	ep->known[tl.id]->count++;
+	l->s = s;
+	l->n = (size_t)(p - s);
+	l->p = p + 1;
+	l->no++;
 	return true;
 }
 

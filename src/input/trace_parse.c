@@ -20,10 +20,14 @@
  * and only other names have their characters checked.  Fields are
  * "key=value" pairs as the events' TP_printk strings print them.  Nothing
  * here knows what an event means; trace_event.c and replay_apply.c do.
+ * trace_page_head() reads the head of the page event lines that make most
+ * of a trace in one pass over the buffered text, before their line end is
+ * known; anything it does not expect there goes to trace_split_line().
  */
 #include <string.h>
 
 #include "input.h"
+#include "text_scan.h"
 
 static inline bool is_digit(char c)
 {
@@ -33,27 +37,6 @@ static inline bool is_digit(char c)
 static inline bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* The first byte at or after @q (before @end) that is no decimal digit; eight at a time where it can. */
-static inline const char *span_digits(const char *q, const char *end)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (end - q >= 8) {
-		uint64_t x, y, bad;
-
-		memcpy(&x, q, 8);
-		/* a byte is a digit when, xor '0', its high nibble is 0 and its low one below 10 */
-		y = x ^ 0x3030303030303030ull;
-		bad = (y & 0xf0f0f0f0f0f0f0f0ull) | (((y & 0x0f0f0f0f0f0f0f0full) + 0x0606060606060606ull) & 0x1010101010101010ull);
-		if (bad)
-			return q + (__builtin_ctzll(bad) >> 3);
-		q += 8;
-	}
-#endif
-	while (q < end && is_digit(*q))
-		q++;
-	return q;
 }
 
 /* [A-Za-z0-9_]: the characters of an event name */
@@ -237,6 +220,78 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 	tl->fields = p;
 	tl->fields_len = (size_t)(end - p);
 	return TL_EVENT;
+}
+
+const char *trace_page_head(const char *s, const char *end, struct trace_line *tl)
+{
+	const char *p = s, *b, *q;
+
+	/* trace_split_line()'s reading where it reads nothing odd; never past a newline */
+	if (p == end || *p == '#' || *p == 'C')
+		return NULL;
+	/* "%16s-%-7d [": the column is most often the 26th, and nothing before it may be '[' or a newline */
+	b = s + 25;
+	if (SCAN_WORDS && end - s > 25 && *b == '[') {
+		uint64_t x0 = scan_load(s), x1 = scan_load(s + 8), x2 = scan_load(s + 16), x3 = scan_load(s + 17);
+		uint64_t br = SCAN_ONES * '[', nl = SCAN_ONES * '\n';
+
+		if (scan_zero(x0 ^ br) | scan_zero(x0 ^ nl) | scan_zero(x1 ^ br) | scan_zero(x1 ^ nl) |
+		    scan_zero(x2 ^ br) | scan_zero(x2 ^ nl) | scan_zero(x3 ^ br) | scan_zero(x3 ^ nl))
+			b = find2(s, end, '[', '\n');
+	} else {
+		b = find2(s, end, '[', '\n');
+	}
+	if (b == end || *b != '[' || b == p || !is_blank(b[-1]))
+		return NULL;
+	q = span_digits(b + 1, end);
+	if (q == b + 1 || q == end || *q != ']')
+		return NULL;
+	p = q + 1;
+	while (p < end && *p == ' ')
+		p++;
+	tl->has_flags = p < end && !is_digit(*p);
+	if (tl->has_flags) {
+		/* the flags run to a blank (a tab, a control byte: trace_split_line() decides) */
+		p = span_word(p, end);
+		if (p == end || *p != ' ')
+			return NULL;
+		p = span_spaces(p, end);
+	}
+	q = span_digits(p, end);
+	if (q == p)
+		return NULL;
+	if (q < end && *q == '.') {
+		p = ++q;
+		q = span_digits(q, end);
+		if (q == p)
+			return NULL;
+	}
+	if (q == end || *q != ':')
+		return NULL;
+	p = q + 1;
+	while (p < end && *p == ' ')
+		p++;
+	/* mm_page_alloc, mm_page_free, mm_page_free_batched */
+	if (end - p < 24 || __builtin_memcmp(p, "mm_page_", 8))
+		return NULL;
+	tl->name = p;
+	if (!__builtin_memcmp(p + 8, "alloc:", 6)) {
+		tl->id = EV_PAGE_ALLOC;
+		tl->name_len = 13;
+	} else if (!__builtin_memcmp(p + 8, "free:", 5)) {
+		tl->id = EV_PAGE_FREE;
+		tl->name_len = 12;
+	} else if (!__builtin_memcmp(p + 8, "free_batched:", 13)) {
+		tl->id = EV_PAGE_FREE_BATCHED;
+		tl->name_len = 20;
+	} else {
+		return NULL;
+	}
+	p += tl->name_len + 1;
+	while (p < end && is_blank(*p))
+		p++;
+	tl->fields = p;
+	return p;
 }
 
 int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
