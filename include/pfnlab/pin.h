@@ -23,7 +23,7 @@
  * @npages: pages, > 0
  * @flags: PFNLAB_FOLL_PIN, optionally PFNLAB_FOLL_LONGTERM, PFNLAB_FOLL_WRITE
  * @pinner: who pins, for culprit reports (copied; may be NULL)
- * @pfns: receives the pinned PFNs (may be NULL)
+ * @pfns: receives the pinned PFNs (may be NULL; undefined after a failure)
  *
  * Return: a pin handle (> 0) for pfnlab_unpin(), or -ENOMEM (policy
  * migrate-movable: pages could not leave CMA/ZONE_MOVABLE; nothing stays

@@ -248,10 +248,10 @@ static long pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 {
 	enum pfnlab_pin_policy p = (flags & PFNLAB_FOLL_LONGTERM) ? m->cfg.pin_policy : PFNLAB_PIN_NONE;
 	uint64_t *pfns;
-	long ret;
+	long ret = 0;
 	int err;
 
-	pfns = host_alloc(m, (size_t)npages * sizeof(*pfns));
+	pfns = out ? out : host_alloc(m, (size_t)npages * sizeof(*pfns)); /* the caller's array if it wants one */
 	if (!pfns)
 		return -ENOMEM;
 	if (p == PFNLAB_PIN_NONE)
@@ -263,16 +263,14 @@ static long pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t n
 	if (err) {
 		if (flags & PFNLAB_FOLL_LONGTERM)
 			m->vm[VM_PIN_FAILED]++;
-		free(pfns);
-		return err;
+	} else {
+		ret = add_record(m, id, addr, npages, flags, pinner, pfns);
+		if (ret < 0)
+			pfnlab_put_pages(m, pfns, npages, PFNLAB_FOLL_PIN);
 	}
-	ret = add_record(m, id, addr, npages, flags, pinner, pfns);
-	if (ret < 0)
-		pfnlab_put_pages(m, pfns, npages, PFNLAB_FOLL_PIN);
-	else if (out)
-		memcpy(out, pfns, (size_t)npages * sizeof(*pfns));
-	free(pfns);
-	return ret;
+	if (pfns != out)
+		free(pfns);
+	return err ? err : ret;
 }
 
 long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,

@@ -259,14 +259,17 @@ static void model_free(const struct pfnlab_config *cfg, void *p, size_t size)
 		free(p);
 }
 
+#define HUGE_MAP (2u << 20) /* a transparent huge page of the host */
+
 /*
- * The page contents of a backed machine: page-aligned like real memory (the
- * migration copy streams whole cache lines), zero, and faulted in by the
- * host only where pages are written, 2 MiB at a time where the host allows
- * transparent huge pages (a region touched page by page then costs one
- * fault per 512 pages, not one per page).
+ * The machine's big arrays, a backed machine's page contents and the
+ * frames: page-aligned like real memory (the migration copy streams whole
+ * cache lines), zero, and faulted in by the host only where they are
+ * written, 2 MiB at a time where the host allows transparent huge pages (a
+ * region touched page by page then costs one fault per 512 pages, not one
+ * per page: boot writes every frame)
  */
-static void *ram_alloc(const struct pfnlab_config *cfg, size_t size)
+static void *map_alloc(const struct pfnlab_config *cfg, size_t size)
 {
 	void *p;
 
@@ -279,12 +282,29 @@ static void *ram_alloc(const struct pfnlab_config *cfg, size_t size)
 	return p;
 }
 
-static void ram_free(const struct pfnlab_config *cfg, void *p, size_t size)
+static void map_free(const struct pfnlab_config *cfg, void *p, size_t size)
 {
 	if (p && !cfg->alloc)
 		munmap(p, size);
 	else
 		model_free(cfg, p, size);
+}
+
+/*
+ * The frames: mapped as above when they fill a huge page at least (smaller,
+ * mapping gains nothing, and heap memory keeps the sanitizers' bounds checks)
+ */
+static void *frames_alloc(const struct pfnlab_config *cfg, size_t size)
+{
+	return size < HUGE_MAP ? model_alloc(cfg, size) : map_alloc(cfg, size);
+}
+
+static void frames_free(const struct pfnlab_config *cfg, void *p, size_t size)
+{
+	if (size < HUGE_MAP)
+		model_free(cfg, p, size);
+	else
+		map_free(cfg, p, size);
 }
 
 static const char *const zone_names[PFNLAB_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
@@ -545,7 +565,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	m->pb_pages = 1ull << cfg->pageblock_order;
 	m->nr_pfns = max_pfn_of(cfg);
 	m->nr_pageblocks = (m->nr_pfns + m->pb_pages - 1) >> m->pb_order;
-	m->frames = model_alloc(cfg, m->nr_pfns * sizeof(struct frame));
+	m->frames = frames_alloc(cfg, m->nr_pfns * sizeof(struct frame));
 	m->pageblock = model_alloc(cfg, m->nr_pageblocks);
 	if (!m->frames || !m->pageblock) {
 		unsigned long long frames = m->nr_pfns;
@@ -556,7 +576,7 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	memset(m->pageblock, PFNLAB_MT_MOVABLE, m->nr_pageblocks);
 	m->thp_order = cfg->pageblock_order;
 	if (cfg->backed) {
-		m->ram = ram_alloc(cfg, m->nr_pfns << cfg->page_shift);
+		m->ram = map_alloc(cfg, m->nr_pfns << cfg->page_shift);
 		if (!m->ram) {
 			pfnlab_machine_destroy(m);
 			return set_why(why, len, "out of host memory for the backing arena"), -ENOMEM;
@@ -618,8 +638,8 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 	free(m->oom_events);
 	contig_free_all(m);
 	cma_free_all(m);
-	ram_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);
-	model_free(&cfg, m->frames, m->nr_pfns * sizeof(struct frame));
+	map_free(&cfg, m->ram, m->nr_pfns << cfg.page_shift);
+	frames_free(&cfg, m->frames, m->nr_pfns * sizeof(struct frame));
 	model_free(&cfg, m->pageblock, m->nr_pageblocks);
 	model_free(&cfg, m, sizeof(*m));
 }

@@ -47,6 +47,9 @@ void host_fini(struct host *h)
 	h->names_cap = 0;
 	free(h->killed);
 	h->killed = NULL;
+	free(h->pin_pfns);
+	h->pin_pfns = NULL;
+	h->pin_pfns_cap = 0;
 	if (h->m)
 		host_log_stop(h);
 }

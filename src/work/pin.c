@@ -12,6 +12,20 @@
 
 #include "work.h"
 
+/* How many of @pfns sit in CMA pageblocks: a run of consecutive PFNs in one pageblock is looked up once. */
+static uint64_t pages_in_cma(const struct host *h, const uint64_t *pfns, uint64_t npages)
+{
+	uint64_t pb_mask = (1ull << pfnlab_machine_config(h->m)->pageblock_order) - 1, n = 0, k;
+
+	for (uint64_t i = 0; i < npages; i += k) {
+		for (k = 1; i + k < npages && pfns[i + k] == pfns[i] + k && ((pfns[i] + k) & pb_mask); k++)
+			;
+		if (pfnlab_pageblock_type(h->m, pfns[i]) == PFNLAB_MT_CMA)
+			n += k;
+	}
+	return n;
+}
+
 /**
  * pin_set_add() - pin_user_pages() under the machine's policy and keep the
  * handle in @s; counts long-term pins and those that stay in CMA.
@@ -43,19 +57,21 @@ int pin_set_add(struct host *h, struct guest *g, struct pin_set *s, uint64_t add
 		s->v = n;
 		s->cap = cap;
 	}
-	if (!buf) {
-		buf = malloc(npages * sizeof(*buf));
-		if (!buf)
+	if (!buf && npages > h->pin_pfns_cap) { /* the host's array, grown: a fresh one per pin costs page faults */
+		uint64_t *n = realloc(h->pin_pfns, npages * sizeof(*n));
+
+		if (!n)
 			return -ENOMEM;
+		h->pin_pfns = n;
+		h->pin_pfns_cap = npages;
 	}
+	if (!buf)
+		buf = h->pin_pfns;
 	host_trace_begin(h);
 	handle = pfnlab_pin(h->m, g->mm, addr, npages, flags, pinner, buf);
 	host_trace_end(h);
 	if (handle > 0)
-		for (uint64_t i = 0; i < npages; i++)
-			in_cma += pfnlab_pageblock_type(h->m, buf[i]) == PFNLAB_MT_CMA;
-	if (buf != pfns)
-		free(buf);
+		in_cma = pages_in_cma(h, buf, npages);
 	if (handle <= 0)
 		return handle ? (int)handle : -EINVAL;
 	s->v[s->nr++] = (struct pin_ref){handle, npages, in_cma, longterm};

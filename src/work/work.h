@@ -191,6 +191,8 @@ struct host {
 	struct pfnlab_sink core_trace; /* the sink given to pfnlab_set_trace */
 	struct pfnlab_sink event;      /* notable events for the report, a line a write (write may be NULL) */
 	struct work_stats st;
+	uint64_t *pin_pfns;            /* pin_set_add()'s PFNs, kept from pin to pin */
+	uint64_t pin_pfns_cap;
 };
 
 /* util.c: no actor below it */
