@@ -23,16 +23,21 @@
 
 uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn)
 {
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		uint64_t h = pfn & ~((1ull << o) - 1);
-		const struct frame *f = &m->frames[h];
+	/* the candidates pfn & ~(2^o - 1), o < nr_orders: each distinct one once, lowest set bit cleared */
+	const uint64_t span = (1ull << (m->nr_orders - 1)) - 1;
+	const struct frame *f = &m->frames[pfn];
+	uint64_t h = pfn;
 
+	if (f->flags & (F_HOLE | F_RESERVED | F_PCP))
+		return NIL_PFN;
+	for (;;) {
+		f = &m->frames[h];
 		if ((f->flags & (F_BUDDY | F_ALLOC)) && h + (1ull << f->order) > pfn)
 			return h;
-		if (h == pfn && (f->flags & (F_HOLE | F_RESERVED | F_PCP)))
+		if (!(h & span))
 			return NIL_PFN;
+		h &= h - 1;
 	}
-	return NIL_PFN;
 }
 
 bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n)

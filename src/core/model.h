@@ -129,8 +129,8 @@ struct per_cpu_pages {
 struct zone {
 	/*
 	 * The allocation fast path's first 64 bytes: the vmstat counters and
-	 * the mark zone_watermark_fast() compares them with, the bitmap of
-	 * non-empty free lists
+	 * the mark zone_watermark_fast() compares them with, whether the zone
+	 * is aligned to the largest block, its type
 	 */
 	int64_t nr_free;           /* NR_FREE_PAGES (buddy only, not pcp) */
 	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
