@@ -117,9 +117,10 @@ static struct pfnmap_slot *map_slot(const struct pfnmap *mp, uint64_t k)
 	}
 }
 
-static uint64_t *map_find(const struct pfnmap *mp, uint64_t k)
+/* (inline: most replays relocate nothing, and the empty map is asked once an event) */
+static inline uint64_t *map_find(const struct pfnmap *mp, uint64_t k)
 {
-	struct pfnmap_slot *e = map_slot(mp, k);
+	struct pfnmap_slot *e = mp->live ? map_slot(mp, k) : NULL;
 
 	return e ? &e->val : NULL;
 }
@@ -165,13 +166,18 @@ static inline bool seen_test(const struct replay_model *r, uint64_t pfn)
 	return r->seen[pfn >> 6] >> (pfn & 63) & 1;
 }
 
-static void seen_assign(struct replay_model *r, uint64_t pfn, uint64_t n, bool v)
+/* (a word at a time: an event's pages are one aligned block) */
+static inline void seen_assign(struct replay_model *r, uint64_t pfn, uint64_t n, bool v)
 {
-	for (uint64_t p = pfn; p < pfn + n; p++) {
+	for (uint64_t p = pfn, end = pfn + n; p < end;) {
+		uint64_t bits = end - p < 64 - (p & 63) ? end - p : 64 - (p & 63);
+		uint64_t mask = (bits == 64 ? ~0ull : (1ull << bits) - 1) << (p & 63);
+
 		if (v)
-			r->seen[p >> 6] |= 1ull << (p & 63);
+			r->seen[p >> 6] |= mask;
 		else
-			r->seen[p >> 6] &= ~(1ull << (p & 63));
+			r->seen[p >> 6] &= ~mask;
+		p += bits;
 	}
 }
 
@@ -307,12 +313,10 @@ static void cma_bits(struct cma_area *a, uint64_t pfn, uint64_t n, bool set)
  * back free, counted in cma_pages_released_unseen.  The CMA view stays
  * what the page allocator's events say.
  */
-static void cma_leave(struct replay_model *r, uint64_t pfn, uint64_t n, bool alloc)
+static void cma_leave_owned(struct replay_model *r, uint64_t pfn, uint64_t n, bool alloc)
 {
 	struct pfnlab_machine *m = r->m;
 
-	if (!r->cma_own)
-		return;
 	for (uint64_t p = pfn; p < pfn + n; p++) {
 		const struct frame *f = &m->frames[p];
 		struct cma_area *a;
@@ -333,6 +337,13 @@ static void cma_leave(struct replay_model *r, uint64_t pfn, uint64_t n, bool all
 			seen_assign(r, p, 1, false);
 		}
 	}
+}
+
+/* (decided inline: a trace without cma_alloc never holds pages there) */
+static inline void cma_leave(struct replay_model *r, uint64_t pfn, uint64_t n, bool alloc)
+{
+	if (r->cma_own)
+		cma_leave_owned(r, pfn, n, alloc);
 }
 
 /*

@@ -329,6 +329,37 @@ struct page_fields {
 };
 
 /*
+ * page_kv() where the fields are laid out as a 64-bit kernel prints them
+ * today: 16 characters of %p, "pfn=0x", one blank between fields, orders
+ * and types of one digit, and (mm_page_free) the newline right after the
+ * order.  Checked at fixed offsets; NULL for anything else.
+ */
+static const char *page_kv_printed(enum trace_event_id id, const char *p, const char *end, struct page_fields *pf)
+{
+	const char *q;
+
+	if (end - p < 64 || __builtin_memcmp(p, "page=", 5) || scan_blank(scan_load(p + 5)) ||
+	    scan_blank(scan_load(p + 13)) || __builtin_memcmp(p + 21, " pfn=0x", 7))
+		return NULL;
+	q = span_hex(p + 28, end, &pf->pfn);
+	if (q == p + 28 || q - p > 44 || end - q < 40 || __builtin_memcmp(q, " order=", 7) ||
+	    (unsigned char)(q[7] - '0') >= MAX_ORDERS)
+		return NULL;
+	pf->page = p + 5;
+	pf->page_len = 16;
+	pf->pfn_v = p + 26;
+	pf->pfn_len = (size_t)(q - pf->pfn_v);
+	pf->order = (unsigned char)(q[7] - '0');
+	if (id != EV_PAGE_ALLOC)
+		return q[8] == '\n' ? q + 8 : NULL;
+	if (__builtin_memcmp(q + 8, " migratetype=", 13) || (unsigned char)(q[21] - '0') > 9 ||
+	    __builtin_memcmp(q + 22, " gfp_flags=", 11))
+		return NULL;
+	pf->mt = (unsigned char)(q[21] - '0');
+	return q + 33;
+}
+
+/*
  * The fields of mm_page_alloc ("page= pfn= order= migratetype= gfp_flags=")
  * and of mm_page_free, mm_page_free_batched ("page= pfn= order=") exactly
  * as their TP_printk prints them, read in place from @p, never past a
@@ -341,6 +372,8 @@ static const char *page_kv(enum trace_event_id id, const char *p, const char *en
 	const char *v;
 	size_t vl;
 
+	if ((v = page_kv_printed(id, p, end, pf)))
+		return v;
 	if ((size_t)(end - p) < 6 || memcmp(p, "page=", 5))
 		return NULL;
 	pf->page = p + 5;

@@ -222,6 +222,70 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 	return TL_EVENT;
 }
 
+/* The name of a page event at @p and the blanks after it: the fields' start, or NULL. */
+static const char *page_name(const char *p, const char *end, bool has_flags, struct trace_line *tl)
+{
+	/* mm_page_alloc, mm_page_free, mm_page_free_batched */
+	if (end - p < 24 || __builtin_memcmp(p, "mm_page_", 8))
+		return NULL;
+	tl->has_flags = has_flags;
+	tl->name = p;
+	if (!__builtin_memcmp(p + 8, "alloc:", 6)) {
+		tl->id = EV_PAGE_ALLOC;
+		tl->name_len = 13;
+	} else if (!__builtin_memcmp(p + 8, "free:", 5)) {
+		tl->id = EV_PAGE_FREE;
+		tl->name_len = 12;
+	} else if (!__builtin_memcmp(p + 8, "free_batched:", 13)) {
+		tl->id = EV_PAGE_FREE_BATCHED;
+		tl->name_len = 20;
+	} else {
+		return NULL;
+	}
+	p += tl->name_len + 1;
+	while (p < end && is_blank(*p))
+		p++;
+	tl->fields = p;
+	return p;
+}
+
+/*
+ * The columns of a line from the trace file as print_trace_line() pads
+ * them, "%16s-%-7d [%03d] %5s %5lu.%06lu: " with '[' in the 26th column,
+ * checked a word at a time: the name's start, or NULL when they are not
+ * exactly so (the column-by-column reading then decides).
+ */
+static const char *padded_columns(const char *s, const char *end)
+{
+	const uint64_t digits = SCAN_FLAG(3) | SCAN_FLAG(4) | SCAN_FLAG(5) | SCAN_FLAG(6) | SCAN_FLAG(7);
+	const uint64_t five = SCAN_FLAG(0) | SCAN_FLAG(1) | SCAN_FLAG(2) | SCAN_FLAG(3) | SCAN_FLAG(4);
+	uint64_t w0, w1, w2, w3, secs, sp, dg;
+
+	if (end - s < 64)
+		return NULL;
+	w0 = scan_load(s + 24); /* " [ccc] f" */
+	w1 = scan_load(s + 32); /* "ffff sss" */
+	w2 = scan_load(s + 40); /* "ss.uuuuu" */
+	w3 = scan_load(s + 48); /* "u: name." */
+	if (((w0 ^ (SCAN_AT(' ', 0) | SCAN_AT('[', 1) | SCAN_AT(']', 5) | SCAN_AT(' ', 6))) &
+	     (SCAN_BYTE(0) | SCAN_BYTE(1) | SCAN_BYTE(5) | SCAN_BYTE(6))) |
+	    ((w1 ^ SCAN_AT(' ', 4)) & SCAN_BYTE(4)) | ((w2 ^ SCAN_AT('.', 2)) & SCAN_BYTE(2)) |
+	    ((w3 ^ (SCAN_AT(':', 1) | SCAN_AT(' ', 2))) & (SCAN_BYTE(1) | SCAN_BYTE(2))))
+		return NULL;
+	/* the CPU's and the microseconds' digits; flags that are no blank and do not open with a digit */
+	if ((scan_nondigit(w0) & (SCAN_FLAG(2) | SCAN_FLAG(3) | SCAN_FLAG(4))) | (scan_nondigit(w2) & digits) |
+	    (scan_nondigit(w3) & SCAN_FLAG(0)) | (~scan_nondigit(w0) & SCAN_FLAG(7)) | (scan_blank(w0) & SCAN_FLAG(7)) |
+	    (scan_blank(w1) & (SCAN_FLAG(0) | SCAN_FLAG(1) | SCAN_FLAG(2) | SCAN_FLAG(3))))
+		return NULL;
+	/* the seconds: blanks, then digits to the '.' */
+	secs = (w1 >> 40 | w2 << 24);
+	sp = scan_eq(secs, ' ') & five;
+	dg = ~scan_nondigit(secs) & five;
+	if ((sp | dg) != five || sp >= (dg & -dg))
+		return NULL;
+	return s + 51;
+}
+
 const char *trace_page_head(const char *s, const char *end, struct trace_line *tl)
 {
 	const char *p = s, *b, *q;
@@ -238,6 +302,8 @@ const char *trace_page_head(const char *s, const char *end, struct trace_line *t
 		if (scan_zero(x0 ^ br) | scan_zero(x0 ^ nl) | scan_zero(x1 ^ br) | scan_zero(x1 ^ nl) |
 		    scan_zero(x2 ^ br) | scan_zero(x2 ^ nl) | scan_zero(x3 ^ br) | scan_zero(x3 ^ nl))
 			b = find2(s, end, '[', '\n');
+		else if ((q = padded_columns(s, end)))
+			return page_name(q, end, true, tl);
 	} else {
 		b = find2(s, end, '[', '\n');
 	}
@@ -268,30 +334,7 @@ const char *trace_page_head(const char *s, const char *end, struct trace_line *t
 	}
 	if (q == end || *q != ':')
 		return NULL;
-	p = q + 1;
-	while (p < end && *p == ' ')
-		p++;
-	/* mm_page_alloc, mm_page_free, mm_page_free_batched */
-	if (end - p < 24 || __builtin_memcmp(p, "mm_page_", 8))
-		return NULL;
-	tl->name = p;
-	if (!__builtin_memcmp(p + 8, "alloc:", 6)) {
-		tl->id = EV_PAGE_ALLOC;
-		tl->name_len = 13;
-	} else if (!__builtin_memcmp(p + 8, "free:", 5)) {
-		tl->id = EV_PAGE_FREE;
-		tl->name_len = 12;
-	} else if (!__builtin_memcmp(p + 8, "free_batched:", 13)) {
-		tl->id = EV_PAGE_FREE_BATCHED;
-		tl->name_len = 20;
-	} else {
-		return NULL;
-	}
-	p += tl->name_len + 1;
-	while (p < end && is_blank(*p))
-		p++;
-	tl->fields = p;
-	return p;
+	return page_name(span_spaces(q + 1, end), end, tl->has_flags, tl);
 }
 
 int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
