@@ -447,12 +447,13 @@ static int check_pins(const struct pfnlab_machine *m, char *why, size_t len)
 	for (unsigned i = 0; i < m->nr_pins; i++) {
 		const struct pin_rec *r = &m->pins[i];
 
-		for (uint64_t k = 0; r->mm && k < r->npages; k++) {
-			uint64_t head = folio_head(m, r->pfns[k]);
+		for (uint64_t j = 0; r->mm && j < r->nr_runs; j++)
+			for (uint32_t k = 0; k < r->runs[j].pages; k++) {
+				uint64_t head = folio_head(m, r->runs[j].pfn + k);
 
-			if (head == NIL_PFN || !folio_pincount(m, head))
-				FAIL("pin %u: PFN %#x holds no pin", i + 1, r->pfns[k]);
-		}
+				if (head == NIL_PFN || !folio_pincount(m, head))
+					FAIL("pin %u: PFN %#x holds no pin", i + 1, r->runs[j].pfn + k);
+			}
 	}
 	return 0;
 }

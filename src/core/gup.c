@@ -205,10 +205,29 @@ static int pin_migrating(struct pfnlab_machine *m, unsigned id, uint64_t addr, u
 	return err;
 }
 
+/* Cut @pfns into runs of consecutive PFNs (32-bit counts) in @runs; returns how many. */
+static uint64_t pfn_runs(const uint64_t *pfns, uint64_t npages, struct pin_run *runs)
+{
+	uint64_t n = 0, start = pfns[0], len = 1;
+
+	for (uint64_t k = 1; k < npages; k++) {
+		if (pfns[k] == start + len && len < UINT32_MAX) {
+			len++;
+			continue;
+		}
+		runs[n++] = (struct pin_run){(uint32_t)start, (uint32_t)len};
+		start = pfns[k];
+		len = 1;
+	}
+	runs[n++] = (struct pin_run){(uint32_t)start, (uint32_t)len};
+	return n;
+}
+
 static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages,
 		       unsigned flags, const char *pinner, const uint64_t *pfns)
 {
 	struct pin_rec *r = NULL;
+	struct pin_run *runs;
 	unsigned i;
 
 	if (m->pin_free) { /* a slot freed by pfnlab_unpin(); its npages links the next */
@@ -230,14 +249,16 @@ static long add_record(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	}
 	*r = (struct pin_rec){.mm = id, .flags = flags, .vpn = addr >> m->cfg.page_shift,
 			      .npages = npages, .since_ns = m->now_ns};
-	r->pfns = host_alloc(m, (size_t)npages * sizeof(*r->pfns));
-	if (!r->pfns) {
+	r->runs = host_alloc(m, (size_t)npages * sizeof(*r->runs)); /* room for the most runs, then trimmed */
+	if (!r->runs) {
 		*r = (struct pin_rec){.npages = m->pin_free};
 		m->pin_free = i + 1;
 		return -ENOMEM;
 	}
-	for (uint64_t k = 0; k < npages; k++)
-		r->pfns[k] = (uint32_t)pfns[k];
+	r->nr_runs = pfn_runs(pfns, npages, r->runs);
+	runs = realloc(r->runs, (size_t)r->nr_runs * sizeof(*r->runs));
+	if (runs) /* a smaller block: only fails by keeping the larger */
+		r->runs = runs;
 	if (pinner)
 		strncpy(r->pinner, pinner, sizeof(r->pinner) - 1);
 	return (long)i + 1;
@@ -295,20 +316,31 @@ int pfnlab_unpin(struct pfnlab_machine *m, long handle)
 {
 	struct pin_rec *r;
 	uint64_t buf[256];
+	size_t n = 0;
 
 	if (!m)
 		return -EINVAL;
 	if (handle <= 0 || handle > (long)m->nr_pins || !m->pins[handle - 1].mm)
 		return -ENOENT;
 	r = &m->pins[handle - 1];
-	for (uint64_t k = 0; k < r->npages;) {
-		size_t n = 0;
+	for (uint64_t j = 0; j < r->nr_runs; j++) { /* the pages in order, 256 at a time */
+		uint64_t pfn = r->runs[j].pfn, left = r->runs[j].pages;
 
-		while (n < 256 && k < r->npages)
-			buf[n++] = r->pfns[k++];
-		pfnlab_put_pages(m, buf, n, PFNLAB_FOLL_PIN);
+		while (left) {
+			size_t take = left < 256 - n ? (size_t)left : 256 - n;
+
+			for (size_t t = 0; t < take; t++)
+				buf[n + t] = pfn + t;
+			n += take;
+			pfn += take;
+			left -= take;
+			if (n == 256 || (!left && j + 1 == r->nr_runs)) {
+				pfnlab_put_pages(m, buf, n, PFNLAB_FOLL_PIN);
+				n = 0;
+			}
+		}
 	}
-	free(r->pfns);
+	free(r->runs);
 	*r = (struct pin_rec){.npages = m->pin_free};
 	m->pin_free = (unsigned)handle;
 	return 0;
@@ -340,7 +372,7 @@ void pins_release_mm(struct pfnlab_machine *m, unsigned mm)
 void pins_free_all(struct pfnlab_machine *m)
 {
 	for (unsigned i = 0; i < m->nr_pins; i++)
-		free(m->pins[i].pfns);
+		free(m->pins[i].runs);
 	free(m->pins);
 	m->pins = NULL;
 	m->nr_pins = m->cap_pins = m->pin_free = 0;

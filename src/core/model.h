@@ -410,12 +410,17 @@ struct fault_point {
 };
 
 /* A pin taken through pfnlab_pin(), for unpinning and culprit reports. */
+struct pin_run {
+	uint32_t pfn, pages;       /* pages consecutive PFNs from pfn */
+};
+
 struct pin_rec {
 	unsigned mm;               /* 0: free slot */
 	unsigned flags;
 	uint64_t vpn, npages;
 	uint64_t since_ns;
-	uint32_t *pfns;
+	struct pin_run *runs;      /* the pinned PFNs in order, as runs of consecutive ones */
+	uint64_t nr_runs;
 	char pinner[48];
 };
 
