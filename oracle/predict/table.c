@@ -11,7 +11,8 @@
  * guest (K_GUEST) are judged only for runs whose guest had pfnlab.  Rows of
  * an experiment pfnlab does not model yet are shown with pfnlab "n/m", not
  * judged.  When the kernel ended an experiment early (an OOM kill or a
- * panic), the rows it never reached are "not reached", not missing.
+ * panic), the rows it never reached are "not reached", not missing, and so
+ * are the answers the guest's pfnlab would have given after that point.
  *
  * Known disagreements (--known FILE): "KERNEL-GLOB [SIZE-GLOB/]EXP.ROW
  * REASON" per line; a listed row that disagrees does not fail the check,
@@ -183,8 +184,13 @@ static void print_row(struct out *o, struct tally *t, const struct experiment *e
 		detail[0] = 0;
 	snprintf(id, sizeof(id), "%s.%s", e->name, r->id);
 	kn = find_known(kernel, size, id);
-	if (!kv && ko && strcmp(ko, "completed") && r->kind != K_INFO && ran) {
-		v = "not reached";	/* the kernel ended the experiment before this */
+	/*
+	 * the kernel ended the experiment before this: no value of its own, or
+	 * none from the guest's pfnlab, which the end stopped too
+	 */
+	if ((!kv || ((row->kind & K_GUEST) && modelled && !pv)) && ko && strcmp(ko, "completed") &&
+	    r->kind != K_INFO && ran) {
+		v = "not reached";
 		t->not_reached++;
 	} else if (!strcmp(v, "agree")) {
 		t->agree++;
