@@ -845,6 +845,18 @@ TEST(text_scan_check)
 		CHECK_EQ(find2(buf, buf + len, 'f', '\n') - buf, (long)strcspn(buf, "f\n"));
 	}
 	CHECK_EQ(span_spaces("         x", "         x" + 10) - "         x", 9);
+	for (size_t n = 0; n < 40; n++) {
+		char a[40] = {0}, b[40] = {0};
+
+		for (size_t i = 0; i < n; i++)
+			a[i] = b[i] = (char)('A' + (i * 7 + n) % 26);
+		CHECK(scan_same(a, b, n));
+		for (size_t i = 0; i < n; i++) {
+			b[i] ^= 0x20;
+			CHECK(!scan_same(a, b, n));
+			b[i] ^= 0x20;
+		}
+	}
 }
 
 /* ---- decompression ---------------------------------------------------- */

@@ -11,6 +11,8 @@
 #ifndef PFNLAB_TEXT_SCAN_H
 #define PFNLAB_TEXT_SCAN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -74,6 +76,17 @@ SCAN_INLINE uint64_t scan_eq(uint64_t x, char c)
 	uint64_t z = x ^ (SCAN_ONES * (unsigned char)c);
 
 	return ~(((z & (SCAN_ONES * 0x7f)) + SCAN_ONES * 0x7f) | z) & SCAN_HIGHS;
+}
+
+/* Are the @n bytes at @a and @b the same?  A word at a time, the last word overlapping. */
+SCAN_INLINE bool scan_same(const char *a, const char *b, size_t n)
+{
+	if (n < 8)
+		return !memcmp(a, b, n);
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (scan_load(a + i) != scan_load(b + i))
+			return false;
+	return scan_load(a + n - 8) == scan_load(b + n - 8);
 }
 
 /* Span decimal digits. */

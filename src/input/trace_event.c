@@ -334,7 +334,7 @@ struct page_fields {
  * and types of one digit, and (mm_page_free) the newline right after the
  * order.  Checked at fixed offsets; NULL for anything else.
  */
-static const char *page_kv_printed(enum trace_event_id id, const char *p, const char *end, struct page_fields *pf)
+SCAN_INLINE const char *page_kv_printed(enum trace_event_id id, const char *p, const char *end, struct page_fields *pf)
 {
 	const char *q;
 
@@ -421,7 +421,7 @@ static bool page_fields(enum trace_event_id id, const struct trace_line *tl, str
  * when the pfn= form is not the trace's era or migratetype= no migrate
  * type (the generic path words the error).
  */
-static bool page_event(struct event_parser *ep, enum trace_event_id id, const struct page_fields *pf,
+SCAN_INLINE bool page_event(struct event_parser *ep, enum trace_event_id id, const struct page_fields *pf,
 		       pfnlab_gfp_t gfp, struct trace_event *ev)
 {
 	int era = pfn_era(pf->pfn_v, pf->pfn_len);
@@ -458,23 +458,24 @@ static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, con
 
 bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct trace_event *ev)
 {
-	const char *s = l->p, *end = l->end, *p;
+	const char *s = l->p, *end = l->end, *p, *q;
 	const struct gfp_ent *g = ep->last_gfp;
 	struct trace_line tl;
 	struct page_fields pf;
 	pfnlab_gfp_t gfp = 0;
 
-	if (ep->era < 0 || l->mark || !(p = trace_page_head(s, end, &tl)) || !ep->known[tl.id] ||
-	    !(p = page_kv(tl.id, p, end, &pf)))
+	if (ep->era < 0 || l->mark || !(p = trace_page_head(s, end, &tl)) || !ep->known[tl.id])
 		return false;
+	if (!(q = page_kv_printed(tl.id, p, end, &pf)) && !(q = page_kv(tl.id, p, end, &pf)))
+		return false;
+	p = q;
 	if (tl.id == EV_PAGE_ALLOC) {
 		/* the mask runs to the newline; most often it is the last one again */
-		if (g && (size_t)(end - p) > g->len && p[g->len] == '\n' && !memcmp(p, g->s, g->len)) {
+		if (g && (size_t)(end - p) > g->len && p[g->len] == '\n' && scan_same(p, g->s, g->len)) {
 			gfp = g->gfp;
 			p += g->len;
 		} else {
-			const char *q = span_word(p, end);
-
+			q = span_word(p, end);
 			if (q == end || *q != '\n' || parse_gfp(ep, p, (size_t)(q - p), &gfp))
 				return false;
 			p = q;

@@ -293,14 +293,21 @@ const char *trace_page_head(const char *s, const char *end, struct trace_line *t
 	/* trace_split_line()'s reading where it reads nothing odd; never past a newline */
 	if (p == end || *p == '#' || *p == 'C')
 		return NULL;
-	/* "%16s-%-7d [": the column is most often the 26th, and nothing before it may be '[' or a newline */
+	/*
+	 * "%16s-%-7d [": the column is most often the 26th, after a blank; then
+	 * no byte of the 24 before that blank may be '[' or a newline
+	 */
 	b = s + 25;
-	if (SCAN_WORDS && end - s > 25 && *b == '[') {
-		uint64_t x0 = scan_load(s), x1 = scan_load(s + 8), x2 = scan_load(s + 16), x3 = scan_load(s + 17);
+	if (SCAN_WORDS && end - s > 25 && *b == '[' && is_blank(b[-1])) {
+		uint64_t x0 = scan_load(s), x1 = scan_load(s + 8), x2 = scan_load(s + 16);
 		uint64_t br = SCAN_ONES * '[', nl = SCAN_ONES * '\n';
+		uint64_t y0 = x0 ^ br, y1 = x1 ^ br, y2 = x2 ^ br, z0 = x0 ^ nl, z1 = x1 ^ nl, z2 = x2 ^ nl;
 
-		if (scan_zero(x0 ^ br) | scan_zero(x0 ^ nl) | scan_zero(x1 ^ br) | scan_zero(x1 ^ nl) |
-		    scan_zero(x2 ^ br) | scan_zero(x2 ^ nl) | scan_zero(x3 ^ br) | scan_zero(x3 ^ nl))
+		/* a zero byte in any of them: scan_zero()'s test, its last mask taken once */
+		uint64_t hit = ((y0 - SCAN_ONES) & ~y0) | ((y1 - SCAN_ONES) & ~y1) | ((y2 - SCAN_ONES) & ~y2) |
+			       ((z0 - SCAN_ONES) & ~z0) | ((z1 - SCAN_ONES) & ~z1) | ((z2 - SCAN_ONES) & ~z2);
+
+		if (hit & SCAN_HIGHS)
 			b = find2(s, end, '[', '\n');
 		else if ((q = padded_columns(s, end)))
 			return page_name(q, end, true, tl);
