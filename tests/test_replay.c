@@ -734,7 +734,7 @@ static char *odd_page_trace(unsigned lines, bool crlf)
 		"%s-%d [%03d] d..1. %u.%06u: ",         /* trace-cmd: no padding */
 		"%16s-%-7d [%03d]\t..... %5u.%06u: ",  /* a tab after the CPU: no blank */
 	};
-	static const char *const comms[] = {"bash", "kworker/u8:12-events_unbound", "a[1]", "two words", "C", "#x"};
+	static const char *const comms[] = {"bash", "kworker/u8:12-events_unbound", "a[1]", "k [7]", "two words", "C", "#x"};
 	size_t cap = (size_t)lines * 256, n = 0;
 	char *t = malloc(cap);
 	uint64_t x = 88172645463325252ull;
@@ -753,7 +753,7 @@ static char *odd_page_trace(unsigned lines, bool crlf)
 		pfn = (r[2] % 17000) & ~((1u << (order < 11 ? order : 0)) - 1);
 		kind = r[3] % 8;
 		sp = odd[4] ? "  " : " ";
-		n += (size_t)snprintf(t + n, cap - n, heads[odd[5] ? r[5] % 5 : 0], comms[odd[6] ? r[6] % 6 : 0],
+		n += (size_t)snprintf(t + n, cap - n, heads[odd[5] ? r[5] % 5 : 0], comms[odd[6] ? r[6] % 7 : 0],
 				      (int)(r[6] % 100000), (int)(r[7] % 3), r[7] % 1000, r[0] % 1000000);
 		if (kind < 4) {
 			bool none = r[4] % 20 == 0;

@@ -48,34 +48,10 @@ SCAN_INLINE uint64_t scan_zero(uint64_t x)
 	return (x - SCAN_ONES) & ~x & SCAN_HIGHS;
 }
 
-/* The byte @c at byte @i of a word, and the mask of that byte and of its flag. */
-#define SCAN_AT(c, i) ((uint64_t)(unsigned char)(c) << (8 * (i)))
-#define SCAN_BYTE(i) (0xffull << (8 * (i)))
-#define SCAN_FLAG(i) (0x80ull << (8 * (i)))
-
-/*
- * Per byte of @x, its flag when the byte is no decimal digit; exact for
- * every byte (no carry crosses bytes).
- */
-SCAN_INLINE uint64_t scan_nondigit(uint64_t x)
-{
-	uint64_t d = x ^ (SCAN_ONES * '0');
-
-	return (((d & (SCAN_ONES * 0x7f)) + SCAN_ONES * 0x76) | d) & SCAN_HIGHS;
-}
-
-/* Per byte of @x, its flag when the byte is ' ' or below (a blank, a newline, a control byte); exact. */
+/* Per byte of @x, its flag (0x80) when the byte is ' ' or below (a blank, a newline, a control byte); exact. */
 SCAN_INLINE uint64_t scan_blank(uint64_t x)
 {
 	return ~((x & (SCAN_ONES * 0x7f)) + SCAN_ONES * 0x5f) & ~x & SCAN_HIGHS;
-}
-
-/* Per byte of @x, its flag when the byte is @c; exact. */
-SCAN_INLINE uint64_t scan_eq(uint64_t x, char c)
-{
-	uint64_t z = x ^ (SCAN_ONES * (unsigned char)c);
-
-	return ~(((z & (SCAN_ONES * 0x7f)) + SCAN_ONES * 0x7f) | z) & SCAN_HIGHS;
 }
 
 /* Are the @n bytes at @a and @b the same?  A word at a time, the last word overlapping. */

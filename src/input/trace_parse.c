@@ -25,6 +25,9 @@
  * known; anything it does not expect there goes to trace_split_line().
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "input.h"
 #include "text_scan.h"
@@ -249,41 +252,74 @@ static const char *page_name(const char *p, const char *end, bool has_flags, str
 	return p;
 }
 
+#ifdef __SSE2__
+/* The bytes of @v equal to @c, one bit each. */
+static inline uint32_t eq16(__m128i v, char c)
+{
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* The bytes of @v that are decimal digits, one bit each. */
+static inline uint32_t digits16(__m128i v)
+{
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+}
+
+/* The bytes of @v that are ' ' or below (blanks, newlines, control bytes), one bit each. */
+static inline uint32_t blanks16(__m128i v)
+{
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v));
+}
+#endif
+
 /*
  * The columns of a line from the trace file as print_trace_line() pads
- * them, "%16s-%-7d [%03d] %5s %5lu.%06lu: " with '[' in the 26th column,
- * checked a word at a time: the name's start, or NULL when they are not
- * exactly so (the column-by-column reading then decides).
+ * them, "%16s-%-7d [%03d] %5s %5lu.%06lu: " with '[' in the 26th column
+ * and no '[' or newline before it, checked 16 bytes at a time (SSE2; the
+ * column-by-column reading elsewhere): the start of an "mm_page_" name in
+ * the 52nd column, or NULL when the line is not exactly so.
  */
 static const char *padded_columns(const char *s, const char *end)
 {
-	const uint64_t digits = SCAN_FLAG(3) | SCAN_FLAG(4) | SCAN_FLAG(5) | SCAN_FLAG(6) | SCAN_FLAG(7);
-	const uint64_t five = SCAN_FLAG(0) | SCAN_FLAG(1) | SCAN_FLAG(2) | SCAN_FLAG(3) | SCAN_FLAG(4);
-	uint64_t w0, w1, w2, w3, secs, sp, dg;
+#ifdef __SSE2__
+	/* bit i of each mask is byte i of the line */
+	static const char fixed[64] = {[24] = ' ', [25] = '[', [29] = ']', [30] = ' ', [36] = ' ', [42] = '.',
+				       [49] = ':', [50] = ' ', [51] = 'm', [52] = 'm', [53] = '_', [54] = 'p',
+				       [55] = 'a', [56] = 'g', [57] = 'e', [58] = '_'};
+	const uint64_t fixed_bits = 1ull << 24 | 1ull << 25 | 1ull << 29 | 1ull << 30 | 1ull << 36 | 1ull << 42 |
+				    1ull << 49 | 1ull << 50 | 0xffull << 51;
+	const uint64_t digit_bits = 7ull << 26 | 0x3full << 43; /* the CPU, the microseconds */
+	uint64_t same = 0, dig, blank, sp, dg;
+	__m128i v[4];
 
 	if (end - s < 64)
 		return NULL;
-	w0 = scan_load(s + 24); /* " [ccc] f" */
-	w1 = scan_load(s + 32); /* "ffff sss" */
-	w2 = scan_load(s + 40); /* "ss.uuuuu" */
-	w3 = scan_load(s + 48); /* "u: name." */
-	if (((w0 ^ (SCAN_AT(' ', 0) | SCAN_AT('[', 1) | SCAN_AT(']', 5) | SCAN_AT(' ', 6))) &
-	     (SCAN_BYTE(0) | SCAN_BYTE(1) | SCAN_BYTE(5) | SCAN_BYTE(6))) |
-	    ((w1 ^ SCAN_AT(' ', 4)) & SCAN_BYTE(4)) | ((w2 ^ SCAN_AT('.', 2)) & SCAN_BYTE(2)) |
-	    ((w3 ^ (SCAN_AT(':', 1) | SCAN_AT(' ', 2))) & (SCAN_BYTE(1) | SCAN_BYTE(2))))
+	for (int k = 0; k < 4; k++) {
+		v[k] = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
+		same |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(v[k], _mm_loadu_si128((const __m128i *)(const void *)(fixed + 16 * k))))
+			<< (16 * k);
+	}
+	dig = (uint64_t)digits16(v[1]) << 16 | (uint64_t)digits16(v[2]) << 32 | (uint64_t)digits16(v[3]) << 48;
+	blank = (uint64_t)blanks16(v[1]) << 16 | (uint64_t)blanks16(v[2]) << 32;
+	/* the fixed bytes; the digits; flags that are no blank and do not open with a digit */
+	if ((same & fixed_bits) != fixed_bits || (dig & digit_bits) != digit_bits || (dig & 1ull << 31) ||
+	    (blank & 0x1full << 31))
 		return NULL;
-	/* the CPU's and the microseconds' digits; flags that are no blank and do not open with a digit */
-	if ((scan_nondigit(w0) & (SCAN_FLAG(2) | SCAN_FLAG(3) | SCAN_FLAG(4))) | (scan_nondigit(w2) & digits) |
-	    (scan_nondigit(w3) & SCAN_FLAG(0)) | (~scan_nondigit(w0) & SCAN_FLAG(7)) | (scan_blank(w0) & SCAN_FLAG(7)) |
-	    (scan_blank(w1) & (SCAN_FLAG(0) | SCAN_FLAG(1) | SCAN_FLAG(2) | SCAN_FLAG(3))))
+	/* nothing before the '[' is '[' or a newline */
+	if ((eq16(v[0], '[') | eq16(v[0], '\n') | (eq16(v[1], '[') | eq16(v[1], '\n')) << 16) & 0xffffff)
 		return NULL;
 	/* the seconds: blanks, then digits to the '.' */
-	secs = (w1 >> 40 | w2 << 24);
-	sp = scan_eq(secs, ' ') & five;
-	dg = ~scan_nondigit(secs) & five;
-	if ((sp | dg) != five || sp >= (dg & -dg))
+	sp = (uint64_t)eq16(v[2], ' ') >> 5 & 0x1f;
+	dg = dig >> 37 & 0x1f;
+	if ((sp | dg) != 0x1f || sp >= (dg & -dg))
 		return NULL;
 	return s + 51;
+#else
+	return NULL;
+#endif
 }
 
 const char *trace_page_head(const char *s, const char *end, struct trace_line *tl)
@@ -293,27 +329,9 @@ const char *trace_page_head(const char *s, const char *end, struct trace_line *t
 	/* trace_split_line()'s reading where it reads nothing odd; never past a newline */
 	if (p == end || *p == '#' || *p == 'C')
 		return NULL;
-	/*
-	 * "%16s-%-7d [": the column is most often the 26th, after a blank; then
-	 * no byte of the 24 before that blank may be '[' or a newline
-	 */
-	b = s + 25;
-	if (SCAN_WORDS && end - s > 25 && *b == '[' && is_blank(b[-1])) {
-		uint64_t x0 = scan_load(s), x1 = scan_load(s + 8), x2 = scan_load(s + 16);
-		uint64_t br = SCAN_ONES * '[', nl = SCAN_ONES * '\n';
-		uint64_t y0 = x0 ^ br, y1 = x1 ^ br, y2 = x2 ^ br, z0 = x0 ^ nl, z1 = x1 ^ nl, z2 = x2 ^ nl;
-
-		/* a zero byte in any of them: scan_zero()'s test, its last mask taken once */
-		uint64_t hit = ((y0 - SCAN_ONES) & ~y0) | ((y1 - SCAN_ONES) & ~y1) | ((y2 - SCAN_ONES) & ~y2) |
-			       ((z0 - SCAN_ONES) & ~z0) | ((z1 - SCAN_ONES) & ~z1) | ((z2 - SCAN_ONES) & ~z2);
-
-		if (hit & SCAN_HIGHS)
-			b = find2(s, end, '[', '\n');
-		else if ((q = padded_columns(s, end)))
-			return page_name(q, end, true, tl);
-	} else {
-		b = find2(s, end, '[', '\n');
-	}
+	if ((q = padded_columns(s, end)))
+		return page_name(q, end, true, tl);
+	b = find2(s, end, '[', '\n');
 	if (b == end || *b != '[' || b == p || !is_blank(b[-1]))
 		return NULL;
 	q = span_digits(b + 1, end);
