@@ -220,15 +220,13 @@ static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const 
 	pte = mm_pte(m, mm, base, true);
 	if (!pte)
 		return false;
-	for (uint64_t i = 0; i < span; i++)
-		if (pte[i])
-			return false;
+	if (!pte_none_range(pte, span))
+		return false;
 	pfn = alloc_frames(m, PFNLAB_GFP_TRANSHUGE_LIGHT & ~strip, m->thp_order);
 	if (pfn == NIL_PFN)
 		return false;
 	set_anon(m, id, pfn, base);
-	for (uint64_t i = 0; i < span; i++)
-		pte[i] = (uint32_t)(pfn + i + 1);
+	pte_set_range(pte, span, pfn);
 	mm->rss += span;
 	return true;
 }
@@ -467,13 +465,13 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 			n = npages - i;
 		for (uint64_t j = 0, k; j < n; j += k) { /* a run of consecutive pages of one folio at a time */
 			uint64_t pfn = pte[j] - 1u, head = folio_head(m, pfn), end = head + (1ull << m->frames[head].order);
+			uint64_t most = n - j < end - pfn ? n - j : end - pfn;
 
-			for (k = 1; j + k < n && pte[j + k] == pte[j] + k && pfn + k < end; k++)
-				if (pfns)
-					pfns[i + j + k] = pfn + k;
+			for (k = 1; k < most && pte[j + k] == pte[j] + k; k++)
+				;
 			grab(m, head, k, flags);
-			if (pfns)
-				pfns[i + j] = pfn;
+			for (uint64_t t = 0; pfns && t < k; t++)
+				pfns[i + j + t] = pfn + t;
 		}
 	}
 	return 0;

@@ -913,6 +913,8 @@ static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
 const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn, uint64_t *n);
+bool pte_none_range(const uint32_t *pte, uint64_t n);
+void pte_set_range(uint32_t *pte, uint64_t n, uint64_t pfn);
 
 /* mm.c */
 unsigned task_enter(struct pfnlab_machine *m, unsigned id);

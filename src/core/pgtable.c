@@ -16,6 +16,7 @@
  * an entry per base page (no PMD entry).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -76,4 +77,35 @@ const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm,
 	if (*n > v->pages - off)
 		*n = v->pages - off;
 	return &v->chunks[c][off & mask];
+}
+
+/*
+ * Are the @n PTEs from @pte all none?  Two entries a load: a THP's span of
+ * entries is read and written whole on every fault
+ */
+bool pte_none_range(const uint32_t *pte, uint64_t n)
+{
+	uint64_t used = n & 1 ? pte[n - 1] : 0;
+
+	for (uint64_t i = 0; i + 1 < n; i += 2) {
+		uint64_t two;
+
+		memcpy(&two, pte + i, sizeof(two));
+		used |= two;
+	}
+	return !used;
+}
+
+/* Map the @n PTEs from @pte to the consecutive pages from @pfn, two entries a store. */
+void pte_set_range(uint32_t *pte, uint64_t n, uint64_t pfn)
+{
+	uint32_t e = (uint32_t)pfn + 1, pair[2] = {e, e + 1};
+	uint64_t two, step = 2 | 2ull << 32; /* both halves count up by 2, whatever the byte order */
+
+	memcpy(&two, pair, sizeof(two));
+
+	for (uint64_t i = 0; i + 1 < n; i += 2, two += step)
+		memcpy(pte + i, &two, sizeof(two));
+	if (n & 1)
+		pte[n - 1] = e + (uint32_t)n - 1;
 }
