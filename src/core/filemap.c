@@ -53,7 +53,8 @@ int pfnlab_fs_parse(const char *name)
 uint32_t *cache_slot(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, bool create)
 {
 	if (create && index < mp->nr_pages && !mp->chunks[index >> CACHE_CHUNK_SHIFT])
-		mp->chunks[index >> CACHE_CHUNK_SHIFT] = calloc(CACHE_CHUNK, sizeof(uint32_t));
+		mp->chunks[index >> CACHE_CHUNK_SHIFT] = calloc(cache_chunk_slots(mp, index >> CACHE_CHUNK_SHIFT),
+								sizeof(uint32_t));
 	return cache_lookup(mp, index);
 }
 

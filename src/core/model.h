@@ -898,6 +898,14 @@ static inline struct mapping *mapping_get(struct pfnlab_machine *m, unsigned id)
 	return &m->mappings[id - 1];
 }
 
+/* The slots of chunk @c of @mp's page cache: a whole chunk, or at the end of a short file what is left of it */
+static inline uint64_t cache_chunk_slots(const struct mapping *mp, uint64_t c)
+{
+	uint64_t left = mp->nr_pages - (c << CACHE_CHUNK_SHIFT);
+
+	return left < (1ull << CACHE_CHUNK_SHIFT) ? left : 1ull << CACHE_CHUNK_SHIFT;
+}
+
 /* models xa_load() on the page cache: the slot of page @index of @mp, NULL where no chunk holds it */
 static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
 {

@@ -182,9 +182,10 @@ void grab(struct pfnlab_machine *m, uint64_t head, uint64_t npages, unsigned fla
  */
 uint64_t folio_run(const struct pfnlab_machine *m, const uint64_t *pfns, uint64_t i, uint64_t n, uint64_t head)
 {
-	uint64_t end = head + (1ull << m->frames[head].order), k = 1;
+	const uint64_t *p = pfns + i;
+	uint64_t end = head + (1ull << m->frames[head].order), most = end - p[0] < n - i ? end - p[0] : n - i, k = 1;
 
-	while (i + k < n && pfns[i + k] == pfns[i] + k && pfns[i] + k < end)
+	while (k < most && p[k] == p[0] + k)
 		k++;
 	return k;
 }

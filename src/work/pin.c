@@ -18,7 +18,11 @@ static uint64_t pages_in_cma(const struct host *h, const uint64_t *pfns, uint64_
 	uint64_t pb_mask = (1ull << pfnlab_machine_config(h->m)->pageblock_order) - 1, n = 0, k;
 
 	for (uint64_t i = 0; i < npages; i += k) {
-		for (k = 1; i + k < npages && pfns[i + k] == pfns[i] + k && ((pfns[i] + k) & pb_mask); k++)
+		uint64_t most = (pfns[i] | pb_mask) + 1 - pfns[i]; /* the pageblock's pages from pfns[i] on */
+
+		if (most > npages - i)
+			most = npages - i;
+		for (k = 1; k < most && pfns[i + k] == pfns[i] + k; k++)
 			;
 		if (pfnlab_pageblock_type(h->m, pfns[i]) == PFNLAB_MT_CMA)
 			n += k;
