@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "claim.h"
+#include "gfp.h"
 #include "input.h"
 
 #define EMPTY_KEY UINT64_MAX
@@ -370,7 +371,7 @@ static void apply_alloc(struct replay_model *r, uint64_t pfn, unsigned order, in
 {
 	struct pfnlab_machine *m = r->m;
 	uint64_t n = 1ull << order, y;
-	bool movable = pfnlab_gfp_migratetype(gfp) == PFNLAB_MT_MOVABLE;
+	bool movable = gfp_migratetype(gfp) == PFNLAB_MT_MOVABLE;
 
 	if (order >= m->nr_orders || (pfn & (n - 1)) || !claim_range_usable(m, pfn, n)) {
 		r->c[C_pfn_invalid]++;
