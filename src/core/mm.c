@@ -594,7 +594,7 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 			pte[i] = 0;
 			mm->rss--;
 		}
-		free(pte);
+		pte_chunk_free(m, pte);
 		v->chunks[c] = NULL;
 	}
 	free(v->chunks);
@@ -676,11 +676,12 @@ void mm_free_all(struct pfnlab_machine *m)
 			struct vma *v = &mm->vmas[k];
 
 			for (uint64_t c = 0; c < (v->pages + chunk - 1) >> m->thp_order; c++)
-				free(v->chunks[c]);
+				pte_chunk_free(m, v->chunks[c]);
 			free(v->chunks);
 		}
 		free(mm->vmas);
 	}
 	free(m->mms);
 	free(m->transient);
+	pte_pool_destroy(m);
 }

@@ -519,6 +519,7 @@ struct pfnlab_machine {
 	unsigned cpu;              /* the CPU operations run on */
 	struct pfnlab_sink log;    /* kernel log lines; .write NULL when off */
 	unsigned nr_pins, cap_pins;
+	struct pte_pool *pte_pool; /* page-table chunks (pgtable.c) */
 	struct pin_rec *pins;      /* handle = index + 1 */
 	unsigned pin_free;         /* first free slot + 1 (0: none), linked through npages */
 	bool count_unmovable_claims; /* inside a pin-time migration */
@@ -920,6 +921,8 @@ static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
 /* pgtable.c */
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
+void pte_chunk_free(struct pfnlab_machine *m, uint32_t *chunk);
+void pte_pool_destroy(struct pfnlab_machine *m);
 const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn, uint64_t *n);
 bool pte_none_range(const uint32_t *pte, uint64_t n);
 void pte_set_range(uint32_t *pte, uint64_t n, uint64_t pfn);
