@@ -212,6 +212,48 @@ TEST(free_factor_check)
 }
 
 /*
+ * v6.1 nr_pcp_high(): while kswapd reclaims the zone (ZONE_RECLAIM_ACTIVE)
+ * a list holds at most 4 x batch = 12 pages, not high = 16.  Batch 3,
+ * frees without an allocation between: the 12th free bulk-frees
+ * clamp(3 << 0, 3, 12 - 3) = 3 (9 left), the 15th 3 << 1 = 6 (6 left),
+ * the 21st 3 << 2 = 12 clamped to 9 (3 left).  Once reclaim ends the
+ * limit is 16 again: the 34th free is the first to reach it.  v4.2's
+ * lists have no such limit (its kswapd never sets it).
+ */
+TEST(reclaim_active_limit_check)
+{
+	struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_CURRENT);
+	static const struct { int frees; uint32_t listed; } after[] = {{11, 11}, {12, 9}, {15, 6}, {21, 3}};
+	const struct per_cpu_pages *p;
+	uint64_t pfns[40];
+	int freed = 0;
+
+	if (!m)
+		return;
+	p = &m->zones[0].pcp[0];
+	for (int i = 0; i < 40; i++)
+		pfns[i] = alloc_ok(m, PFNLAB_GFP_KERNEL);
+	pfnlab_drain_pages(m);
+	pcp_reclaim_active(m, m->zones[0].type, true);
+	CHECK_EQ(p->free_limit, 12);
+	CHECK_EQ(p->high, 16); /* what /proc/zoneinfo shows does not move */
+	test_check_state(m);
+	for (size_t k = 0; k < sizeof(after) / sizeof(after[0]); k++) {
+		while (freed < after[k].frees)
+			free_ok(m, pfns[freed++]);
+		CHECK_EQ(p->count, after[k].listed);
+	}
+	pcp_reclaim_active(m, m->zones[0].type, false);
+	CHECK_EQ(p->free_limit, 16);
+	while (freed < 33)
+		free_ok(m, pfns[freed++]);
+	CHECK_EQ(p->count, 15);
+	free_ok(m, pfns[freed++]);
+	CHECK(p->count < 16);
+	pfnlab_machine_destroy(m);
+}
+
+/*
  * A page freed to a pcp list while its pageblock was MOVABLE, the block
  * then claimed UNMOVABLE.  Expect a drain to give it back to the MOVABLE
  * list it was freed under, except while the zone has an isolated
@@ -357,5 +399,5 @@ out:
 	}
 }
 
-RUN_TESTS(high_batch_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
+RUN_TESTS(high_batch_check, reclaim_active_limit_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
 	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check)

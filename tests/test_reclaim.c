@@ -90,6 +90,8 @@ TEST(stream_larger_than_ram_check)
 		 (long long)(2 * RAM));
 	CHECK(m->zones[0].nr_free > (int64_t)m->zones[0].wmark[WMARK_MIN]);
 	CHECK_EQ(pfnlab_vmstat(m, "oom_kill"), 0);
+	for (int i = 0; i < m->nr_zones; i++) /* balance_pgdat() cleared ZONE_RECLAIM_ACTIVE as it ended */
+		CHECK(!m->zones[i].reclaim_active);
 	pfnlab_machine_destroy(m);
 }
 

@@ -170,6 +170,9 @@ static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char 
 		}
 		if (total != p->count)
 			FAIL("zone %s cpu %u: pcp count %u, lists hold %u", z->name, c, p->count, total);
+		if (p->free_limit != (z->reclaim_active && p->high > 4u * p->batch ? 4u * p->batch : p->high))
+			FAIL("zone %s cpu %u: pcp free limit %u with high %u, batch %u%s", z->name, c,
+			     p->free_limit, p->high, p->batch, z->reclaim_active ? ", reclaim active" : "");
 	}
 	return 0;
 }

@@ -143,16 +143,19 @@ static bool kswapd_shrink_node(struct pfnlab_machine *m, struct scan_control *sc
 static int balance_pgdat(struct pfnlab_machine *m, int order, int highest)
 {
 	struct scan_control sc = {.gfp = PFNLAB_GFP_KERNEL, .order = order, .may_unmap = true, .kswapd = true};
+	bool balanced = false;
 
 	m->vm[VM_PAGEOUTRUN]++;
+	pcp_reclaim_active(m, highest, true);
 	sc.priority = DEF_PRIORITY;
 	do {
 		uint64_t before = sc.nr_reclaimed;
 		bool raise_priority = true;
 
 		sc.reclaim_idx = highest;
-		if (pgdat_balanced(m, (unsigned)sc.order, highest))
-			return sc.order;
+		balanced = pgdat_balanced(m, (unsigned)sc.order, highest);
+		if (balanced)
+			break;
 		sc.may_writepage = true;
 		sc.may_swap = true;
 		kswapd_age(m, 0, &sc);
@@ -162,8 +165,9 @@ static int balance_pgdat(struct pfnlab_machine *m, int order, int highest)
 		if (raise_priority || sc.nr_reclaimed == before)
 			sc.priority--;
 	} while (sc.priority >= 1);
-	if (!sc.nr_reclaimed)
+	if (!balanced && !sc.nr_reclaimed)
 		m->kswapd.failures++;
+	pcp_reclaim_active(m, highest, false);
 	return sc.order;
 }
 

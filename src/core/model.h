@@ -121,10 +121,13 @@ struct pcp_list {
 struct per_cpu_pages {
 	struct pcp_list lists[3]; /* MIGRATE_PCPTYPES */
 	uint32_t count;
-	uint32_t high;
-	uint32_t batch;
-	uint32_t free_factor;     /* v6.1: bulk frees since the last allocation, doubling the batch */
+	uint32_t high;            /* pcp->high, as /proc/zoneinfo shows it */
+	uint32_t free_limit;      /* nr_pcp_high(): high, or at most 4 * batch while the zone's reclaim is active */
+	uint16_t batch;           /* at most 1 MiB / 4 * 1.5 pages (zone_batchsize()) */
+	uint16_t free_factor;     /* v6.1: bulk frees since the last allocation, doubling the batch */
 };
+
+_Static_assert(sizeof(struct per_cpu_pages) == 40, "z->pcp[cpu] is indexed with a multiply by 5 and a shift");
 
 struct zone {
 	/*
@@ -155,6 +158,7 @@ struct zone {
 	unsigned compact_considered, compact_defer_shift; /* deferral: attempts skipped, 1 << shift allowed */
 	int compact_order_failed;                /* smallest order that failed since the last success */
 	bool compact_blockskip_flush;            /* skip bits to clear when kswapd sleeps (scanners met) */
+	bool reclaim_active;                     /* ZONE_RECLAIM_ACTIVE: kswapd's balance_pgdat() runs (v6.1) */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];
 };
@@ -749,6 +753,7 @@ void pcp_setup(struct pfnlab_machine *m);
 uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned alloc_flags);
 void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, int list);
 void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z);
+void pcp_reclaim_active(struct pfnlab_machine *m, int highest, bool active);
 
 /* gfp.c */
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);

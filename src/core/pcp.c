@@ -15,8 +15,10 @@
  * pcp list can receive it.
  *
  * Simplified: order 0 only (v5.13+ also keeps orders 1-3 and THP order);
- * one list set per modelled CPU; operations run on CPU m->cpu; no
- * ZONE_RECLAIM_ACTIVE limit (no kswapd); NR_FREE_PAGES is exact, where
+ * one list set per modelled CPU; operations run on CPU m->cpu; 6.12's
+ * high auto-tuning is not modelled (its lists follow 6.1's); the
+ * ZONE_RECLAIM_ACTIVE limit holds while kswapd runs, and kswapd runs
+ * between allocations; NR_FREE_PAGES is exact, where
  * the kernel's reads lag its per-CPU vmstat diffs and rmqueue_bulk()
  * subtracts a batch's pages once, at its end.
  */
@@ -31,6 +33,31 @@ static uint64_t rounddown_pow2(uint64_t x)
 	while (p * 2 <= x)
 		p *= 2;
 	return p;
+}
+
+/*
+ * models nr_pcp_high() of v6.1 for an order-0 free: the list's high, at
+ * most 4 * batch while kswapd reclaims the zone (ZONE_RECLAIM_ACTIVE)
+ */
+static uint32_t pcp_free_limit(const struct zone *z, const struct per_cpu_pages *p)
+{
+	uint32_t cap = (uint32_t)p->batch << 2;
+
+	return z->reclaim_active && p->high > cap ? cap : p->high;
+}
+
+/* models set_reclaim_active() / clear_reclaim_active(): the zones up to type @highest */
+void pcp_reclaim_active(struct pfnlab_machine *m, int highest, bool active)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		struct zone *z = &m->zones[i];
+
+		if (z->type > highest || !z->managed)
+			continue;
+		z->reclaim_active = active;
+		for (unsigned c = 0; c < MAX_CPUS; c++)
+			z->pcp[c].free_limit = pcp_free_limit(z, &z->pcp[c]);
+	}
 }
 
 /* models zone_batchsize(): 0 for a small zone, which v6.1 raises to 1 and v4.2 keeps for high */
@@ -72,6 +99,7 @@ void pcp_setup(struct pfnlab_machine *m)
 			p->count = 0;
 			p->batch = batch ? batch : 1;
 			p->high = (uint32_t)high;
+			p->free_limit = pcp_free_limit(z, p);
 			p->free_factor = 0;
 		}
 	}
@@ -208,7 +236,7 @@ static void free_pcppages_bulk_2015(struct pfnlab_machine *m, struct zone *z, st
 /* models nr_pcp_free() of v6.1.y: the batch doubled per bulk free since the last allocation */
 static uint32_t nr_pcp_free(struct per_cpu_pages *p)
 {
-	uint32_t high = p->high, batch = p->batch, max_free;
+	uint32_t high = p->free_limit, batch = p->batch, max_free;
 
 	if (high < batch)
 		return 1;

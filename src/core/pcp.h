@@ -123,7 +123,7 @@ HOT_INLINE void pcp_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
 		list = PFNLAB_MT_MOVABLE;
 	}
 	pcp_list_add(m->frames, &p->lists[list], (uint32_t)pfn, mt, false);
-	if (++p->count >= p->high)
+	if (++p->count >= p->free_limit)
 		pcp_free_high(m, z, p, list);
 }
 
