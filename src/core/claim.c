@@ -7,9 +7,9 @@
  * Models the effect of rmqueue() -> __rmqueue_smallest() -> expand() when
  * the page it returned is known: the free block holding it leaves its
  * list and the unused halves go back to the same type's lists, each at
- * the head, smallest last (expand() of mm/page_alloc.c).  Giving a block back is __free_pages()
- * -> __free_one_page() with the pageblock's migrate type, merging with free
- * buddies (buddy.c's free_one_page()).
+ * the head, smallest last (expand() of mm/page_alloc.c).  Giving a block
+ * back is __free_pages() -> __free_one_page() with the pageblock's migrate
+ * type, merging with free buddies (buddy.c's free_one_page()).
  *
  *   free block of order 3 on the Movable list        allocation at pfn 5, order 0
  *   [0 1 2 3 4 5 6 7]                          ->   [0 1 2 3] [4] (5) [6 7]
@@ -95,19 +95,13 @@ void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	claim_take_free_at(m, pfn, order, claim_block_head(m, pfn));
 }
 
-/* A half expand() does not hand out, back at the head of @mt's list as expand() adds it */
-static void put_half(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt)
-{
-	add_to_free_list(m, z, pfn, order, mt, false);
-}
-
 void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t h)
 {
 	uint64_t end = pfn + (1ull << order);
 	struct zone *z = pfn_zone(m, pfn);
 
 	if (h != NIL_PFN && (m->frames[h].flags & F_BUDDY) && m->frames[h].order > order) {
-		/* models expand(): halves not holding @pfn go back to the block's list */
+		/* models expand(): halves not holding @pfn go back to the head of the block's list */
 		unsigned k = m->frames[h].order;
 		int mt = m->frames[h].mt;
 
@@ -116,10 +110,10 @@ void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, 
 			uint64_t half = 1ull << --k;
 
 			if (pfn >= h + half) {
-				put_half(m, z, h, k, mt);
+				add_to_free_list(m, z, h, k, mt, false);
 				h += half;
 			} else {
-				put_half(m, z, h + half, k, mt);
+				add_to_free_list(m, z, h + half, k, mt, false);
 			}
 		}
 		return;

@@ -149,9 +149,8 @@ static uint64_t scan_block(struct pfnlab_machine *m, uint64_t pfn, uint64_t end,
 				break;
 			continue;
 		}
-		/* off the LRU, or anonymous with references beyond its mappings: passed by at once */
-		if (!(flags & F_LRU) || ((flags & F_ANON) && f->refcount > f->mt) || !migratable(m, pfn) ||
-		    !folio_isolate_lru(m, pfn)) {
+		/* off the LRU, or not to be taken (the anonymous ones with extra references went above) */
+		if (!(flags & F_LRU) || !migratable(m, pfn) || !folio_isolate_lru(m, pfn)) {
 			pfn += 1ull << f->order;
 			continue;
 		}
