@@ -628,11 +628,11 @@ static void apply_cma_release(struct replay_model *r, uint64_t pfn, uint64_t cou
 		r->c[C_pfn_invalid]++;
 		return;
 	}
+	/* the range's held pages leave their areas, bits cleared page by page (a range may straddle an area's end) */
+	cma_leave(r, pfn, count, false);
 	for (uint64_t p = pfn; p < pfn + count; p++) {
 		const struct frame *f = &m->frames[p];
 
-		if (r->cma_own)
-			r->cma_own[p >> 6] &= ~(1ull << (p & 63));
 		if (!seen_test(r, p) || !(f->flags & F_ALLOC) || f->order || map_find(&r->rev, p))
 			continue;
 		claim_release(m, p, 0);
