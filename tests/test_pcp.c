@@ -10,16 +10,22 @@
 #include "model.h"
 #include "test.h"
 
-/* One zone of @pages pages, per-CPU lists on, no watermarks */
-static struct pfnlab_machine *pcp_machine(uint64_t pages, enum pfnlab_era era)
+/* One zone of @pages pages, per-CPU lists on, no watermarks, kernel @k where the era is current */
+static struct pfnlab_machine *pcp_machine_of(uint64_t pages, enum pfnlab_era era, enum pfnlab_kernel k)
 {
 	struct pfnlab_config c;
 
 	test_tiny_config(&c, pages, 10, 9);
 	c.era = era;
+	c.kernel = k;
 	c.cma_rule = era == PFNLAB_ERA_2015 ? PFNLAB_CMA_2015 : PFNLAB_CMA_5_7;
 	c.pcp = true;
 	return test_machine(&c);
+}
+
+static struct pfnlab_machine *pcp_machine(uint64_t pages, enum pfnlab_era era)
+{
+	return pcp_machine_of(pages, era, PFNLAB_KERNEL_6_1);
 }
 
 static uint64_t alloc_ok(struct pfnlab_machine *m, pfnlab_gfp_t gfp)
@@ -255,14 +261,17 @@ TEST(reclaim_active_limit_check)
 
 /*
  * A page freed to a pcp list while its pageblock was MOVABLE, the block
- * then claimed UNMOVABLE.  Expect a drain to give it back to the MOVABLE
- * list it was freed under, except while the zone has an isolated
- * pageblock (has_isolate_pageblock()): then to its block's type now.
+ * then claimed UNMOVABLE.  Expect a v6.1 drain to give it back to the
+ * MOVABLE list it was freed under, except while the zone has an isolated
+ * pageblock (has_isolate_pageblock()): then to its block's type now, as
+ * 6.12's drain always does.
  */
 TEST(drain_under_isolation_check)
 {
-	for (int isolate = 0; isolate < 2; isolate++) {
-		struct pfnlab_machine *m = pcp_machine(16384, PFNLAB_ERA_CURRENT);
+	for (int isolate = 0; isolate < 3; isolate++) {
+		/* 2: 6.12's free_pcppages_bulk() always reads the block's type (get_pfnblock_migratetype()) */
+		struct pfnlab_machine *m = pcp_machine_of(16384, PFNLAB_ERA_CURRENT,
+							  isolate == 2 ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
 		uint64_t pfns[8], p;
 
 		if (!m)
@@ -275,7 +284,7 @@ TEST(drain_under_isolation_check)
 		free_ok(m, p);
 		CHECK_EQ(m->frames[p].mt, PFNLAB_MT_MOVABLE);
 		set_pageblock_migratetype(m, p, PFNLAB_MT_UNMOVABLE);
-		if (isolate) {
+		if (isolate == 1) {
 			uint64_t last = m->nr_pfns - m->pb_pages;
 
 			CHECK_EQ(start_isolate_page_range(m, last, m->nr_pfns, PFNLAB_MT_MOVABLE), 0);
@@ -284,7 +293,7 @@ TEST(drain_under_isolation_check)
 		pfnlab_drain_pages(m);
 		CHECK_EQ(m->frames[p].flags, F_BUDDY);
 		CHECK_EQ(m->frames[p].mt, isolate ? PFNLAB_MT_UNMOVABLE : PFNLAB_MT_MOVABLE);
-		if (isolate) {
+		if (isolate == 1) {
 			undo_isolate_page_range(m, m->nr_pfns - m->pb_pages, m->nr_pfns, PFNLAB_MT_MOVABLE);
 			CHECK_EQ(m->zones[0].nr_isolate_pageblock, 0);
 		}
@@ -399,5 +408,209 @@ out:
 	}
 }
 
+/*
+ * 6.12 (16,384 pages, batch 3): zone_highsize() gives high_min = max(low
+ * watermark 16, 4 x 3) = 16 and high_max = max(16384 / 8, 12) = 2048;
+ * pcp->high is 0 until the CPU first uses its lists.  Allocations with
+ * no free between: each refill (nr_pcp_alloc()) asks 3 << alloc_factor
+ * pages and raises high by as much (high clamped to 16 first), the factor
+ * growing to 5: refills of 3, 6, 12, 24, 48, 96, 96 at the 1st, 4th,
+ * 10th, 22nd, 46th, 94th and 190th allocation, high 19, 25, 37, 61, 109,
+ * 205, 301.  Expect each refill's count and high, and /proc/zoneinfo to
+ * show the tuned high.  A free then halves alloc_factor (5 -> 2).
+ */
+TEST(tuned_refill_check)
+{
+	struct pfnlab_machine *m = pcp_machine_of(16384, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12);
+	static const struct { int allocs; uint32_t count, high, factor; } after[] = {
+		{1, 2, 19, 1}, {4, 5, 25, 2}, {10, 11, 37, 3}, {22, 23, 61, 4},
+		{46, 47, 109, 5}, {94, 95, 205, 5}, {190, 95, 301, 5}};
+	const struct zone *z;
+	const struct per_cpu_pages *p;
+	uint64_t pfn = 0;
+	int done = 0;
+
+	if (!m)
+		return;
+	z = &m->zones[0];
+	p = &z->pcp[0];
+	CHECK_EQ(z->wmark[WMARK_LOW], 16);
+	CHECK_EQ(z->pcp_high_min, 16);
+	CHECK_EQ(z->pcp_high_max, 2048);
+	CHECK_EQ(p->high, 0);
+	for (size_t k = 0; k < sizeof(after) / sizeof(after[0]); k++) {
+		while (done < after[k].allocs) {
+			pfn = alloc_ok(m, PFNLAB_GFP_KERNEL);
+			done++;
+		}
+		CHECK_EQ(p->count, after[k].count);
+		CHECK_EQ(p->high, after[k].high);
+		CHECK_EQ(p->alloc_factor, after[k].factor);
+	}
+	{
+		char *zi = test_view(m, "zoneinfo");
+
+		CHECK(strstr(zi, "              count: 95\n              high:  301\n              batch: 3\n") != NULL);
+		free(zi);
+	}
+	free_ok(m, pfn);
+	CHECK_EQ(p->alloc_factor, 2);
+	CHECK_EQ(p->free_count, 1);
+	CHECK(!z->below_high);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * 6.12, the free side.  After 200 allocations and a drain, high is 301
+ * and decays by an eighth a second (decay_pcp_high(), vmstat_update()):
+ * 30 s of model time bring it to high_min 16, then nothing is due.
+ * Frees with no allocation between (free_count = pages freed): the 16th
+ * reaches high 16, nr_pcp_high() raises high to free_count + batch = 19
+ * and the bulk free takes clamp(16, 3, 16 - 3) = 13 (3 left); the 32nd
+ * reaches 19: high 35, clamp(32, 3, 16) = 16; the 64th: high 67, 32; the
+ * 128th (free_count stops at 3 << 5 = 96): high 99, clamp(96, 3, 64) =
+ * 64.  Each time 3 pages stay listed.  An allocation halves free_count.
+ */
+TEST(tuned_free_and_decay_check)
+{
+	struct pfnlab_machine *m = pcp_machine_of(16384, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12);
+	static const struct { int frees; uint32_t high; } after[] = {{16, 19}, {32, 35}, {64, 67}, {128, 99}};
+	const struct per_cpu_pages *p;
+	uint64_t pfns[200];
+	int freed = 0;
+
+	if (!m)
+		return;
+	p = &m->zones[0].pcp[0];
+	for (int i = 0; i < 200; i++)
+		pfns[i] = alloc_ok(m, PFNLAB_GFP_KERNEL);
+	pfnlab_drain_pages(m);
+	CHECK_EQ(p->high, 301);
+	CHECK_EQ(pcp_decay_next(m), 1000000000ull);
+	CHECK_EQ(pfnlab_advance(m, 1000000000ull), 0);
+	CHECK_EQ(p->high, 301 - 301 / 8);
+	CHECK_EQ(pfnlab_advance(m, 29000000000ull), 0);
+	test_check_state(m);
+	CHECK_EQ(p->high, 16);
+	CHECK_EQ(pcp_decay_next(m), UINT64_MAX);
+	for (size_t k = 0; k < sizeof(after) / sizeof(after[0]); k++) {
+		while (freed < after[k].frees)
+			free_ok(m, pfns[freed++]);
+		CHECK_EQ(p->count, 3);
+		CHECK_EQ(p->high, after[k].high);
+	}
+	CHECK_EQ(p->free_count, 96);
+	alloc_ok(m, PFNLAB_GFP_KERNEL);
+	CHECK_EQ(p->free_count, 48);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * 6.12 ZONE_BELOW_HIGH.  An allocation that finds the zone's free pages
+ * at or under the high watermark (32 here) marks the zone; from then on
+ * each free cuts pcp->high by max(free_count, batch), never under
+ * high_min, and bulk-frees whenever the list holds high_min pages or
+ * more; the mark goes once a bulk free leaves the free pages above the
+ * high watermark.  Allocate until the mark is set, then free: expect the
+ * mark set by exactly the first allocation that saw <= 32 free, high
+ * falling with every free (to 16 at the least), and the mark cleared by the first
+ * bulk free after which NR_FREE_PAGES > 32.
+ */
+TEST(tuned_below_high_check)
+{
+	struct pfnlab_machine *m = pcp_machine_of(16384, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12);
+	struct zone *z;
+	const struct per_cpu_pages *p;
+	uint64_t *pfns = malloc(16384 * sizeof(*pfns));
+	size_t n = 0;
+	uint32_t last_high;
+
+	if (!m || !pfns) {
+		free(pfns);
+		pfnlab_machine_destroy(m);
+		return;
+	}
+	z = &m->zones[0];
+	p = &z->pcp[0];
+	CHECK_EQ(z->wmark[WMARK_HIGH], 32);
+	while (!z->below_high && n < 16384) {
+		bool was_low = z->nr_free <= 32;
+
+		/*
+		 * set exactly by the first allocation that finds <= 32 free, which
+		 * fails if the buddy lists are under the low watermark 16 too
+		 * (the per-CPU list's pages are not counted free)
+		 */
+		int err = pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &pfns[n]);
+
+		test_check_state(m);
+		CHECK_EQ(z->below_high, was_low);
+		CHECK(!err || z->nr_free <= 16);
+		n += !err;
+	}
+	CHECK(z->below_high);
+	last_high = p->high;
+	while (z->below_high && n > 0) {
+		uint32_t before = p->count;
+		int64_t free_before = z->nr_free;
+
+		free_ok(m, pfns[--n]);
+		CHECK(p->high < last_high || p->high == 16);
+		CHECK(p->high >= 16);
+		last_high = p->high;
+		if (p->count < before + 1) /* a bulk free: the list held high_min pages */
+			CHECK(before + 1 >= 16);
+		if (!z->below_high) /* cleared right after a bulk free that passed the high mark */
+			CHECK(p->count < before + 1 && z->nr_free > 32 && z->nr_free > free_before);
+	}
+	CHECK(!z->below_high);
+	free(pfns);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * Writing vm.min_free_kbytes or vm.watermark_scale_factor runs
+ * setup_per_zone_wmarks(): new watermarks, and zone_pcp_update() gives
+ * each zone's lists the high of the new low watermark (6.1), or the new
+ * high_min (6.12, whose pcp->high waits for its next use: a free clamps
+ * it into the new range).  Expect the lists' high and the fast path's
+ * marks to follow (the checker compares the marks with the watermarks),
+ * on both kernels.
+ */
+TEST(watermark_sysctl_check)
+{
+	for (int k = 0; k < 2; k++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		const struct zone *z;
+
+		pfnlab_config_preset(&c, "x86_64", 4ull << 30);
+		c.kernel = k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		c.nr_cpus = 1;
+		m = test_machine(&c);
+		if (!m)
+			return;
+		z = &m->zones[1];
+		CHECK_EQ(z->type, PFNLAB_ZONE_DMA32);
+		alloc_ok(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_DMA32);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.min_free_kbytes", 65536), 0);
+		test_check_state(m);
+		CHECK_EQ(z->pcp_high_min, z->wmark[WMARK_LOW]);
+		CHECK_EQ(z->pcp[0].high, k ? z->pcp[0].high : z->wmark[WMARK_LOW]);
+		CHECK_EQ(pfnlab_sysctl_set(m, "vm.watermark_scale_factor", 200), 0);
+		test_check_state(m);
+		CHECK_EQ(z->pcp_high_min, z->wmark[WMARK_LOW]);
+		CHECK_EQ(z->wmark[WMARK_LOW], z->wmark[WMARK_MIN] + z->managed * 200 / 10000);
+		CHECK(z->pcp_high_min < z->pcp_high_max || !k);
+		free_ok(m, alloc_ok(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_DMA32)); /* a free clamps 6.12's high */
+		if (!k)
+			CHECK_EQ(z->pcp[0].high, z->wmark[WMARK_LOW]);
+		else
+			CHECK(z->pcp[0].high >= z->pcp_high_min && z->pcp[0].high <= z->pcp_high_max);
+		pfnlab_machine_destroy(m);
+	}
+}
+
 RUN_TESTS(high_batch_check, reclaim_active_limit_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
-	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check)
+	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check, tuned_refill_check,
+	  tuned_free_and_decay_check, tuned_below_high_check, watermark_sysctl_check)

@@ -98,12 +98,16 @@ static int check_marks(const struct pfnlab_machine *m, const struct zone *z, cha
 {
 	if (z->buddy_aligned != zone_buddy_aligned(m, z))
 		FAIL("zone %s: buddy_aligned %d, alignment says otherwise", z->name, z->buddy_aligned);
+	bool high = pcp_high_tuned(m) && !z->below_high; /* 6.12 tries the high watermark first */
+
+	if (z->below_high && !pcp_high_tuned(m))
+		FAIL("zone %s: ZONE_BELOW_HIGH on a kernel without it", z->name);
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
-		uint64_t mark = z->wmark[WMARK_LOW] + z->lowmem_reserve[t];
+		uint64_t mark = z->wmark[high ? WMARK_HIGH : WMARK_LOW] + z->lowmem_reserve[t];
 
 		if (z->low_mark[t] != (mark < UINT32_MAX ? mark : UINT32_MAX))
-			FAIL("zone %s: first-pass mark %u for zone type %d, low watermark + reserve %" PRIu64,
-			     z->name, z->low_mark[t], t, mark);
+			FAIL("zone %s: first-pass mark %u for zone type %d, %s watermark + reserve %" PRIu64,
+			     z->name, z->low_mark[t], t, high ? "high" : "low", mark);
 	}
 	return 0;
 }
@@ -170,9 +174,27 @@ static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char 
 		}
 		if (total != p->count)
 			FAIL("zone %s cpu %u: pcp count %u, lists hold %u", z->name, c, p->count, total);
+		if (pcp_high_tuned(m)) {
+			if (p->free_limit)
+				FAIL("zone %s cpu %u: pcp free limit %u, 6.12 tunes high on every free", z->name, c,
+				     p->free_limit);
+			/*
+			 * pcp->high may lie outside [high_min, high_max]: until its next
+			 * use after the range changed, and for good in a small zone whose
+			 * low watermark passes an eighth of it (the kernel's clamp() then
+			 * alternates between the two)
+			 */
+			if (p->alloc_factor > 5 || p->free_count > (uint32_t)p->batch << 5)
+				FAIL("zone %s cpu %u: alloc_factor %u, free_count %u with batch %u", z->name, c,
+				     p->alloc_factor, p->free_count, p->batch);
+			continue;
+		}
 		if (p->free_limit != (z->reclaim_active && p->high > 4u * p->batch ? 4u * p->batch : p->high))
 			FAIL("zone %s cpu %u: pcp free limit %u with high %u, batch %u%s", z->name, c,
 			     p->free_limit, p->high, p->batch, z->reclaim_active ? ", reclaim active" : "");
+		if (p->alloc_factor || z->pcp_high_min != p->high || z->pcp_high_max != p->high)
+			FAIL("zone %s cpu %u: alloc_factor %u, high range [%u, %u] with a fixed high %u", z->name, c,
+			     p->alloc_factor, z->pcp_high_min, z->pcp_high_max, p->high);
 	}
 	return 0;
 }

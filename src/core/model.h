@@ -121,10 +121,15 @@ struct pcp_list {
 struct per_cpu_pages {
 	struct pcp_list lists[3]; /* MIGRATE_PCPTYPES */
 	uint32_t count;
-	uint32_t high;            /* pcp->high, as /proc/zoneinfo shows it */
-	uint32_t free_limit;      /* nr_pcp_high(): high, or at most 4 * batch while the zone's reclaim is active */
-	uint16_t batch;           /* at most 1 MiB / 4 * 1.5 pages (zone_batchsize()) */
-	uint16_t free_factor;     /* v6.1: bulk frees since the last allocation, doubling the batch */
+	uint32_t high;            /* pcp->high, as /proc/zoneinfo shows it (6.12: auto-tuned, 0 until first used) */
+	uint32_t free_limit;      /* nr_pcp_high(): high, or at most 4 * batch while the zone's reclaim is active;
+				     6.12: 0, every free takes pcp_free_high() */
+	uint8_t batch;            /* at most 1 MiB / 4 * 1.5 pages (zone_batchsize()): 63 */
+	uint8_t alloc_factor;     /* 6.12: refills since the last free, doubling the refill (nr_pcp_alloc()) */
+	union {
+		uint16_t free_factor; /* v6.1: bulk frees since the last allocation, doubling the batch */
+		uint16_t free_count;  /* 6.12: pages freed since the last allocation, halved by each (nr_pcp_free()) */
+	};
 };
 
 _Static_assert(sizeof(struct per_cpu_pages) == 40, "z->pcp[cpu] is indexed with a multiply by 5 and a shift");
@@ -138,7 +143,7 @@ struct zone {
 	int64_t nr_free;           /* NR_FREE_PAGES (buddy only, not pcp) */
 	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
 	uint64_t nr_reserved_highatomic;
-	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; page_alloc_setup()) */
+	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; fast_marks()) */
 	bool buddy_aligned;        /* both ends aligned to the largest block (page_alloc_setup()) */
 	int type;                  /* enum pfnlab_zone_type */
 	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */
@@ -159,6 +164,8 @@ struct zone {
 	int compact_order_failed;                /* smallest order that failed since the last success */
 	bool compact_blockskip_flush;            /* skip bits to clear when kswapd sleeps (scanners met) */
 	bool reclaim_active;                     /* ZONE_RECLAIM_ACTIVE: kswapd's balance_pgdat() runs (v6.1) */
+	bool below_high;                         /* ZONE_BELOW_HIGH (6.12): an allocation found free pages under the high mark */
+	uint32_t pcp_high_min, pcp_high_max;     /* 6.12: zone->pageset_high_min/max, the range pcp->high is tuned in */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];
 };
@@ -500,6 +507,7 @@ struct pfnlab_machine {
 	uint64_t reserved_end;     /* present PFNs below this are reserved */
 	unsigned nr_orders;        /* max_order + 1 */
 	unsigned pb_order;
+	bool pcp_tuned;            /* per-CPU high tuned as 6.12 tunes it (pcp_setup()) */
 	uint64_t pb_pages;
 	struct frame *frames;
 	uint8_t *pageblock;        /* one flag byte per pageblock */
@@ -754,6 +762,15 @@ uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned al
 void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, int list);
 void pcp_drain_zone(struct pfnlab_machine *m, struct zone *z);
 void pcp_reclaim_active(struct pfnlab_machine *m, int highest, bool active);
+uint64_t pcp_decay_next(const struct pfnlab_machine *m);
+void pcp_decay(struct pfnlab_machine *m);
+void pcp_update(struct pfnlab_machine *m);
+
+/* Does the machine tune its per-CPU lists' high as 6.12 does (v6.7+)?  Decided once, by pcp_setup() */
+static inline bool pcp_high_tuned(const struct pfnlab_machine *m)
+{
+	return m->pcp_tuned;
+}
 
 /* gfp.c */
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
@@ -777,6 +794,7 @@ extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
 /* page_alloc.c: the entry points chosen for the machine, the allocation path used by actors */
 void page_alloc_setup(struct pfnlab_machine *m);
 bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z);
+void zone_set_below_high(struct pfnlab_machine *m, struct zone *z, bool below);
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags, int highest,
 				int mt, int *zone_type);

@@ -111,10 +111,17 @@ uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsign
 			struct zone *z = &m->zones[i];
 			uint64_t pfn;
 
+			/* 6.12: a zone found under its high watermark frees from its per-CPU lists (nr_pcp_high()) */
+			if (pcp_high_tuned(m) && !z->below_high) {
+				if (zone_watermark_fast(m, z, order, z->wmark[WMARK_HIGH], highest, alloc_flags))
+					goto try_this_zone;
+				zone_set_below_high(m, z, true);
+			}
 			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
 			    !zone_watermark_fast(m, z, order, z->wmark[alloc_flags & ALLOC_WMARK_MASK],
 						 highest, alloc_flags))
 				continue;
+try_this_zone:
 			pfn = zone_rmqueue(m, z, order, mt, alloc_flags);
 			if (pfn == NIL_PFN)
 				continue;
@@ -261,7 +268,8 @@ static inline __attribute__((always_inline)) uint64_t alloc_buddy_fast(struct pf
 			m->vm[VM_PGALLOC_DMA + z->type] += 1ull << order;
 			return p;
 		}
-		if (z == m->zones)
+		/* 6.12: the general path marks the zone below its high watermark (fast_marks()) */
+		if (z == m->zones || (pcp_high_tuned(m) && !z->below_high))
 			return NIL_PFN;
 	}
 }
@@ -462,6 +470,25 @@ bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z)
 }
 
 /*
+ * The mark the fast paths compare a zone's free pages with, per highest
+ * zone: wmark[WMARK_LOW] + lowmem_reserve[t]; on 6.12, while the zone is
+ * not below its high watermark, wmark[WMARK_HIGH] + lowmem_reserve[t]:
+ * passing it is get_page_from_freelist()'s "try this zone" before any
+ * other test, failing it leaves ZONE_BELOW_HIGH to the general path
+ */
+static void fast_marks(const struct pfnlab_machine *m, struct zone *z)
+{
+	int w = pcp_high_tuned(m) && !z->below_high ? WMARK_HIGH : WMARK_LOW;
+
+	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
+		uint64_t mark = z->wmark[w] + z->lowmem_reserve[t];
+
+		/* a zone's free pages stay below 2^32 (32-bit PFNs): the cap changes no answer */
+		z->low_mark[t] = mark < UINT32_MAX ? (uint32_t)mark : UINT32_MAX;
+	}
+}
+
+/*
  * The machine's fast paths, chosen once its zones and watermarks are laid
  * out and again when tracing starts or stops: the per-CPU list or buddy
  * entry points, or none (a traced machine takes the general path, which
@@ -485,12 +512,14 @@ void page_alloc_setup(struct pfnlab_machine *m)
 	for (int i = 0; i < m->nr_zones; i++)
 		m->zones[i].buddy_aligned = zone_buddy_aligned(m, &m->zones[i]);
 	for (int i = 0; i < m->nr_zones; i++)
-		for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
-			uint64_t mark = m->zones[i].wmark[WMARK_LOW] + m->zones[i].lowmem_reserve[t];
+		fast_marks(m, &m->zones[i]);
+}
 
-			/* a zone's free pages stay below 2^32 (32-bit PFNs): the cap changes no answer */
-			m->zones[i].low_mark[t] = mark < UINT32_MAX ? (uint32_t)mark : UINT32_MAX;
-		}
+/* models set_bit() / clear_bit() of ZONE_BELOW_HIGH (6.12), with the fast path's marks */
+void zone_set_below_high(struct pfnlab_machine *m, struct zone *z, bool below)
+{
+	z->below_high = below;
+	fast_marks(m, z);
 }
 
 void pfnlab_set_trace(struct pfnlab_machine *m, const struct pfnlab_sink *sink)

@@ -14,17 +14,31 @@
  * CMA free list when drained; only allocations that may use the MOVABLE
  * pcp list can receive it.
  *
- * Simplified: order 0 only (v5.13+ also keeps orders 1-3 and THP order);
- * one list set per modelled CPU; operations run on CPU m->cpu; 6.12's
- * high auto-tuning is not modelled (its lists follow 6.1's); the
+ * With kernel 6.12 (v6.7+) the lists' high is tuned as the kernel tunes
+ * it: between zone_highsize()'s high_min (the low watermark) and high_max
+ * (an eighth of the zone), grown by refills (nr_pcp_alloc(), whose batch
+ * doubles with alloc_factor) and by runs of frees (nr_pcp_high()), cut
+ * while the zone is below its high watermark (ZONE_BELOW_HIGH) or
+ * reclaimed (ZONE_RECLAIM_ACTIVE), a bulk free as large as the pages
+ * freed since the last allocation (free_count), decayed every second of
+ * model time (decay_pcp_high()), and drained pages go to their
+ * pageblock's list of the moment.
+ *
+ * Simplified: order 0 only (v5.13+ also keeps orders 1-3 and THP order,
+ * so 6.12's free_high and PCPF_* flags never apply); one list set per
+ * modelled CPU; operations run on CPU m->cpu; the
  * ZONE_RECLAIM_ACTIVE limit holds while kswapd runs, and kswapd runs
- * between allocations; NR_FREE_PAGES is exact, where
+ * between allocations; 6.12's decay runs at each whole second of model
+ * time (pfnlab_advance()) while a list has work, not per CPU on a
+ * deferrable timer; NR_FREE_PAGES is exact, where
  * the kernel's reads lag its per-CPU vmstat diffs and rmqueue_bulk()
  * subtracts a batch's pages once, at its end.
  */
 #include "pcp.h"
 
 #define PCP_BATCH_SCALE_MAX 5
+#define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
+#define NSEC_PER_SEC 1000000000ull
 
 static uint64_t rounddown_pow2(uint64_t x)
 {
@@ -39,10 +53,12 @@ static uint64_t rounddown_pow2(uint64_t x)
  * models nr_pcp_high() of v6.1 for an order-0 free: the list's high, at
  * most 4 * batch while kswapd reclaims the zone (ZONE_RECLAIM_ACTIVE)
  */
-static uint32_t pcp_free_limit(const struct zone *z, const struct per_cpu_pages *p)
+static uint32_t pcp_free_limit(const struct pfnlab_machine *m, const struct zone *z, const struct per_cpu_pages *p)
 {
 	uint32_t cap = (uint32_t)p->batch << 2;
 
+	if (pcp_high_tuned(m)) /* 6.12: every free asks nr_pcp_high_tuned() */
+		return 0;
 	return z->reclaim_active && p->high > cap ? cap : p->high;
 }
 
@@ -56,7 +72,7 @@ void pcp_reclaim_active(struct pfnlab_machine *m, int highest, bool active)
 			continue;
 		z->reclaim_active = active;
 		for (unsigned c = 0; c < MAX_CPUS; c++)
-			z->pcp[c].free_limit = pcp_free_limit(z, &z->pcp[c]);
+			z->pcp[c].free_limit = pcp_free_limit(m, z, &z->pcp[c]);
 	}
 }
 
@@ -75,34 +91,67 @@ static uint32_t zone_batchsize(const struct pfnlab_machine *m, const struct zone
 	return (uint32_t)(rounddown_pow2(batch + batch / 2) - 1);
 }
 
-/* models pageset_set_batch() (v4.2) and zone_set_pageset_high_and_batch() (v6.1) */
-void pcp_setup(struct pfnlab_machine *m)
+/* models zone_highsize(): @total pages split over the node's CPUs, at least 4 * batch */
+static uint32_t zone_highsize(const struct pfnlab_machine *m, uint64_t total, uint32_t batch)
+{
+	uint64_t high = total / m->cfg.nr_cpus;
+
+	return (uint32_t)(high < 4ull * batch ? 4ull * batch : high);
+}
+
+/*
+ * models pageset_set_batch() (v4.2) and zone_set_pageset_high_and_batch()
+ * (v6.1: high from the low watermark; 6.12: high_min from it, high_max
+ * from an eighth of the zone, pcp->high left to its next use): at boot
+ * and, as zone_pcp_update(), whenever the watermarks change
+ */
+void pcp_update(struct pfnlab_machine *m)
 {
 	for (int i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
-		uint32_t batch = zone_batchsize(m, z);
-		uint64_t high;
+		uint32_t batch = zone_batchsize(m, z), high;
 
 		if (m->cfg.era == PFNLAB_ERA_2015) {
-			high = 6ull * batch;
+			high = 6 * batch;
 		} else {
 			batch = batch ? batch : 1;
-			high = z->wmark[WMARK_LOW] / m->cfg.nr_cpus; /* zone_highsize() */
-			if (high < 4ull * batch)
-				high = 4ull * batch;
+			high = zone_highsize(m, z->wmark[WMARK_LOW], batch);
 		}
+		z->pcp_high_min = high;
+		z->pcp_high_max = high;
+		if (pcp_high_tuned(m))
+			z->pcp_high_max = zone_highsize(m, z->managed / MIN_PERCPU_PAGELIST_HIGH_FRACTION, batch);
+		for (unsigned c = 0; c < MAX_CPUS; c++) {
+			struct per_cpu_pages *p = &z->pcp[c];
+
+			p->batch = (uint8_t)(batch ? batch : 1);
+			if (!pcp_high_tuned(m))
+				p->high = high;
+			p->free_limit = pcp_free_limit(m, z, p);
+		}
+	}
+}
+
+/* models per_cpu_pages_init() and the boot's zone_set_pageset_high_and_batch() (6.12: pcp->high 0) */
+void pcp_setup(struct pfnlab_machine *m)
+{
+	m->pcp_tuned = m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12;
+	for (int i = 0; i < m->nr_zones; i++) {
+		struct zone *z = &m->zones[i];
+
+		z->below_high = false;
 		for (unsigned c = 0; c < MAX_CPUS; c++) {
 			struct per_cpu_pages *p = &z->pcp[c];
 
 			for (int t = 0; t < 3; t++)
 				p->lists[t] = (struct pcp_list){.head = NIL_PFN, .count = 0};
 			p->count = 0;
-			p->batch = batch ? batch : 1;
-			p->high = (uint32_t)high;
-			p->free_limit = pcp_free_limit(z, p);
+			p->high = 0;
 			p->free_factor = 0;
+			p->alloc_factor = 0;
 		}
 	}
+	pcp_update(m);
 }
 
 /*
@@ -150,7 +199,8 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 
 		f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
 		frame_set_state(f, 0, 0, 0, 0);
-		if (general && z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
+		/* a pageblock may have been isolated meanwhile; 6.12 always reads the block's type */
+		if (general && (z->nr_isolate_pageblock || pcp_high_tuned(m)))
 			mt = pb_type(m, pfn);
 		buddy_free_block_in(m, z, pfn, 0, mt, false, aligned);
 		if (general && m->trace.write)
@@ -171,7 +221,7 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 static inline __attribute__((always_inline)) void drain_oldest(struct pfnlab_machine *m, struct zone *z,
 								struct per_cpu_pages *p, struct pcp_list *l, uint32_t n)
 {
-	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write)
+	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write && !pcp_high_tuned(m))
 		drain_run(m, z, p, l, n, true, false);
 	else
 		drain_run(m, z, p, l, n, false, true);
@@ -249,11 +299,118 @@ static uint32_t nr_pcp_free(struct per_cpu_pages *p)
 	return batch < max_free ? batch : max_free;
 }
 
-/* A free made list @list's CPU hold high pages or more: the bulk free of either era */
+/* The kernel's clamp(): @hi when @v reaches it, else at least @lo */
+static int64_t clamp_high(int64_t v, int64_t lo, int64_t hi)
+{
+	return v >= hi ? hi : v <= lo ? lo : v;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* pcp->high brought into [high_min, high_max], as 6.12 does before each use */
+static int64_t pcp_high_clamped(const struct zone *z, struct per_cpu_pages *p)
+{
+	p->high = (uint32_t)clamp_high(p->high, z->pcp_high_min, z->pcp_high_max);
+	return p->high;
+}
+
+/*
+ * models nr_pcp_high() of 6.12 for an order-0 free: the count at which
+ * this free bulk-frees; cuts pcp->high by the pages freed since the last
+ * allocation while the zone is reclaimed or below its high watermark,
+ * raises it to hold them and a batch when a run of frees filled the list
+ */
+static int64_t nr_pcp_high_tuned(const struct zone *z, struct per_cpu_pages *p)
+{
+	int64_t hmin = z->pcp_high_min, hmax = z->pcp_high_max, batch = p->batch;
+	int64_t high = pcp_high_clamped(z, p), cut = max64(p->free_count, batch);
+
+	if (!high)
+		return 0;
+	if (z->reclaim_active) {
+		p->high = (uint32_t)max64(high - cut, hmin);
+		return batch << 2 < p->high ? batch << 2 : p->high;
+	}
+	if (hmin == hmax)
+		return high;
+	if (z->below_high) {
+		p->high = (uint32_t)max64(high - cut, hmin);
+		return max64(p->count, hmin);
+	}
+	if (p->count >= high && p->high < p->free_count + batch)
+		p->high = (uint32_t)clamp_high(p->free_count + batch, hmin, hmax);
+	return high;
+}
+
+/* models nr_pcp_free() of 6.12: the pages freed since the last allocation, a batch to high - batch */
+static uint32_t nr_pcp_free_tuned(const struct per_cpu_pages *p, int64_t high)
+{
+	int64_t batch = p->batch;
+
+	if (high < batch)
+		return 1;
+	return (uint32_t)clamp_high(p->free_count, batch, high - batch);
+}
+
+/*
+ * models free_unref_page_commit() of 6.12 after list_add() for an order-0
+ * page: the refill factor halves, the free count grows, and a list at its
+ * high bulk-frees; the zone leaves ZONE_BELOW_HIGH once its free pages
+ * outside CMA pass the high watermark again
+ */
+static __attribute__((noinline)) void free_commit_tuned(struct pfnlab_machine *m, struct zone *z,
+							struct per_cpu_pages *p, int list)
+{
+	int64_t high;
+
+	p->alloc_factor >>= 1;
+	if (p->free_count < (uint32_t)p->batch << PCP_BATCH_SCALE_MAX)
+		p->free_count++;
+	high = nr_pcp_high_tuned(z, p);
+	if (p->count < high)
+		return;
+	free_pcppages_bulk(m, z, p, nr_pcp_free_tuned(p, high), list);
+	if (z->below_high && zone_watermark_ok(m, z, 0, z->wmark[WMARK_HIGH], PFNLAB_ZONE_MOVABLE, 0))
+		zone_set_below_high(m, z, false);
+}
+
+/*
+ * models nr_pcp_alloc() of 6.12 for order 0: the batch doubled per refill
+ * since the last free (alloc_factor, up to 32 times), pcp->high raised by
+ * it unless the zone is below its high watermark, at most what keeps a
+ * batch of room under high
+ */
+static __attribute__((noinline)) uint32_t nr_pcp_alloc_tuned(const struct zone *z, struct per_cpu_pages *p)
+{
+	int64_t base = p->batch, high = pcp_high_clamped(z, p), batch, room;
+
+	if (high < base)
+		return 1;
+	batch = base << p->alloc_factor;
+	if (z->pcp_high_min != z->pcp_high_max && !z->below_high) {
+		high = high + batch < z->pcp_high_max ? high + batch : z->pcp_high_max;
+		p->high = (uint32_t)high;
+	}
+	room = max64(high - p->count - base, base);
+	if (batch <= room && p->alloc_factor < PCP_BATCH_SCALE_MAX)
+		p->alloc_factor++;
+	batch = batch < room ? batch : room;
+	return (uint32_t)(batch > 1 ? max64(batch, 2) : batch);
+}
+
+/*
+ * A free made list @list's CPU reach its free limit: the bulk free of
+ * either era (6.12: every free, to tune high)
+ */
 void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p, int list)
 {
 	if (m->cfg.era == PFNLAB_ERA_2015)
 		free_pcppages_bulk_2015(m, z, p, p->batch);
+	else if (pcp_high_tuned(m))
+		free_commit_tuned(m, z, p, list);
 	else
 		free_pcppages_bulk(m, z, p, nr_pcp_free(p), list);
 }
@@ -291,7 +448,7 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 			     struct pcp_list *l, int mt, unsigned alloc_flags)
 {
 	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
-	const uint32_t batch = p->batch;
+	const uint32_t batch = pcp_high_tuned(m) ? nr_pcp_alloc_tuned(z, p) : p->batch;
 	uint32_t i = 0;
 
 	while (i < batch) {
@@ -352,10 +509,55 @@ uint64_t pcp_alloc(struct pfnlab_machine *m, struct zone *z, int mt, unsigned al
 	struct per_cpu_pages *p = &z->pcp[m->cpu];
 	struct pcp_list *l = &p->lists[mt];
 
-	p->free_factor >>= 1; /* v6.1; always 0 in v4.2 */
+	p->free_factor >>= 1; /* v6.1 (6.12: free_count); always 0 in v4.2 */
 	if (l->head == NIL_PFN && !rmqueue_bulk(m, z, p, l, mt, alloc_flags))
 		return NIL_PFN;
 	return pcp_list_pop(m->frames, p, l);
+}
+
+/*
+ * models decay_pcp_high() for one CPU's lists: high an eighth lower (at
+ * most what leaves 32 batches above it, never under high_min), the pages
+ * above it freed a batch at a time
+ */
+static void decay_pcp_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_pages *p)
+{
+	int64_t hmin = z->pcp_high_min, batch = p->batch, drain;
+
+	if (p->high > hmin) {
+		int64_t h = max64((int64_t)p->count - (batch << PCP_BATCH_SCALE_MAX), p->high - (p->high >> 3));
+
+		p->high = (uint32_t)max64(h, hmin);
+	}
+	for (drain = (int64_t)p->count - p->high; drain > 0; drain -= batch)
+		free_pcppages_bulk(m, z, p, (uint32_t)(drain < batch ? drain : batch), 0);
+}
+
+/* Has a CPU's list of @z work for decay_pcp_high() (refresh_cpu_vm_stats() would requeue itself)? */
+static bool pcp_decay_due(const struct pfnlab_machine *m, const struct zone *z)
+{
+	for (unsigned c = 0; c < m->cfg.nr_cpus; c++)
+		if (z->pcp[c].high > z->pcp_high_min || z->pcp[c].count > z->pcp[c].high)
+			return true;
+	return false;
+}
+
+uint64_t pcp_decay_next(const struct pfnlab_machine *m)
+{
+	if (!pcp_high_tuned(m) || !m->cfg.pcp)
+		return UINT64_MAX;
+	for (int i = 0; i < m->nr_zones; i++)
+		if (pcp_decay_due(m, &m->zones[i]))
+			return (m->now_ns / NSEC_PER_SEC + 1) * NSEC_PER_SEC;
+	return UINT64_MAX;
+}
+
+/* models vmstat_update() -> refresh_cpu_vm_stats(): each modelled CPU's lists of each zone decayed */
+void pcp_decay(struct pfnlab_machine *m)
+{
+	for (int i = 0; i < m->nr_zones; i++)
+		for (unsigned c = 0; c < m->cfg.nr_cpus; c++)
+			decay_pcp_high(m, &m->zones[i], &m->zones[i].pcp[c]);
 }
 
 /* models drain_pages_zone() for every modelled CPU */

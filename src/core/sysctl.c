@@ -92,6 +92,17 @@ static void drop_caches(struct pfnlab_machine *m, uint64_t v)
 	}
 }
 
+/*
+ * models setup_per_zone_wmarks(): the watermarks, then each zone's per-CPU
+ * high and batch (zone_pcp_update()), and the fast path's marks with them
+ */
+static void setup_per_zone_wmarks(struct pfnlab_machine *m)
+{
+	setup_watermarks(m);
+	pcp_update(m);
+	page_alloc_setup(m);
+}
+
 int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t v)
 {
 	if (!m || !name)
@@ -119,11 +130,11 @@ int pfnlab_sysctl_set(struct pfnlab_machine *m, const char *name, uint64_t v)
 		break;
 	case K_MIN_FREE_KBYTES:
 		m->cfg.min_free_kbytes = (int)v;
-		setup_watermarks(m);
+		setup_per_zone_wmarks(m);
 		break;
 	case K_WSF:
 		m->cfg.watermark_scale_factor = (unsigned)v;
-		setup_watermarks(m);
+		setup_per_zone_wmarks(m);
 		break;
 	case K_WBF: m->cfg.watermark_boost_factor = (unsigned)v; break;
 	case K_PANIC_ON_OOM: s->panic_on_oom = (unsigned)v; break;
