@@ -333,11 +333,13 @@ static void same_free_lists(const struct pfnlab_machine *a, const struct pfnlab_
  * fragmented alike by blocks of orders 1-4 (which never use the lists),
  * half of them freed at random; then 20 batches of order-0 pages of one
  * type, then of another (v6.1's batch is 63; v4.2 caps the batch at
- * 512 KiB, 128 pages: 256 / 4 = 32, rounddown_pow_of_two(48) - 1 = 31).  Run in v4.2, in v6.1, and in v6.1 with a 512
- * MiB CMA area and the 5.7 rule (CMA taken first while it holds over half
- * of the free pages, which a batch crosses page by page).  Expect the
- * same PFNs in the same order, and, each time the lists are empty again,
- * the same free lists block for block.
+ * 512 KiB, 128 pages: 256 / 4 = 32, rounddown_pow_of_two(48) - 1 = 31).
+ * Run in v4.2, in v6.1, and in 6.12 with a 512 MiB CMA area and the 5.7
+ * rule (CMA taken first while it holds over half of the free pages, which
+ * a batch crosses page by page: 6.12 counts each page out of
+ * NR_FREE_PAGES as it takes it; its refills grow from 63 to 2,016).
+ * Expect the same PFNs in the same order, and, each time the list is
+ * empty again, the same free lists block for block.
  */
 TEST(rmqueue_bulk_is_rmqueue_smallest_check)
 {
@@ -360,8 +362,10 @@ TEST(rmqueue_bulk_is_rmqueue_smallest_check)
 		test_tiny_config(&c, pages, 10, 9);
 		c.era = run ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
 		c.cma_rule = run ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
-		if (run == 2)
+		if (run == 2) {
 			test_cma_area(&c, pages / 2, pages / 2, "cma");
+			c.kernel = PFNLAB_KERNEL_6_12; /* 6.1 reads NR_FREE_PAGES from before the batch */
+		}
 		c.pcp = true;
 		m[0] = test_machine(&c);
 		c.pcp = false;
@@ -394,7 +398,7 @@ TEST(rmqueue_bulk_is_rmqueue_smallest_check)
 				if (pfn[0] != pfn[1])
 					goto out;
 				in_cma += t == 0 && pfn[0] >= pages / 2;
-				if (i % batch == batch - 1)
+				if (!m[0]->zones[0].pcp[0].count) /* a refill used up */
 					same_free_lists(m[0], m[1]);
 			}
 		/* the 5.7 rule turned on and off within the movable batches */
@@ -611,6 +615,52 @@ TEST(watermark_sysctl_check)
 	}
 }
 
+/*
+ * v6.1's rmqueue_bulk() subtracts its pages from NR_FREE_PAGES after its
+ * loop, so __rmqueue()'s 5.7 rule (CMA first while free CMA > NR_FREE_PAGES
+ * / 2) reads the free pages from before the batch: a batch that starts
+ * outside CMA stays there.  6.12 counts each page out as it takes it.  A
+ * 256 MiB zone, its upper half CMA (batch: 65536 >> 10 = 64, / 4 = 16,
+ * rounddown(16 + 8) - 1 = 15); cma_alloc() enough of the area that
+ * nr_free - 2 * nr_free_cma is 4, then the first refill (15 pages on
+ * both).  Expect all 15 outside CMA on 6.1.  On 6.12 the pages taken
+ * bring the difference down: 5 pages (4 down to 0) outside, then, as it
+ * swings between -1 and 0, CMA and outside by turns: 10 outside.
+ */
+TEST(rmqueue_bulk_reads_free_pages_before_check)
+{
+	for (int k = 0; k < 2; k++) {
+		const uint64_t pages = 1u << 16;
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct zone *z;
+		uint64_t got;
+		int outside = 0;
+
+		test_tiny_config(&c, pages, 10, 9);
+		c.cma_rule = PFNLAB_CMA_5_7;
+		c.kernel = k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		c.pcp = true;
+		test_cma_area(&c, pages / 2, pages / 2, "cma");
+		m = test_machine(&c);
+		if (!m)
+			return;
+		z = &m->zones[0];
+		CHECK_EQ(z->pcp[0].batch, 15);
+		CHECK(z->nr_free - 2 * z->nr_free_cma < 4);
+		CHECK_EQ(pfnlab_cma_alloc(m, 0, (uint64_t)(4 - (z->nr_free - 2 * z->nr_free_cma)), 0, &got), 0);
+		test_check_state(m);
+		CHECK_EQ(z->nr_free - 2 * z->nr_free_cma, 4);
+		CHECK_EQ(z->pcp[0].count, 0);
+		for (int i = 0; i < 15; i++)
+			outside += alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE) < pages / 2;
+		CHECK_EQ(z->pcp[0].count, 0);
+		CHECK_EQ(outside, k ? 10 : 15);
+		pfnlab_machine_destroy(m);
+	}
+}
+
 RUN_TESTS(high_batch_check, reclaim_active_limit_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
 	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check, tuned_refill_check,
-	  tuned_free_and_decay_check, tuned_below_high_check, watermark_sysctl_check)
+	  tuned_free_and_decay_check, tuned_below_high_check, watermark_sysctl_check,
+	  rmqueue_bulk_reads_free_pages_before_check)

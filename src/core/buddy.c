@@ -278,7 +278,7 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 	uint64_t pfn;
 	bool retry;
 
-	if (rmqueue_cma_first(m, z, alloc_flags)) {
+	if (rmqueue_cma_first_seen(m, z, alloc_flags)) {
 		pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);
 		if (pfn != NIL_PFN)
 			return pfn;

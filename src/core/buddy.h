@@ -325,4 +325,15 @@ static inline bool rmqueue_cma_first(const struct pfnlab_machine *m, const struc
 	return rmqueue_cma_rule(m, alloc_flags) && z->nr_free_cma > z->nr_free / 2;
 }
 
+/*
+ * The 5.7 rule as __rmqueue() reads NR_FREE_PAGES inside 6.1's
+ * rmqueue_bulk(), which subtracts the batch's pages only after its loop:
+ * @z->bulk_taken pages more than the zone's free pages now
+ */
+static inline bool rmqueue_cma_first_seen(const struct pfnlab_machine *m, const struct zone *z,
+					  unsigned alloc_flags)
+{
+	return rmqueue_cma_rule(m, alloc_flags) && z->nr_free_cma > (z->nr_free + z->bulk_taken) / 2;
+}
+
 #endif /* PFNLAB_BUDDY_H */

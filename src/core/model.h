@@ -165,6 +165,7 @@ struct zone {
 	bool compact_blockskip_flush;            /* skip bits to clear when kswapd sleeps (scanners met) */
 	bool reclaim_active;                     /* ZONE_RECLAIM_ACTIVE: kswapd's balance_pgdat() runs (v6.1) */
 	bool below_high;                         /* ZONE_BELOW_HIGH (6.12): an allocation found free pages under the high mark */
+	int64_t bulk_taken;                      /* 6.1: pages the running rmqueue_bulk() took, not yet out of NR_FREE_PAGES */
 	uint32_t pcp_high_min, pcp_high_max;     /* 6.12: zone->pageset_high_min/max, the range pcp->high is tuned in */
 	struct free_area area[MAX_ORDERS];
 	struct per_cpu_pages pcp[MAX_CPUS];

@@ -30,9 +30,10 @@
  * ZONE_RECLAIM_ACTIVE limit holds while kswapd runs, and kswapd runs
  * between allocations; 6.12's decay runs at each whole second of model
  * time (pfnlab_advance()) while a list has work, not per CPU on a
- * deferrable timer; NR_FREE_PAGES is exact, where
- * the kernel's reads lag its per-CPU vmstat diffs and rmqueue_bulk()
- * subtracts a batch's pages once, at its end.
+ * deferrable timer; NR_FREE_PAGES is exact, where the kernel's reads lag
+ * its per-CPU vmstat diffs (6.1's rmqueue_bulk() subtracting a batch's
+ * pages only after its loop is modelled where it decides something: the
+ * 5.7 CMA rule within the batch).
  */
 #include "pcp.h"
 
@@ -441,6 +442,16 @@ static inline __attribute__((always_inline)) void rmqueue_run(struct pfnlab_mach
 }
 
 /*
+ * The 5.7 rule within rmqueue_bulk() after @i pages: NR_FREE_PAGES as
+ * __rmqueue() reads it, @i pages more than the zone's free pages on 6.1
+ * (@late), which subtracts them after the loop
+ */
+static inline bool bulk_cma_first(const struct zone *z, bool late, uint32_t i)
+{
+	return z->nr_free_cma > (z->nr_free + (late ? i : 0)) / 2;
+}
+
+/*
  * models rmqueue_bulk(): up to a batch of pages from __rmqueue() onto the
  * tail of @l, in the order the buddy lists give them; returns how many
  */
@@ -449,6 +460,8 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 {
 	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
 	const uint32_t batch = pcp_high_tuned(m) ? nr_pcp_alloc_tuned(z, p) : p->batch;
+	/* 6.1 subtracts the batch from NR_FREE_PAGES after the loop (6.12 per page, v4.2 has no such rule) */
+	const bool seen_late = cma_rule && !pcp_high_tuned(m);
 	uint32_t i = 0;
 
 	while (i < batch) {
@@ -459,10 +472,13 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 		 * __rmqueue()'s first choice, the request's own type, for as many
 		 * pages of its smallest block as the batch wants and the 5.7 CMA
 		 * rule leaves to it: that rule sends a page to CMA first once
-		 * nr_free_cma > nr_free / 2, that is 2 * nr_free_cma > nr_free,
-		 * and nr_free drops by one per page taken
+		 * nr_free_cma > nr_free / 2, that is 2 * nr_free_cma > nr_free.
+		 * On 6.12 nr_free drops by one per page taken, so the rule may
+		 * turn to CMA within the batch; on 6.1 it reads the free pages
+		 * from before the batch, so a batch that starts outside CMA stays
+		 * there
 		 */
-		if (o == 0 && !(cma_rule && z->nr_free_cma > z->nr_free / 2)) { /* a page off the order-0 list */
+		if (o == 0 && !(cma_rule && bulk_cma_first(z, seen_late, i))) { /* a page off the order-0 list */
 			got = unlink_list_head(m, z, 0, mt);
 			zone_freepage_state(z, mt, -1);
 			pcp_list_add(m->frames, l, (uint32_t)got, mt, true);
@@ -473,7 +489,7 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 			int64_t n = batch - i < (1u << o) ? batch - i : 1u << o, room;
 
 			if (cma_rule) {
-				room = z->nr_free - 2 * z->nr_free_cma + 1;
+				room = !seen_late ? z->nr_free - 2 * z->nr_free_cma + 1 : bulk_cma_first(z, true, i) ? 0 : n;
 				n = room < n ? room : n;
 			}
 			if (n == 1) { /* one page: split as expand() does (buddy_take() records @mt) */
@@ -488,7 +504,11 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 				continue;
 			}
 		}
+		if (seen_late)
+			z->bulk_taken = i;
 		got = rmqueue(m, z, 0, mt, alloc_flags);
+		if (seen_late)
+			z->bulk_taken = 0;
 		if (got == NIL_PFN)
 			break;
 		/* __rmqueue_smallest() recorded the list it came from */
