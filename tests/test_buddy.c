@@ -390,7 +390,116 @@ TEST(bad_config_check)
 	}
 }
 
+/* tiny() on the current era with kernel @k */
+static struct pfnlab_machine *tiny_kernel(uint64_t pages, unsigned max_order, unsigned pb_order,
+					  enum pfnlab_kernel k)
+{
+	struct pfnlab_config c;
+
+	test_tiny_config(&c, pages, max_order, pb_order);
+	c.kernel = k;
+	return test_machine(&c);
+}
+
+/*
+ * The same machine and page as steal_below_half_keeps_type_check, 6.12
+ * (Debian's 6.12.117: __rmqueue_claim(), then __rmqueue_steal()):
+ *   |MMMMMMMM|MMMMMM..|   then an unmovable page
+ * The claim fails (2 free + 0 alike < 4), so the page is stolen alone from
+ * the smallest fallback block, and its buddy stays on the MOVABLE list:
+ * a free page lies on its pageblock's type's list (v6.10).  Expect page
+ * 14, the pageblock MOVABLE, 15 on the MOVABLE order-0 list, an extfrag
+ * event that claimed nothing.
+ */
+TEST(steal_single_page_612_check)
+{
+	struct pfnlab_machine *m = tiny_kernel(16, 3, 3, PFNLAB_KERNEL_6_12);
+
+	alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 3);
+	for (int i = 0; i < 6; i++)
+		alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0);
+	CHECK_EQ(alloc_ok(m, PFNLAB_GFP_KERNEL, 0), 14);
+	CHECK_EQ(pb_type(m, 8), PFNLAB_MT_MOVABLE);
+	CHECK_EQ(m->vm[VM_EXTFRAG], 1);
+	CHECK_EQ(m->vm[VM_EXTFRAG_CLAIMED], 0);
+	CHECK_STR(list_str(m, 0, PFNLAB_MT_UNMOVABLE), "");
+	CHECK_STR(list_str(m, 0, PFNLAB_MT_MOVABLE), "15");
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * 16 pages, max order 3, pageblocks of 8, on 6.1 and 6.12:
+ *   |UUUU....|UUUUUUU.|   then movable pages
+ * (both pageblocks UNMOVABLE, their free blocks 4-7 and 15 on its lists).
+ * The largest fallback block, order 2 at 4, may be claimed (order 2 >=
+ * pageblock order / 2): 4 free + 0 movable pages reach half the block, so
+ * the pageblock turns MOVABLE with its free pages and the pages are 4, 5,
+ * 6, 7.  Then only 15 is left, below pageblock order / 2: no claim, the
+ * page stolen alone, its pageblock still UNMOVABLE.  Both kernels agree.
+ */
+TEST(claim_then_steal_612_check)
+{
+	for (int k = 0; k < 2; k++) {
+		struct pfnlab_machine *m = tiny_kernel(16, 3, 3, k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
+
+		test_variant = k ? "6.12" : "6.1";
+		for (int i = 0; i < 4; i++)
+			alloc_ok(m, PFNLAB_GFP_KERNEL, 0);
+		alloc_ok(m, PFNLAB_GFP_KERNEL, 2);
+		for (int i = 0; i < 7; i++)
+			alloc_ok(m, PFNLAB_GFP_KERNEL, 0);
+		CHECK_EQ(pb_type(m, 0), PFNLAB_MT_UNMOVABLE);
+		CHECK_EQ(pb_type(m, 8), PFNLAB_MT_UNMOVABLE);
+		CHECK_EQ(pfnlab_free_pages(m, 4, 2), 0);
+		test_check_state(m);
+		CHECK_STR(list_str(m, 2, PFNLAB_MT_UNMOVABLE), "4");
+		CHECK_STR(list_str(m, 0, PFNLAB_MT_UNMOVABLE), "15");
+		CHECK_EQ(alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0), 4);
+		CHECK_EQ(pb_type(m, 0), PFNLAB_MT_MOVABLE);
+		CHECK_EQ(m->vm[VM_EXTFRAG_CLAIMED], 3); /* the unmovable pages claimed both pageblocks first */
+		for (uint64_t p = 5; p < 8; p++)
+			CHECK_EQ(alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0), p);
+		CHECK_EQ(alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0), 15);
+		CHECK_EQ(pb_type(m, 8), PFNLAB_MT_UNMOVABLE);
+		CHECK_EQ(m->vm[VM_EXTFRAG], 4);
+		CHECK_EQ(m->vm[VM_EXTFRAG_CLAIMED], 3);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
+/*
+ * 32 pages, max order 4, pageblocks of 4, on 6.1 and 6.12:
+ *   |M...|....|........|...   page 0 allocated, pageblock 1 (PFN 4-7)
+ * retyped UNMOVABLE with its free pages (as a claim does, move_freepages_block()
+ * and the type), then page 0 freed.  It merges up to order 4 across
+ * pageblock 1 (both types mergeable).  6.12's __free_one_page() gives the
+ * merged buddy's pageblock the freed page's type (change_pageblock_range());
+ * v6.1 leaves it UNMOVABLE inside a MOVABLE free block.  Expect the order-4
+ * block at 0 on the MOVABLE list on both, and pageblock 1 MOVABLE on 6.12.
+ */
+TEST(merge_retypes_buddy_612_check)
+{
+	for (int k = 0; k < 2; k++) {
+		struct pfnlab_machine *m = tiny_kernel(32, 4, 2, k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
+
+		test_variant = k ? "6.12" : "6.1";
+		CHECK_EQ(alloc_ok(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0), 0);
+		move_freepages_block(m, &m->zones[0], 4, PFNLAB_MT_UNMOVABLE, NULL);
+		set_pageblock_migratetype(m, 4, PFNLAB_MT_UNMOVABLE);
+		test_check_state(m);
+		CHECK_STR(list_str(m, 2, PFNLAB_MT_UNMOVABLE), "4");
+		CHECK_EQ(pfnlab_free_pages(m, 0, 0), 0);
+		test_check_state(m);
+		CHECK_STR(list_str(m, 4, PFNLAB_MT_MOVABLE), "0 16");
+		CHECK_EQ(pb_type(m, 4), k ? PFNLAB_MT_MOVABLE : PFNLAB_MT_UNMOVABLE);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
 RUN_TESTS(boot_list_order_check, split_check, merge_check, steal_whole_block_check,
 	  steal_half_block_claims_check, steal_below_half_keeps_type_check, cma_era_rule_check,
 	  cma_not_for_unmovable_check, bad_free_check, order_limits_check, pcp_cma_rides_movable_check,
-	  no_merge_across_isolation_check, x86_64_layout_check, bad_config_check)
+	  no_merge_across_isolation_check, x86_64_layout_check, bad_config_check, steal_single_page_612_check,
+	  claim_then_steal_612_check, merge_retypes_buddy_612_check)

@@ -283,6 +283,8 @@ TEST(drain_under_isolation_check)
 		CHECK_EQ(p ^ 1, pfns[3]);
 		free_ok(m, p);
 		CHECK_EQ(m->frames[p].mt, PFNLAB_MT_MOVABLE);
+		if (isolate == 2) /* 6.12 retypes a block with its free pages (__move_freepages_block()) */
+			move_freepages_block(m, &m->zones[0], p, PFNLAB_MT_UNMOVABLE, NULL);
 		set_pageblock_migratetype(m, p, PFNLAB_MT_UNMOVABLE);
 		if (isolate == 1) {
 			uint64_t last = m->nr_pfns - m->pb_pages;

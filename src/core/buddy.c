@@ -2,14 +2,17 @@
  * buddy.c - the buddy free lists of a zone: split, merge, __rmqueue with
  * CMA use, fallback and pageblock stealing.
  *
- * Models mm/page_alloc.c of v6.1 (era "current") and v4.2 (era "2015"):
+ * Models mm/page_alloc.c of v6.1 (era "current"), v4.2 (era "2015") and,
+ * where they differ, Debian's 6.12.117 (claim, then steal a single page;
+ * a free page always on its pageblock's type's list):
  * free_area[order].free_list[migratetype] per zone, blocks linked through
  * their head frame.  Free-page counters (NR_FREE_PAGES, NR_FREE_CMA_PAGES)
  * follow list membership: a block on a list of type t counts as free of
  * type t, except on the ISOLATE list, which the kernel also leaves out.
  *
- * Simplified: no guard pages, no page shuffling, no watermark boost (kswapd,
- * which would undo it, is not modelled), no compaction capture.
+ * Simplified: no guard pages, no page shuffling, no watermark boost, no
+ * compaction capture; 6.12's split_large_buddy() (a freed block above
+ * pageblock order freed a pageblock at a time) is not modelled.
  */
 #include "buddy.h"
 
@@ -81,8 +84,9 @@ static uint64_t next_free_head(const struct frame *frames, uint64_t p, uint64_t 
 
 /*
  * models move_freepages_block(): move every free block of the pageblock
- * holding @pfn to @mt's lists; count LRU pages in @movable.  Returns the
- * number of free pages moved.
+ * holding @pfn to @mt's lists (none for @mt < 0: prep_move_freepages_block()'s
+ * count of 6.12); count LRU pages in @movable.  Returns the number of free
+ * pages moved (counted).
  */
 uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
 			      uint64_t *movable)
@@ -103,7 +107,8 @@ uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t
 		if (f->flags & F_BUDDY) {
 			uint64_t size = (uint64_t)1 << f->order;
 
-			move_to_free_list(m, z, p, mt);
+			if (mt >= 0)
+				move_to_free_list(m, z, p, mt);
 			moved += size;
 			p += size;
 		} else if (!movable) { /* isolation's walk: only the free blocks matter */
@@ -150,12 +155,30 @@ int find_suitable_fallback(const struct pfnlab_machine *m, const struct zone *z,
 	return -1;
 }
 
-static void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt)
+/* models change_pageblock_range(): the pageblocks of the order-@order block at @pfn become @mt */
+void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt)
 {
 	uint64_t n = (uint64_t)1 << (order - m->pb_order);
 
 	for (uint64_t i = 0; i < n; i++)
 		set_pageblock_migratetype(m, pfn + i * m->pb_pages, mt);
+}
+
+
+/*
+ * The pages of a pageblock of type @block_mt, besides its @free_pages,
+ * that a @start_mt allocation counts as its own kind when it claims the
+ * block: its @movable pages for a movable one, for another the pages that
+ * are neither free nor movable in a MOVABLE block, none in another block
+ */
+static uint64_t alike_pages(const struct pfnlab_machine *m, int start_mt, int block_mt, uint64_t free_pages,
+			    uint64_t movable)
+{
+	if (start_mt == PFNLAB_MT_MOVABLE)
+		return movable;
+	if (block_mt == PFNLAB_MT_MOVABLE)
+		return m->pb_pages - (free_pages + movable);
+	return 0;
 }
 
 /* models steal_suitable_fallback() of v6.1 */
@@ -175,12 +198,7 @@ static void steal_suitable_fallback(struct pfnlab_machine *m, struct zone *z, ui
 	if (!whole_block)
 		goto single_page;
 	free_pages = move_freepages_block(m, z, pfn, start_mt, &movable_pages);
-	if (start_mt == PFNLAB_MT_MOVABLE)
-		alike = movable_pages;
-	else if (old == PFNLAB_MT_MOVABLE)
-		alike = m->pb_pages - (free_pages + movable_pages);
-	else
-		alike = 0;
+	alike = alike_pages(m, start_mt, old, free_pages, movable_pages);
 	if (!free_pages)
 		goto single_page;
 	if (free_pages + alike >= m->pb_pages / 2)
@@ -232,6 +250,141 @@ static int pick_fallback(struct pfnlab_machine *m, struct zone *z, unsigned orde
 }
 
 /*
+ * models try_to_steal_block() of 6.12 (Debian's 6.12.117): claim the
+ * pageblock of fallback block @pfn (order @o) for @start_mt, whole blocks
+ * outright, a smaller one only when at least half its pages are free or
+ * alike (then all its free blocks move with the type, and the page comes
+ * from @start_mt's lists); a HIGHATOMIC block, a block straddling the
+ * zone's ends and one with too few such pages are left as they are.
+ * Returns the page or NIL_PFN.
+ */
+static uint64_t try_to_claim_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned o,
+				   unsigned order, int start_mt)
+{
+	int block_mt = pb_type(m, pfn);
+	uint64_t start = pfn & ~(m->pb_pages - 1), free_pages, movable, alike;
+
+	if (block_mt == PFNLAB_MT_HIGHATOMIC)
+		return NIL_PFN;
+	if (o >= m->pb_order) {
+		del_from_free_list(m, z, pfn);
+		change_pageblock_range(m, pfn, o, start_mt);
+		buddy_expand(m, z, pfn, order, o, start_mt);
+		pfn_frame(m, pfn)->mt = (uint16_t)start_mt;
+		return pfn;
+	}
+	if (!zone_spans(z, start) || !zone_spans(z, start + m->pb_pages - 1))
+		return NIL_PFN;
+	free_pages = move_freepages_block(m, z, pfn, -1, &movable);
+	alike = alike_pages(m, start_mt, block_mt, free_pages, movable);
+	if (free_pages + alike < m->pb_pages / 2)
+		return NIL_PFN;
+	move_freepages_block(m, z, pfn, start_mt, NULL);
+	set_pageblock_migratetype(m, pfn, start_mt);
+	return buddy_take_smallest(m, z, order, start_mt);
+}
+
+/*
+ * models __rmqueue_claim() of 6.12: from the largest order down, the first
+ * fallback block whose pageblock try_to_claim_block() takes; an order
+ * whose fallback may not claim ends the search (NOFRAGMENT: whole
+ * pageblocks only).  Returns the page or NIL_PFN.
+ */
+static uint64_t rmqueue_claim(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+			      unsigned alloc_flags)
+{
+	int min_order = order < m->pb_order && (alloc_flags & ALLOC_NOFRAGMENT) ? (int)m->pb_order : (int)order;
+
+	for (int o = (int)m->nr_orders - 1; o >= min_order; o--) {
+		bool can_steal;
+		int fmt = find_suitable_fallback(m, z, (unsigned)o, mt, false, &can_steal);
+		uint64_t pfn;
+
+		if (fmt < 0)
+			continue;
+		if (!can_steal)
+			break;
+		pfn = try_to_claim_block(m, z, z->area[o].list[fmt].head, (unsigned)o, order, mt);
+		if (pfn != NIL_PFN) {
+			trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
+			return pfn;
+		}
+	}
+	return NIL_PFN;
+}
+
+/*
+ * models __rmqueue_steal() of 6.12: one page from the smallest fallback
+ * block, the rest of it left on its own type's lists.  Returns the page or
+ * NIL_PFN.
+ */
+static uint64_t rmqueue_steal(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < m->nr_orders; o++) {
+		bool can_steal;
+		int fmt = find_suitable_fallback(m, z, o, mt, false, &can_steal);
+		uint64_t pfn;
+
+		if (fmt < 0)
+			continue;
+		pfn = buddy_take(m, z, order, o, fmt);
+		trace_extfrag(m, pfn, order, o, mt, fmt);
+		return pfn;
+	}
+	return NIL_PFN;
+}
+
+/*
+ * models __rmqueue() of 6.12 (Debian's 6.12.117): CMA first under the 5.7
+ * rule, then as *@mode says where the last call of the same refill found
+ * its page: the request's own type, CMA for ALLOC_CMA callers, claiming a
+ * fallback pageblock, stealing a single fallback page (not under
+ * ALLOC_NOFRAGMENT).  A free page of 6.12 always lies on its pageblock's
+ * type's list; nothing here breaks that.
+ */
+uint64_t rmqueue_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		      enum rmqueue_mode *mode)
+{
+	uint64_t pfn;
+
+	if (rmqueue_cma_first(m, z, alloc_flags)) {
+		pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);
+		if (pfn != NIL_PFN)
+			return pfn;
+	}
+	switch (*mode) {
+	case RMQUEUE_NORMAL:
+		pfn = buddy_take_smallest(m, z, order, mt);
+		if (pfn != NIL_PFN)
+			return pfn;
+		/* fall through */
+	case RMQUEUE_CMA:
+		if (m->cfg.config_cma && (alloc_flags & ALLOC_CMA)) {
+			pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);
+			if (pfn != NIL_PFN) {
+				*mode = RMQUEUE_CMA;
+				return pfn;
+			}
+		}
+		pfn = rmqueue_claim(m, z, order, mt, alloc_flags);
+		if (pfn != NIL_PFN) {
+			*mode = RMQUEUE_NORMAL;
+			return pfn;
+		}
+		/* fall through */
+	case RMQUEUE_STEAL:
+		if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+			pfn = rmqueue_steal(m, z, order, mt);
+			if (pfn != NIL_PFN) {
+				*mode = RMQUEUE_STEAL;
+				return pfn;
+			}
+		}
+	}
+	return NIL_PFN;
+}
+
+/*
  * models __rmqueue_fallback(): v6.1 steals onto the lists and lets the
  * caller retry __rmqueue_smallest; v4.2 takes the fallback block directly.
  * Returns NIL_PFN (v6.1: "found, retry") through *retry, or a page (v4.2).
@@ -277,6 +430,12 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 	bool cma_ok = m->cfg.config_cma && (alloc_flags & ALLOC_CMA);
 	uint64_t pfn;
 	bool retry;
+
+	if (kernel_612(m)) { /* one call: rmqueue_buddy()'s own mode */
+		enum rmqueue_mode mode = RMQUEUE_NORMAL;
+
+		return rmqueue_mode(m, z, order, mt, alloc_flags, &mode);
+	}
 
 	if (rmqueue_cma_first_seen(m, z, alloc_flags)) {
 		pfn = buddy_take_smallest(m, z, order, PFNLAB_MT_CMA);

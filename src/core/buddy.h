@@ -236,8 +236,15 @@ HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, ui
 
 		if (!page_is_buddy(frames, zstart, zspan, buddy, order, aligned))
 			break;
-		if (order >= pb_order && !may_merge_blocks(m, mt, pb_type(m, buddy)))
-			break;
+		if (order >= pb_order) {
+			int buddy_pb = pb_type(m, buddy);
+
+			if (!may_merge_blocks(m, mt, buddy_pb))
+				break;
+			/* 6.12: the buddy's pageblocks take @mt (its zones are never @aligned) */
+			if (!aligned && buddy_pb != mt && kernel_612(m))
+				change_pageblock_range(m, buddy, order, mt);
+		}
 		buddy_mt = unlink_free_block(m, z, buddy, order); /* page_is_buddy() saw the order */
 		if (buddy_mt != mt) {
 			zone_freepage_state(z, buddy_mt, -((int64_t)1 << order));

@@ -44,6 +44,12 @@ static int check_list(const struct pfnlab_machine *m, const struct zone *z, unsi
 		if (t != PFNLAB_MT_CMA && t != PFNLAB_MT_ISOLATE && pb_type(m, p) == PFNLAB_MT_CMA)
 			FAIL("free block at PFN %#" PRIx64 " in a CMA pageblock on the %s list", p,
 			     migratetype_names[t]);
+		/* 6.12 (v6.10): a free block lies on its pageblocks' type's list, always */
+		for (uint64_t q = p; kernel_612(m) && q < p + (1ull << o); q += m->pb_pages)
+			if (pb_type(m, q) != t)
+				FAIL("free block at PFN %#" PRIx64 " (order %u) on the %s list, pageblock %#" PRIx64
+				     " of type %s", p, o, migratetype_names[t], q >> m->pb_order,
+				     migratetype_names[pb_type(m, q)]);
 		prev = p;
 		*pages += 1ull << o;
 	}

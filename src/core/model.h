@@ -144,7 +144,7 @@ struct zone {
 	int64_t nr_free_cma;       /* NR_FREE_CMA_PAGES */
 	uint64_t nr_reserved_highatomic;
 	uint32_t low_mark[PFNLAB_NR_ZONES]; /* wmark[WMARK_LOW] + lowmem_reserve[t] (capped; fast_marks()) */
-	bool buddy_aligned;        /* both ends aligned to the largest block (page_alloc_setup()) */
+	bool buddy_aligned;        /* both ends aligned to the largest block, not 6.12 (zone_buddy_aligned()) */
 	int type;                  /* enum pfnlab_zone_type */
 	const char *name;          /* "DMA", "DMA32", "Normal", "Movable" */
 	uint64_t start_pfn;        /* zone_start_pfn */
@@ -508,7 +508,7 @@ struct pfnlab_machine {
 	uint64_t reserved_end;     /* present PFNs below this are reserved */
 	unsigned nr_orders;        /* max_order + 1 */
 	unsigned pb_order;
-	bool pcp_tuned;            /* per-CPU high tuned as 6.12 tunes it (pcp_setup()) */
+	bool k612;                 /* the current era's 6.12 rules apply (pcp_setup()) */
 	uint64_t pb_pages;
 	struct frame *frames;
 	uint8_t *pageblock;        /* one flag byte per pageblock */
@@ -712,6 +712,11 @@ bool pfn_section_online(const struct pfnlab_machine *m, uint64_t pfn);
 void free_one_page(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 		   int mt, bool to_tail);
 uint64_t rmqueue_smallest(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt);
+void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt);
+/* where 6.12's __rmqueue() found the last page of a refill (enum rmqueue_mode of mm/page_alloc.c) */
+enum rmqueue_mode { RMQUEUE_NORMAL, RMQUEUE_CMA, RMQUEUE_STEAL };
+uint64_t rmqueue_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+		      enum rmqueue_mode *mode);
 uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
 		 unsigned alloc_flags);
 uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
@@ -767,10 +772,16 @@ uint64_t pcp_decay_next(const struct pfnlab_machine *m);
 void pcp_decay(struct pfnlab_machine *m);
 void pcp_update(struct pfnlab_machine *m);
 
-/* Does the machine tune its per-CPU lists' high as 6.12 does (v6.7+)?  Decided once, by pcp_setup() */
+/* Do 6.12's rules apply (the current era, kernel 6.12)?  Decided once, by pcp_setup() */
+static inline bool kernel_612(const struct pfnlab_machine *m)
+{
+	return m->k612;
+}
+
+/* Does the machine tune its per-CPU lists' high as 6.12 does (v6.7+)? */
 static inline bool pcp_high_tuned(const struct pfnlab_machine *m)
 {
-	return m->pcp_tuned;
+	return m->k612;
 }
 
 /* gfp.c */

@@ -459,14 +459,18 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	return -EBUSY;
 }
 
-/* Are both ends of @z aligned to the largest block? */
+/*
+ * May the free path take the aligned shortcut in @z: are both ends aligned
+ * to the largest block?  Never on 6.12, whose merges retype pageblocks
+ * (buddy_free_block_in() does that only off the shortcut).
+ */
 bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z)
 {
 	uint64_t mask = (1ull << (m->nr_orders - 1)) - 1;
 
 	uint64_t end = z->start_pfn + z->spanned;
 
-	return !(z->start_pfn & mask) && !(end & mask) && end <= m->nr_pfns;
+	return !(z->start_pfn & mask) && !(end & mask) && end <= m->nr_pfns && !kernel_612(m);
 }
 
 /*

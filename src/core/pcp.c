@@ -136,7 +136,7 @@ void pcp_update(struct pfnlab_machine *m)
 /* models per_cpu_pages_init() and the boot's zone_set_pageset_high_and_batch() (6.12: pcp->high 0) */
 void pcp_setup(struct pfnlab_machine *m)
 {
-	m->pcp_tuned = m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12;
+	m->k612 = m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12;
 	for (int i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
 
@@ -462,10 +462,11 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 	const uint32_t batch = pcp_high_tuned(m) ? nr_pcp_alloc_tuned(z, p) : p->batch;
 	/* 6.1 subtracts the batch from NR_FREE_PAGES after the loop (6.12 per page, v4.2 has no such rule) */
 	const bool seen_late = cma_rule && !pcp_high_tuned(m);
+	enum rmqueue_mode mode = RMQUEUE_NORMAL; /* 6.12: where the last page was found */
 	uint32_t i = 0;
 
 	while (i < batch) {
-		int o = smallest_free_order(z, 0, mt);
+		int o = mode == RMQUEUE_NORMAL ? smallest_free_order(z, 0, mt) : -1;
 		uint64_t got;
 
 		/*
@@ -504,11 +505,15 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 				continue;
 			}
 		}
-		if (seen_late)
-			z->bulk_taken = i;
-		got = rmqueue(m, z, 0, mt, alloc_flags);
-		if (seen_late)
-			z->bulk_taken = 0;
+		if (kernel_612(m)) {
+			got = rmqueue_mode(m, z, 0, mt, alloc_flags, &mode);
+		} else {
+			if (seen_late)
+				z->bulk_taken = i;
+			got = rmqueue(m, z, 0, mt, alloc_flags);
+			if (seen_late)
+				z->bulk_taken = 0;
+		}
 		if (got == NIL_PFN)
 			break;
 		/* __rmqueue_smallest() recorded the list it came from */
