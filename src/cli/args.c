@@ -66,7 +66,7 @@ int parse_size(const char *s, uint64_t *out)
 enum {
 	MO_PRESET = KEYS_MACHINE, MO_RAM, MO_PAGE_SIZE, MO_MAX_ORDER, MO_PB_ORDER, MO_ERA, MO_CMA_ERA, MO_CMA,
 	MO_PIN_POLICY, MO_CMA_RETRY, MO_MOVABLECORE, MO_KERNELCORE, MO_NO_PCP, MO_PCP, MO_CPUS, MO_NO_THP,
-	MO_MFK, MO_WSF,
+	MO_MFK, MO_WSF, MO_KERNEL,
 };
 
 const struct cli_opt machine_opts_table[] = {
@@ -80,6 +80,11 @@ const struct cli_opt machine_opts_table[] = {
 	{"pageblock-order", MO_PB_ORDER, "N", "pageblock_order (at most --max-order)", NULL},
 	{"era", MO_ERA, "2015|current",
 	 "kernel behaviour: v4.2 or v6.1 (default: current on x86_64, 2015 on ppc64)", "2015 current"},
+	{"kernel", MO_KERNEL, "6.1|6.12",
+	 "within --era current, whose rules where Debian's 6.1 and 6.12 differ (default 6.1): 6.12 tunes the "
+	 "per-CPU lists' high, claims or steals from fallback pageblocks as v6.10+, prints "
+	 "mm_alloc_contig_migrate_range_info",
+	 "6.1 6.12"},
 	{"cma-era", MO_CMA_ERA, "2015|5.7",
 	 "when movable allocations take CMA pages: only once the movable lists are empty (2015), or first "
 	 "whenever free CMA exceeds half the zone's free pages (5.7)",
@@ -219,6 +224,12 @@ int machine_opt(struct machine_opts *o, const struct cli_args *a)
 		o->over.cma_rule = strcmp(v, "2015") ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
 		o->cma_rule_set = true;
 		return 0;
+	case MO_KERNEL:
+		if (strcmp(v, "6.1") && strcmp(v, "6.12"))
+			return cli_bad_value(a, "6.1 or 6.12");
+		o->over.kernel = strcmp(v, "6.1") ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		o->kernel_set = true;
+		return 0;
 	case MO_CMA:
 		return cma_opt(o, a);
 	case MO_PIN_POLICY:
@@ -293,6 +304,8 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 		c.era = o->over.era;
 	if (o->cma_rule_set)
 		c.cma_rule = o->over.cma_rule;
+	if (o->kernel_set)
+		c.kernel = o->over.kernel;
 	if (o->pcp_set)
 		c.pcp = o->over.pcp;
 	if (o->cpus_set)

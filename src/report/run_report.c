@@ -65,8 +65,9 @@ void run_report_text(const struct scn_result *r, const struct pfnlab_sink *s)
 	char a[32], b[32];
 
 	sink_printf(s, "pfnlab run: %s, policy %s, seed %llu\n", r->scenario, pname(r->policy), (unsigned long long)r->seed);
-	sink_printf(s, "host: %s, %s RAM, %s pages, era %s, CMA use %s", r->preset, size_str(r->ram_bytes, a, sizeof(a)),
+	sink_printf(s, "host: %s, %s RAM, %s pages, era %s%s, CMA use %s", r->preset, size_str(r->ram_bytes, a, sizeof(a)),
 	    size_str(1ull << r->page_shift, b, sizeof(b)), r->era == PFNLAB_ERA_2015 ? "2015" : "current",
+	    r->era != PFNLAB_ERA_2015 && r->kernel == PFNLAB_KERNEL_6_12 ? " (kernel 6.12)" : "",
 	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7");
 	if (r->kvm_cma_pages)
 		sink_printf(s, "; kvm_cma %s at PFN 0x%llx", size_str(r->kvm_cma_pages << r->page_shift, a, sizeof(a)),

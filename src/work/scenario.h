@@ -95,7 +95,7 @@ struct scn_result {
 	char preset[16];
 	uint64_t ram_bytes;
 	unsigned page_shift;
-	int era, cma_rule;
+	int era, cma_rule, kernel; /* kernel: enum pfnlab_kernel, within era current */
 	uint64_t kvm_cma_pages, kvm_cma_base_pfn;
 	struct work_stats st;
 	uint64_t pins_migrated, pins_failed, pins_unmovable_blocks;

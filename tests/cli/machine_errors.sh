@@ -15,6 +15,7 @@ expect 2 "unknown option '--frobnicate'" machine --frobnicate
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "2015 or current" machine --era 2016
 expect 2 "2015 or 5.7" machine --cma-era 5.8
+expect 2 "6.1 or 6.12" machine --kernel 6.2
 expect 2 "not free RAM" machine --cma 64M@3G
 expect 2 "could not be activated" machine --cma 16M@8M --ram 2G
 expect 2 "CMA area reserved: region at 0x40100000 must be aligned to 0x200000 bytes" machine --cma 64M@1025M

@@ -113,6 +113,7 @@ int scn_run(const struct scn_program *p, const struct scn_opts *o, struct scn_re
 		r->page_shift = e->cfg.page_shift;
 		r->era = e->cfg.era;
 		r->cma_rule = e->cfg.cma_rule;
+		r->kernel = e->cfg.kernel;
 	}
 	for (i = p->first_action; i < p->n && !err;) {
 		const struct stmt *s = &p->s[i];
