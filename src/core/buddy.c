@@ -342,8 +342,8 @@ static uint64_t rmqueue_steal(struct pfnlab_machine *m, struct zone *z, unsigned
  * ALLOC_NOFRAGMENT).  A free page of 6.12 always lies on its pageblock's
  * type's list; nothing here breaks that.
  */
-uint64_t rmqueue_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
-		      enum rmqueue_mode *mode)
+uint64_t rmqueue_in_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+			 enum rmqueue_mode *mode)
 {
 	uint64_t pfn;
 
@@ -434,7 +434,7 @@ uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int m
 	if (kernel_612(m)) { /* one call: rmqueue_buddy()'s own mode */
 		enum rmqueue_mode mode = RMQUEUE_NORMAL;
 
-		return rmqueue_mode(m, z, order, mt, alloc_flags, &mode);
+		return rmqueue_in_mode(m, z, order, mt, alloc_flags, &mode);
 	}
 
 	if (rmqueue_cma_first_seen(m, z, alloc_flags)) {

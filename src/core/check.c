@@ -104,9 +104,9 @@ static int check_marks(const struct pfnlab_machine *m, const struct zone *z, cha
 {
 	if (z->buddy_aligned != zone_buddy_aligned(m, z))
 		FAIL("zone %s: buddy_aligned %d, alignment says otherwise", z->name, z->buddy_aligned);
-	bool high = pcp_high_tuned(m) && !z->below_high; /* 6.12 tries the high watermark first */
+	bool high = kernel_612(m) && !z->below_high; /* 6.12 tries the high watermark first */
 
-	if (z->below_high && !pcp_high_tuned(m))
+	if (z->below_high && !kernel_612(m))
 		FAIL("zone %s: ZONE_BELOW_HIGH on a kernel without it", z->name);
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
 		uint64_t mark = z->wmark[high ? WMARK_HIGH : WMARK_LOW] + z->lowmem_reserve[t];
@@ -180,7 +180,7 @@ static int check_pcp(const struct pfnlab_machine *m, const struct zone *z, char 
 		}
 		if (total != p->count)
 			FAIL("zone %s cpu %u: pcp count %u, lists hold %u", z->name, c, p->count, total);
-		if (pcp_high_tuned(m)) {
+		if (kernel_612(m)) {
 			if (p->free_limit)
 				FAIL("zone %s cpu %u: pcp free limit %u, 6.12 tunes high on every free", z->name, c,
 				     p->free_limit);

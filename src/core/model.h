@@ -715,8 +715,8 @@ uint64_t rmqueue_smallest(struct pfnlab_machine *m, struct zone *z, unsigned ord
 void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned order, int mt);
 /* where 6.12's __rmqueue() found the last page of a refill (enum rmqueue_mode of mm/page_alloc.c) */
 enum rmqueue_mode { RMQUEUE_NORMAL, RMQUEUE_CMA, RMQUEUE_STEAL };
-uint64_t rmqueue_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
-		      enum rmqueue_mode *mode);
+uint64_t rmqueue_in_mode(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt, unsigned alloc_flags,
+			 enum rmqueue_mode *mode);
 uint64_t rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
 		 unsigned alloc_flags);
 uint64_t move_freepages_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, int mt,
@@ -772,14 +772,11 @@ uint64_t pcp_decay_next(const struct pfnlab_machine *m);
 void pcp_decay(struct pfnlab_machine *m);
 void pcp_update(struct pfnlab_machine *m);
 
-/* Do 6.12's rules apply (the current era, kernel 6.12)?  Decided once, by pcp_setup() */
+/*
+ * Do 6.12's rules apply (the current era, kernel 6.12: per-CPU high tuning,
+ * fallback claims and steals, free-list hygiene)?  Decided once, by pcp_setup()
+ */
 static inline bool kernel_612(const struct pfnlab_machine *m)
-{
-	return m->k612;
-}
-
-/* Does the machine tune its per-CPU lists' high as 6.12 does (v6.7+)? */
-static inline bool pcp_high_tuned(const struct pfnlab_machine *m)
 {
 	return m->k612;
 }

@@ -112,7 +112,7 @@ uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsign
 			uint64_t pfn;
 
 			/* 6.12: a zone found under its high watermark frees from its per-CPU lists (nr_pcp_high()) */
-			if (pcp_high_tuned(m) && !z->below_high) {
+			if (kernel_612(m) && !z->below_high) {
 				if (zone_watermark_fast(m, z, order, z->wmark[WMARK_HIGH], highest, alloc_flags))
 					goto try_this_zone;
 				zone_set_below_high(m, z, true);
@@ -269,7 +269,7 @@ static inline __attribute__((always_inline)) uint64_t alloc_buddy_fast(struct pf
 			return p;
 		}
 		/* 6.12: the general path marks the zone below its high watermark (fast_marks()) */
-		if (z == m->zones || (pcp_high_tuned(m) && !z->below_high))
+		if (z == m->zones || (kernel_612(m) && !z->below_high))
 			return NIL_PFN;
 	}
 }
@@ -482,7 +482,7 @@ bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z)
  */
 static void fast_marks(const struct pfnlab_machine *m, struct zone *z)
 {
-	int w = pcp_high_tuned(m) && !z->below_high ? WMARK_HIGH : WMARK_LOW;
+	int w = kernel_612(m) && !z->below_high ? WMARK_HIGH : WMARK_LOW;
 
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
 		uint64_t mark = z->wmark[w] + z->lowmem_reserve[t];

@@ -58,7 +58,7 @@ static uint32_t pcp_free_limit(const struct pfnlab_machine *m, const struct zone
 {
 	uint32_t cap = (uint32_t)p->batch << 2;
 
-	if (pcp_high_tuned(m)) /* 6.12: every free asks nr_pcp_high_tuned() */
+	if (kernel_612(m)) /* 6.12: every free asks nr_kernel_612() */
 		return 0;
 	return z->reclaim_active && p->high > cap ? cap : p->high;
 }
@@ -120,13 +120,13 @@ void pcp_update(struct pfnlab_machine *m)
 		}
 		z->pcp_high_min = high;
 		z->pcp_high_max = high;
-		if (pcp_high_tuned(m))
+		if (kernel_612(m))
 			z->pcp_high_max = zone_highsize(m, z->managed / MIN_PERCPU_PAGELIST_HIGH_FRACTION, batch);
 		for (unsigned c = 0; c < MAX_CPUS; c++) {
 			struct per_cpu_pages *p = &z->pcp[c];
 
 			p->batch = (uint8_t)(batch ? batch : 1);
-			if (!pcp_high_tuned(m))
+			if (!kernel_612(m))
 				p->high = high;
 			p->free_limit = pcp_free_limit(m, z, p);
 		}
@@ -201,7 +201,7 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 		f->next = f->prev = 0; /* a plain frame, should it merge into a buddy below it */
 		frame_set_state(f, 0, 0, 0, 0);
 		/* a pageblock may have been isolated meanwhile; 6.12 always reads the block's type */
-		if (general && (z->nr_isolate_pageblock || pcp_high_tuned(m)))
+		if (general && (z->nr_isolate_pageblock || kernel_612(m)))
 			mt = pb_type(m, pfn);
 		buddy_free_block_in(m, z, pfn, 0, mt, false, aligned);
 		if (general && m->trace.write)
@@ -222,7 +222,7 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 static inline __attribute__((always_inline)) void drain_oldest(struct pfnlab_machine *m, struct zone *z,
 								struct per_cpu_pages *p, struct pcp_list *l, uint32_t n)
 {
-	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write && !pcp_high_tuned(m))
+	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write && !kernel_612(m))
 		drain_run(m, z, p, l, n, true, false);
 	else
 		drain_run(m, z, p, l, n, false, true);
@@ -324,7 +324,7 @@ static int64_t pcp_high_clamped(const struct zone *z, struct per_cpu_pages *p)
  * allocation while the zone is reclaimed or below its high watermark,
  * raises it to hold them and a batch when a run of frees filled the list
  */
-static int64_t nr_pcp_high_tuned(const struct zone *z, struct per_cpu_pages *p)
+static int64_t nr_kernel_612(const struct zone *z, struct per_cpu_pages *p)
 {
 	int64_t hmin = z->pcp_high_min, hmax = z->pcp_high_max, batch = p->batch;
 	int64_t high = pcp_high_clamped(z, p), cut = max64(p->free_count, batch);
@@ -370,7 +370,7 @@ static __attribute__((noinline)) void free_commit_tuned(struct pfnlab_machine *m
 	p->alloc_factor >>= 1;
 	if (p->free_count < (uint32_t)p->batch << PCP_BATCH_SCALE_MAX)
 		p->free_count++;
-	high = nr_pcp_high_tuned(z, p);
+	high = nr_kernel_612(z, p);
 	if (p->count < high)
 		return;
 	free_pcppages_bulk(m, z, p, nr_pcp_free_tuned(p, high), list);
@@ -410,7 +410,7 @@ void pcp_free_high(struct pfnlab_machine *m, struct zone *z, struct per_cpu_page
 {
 	if (m->cfg.era == PFNLAB_ERA_2015)
 		free_pcppages_bulk_2015(m, z, p, p->batch);
-	else if (pcp_high_tuned(m))
+	else if (kernel_612(m))
 		free_commit_tuned(m, z, p, list);
 	else
 		free_pcppages_bulk(m, z, p, nr_pcp_free(p), list);
@@ -459,9 +459,9 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 			     struct pcp_list *l, int mt, unsigned alloc_flags)
 {
 	const bool cma_rule = rmqueue_cma_rule(m, alloc_flags);
-	const uint32_t batch = pcp_high_tuned(m) ? nr_pcp_alloc_tuned(z, p) : p->batch;
+	const uint32_t batch = kernel_612(m) ? nr_pcp_alloc_tuned(z, p) : p->batch;
 	/* 6.1 subtracts the batch from NR_FREE_PAGES after the loop (6.12 per page, v4.2 has no such rule) */
-	const bool seen_late = cma_rule && !pcp_high_tuned(m);
+	const bool seen_late = cma_rule && !kernel_612(m);
 	enum rmqueue_mode mode = RMQUEUE_NORMAL; /* 6.12: where the last page was found */
 	uint32_t i = 0;
 
@@ -506,7 +506,7 @@ static uint32_t rmqueue_bulk(struct pfnlab_machine *m, struct zone *z, struct pe
 			}
 		}
 		if (kernel_612(m)) {
-			got = rmqueue_mode(m, z, 0, mt, alloc_flags, &mode);
+			got = rmqueue_in_mode(m, z, 0, mt, alloc_flags, &mode);
 		} else {
 			if (seen_late)
 				z->bulk_taken = i;
@@ -569,7 +569,7 @@ static bool pcp_decay_due(const struct pfnlab_machine *m, const struct zone *z)
 
 uint64_t pcp_decay_next(const struct pfnlab_machine *m)
 {
-	if (!pcp_high_tuned(m) || !m->cfg.pcp)
+	if (!kernel_612(m) || !m->cfg.pcp)
 		return UINT64_MAX;
 	for (int i = 0; i < m->nr_zones; i++)
 		if (pcp_decay_due(m, &m->zones[i]))
