@@ -131,8 +131,9 @@ static void json_body(const struct scn_result *r, const struct pfnlab_sink *s, b
 	json_string(s, r->scenario, strlen(r->scenario));
 	sink_printf(s, ", \"policy\": \"%s\", \"seed\": %llu, ", pname(r->policy), (unsigned long long)r->seed);
 	sink_printf(s, "\"machine\": {\"preset\": \"%s\", \"ram_bytes\": %llu, \"page_size\": %llu, \"era\": \"%s\", "
-	       "\"cma_era\": \"%s\", \"kvm_cma_pages\": %llu, \"kvm_cma_base_pfn\": %llu}, ",
+	       "\"kernel\": \"%s\", \"cma_era\": \"%s\", \"kvm_cma_pages\": %llu, \"kvm_cma_base_pfn\": %llu}, ",
 	    r->preset, (unsigned long long)r->ram_bytes, 1ull << r->page_shift, r->era == PFNLAB_ERA_2015 ? "2015" : "current",
+	    r->era == PFNLAB_ERA_2015 ? "4.2" : r->kernel == PFNLAB_KERNEL_6_12 ? "6.12" : "6.1",
 	    r->cma_rule == PFNLAB_CMA_2015 ? "2015" : "5.7", (unsigned long long)r->kvm_cma_pages,
 	    (unsigned long long)r->kvm_cma_base_pfn);
 	sink_printf(s, "\"hpt\": {\"requested\": %llu, \"ok\": %llu, \"failed\": %llu, \"fallback\": %llu}, ",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # --kernel and the scenario's kernel=: 6.12's per-CPU lists start with high
 # 0 and tune it from their first use (6.1's: the low watermark from boot);
-# a run's header names the kernel; a bad value is refused.
+# a run's header and JSON name the kernel; a bad value is refused.
 set -u
 . "$(dirname "$0")/lib.sh"
 high() { # high KERNEL: the first pageset high of DMA32 in /proc/zoneinfo
@@ -17,6 +17,10 @@ grep -q "era current (kernel 6.12)" "$T/out" || say "run kernel=6.12: the header
 tuned=$(awk '/^Node 0, zone +DMA32/ { z = 1 } z && /high: / { print $2; exit }' "$T/out")
 [ -n "$tuned" ] && [ "$tuned" -gt "$h61" ] ||
 	say "run kernel=6.12: DMA32 high '$tuned' after a refill, want above 6.1's fixed $h61 (high_min + batch)"
+"$PF" run --format json "$T/k.scn" > "$T/j" 2> "$T/err" || say "run --format json kernel=6.12: exit $?"
+grep -q '"era": "current", "kernel": "6.12"' "$T/j" || say "run --format json: no \"kernel\": \"6.12\""
+"$PF" run --format json > "$T/j" 2> "$T/err" || say "run --format json (the seed): exit $?"
+grep -q '"era": "2015", "kernel": "4.2"' "$T/j" || say "the seed's JSON: no \"kernel\": \"4.2\""
 printf 'machine kernel=6.13\n' > "$T/bad.scn"
 "$PF" run "$T/bad.scn" > "$T/out" 2> "$T/err" && say "kernel=6.13 accepted"
 grep -q "bad.scn:1: machine kernel: '6.13' is not one of 6.1|6.12" "$T/err" || say "kernel=6.13: '$(cat "$T/err")'"
