@@ -164,7 +164,6 @@ void change_pageblock_range(struct pfnlab_machine *m, uint64_t pfn, unsigned ord
 		set_pageblock_migratetype(m, pfn + i * m->pb_pages, mt);
 }
 
-
 /*
  * The pages of a pageblock of type @block_mt, besides its @free_pages,
  * that a @start_mt allocation counts as its own kind when it claims the

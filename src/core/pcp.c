@@ -58,7 +58,7 @@ static uint32_t pcp_free_limit(const struct pfnlab_machine *m, const struct zone
 {
 	uint32_t cap = (uint32_t)p->batch << 2;
 
-	if (kernel_612(m)) /* 6.12: every free asks nr_kernel_612() */
+	if (kernel_612(m)) /* 6.12: every free asks nr_pcp_high_tuned() */
 		return 0;
 	return z->reclaim_active && p->high > cap ? cap : p->high;
 }
@@ -222,7 +222,7 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 static inline __attribute__((always_inline)) void drain_oldest(struct pfnlab_machine *m, struct zone *z,
 								struct per_cpu_pages *p, struct pcp_list *l, uint32_t n)
 {
-	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write && !kernel_612(m))
+	if (z->buddy_aligned && !z->nr_isolate_pageblock && !m->trace.write) /* never on 6.12 (zone_buddy_aligned()) */
 		drain_run(m, z, p, l, n, true, false);
 	else
 		drain_run(m, z, p, l, n, false, true);
@@ -324,7 +324,7 @@ static int64_t pcp_high_clamped(const struct zone *z, struct per_cpu_pages *p)
  * allocation while the zone is reclaimed or below its high watermark,
  * raises it to hold them and a batch when a run of frees filled the list
  */
-static int64_t nr_kernel_612(const struct zone *z, struct per_cpu_pages *p)
+static int64_t nr_pcp_high_tuned(const struct zone *z, struct per_cpu_pages *p)
 {
 	int64_t hmin = z->pcp_high_min, hmax = z->pcp_high_max, batch = p->batch;
 	int64_t high = pcp_high_clamped(z, p), cut = max64(p->free_count, batch);
@@ -370,7 +370,7 @@ static __attribute__((noinline)) void free_commit_tuned(struct pfnlab_machine *m
 	p->alloc_factor >>= 1;
 	if (p->free_count < (uint32_t)p->batch << PCP_BATCH_SCALE_MAX)
 		p->free_count++;
-	high = nr_kernel_612(z, p);
+	high = nr_pcp_high_tuned(z, p);
 	if (p->count < high)
 		return;
 	free_pcppages_bulk(m, z, p, nr_pcp_free_tuned(p, high), list);
