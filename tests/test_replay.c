@@ -244,18 +244,18 @@ TEST(claim_expand_check)
 	if (!m)
 		return;
 	CHECK(claim_range_free(m, 5, 0));
-	CHECK(claim_take_if_free(m, 5, 0));
-	claim_mark_alloc(m, 5, 0, true);
+	CHECK(claim_take_if_free(m, pfn_zone(m, 5), 5, 0));
+	claim_mark_alloc(m, pfn_zone(m, 5), 5, 0, true);
 	CHECK(free_block(m, 0, 2, PFNLAB_MT_MOVABLE));
 	CHECK(free_block(m, 4, 0, PFNLAB_MT_MOVABLE));
 	CHECK(free_block(m, 6, 1, PFNLAB_MT_MOVABLE));
 	CHECK(free_block(m, 8, 3, PFNLAB_MT_MOVABLE));
 	CHECK(free_block(m, 512, 9, PFNLAB_MT_MOVABLE));
 	CHECK(!claim_range_free(m, 4, 1));
-	CHECK(!claim_take_if_free(m, 5, 0));
+	CHECK(!claim_take_if_free(m, pfn_zone(m, 5), 5, 0));
 	CHECK_EQ(claim_block_head(m, 7), 6);
 	test_check_state(m);
-	claim_release(m, 5, 0);
+	claim_release(m, pfn_zone(m, 5), 5, 0);
 	CHECK(free_block(m, 0, 10, PFNLAB_MT_MOVABLE));
 	test_check_state(m);
 	pfnlab_machine_destroy(m);
@@ -274,10 +274,10 @@ TEST(claim_expand_head_check)
 
 	if (!m)
 		return;
-	CHECK(claim_take_if_free(m, 1029, 0));
-	claim_mark_alloc(m, 1029, 0, true);
-	CHECK(claim_take_if_free(m, 5, 0));
-	claim_mark_alloc(m, 5, 0, true);
+	CHECK(claim_take_if_free(m, pfn_zone(m, 1029), 1029, 0));
+	claim_mark_alloc(m, pfn_zone(m, 1029), 1029, 0, true);
+	CHECK(claim_take_if_free(m, pfn_zone(m, 5), 5, 0));
+	claim_mark_alloc(m, pfn_zone(m, 5), 5, 0, true);
 	l = &m->zones[m->nr_zones - 1].area[8].list[PFNLAB_MT_MOVABLE];
 	CHECK_EQ(l->head, 256);
 	CHECK_EQ(m->frames[256].next, 1280);
@@ -365,8 +365,8 @@ TEST(replay_relocation_check)
 
 	if (!m)
 		return;
-	CHECK(claim_take_if_free(m, 0x400, 0));
-	claim_mark_alloc(m, 0x400, 0, false);
+	CHECK(claim_take_if_free(m, pfn_zone(m, 0x400), 0x400, 0));
+	claim_mark_alloc(m, pfn_zone(m, 0x400), 0x400, 0, false);
 	f0 = pfnlab_zone_free_pages(m, PFNLAB_ZONE_NORMAL);
 	r = replay(m, ALLOC(0x400, 0), false, &err, why, sizeof(why));
 	CHECK_EQ(err, 0);

@@ -40,19 +40,16 @@ uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn)
 	}
 }
 
-bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n)
+struct zone *claim_range_zone(struct pfnlab_machine *m, uint64_t pfn, uint64_t n)
 {
-	int zi;
+	struct zone *z;
 
-	if (pfn >= m->nr_pfns || n > m->nr_pfns - pfn)
-		return false;
-	zi = pfn_zone_index(m, pfn);
-	if (zi < 0 || !zone_spans(&m->zones[zi], pfn + n - 1))
-		return false;
+	if (pfn >= m->nr_pfns || n > m->nr_pfns - pfn || !(z = pfn_zone(m, pfn)) || !zone_spans(z, pfn + n - 1))
+		return NULL;
 	for (uint64_t p = pfn; p < pfn + n; p++)
 		if (m->frames[p].flags & (F_HOLE | F_RESERVED | F_PCP))
-			return false;
-	return true;
+			return NULL;
+	return z;
 }
 
 bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned order)
@@ -78,7 +75,10 @@ bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned ord
 	return true;
 }
 
-bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+			       uint64_t h);
+
+bool claim_take_if_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
 {
 	uint64_t h = claim_block_head(m, pfn);
 
@@ -86,19 +86,20 @@ bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 		return false;
 	if (h + (1ull << m->frames[h].order) < pfn + (1ull << order) && !claim_range_free(m, pfn, order))
 		return false;
-	claim_take_free_at(m, pfn, order, h);
+	claim_take_free_at(m, z, pfn, order, h);
 	return true;
 }
 
-void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+void claim_take_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
 {
-	claim_take_free_at(m, pfn, order, claim_block_head(m, pfn));
+	claim_take_free_at(m, z, pfn, order, claim_block_head(m, pfn));
 }
 
-void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t h)
+/* claim_take_free() with the head @h of the block holding @pfn already found */
+static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+			       uint64_t h)
 {
 	uint64_t end = pfn + (1ull << order);
-	struct zone *z = pfn_zone(m, pfn);
 
 	if (h != NIL_PFN && (m->frames[h].flags & F_BUDDY) && m->frames[h].order > order) {
 		/* models expand(): halves not holding @pfn go back to the head of the block's list */
@@ -147,17 +148,15 @@ void claim_split_alloc(struct pfnlab_machine *m, uint64_t head)
 		m->frames[p] = (struct frame){.flags = flags, .refcount = 1};
 }
 
-void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bool movable)
+void claim_mark_alloc(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, bool movable)
 {
 	struct frame *f = &m->frames[pfn];
-	struct zone *z = pfn_zone(m, pfn);
 
 	*f = (struct frame){.flags = (uint8_t)(F_ALLOC | (movable ? F_LRU : 0)), .order = (uint8_t)order,
 			    .refcount = 1};
 	if (m->pgflags)
 		m->pgflags[pfn] = 0;
-	if (z)
-		m->vm[VM_PGALLOC_DMA + z->type] += 1ull << order;
+	m->vm[VM_PGALLOC_DMA + z->type] += 1ull << order;
 }
 
 /*
@@ -199,10 +198,9 @@ static void forget_owner(struct pfnlab_machine *m, uint64_t head)
 		m->pgflags[head] = 0;
 }
 
-void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
+void claim_release(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
 {
 	uint64_t end = pfn + (1ull << order);
-	struct zone *z = pfn_zone(m, pfn);
 
 	for (uint64_t p = pfn; p < end;) {
 		struct frame *f = &m->frames[p];

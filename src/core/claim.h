@@ -15,8 +15,12 @@
  */
 uint64_t claim_block_head(const struct pfnlab_machine *m, uint64_t pfn);
 
-/** claim_range_usable() - is every frame of [pfn, pfn + n) managed memory of one zone? */
-bool claim_range_usable(const struct pfnlab_machine *m, uint64_t pfn, uint64_t n);
+/**
+ * claim_range_zone() - the zone whose managed memory every frame of
+ * [pfn, pfn + n) is, or NULL (a hole, a reserved or per-CPU frame, two
+ * zones, beyond the machine).  The functions below take it as @z.
+ */
+struct zone *claim_range_zone(struct pfnlab_machine *m, uint64_t pfn, uint64_t n);
 
 /** claim_range_free() - is every frame of the aligned block [pfn, pfn + 2^order) free? */
 bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned order);
@@ -28,13 +32,10 @@ bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned ord
  * The frames of the block are left plain (no flags); allocated frames in
  * it are not touched.
  */
-void claim_take_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+void claim_take_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order);
 
 /** claim_take_if_free() - claim_take_free() when the block is all free; returns whether it was. */
-bool claim_take_if_free(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
-
-/** claim_take_free_at() - claim_take_free() with the head of the block holding @pfn already found. */
-void claim_take_free_at(struct pfnlab_machine *m, uint64_t pfn, unsigned order, uint64_t head);
+bool claim_take_if_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order);
 
 /** claim_split_alloc() - turn the allocation with head @head into 2^order order-0 allocations (split_page()). */
 void claim_split_alloc(struct pfnlab_machine *m, uint64_t head);
@@ -42,9 +43,9 @@ void claim_split_alloc(struct pfnlab_machine *m, uint64_t head);
 /**
  * claim_mark_alloc() - make the plain frames [pfn, pfn + 2^order) one
  * allocation (refcount 1, on the LRU when @movable) and count it in
- * pgalloc_<zone>.
+ * pgalloc_<zone> of @z.
  */
-void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bool movable);
+void claim_mark_alloc(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, bool movable);
 
 /**
  * claim_release() - give the block [pfn, pfn + 2^order) back to the buddy
@@ -53,6 +54,6 @@ void claim_mark_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, bo
  * (merging) onto the list of its pageblock's type.  The caller has split
  * any allocation that reaches outside the block.
  */
-void claim_release(struct pfnlab_machine *m, uint64_t pfn, unsigned order);
+void claim_release(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order);
 
 #endif /* PFNLAB_CLAIM_H */

@@ -167,9 +167,15 @@ static inline bool seen_test(const struct replay_model *r, uint64_t pfn)
 	return r->seen[pfn >> 6] >> (pfn & 63) & 1;
 }
 
-/* (a word at a time: an event's pages are one aligned block) */
+/* (a word at a time: an event's pages are one aligned block, most often a page) */
 static inline void seen_assign(struct replay_model *r, uint64_t pfn, uint64_t n, bool v)
 {
+	if (n == 1) {
+		uint64_t bit = 1ull << (pfn & 63);
+
+		r->seen[pfn >> 6] = v ? r->seen[pfn >> 6] | bit : r->seen[pfn >> 6] & ~bit;
+		return;
+	}
 	for (uint64_t p = pfn, end = pfn + n; p < end;) {
 		uint64_t bits = end - p < 64 - (p & 63) ? end - p : 64 - (p & 63);
 		uint64_t mask = (bits == 64 ? ~0ull : (1ull << bits) - 1) << (p & 63);
@@ -334,7 +340,7 @@ static void cma_leave_owned(struct replay_model *r, uint64_t pfn, uint64_t n, bo
 		if (a)
 			a->pages_released++;
 		if ((f->flags & F_ALLOC) && !f->order && seen_test(r, p) && !map_find(&r->rev, p)) {
-			claim_release(m, p, 0);
+			claim_release(m, pfn_zone(m, p), p, 0);
 			seen_assign(r, p, 1, false);
 		}
 	}
@@ -360,7 +366,7 @@ static uint64_t relocate(struct replay_model *r, uint64_t pfn, unsigned order, i
 	uint64_t y = z && mt >= 0 && mt < PFNLAB_MT_HIGHATOMIC ? rmqueue_smallest(m, z, order, mt) : NIL_PFN;
 
 	if (y != NIL_PFN) {
-		claim_mark_alloc(m, y, order, mt == PFNLAB_MT_MOVABLE);
+		claim_mark_alloc(m, z, y, order, mt == PFNLAB_MT_MOVABLE);
 		return y;
 	}
 	return alloc_frames(m, gfp, order);
@@ -372,8 +378,9 @@ static void apply_alloc(struct replay_model *r, uint64_t pfn, unsigned order, in
 	struct pfnlab_machine *m = r->m;
 	uint64_t n = 1ull << order, y;
 	bool movable = gfp_migratetype(gfp) == PFNLAB_MT_MOVABLE;
+	struct zone *z;
 
-	if (order >= m->nr_orders || (pfn & (n - 1)) || !claim_range_usable(m, pfn, n)) {
+	if (order >= m->nr_orders || (pfn & (n - 1)) || !(z = claim_range_zone(m, pfn, n))) {
 		r->c[C_pfn_invalid]++;
 		return;
 	}
@@ -390,14 +397,14 @@ static void apply_alloc(struct replay_model *r, uint64_t pfn, unsigned order, in
 			map_del(&r->rev, yy);
 			map_del(&r->fwd, pfn);
 			if ((m->frames[yy].flags & F_ALLOC) && m->frames[yy].order == yo)
-				claim_release(m, yy, yo);
+				claim_release(m, pfn_zone(m, yy), yy, yo);
 		} else if ((m->frames[pfn].flags & F_ALLOC) && !map_find(&r->rev, pfn)) {
-			claim_release(m, pfn, m->frames[pfn].order);
+			claim_release(m, z, pfn, m->frames[pfn].order);
 		}
 		seen_assign(r, pfn, n, false);
 	}
-	if (claim_take_if_free(m, pfn, order)) {
-		claim_mark_alloc(m, pfn, order, movable);
+	if (claim_take_if_free(m, z, pfn, order)) {
+		claim_mark_alloc(m, z, pfn, order, movable);
 	} else if ((y = relocate(r, pfn, order, mt, gfp)) != NIL_PFN) {
 		r->c[C_alloc_relocated]++;
 		map_put(&r->fwd, pfn, y | (uint64_t)order << 56);
@@ -409,8 +416,8 @@ static void apply_alloc(struct replay_model *r, uint64_t pfn, unsigned order, in
 		r->c[C_alloc_forced]++;
 		split_edges(r, pfn, pfn + n);
 		take_allocated(r, pfn, pfn + n, false, &moved, &lost);
-		claim_take_free(m, pfn, order);
-		claim_mark_alloc(m, pfn, order, movable);
+		claim_take_free(m, z, pfn, order);
+		claim_mark_alloc(m, z, pfn, order, movable);
 	}
 	seen_assign(r, pfn, n, true);
 }
@@ -435,6 +442,7 @@ static void apply_free(struct replay_model *r, uint64_t pfn, unsigned order)
 {
 	struct pfnlab_machine *m = r->m;
 	uint64_t n = 1ull << order, h, *v;
+	struct zone *z;
 
 	if (pfn >= m->nr_pfns || order >= m->nr_orders || (pfn & (n - 1))) {
 		r->c[C_pfn_invalid]++;
@@ -452,11 +460,11 @@ static void apply_free(struct replay_model *r, uint64_t pfn, unsigned order)
 		map_del(&r->fwd, pfn);
 		map_del(&r->rev, y);
 		if ((m->frames[y].flags & F_ALLOC) && m->frames[y].order == yo)
-			claim_release(m, y, yo);
+			claim_release(m, pfn_zone(m, y), y, yo);
 		seen_assign(r, pfn, n, false);
 		return;
 	}
-	if (!claim_range_usable(m, pfn, n)) {
+	if (!(z = claim_range_zone(m, pfn, n))) {
 		r->c[C_pfn_invalid]++;
 		return;
 	}
@@ -479,7 +487,7 @@ static void apply_free(struct replay_model *r, uint64_t pfn, unsigned order)
 		r->c[C_free_conflicts]++;
 		return;
 	}
-	claim_release(m, pfn, order);
+	claim_release(m, z, pfn, order);
 }
 
 /* models steal_suitable_fallback(): the effect an extfrag event reports */
@@ -559,9 +567,10 @@ static void apply_cma_alloc(struct replay_model *r, uint64_t pfn, uint64_t count
 	struct pfnlab_machine *m = r->m;
 	uint64_t end = pfn + count, moved = 0, lost = 0;
 	struct cma_area *a;
+	struct zone *z;
 
 	r->c[C_cma_pages_allocated] += count;
-	if (!count || !claim_range_usable(m, pfn, count)) {
+	if (!count || !(z = claim_range_zone(m, pfn, count))) {
 		r->c[C_pfn_invalid]++;
 		return;
 	}
@@ -573,7 +582,7 @@ static void apply_cma_alloc(struct replay_model *r, uint64_t pfn, uint64_t count
 	for (uint64_t p = pfn; p < end;) {
 		unsigned o = piece_order(m, p, end);
 
-		claim_take_free(m, p, o);
+		claim_take_free(m, z, p, o);
 		p += 1ull << o;
 	}
 	/* pages of an earlier cma_alloc still held: released while tracing was off */
@@ -622,9 +631,10 @@ static void apply_cma_release(struct replay_model *r, uint64_t pfn, uint64_t cou
 {
 	struct pfnlab_machine *m = r->m;
 	struct cma_area *a;
+	struct zone *z;
 
 	r->c[C_cma_pages_released] += count;
-	if (!count || !claim_range_usable(m, pfn, count)) {
+	if (!count || !(z = claim_range_zone(m, pfn, count))) {
 		r->c[C_pfn_invalid]++;
 		return;
 	}
@@ -635,7 +645,7 @@ static void apply_cma_release(struct replay_model *r, uint64_t pfn, uint64_t cou
 
 		if (!seen_test(r, p) || !(f->flags & F_ALLOC) || f->order || map_find(&r->rev, p))
 			continue;
-		claim_release(m, p, 0);
+		claim_release(m, z, p, 0);
 		seen_assign(r, p, 1, false);
 	}
 	a = cma_of(m, pfn, count);

@@ -464,20 +464,18 @@ static bool fast_page_event(struct event_parser *ep, enum trace_event_id id, con
 	       (id != EV_PAGE_ALLOC || !parse_gfp(ep, pf.gfp, pf.gfp_len, &gfp)) && page_event(ep, id, &pf, gfp, ev);
 }
 
-bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct trace_event *ev)
+/*
+ * The rest of a page event line after its fields @pf, from @p (the
+ * mm_page_alloc mask, the newline): @ev and the line's place in @l.
+ */
+SCAN_INLINE bool page_line_end(struct event_parser *ep, struct input_lines *l, const struct trace_line *tl,
+			       const char *p, const struct page_fields *pf, struct trace_event *ev)
 {
-	const char *s = l->p, *end = l->end, *p, *q;
+	const char *s = l->p, *end = l->end, *q;
 	const struct gfp_ent *g = ep->last_gfp;
-	struct trace_line tl;
-	struct page_fields pf;
 	pfnlab_gfp_t gfp = 0;
 
-	if (ep->era < 0 || l->mark || !(p = trace_page_head(s, end, &tl)) || !ep->known[tl.id])
-		return false;
-	if (!(q = page_kv_printed(tl.id, p, end, &pf)) && !(q = page_kv(tl.id, p, end, &pf)))
-		return false;
-	p = q;
-	if (tl.id == EV_PAGE_ALLOC) {
+	if (tl->id == EV_PAGE_ALLOC) {
 		/* the mask runs to the newline; most often it is the last one again */
 		if (g && (size_t)(end - p) > g->len && p[g->len] == '\n' && scan_same(p, g->s, g->len)) {
 			gfp = g->gfp;
@@ -489,16 +487,39 @@ bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct tra
 			p = q;
 		}
 	}
-	if (p == end || *p != '\n' || !page_event(ep, tl.id, &pf, gfp, ev))
+	if (p == end || *p != '\n' || !page_event(ep, tl->id, pf, gfp, ev))
 		return false;
 	ev->line = TL_EVENT;
-	ev->has_flags = tl.has_flags;
-	ep->known[tl.id]->count++;
+	ev->has_flags = tl->has_flags;
+	ep->known[tl->id]->count++;
 	l->s = s;
 	l->n = (size_t)(p - s);
 	l->p = p + 1;
 	l->no++;
 	return true;
+}
+
+/* event_parse_next() for fields not laid out as page_kv_printed() expects (kept apart: its @pf lives in memory) */
+static bool __attribute__((noinline)) page_line_unusual(struct event_parser *ep, struct input_lines *l,
+							const struct trace_line *tl, const char *p,
+							struct trace_event *ev)
+{
+	struct page_fields pf;
+
+	return (p = page_kv(tl->id, p, l->end, &pf)) && page_line_end(ep, l, tl, p, &pf, ev);
+}
+
+bool event_parse_next(struct event_parser *ep, struct input_lines *l, struct trace_event *ev)
+{
+	const char *p, *q;
+	struct trace_line tl;
+	struct page_fields pf = {.mt = 0};
+
+	if (ep->era < 0 || l->mark || !(p = trace_page_head(l->p, l->end, &tl)) || !ep->known[tl.id])
+		return false;
+	if ((q = page_kv_printed(tl.id, p, l->end, &pf)))
+		return page_line_end(ep, l, &tl, q, &pf, ev);
+	return page_line_unusual(ep, l, &tl, p, ev);
 }
 
 /*

@@ -225,11 +225,15 @@ enum trace_line_kind trace_split_line(const char *s, size_t n, struct trace_line
 	return TL_EVENT;
 }
 
-/* The name of a page event at @p and the blanks after it: the fields' start, or NULL. */
-static const char *page_name(const char *p, const char *end, bool has_flags, struct trace_line *tl)
+/*
+ * The name of a page event at @p and the blanks after it: the fields'
+ * start, or NULL.  @prefixed: "mm_page_" is known to be at @p.
+ */
+static inline __attribute__((always_inline)) const char *page_name(const char *p, const char *end, bool has_flags,
+								  bool prefixed, struct trace_line *tl)
 {
 	/* mm_page_alloc, mm_page_free, mm_page_free_batched */
-	if (end - p < 24 || __builtin_memcmp(p, "mm_page_", 8))
+	if (end - p < 24 || (!prefixed && __builtin_memcmp(p, "mm_page_", 8)))
 		return NULL;
 	tl->has_flags = has_flags;
 	tl->name = p;
@@ -245,9 +249,13 @@ static const char *page_name(const char *p, const char *end, bool has_flags, str
 	} else {
 		return NULL;
 	}
+	/* one blank, as the kernel prints it, is checked without a loop (the 24 bytes hold it) */
 	p += tl->name_len + 1;
-	while (p < end && is_blank(*p))
+	if (*p == ' ' && !is_blank(p[1]))
 		p++;
+	else
+		while (p < end && is_blank(*p))
+			p++;
 	tl->fields = p;
 	return p;
 }
@@ -257,6 +265,12 @@ static const char *page_name(const char *p, const char *end, bool has_flags, str
 static inline uint32_t eq16(__m128i v, char c)
 {
 	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* The bytes of @v equal to those at @c (16-byte aligned), one bit each. */
+static inline uint32_t same16(__m128i v, const char *c)
+{
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_load_si128((const __m128i *)(const void *)c)));
 }
 
 /* The bytes of @v that are decimal digits, one bit each. */
@@ -285,23 +299,25 @@ static const char *padded_columns(const char *s, const char *end)
 {
 #ifdef __SSE2__
 	/* bit i of each mask is byte i of the line */
-	static const char fixed[64] = {[24] = ' ', [25] = '[', [29] = ']', [30] = ' ', [36] = ' ', [42] = '.',
+	static const char fixed[64] __attribute__((aligned(16))) = {[24] = ' ', [25] = '[', [29] = ']', [30] = ' ', [36] = ' ', [42] = '.',
 				       [49] = ':', [50] = ' ', [51] = 'm', [52] = 'm', [53] = '_', [54] = 'p',
 				       [55] = 'a', [56] = 'g', [57] = 'e', [58] = '_'};
 	const uint64_t fixed_bits = 1ull << 24 | 1ull << 25 | 1ull << 29 | 1ull << 30 | 1ull << 36 | 1ull << 42 |
 				    1ull << 49 | 1ull << 50 | 0xffull << 51;
 	const uint64_t digit_bits = 7ull << 26 | 0x3full << 43; /* the CPU, the microseconds */
-	uint64_t same = 0, dig, blank, sp, dg;
+	uint64_t same, dig, blank, sp, dg;
 	__m128i v[4];
 
 	if (end - s < 64)
 		return NULL;
-	for (int k = 0; k < 4; k++) {
-		v[k] = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
-		same |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-				_mm_cmpeq_epi8(v[k], _mm_loadu_si128((const __m128i *)(const void *)(fixed + 16 * k))))
-			<< (16 * k);
-	}
+	/* (written out: as a loop, the vectors stayed in memory) */
+	v[0] = _mm_loadu_si128((const __m128i *)(const void *)s);
+	v[1] = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+	v[2] = _mm_loadu_si128((const __m128i *)(const void *)(s + 32));
+	v[3] = _mm_loadu_si128((const __m128i *)(const void *)(s + 48));
+	/* no fixed byte is in the first 16 */
+	same = (uint64_t)same16(v[1], fixed + 16) << 16 | (uint64_t)same16(v[2], fixed + 32) << 32 |
+	       (uint64_t)same16(v[3], fixed + 48) << 48;
 	dig = (uint64_t)digits16(v[1]) << 16 | (uint64_t)digits16(v[2]) << 32 | (uint64_t)digits16(v[3]) << 48;
 	blank = (uint64_t)blanks16(v[1]) << 16 | (uint64_t)blanks16(v[2]) << 32;
 	/* the fixed bytes; the digits; flags that are no blank and do not open with a digit */
@@ -322,15 +338,12 @@ static const char *padded_columns(const char *s, const char *end)
 #endif
 }
 
-const char *trace_page_head(const char *s, const char *end, struct trace_line *tl)
+/* trace_page_head() of a line whose columns are not padded_columns() */
+static const char *__attribute__((noinline)) page_head_unpadded(const char *s, const char *end,
+								  struct trace_line *tl)
 {
 	const char *p = s, *b, *q;
 
-	/* trace_split_line()'s reading where it reads nothing odd; never past a newline */
-	if (p == end || *p == '#' || *p == 'C')
-		return NULL;
-	if ((q = padded_columns(s, end)))
-		return page_name(q, end, true, tl);
 	b = find2(s, end, '[', '\n');
 	if (b == end || *b != '[' || b == p || !is_blank(b[-1]))
 		return NULL;
@@ -359,7 +372,19 @@ const char *trace_page_head(const char *s, const char *end, struct trace_line *t
 	}
 	if (q == end || *q != ':')
 		return NULL;
-	return page_name(span_spaces(q + 1, end), end, tl->has_flags, tl);
+	return page_name(span_spaces(q + 1, end), end, tl->has_flags, false, tl);
+}
+
+const char *trace_page_head(const char *s, const char *end, struct trace_line *tl)
+{
+	const char *q;
+
+	/* trace_split_line()'s reading where it reads nothing odd; never past a newline */
+	if (s == end || *s == '#' || *s == 'C')
+		return NULL;
+	if ((q = padded_columns(s, end)))
+		return page_name(q, end, true, true, tl);
+	return page_head_unpadded(s, end, tl);
 }
 
 int trace_split_fields(const char *s, size_t n, struct trace_fields *tf)
