@@ -285,6 +285,97 @@ TEST(reclaim_sleeps_while_disk_writes_check)
 	}
 }
 
+/*
+ * boost_watermark() (v5.0+) on 256 pages in pageblocks of 4 with
+ * watermark_scale_factor 200: min 0, low 5, high 10 (256 * 200 / 10000 =
+ * 5 a step), so the boost's cap is max(4, 10 * 15000 / 10000) = 15.  Each
+ * boost adds a pageblock up to the cap: 4, 8, 12, 15, 15; the checker
+ * finds the fast path's marks raised with it; a sysctl write that sets
+ * the watermarks up again drops it.  v4.2 never boosts.
+ */
+TEST(boost_watermark_steps_check)
+{
+	static const uint64_t boost[] = {4, 8, 12, 15, 15};
+
+	for (int era = 0; era < 2; era++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct zone *z;
+
+		test_variant = era ? "2015" : "current";
+		test_tiny_config(&c, 256, 3, 2);
+		c.watermark_scale_factor = 200;
+		c.era = era ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT;
+		m = test_machine(&c);
+		z = &m->zones[0];
+		if (!era)
+			CHECK_EQ(z->wmark[WMARK_HIGH], 10);
+		for (size_t i = 0; i < sizeof(boost) / sizeof(boost[0]); i++) {
+			CHECK_EQ(boost_watermark(m, z), !era);
+			CHECK_EQ(z->watermark_boost, era ? 0 : boost[i]);
+			CHECK_EQ(wmark_pages(z, WMARK_LOW), z->wmark[WMARK_LOW] + (era ? 0 : boost[i]));
+			test_check_state(m);
+		}
+		if (!era) {
+			CHECK_EQ(pfnlab_sysctl_set(m, "vm.watermark_scale_factor", 200), 0);
+			CHECK_EQ(z->watermark_boost, 0);
+			CHECK_EQ(pfnlab_sysctl_set(m, "vm.watermark_boost_factor", 0), 0);
+			CHECK(!boost_watermark(m, z));
+			test_check_state(m);
+		}
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
+/*
+ * A fallback below pageblock order boosts the watermarks and wakes kswapd
+ * though the node is balanced (6.1 and 6.12).  256 pages in pageblocks of
+ * 4, no watermarks while 255 movable pages are allocated and those at
+ * even PFNs freed again (every free page alone, its buddy in use), then
+ * watermark_scale_factor 200 (low 5, high 10).  An unmovable page can only
+ * come from an order-0 MOVABLE block: the claim boosts by a pageblock (4),
+ * rmqueue() wakes kswapd, whose boosted reclaim may neither write back
+ * nor swap, finds nothing, stops and counts a failure, takes the boost off
+ * and wakes kcompactd for pageblock order.  v4.2 neither boosts nor wakes
+ * kswapd here.
+ */
+TEST(fallback_boost_wakes_kswapd_check)
+{
+	for (int k = 0; k < 3; k++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		uint64_t pfn[255], p;
+		bool cur = k < 2;
+
+		test_variant = k == 0 ? "6.1" : k == 1 ? "6.12" : "2015";
+		test_tiny_config(&c, 256, 3, 2);
+		c.era = cur ? PFNLAB_ERA_CURRENT : PFNLAB_ERA_2015;
+		c.kernel = k == 1 ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		m = test_machine(&c);
+		for (int i = 0; i < 255; i++)
+			CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_HIGHUSER_MOVABLE, 0, &pfn[i]), 0);
+		for (int i = 0; i < 255; i++)
+			if (!(pfn[i] & 1))
+				CHECK_EQ(pfnlab_free_pages(m, pfn[i], 0), 0);
+		if (cur)
+			CHECK_EQ(pfnlab_sysctl_set(m, "vm.watermark_scale_factor", 200), 0);
+		test_check_state(m);
+		CHECK_EQ(m->vm[VM_PAGEOUTRUN], 0);
+		CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL, 0, &p), 0);
+		test_check_state(m);
+		CHECK_EQ(m->vm[VM_EXTFRAG], 1);
+		CHECK_EQ(pb_type(m, p), PFNLAB_MT_UNMOVABLE);
+		CHECK_EQ(m->vm[VM_PAGEOUTRUN], cur);
+		CHECK_EQ(m->kswapd.failures, cur);
+		CHECK_EQ(m->zones[0].watermark_boost, 0);
+		CHECK_EQ(m->zones[0].boosted_wmark, false);
+		CHECK_EQ(m->vm[VM_COMPACT_DAEMON_WAKE] > 0, cur);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
 RUN_TESTS(stream_larger_than_ram_check, read_twice_survives_stream_check, swap_out_and_in_check,
 	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check,
-	  reclaim_sleeps_while_disk_writes_check)
+	  reclaim_sleeps_while_disk_writes_check, boost_watermark_steps_check, fallback_boost_wakes_kswapd_check)

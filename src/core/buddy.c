@@ -10,8 +10,10 @@
  * follow list membership: a block on a list of type t counts as free of
  * type t, except on the ISOLATE list, which the kernel also leaves out.
  *
- * Simplified: no guard pages, no page shuffling, no watermark boost, no
- * compaction capture; 6.12's split_large_buddy() (a freed block above
+ * A fallback below pageblock order boosts the zone's watermarks
+ * (boost_watermark(), v5.0+, watermark.c) before it claims or steals.
+ *
+ * Simplified: no guard pages, no page shuffling, no compaction capture; 6.12's split_large_buddy() (a freed block above
  * pageblock order freed a pageblock at a time) is not modelled.
  */
 #include "buddy.h"
@@ -180,9 +182,19 @@ static uint64_t alike_pages(const struct pfnlab_machine *m, int start_mt, int bl
 	return 0;
 }
 
+/*
+ * A fallback that may fragment: boost_watermark(), and for a caller that
+ * may wake kswapd, ZONE_BOOSTED_WATERMARK for rmqueue() to act on
+ */
+static void boost_and_flag(struct pfnlab_machine *m, struct zone *z, unsigned alloc_flags)
+{
+	if (boost_watermark(m, z) && (alloc_flags & ALLOC_KSWAPD))
+		z->boosted_wmark = true;
+}
+
 /* models steal_suitable_fallback() of v6.1 */
 static void steal_suitable_fallback(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				    int start_mt, bool whole_block)
+				    int start_mt, bool whole_block, unsigned alloc_flags)
 {
 	unsigned order = pfn_frame(m, pfn)->order;
 	int old = pb_type(m, pfn);
@@ -194,6 +206,7 @@ static void steal_suitable_fallback(struct pfnlab_machine *m, struct zone *z, ui
 		change_pageblock_range(m, pfn, order, start_mt);
 		goto single_page;
 	}
+	boost_and_flag(m, z, alloc_flags);
 	if (!whole_block)
 		goto single_page;
 	free_pages = move_freepages_block(m, z, pfn, start_mt, &movable_pages);
@@ -258,7 +271,7 @@ static int pick_fallback(struct pfnlab_machine *m, struct zone *z, unsigned orde
  * Returns the page or NIL_PFN.
  */
 static uint64_t try_to_claim_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned o,
-				   unsigned order, int start_mt)
+				   unsigned order, int start_mt, unsigned alloc_flags)
 {
 	int block_mt = pb_type(m, pfn);
 	uint64_t start = pfn & ~(m->pb_pages - 1), free_pages, movable, alike;
@@ -272,6 +285,7 @@ static uint64_t try_to_claim_block(struct pfnlab_machine *m, struct zone *z, uin
 		pfn_frame(m, pfn)->mt = (uint16_t)start_mt;
 		return pfn;
 	}
+	boost_and_flag(m, z, alloc_flags);
 	if (!zone_spans(z, start) || !zone_spans(z, start + m->pb_pages - 1))
 		return NIL_PFN;
 	free_pages = move_freepages_block(m, z, pfn, -1, &movable);
@@ -303,7 +317,7 @@ static uint64_t rmqueue_claim(struct pfnlab_machine *m, struct zone *z, unsigned
 			continue;
 		if (!can_steal)
 			break;
-		pfn = try_to_claim_block(m, z, z->area[o].list[fmt].head, (unsigned)o, order, mt);
+		pfn = try_to_claim_block(m, z, z->area[o].list[fmt].head, (unsigned)o, order, mt, alloc_flags);
 		if (pfn != NIL_PFN) {
 			trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
 			return pfn;
@@ -404,7 +418,7 @@ static uint64_t rmqueue_fallback(struct pfnlab_machine *m, struct zone *z, unsig
 		return NIL_PFN;
 	pfn = z->area[o].list[fmt].head;
 	if (m->cfg.era == PFNLAB_ERA_CURRENT) {
-		steal_suitable_fallback(m, z, pfn, mt, can_steal);
+		steal_suitable_fallback(m, z, pfn, mt, can_steal, alloc_flags);
 		trace_extfrag(m, pfn, order, (unsigned)o, mt, fmt);
 		*retry = true;
 		return NIL_PFN;

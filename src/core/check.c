@@ -108,8 +108,10 @@ static int check_marks(const struct pfnlab_machine *m, const struct zone *z, cha
 
 	if (z->below_high && !kernel_612(m))
 		FAIL("zone %s: ZONE_BELOW_HIGH on a kernel without it", z->name);
+	if (m->cfg.era == PFNLAB_ERA_2015 && (z->watermark_boost || z->boosted_wmark))
+		FAIL("zone %s: watermark boost %" PRIu64 " in era 2015 (v5.0+)", z->name, z->watermark_boost);
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
-		uint64_t mark = z->wmark[high ? WMARK_HIGH : WMARK_LOW] + z->lowmem_reserve[t];
+		uint64_t mark = wmark_pages(z, high ? WMARK_HIGH : WMARK_LOW) + z->lowmem_reserve[t];
 
 		if (z->low_mark[t] != (mark < UINT32_MAX ? mark : UINT32_MAX))
 			FAIL("zone %s: first-pass mark %u for zone type %d, %s watermark + reserve %" PRIu64,

@@ -366,9 +366,10 @@ static int compaction_suitable_free(struct pfnlab_machine *m, const struct zone 
 			return COMPACT_NOT_SUITABLE_ZONE;
 		return COMPACT_CONTINUE;
 	}
-	if (zone_watermark_ok(m, z, (unsigned)order, z->wmark[alloc_flags & ALLOC_WMARK_MASK], highest, alloc_flags))
+	if (zone_watermark_ok(m, z, (unsigned)order, wmark_pages(z, (int)(alloc_flags & ALLOC_WMARK_MASK)), highest,
+			      alloc_flags))
 		return COMPACT_SUCCESS;
-	wm = (order > PAGE_ALLOC_COSTLY_ORDER ? z->wmark[WMARK_LOW] : z->wmark[WMARK_MIN]) + (2ull << order);
+	wm = wmark_pages(z, order > PAGE_ALLOC_COSTLY_ORDER ? WMARK_LOW : WMARK_MIN) + (2ull << order);
 	if (!zone_watermark_ok_free(m, z, 0, wm, highest, ALLOC_CMA, free))
 		return COMPACT_SKIPPED;
 	return COMPACT_CONTINUE;

@@ -18,8 +18,12 @@
  * unreclaimable.  pfnlab caps one run at KSWAPD_MAX_RUNS balance_pgdat()
  * calls (never reached by the tests).
  *
- * Simplified: no watermark boost (buddy.c does not boost), no slab
- * shrinkers.  Its sleep on writeback, and direct reclaimers', are in
+ * Watermark boost (v5.0+, watermark.c): rmqueue() wakes kswapd for a
+ * boosted zone even when the node is balanced; balance_pgdat() reclaims
+ * the boost without writeback or swap, then takes it off and wakes
+ * kcompactd.
+ *
+ * Simplified: no slab shrinkers.  Its sleep on writeback, and direct reclaimers', are in
  * reclaim_throttle.c.
  */
 #include "model.h"
@@ -49,7 +53,7 @@ static bool zone_high_ok(const struct pfnlab_machine *m, int zi, unsigned order,
 {
 	const struct zone *z = &m->zones[zi];
 
-	return zone_watermark_ok(m, z, order, z->wmark[WMARK_HIGH] + gap, highest, 0);
+	return zone_watermark_ok(m, z, order, wmark_pages(z, WMARK_HIGH) + gap, highest, 0);
 }
 
 /* models zone_balanced() (v4.2) */
@@ -82,6 +86,15 @@ static bool pgdat_balanced(struct pfnlab_machine *m, unsigned order, int highest
 	return order ? balanced >= managed / 4 : true;
 }
 
+/* models pgdat_watermark_boosted(): does an eligible zone have a watermark boost? */
+static bool watermark_boosted(const struct pfnlab_machine *m, int highest)
+{
+	for (int i = zones_upto(m, highest) - 1; i >= 0; i--)
+		if (m->zones[i].watermark_boost)
+			return true;
+	return false;
+}
+
 /*
  * models wakeup_kswapd(): record the order and zone asked for; wake
  * kswapd unless the node is balanced for them or hopeless (then, for a
@@ -108,7 +121,7 @@ void wakeup_kswapd(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, i
 		k->order = (int)order;
 	if (k->running || k->pending)
 		return; /* !waitqueue_active(): kswapd is not asleep */
-	if (k->failures >= MAX_RECLAIM_RETRIES || pgdat_balanced(m, order, highest)) {
+	if (k->failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(m, order, highest) && !watermark_boosted(m, highest))) {
 		if (!(gfp & PFNLAB___GFP_DIRECT_RECLAIM))
 			wakeup_kcompactd(m, (int)order, highest);
 		return;
@@ -129,7 +142,7 @@ static bool kswapd_shrink_node(struct pfnlab_machine *m, struct scan_control *sc
 
 	sc->nr_to_reclaim = 0;
 	for (int i = 0; i < n; i++) {
-		uint64_t high = m->zones[i].wmark[WMARK_HIGH];
+		uint64_t high = wmark_pages(&m->zones[i], WMARK_HIGH);
 
 		sc->nr_to_reclaim += high > SWAP_CLUSTER_MAX ? high : SWAP_CLUSTER_MAX;
 	}
@@ -139,35 +152,72 @@ static bool kswapd_shrink_node(struct pfnlab_machine *m, struct scan_control *sc
 	return sc->nr_scanned >= sc->nr_to_reclaim;
 }
 
-/* models balance_pgdat() of v6.1: returns the order it finished reclaiming at */
+/*
+ * models balance_pgdat() of v6.1: returns the order it finished reclaiming
+ * at.  A boosted node reclaims the boosts' sum even when balanced, without
+ * writeback or swap and at most down to priority DEF_PRIORITY - 2, unless
+ * the node is found unbalanced (then it reclaims as usual); the boosts it
+ * started with are taken off and kcompactd is woken for pageblock order.
+ */
 static int balance_pgdat(struct pfnlab_machine *m, int order, int highest)
 {
 	struct scan_control sc = {.gfp = PFNLAB_GFP_KERNEL, .order = order, .may_unmap = true, .kswapd = true};
-	bool balanced = false;
+	int n = zones_upto(m, highest);
+	uint64_t nr_boost_reclaim = 0, zone_boosts[PFNLAB_NR_ZONES] = {0};
+	bool boosted;
 
 	m->vm[VM_PAGEOUTRUN]++;
+	for (int i = 0; i < n; i++) {
+		nr_boost_reclaim += m->zones[i].watermark_boost;
+		zone_boosts[i] = m->zones[i].watermark_boost;
+	}
+	boosted = nr_boost_reclaim != 0;
+restart:
 	pcp_reclaim_active(m, highest, true);
 	sc.priority = DEF_PRIORITY;
 	do {
-		uint64_t before = sc.nr_reclaimed;
-		bool raise_priority = true;
+		uint64_t before = sc.nr_reclaimed, nr_reclaimed;
+		bool raise_priority = true, balanced;
 
 		sc.reclaim_idx = highest;
 		balanced = pgdat_balanced(m, (unsigned)sc.order, highest);
-		if (balanced)
-			break;
-		sc.may_writepage = true;
-		sc.may_swap = true;
+		if (!balanced && nr_boost_reclaim) {
+			nr_boost_reclaim = 0;
+			goto restart;
+		}
+		if (!nr_boost_reclaim && balanced)
+			goto out;
+		if (nr_boost_reclaim && sc.priority == DEF_PRIORITY - 2)
+			raise_priority = false;
+		sc.may_writepage = !nr_boost_reclaim;
+		sc.may_swap = !nr_boost_reclaim;
 		kswapd_age(m, 0, &sc);
+		if (sc.priority < DEF_PRIORITY - 2)
+			sc.may_writepage = true;
 		sc.nr_scanned = 0;
 		if (kswapd_shrink_node(m, &sc))
 			raise_priority = false;
-		if (raise_priority || sc.nr_reclaimed == before)
+		nr_reclaimed = sc.nr_reclaimed - before;
+		nr_boost_reclaim -= nr_boost_reclaim < nr_reclaimed ? nr_boost_reclaim : nr_reclaimed;
+		if (nr_boost_reclaim && !nr_reclaimed)
+			break; /* no progress for a boost: no IO may be queued */
+		if (raise_priority || !nr_reclaimed)
 			sc.priority--;
 	} while (sc.priority >= 1);
-	if (!balanced && !sc.nr_reclaimed)
+	if (!sc.nr_reclaimed)
 		m->kswapd.failures++;
+out:
 	pcp_reclaim_active(m, highest, false);
+	if (boosted) {
+		for (int i = 0; i < n; i++) {
+			struct zone *z = &m->zones[i];
+			uint64_t take = z->watermark_boost < zone_boosts[i] ? z->watermark_boost : zone_boosts[i];
+
+			if (zone_boosts[i])
+				zone_set_boost(m, z, z->watermark_boost - take);
+		}
+		wakeup_kcompactd(m, (int)m->pb_order, highest);
+	}
 	return sc.order;
 }
 

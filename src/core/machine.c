@@ -534,6 +534,7 @@ static void mm_hooks_setup(struct pfnlab_machine *m)
 {
 	m->hooks.alloc_slowpath = alloc_pages_slowpath;
 	m->hooks.run_woken = kthreads_run;
+	m->hooks.wakeup_kswapd = wakeup_kswapd;
 	m->hooks.exit_victims = oom_reap_exiting;
 	m->hooks.free_huge_folio = free_huge_page;
 	m->hooks.evict_hugetlbfs = hugetlbfs_evict;

@@ -165,6 +165,7 @@ struct zone {
 	bool compact_blockskip_flush;            /* skip bits to clear when kswapd sleeps (scanners met) */
 	bool reclaim_active;                     /* ZONE_RECLAIM_ACTIVE: kswapd's balance_pgdat() runs (v6.1) */
 	bool below_high;                         /* ZONE_BELOW_HIGH (6.12): an allocation found free pages under the high mark */
+	bool boosted_wmark;                      /* ZONE_BOOSTED_WATERMARK (v5.0+): a fallback boosted the watermarks */
 	int64_t bulk_taken;                      /* 6.1: pages the running rmqueue_bulk() took, not yet out of NR_FREE_PAGES */
 	uint32_t pcp_high_min, pcp_high_max;     /* 6.12: zone->pageset_high_min/max, the range pcp->high is tuned in */
 	struct free_area area[MAX_ORDERS];
@@ -478,6 +479,8 @@ struct mm_hooks {
 	uint64_t (*alloc_slowpath)(struct pfnlab_machine *m, struct alloc_request *ar);
 	/* the woken kswapd, then kcompactd, run as the allocation returns (kswapd.c) */
 	void (*run_woken)(struct pfnlab_machine *m);
+	/* wakeup_kswapd() (kswapd.c), for rmqueue() after a watermark boost */
+	void (*wakeup_kswapd)(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, int highest);
 	/* OOM victims that were current exit as their operation returns (oom_kill.c) */
 	void (*exit_victims)(struct pfnlab_machine *m);
 	/* a hugetlb folio's destructor, its last reference gone (free_huge_page(), hugetlb.c) */
@@ -644,6 +647,12 @@ static inline struct zone *pfn_zone(struct pfnlab_machine *m, uint64_t pfn)
 	return NULL;
 }
 
+/* models wmark_pages(), include/linux/mmzone.h: watermark @i raised by the zone's boost (v5.0+; always 0 in v4.2) */
+static inline uint64_t wmark_pages(const struct zone *z, int i)
+{
+	return z->wmark[i] + z->watermark_boost;
+}
+
 /* models migratetype_is_mergeable(), include/linux/mmzone.h */
 static inline bool mt_is_mergeable(int mt)
 {
@@ -744,6 +753,7 @@ void account_freepages(struct zone *z, int mt, int64_t delta);
 #define ALLOC_CMA           0x80u
 #define ALLOC_NOFRAGMENT    0x100u
 #define ALLOC_KSWAPD        0x800u
+#define ALLOC_GFP_ATOMIC    0x1000u /* pfnlab's: the mask has __GFP_ATOMIC (6.1's zone_watermark_fast() reads the mask) */
 
 /* models gfp_to_alloc_flags_cma(); @mt is gfp_migratetype() of the mask */
 static inline unsigned alloc_flags_cma(const struct pfnlab_machine *m, int mt, unsigned flags)
@@ -804,6 +814,8 @@ extern const char *const migratetype_names_2015[PFNLAB_MT_TYPES];
 void page_alloc_setup(struct pfnlab_machine *m);
 bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z);
 void zone_set_below_high(struct pfnlab_machine *m, struct zone *z, bool below);
+void zone_set_boost(struct pfnlab_machine *m, struct zone *z, uint64_t boost);
+bool boost_watermark(struct pfnlab_machine *m, struct zone *z);
 uint64_t alloc_frames(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
 uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags, int highest,
 				int mt, int *zone_type);

@@ -49,7 +49,13 @@ static inline bool zone_watermark_fast(const struct pfnlab_machine *m, const str
 		if (usable > (int64_t)(mark + z->lowmem_reserve[highest]))
 			return true;
 	}
-	return zone_watermark_ok(m, z, order, mark, highest, alloc_flags);
+	if (zone_watermark_ok(m, z, order, mark, highest, alloc_flags))
+		return true;
+	/* an atomic order-0 request ignores the boost at the min watermark (6.1: __GFP_ATOMIC; 6.12: ALLOC_MIN_RESERVE) */
+	if (!order && (alloc_flags & (kernel_612(m) ? ALLOC_MIN_RESERVE : ALLOC_GFP_ATOMIC)) && z->watermark_boost &&
+	    (alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_MIN)
+		return zone_watermark_ok(m, z, order, z->wmark[WMARK_MIN], highest, alloc_flags);
+	return false;
 }
 
 /* models reserve_highatomic_pageblock() of v6.1 */
@@ -79,11 +85,11 @@ static inline bool pcp_allowed(const struct pfnlab_machine *m, int mt, unsigned 
 }
 
 /*
- * models rmqueue(): per-CPU list for order 0, else (and in v6.1 when the
- * list could not be refilled) rmqueue_buddy()
+ * models rmqueue() up to its "out" label: per-CPU list for order 0, else
+ * (and in v6.1 when the list could not be refilled) rmqueue_buddy()
  */
-static uint64_t zone_rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
-			     unsigned alloc_flags)
+static uint64_t zone_rmqueue_page(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+				  unsigned alloc_flags)
 {
 	uint64_t pfn = NIL_PFN;
 	bool cur = m->cfg.era == PFNLAB_ERA_CURRENT;
@@ -102,6 +108,22 @@ static uint64_t zone_rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned 
 	return pfn;
 }
 
+/*
+ * models rmqueue(): the page, then a zone whose watermarks a fallback
+ * boosted wakes kswapd (v5.0+; 6.12 only for callers that may wake it)
+ */
+static uint64_t zone_rmqueue(struct pfnlab_machine *m, struct zone *z, unsigned order, int mt,
+			     unsigned alloc_flags)
+{
+	uint64_t pfn = zone_rmqueue_page(m, z, order, mt, alloc_flags);
+
+	if (z->boosted_wmark && (!kernel_612(m) || (alloc_flags & ALLOC_KSWAPD))) {
+		z->boosted_wmark = false;
+		m->hooks.wakeup_kswapd(m, 0, 0, z->type);
+	}
+	return pfn;
+}
+
 /* models get_page_from_freelist(); *@zone_type receives the type of the zone used */
 uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsigned alloc_flags, int highest,
 				int mt, int *zone_type)
@@ -113,12 +135,12 @@ uint64_t get_page_from_freelist(struct pfnlab_machine *m, unsigned order, unsign
 
 			/* 6.12: a zone found under its high watermark frees from its per-CPU lists (nr_pcp_high()) */
 			if (kernel_612(m) && !z->below_high) {
-				if (zone_watermark_fast(m, z, order, z->wmark[WMARK_HIGH], highest, alloc_flags))
+				if (zone_watermark_fast(m, z, order, wmark_pages(z, WMARK_HIGH), highest, alloc_flags))
 					goto try_this_zone;
 				zone_set_below_high(m, z, true);
 			}
 			if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
-			    !zone_watermark_fast(m, z, order, z->wmark[alloc_flags & ALLOC_WMARK_MASK],
+			    !zone_watermark_fast(m, z, order, wmark_pages(z, (int)(alloc_flags & ALLOC_WMARK_MASK)),
 						 highest, alloc_flags))
 				continue;
 try_this_zone:
@@ -152,7 +174,7 @@ static inline bool first_pass_watermark_ok(const struct pfnlab_machine *m, const
 
 	/* v4.2's per-order scan has no such shortcut; its order-0 test is this one (no HIGHATOMIC reserve) */
 	if (order && m->cfg.era != PFNLAB_ERA_CURRENT)
-		return zone_watermark_ok(m, z, order, z->wmark[WMARK_LOW], highest, alloc_flags);
+		return zone_watermark_ok(m, z, order, wmark_pages(z, WMARK_LOW), highest, alloc_flags);
 	usable = z->nr_free - (((int64_t)1 << order) - 1) - (int64_t)z->nr_reserved_highatomic;
 	if (!(alloc_flags & ALLOC_CMA))
 		usable -= z->nr_free_cma;
@@ -485,7 +507,7 @@ static void fast_marks(const struct pfnlab_machine *m, struct zone *z)
 	int w = kernel_612(m) && !z->below_high ? WMARK_HIGH : WMARK_LOW;
 
 	for (int t = 0; t < PFNLAB_NR_ZONES; t++) {
-		uint64_t mark = z->wmark[w] + z->lowmem_reserve[t];
+		uint64_t mark = wmark_pages(z, w) + z->lowmem_reserve[t];
 
 		/* a zone's free pages stay below 2^32 (32-bit PFNs): the cap changes no answer */
 		z->low_mark[t] = mark < UINT32_MAX ? (uint32_t)mark : UINT32_MAX;
@@ -523,6 +545,13 @@ void page_alloc_setup(struct pfnlab_machine *m)
 void zone_set_below_high(struct pfnlab_machine *m, struct zone *z, bool below)
 {
 	z->below_high = below;
+	fast_marks(m, z);
+}
+
+/* A new zone->watermark_boost, with the fast path's marks */
+void zone_set_boost(struct pfnlab_machine *m, struct zone *z, uint64_t boost)
+{
+	z->watermark_boost = boost;
 	fast_marks(m, z);
 }
 

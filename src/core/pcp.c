@@ -116,7 +116,7 @@ void pcp_update(struct pfnlab_machine *m)
 			high = 6 * batch;
 		} else {
 			batch = batch ? batch : 1;
-			high = zone_highsize(m, z->wmark[WMARK_LOW], batch);
+			high = zone_highsize(m, wmark_pages(z, WMARK_LOW), batch);
 		}
 		z->pcp_high_min = high;
 		z->pcp_high_max = high;
@@ -374,7 +374,7 @@ static __attribute__((noinline)) void free_commit_tuned(struct pfnlab_machine *m
 	if (p->count < high)
 		return;
 	free_pcppages_bulk(m, z, p, nr_pcp_free_tuned(p, high), list);
-	if (z->below_high && zone_watermark_ok(m, z, 0, z->wmark[WMARK_HIGH], PFNLAB_ZONE_MOVABLE, 0))
+	if (z->below_high && zone_watermark_ok(m, z, 0, wmark_pages(z, WMARK_HIGH), PFNLAB_ZONE_MOVABLE, 0))
 		zone_set_below_high(m, z, false);
 }
 

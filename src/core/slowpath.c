@@ -70,6 +70,8 @@ unsigned gfp_to_alloc_flags(const struct pfnlab_machine *m, pfnlab_gfp_t gfp, un
 		return alloc_flags_cma(m, gfp_migratetype(gfp), f);
 	}
 	f |= gfp & PFNLAB___GFP_KSWAPD_RECLAIM;
+	if (gfp & PFNLAB___GFP_ATOMIC)
+		f |= ALLOC_GFP_ATOMIC;
 	if (!(gfp & PFNLAB___GFP_DIRECT_RECLAIM) && !(gfp & PFNLAB___GFP_NOMEMALLOC)) {
 		f |= ALLOC_NON_BLOCK;
 		if (order > 0 && (f & ALLOC_MIN_RESERVE))
@@ -280,13 +282,13 @@ static bool should_reclaim_retry(struct pfnlab_machine *m, struct alloc_request 
 			continue;
 		reclaimable = zone_reclaimable_pages(m, i);
 		available = reclaimable + (uint64_t)z->nr_free;
-		ret = zone_watermark_ok_free(m, z, ar->order, z->wmark[WMARK_MIN], ar->highest, flags,
+		ret = zone_watermark_ok_free(m, z, ar->order, wmark_pages(z, WMARK_MIN), ar->highest, flags,
 					     (int64_t)available);
 		if (m->trace.write)
 			trace_printf(m, "reclaim_retry_zone",
 				     "node=0 zone=%-8s order=%u reclaimable=%llu available=%llu min_wmark=%llu no_progress_loops=%d wmark_check=%d",
 				     z->name, ar->order, (unsigned long long)reclaimable,
-				     (unsigned long long)available, (unsigned long long)z->wmark[WMARK_MIN], *loops,
+				     (unsigned long long)available, (unsigned long long)wmark_pages(z, WMARK_MIN), *loops,
 				     ret);
 	}
 	return ret || unreserve_highatomic(m, ar, true);
@@ -415,7 +417,7 @@ static uint64_t slowpath_current(struct pfnlab_machine *m, struct alloc_request 
 			wake_all_kswapds(m, ar);
 		reserve = pfmemalloc_flags(m, gfp);
 		if (reserve)
-			flags = alloc_flags_cma(m, ar->mt, reserve) | (flags & ALLOC_KSWAPD);
+			flags = alloc_flags_cma(m, ar->mt, reserve) | (flags & (ALLOC_KSWAPD | ALLOC_GFP_ATOMIC));
 		p = try_freelist(m, ar, flags);
 		if (p != NIL_PFN)
 			return p;

@@ -510,7 +510,7 @@ static void prepare_scan_count(struct pfnlab_machine *m, struct scan_control *sc
 	sc->cache_trim_mode = (lv->nr[LRU_INACTIVE_FILE] >> sc->priority) && !(sc->may_deactivate & DEACTIVATE_FILE);
 	for (int i = 0; i < m->nr_zones; i++) {
 		free += (uint64_t)m->zones[i].nr_free;
-		high += m->zones[i].wmark[WMARK_HIGH];
+		high += wmark_pages(&m->zones[i], WMARK_HIGH);
 	}
 	file = lv->nr[LRU_ACTIVE_FILE] + lv->nr[LRU_INACTIVE_FILE];
 	sc->file_is_tiny = file + free <= high && !(sc->may_deactivate & DEACTIVATE_ANON) &&
@@ -817,7 +817,7 @@ static bool compaction_ready(struct pfnlab_machine *m, int zi, const struct scan
 		return true;
 	if (r == COMPACT_SKIPPED)
 		return false;
-	return zone_watermark_ok(m, z, 0, z->wmark[WMARK_HIGH] + (2ull << sc->order), sc->reclaim_idx, 0);
+	return zone_watermark_ok(m, z, 0, wmark_pages(z, WMARK_HIGH) + (2ull << sc->order), sc->reclaim_idx, 0);
 }
 
 /* models shrink_zones(): every zone the request may use, the node once (v6.1); true if any was reclaimable */

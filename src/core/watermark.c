@@ -3,10 +3,14 @@
  * watermark check.
  *
  * Models init_per_zone_wmark_min(), __setup_per_zone_wmarks(),
- * setup_per_zone_lowmem_reserve() and __zone_watermark_ok() of
- * mm/page_alloc.c (v6.1 and v4.2), and set_recommended_min_free_kbytes()
- * of mm/khugepaged.c, which raises min_free_kbytes when THP is on.
- * Free CMA pages do not count for allocations without ALLOC_CMA.
+ * setup_per_zone_lowmem_reserve(), boost_watermark() and
+ * __zone_watermark_ok() of mm/page_alloc.c (v6.1 and v4.2), and
+ * set_recommended_min_free_kbytes() of mm/khugepaged.c, which raises
+ * min_free_kbytes when THP is on.  Free CMA pages do not count for
+ * allocations without ALLOC_CMA.  Since v5.0 a fragmenting fallback
+ * raises a zone's watermarks by its boost (wmark_pages(), model.h) until
+ * kswapd has reclaimed that much (kswapd.c); setting the watermarks up
+ * drops it.
  */
 #include "model.h"
 
@@ -99,6 +103,7 @@ void setup_watermarks(struct pfnlab_machine *m)
 		uint64_t tmp = lowmem ? pages_min * z->managed / lowmem : 0, gap;
 
 		z->wmark[WMARK_MIN] = tmp;
+		z->watermark_boost = 0;
 		if (cur) {
 			gap = tmp >> 2;
 			if (gap < z->managed * m->cfg.watermark_scale_factor / 10000)
@@ -113,6 +118,29 @@ void setup_watermarks(struct pfnlab_machine *m)
 		}
 	}
 	setup_lowmem_reserve(m);
+}
+
+/*
+ * models boost_watermark() (v5.0+): a fallback that may fragment raises
+ * the zone's watermarks by a pageblock, up to watermark_boost_factor
+ * ten-thousandths of the high one (at least a pageblock); not in a zone
+ * under four pageblocks, nor with the factor 0 or no high watermark yet.
+ * True when the boost was raised (or stayed at its cap).
+ */
+bool boost_watermark(struct pfnlab_machine *m, struct zone *z)
+{
+	uint64_t factor = m->cfg.watermark_boost_factor, high = z->wmark[WMARK_HIGH], max_boost, boost;
+
+	if (m->cfg.era == PFNLAB_ERA_2015 || !factor || m->pb_pages * 4 > z->managed)
+		return false;
+	max_boost = high / 10000 * factor + high % 10000 * factor / 10000; /* mult_frac() */
+	if (!max_boost)
+		return false;
+	if (max_boost < m->pb_pages)
+		max_boost = m->pb_pages;
+	boost = z->watermark_boost + m->pb_pages;
+	zone_set_boost(m, z, boost < max_boost ? boost : max_boost);
+	return true;
 }
 
 /* Free pages this caller may not count (__zone_watermark_unusable_free()). */

@@ -767,8 +767,9 @@ struct snap_zone {
 	int type;                            /* enum pfnlab_zone_type */
 	bool have_zoneinfo, have_buddy, have_types, have_blocks;
 	uint64_t start, spanned, present, managed, free_pages; /* zoneinfo */
-	uint64_t wmark[NR_WMARK];
+	uint64_t wmark[NR_WMARK];            /* as printed: with the boost */
 	bool have_wmark[NR_WMARK];
+	uint64_t boost;                      /* zoneinfo's boost (v5.0+), 0 when absent */
 	uint64_t protection[PFNLAB_NR_ZONES];
 	bool have_protection;
 	uint64_t buddy[MAX_ORDERS];          /* buddyinfo: free blocks per order */

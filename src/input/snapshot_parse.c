@@ -467,8 +467,8 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 		}
 		{
 			static const char *const keys[] = {"min", "low", "high", "promo", "spanned", "present",
-							   "managed"};
-			for (int i = 0; i < 7; i++) {
+							   "managed", "boost"};
+			for (int i = 0; i < 8; i++) {
 				const char *y;
 				size_t yk;
 
@@ -491,8 +491,10 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 				} else if (i == 5) {
 					z->present = v;
 					all[nall - 1].populated = v > 0;
-				} else {
+				} else if (i == 6) {
 					z->managed = v;
+				} else {
+					z->boost = v;
 				}
 				break;
 			}
@@ -516,6 +518,7 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 		z->free_pages = all[i].tmp.free_pages;
 		memcpy(z->wmark, all[i].tmp.wmark, sizeof(z->wmark));
 		memcpy(z->have_wmark, all[i].tmp.have_wmark, sizeof(z->have_wmark));
+		z->boost = all[i].tmp.boost;
 		if (all[i].nprot == nall) {
 			for (unsigned j = 0; j < nall; j++) {
 				int ty = zone_type_of(all[j].name, strlen(all[j].name));

@@ -295,9 +295,9 @@ static void zoneinfo_show_print(const struct pfnlab_machine *m, int type, bool f
 	}
 	sink_printf(s, "  pages free     %llu\n", zone_value(z, "nr_free_pages"));
 	sink_printf(s, "        boost    %llu\n", z ? (unsigned long long)z->watermark_boost : 0ull);
-	sink_printf(s, "        min      %llu\n", z ? (unsigned long long)z->wmark[WMARK_MIN] : 0ull);
-	sink_printf(s, "        low      %llu\n", z ? (unsigned long long)z->wmark[WMARK_LOW] : 0ull);
-	sink_printf(s, "        high     %llu\n", z ? (unsigned long long)z->wmark[WMARK_HIGH] : 0ull);
+	sink_printf(s, "        min      %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_MIN) : 0ull);
+	sink_printf(s, "        low      %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_LOW) : 0ull);
+	sink_printf(s, "        high     %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_HIGH) : 0ull);
 	sink_printf(s, "        spanned  %llu\n", z ? (unsigned long long)z->spanned : 0ull);
 	sink_printf(s, "        present  %llu\n", z ? (unsigned long long)z->present : 0ull);
 	sink_printf(s, "        managed  %llu\n", z ? (unsigned long long)z->managed : 0ull);
