@@ -376,6 +376,50 @@ TEST(fallback_boost_wakes_kswapd_check)
 	test_variant = NULL;
 }
 
+/*
+ * zone_watermark_fast()'s exemption: an atomic order-0 request at the min
+ * watermark ignores the boost.  256 pages, min_free_kbytes 128: min 32,
+ * low 40, high 48; GFP_ATOMIC pages (__GFP_HIGH halves the mark, no
+ * blocking takes a quarter more) until 20 are free; then the boost at its
+ * cap, 72 (48 * 15000 / 10000).  With it the reduced mark is 104 - 52 -
+ * 13 = 39 and fails; without it 32 - 16 - 4 = 12 passes.  6.1 exempts
+ * masks with __GFP_ATOMIC, so GFP_ATOMIC gets a page and __GFP_HIGH
+ * without it does not; 6.12 exempts ALLOC_MIN_RESERVE (__GFP_HIGH), so
+ * both do.  kswapd, hopeless after the fill (nothing it may reclaim),
+ * leaves the boost in place.
+ */
+TEST(atomic_ignores_boost_at_min_check)
+{
+	for (int k = 0; k < 2; k++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct zone *z;
+		uint64_t p;
+
+		test_variant = k ? "6.12" : "6.1";
+		test_tiny_config(&c, 256, 3, 2);
+		c.min_free_kbytes = 128;
+		c.kernel = k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		m = test_machine(&c);
+		z = &m->zones[0];
+		CHECK_EQ(z->wmark[WMARK_MIN], 32);
+		CHECK_EQ(z->wmark[WMARK_HIGH], 48);
+		while (z->nr_free > 20)
+			CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_ATOMIC, 0, &p), 0);
+		for (int i = 0; i < 18; i++)
+			boost_watermark(m, z);
+		CHECK_EQ(z->watermark_boost, 72);
+		CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_ATOMIC, 0, &p), 0);
+		CHECK(m->kswapd.failures >= 16); /* hopeless since the fill: the boost stays */
+		CHECK_EQ(z->watermark_boost, 72);
+		CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_NOWAIT | PFNLAB___GFP_HIGH, 0, &p), k ? 0 : -ENOMEM);
+		test_check_state(m);
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
 RUN_TESTS(stream_larger_than_ram_check, read_twice_survives_stream_check, swap_out_and_in_check,
 	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check,
-	  reclaim_sleeps_while_disk_writes_check, boost_watermark_steps_check, fallback_boost_wakes_kswapd_check)
+	  reclaim_sleeps_while_disk_writes_check, boost_watermark_steps_check, fallback_boost_wakes_kswapd_check,
+	  atomic_ignores_boost_at_min_check)
