@@ -13,8 +13,9 @@
  * A fallback below pageblock order boosts the zone's watermarks
  * (boost_watermark(), v5.0+, watermark.c) before it claims or steals.
  *
- * Simplified: no guard pages, no page shuffling, no compaction capture; 6.12's split_large_buddy() (a freed block above
- * pageblock order freed a pageblock at a time) is not modelled.
+ * Simplified: no guard pages, no page shuffling, no compaction capture;
+ * 6.12's split_large_buddy() (a freed block above pageblock order freed
+ * a pageblock at a time) is not modelled.
  */
 #include "buddy.h"
 
