@@ -39,6 +39,12 @@ char *test_view(const struct pfnlab_machine *m, const char *name);
 void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_order, unsigned pb_order);
 void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name);
 struct pfnlab_machine *test_machine(const struct pfnlab_config *c);
+/* A sink (struct pfnlab_sink's arg) collecting what is written, NUL-terminated; beyond its size, dropped. */
+struct test_capture {
+	char text[1 << 16];
+	size_t len;
+};
+void test_capture_write(void *arg, const char *buf, size_t len);
 /*
  * A fault-injection walk (test_main.c): one clean run of the operation
  * counts the passes through each failure point, then about @samples passes

@@ -55,21 +55,6 @@ static const char *picture(const struct pfnlab_machine *m)
 	return buf;
 }
 
-struct capture {
-	char text[1 << 16];
-	size_t len;
-};
-
-static void cap_write(void *arg, const char *b, size_t len)
-{
-	struct capture *c = arg;
-
-	if (c->len + len < sizeof(c->text)) {
-		memcpy(c->text + c->len, b, len);
-		c->len += len;
-		c->text[c->len] = 0;
-	}
-}
 
 static size_t count_substr(const char *s, const char *sub)
 {
@@ -202,8 +187,8 @@ TEST(bad_release)
 TEST(bitmap_alignment_and_retry)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_CURRENT, PFNLAB_PIN_NONE, false);
-	struct capture cap = {.len = 0};
-	struct pfnlab_sink sink = {cap_write, &cap};
+	struct test_capture cap = {.len = 0};
+	struct pfnlab_sink sink = {test_capture_write, &cap};
 	uint64_t pfn = 0, kpfn = 0;
 
 	/* an unmovable page planted inside CMA, outside the bitmap's knowledge */
@@ -237,8 +222,8 @@ TEST(bitmap_alignment_and_retry)
 TEST(pinned_in_cma_blocks_cma_alloc_2015)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_2015, PFNLAB_PIN_NONE, true);
-	struct capture log = {.len = 0};
-	struct pfnlab_sink sink = {cap_write, &log};
+	struct test_capture log = {.len = 0};
+	struct pfnlab_sink sink = {test_capture_write, &log};
 	struct pfnlab_contig_failure f;
 	unsigned a = 0, b = 0;
 	uint64_t pfn = 0;
@@ -291,8 +276,8 @@ TEST(pinned_in_cma_blocks_cma_alloc_2015)
 TEST(pinned_at_start_is_silent_2015)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_2015, PFNLAB_PIN_NONE, false);
-	struct capture log = {.len = 0};
-	struct pfnlab_sink sink = {cap_write, &log};
+	struct test_capture log = {.len = 0};
+	struct pfnlab_sink sink = {test_capture_write, &log};
 	unsigned a = 0, b = 0;
 	uint64_t pfn = 0;
 
@@ -313,10 +298,10 @@ TEST(pinned_at_start_is_silent_2015)
 TEST(pinned_in_cma_blocks_cma_alloc_current)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_CURRENT, PFNLAB_PIN_NONE, true);
-	struct capture tr = {.len = 0}, log = {.len = 0};
-	struct pfnlab_sink ts = {cap_write, &tr}, ls = {cap_write, &log};
-	struct capture js = {.len = 0};
-	struct pfnlab_sink jsink = {cap_write, &js};
+	struct test_capture tr = {.len = 0}, log = {.len = 0};
+	struct pfnlab_sink ts = {test_capture_write, &tr}, ls = {test_capture_write, &log};
+	struct test_capture js = {.len = 0};
+	struct pfnlab_sink jsink = {test_capture_write, &js};
 	unsigned a = 0, b = 0;
 	uint64_t pfn = 0;
 	long h;
@@ -469,8 +454,8 @@ TEST(get_and_transient_culprits)
 TEST(count_minus_one_tries_two_candidates)
 {
 	struct pfnlab_machine *m = machine(PFNLAB_ERA_CURRENT, PFNLAB_PIN_NONE, false);
-	struct capture tr = {.len = 0};
-	struct pfnlab_sink ts = {cap_write, &tr};
+	struct test_capture tr = {.len = 0};
+	struct pfnlab_sink ts = {test_capture_write, &tr};
 	struct pfnlab_cma_info ci;
 	uint64_t pfn = 0;
 

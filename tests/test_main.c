@@ -59,6 +59,17 @@ void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const
 	snprintf(c->cma[0].name, sizeof(c->cma[0].name), "%s", name ? name : "");
 }
 
+void test_capture_write(void *arg, const char *buf, size_t len)
+{
+	struct test_capture *c = arg;
+
+	if (c->len + len < sizeof(c->text)) {
+		memcpy(c->text + c->len, buf, len);
+		c->len += len;
+		c->text[c->len] = 0;
+	}
+}
+
 struct pfnlab_machine *test_machine(const struct pfnlab_config *c)
 {
 	struct pfnlab_machine *m;

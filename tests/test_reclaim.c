@@ -419,7 +419,64 @@ TEST(atomic_ignores_boost_at_min_check)
 	test_variant = NULL;
 }
 
+
+/*
+ * warn_alloc(): the line a failed allocation leaves in the kernel's log.
+ * 64 pages, all allocated; GFP_NOWAIT pages then fail at once (no direct
+ * reclaim) for a task "tester".  6.1 prints one line per 10 s (nopage_rs, burst 1) and, at the
+ * first line of a new window, how many it suppressed; v4.2 ten per 5 s, in
+ * its own words and bit values (GFP_KERNEL is 0xd0 there); __GFP_NOWARN
+ * prints nothing.
+ */
+TEST(warn_alloc_line_check)
+{
+	for (int era = 0; era < 2; era++) {
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct test_capture log = {.len = 0};
+		struct pfnlab_sink sink = {test_capture_write, &log};
+		uint64_t p;
+		unsigned task;
+
+		test_variant = era ? "2015" : "current";
+		test_tiny_config(&c, 64, 3, 2);
+		c.era = era ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT;
+		m = test_machine(&c);
+		while (pfnlab_alloc_pages(m, PFNLAB_GFP_HIGHUSER_MOVABLE | PFNLAB___GFP_NOWARN, 0, &p) == 0)
+			;
+		CHECK_EQ(pfnlab_mm_create(m, "tester", &task), 0);
+		pfnlab_set_current(m, task);
+		pfnlab_set_log(m, &sink);
+		CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_NOWAIT | PFNLAB___GFP_NOWARN, 0, &p), -ENOMEM);
+		CHECK_STR(log.text, "");
+		for (int i = 0; i < 12; i++)
+			CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_NOWAIT | PFNLAB___GFP_ZERO, 0, &p), -ENOMEM);
+		pfnlab_advance(m, 10000000000ull);
+		CHECK_EQ(pfnlab_alloc_pages(m, PFNLAB_GFP_NOWAIT, 1, &p), -ENOMEM);
+		if (era)
+			CHECK_STR(log.text, "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "tester: page allocation failure: order:0, mode:0x8000\n"
+					    "warn_alloc_failed: 2 callbacks suppressed\n"
+					    "tester: page allocation failure: order:1, mode:0x0\n");
+		else
+			CHECK_STR(log.text, "tester: page allocation failure: order:0, mode:0x900(GFP_NOWAIT|__GFP_ZERO), "
+					    "nodemask=(null)\n"
+					    "warn_alloc: 11 callbacks suppressed\n"
+					    "tester: page allocation failure: order:1, mode:0x800(GFP_NOWAIT), nodemask=(null)\n");
+		pfnlab_machine_destroy(m);
+	}
+	test_variant = NULL;
+}
+
 RUN_TESTS(stream_larger_than_ram_check, read_twice_survives_stream_check, swap_out_and_in_check,
 	  oom_kill_order_and_panic_check, repeat_livelock_stops_2015_check,
 	  reclaim_sleeps_while_disk_writes_check, boost_watermark_steps_check, fallback_boost_wakes_kswapd_check,
-	  atomic_ignores_boost_at_min_check)
+	  atomic_ignores_boost_at_min_check, warn_alloc_line_check)

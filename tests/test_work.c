@@ -9,25 +9,9 @@
 #include "scenario.h"
 #include "work.h"
 
-/* A log sink collecting lines into a buffer. */
-struct logbuf {
-	char text[65536];
-	size_t len;
-};
-
-static void log_write(void *arg, const char *buf, size_t len)
-{
-	struct logbuf *l = arg;
-
-	if (l->len + len < sizeof(l->text)) {
-		memcpy(l->text + l->len, buf, len);
-		l->len += len;
-		l->text[l->len] = 0;
-	}
-}
 
 /* A machine made from @c plus a host on it. */
-static struct pfnlab_machine *host_on(struct host *h, const struct pfnlab_config *c, struct logbuf *log)
+static struct pfnlab_machine *host_on(struct host *h, const struct pfnlab_config *c, struct test_capture *log)
 {
 	struct pfnlab_machine *m;
 	char why[256];
@@ -38,7 +22,7 @@ static struct pfnlab_machine *host_on(struct host *h, const struct pfnlab_config
 	}
 	memset(h, 0, sizeof(*h));
 	if (log)
-		h->out = (struct pfnlab_sink){log_write, log};
+		h->out = (struct pfnlab_sink){test_capture_write, log};
 	h->hpt_fallback = c->era == PFNLAB_ERA_2015 ? HPT_FALLBACK_2015 : HPT_FALLBACK_CURRENT;
 	host_init(h, m);
 	return m;
@@ -46,7 +30,7 @@ static struct pfnlab_machine *host_on(struct host *h, const struct pfnlab_config
 
 /* A machine plus a host on it; kvm_ratio 0 = no kvm_cma. */
 static struct pfnlab_machine *host_up(struct host *h, const char *preset, uint64_t ram, unsigned kvm_ratio,
-				      enum pfnlab_pin_policy pol, struct logbuf *log)
+				      enum pfnlab_pin_policy pol, struct test_capture *log)
 {
 	struct pfnlab_config c;
 
@@ -154,7 +138,7 @@ TEST(hpt_current_enomem_check)
 TEST(hpt_cma_check)
 {
 	struct host h;
-	struct logbuf log = {.len = 0};
+	struct test_capture log = {.len = 0};
 	struct pfnlab_machine *m = host_up(&h, "ppc64", 16ull << 30, 5, PFNLAB_PIN_NONE, &log);
 	struct guest_opts o = {.ram = 4ull << 30, .hpt_order = -1};
 	struct pfnlab_cma_info ci;
@@ -230,7 +214,7 @@ TEST(vfio_type1_rules_check)
 TEST(vfio_memlock_check)
 {
 	struct host h;
-	struct logbuf log = {.len = 0};
+	struct test_capture log = {.len = 0};
 	struct pfnlab_machine *m = host_up(&h, "x86_64", 2ull << 30, 0, PFNLAB_PIN_NONE, &log);
 	struct guest_opts o = {.ram = 64ull << 20, .memlock = 16ull << 20};
 	struct guest *g;
@@ -407,7 +391,7 @@ static struct pfnlab_hugetlb_info default_pool(const struct pfnlab_machine *m)
 TEST(guest_hugetlbfs_check)
 {
 	struct host h;
-	struct logbuf log = {.len = 0};
+	struct test_capture log = {.len = 0};
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
 	struct guest_opts o = {.ram = 101ull << 20, .fault = 101ull << 20, .backend = GUEST_BACKEND_HUGETLBFS};
@@ -422,7 +406,7 @@ TEST(guest_hugetlbfs_check)
 	m = host_on(&h, &c, NULL);
 	if (!m)
 		return;
-	h.event = (struct pfnlab_sink){log_write, &log};
+	h.event = (struct pfnlab_sink){test_capture_write, &log};
 	o.thp = true;
 	CHECK_EQ(guest_start(&h, "bad", &o, &g1), -EINVAL); /* no THP on hugetlbfs */
 	o.thp = false;

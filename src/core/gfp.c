@@ -211,6 +211,35 @@ int pfnlab_gfp_format(pfnlab_gfp_t gfp, char *buf, size_t len)
 }
 
 /* models gfp_migratetype(), include/linux/gfp.h (see gfp_migratetype() in model.h) */
+/*
+ * The value v4.2 printed for @gfp ("mode:0x%x", "gfp_mask=0x%x"): its own
+ * bit layout (include/linux/gfp.h of v4.2), __GFP_WAIT for direct reclaim
+ * and __GFP_NO_KSWAPD for a mask that may reclaim but not wake kswapd
+ */
+unsigned gfp_v42_value(pfnlab_gfp_t gfp)
+{
+	static const struct {
+		pfnlab_gfp_t now;
+		unsigned v42;
+	} bits[] = {
+		{G(__GFP_DMA), 0x01}, {G(__GFP_HIGHMEM), 0x02}, {G(__GFP_DMA32), 0x04},
+		{G(__GFP_MOVABLE), 0x08}, {G(__GFP_DIRECT_RECLAIM), 0x10}, {G(__GFP_HIGH), 0x20},
+		{G(__GFP_IO), 0x40}, {G(__GFP_FS), 0x80}, {G(__GFP_NOWARN), 0x200},
+		{G(__GFP_REPEAT), 0x400}, {G(__GFP_NOFAIL), 0x800}, {G(__GFP_NORETRY), 0x1000},
+		{G(__GFP_MEMALLOC), 0x2000}, {G(__GFP_COMP), 0x4000}, {G(__GFP_ZERO), 0x8000},
+		{G(__GFP_NOMEMALLOC), 0x10000}, {G(__GFP_HARDWALL), 0x20000}, {G(__GFP_THISNODE), 0x40000},
+		{G(__GFP_RECLAIMABLE), 0x80000}, {G(__GFP_WRITE), 0x1000000},
+	};
+	unsigned v = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
+		if (gfp & bits[i].now)
+			v |= bits[i].v42;
+	if ((gfp & G(__GFP_DIRECT_RECLAIM)) && !(gfp & G(__GFP_KSWAPD_RECLAIM)))
+		v |= 0x400000; /* __GFP_NO_KSWAPD */
+	return v;
+}
+
 int pfnlab_gfp_migratetype(pfnlab_gfp_t gfp)
 {
 	return gfp_migratetype(gfp);

@@ -186,7 +186,8 @@ static uint64_t new_target(struct pfnlab_machine *m, uint64_t src, const struct 
 		m->memalloc_flags |= MEMALLOC_NOCMA;
 	if (t->flags & PFNLAB_TARGET_PIN)
 		m->memalloc_flags |= MEMALLOC_PIN | MEMALLOC_NOCMA;
-	dst = alloc_frames(m, t->gfp | (order ? PFNLAB___GFP_COMP : 0), order);
+	/* v5.16+ allocates every target as a folio (__folio_alloc(): __GFP_COMP at any order); v4.2 alloc_page() */
+	dst = alloc_frames(m, t->gfp | (order || m->cfg.era == PFNLAB_ERA_CURRENT ? PFNLAB___GFP_COMP : 0), order);
 	m->memalloc_flags = saved;
 	return dst;
 }

@@ -493,6 +493,12 @@ struct mm_hooks {
 	void (*free_gigantic)(struct pfnlab_machine *m, uint64_t head, unsigned order);
 };
 
+/* a printk rate limit (struct ratelimit_state): the window's start (+1; 0 unused), messages printed, suppressed */
+struct ratelimit_state {
+	uint64_t begin_ns;
+	unsigned printed, missed;
+};
+
 struct pfnlab_machine {
 	/*
 	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]
@@ -568,7 +574,8 @@ struct pfnlab_machine {
 	char panic_msg[64];
 	uint64_t oom_kills;
 	unsigned oom_victims;      /* spaces marked oom_victim and not freed yet */
-	struct oom_ratelimit { uint64_t begin_ns; unsigned printed, missed; } oom_rs;
+	struct ratelimit_state oom_rs;   /* oom_kill_process()'s messages */
+	struct ratelimit_state nopage_rs; /* warn_alloc()'s (slowpath.c) */
 	uint64_t next_flush_ns;    /* the flusher's next periodic run (writeback.c) */
 	uint64_t disk_busy_ns;     /* when the disk has written what it was given */
 	unsigned nr_wb, cap_wb;
@@ -793,9 +800,13 @@ static inline bool kernel_612(const struct pfnlab_machine *m)
 
 /* gfp.c */
 int gfp_zone(const struct pfnlab_machine *m, pfnlab_gfp_t gfp);
+unsigned gfp_v42_value(pfnlab_gfp_t gfp);
 
 /* trace.c */
 void log_printf(struct pfnlab_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool ratelimit(struct pfnlab_machine *m, struct ratelimit_state *rs, uint64_t interval_ns, unsigned burst,
+	       const char *func);
+const char *current_comm(struct pfnlab_machine *m, int *adj);
 void trace_printf(struct pfnlab_machine *m, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void trace_page_alloc(struct pfnlab_machine *m, uint64_t pfn, unsigned order, pfnlab_gfp_t gfp, int mt);

@@ -153,8 +153,8 @@ static struct mm *select_bad_process(struct pfnlab_machine *m, uint64_t totalpag
 	return chosen;
 }
 
-/* The comm of current (a kernel worker when no task allocates) */
-static const char *current_comm(struct pfnlab_machine *m, int *adj)
+/* The comm of current (a kernel worker when no task allocates), its oom_score_adj in *@adj */
+const char *current_comm(struct pfnlab_machine *m, int *adj)
 {
 	const struct mm *mm = mm_get(m, m->current_mm);
 
@@ -208,8 +208,8 @@ static void dump_header(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned ord
 	const char *comm = current_comm(m, &adj);
 
 	if (v42(m)) {
-		log_printf(m, "%s invoked oom-killer: gfp_mask=0x%x, order=%u, oom_score_adj=%hd", comm, gfp, order,
-			   (short)adj);
+		log_printf(m, "%s invoked oom-killer: gfp_mask=0x%x, order=%u, oom_score_adj=%hd", comm,
+			   gfp_v42_value(gfp), order, (short)adj);
 	} else {
 		if (gfp)
 			pfnlab_gfp_format(gfp, g, sizeof(g));
@@ -226,24 +226,7 @@ static void dump_header(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned ord
 /* models __ratelimit(&oom_rs) of oom_kill_process() (DEFAULT_RATELIMIT_INTERVAL, _BURST) */
 static bool oom_ratelimit(struct pfnlab_machine *m)
 {
-	struct oom_ratelimit *r = &m->oom_rs;
-
-	if (!r->begin_ns)
-		r->begin_ns = m->now_ns + 1;
-	if (m->now_ns + 1 >= r->begin_ns + RATELIMIT_INTERVAL_NS) {
-		if (r->missed) {
-			log_printf(m, "oom_kill_process: %u callbacks suppressed", r->missed);
-			r->missed = 0;
-		}
-		r->begin_ns = m->now_ns + 1;
-		r->printed = 0;
-	}
-	if (r->printed < RATELIMIT_BURST) {
-		r->printed++;
-		return true;
-	}
-	r->missed++;
-	return false;
+	return ratelimit(m, &m->oom_rs, RATELIMIT_INTERVAL_NS, RATELIMIT_BURST, "oom_kill_process");
 }
 
 /* models panic(): the machine stops (pfnlab_panicked()); the model keeps answering without an OOM killer */

@@ -28,8 +28,12 @@
  * kswapd and kcompactd, once woken, run when this allocation returns
  * (kswapd.c, compaction.c).
  *
- * Simplified: no warn_alloc() report; no cpusets, memory policies or
- * nodes; a __GFP_NOFAIL request gives up after NOFAIL_ROUNDS rounds, and
+ * warn_alloc() prints its line (v4.2: warn_alloc_failed()), rate-limited
+ * as the kernel does.
+ *
+ * Simplified: no stack dump or show_mem() after that line; no cpusets,
+ * memory policies or nodes; a __GFP_NOFAIL request gives up after
+ * NOFAIL_ROUNDS rounds, and
  * v4.2 after NOFAIL_ROUNDS kills in one allocation; any allocation after
  * SLOWPATH_MAX_ROUNDS rounds (the kernel would loop on).
  */
@@ -37,6 +41,9 @@
 #include "gfp.h"
 
 #define NOFAIL_ROUNDS 16
+#define NOPAGE_RATELIMIT_NS 10000000000ull  /* warn_alloc()'s nopage_rs: 10 * HZ, burst 1 */
+#define RATELIMIT_DEFAULT_NS 5000000000ull  /* DEFAULT_RATELIMIT_INTERVAL (v4.2's nopage_rs) */
+#define RATELIMIT_DEFAULT_BURST 10
 #define MAX_COMPACT_RETRIES 16
 #define SLOWPATH_MAX_ROUNDS 65536
 
@@ -457,11 +464,53 @@ nopage:
 	return NIL_PFN;
 }
 
+/* models has_managed_dma(): a ZONE_DMA with managed pages */
+static bool has_managed_dma(const struct pfnlab_machine *m)
+{
+	for (int i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].type == PFNLAB_ZONE_DMA && m->zones[i].managed)
+			return true;
+	return false;
+}
+
 /*
- * models __alloc_pages_slowpath(): the page, or NIL_PFN; @ar->zone_type
- * receives the zone the page came from
+ * models warn_alloc() (v4.2 warn_alloc_failed()) as the slow path's end
+ * calls it for a failed allocation: unless __GFP_NOWARN, one line per 10 s
+ * (v4.2: ten per 5 s), without the stack dump and show_mem() that follow
+ * it in the kernel's log
+ */
+static void warn_alloc(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order)
+{
+	char g[256] = "";
+	int adj;
+	const char *comm = current_comm(m, &adj);
+
+	if (gfp & PFNLAB___GFP_NOWARN)
+		return;
+	if (v42(m)) {
+		if (ratelimit(m, &m->nopage_rs, RATELIMIT_DEFAULT_NS, RATELIMIT_DEFAULT_BURST, "warn_alloc_failed"))
+			log_printf(m, "%s: page allocation failure: order:%u, mode:0x%x", comm, order,
+				   gfp_v42_value(gfp));
+		return;
+	}
+	if (!ratelimit(m, &m->nopage_rs, NOPAGE_RATELIMIT_NS, 1, "warn_alloc") ||
+	    ((gfp & PFNLAB___GFP_DMA) && !has_managed_dma(m)))
+		return;
+	if (gfp)
+		pfnlab_gfp_format(gfp, g, sizeof(g));
+	log_printf(m, "%s: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)", comm, order, gfp, g);
+}
+
+/*
+ * models __alloc_pages_slowpath(): the page, or NIL_PFN (then warn_alloc(),
+ * as every way to its end does); @ar->zone_type receives the zone the page
+ * came from
  */
 uint64_t alloc_pages_slowpath(struct pfnlab_machine *m, struct alloc_request *ar)
 {
-	return v42(m) ? slowpath_2015(m, ar) : slowpath_current(m, ar);
+	uint64_t p = v42(m) ? slowpath_2015(m, ar) : slowpath_current(m, ar);
+
+	if (p == NIL_PFN)
+		warn_alloc(m, ar->gfp, ar->order);
+	return p;
 }

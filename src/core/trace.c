@@ -70,6 +70,32 @@ void log_printf(struct pfnlab_machine *m, const char *fmt, ...)
 	m->log.write(m->log.arg, buf, (size_t)n);
 }
 
+/*
+ * models ___ratelimit(), lib/ratelimit.c: at most @burst messages per
+ * @interval_ns of model time; the first message of a new window is
+ * preceded by "FUNC: N callbacks suppressed" when the last one dropped any
+ */
+bool ratelimit(struct pfnlab_machine *m, struct ratelimit_state *rs, uint64_t interval_ns, unsigned burst,
+	       const char *func)
+{
+	if (!rs->begin_ns)
+		rs->begin_ns = m->now_ns + 1;
+	if (m->now_ns + 1 >= rs->begin_ns + interval_ns) {
+		if (rs->missed) {
+			log_printf(m, "%s: %u callbacks suppressed", func, rs->missed);
+			rs->missed = 0;
+		}
+		rs->begin_ns = m->now_ns + 1;
+		rs->printed = 0;
+	}
+	if (rs->printed < burst) {
+		rs->printed++;
+		return true;
+	}
+	rs->missed++;
+	return false;
+}
+
 void pfnlab_set_log(struct pfnlab_machine *m, const struct pfnlab_sink *sink)
 {
 	if (!m)
