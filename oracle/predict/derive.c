@@ -97,6 +97,25 @@ static bool all_in(const char *list, const char *set)
  * inside the kernel and its log line, the frames still in use and whether
  * they are exactly the held pages, the pages dumped as "migration failure".
  */
+void derive_warn_alloc(struct facts *k, const char *phase)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s.cma_alloc.result", phase);
+	if (!get(k, key))
+		return; /* the phase was not reached */
+	snprintf(key, sizeof(key), "%s.warn_alloc", phase);
+	put(k, key, "none");
+	for (size_t i = 0; i < k->nlg; i++) {
+		const char *s = log_text(k->lg[i].text);
+
+		if (!strcmp(k->lg[i].phase, phase) && strstr(s, "page allocation failure")) {
+			put(k, key, "%s", s);
+			return;
+		}
+	}
+}
+
 void derive_failed_alloc(struct facts *k, struct facts *p, const char *phase)
 {
 	const char *t, *q;

@@ -216,6 +216,7 @@ static void derive_busy(struct facts *k, struct facts *p)
 	for (int i = 0; i < 2; i++) {
 		derive_cma_alloc(k, phases[i]);
 		derive_cma_alloc(p, phases[i]);
+		derive_warn_alloc(k, phases[i]);
 	}
 	derive_failed_alloc(k, p, "busy");
 	put(k, "pfnlab.k.fin_pfn", "%s", get(k, "busy.fin_pfn") ? get(k, "busy.fin_pfn") : "none");
@@ -242,6 +243,8 @@ static const struct row rows[] = {
 	{"finish", "cma_alloc_finish event", "busy.finish_event", "busy.finish_event", K_INFO},
 	{"released", "whole-area cma_alloc after closing the pipe", "released.cma_alloc.result", "released.cma_alloc.result", K_OUTCOME},
 	{"released.migrated", "pages it migrated", "released.pgmigrate_success", "released.pgmigrate_success", K_COUNT},
+	{"warn_alloc", "allocation failure line (warn_alloc)", "busy.warn_alloc", "busy.warn_alloc", K_OUTCOME},
+	{"released.warn_alloc", "released: allocation failure line", "released.warn_alloc", "released.warn_alloc", K_OUTCOME},
 	/* pfnlab itself in the guest: --what-if right before the cma_alloc, --live around it */
 	{"whatif.result", "--what-if before it: whole-area cma_alloc", "busy.cma_alloc.result", "whatif.result", K_OUTCOME | K_GUEST},
 	{"whatif.err", "--what-if: its error", "busy.err", "whatif.err", K_OUTCOME | K_GUEST},
@@ -297,6 +300,8 @@ static const struct row rows_shmem[] = {
 	{"log", "kernel log line", "busy.log", "busy.log", K_TEXT61},
 	{"released", "whole-area cma_alloc after closing the pipe", "released.cma_alloc.result", "released.cma_alloc.result", K_OUTCOME},
 	{"released.migrated", "pages it migrated", "released.pgmigrate_success", "released.pgmigrate_success", K_COUNT},
+	{"warn_alloc", "allocation failure line (warn_alloc)", "busy.warn_alloc", "busy.warn_alloc", K_OUTCOME},
+	{"released.warn_alloc", "released: allocation failure line", "released.warn_alloc", "released.warn_alloc", K_OUTCOME},
 };
 
 const struct experiment exp_busy_shmem = {"busy-shmem", model_busy_shmem, derive_busy, ROWS(rows_shmem)};

@@ -50,6 +50,7 @@ static void derive_migrate(struct facts *k, struct facts *p)
 {
 	derive_cma_alloc(k, "migrate");
 	derive_cma_alloc(p, "migrate");
+	derive_warn_alloc(k, "migrate");
 }
 
 static const struct row rows[] = {
@@ -61,6 +62,7 @@ static const struct row rows[] = {
 	{"moved", "R pages whose PFN changed", "migrate.R.moved", "migrate.R.moved", K_COUNT},
 	{"R.after", "R pages in CMA after", "migrate.R.in_cma", "migrate.R.in_cma", K_COUNT},
 	{"data", "R data mismatches", "migrate.R.mismatches", "migrate.R.mismatches", K_ZERO},
+	{"warn_alloc", "allocation failure line (warn_alloc)", "migrate.warn_alloc", "migrate.warn_alloc", K_OUTCOME},
 };
 
 const struct experiment exp_migrate = {"migrate", model_migrate, derive_migrate, ROWS(rows)};

@@ -100,6 +100,8 @@ void derive_common(struct facts *k);
 void derive_contig_info(struct facts *k);
 void derive_cma_alloc(struct facts *k, const char *phase);
 void derive_failed_alloc(struct facts *k, struct facts *p, const char *phase);
+/* derive_warn_alloc() - the kernel's first "page allocation failure" line of @phase ("none") */
+void derive_warn_alloc(struct facts *k, const char *phase);
 
 /* ---- pfnlab's own answers given inside the guest (guest_pfnlab.c) ---- */
 

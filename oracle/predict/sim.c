@@ -458,13 +458,20 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 	put(s->p, key, "%lld", vm(s, "pgmigrate_fail") - fail0);
 	trace_events(s->trace.text, phase, s->p);
 	derive_contig_info(s->p);
-	if (s->log.text && s->log.len) {
-		char *nl = strchr(s->log.text, '\n');
+	/* the lines derive_failed_alloc() picks from the kernel's log: cma_alloc's failure, warn_alloc()'s first */
+	snprintf(key, sizeof(key), "%s.warn_alloc", phase);
+	put(s->p, key, "none");
+	for (char *line = s->log.text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		char lkey[96];
 
-		if (nl)
+		if ((nl = strchr(line, '\n')))
 			*nl = 0;
-		snprintf(key, sizeof(key), "%s.log", phase);
-		put(s->p, key, "%s", s->log.text);
+		if (strstr(line, "alloc failed, req-size")) {
+			snprintf(lkey, sizeof(lkey), "%s.log", phase);
+			put(s->p, lkey, "%s", line);
+		} else if (strstr(line, "page allocation failure") && !strcmp(get(s->p, key), "none")) {
+			put(s->p, key, "%s", line);
+		}
 	}
 	if (!ret && give_back)
 		pfnlab_cma_release(s->m, 0, pfn, s->count);
