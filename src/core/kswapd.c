@@ -23,8 +23,8 @@
  * the boost without writeback or swap, then takes it off and wakes
  * kcompactd.
  *
- * Simplified: no slab shrinkers.  Its sleep on writeback, and direct reclaimers', are in
- * reclaim_throttle.c.
+ * Simplified: no slab shrinkers.  Its sleep on writeback, and direct
+ * reclaimers', are in reclaim_throttle.c.
  */
 #include "model.h"
 
