@@ -419,14 +419,13 @@ TEST(atomic_ignores_boost_at_min_check)
 	test_variant = NULL;
 }
 
-
 /*
  * warn_alloc(): the line a failed allocation leaves in the kernel's log.
  * 64 pages, all allocated; GFP_NOWAIT pages then fail at once (no direct
- * reclaim) for a task "tester".  6.1 prints one line per 10 s (nopage_rs, burst 1) and, at the
- * first line of a new window, how many it suppressed; v4.2 ten per 5 s, in
- * its own words and bit values (GFP_KERNEL is 0xd0 there); __GFP_NOWARN
- * prints nothing.
+ * reclaim) for a task "tester".  6.1 prints one line per 10 s (nopage_rs,
+ * burst 1) and, at the first line of a new window, how many it
+ * suppressed; v4.2 ten per 5 s, in its own words and bit values
+ * (__GFP_ZERO is 0x8000 there, GFP_NOWAIT 0); __GFP_NOWARN prints nothing.
  */
 TEST(warn_alloc_line_check)
 {

@@ -75,26 +75,6 @@ bool claim_range_free(const struct pfnlab_machine *m, uint64_t pfn, unsigned ord
 	return true;
 }
 
-static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
-			       uint64_t h);
-
-bool claim_take_if_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
-{
-	uint64_t h = claim_block_head(m, pfn);
-
-	if (h == NIL_PFN || !(m->frames[h].flags & F_BUDDY))
-		return false;
-	if (h + (1ull << m->frames[h].order) < pfn + (1ull << order) && !claim_range_free(m, pfn, order))
-		return false;
-	claim_take_free_at(m, z, pfn, order, h);
-	return true;
-}
-
-void claim_take_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
-{
-	claim_take_free_at(m, z, pfn, order, claim_block_head(m, pfn));
-}
-
 /* claim_take_free() with the head @h of the block holding @pfn already found */
 static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 			       uint64_t h)
@@ -133,6 +113,23 @@ static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_
 			p++;
 		}
 	}
+}
+
+bool claim_take_if_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
+{
+	uint64_t h = claim_block_head(m, pfn);
+
+	if (h == NIL_PFN || !(m->frames[h].flags & F_BUDDY))
+		return false;
+	if (h + (1ull << m->frames[h].order) < pfn + (1ull << order) && !claim_range_free(m, pfn, order))
+		return false;
+	claim_take_free_at(m, z, pfn, order, h);
+	return true;
+}
+
+void claim_take_free(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order)
+{
+	claim_take_free_at(m, z, pfn, order, claim_block_head(m, pfn));
 }
 
 void claim_split_alloc(struct pfnlab_machine *m, uint64_t head)

@@ -299,9 +299,9 @@ static const char *padded_columns(const char *s, const char *end)
 {
 #ifdef __SSE2__
 	/* bit i of each mask is byte i of the line */
-	static const char fixed[64] __attribute__((aligned(16))) = {[24] = ' ', [25] = '[', [29] = ']', [30] = ' ', [36] = ' ', [42] = '.',
-				       [49] = ':', [50] = ' ', [51] = 'm', [52] = 'm', [53] = '_', [54] = 'p',
-				       [55] = 'a', [56] = 'g', [57] = 'e', [58] = '_'};
+	static const char fixed[64] __attribute__((aligned(16))) = {
+		[24] = ' ', [25] = '[', [29] = ']', [30] = ' ', [36] = ' ', [42] = '.', [49] = ':', [50] = ' ',
+		[51] = 'm', [52] = 'm', [53] = '_', [54] = 'p', [55] = 'a', [56] = 'g', [57] = 'e', [58] = '_'};
 	const uint64_t fixed_bits = 1ull << 24 | 1ull << 25 | 1ull << 29 | 1ull << 30 | 1ull << 36 | 1ull << 42 |
 				    1ull << 49 | 1ull << 50 | 0xffull << 51;
 	const uint64_t digit_bits = 7ull << 26 | 0x3full << 43; /* the CPU, the microseconds */
