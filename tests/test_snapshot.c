@@ -376,6 +376,10 @@ TEST(bad_snapshot_check)
 		"Node 0, zone   Normal\n  pages free     2569\n        min      10\n        low      12\n        high     14\n"
 		"        spanned  4096\n        present  4096\n        managed  2000\n        cma      0\n"
 		"        protection: (0, 0, 0, 0)\n  start_pfn:           0\n";
+	static const char zi_boost[] =
+		"Node 0, zone   Normal\n  pages free     1000\n        boost    11\n        min      10\n        low      12\n"
+		"        high     14\n        spanned  4096\n        present  4096\n        managed  2000\n        cma      0\n"
+		"        protection: (0, 0, 0, 0)\n  start_pfn:           0\n";
 	static const char bi_short[] = "Node 0, zone   Normal      1      0      0      0      0      0      0      0      0      1 \n";
 	char why[512] = "", bad[2048];
 	struct pfnlab_machine *m;
@@ -384,6 +388,10 @@ TEST(bad_snapshot_check)
 	m = build(NULL, picture_pti, zi, why, sizeof(why));
 	CHECK(m == NULL);
 	CHECK(strstr(why, "zone Normal: 2569 free pages but only 2000 managed") != NULL);
+	/* a boost above the watermarks zoneinfo prints with it added */
+	m = build(NULL, picture_pti, zi_boost, why, sizeof(why));
+	CHECK(m == NULL);
+	CHECK(strstr(why, "zoneinfo:1: zone Normal: boost 11 is above a watermark printed with it (10)") != NULL);
 	/* buddyinfo of another kernel (10 orders) */
 	m = build(bi_short, picture_pti, NULL, why, sizeof(why));
 	CHECK(m == NULL);

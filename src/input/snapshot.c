@@ -879,8 +879,7 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 		z->watermark_boost = m->cfg.era == PFNLAB_ERA_CURRENT ? sz->boost : 0;
 		for (int w = 0; w < NR_WMARK; w++)
 			if (sz->have_wmark[w])
-				z->wmark[w] = sz->wmark[w] - (sz->wmark[w] < z->watermark_boost ? sz->wmark[w]
-												  : z->watermark_boost);
+				z->wmark[w] = sz->wmark[w] - z->watermark_boost; /* never below: snapshot_parse.c */
 		if (sz->have_protection)
 			for (int t = 0; t < PFNLAB_NR_ZONES; t++)
 				z->lowmem_reserve[t] = sz->protection[t];

@@ -519,6 +519,11 @@ static int parse_zoneinfo(const struct snapshot_text *t, struct snapshot *s, cha
 		memcpy(z->wmark, all[i].tmp.wmark, sizeof(z->wmark));
 		memcpy(z->have_wmark, all[i].tmp.have_wmark, sizeof(z->have_wmark));
 		z->boost = all[i].tmp.boost;
+		/* min, low and high are printed with the boost added: none can be below it */
+		for (int k = 0; k < NR_WMARK; k++)
+			if (z->have_wmark[k] && z->wmark[k] < z->boost)
+				return bad(why, len, &l, "zone %s: boost %llu is above a watermark printed with it (%llu)",
+					   all[i].name, (unsigned long long)z->boost, (unsigned long long)z->wmark[k]);
 		if (all[i].nprot == nall) {
 			for (unsigned j = 0; j < nall; j++) {
 				int ty = zone_type_of(all[j].name, strlen(all[j].name));
