@@ -51,7 +51,17 @@ static void move_to_free_list(struct pfnlab_machine *m, struct zone *z, uint64_t
 void free_one_page(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 		   int mt, bool to_tail)
 {
-	buddy_free_block(m, z, pfn, order, mt, to_tail);
+	buddy_free_block(m, z, pfn, order, mt, to_tail, false);
+}
+
+/* buddy_merge_link() from a merge that reached pageblock order on an order-0 free path */
+void buddy_merge_from(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+		      bool to_tail)
+{
+	if (z->buddy_aligned)
+		buddy_merge_link(m, z, pfn, order, mt, to_tail, true, false);
+	else
+		buddy_merge_link(m, z, pfn, order, mt, to_tail, false, false);
 }
 
 /* models __rmqueue_smallest(), mm/page_alloc.c (see buddy_take_smallest()) */

@@ -24,6 +24,10 @@
  */
 #define HOT_INLINE static inline __attribute__((always_inline))
 
+/* buddy.c: the rest of an order-0 free whose merges reached pageblock order (buddy_merge_link()) */
+void buddy_merge_from(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order, int mt,
+		      bool to_tail);
+
 /* models __mod_zone_freepage_state(), include/linux/vmstat.h */
 HOT_INLINE void zone_freepage_state(struct zone *z, int mt, int64_t delta)
 {
@@ -181,7 +185,7 @@ HOT_INLINE bool page_is_buddy(const struct frame *frames, uint64_t zstart, uint6
 {
 	const struct frame *f;
 
-	if (!aligned && pfn - zstart >= zspan) /* @aligned: see buddy_free_block_in() */
+	if (!aligned && pfn - zstart >= zspan) /* @aligned: see buddy_merge_link() */
 		return false;
 	f = &frames[pfn];
 	return (f->flags & F_BUDDY) && f->order == order;
@@ -211,25 +215,22 @@ HOT_INLINE bool buddy_merge_likely(const struct frame *frames, uint64_t zstart, 
 }
 
 /*
- * buddy_free_block() on a zone whose ends are aligned to the largest block
- * (@aligned, a constant): then a buddy of a block below the largest order
- * lies in the same largest-order block, so in the zone, and the zone test
- * of page_is_buddy() (page_zone_id()) can go
+ * The merges of __free_one_page() from @order up and the link of the
+ * merged block, the zone's free-page counters already moved by the freed
+ * pages.  On a zone whose ends are aligned to the largest block
+ * (@aligned, a constant) a buddy of a block below the largest order lies
+ * in the same largest-order block, so in the zone, and the zone test of
+ * page_is_buddy() (page_zone_id()) can go.  @outline: a merge that
+ * reaches pageblock order goes on in buddy_merge_from() (buddy.c), so
+ * the order-0 free paths keep few registers live.
  */
-HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
-				    int mt, bool to_tail, bool aligned)
+HOT_INLINE void buddy_merge_link(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
+				 int mt, bool to_tail, bool aligned, bool outline)
 {
 	const struct frame *frames = m->frames;
 	const uint64_t zstart = z->start_pfn, zspan = z->spanned;
 	const unsigned nr_orders = m->nr_orders, pb_order = m->pb_order;
 
-	/*
-	 * The free-page counters move once by the freed pages; a merge with a
-	 * buddy of @mt's own list leaves them as they are, one from another
-	 * list moves its pages to @mt's count (del_page_from_free_list() and
-	 * add_to_free_list() of each step, summed)
-	 */
-	zone_freepage_state(z, mt, (int64_t)1 << order);
 	while (order + 1 < nr_orders) {
 		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
 		int buddy_mt;
@@ -237,14 +238,24 @@ HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, ui
 		if (!page_is_buddy(frames, zstart, zspan, buddy, order, aligned))
 			break;
 		if (order >= pb_order) {
-			int buddy_pb = pb_type(m, buddy);
+			int buddy_pb;
 
+			if (outline) {
+				buddy_merge_from(m, z, pfn, order, mt, to_tail);
+				return;
+			}
+			buddy_pb = pb_type(m, buddy);
 			if (!may_merge_blocks(m, mt, buddy_pb))
 				break;
 			/* 6.12: the buddy's pageblocks take @mt (its zones are never @aligned) */
 			if (!aligned && buddy_pb != mt && kernel_612(m))
 				change_pageblock_range(m, buddy, order, mt);
 		}
+		/*
+		 * a merge with a buddy of @mt's own list leaves the counters as
+		 * they are, one from another list moves its pages to @mt's count
+		 * (del_page_from_free_list() and add_to_free_list() of each step, summed)
+		 */
 		buddy_mt = unlink_free_block(m, z, buddy, order); /* page_is_buddy() saw the order */
 		if (buddy_mt != mt) {
 			zone_freepage_state(z, buddy_mt, -((int64_t)1 << order));
@@ -258,14 +269,15 @@ HOT_INLINE void buddy_free_block_in(struct pfnlab_machine *m, struct zone *z, ui
 	link_free_list(m, z, pfn, order, mt, to_tail);
 }
 
-/* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it) */
+/* models __free_one_page(), mm/page_alloc.c (free_one_page() in buddy.c calls it); @outline: see above */
 HOT_INLINE void buddy_free_block(struct pfnlab_machine *m, struct zone *z, uint64_t pfn,
-				 unsigned order, int mt, bool to_tail)
+				 unsigned order, int mt, bool to_tail, bool outline)
 {
+	zone_freepage_state(z, mt, (int64_t)1 << order); /* once, by the freed pages */
 	if (z->buddy_aligned)
-		buddy_free_block_in(m, z, pfn, order, mt, to_tail, true);
+		buddy_merge_link(m, z, pfn, order, mt, to_tail, true, outline);
 	else
-		buddy_free_block_in(m, z, pfn, order, mt, to_tail, false);
+		buddy_merge_link(m, z, pfn, order, mt, to_tail, false, outline);
 }
 
 /* models expand(): put the unused halves back on @mt's lists */

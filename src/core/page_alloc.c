@@ -401,7 +401,7 @@ static inline __attribute__((always_inline)) void clear_freed_frame(struct pfnla
 /* models page_zone() of a freed page: the highest zone first, where most pages are */
 static inline __attribute__((always_inline)) struct zone *freed_page_zone(struct pfnlab_machine *m, uint64_t pfn)
 {
-	struct zone *top = &m->zones[m->nr_zones - 1];
+	struct zone *top = m->preferred_zone[PFNLAB_ZONE_MOVABLE]; /* the highest zone (page_alloc_setup()) */
 
 	return zone_spans(top, pfn) ? top : pfn_zone(m, pfn);
 }
@@ -425,7 +425,7 @@ static inline __attribute__((always_inline)) void free_frames_common(struct pfnl
 	if (pcp)
 		pcp_free(m, z, pfn, mt);
 	else
-		buddy_free_block(m, z, pfn, order, mt, false);
+		buddy_free_block(m, z, pfn, order, mt, false, order == 0);
 }
 
 /* A traced machine's free, any order; 0 */
@@ -484,7 +484,7 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 /*
  * May the free path take the aligned shortcut in @z: are both ends aligned
  * to the largest block?  Never on 6.12, whose merges retype pageblocks
- * (buddy_free_block_in() does that only off the shortcut).
+ * (buddy_merge_link() does that only off the shortcut).
  */
 bool zone_buddy_aligned(const struct pfnlab_machine *m, const struct zone *z)
 {

@@ -174,7 +174,7 @@ static inline __attribute__((always_inline)) void drain_one(struct pfnlab_machin
 	frame_set_state(f, 0, 0, 0, 0);
 	if (z->nr_isolate_pageblock) /* a pageblock may have been isolated meanwhile */
 		mt = pb_type(m, pfn);
-	buddy_free_block(m, z, pfn, 0, mt, false);
+	buddy_free_block(m, z, pfn, 0, mt, false, true);
 	if (m->trace.write)
 		trace_pcpu_drain(m, pfn, mt);
 }
@@ -183,7 +183,7 @@ static inline __attribute__((always_inline)) void drain_one(struct pfnlab_machin
  * The @n oldest pages of list @l (it holds at least @n) back to the buddy
  * lists, oldest first: @n steps of free_pcppages_bulk().  The list is
  * relinked once, after the last page; nothing reads the pcp list between.
- * @aligned is buddy_free_block_in()'s; @general: the zone may hold
+ * @aligned is buddy_merge_link()'s; @general: the zone may hold
  * isolated pageblocks and the machine may be traced (both read per page).
  */
 static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machine *m, struct zone *z,
@@ -203,7 +203,8 @@ static inline __attribute__((always_inline)) void drain_run(struct pfnlab_machin
 		/* a pageblock may have been isolated meanwhile; 6.12 always reads the block's type */
 		if (general && (z->nr_isolate_pageblock || kernel_612(m)))
 			mt = pb_type(m, pfn);
-		buddy_free_block_in(m, z, pfn, 0, mt, false, aligned);
+		zone_freepage_state(z, mt, 1);
+		buddy_merge_link(m, z, pfn, 0, mt, false, aligned, true);
 		if (general && m->trace.write)
 			trace_pcpu_drain(m, pfn, mt);
 		pfn = prev;
