@@ -46,9 +46,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v"))
 			opt_verbose = true;
-		else if (!strcmp(argv[i], "--known") && i + 1 < argc)
-			load_known(argv[++i]);
-		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--known") && i + 1 < argc) {
+			if (load_known(argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			outpath = argv[++i];
 		else if (!strcmp(argv[i], "--pcp") && i + 1 < argc)
 			opt_pcp = !strcmp(argv[++i], "on");

@@ -14,10 +14,10 @@ struct out {
 };
 
 struct tally {
-	int agree, disagree, known, missing, fixed, not_modelled, not_reached;
+	int agree, disagree, known, missing, not_modelled, not_reached;
 };
 
-void load_known(const char *path);
+int load_known(const char *path);
 void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int do_run(const char *dir, struct out *o, struct tally *t, bool partial, bool verbose);
 void known_notes(struct out *o);

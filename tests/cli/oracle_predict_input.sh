@@ -79,4 +79,21 @@ out=$("$P" --partial "$T/none" 2>&1); rc=$?
 [ $rc -eq 0 ] || say "no pfnlab in the guest: exit $rc"
 [ "$(printf '%s\n' "$out" | grep -Ec '^busy +--(what-if|live).* not in guest +- +info$')" -eq 18 ] ||
 	say "no pfnlab in the guest: not 18 rows shown as not in guest: $(printf '%s\n' "$out" | grep -- '--live' | head -3)"
+
+# the known disagreements file: a line without its reason, one too long, one too many, none at
+# all: FILE:LINE and exit 2, nothing dropped in silence
+printf '# a comment\n6.1.* busy.whatif.result\n' >"$T/known1"
+printf '6.1.* busy.whatif.result %0600d\n' 0 >"$T/known2"
+awk 'BEGIN { for (i = 0; i < 200; i++) printf "* busy.row%d a reason\n", i }' >"$T/known3"
+for k in "known1:2: not KERNEL-GLOB" "known2:1: line longer than" "known3:128: more than 127 known" "known4: No such file"; do
+	f=${k%%:*}
+	out=$("$P" --partial --known "$T/$f" "$T/none" 2>&1); rc=$?
+	[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "^predict: $T/$k" ||
+		say "known file $f: exit $rc, $(printf '%s' "$out" | head -2)"
+done
+# a listed row that agrees on one kernel and disagrees on another is still needed: no "delete" note
+printf '* */busy.outcome listed but agreeing\n' >"$T/known5"
+out=$("$P" --partial --known "$T/known5" "$T/none" 2>&1)
+printf '%s\n' "$out" | grep -q 'listed in the known disagreements but now agrees; delete that line' ||
+	say "known file: an entry that only agrees is not flagged for deletion"
 exit $fail
