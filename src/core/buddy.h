@@ -220,9 +220,10 @@ HOT_INLINE bool buddy_merge_likely(const struct frame *frames, uint64_t zstart, 
  * pages.  On a zone whose ends are aligned to the largest block
  * (@aligned, a constant) a buddy of a block below the largest order lies
  * in the same largest-order block, so in the zone, and the zone test of
- * page_is_buddy() (page_zone_id()) can go.  @outline: a merge that
+ * page_is_buddy() (page_zone_id()) can go.  @outline: a block that
  * reaches pageblock order goes on in buddy_merge_from() (buddy.c), so
- * the order-0 free paths keep few registers live.
+ * the order-0 free paths keep few registers live (below pageblock order
+ * the largest order is never reached: pb_order < nr_orders).
  */
 HOT_INLINE void buddy_merge_link(struct pfnlab_machine *m, struct zone *z, uint64_t pfn, unsigned order,
 				 int mt, bool to_tail, bool aligned, bool outline)
@@ -231,20 +232,21 @@ HOT_INLINE void buddy_merge_link(struct pfnlab_machine *m, struct zone *z, uint6
 	const uint64_t zstart = z->start_pfn, zspan = z->spanned;
 	const unsigned nr_orders = m->nr_orders, pb_order = m->pb_order;
 
-	while (order + 1 < nr_orders) {
+	for (;;) {
 		uint64_t buddy = pfn ^ ((uint64_t)1 << order);
 		int buddy_mt;
 
+		if (outline && order >= pb_order) {
+			buddy_merge_from(m, z, pfn, order, mt, to_tail);
+			return;
+		}
+		if (!outline && order + 1 >= nr_orders)
+			break;
 		if (!page_is_buddy(frames, zstart, zspan, buddy, order, aligned))
 			break;
-		if (order >= pb_order) {
-			int buddy_pb;
+		if (!outline && order >= pb_order) {
+			int buddy_pb = pb_type(m, buddy);
 
-			if (outline) {
-				buddy_merge_from(m, z, pfn, order, mt, to_tail);
-				return;
-			}
-			buddy_pb = pb_type(m, buddy);
 			if (!may_merge_blocks(m, mt, buddy_pb))
 				break;
 			/* 6.12: the buddy's pageblocks take @mt (its zones are never @aligned) */
