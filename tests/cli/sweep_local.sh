@@ -47,9 +47,10 @@ L=$D/slow.sweep
 "$PF" sweep "$L" -j 2 --out "$T/kill" >/dev/null 2>"$T/kill.err" &
 P=$!
 n=0
-while [ $n -lt 200 ]; do # a run child that is running (not a zombie)
+while [ $n -lt 200 ]; do # a run child stopped before its row (a zombie cannot stop), then killed
 	C=$(pgrep -P $P | head -1)
-	[ -n "$C" ] && grep -q '^State:.*[RS]' /proc/"$C"/status 2>/dev/null && kill -9 "$C" 2>/dev/null && break
+	[ -n "$C" ] && kill -STOP "$C" 2>/dev/null && grep -q '^State:.*T' /proc/"$C"/status 2>/dev/null &&
+		kill -9 "$C" 2>/dev/null && break
 	sleep 0.02; n=$((n + 1))
 done
 wait $P; rc=$?
