@@ -406,6 +406,40 @@ TEST(zoneinfo_geometry_check)
 }
 
 /*
+ * Give the 6.18 machine @m the real managed counts of DMA, DMA32 and
+ * Normal (3840/772917/557056), set its watermarks up again and check the
+ * lines starting with @fields of @zones in its zoneinfo against the real
+ * file's, byte for byte; returns the zoneinfo (malloc'd)
+ */
+static char *check_real_watermarks(struct pfnlab_machine *m, const char *real, const char *const *zones, int nz,
+				   const char *const *fields, int nf)
+{
+	static const uint64_t managed[] = {3840, 772917, 557056};
+	char *out;
+
+	for (int i = 0; i < 3 && i < m->nr_zones; i++)
+		m->zones[i].managed = managed[i];
+	setup_watermarks(m);
+	out = test_view(m, "zoneinfo");
+	for (int z = 0; z < nz; z++) {
+		char *a = zone_block(out, zones[z]), *b = zone_block(real, zones[z]);
+
+		test_variant = zones[z];
+		for (int f = 0; f < nf; f++) {
+			char la[1024];
+
+			snprintf(la, sizeof(la), "%s", line_with(a, fields[f]));
+			CHECK(la[0] != 0);
+			CHECK_STR(la, line_with(b, fields[f]));
+		}
+		test_variant = NULL;
+		free(a);
+		free(b);
+	}
+	return out;
+}
+
+/*
  * Expect the watermark and lowmem_reserve formulas to reproduce the real
  * 6.18 zoneinfo (same in 6.1 for these zones) byte for byte, given the real
  * managed counts 3840/772917/557056 and min_free_kbytes 67584: min
@@ -419,7 +453,6 @@ TEST(watermarks_match_real_check)
 	static const char *const zones[] = {"DMA", "DMA32", "Normal"};
 	static const char *const fields[] = {"        min ", "        low ", "        high ",
 					     "        protection: "};
-	static const uint64_t managed[] = {3840, 772917, 557056};
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
 	char *real = read_data("zoneinfo.6.18"), *out;
@@ -432,27 +465,9 @@ TEST(watermarks_match_real_check)
 		return;
 	}
 	CHECK_EQ(m->nr_zones, 3);
-	for (int i = 0; i < 3 && i < m->nr_zones; i++)
-		m->zones[i].managed = managed[i];
-	setup_watermarks(m);
+	out = check_real_watermarks(m, real, zones, 3, fields, 4);
 	CHECK_EQ(m->min_free_kbytes, 67584);
-	out = test_view(m, "zoneinfo");
-	for (int z = 0; z < 3; z++) {
-		char *a = zone_block(out, zones[z]), *b = zone_block(real, zones[z]);
-
-		test_variant = zones[z];
-		for (int f = 0; f < 4; f++) {
-			char la[1024];
-
-			snprintf(la, sizeof(la), "%s", line_with(a, fields[f]));
-			CHECK(la[0] != 0);
-			CHECK_STR(la, line_with(b, fields[f]));
-		}
-		CHECK_EQ(count_prefix(a, "        promo"), 0);
-		test_variant = NULL;
-		free(a);
-		free(b);
-	}
+	CHECK_EQ(count_prefix(out, "        promo"), 0);
 	free(out);
 	/* totalreserve: min(high + largest reserve, managed) per zone; DMA's 72 + 5195 caps at 3840 */
 	reserve = 3840 + (14684 + 2176) + (10584 + 0);
@@ -470,6 +485,83 @@ TEST(watermarks_match_real_check)
 	}
 	free(real);
 	pfnlab_machine_destroy(m);
+}
+
+/*
+ * Expect 6.12's zoneinfo of the same machine to match the real 6.18 one
+ * in every watermark line, promo included: min/low/high/promo 48/60/72/84,
+ * 9790/12237/14684/17131, 7056/8820/10584/12348, and the unpopulated
+ * Movable zone's 32 four times (6.12 caps a movable zone's min at
+ * managed / 1024 within [32, 128], whatever it manages); 6.1 prints no
+ * promo line and 0 there.  Then with movablecore=: 6.12 leaves ZONE_MOVABLE
+ * out of the lowmem pages the min is shared over, 6.1 does not.
+ */
+TEST(watermarks_612_movable_check)
+{
+	static const char *const zones[] = {"DMA", "DMA32", "Normal", "Movable"};
+	static const char *const fields[] = {"        min ", "        low ", "        high ", "        promo "};
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	char *real = read_data("zoneinfo.6.18"), *out;
+
+	real_ram_map(&c);
+	c.kernel = PFNLAB_KERNEL_6_12;
+	m = build(&c);
+	if (!m || !real) {
+		free(real);
+		return;
+	}
+	out = check_real_watermarks(m, real, zones, 4, fields, 4);
+	free(out);
+	pfnlab_machine_destroy(m);
+	free(real);
+
+	/* 6.1 on the same map: the short form of Movable with 0, no promo line anywhere */
+	real_ram_map(&c);
+	m = build(&c);
+	if (!m)
+		return;
+	out = test_view(m, "zoneinfo");
+	CHECK_EQ(count_prefix(out, "        promo"), 0);
+	CHECK(strstr(out, "Node 0, zone  Movable\n  pages free     0\n        boost    0\n        min      0\n"));
+	free(out);
+	pfnlab_machine_destroy(m);
+
+	/* movablecore= on 8 GiB: 2 GiB movable (min 524288 / 1024 capped at 128), 64 MiB (16 raised to 32) */
+	for (int k = 0; k < 4; k++) {
+		uint64_t pages_min, lowmem = 0, mov_managed = 0;
+		bool k612 = k & 1;
+		int mi = -1;
+
+		pfnlab_config_preset(&c, "x86_64", 8ull << 30);
+		c.movablecore_bytes = k < 2 ? 2ull << 30 : 64ull << 20;
+		c.kernel = k612 ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+		m = build(&c);
+		if (!m)
+			return;
+		test_variant = k == 0 ? "6.1, 2 GiB" : k == 1 ? "6.12, 2 GiB" : k == 2 ? "6.1, 64 MiB" : "6.12, 64 MiB";
+		pages_min = (uint64_t)m->min_free_kbytes >> 2;
+		for (int i = 0; i < m->nr_zones; i++) {
+			if (m->zones[i].type == PFNLAB_ZONE_MOVABLE) {
+				mi = i;
+				mov_managed = m->zones[i].managed;
+				if (k612)
+					continue;
+			}
+			lowmem += m->zones[i].managed;
+		}
+		CHECK(mi >= 0 && lowmem > 0);
+		for (int i = 0; i < m->nr_zones && mi >= 0 && lowmem > 0; i++) {
+			uint64_t want = pages_min * m->zones[i].managed / lowmem;
+
+			if (k612 && i == mi)
+				want = k < 2 ? 128 : 32;
+			CHECK_EQ(m->zones[i].wmark[WMARK_MIN], want);
+		}
+		CHECK_EQ(mov_managed, k < 2 ? 524288 : 16384);
+		test_variant = NULL;
+		pfnlab_machine_destroy(m);
+	}
 }
 
 /*
@@ -793,5 +885,5 @@ TEST(views_check)
 }
 
 RUN_TESTS(pagetypeinfo_fresh_x86_64_check, layout_matches_real_captures_check, zoneinfo_geometry_check,
-	  watermarks_match_real_check, meminfo_vmstat_check, fragindex_fresh_check,
+	  watermarks_match_real_check, watermarks_612_movable_check, meminfo_vmstat_check, fragindex_fresh_check,
 	  fragindex_hand_computed_check, pagetypeinfo_eras_check, views_check)

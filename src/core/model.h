@@ -772,6 +772,7 @@ static inline unsigned alloc_flags_cma(const struct pfnlab_machine *m, int mt, u
 
 /* watermark.c */
 void setup_watermarks(struct pfnlab_machine *m);
+uint64_t movable_zone_min(uint64_t managed);
 bool zone_watermark_ok(const struct pfnlab_machine *m, const struct zone *z, unsigned order,
 		       uint64_t mark, int highest_zoneidx, unsigned alloc_flags);
 bool zone_watermark_ok_free(const struct pfnlab_machine *m, const struct zone *z, unsigned order, uint64_t mark,

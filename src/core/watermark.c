@@ -86,23 +86,44 @@ static void setup_lowmem_reserve(struct pfnlab_machine *m)
 	}
 }
 
-/* models __setup_per_zone_wmarks() */
+/*
+ * The min watermark 6.12 gives ZONE_MOVABLE whatever its size
+ * (__setup_per_zone_wmarks(): as highmem's, managed / 1024 within
+ * [SWAP_CLUSTER_MAX, 128]); 32 for an unpopulated one
+ */
+uint64_t movable_zone_min(uint64_t managed)
+{
+	uint64_t v = managed / 1024;
+
+	return v < 32 ? 32 : v > 128 ? 128 : v;
+}
+
+/*
+ * models __setup_per_zone_wmarks(): the min watermark shared out in
+ * proportion to the zones' managed pages (64-bit: no highmem); on 6.12
+ * ZONE_MOVABLE takes no share and gets movable_zone_min() (6.1 and v4.2
+ * count it as lowmem)
+ */
 void setup_watermarks(struct pfnlab_machine *m)
 {
 	uint64_t pages_min, lowmem = 0;
 	bool cur = m->cfg.era == PFNLAB_ERA_CURRENT;
+	bool movable_capped = cur && m->cfg.kernel == PFNLAB_KERNEL_6_12;
 
 	m->min_free_kbytes = m->cfg.min_free_kbytes >= 0 ? m->cfg.min_free_kbytes
 							  : compute_min_free_kbytes(m);
 	pages_min = (uint64_t)m->min_free_kbytes >> (m->cfg.page_shift - 10);
-	/* v6.1 and v4.2 on 64-bit: no highmem, every zone ZONE_MOVABLE included is lowmem */
 	for (int i = 0; i < m->nr_zones; i++)
-		lowmem += m->zones[i].managed;
+		if (!movable_capped || m->zones[i].type != PFNLAB_ZONE_MOVABLE)
+			lowmem += m->zones[i].managed;
 	for (int i = 0; i < m->nr_zones; i++) {
 		struct zone *z = &m->zones[i];
 		uint64_t tmp = lowmem ? pages_min * z->managed / lowmem : 0, gap;
 
-		z->wmark[WMARK_MIN] = tmp;
+		if (movable_capped && z->type == PFNLAB_ZONE_MOVABLE)
+			z->wmark[WMARK_MIN] = movable_zone_min(z->managed);
+		else
+			z->wmark[WMARK_MIN] = tmp;
 		z->watermark_boost = 0;
 		if (cur) {
 			gap = tmp >> 2;

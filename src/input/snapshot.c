@@ -684,6 +684,10 @@ int pfnlab_snapshot_build(const struct snapshot *snap, const struct pfnlab_snaps
 	cfg.pageblock_order = P;
 	cfg.era = s.era == PFNLAB_ERA_2015 ? PFNLAB_ERA_2015 : PFNLAB_ERA_CURRENT;
 	cfg.cma_rule = cfg.era == PFNLAB_ERA_2015 ? PFNLAB_CMA_2015 : PFNLAB_CMA_5_7;
+	/* zoneinfo's promo watermark: a kernel after 6.1, which prints none; 6.12 is the nearer model */
+	for (unsigned i = 0; i < s.nr_zones; i++)
+		if (cfg.era == PFNLAB_ERA_CURRENT && s.zones[i].have_wmark[WMARK_PROMO])
+			cfg.kernel = PFNLAB_KERNEL_6_12;
 	cfg.thp = o.thp;
 	/* the pages on the real per-CPU lists are not in buddyinfo: here they look allocated */
 	cfg.pcp = false;

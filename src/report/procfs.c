@@ -270,10 +270,22 @@ static unsigned long long protection(const struct zone *z, int type)
 }
 
 /*
- * models zoneinfo_show_print(), mm/vmstat.c (v6.1): one zone of
- * /proc/zoneinfo.  Unpopulated zones (and ZONE_DEVICE) print the short
- * form with zero watermarks, as 6.1 computes for a zone with nothing
- * managed (6.1 caps no zone's min on x86_64: is_highmem() is false).
+ * A watermark of zone @type as zoneinfo prints it: with the boost; for an
+ * unpopulated zone what __setup_per_zone_wmarks() computes with nothing
+ * managed: 0, but 6.12's ZONE_MOVABLE, whose min (and with no gap above
+ * it, low, high and promo) is movable_zone_min()
+ */
+static unsigned long long zoneinfo_wmark(const struct pfnlab_machine *m, const struct zone *z, int type, int w)
+{
+	if (z)
+		return wmark_pages(z, w);
+	return m->k612 && type == PFNLAB_ZONE_MOVABLE ? movable_zone_min(0) : 0;
+}
+
+/*
+ * models zoneinfo_show_print(), mm/vmstat.c (v6.1; 6.12 adds the promo
+ * watermark): one zone of /proc/zoneinfo.  Unpopulated zones (and
+ * ZONE_DEVICE) print the short form, with zoneinfo_wmark()'s watermarks.
  * Per-CPU lists: the model's count/high/batch when cfg.pcp is on; without
  * them each CPU shows count 0, high 0, batch 1, the values of a zone whose
  * pcp lists are disabled (zone_pcp_disable()).
@@ -295,9 +307,11 @@ static void zoneinfo_show_print(const struct pfnlab_machine *m, int type, bool f
 	}
 	sink_printf(s, "  pages free     %llu\n", zone_value(z, "nr_free_pages"));
 	sink_printf(s, "        boost    %llu\n", z ? (unsigned long long)z->watermark_boost : 0ull);
-	sink_printf(s, "        min      %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_MIN) : 0ull);
-	sink_printf(s, "        low      %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_LOW) : 0ull);
-	sink_printf(s, "        high     %llu\n", z ? (unsigned long long)wmark_pages(z, WMARK_HIGH) : 0ull);
+	sink_printf(s, "        min      %llu\n", zoneinfo_wmark(m, z, type, WMARK_MIN));
+	sink_printf(s, "        low      %llu\n", zoneinfo_wmark(m, z, type, WMARK_LOW));
+	sink_printf(s, "        high     %llu\n", zoneinfo_wmark(m, z, type, WMARK_HIGH));
+	if (m->k612)
+		sink_printf(s, "        promo    %llu\n", zoneinfo_wmark(m, z, type, WMARK_PROMO));
 	sink_printf(s, "        spanned  %llu\n", z ? (unsigned long long)z->spanned : 0ull);
 	sink_printf(s, "        present  %llu\n", z ? (unsigned long long)z->present : 0ull);
 	sink_printf(s, "        managed  %llu\n", z ? (unsigned long long)z->managed : 0ull);

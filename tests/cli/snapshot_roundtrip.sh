@@ -39,6 +39,13 @@ done
 for k in "spanned  1044480" "present  782336" "managed  772917" "start_pfn:           1048576" "managed  557056"; do
 	grep -q "$k" "$T/zi" || say "snapshot zoneinfo lacks '$k'"
 done
+# and every watermark line of every zone is the file's, promo included (a zoneinfo that prints it is
+# modelled as 6.12's), with the unpopulated Movable zone's 32 (6.12's cap on a movable zone's min)
+wm() { grep -E '^Node|^        (boost|min|low|high|promo|spanned|present|managed|cma) ' "$1"; }
+wm "$B/zoneinfo" > "$T/wm.want"
+wm "$T/zi" | cmp -s - "$T/wm.want" ||
+	say "snapshot zoneinfo's watermark lines differ from the file's: $(wm "$T/zi" | diff - "$T/wm.want" | head -4)"
+grep -q "^        promo    32$" "$T/zi" || say "snapshot zoneinfo: no promo 32 of the unpopulated Movable zone"
 
 # taken while a pageblock was isolated (the fuzz corpus entry, split at its "@@" lines):
 # prints back, the checker passes, -v says so
