@@ -3,6 +3,10 @@
  * (io_uring buffer registration in the guest, pfnlab_pin with
  * FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE here) under pin policy migrate-movable
  * (compared) and none (contrast); then a whole-area cma_alloc with B pinned.
+ * The pin runs as the experiment's process: its migration targets
+ * (GFP_USER, no __GFP_RETRY_MAYFAIL) may invoke the OOM killer, which then
+ * picks that process when memory outside CMA runs out, as the kernels do
+ * with CMA at 640 of 1024 MiB.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,17 +36,22 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 		goto bad;
 	count_in_cma(&s, "unmapped_F", "B", b, VA_B, bm);
 	before = pfns_of(&s, b, VA_B, pages);
-	if (!before || !guest_array(&s, pages * 8))	/* the guest's copy of them */
+	if (!before || !guest_array(&s, pages * 8) || sim_process(&s, &b, 1)) {	/* the guest's copy of them */
+		free(before);
 		goto bad;
+	}
 	{
 		long long mig0 = vm(&s, "pgmigrate_success");
 		struct pfnlab_sink ts = {strbuf_sink, &s.trace};
 		const char *q;
 
 		pfnlab_set_trace(s.m, &ts);
+		pfnlab_set_current(s.m, s.proc[0]);
 		h = pfnlab_pin(s.m, b, VA_B, pages, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE,
 			       "io_uring fixed buffer", NULL);
+		pfnlab_set_current(s.m, 0);
 		pfnlab_set_trace(s.m, NULL);
+		sim_oom_outcome(&s, "pin");
 		put(&tmp, "pin.result", "%s", h > 0 ? "success" : "fail");
 		put(&tmp, "pin.pgmigrate_success", "%lld", vm(&s, "pgmigrate_success") - mig0);
 		q = s.trace.text ? strstr(s.trace.text, "mm_migrate_pages: ") : NULL;

@@ -404,9 +404,8 @@ int sim_process(struct sim *s, const unsigned *ids, unsigned n)
  * these runs (getname_flags -> __alloc_pages_slowpath -> out_of_memory).
  * A kill of the process ends the experiment in @phase.
  */
-static void next_syscall(struct sim *s, const char *phase)
+void sim_next_syscall(struct sim *s, const char *phase)
 {
-	struct pfnlab_oom_event ev;
 	uint64_t pfn;
 
 	if (!s->nproc)
@@ -415,6 +414,18 @@ static void next_syscall(struct sim *s, const char *phase)
 	if (pfnlab_alloc_pages(s->m, PFNLAB_GFP_KERNEL, 0, &pfn) == 0)
 		pfnlab_free_pages(s->m, pfn, 0);
 	pfnlab_set_current(s->m, 0);
+	sim_oom_outcome(s, phase);
+}
+
+/*
+ * sim_oom_outcome() - the OOM kills since the last call: the first
+ * victim's name and line, and the outcome "oom-kill" in @phase when one
+ * of them was the experiment's process.  Returns whether it was.
+ */
+bool sim_oom_outcome(struct sim *s, const char *phase)
+{
+	struct pfnlab_oom_event ev;
+
 	while (pfnlab_oom_next(s->m, &ev) == 0) {
 		for (unsigned i = 0; i < s->nproc; i++)
 			s->killed |= ev.mm == s->proc[i];
@@ -427,6 +438,7 @@ static void next_syscall(struct sim *s, const char *phase)
 		put(s->p, "outcome", "oom-kill");
 		put(s->p, "outcome.phase", "%s", phase);
 	}
+	return s->killed;
 }
 
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
@@ -475,7 +487,7 @@ int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
 	}
 	if (!ret && give_back)
 		pfnlab_cma_release(s->m, 0, pfn, s->count);
-	next_syscall(s, phase);
+	sim_next_syscall(s, phase);
 	return ret;
 }
 
