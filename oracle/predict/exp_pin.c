@@ -36,7 +36,9 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 		goto bad;
 	count_in_cma(&s, "unmapped_F", "B", b, VA_B, bm);
 	before = pfns_of(&s, b, VA_B, pages);
-	if (!before || !guest_array(&s, pages * 8) || sim_process(&s, &b, 1)) {	/* the guest's copy of them */
+	if (!before || !guest_array(&s, pages * 8))	/* the guest's copy of them */
+		goto bad;
+	if (sim_process(&s, &b, 1)) {	/* the pinning process: B and the guest's heap */
 		free(before);
 		goto bad;
 	}

@@ -89,7 +89,7 @@ uint64_t moved(struct sim *s, unsigned id, uint64_t va, const uint64_t *before, 
 void put_mismatches(struct sim *s, const char *key, unsigned id, uint64_t va, long long mib, unsigned seed);
 long long vm(struct sim *s, const char *name);
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back);
-bool sim_oom_outcome(struct sim *s, const char *phase);
+void sim_oom_outcome(struct sim *s, const char *phase);
 void sim_next_syscall(struct sim *s, const char *phase);
 void file_write(void *arg, const char *buf, size_t len);
 

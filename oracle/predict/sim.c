@@ -420,9 +420,9 @@ void sim_next_syscall(struct sim *s, const char *phase)
 /*
  * sim_oom_outcome() - the OOM kills since the last call: the first
  * victim's name and line, and the outcome "oom-kill" in @phase when one
- * of them was the experiment's process.  Returns whether it was.
+ * of them was the experiment's process
  */
-bool sim_oom_outcome(struct sim *s, const char *phase)
+void sim_oom_outcome(struct sim *s, const char *phase)
 {
 	struct pfnlab_oom_event ev;
 
@@ -438,7 +438,6 @@ bool sim_oom_outcome(struct sim *s, const char *phase)
 		put(s->p, "outcome", "oom-kill");
 		put(s->p, "outcome.phase", "%s", phase);
 	}
-	return s->killed;
 }
 
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back)
