@@ -4,7 +4,7 @@
  * allocations and migrations on a small machine, files and memfds (read,
  * write, fsync, close, shared and private mappings), the hugetlb pool
  * (nr_hugepages, overcommit, hugetlb_cma) and hugetlbfs mappings (faults,
- * pins, unmaps), with the whole-state
+ * pins, unmaps), file systems mounted and unmounted, with the whole-state
  * checker after every operation and page contents verified in backed mode.
  * Used by the libFuzzer target (fuzz_ops.c) and the random-stream test
  * (tests/test_ops.c).
@@ -40,6 +40,7 @@ struct ops_state {
 	unsigned file[FILES];      /* 0 = none */
 	unsigned fmapped[SPACES];  /* file mapped in the space's file window, 0 = none */
 	bool hmapped[SPACES];      /* a hugetlbfs file mapped in the space's huge window */
+	unsigned dev;              /* a mounted block device (pfnlab_fs_mount()), 0 = none */
 };
 
 #define HUGE_PAGES 32 /* two huge pages of the ops machine (16 pages each) */
@@ -107,7 +108,7 @@ static void touch(struct ops_state *s, unsigned i, uint64_t first, uint64_t n)
 static void op(struct ops_state *s)
 {
 	struct pfnlab_machine *m = s->m;
-	unsigned o = next(s) % 22, a = next(s), b = next(s);
+	unsigned o = next(s) % 23, a = next(s), b = next(s);
 	unsigned i = a % SPACES;
 	uint64_t pfn;
 
@@ -349,6 +350,13 @@ static void op(struct ops_state *s)
 			pfnlab_advance(m, (uint64_t)(1 + a % 16) * 10000000u);
 			break;
 		}
+		break;
+	case 21: /* a file system mounted on a small device (ext2's metadata may borrow CMA), or unmounted */
+		if (s->dev)
+			s->dev = pfnlab_fs_umount(m, s->dev) ? s->dev : 0;
+		else if (pfnlab_fs_mount(m, "vda", b & 1 ? PFNLAB_FS_EXT4 : PFNLAB_FS_EXT2, (uint64_t)(1 + a % 64) << 30,
+					 &s->dev))
+			s->dev = 0;
 		break;
 	default: /* bad calls must be refused without harm */
 		pfnlab_free_pages(m, (uint64_t)a * 3, b % 6);

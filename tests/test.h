@@ -39,6 +39,13 @@ char *test_view(const struct pfnlab_machine *m, const char *name);
 void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_order, unsigned pb_order);
 void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name);
 struct pfnlab_machine *test_machine(const struct pfnlab_config *c);
+/* 512 pages, orders to 5, 16-page pageblocks, CMA area "test" of 128 pages at 256; NULL fails the test. */
+struct pfnlab_machine *test_cma_machine(enum pfnlab_kernel kernel);
+/*
+ * Take every free page outside CMA as a kernel page (__GFP_RETRY_MAYFAIL:
+ * failing, not OOM-killing); returns how many, their PFNs in @out.
+ */
+size_t test_take_outside_cma(struct pfnlab_machine *m, uint64_t *out, size_t cap);
 /* A sink (struct pfnlab_sink's arg) collecting what is written, NUL-terminated; beyond its size, dropped. */
 struct test_capture {
 	char text[1 << 16];

@@ -82,6 +82,26 @@ struct pfnlab_machine *test_machine(const struct pfnlab_config *c)
 	return m;
 }
 
+struct pfnlab_machine *test_cma_machine(enum pfnlab_kernel kernel)
+{
+	struct pfnlab_config c;
+
+	test_tiny_config(&c, 512, 5, 4);
+	test_cma_area(&c, 256, 128, "test");
+	c.kernel = kernel;
+	return test_machine(&c);
+}
+
+size_t test_take_outside_cma(struct pfnlab_machine *m, uint64_t *out, size_t cap)
+{
+	size_t n = 0;
+	uint64_t pfn;
+
+	while (n < cap && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RETRY_MAYFAIL, 0, &pfn) == 0)
+		out[n++] = pfn;
+	return n;
+}
+
 static const char *const fault_point_names[PFNLAB_FAULT_POINTS] = {
 	"migrate_target", "migrate_copy", "isolate", "iommu_map", "hpt_alloc", "host_alloc", "writeout",
 	"hugetlb_alloc",

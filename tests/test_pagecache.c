@@ -16,31 +16,6 @@
 
 #define PAGE 4096ull
 
-/* 512 pages, orders to 5, 16-page pageblocks, CMA area "test" of 128 pages at 256. */
-static struct pfnlab_machine *cma_machine(enum pfnlab_kernel kernel)
-{
-	struct pfnlab_config c;
-
-	test_tiny_config(&c, 512, 5, 4);
-	test_cma_area(&c, 256, 128, "test");
-	c.kernel = kernel;
-	return test_machine(&c);
-}
-
-/*
- * Take every free page outside CMA as a kernel page (__GFP_RETRY_MAYFAIL:
- * failing, not OOM-killing); returns how many, their PFNs in @out.
- */
-static size_t fill_outside_cma(struct pfnlab_machine *m, uint64_t *out, size_t cap)
-{
-	size_t n = 0;
-	uint64_t pfn;
-
-	while (n < cap && pfnlab_alloc_pages(m, PFNLAB_GFP_KERNEL | PFNLAB___GFP_RETRY_MAYFAIL, 0, &pfn) == 0)
-		out[n++] = pfn;
-	return n;
-}
-
 static void free_all(struct pfnlab_machine *m, const uint64_t *pfns, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -87,7 +62,7 @@ static uint64_t in_cma(struct pfnlab_machine *m, unsigned mm, uint64_t addr, uin
  */
 TEST(file_read_write_sync_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_file_info fi;
 	struct pfnlab_page_info pi;
 	struct test_text tr = {0};
@@ -152,7 +127,7 @@ TEST(file_read_write_sync_check)
  */
 TEST(file_truncate_pages_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_file_info fi;
 	uint64_t free0;
 	unsigned f = 0, mm = 0;
@@ -194,7 +169,7 @@ TEST(file_truncate_pages_check)
  */
 TEST(memfd_shared_by_two_spaces_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_config c;
 	struct pfnlab_page_info pi;
 	unsigned s = 0, q = 0, v = 0;
@@ -252,7 +227,7 @@ TEST(memfd_shared_by_two_spaces_check)
  */
 TEST(private_file_mapping_cow_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_page_info pi;
 	unsigned f = 0, a = 0;
 	uint64_t cached, anon, file;
@@ -293,7 +268,7 @@ TEST(private_file_mapping_cow_check)
 static void r_in_cma(struct pfnlab_machine *m, bool shmem, unsigned *a, unsigned *r)
 {
 	uint64_t kern[512];
-	size_t nk = fill_outside_cma(m, kern, 512);
+	size_t nk = test_take_outside_cma(m, kern, 512);
 
 	CHECK_EQ(pfnlab_mm_create(m, "oracle", a), 0);
 	if (shmem) {
@@ -329,7 +304,7 @@ static uint64_t nth_in_area(struct pfnlab_machine *m, int state, int nth, struct
  */
 TEST(busy_shmem_reasons_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_contig_failure cf;
 	struct pfnlab_page_info pi;
 	uint64_t held[2];
@@ -370,7 +345,7 @@ TEST(busy_shmem_reasons_check)
  */
 TEST(contig_empty_last_batch_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct test_text tr = {0};
 	struct pfnlab_sink ts = {test_text_write, &tr};
 	uint64_t kern[512];
@@ -379,7 +354,7 @@ TEST(contig_empty_last_batch_check)
 
 	if (!m)
 		return;
-	nk = fill_outside_cma(m, kern, 512);
+	nk = test_take_outside_cma(m, kern, 512);
 	CHECK_EQ(pfnlab_mm_create(m, "a", &a), 0);
 	CHECK_EQ(pfnlab_mm_create(m, "b", &b), 0);
 	CHECK_EQ(pfnlab_mm_map(m, a, 0x400000, 32 * PAGE, 0), 0);
@@ -420,7 +395,7 @@ TEST(contig_empty_last_batch_check)
  */
 static void busy_case(bool shmem, enum pfnlab_kernel kernel)
 {
-	struct pfnlab_machine *m = cma_machine(kernel);
+	struct pfnlab_machine *m = test_cma_machine(kernel);
 	struct test_text tr = {0};
 	struct pfnlab_sink ts = {test_text_write, &tr};
 	struct pfnlab_contig_failure cf;
@@ -526,7 +501,7 @@ TEST(busy_anon_skipped_check)
  */
 static void pagecache_case(enum pfnlab_kernel kernel)
 {
-	struct pfnlab_machine *m = cma_machine(kernel);
+	struct pfnlab_machine *m = test_cma_machine(kernel);
 	struct test_text tr = {0};
 	struct pfnlab_sink ts = {test_text_write, &tr};
 	struct pfnlab_file_info fi;
@@ -542,7 +517,7 @@ static void pagecache_case(enum pfnlab_kernel kernel)
 	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_expire_centisecs", 360000), 0);
 	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_background_ratio", 90), 0);
 	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_ratio", 95), 0);
-	nk = fill_outside_cma(m, kern, 512);
+	nk = test_take_outside_cma(m, kern, 512);
 	CHECK_EQ(pfnlab_file_create(m, "data", PFNLAB_FS_EXT2, 32 * PAGE, &f2), 0);
 	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 16 * PAGE, &f4), 0);
 	CHECK_EQ(pfnlab_file_create(m, "usb", PFNLAB_FS_VFAT, 8 * PAGE, &fv), 0);
@@ -608,7 +583,7 @@ TEST(pagecache_reclaimed_or_migrated_check)
 TEST(longterm_pin_moves_shmem_check)
 {
 	for (int k = 0; k < 2; k++) {
-		struct pfnlab_machine *m = cma_machine(k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
+		struct pfnlab_machine *m = test_cma_machine(k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
 		const unsigned fl = PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE;
 		struct pfnlab_page_info pi;
 		uint64_t kern[512], pfns[16];
@@ -620,7 +595,7 @@ TEST(longterm_pin_moves_shmem_check)
 			return;
 		test_variant = k ? "6.12" : "6.1";
 		m->cfg.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
-		nk = fill_outside_cma(m, kern, 512);
+		nk = test_take_outside_cma(m, kern, 512);
 		CHECK_EQ(pfnlab_memfd_create(m, "ram", 16 * PAGE, &s), 0);
 		CHECK_EQ(pfnlab_file_create(m, "disk", PFNLAB_FS_EXT4, 4 * PAGE, &e), 0);
 		CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
@@ -656,7 +631,7 @@ TEST(longterm_pin_moves_shmem_check)
  */
 TEST(checker_sees_page_cache_damage_check)
 {
-	struct pfnlab_machine *m = cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	unsigned f = 0, g = 0;
 	uint64_t pfn;
 	char why[256];
@@ -693,10 +668,10 @@ static struct pfnlab_machine *walk_setup(void *arg)
 	size_t nk;
 	unsigned f = 0, v = 0, s = 0, a = 0;
 
-	w->m = cma_machine(PFNLAB_KERNEL_6_1);
+	w->m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	if (!w->m)
 		return NULL;
-	nk = fill_outside_cma(w->m, kern, 512);
+	nk = test_take_outside_cma(w->m, kern, 512);
 	if (pfnlab_file_create(w->m, "f", PFNLAB_FS_EXT4, 16 * PAGE, &f) || pfnlab_file_read(w->m, f, 0, 8 * PAGE) ||
 	    pfnlab_file_write(w->m, f, 8 * PAGE, 8 * PAGE) ||
 	    pfnlab_file_create(w->m, "v", PFNLAB_FS_VFAT, 8 * PAGE, &v) || pfnlab_file_write(w->m, v, 0, 8 * PAGE) ||

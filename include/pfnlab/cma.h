@@ -135,6 +135,8 @@ enum pfnlab_busy_reason {
 	PFNLAB_BUSY_NO_REPLACEMENT, /* a free hugetlb page no new huge page could replace (-ENOMEM) */
 	PFNLAB_BUSY_HUGETLB,    /* a hugetlb page left in the range: v4.2 never isolates or dissolves
 				   them; v6.1 puts a page migration freed back into the pool */
+	PFNLAB_BUSY_BUFFERS,    /* block device page cache whose buffers a mounted file system holds:
+				   buffer_migrate_folio_norefs() -EAGAIN, try_to_free_buffers() fails */
 	PFNLAB_BUSY_REASONS,
 };
 
@@ -143,7 +145,8 @@ enum pfnlab_busy_reason {
  * @r: reason
  *
  * Return: "skipped", "extra-ref", "writeback", "unmovable", "not-migrated",
- * "not-reached", "gigantic", "no-replacement", "hugetlb", or "?" for a value out of range.
+ * "not-reached", "gigantic", "no-replacement", "hugetlb", "buffers", or "?" for a
+ * value out of range.
  */
 const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r);
 

@@ -32,6 +32,7 @@ struct pfnlab_page_info {
 	bool dirty;         /* PG_dirty */
 	bool writeback;     /* PG_writeback */
 	bool buffers;       /* PG_private: buffer heads attached (one reference) */
+	bool buffers_held;  /* ... and in use (b_count): a mounted file system's metadata */
 };
 
 enum {

@@ -110,7 +110,10 @@ int pfnlab_mm_read(struct pfnlab_machine *m, unsigned id, uint64_t addr, void *b
  * The file system of a file, which decides how its dirty pages migrate:
  * ext4 and ext2 have buffer_migrate_folio(), vfat has no migrate_folio
  * (fallback_migrate_folio(): a dirty page is written out first), shmem
- * is memfd/tmpfs (migrate_folio(), swap-backed, no buffers).
+ * is memfd/tmpfs (migrate_folio(), swap-backed, no buffers), bdev is the
+ * page cache of a block device under a mounted file system (def_blk_aops:
+ * buffer_migrate_folio_norefs(), which gives up while a buffer is held;
+ * the mapping's mask is GFP_USER: not movable unless a caller asks).
  */
 enum pfnlab_fs {
 	PFNLAB_FS_EXT4 = 0,
@@ -118,14 +121,16 @@ enum pfnlab_fs {
 	PFNLAB_FS_VFAT = 2,
 	PFNLAB_FS_SHMEM = 3,
 	PFNLAB_FS_HUGETLBFS = 4, /* a file on hugetlbfs (pfnlab_hugetlbfs_create()) */
-	PFNLAB_FS_TYPES = 5,
+	PFNLAB_FS_BDEV = 5,      /* a block device's own page cache (pfnlab_fs_mount()) */
+	PFNLAB_FS_TYPES = 6,
 };
 
 /**
  * pfnlab_fs_name() - the name of a file system kind.
  * @fs: kind
  *
- * Return: "ext4", "ext2", "vfat", "shmem", "hugetlbfs", or "?" for a value out of range.
+ * Return: "ext4", "ext2", "vfat", "shmem", "hugetlbfs", "bdev", or "?" for a value
+ * out of range.
  */
 const char *pfnlab_fs_name(enum pfnlab_fs fs);
 
@@ -226,9 +231,48 @@ int pfnlab_file_close(struct pfnlab_machine *m, unsigned id);
  * @id: file or memfd
  *
  * Return: 0, -ENOENT (no such file), -EBUSY (mapped somewhere, or a
- * hugetlbfs file: not modelled); -EINVAL for a NULL pointer.
+ * hugetlbfs file: not modelled; a mounted block device); -EINVAL for a
+ * NULL pointer.
  */
 int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id);
+
+/**
+ * pfnlab_fs_mount() - mount a file system of @fs on a block device of
+ * @bytes: its superblock and group descriptor blocks (4 KiB blocks) are
+ * read into the device's page cache and their buffers held until
+ * pfnlab_fs_umount(), as ext2_fill_super() and ext4_fill_super() keep
+ * s_sbh and s_group_desc[].  ext2 reads them with sb_bread()
+ * (__GFP_MOVABLE: they may borrow CMA, where nothing can move them while
+ * mounted); ext4 with sb_bread_unmovable() since v3.18.  ext2 then writes
+ * its superblock (ext2_write_super(): mark_buffer_dirty() and
+ * sync_dirty_buffer(), which cleans the buffer and leaves the page dirty).
+ * Every page is allocated with (GFP_USER & ~__GFP_FS) | __GFP_NOFAIL, plus
+ * __GFP_MOVABLE for ext2, and marked accessed twice (active).
+ * @m: machine
+ * @name: the device's name for reports (its mapping's); truncated to 31 bytes
+ * @fs: PFNLAB_FS_EXT2 or PFNLAB_FS_EXT4
+ * @bytes: the device's size (at least 64 KiB)
+ * @id: set to the device's mapping id (state PFNLAB_PAGE_FILE, file system
+ *	PFNLAB_FS_BDEV in pfnlab_file_info(), whose pages are the held blocks'
+ *	pages: the model keeps no other part of the device)
+ *
+ * Return: 0, -EINVAL (another @fs, a size out of range), -ENOMEM; -EINVAL
+ * for a NULL pointer.
+ */
+int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes, unsigned *id);
+
+/**
+ * pfnlab_fs_umount() - unmount: the held buffers are released (brelse()
+ * in ext2_put_super()); the device's pages stay cached, clean pages free
+ * to be reclaimed or migrated.  A dirty page stays dirty (kill_bdev() at
+ * the last close is not modelled).
+ * @m: machine
+ * @id: the device, as pfnlab_fs_mount() returned it
+ *
+ * Return: 0, -ENOENT (no such device, or not mounted); -EINVAL for a NULL
+ * pointer.
+ */
+int pfnlab_fs_umount(struct pfnlab_machine *m, unsigned id);
 
 /** struct pfnlab_file_info - what a file or memfd holds. */
 struct pfnlab_file_info {
@@ -240,6 +284,7 @@ struct pfnlab_file_info {
 	uint64_t writeback; /* ... under writeback */
 	unsigned mappers;   /* mappings of it in address spaces */
 	bool open;
+	bool mounted;       /* a block device under a mounted file system (pfnlab_fs_mount()) */
 };
 
 /**

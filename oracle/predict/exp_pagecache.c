@@ -92,15 +92,20 @@ static int model_variant(const struct facts *k, struct facts *p, enum variant v)
 	struct pfnlab_file_info fi;
 	long long rm;
 	uint64_t pages, bytes, cached, t0, *before = NULL;
-	unsigned f, file, mm = 0;
+	unsigned f, dev, file, mm = 0;
 	int rc = -EINVAL;
 
 	if (!num(k, "param.r_mib", &rm) || rm < 1 || rm > (1ll << 30))
 		return -EINVAL;
 	bytes = (uint64_t)rm << 20;
 	pages = bytes / PAGE;
-	/* no page contents: no row of these experiments checks data (pfnlab has no disk) */
+	/*
+	 * no page contents: no row of these experiments checks data (pfnlab has
+	 * no disk); the guest mounts the disk oracle/run.sh made (R + R/8 + 8
+	 * MiB), whose superblock and group descriptor pages ext2 keeps
+	 */
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, false) ||
+	    pfnlab_fs_mount(s.m, "vda", PFNLAB_FS_EXT2, bytes + bytes / 8 + (8ull << 20), &dev) ||
 	    pfnlab_file_create(s.m, "data", PFNLAB_FS_EXT2, bytes, &file))
 		goto out;
 	/* the guest's: no writeback before the cma_alloc (no flusher wakeups, nothing expires, high thresholds) */

@@ -524,6 +524,8 @@ static int check_cache_page(const struct pfnlab_machine *m, unsigned id, const s
 		     pf & PGK_MASK, pfnlab_fs_name((enum pfnlab_fs)mp->fs));
 	if ((pf & PG_PRIVATE) && mp->fs == PFNLAB_FS_SHMEM)
 		FAIL("shmem page at PFN %#" PRIx64 " has buffer heads", pfn);
+	if ((pf & PG_BH_HELD) && (!(pf & PG_PRIVATE) || mp->fs != PFNLAB_FS_BDEV || index >= mp->held_pages))
+		FAIL("page-cache PFN %#" PRIx64 " has held buffers but is no mounted device's page with buffers", pfn);
 	if ((pf & PG_DIRTY) && (pf & PG_WRITEBACK))
 		FAIL("page-cache PFN %#" PRIx64 " is dirty and under writeback at once", pfn);
 	for (unsigned i = 0; i < mp->nr_mappers; i++)

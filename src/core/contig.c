@@ -314,6 +314,8 @@ static enum pfnlab_busy_reason busy_reason(const struct pfnlab_machine *m, uint6
 
 	if (pg_flags(m, head) & PG_WRITEBACK)
 		return PFNLAB_BUSY_WRITEBACK;
+	if (pg_flags(m, head) & PG_BH_HELD)
+		return PFNLAB_BUSY_BUFFERS;
 	if (f->refcount > folio_expected_refs(m, head)) {
 		if (f->flags & F_ANON)
 			return PFNLAB_BUSY_SKIPPED;
@@ -614,7 +616,7 @@ const char *pfnlab_busy_reason_name(enum pfnlab_busy_reason r)
 {
 	static const char *const names[PFNLAB_BUSY_REASONS] = {
 		"skipped", "extra-ref", "writeback", "unmovable", "not-migrated", "not-reached", "gigantic",
-		"no-replacement", "hugetlb",
+		"no-replacement", "hugetlb", "buffers",
 	};
 
 	return (unsigned)r < PFNLAB_BUSY_REASONS ? names[r] : "?";

@@ -32,7 +32,7 @@
 
 #define CACHE_CHUNK (1ull << CACHE_CHUNK_SHIFT)
 
-static const char *const fs_names[PFNLAB_FS_TYPES] = {"ext4", "ext2", "vfat", "shmem", "hugetlbfs"};
+static const char *const fs_names[PFNLAB_FS_TYPES] = {"ext4", "ext2", "vfat", "shmem", "hugetlbfs", "bdev"};
 
 const char *pfnlab_fs_name(enum pfnlab_fs fs)
 {
@@ -107,7 +107,9 @@ int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_f
 {
 	if (!m || !name || !id)
 		return -EINVAL;
-	return fs == PFNLAB_FS_SHMEM || fs == PFNLAB_FS_HUGETLBFS ? -EINVAL : mapping_create(m, name, fs, bytes, id);
+	if (fs == PFNLAB_FS_SHMEM || fs == PFNLAB_FS_HUGETLBFS || fs == PFNLAB_FS_BDEV)
+		return -EINVAL;
+	return mapping_create(m, name, fs, bytes, id);
 }
 
 int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id)
@@ -150,17 +152,23 @@ void folio_set_dirty(struct pfnlab_machine *m, uint64_t head)
 	}
 }
 
-/* models try_to_free_buffers() of clean, idle buffers: PG_private and its reference go */
-void folio_drop_buffers(struct pfnlab_machine *m, uint64_t head)
+/*
+ * models try_to_free_buffers() of clean buffers: PG_private and its
+ * reference go; false when a buffer is in use (buffer_busy())
+ */
+bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head)
 {
-	if (!(m->pgflags[head] & PG_PRIVATE))
-		return;
-	m->pgflags[head] &= (uint16_t)~PG_PRIVATE;
-	m->frames[head].refcount--;
+	if (m->pgflags[head] & PG_BH_HELD)
+		return false;
+	if (m->pgflags[head] & PG_PRIVATE) {
+		m->pgflags[head] &= (uint16_t)~PG_PRIVATE;
+		m->frames[head].refcount--;
+	}
+	return true;
 }
 
 /* models create_empty_buffers() via block_write_begin(): one reference for the buffers */
-static void attach_buffers(struct pfnlab_machine *m, uint64_t head)
+void folio_attach_buffers(struct pfnlab_machine *m, uint64_t head)
 {
 	if (m->pgflags[head] & PG_PRIVATE)
 		return;
@@ -224,7 +232,7 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head)
 }
 
 /* The page @index of @mp, allocated with @gfp into the cache if missing; NIL_PFN on failure. */
-static uint64_t find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
+uint64_t filemap_find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
 			       pfnlab_gfp_t gfp)
 {
 	uint32_t *slot = cache_slot(m, mp, index, true);
@@ -234,14 +242,22 @@ static uint64_t find_or_create(struct pfnlab_machine *m, unsigned id, struct map
 	return *slot ? *slot - 1u : add_to_page_cache(m, id, mp, index, slot, gfp);
 }
 
-/* models mapping_gfp_mask() of a new inode (inode_init_always()), with __GFP_WRITE for writes */
+/*
+ * models mapping_gfp_mask() of a new inode (inode_init_always(); a block
+ * device's is GFP_USER, bdev_alloc()), with __GFP_WRITE for writes
+ */
 static pfnlab_gfp_t mapping_gfp(const struct mapping *mp, bool write)
 {
-	return PFNLAB_GFP_HIGHUSER_MOVABLE | (write && !is_shmem(mp) ? PFNLAB___GFP_WRITE : 0);
+	pfnlab_gfp_t gfp = mp->fs == PFNLAB_FS_BDEV ? PFNLAB_GFP_USER : PFNLAB_GFP_HIGHUSER_MOVABLE;
+
+	return gfp | (write && !is_shmem(mp) ? PFNLAB___GFP_WRITE : 0);
 }
 
 /* models readahead_gfp_mask(), include/linux/pagemap.h */
-#define READAHEAD_GFP (PFNLAB_GFP_HIGHUSER_MOVABLE | PFNLAB___GFP_NORETRY | PFNLAB___GFP_NOWARN)
+static pfnlab_gfp_t readahead_gfp(const struct mapping *mp)
+{
+	return mapping_gfp(mp, false) | PFNLAB___GFP_NORETRY | PFNLAB___GFP_NOWARN;
+}
 
 /* The open file @id and the pages [@first, @last] of bytes [@off, @off + @len): 0, -ENOENT, -EINVAL. */
 static int file_range(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64_t len, struct mapping **mp,
@@ -283,7 +299,7 @@ int pfnlab_file_read(struct pfnlab_machine *m, unsigned id, uint64_t off, uint64
 		}
 		if (!slot)
 			return -ENOMEM;
-		pfn = *slot ? *slot - 1u : add_to_page_cache(m, id, mp, i, slot, READAHEAD_GFP);
+		pfn = *slot ? *slot - 1u : add_to_page_cache(m, id, mp, i, slot, readahead_gfp(mp));
 		if (pfn == NIL_PFN) /* readahead failed: filemap_read_folio() tries once more */
 			pfn = add_to_page_cache(m, id, mp, i, slot, mapping_gfp(mp, false));
 		if (pfn == NIL_PFN)
@@ -305,12 +321,12 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 	if (err)
 		return err;
 	for (uint64_t i = first; i <= last; i++) {
-		uint64_t pfn = find_or_create(m, id, mp, i, mapping_gfp(mp, true));
+		uint64_t pfn = filemap_find_or_create(m, id, mp, i, mapping_gfp(mp, true));
 
 		if (pfn == NIL_PFN)
 			return -ENOMEM;
 		if (!is_shmem(mp))
-			attach_buffers(m, pfn);
+			folio_attach_buffers(m, pfn);
 		folio_set_dirty(m, pfn);
 	}
 	balance_dirty_pages(m);
@@ -328,7 +344,8 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 		return -ENOENT;
 	if (freed_unused(mp)) /* nothing to write back */
 		return 0;
-	for (uint64_t i = 0; i < mp->nr_pages && (mp->nr_dirty || mp->nr_writeback); i++) {
+	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages && (mp->nr_dirty || mp->nr_writeback);
+	     i = cache_next(mp, i + 1)) {
 		uint32_t *slot = cache_slot(m, mp, i, false);
 
 		if (!slot || !*slot)
@@ -343,7 +360,7 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 /* Every page of @mp's cache leaves it (freed unless referenced elsewhere). */
 static void drop_cached_pages(struct pfnlab_machine *m, struct mapping *mp)
 {
-	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_cached; i++) {
+	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages && mp->nr_cached; i = cache_next(mp, i + 1)) {
 		uint32_t *slot = cache_slot(m, mp, i, false);
 
 		if (slot && *slot)
@@ -364,7 +381,8 @@ int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id)
 
 	if (!mp || !mp->live)
 		return -ENOENT;
-	if (mp->fs == PFNLAB_FS_HUGETLBFS || mp->nr_mappers) /* unmap_mapping_range() is not modelled */
+	/* unmap_mapping_range() is not modelled; a mounted device's buffers are the file system's */
+	if (mp->fs == PFNLAB_FS_HUGETLBFS || mp->nr_mappers || mp->held_pages)
 		return -EBUSY;
 	drop_cached_pages(m, mp);
 	return 0;
@@ -413,7 +431,7 @@ int pfnlab_file_info(const struct pfnlab_machine *m, unsigned id, struct pfnlab_
 	*info = (struct pfnlab_file_info){.fs = (enum pfnlab_fs)mp->fs, .pages = mp->nr_pages,
 					  .cached = mp->nr_cached, .dirty = mp->nr_dirty,
 					  .writeback = mp->nr_writeback, .mappers = mp->nr_mappers,
-					  .open = mp->open};
+					  .open = mp->open, .mounted = mp->held_pages != 0};
 	memcpy(info->name, mp->name, sizeof(info->name));
 	return 0;
 }
@@ -499,10 +517,10 @@ long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct 
 	}
 	if (aware)
 		m->memalloc_flags |= MEMALLOC_NOCMA;
-	pfn = find_or_create(m, v->mapping, mp, index,
-			     (is_shmem(mp) ? mapping_gfp(mp, false) : READAHEAD_GFP) & ~strip);
+	pfn = filemap_find_or_create(m, v->mapping, mp, index,
+			     (is_shmem(mp) ? mapping_gfp(mp, false) : readahead_gfp(mp)) & ~strip);
 	if (pfn == NIL_PFN && !is_shmem(mp))
-		pfn = find_or_create(m, v->mapping, mp, index, mapping_gfp(mp, false) & ~strip);
+		pfn = filemap_find_or_create(m, v->mapping, mp, index, mapping_gfp(mp, false) & ~strip);
 	if (pfn != NIL_PFN && write && !v->shared) { /* do_cow_fault(): a private anonymous copy */
 		uint64_t cow = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE & ~strip, 0);
 
@@ -609,7 +627,8 @@ uint64_t drop_pagecache(struct pfnlab_machine *m)
 	for (unsigned id = 1; id <= m->nr_mappings; id++) {
 		struct mapping *mp = mapping_get(m, id);
 
-		for (uint64_t i = 0; mp && i < mp->nr_pages && mp->nr_cached; i++) {
+		for (uint64_t i = mp ? cache_next(mp, 0) : 0; mp && i < mp->nr_pages && mp->nr_cached;
+		     i = cache_next(mp, i + 1)) {
 			uint32_t *slot = cache_slot(m, mp, i, false);
 			uint64_t head;
 
@@ -619,8 +638,8 @@ uint64_t drop_pagecache(struct pfnlab_machine *m)
 			if ((m->pgflags[head] & (PG_DIRTY | PG_WRITEBACK)) || m->frames[head].mt ||
 			    !(m->frames[head].flags & F_LRU))
 				continue;
-			folio_drop_buffers(m, head); /* filemap_release_folio() of clean buffers */
-			if (m->frames[head].refcount != folio_expected_refs(m, head))
+			/* filemap_release_folio() of clean buffers */
+			if (!folio_drop_buffers(m, head) || m->frames[head].refcount != folio_expected_refs(m, head))
 				continue;
 			delete_from_page_cache(m, head);
 			freed++;

@@ -11,7 +11,8 @@
  * -EAGAIN in it until force, when it is waited for; then the move by
  * kind: anonymous and migrate_folio() (shmem) and buffer_migrate_folio()
  * (ext4, ext2: buffers move along) need exactly the references of
- * folio_expected_refs() (else -EAGAIN, retried);
+ * folio_expected_refs() (else -EAGAIN, retried), and a block device's
+ * buffer_migrate_folio_norefs() also buffers nobody holds;
  * fallback_migrate_folio() (vfat) writes a dirty folio out first
  * (writeout(): writeback starts, -EAGAIN; -EBUSY outside MIGRATE_SYNC)
  * and drops clean buffers.  -EAGAIN is retried next pass, other errors
@@ -167,6 +168,8 @@ static int move_check(struct pfnlab_machine *m, uint64_t src, int mode)
 			return mode == PFNLAB_MIGRATE_SYNC ? writeout(m, src) : -EBUSY;
 		folio_drop_buffers(m, src); /* filemap_release_folio() */
 	}
+	if (pf & PG_BH_HELD) /* buffer_migrate_folio_norefs(): a buffer still in use, after invalidate_bh_lrus() */
+		return -EAGAIN;
 	/* folio_migrate_mapping() / __buffer_migrate_folio(): the refcount freeze (+1: the isolation) */
 	return f->refcount == folio_expected_refs(m, src) + 1 ? 0 : -EAGAIN;
 }

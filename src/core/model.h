@@ -251,6 +251,7 @@ struct vma {
 #define PG_ACTIVE     0x0020u
 #define PG_REFERENCED 0x0040u
 #define PG_PRIVATE    0x0200u /* buffer heads attached: one reference */
+#define PG_BH_HELD    0x0100u /* ... one of them in use (b_count): a mounted file system's (buffer.c) */
 #define PGK_ANON      1u      /* an anonymous folio whose LRU state is kept here (swap.c) */
 #define PGK_SWAPCACHE 5u      /* an anonymous folio in the swap cache, being paged out (vmscan.c) */
 #define PG_LRU        0x0080u /* linked on an LRU list (lru[]) */
@@ -298,6 +299,7 @@ struct mapping {
 	unsigned nr_mappers, cap_mappers;
 	struct mapper *mappers;
 	unsigned hstate;           /* hugetlbfs: index of its page size in m->hugetlb.hstates[] */
+	uint64_t held_pages;       /* bdev: pages [0, held_pages) hold buffers a mounted file system keeps (buffer.c) */
 	uint64_t *resv;            /* hugetlbfs: the reserve map, a bit per huge page reserved (resv_map) */
 };
 #define CACHE_CHUNK_SHIFT 9
@@ -974,6 +976,18 @@ static inline uint32_t *cache_lookup(const struct mapping *mp, uint64_t index)
 	return chunk ? &chunk[index & ((1ull << CACHE_CHUNK_SHIFT) - 1)] : NULL;
 }
 
+/*
+ * The first index at or after @index whose chunk of slots exists
+ * (mp->nr_pages when none): walks over a large, sparsely cached mapping
+ * (a block device) step from chunk to chunk.
+ */
+static inline uint64_t cache_next(const struct mapping *mp, uint64_t index)
+{
+	while (index < mp->nr_pages && !mp->chunks[index >> CACHE_CHUNK_SHIFT])
+		index = ((index >> CACHE_CHUNK_SHIFT) + 1) << CACHE_CHUNK_SHIFT;
+	return index;
+}
+
 /* pgtable.c */
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
@@ -1005,7 +1019,10 @@ void mapping_remove_mapper(struct pfnlab_machine *m, unsigned mapping, unsigned 
 int folio_try_unmap(struct pfnlab_machine *m, uint64_t head);
 void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 void folio_set_dirty(struct pfnlab_machine *m, uint64_t head);
-void folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
+bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
+void folio_attach_buffers(struct pfnlab_machine *m, uint64_t head);
+uint64_t filemap_find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
+				pfnlab_gfp_t gfp);
 void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);
 void mappings_free_all(struct pfnlab_machine *m);
 

@@ -135,6 +135,7 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 		info->dirty = pf & PG_DIRTY;
 		info->writeback = pf & PG_WRITEBACK;
 		info->buffers = pf & PG_PRIVATE;
+		info->buffers_held = pf & PG_BH_HELD;
 	}
 	info->transient = transient_refs(m, head);
 	return 0;

@@ -213,9 +213,11 @@ static int shrink_folio(struct pfnlab_machine *m, uint64_t head, struct scan_con
 		pageout_file(m, head);
 		return FOLIOREF_KEEP; /* PAGE_SUCCESS, under writeback now */
 	}
-	folio_drop_buffers(m, head); /* filemap_release_folio(): clean, idle buffers */
-	/* __remove_mapping(): only the isolation's and the cache's references may be left */
-	if (f->refcount != folio_expected_refs(m, head) + 1)
+	/*
+	 * filemap_release_folio() of clean buffers, then __remove_mapping():
+	 * only the isolation's and the cache's references may be left
+	 */
+	if (!folio_drop_buffers(m, head) || f->refcount != folio_expected_refs(m, head) + 1)
 		return FOLIOREF_KEEP;
 	delete_from_page_cache(m, head);
 	return FOLIOREF_RECLAIM;

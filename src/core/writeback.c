@@ -168,7 +168,7 @@ static uint64_t write_inode(struct pfnlab_machine *m, struct mapping *mp)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < mp->nr_pages && mp->nr_dirty; i++) {
+	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages && mp->nr_dirty; i = cache_next(mp, i + 1)) {
 		const uint32_t *slot = cache_lookup(mp, i);
 
 		if (!slot || !*slot || !(m->pgflags[*slot - 1u] & PG_DIRTY))

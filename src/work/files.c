@@ -8,6 +8,9 @@
  * (dirty pages with buffer heads, the flusher held off), part of it is
  * mapped MAP_SHARED by a reader process, NAME-reader, that reads through
  * the mapping (each page mapped once); `sync` is fsync() of every file.
+ * A `mount` puts a file system on a block device: the device's page cache
+ * holds the metadata the file system keeps (buffer.c), under the
+ * device's name among the files.
  * The kernel's own rules (which pages alloc_contig_range() reclaims and
  * which it migrates, how a file system migrates dirty pages) are the
  * core's (filemap.c, vmscan.c, migrate.c).
@@ -41,6 +44,26 @@ static uint64_t share_bytes(const struct host *h, uint64_t pages, uint64_t ppm)
 	return (pages * ppm / 1000000) << h->page_shift;
 }
 
+/* A new slot in the host's files for @name, unique among them: 0, -EEXIST, -ENOMEM. */
+static int new_file(struct host *h, const char *name, char *why, size_t len, struct host_file **f)
+{
+	if (host_file(h, name))
+		return set_why(why, len, "a file called '%s' exists already", name), -EEXIST;
+	if (h->nr_files == h->cap_files) {
+		unsigned cap = h->cap_files ? h->cap_files * 2 : 8;
+		struct host_file *n = realloc(h->files, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		h->files = n;
+		h->cap_files = cap;
+	}
+	*f = &h->files[h->nr_files];
+	**f = (struct host_file){0};
+	snprintf((*f)->name, sizeof((*f)->name), "%s", name);
+	return 0;
+}
+
 /**
  * host_file_add() - a file on the host: created on @o->fs, read whole,
  * @o->dirty_ppm of it written, @o->mapped_ppm of it mapped and read by
@@ -63,22 +86,12 @@ int host_file_add(struct host *h, const char *name, const struct file_opts *o, c
 	char rname[48], a[32], b[32];
 	int err;
 
-	if (host_file(h, name))
-		return set_why(why, len, "a file called '%s' exists already", name), -EEXIST;
 	if (!pages)
 		return set_why(why, len, "file %s: read= must be at least one byte", name), -EINVAL;
-	if (h->nr_files == h->cap_files) {
-		unsigned cap = h->cap_files ? h->cap_files * 2 : 8;
-		struct host_file *n = realloc(h->files, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		h->files = n;
-		h->cap_files = cap;
-	}
-	f = &h->files[h->nr_files];
-	*f = (struct host_file){.pages = pages};
-	snprintf(f->name, sizeof(f->name), "%s", name);
+	err = new_file(h, name, why, len, &f);
+	if (err)
+		return err;
+	f->pages = pages;
 	err = pfnlab_file_create(h->m, name, o->fs, pages << h->page_shift, &f->id);
 	if (err)
 		return err;
@@ -101,6 +114,47 @@ int host_file_add(struct host *h, const char *name, const struct file_opts *o, c
 		host_event(h, "file %s: the host is out of memory: %s of %s cached", name,
 			   size_str(fi.cached << h->page_shift, a, sizeof(a)), size_str(pages << h->page_shift, b, sizeof(b)));
 	return err;
+}
+
+/**
+ * host_mount() - mount a file system of @fs on a block device @name of
+ * @bytes: its held metadata pages are allocated (pfnlab_fs_mount()).
+ * @h: host
+ * @name: the device's name, unique among the host's files
+ * @fs: ext2 or ext4
+ * @bytes: the device's size
+ * @why: receives what went wrong
+ * @len: size of @why
+ *
+ * Return: 0; -EEXIST (the name is taken), -EINVAL (the size), -ENOMEM.
+ */
+int host_mount(struct host *h, const char *name, enum pfnlab_fs fs, uint64_t bytes, char *why, size_t len)
+{
+	struct pfnlab_file_info fi;
+	struct host_file *f;
+	int err = new_file(h, name, why, len, &f);
+
+	if (err)
+		return err;
+	err = pfnlab_fs_mount(h->m, name, fs, bytes, &f->id);
+	if (err == -EINVAL)
+		return set_why(why, len, "size= must be 64 KiB to 16 TiB"), err;
+	if (err || (err = pfnlab_file_info(h->m, f->id, &fi)))
+		return err;
+	f->device = true;
+	f->pages = fi.pages;
+	h->nr_files++;
+	return 0;
+}
+
+/** host_umount() - unmount the file system on device @name: its metadata buffers are released. Return: 0, -ENOENT. */
+int host_umount(struct host *h, const char *name, char *why, size_t len)
+{
+	const struct host_file *f = host_file(h, name);
+
+	if (!f || !f->device || pfnlab_fs_umount(h->m, f->id))
+		return set_why(why, len, "nothing is mounted on a device called '%s'", name), -ENOENT;
+	return 0;
 }
 
 /** host_file_sync() - fsync() of the file called @name, or of every file when @name is NULL. Return: 0 or -ENOENT. */

@@ -249,7 +249,8 @@ void bg_destroy(struct host *h);
 /* files.c: the host's files and their page cache */
 struct host_file {
 	char name[32];
-	unsigned id;          /* pfnlab_file_create() */
+	unsigned id;          /* pfnlab_file_create(), or pfnlab_fs_mount() for a device */
+	bool device;          /* a block device a file system was mounted on (mount NAME) */
 	unsigned reader;      /* the NAME-reader process mapping it, 0 if none */
 	uint64_t pages;
 };
@@ -263,6 +264,8 @@ struct file_opts {
 
 struct host_file *host_file(const struct host *h, const char *name);
 int host_file_add(struct host *h, const char *name, const struct file_opts *o, char *why, size_t len);
+int host_mount(struct host *h, const char *name, enum pfnlab_fs fs, uint64_t bytes, char *why, size_t len);
+int host_umount(struct host *h, const char *name, char *why, size_t len);
 int host_file_sync(struct host *h, const char *name);
 void host_files_destroy(struct host *h);
 

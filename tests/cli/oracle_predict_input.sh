@@ -5,8 +5,7 @@
 # 4 KiB (read whole, not cut), an impossible N and an incomplete run (exit 2
 # with a message, no crash); pfnlab's own answers from the guest (issue 18):
 # cut JSON, culprits that are exactly the held pages, a guest without
-# pfnlab.  Built from the committed busy fixture; and two OOM kills of
-# 6.1 with CMA at 640 of 1024 MiB (tests/data/oracle-cma640).
+# pfnlab.  Built from the committed busy fixture.
 . "$(dirname "$0")/lib.sh"
 B=$(dirname "$PF")
 P=$B/oracle/predict
@@ -80,15 +79,6 @@ out=$("$P" --partial "$T/none" 2>&1); rc=$?
 [ $rc -eq 0 ] || say "no pfnlab in the guest: exit $rc"
 [ "$(printf '%s\n' "$out" | grep -Ec '^busy +--(what-if|live).* not in guest +- +info$')" -eq 18 ] ||
 	say "no pfnlab in the guest: not 18 rows shown as not in guest: $(printf '%s\n' "$out" | grep -- '--live' | head -3)"
-
-# CMA at 640 of 1024 MiB (6.1's results, tests/data/oracle-cma640): the long-term pin runs out of memory
-# outside CMA and the kernel OOM-kills the pinning process inside the pin; the compaction experiment's
-# pool leaves too little outside CMA and the guest's next open() is OOM-killed.  The model must end both so.
-out=$("$P" --partial "$(dirname "$0")/../data/oracle-cma640/6.1.192" 2>&1)
-for e in pin compaction; do
-	printf '%s\n' "$out" | grep -Eq "^$e +how the experiment ended +oom-kill +oom-kill +exact +agree" ||
-		say "CMA 640/1024: $e does not end in the OOM kill: $(printf '%s\n' "$out" | grep "^$e .*ended")"
-done
 
 # the known disagreements file: a line without its reason, one too long, one too many, none at
 # all: FILE:LINE and exit 2, nothing dropped in silence

@@ -365,6 +365,37 @@ static int run_files(struct exec *e, int *res)
 	return 0;
 }
 
+static int run_mount(struct exec *e, int *res)
+{
+	bool bad = false;
+	const char *name = arg_word(e, 0, &bad);
+	uint64_t bytes = 0;
+	int fs;
+	char m[400] = "";
+
+	if (bad || arg_size(e, "size", 0, 0, &bytes) || arg_enum(e, "fs", "ext2|ext4", PFNLAB_FS_EXT2, &fs))
+		return -EINVAL;
+	if (!arg_key(e, "size", &bad))
+		return RUN_ERR(e, "mount: size= is required (usage: %s)", e->cur->verb->usage);
+	*res = host_mount(&e->h, name, fs ? PFNLAB_FS_EXT4 : PFNLAB_FS_EXT2, bytes, m, sizeof(m));
+	if (*res && *res != -ENOMEM)
+		return RUN_ERR(e, "mount %s: %s", name, m[0] ? m : val_errno_name(*res));
+	return 0;
+}
+
+static int run_umount(struct exec *e, int *res)
+{
+	bool bad = false;
+	const char *name = arg_word(e, 0, &bad);
+	char m[400] = "";
+
+	if (bad)
+		return -EINVAL;
+	if (host_umount(&e->h, name, m, sizeof(m)))
+		return RUN_ERR(e, "umount %s: %s", name, m);
+	return 0;
+}
+
 static int run_sync(struct exec *e, int *res)
 {
 	bool bad = false;
@@ -471,6 +502,9 @@ const struct verb actor_verbs[] = {
 				  {"fs", T_ENUM, "ext4|ext2|vfat"}, {0}},
 	 NULL, NULL, run_files},
 	{"sync", 0, 0, 1, "sync [NAME]", 0, NULL, NULL, NULL, run_sync},
+	{"mount", F_WANT, 1, 1, "mount NAME size=SIZE [fs=ext2|ext4]", O_NOMEM,
+	 (const struct keyspec[]){{"size", T_SIZE, 0}, {"fs", T_ENUM, "ext2|ext4"}, {0}}, NULL, NULL, run_mount},
+	{"umount", 0, 1, 1, "umount NAME", 0, NULL, NULL, NULL, run_umount},
 	{"vfio_map", F_WANT, 1, 1, "vfio_map NAME iova=ADDR size=SIZE [vaddr=ADDR] [flags=rw|r|w|none]", O_NOMEM,
 	 (const struct keyspec[]){{"iova", T_ADDR, 0}, {"size", T_SIZE, 0}, {"vaddr", T_ADDR, 0},
 				  {"flags", T_ENUM, "rw|r|w|none"}, {0}},

@@ -1,0 +1,113 @@
+/*
+ * buffer.c - a block device's page cache under a mounted file system: the
+ * metadata blocks a file system reads at mount and keeps referenced.
+ *
+ * Models __bread_gfp() (fs/buffer.c: the block device's mask without
+ * __GFP_FS, with __GFP_NOFAIL, plus __GFP_MOVABLE for sb_bread()) and what
+ * ext2_fill_super() and ext4_fill_super() keep: the superblock's buffer
+ * (s_sbh) and every group descriptor block's (s_group_desc[]), each with a
+ * b_count reference until put_super.  ext2 reads them with sb_bread(), so
+ * they may borrow CMA; ext4 has read them with sb_bread_unmovable() since
+ * v3.18 (commit "ext4: use non-movable memory for the superblock").  A
+ * held buffer makes its page unmovable in practice:
+ * buffer_migrate_folio_norefs() (def_blk_aops) answers -EAGAIN to every
+ * pass, try_to_free_buffers() refuses it, so neither reclaim nor
+ * alloc_contig_range() can empty the frame while the file system is
+ * mounted.  ext2 then writes its superblock at mount (ext2_write_super():
+ * mark_buffer_dirty() dirties the page, sync_dirty_buffer() writes and
+ * cleans the buffer only), so the page stays dirty.
+ *
+ * Simplified: 4 KiB blocks (mke2fs's choice above 512 MiB), ext2's 32-byte
+ * and ext4's 64-byte (64bit) group descriptors, one group per 32,768
+ * blocks; the device's page cache covers only the held blocks (the rest
+ * of the device is never read); ext2's first read of the superblock at 1 KiB blocks, dropped by
+ * sb_set_blocksize() before the 4 KiB read, is not modelled (the page it
+ * frees is the one the second read takes from the per-CPU list); nor the
+ * blocks read and released while mounting (the root inode's table block),
+ * ext4's journal, nor the indirect blocks a read of a file walks.
+ */
+#include "model.h"
+
+#define FS_BLOCK_SHIFT 12           /* 4 KiB file system blocks */
+#define FS_BLOCKS_PER_GROUP (8u << FS_BLOCK_SHIFT) /* one block bitmap's bits */
+
+/* The blocks ext2_fill_super()/ext4_fill_super() hold: the superblock's (0) and the group descriptors'. */
+static uint64_t held_blocks(enum pfnlab_fs fs, uint64_t blocks)
+{
+	uint64_t groups = (blocks + FS_BLOCKS_PER_GROUP - 1) / FS_BLOCKS_PER_GROUP;
+	uint64_t desc = fs == PFNLAB_FS_EXT4 ? 64 : 32;
+
+	return 1 + ((groups * desc + (1u << FS_BLOCK_SHIFT) - 1) >> FS_BLOCK_SHIFT);
+}
+
+/* models sb_bread()/sb_bread_unmovable() of a block whose buffer the file system keeps */
+static int bread_held(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, bool movable)
+{
+	pfnlab_gfp_t gfp = (PFNLAB_GFP_USER & ~PFNLAB___GFP_FS) | PFNLAB___GFP_NOFAIL |
+			   (movable ? PFNLAB___GFP_MOVABLE : 0);
+	uint64_t index = block >> (m->cfg.page_shift - FS_BLOCK_SHIFT), pfn;
+	uint32_t *slot = cache_slot(m, mp, index, true);
+	bool cached = slot && *slot;
+
+	pfn = slot ? filemap_find_or_create(m, id, mp, index, gfp) : NIL_PFN;
+	if (pfn == NIL_PFN)
+		return -ENOMEM;
+	if (!cached) { /* grow_dev_folio(): FGP_ACCESSED, then __find_get_block()'s touch_buffer() */
+		folio_attach_buffers(m, pfn);
+		folio_mark_accessed(m, pfn);
+	}
+	folio_mark_accessed(m, pfn);
+	m->pgflags[pfn] |= PG_BH_HELD;
+	return 0;
+}
+
+int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes, unsigned *id)
+{
+	uint64_t blocks, held;
+	struct mapping *mp;
+	unsigned dev;
+	int err;
+
+	if (!m || !name || !id)
+		return -EINVAL;
+	blocks = bytes >> FS_BLOCK_SHIFT;
+	if ((fs != PFNLAB_FS_EXT2 && fs != PFNLAB_FS_EXT4) || m->cfg.page_shift < FS_BLOCK_SHIFT ||
+	    blocks < 16 || blocks > (1ull << 32))
+		return -EINVAL;
+	held = held_blocks(fs, blocks);
+	/* the device's page cache as far as the model keeps it: the pages of the held blocks */
+	err = mapping_create(m, name, PFNLAB_FS_BDEV, held << FS_BLOCK_SHIFT, &dev);
+	if (err)
+		return err;
+	mp = mapping_get(m, dev);
+	mp->held_pages = mp->nr_pages;
+	for (uint64_t b = 0; b < held && !err; b++)
+		err = bread_held(m, dev, mp, b, fs == PFNLAB_FS_EXT2);
+	if (err) {
+		pfnlab_fs_umount(m, dev);
+		return err;
+	}
+	if (fs == PFNLAB_FS_EXT2) /* ext2_write_super(): the buffer is written and clean, its page dirty */
+		folio_set_dirty(m, *cache_slot(m, mp, 0, false) - 1u);
+	*id = dev;
+	return 0;
+}
+
+/* models ext2_put_super()'s brelse() of every buffer the mount held */
+int pfnlab_fs_umount(struct pfnlab_machine *m, unsigned id)
+{
+	if (!m)
+		return -EINVAL;
+	struct mapping *mp = mapping_get(m, id);
+
+	if (!mp || !mp->live || mp->fs != PFNLAB_FS_BDEV || !mp->held_pages)
+		return -ENOENT;
+	for (uint64_t i = 0; i < mp->held_pages; i++) {
+		uint32_t *slot = cache_slot(m, mp, i, false);
+
+		if (slot && *slot)
+			m->pgflags[*slot - 1u] &= (uint16_t)~PG_BH_HELD;
+	}
+	mp->held_pages = 0;
+	return 0;
+}

@@ -1,0 +1,226 @@
+/*
+ * test_buffer.c - a mounted file system's metadata in the block device's
+ * page cache (pfnlab_fs_mount(), src/core/buffer.c): where ext2 and ext4
+ * put it, what a held buffer does to migration, reclaim and
+ * alloc_contig_range(), and what unmounting gives back; the whole-state
+ * checker after every operation.
+ *
+ * Picture: one character per page frame of a small machine (512 pages,
+ * 16-page pageblocks) with a CMA area of 128 pages at 256.
+ *   K  kernel page   D  dirty device page, buffer held   B  clean one, held
+ *   .  free
+ */
+#include <errno.h>
+
+#include "model.h"
+#include "test.h"
+
+#define PAGE 4096ull
+#define VDA_BYTES (571ull << 20) /* the oracle's disk for R = 500 MiB: R + R/8 + 8 MiB */
+
+/* The frame holding page @index of the device @dev (NIL_PFN when not cached). */
+static uint64_t dev_page(struct pfnlab_machine *m, unsigned dev, uint64_t index)
+{
+	for (uint64_t p = 0; p < 512; p++) {
+		struct pfnlab_page_info pi;
+
+		CHECK_EQ(pfnlab_page_info(m, p, &pi), 0);
+		if (pi.state == PFNLAB_PAGE_FILE && pi.mapping == dev && pi.index == index)
+			return p;
+	}
+	return NIL_PFN;
+}
+
+/* How many of the device's pages [0, @n) sit in movable or CMA pageblocks; each must be cached. */
+static unsigned dev_pages_movable(struct pfnlab_machine *m, unsigned dev, uint64_t n)
+{
+	unsigned movable = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t p = dev_page(m, dev, i);
+		int mt = p == NIL_PFN ? -1 : pfnlab_pageblock_type(m, p);
+
+		CHECK(p != NIL_PFN);
+		movable += mt == PFNLAB_MT_MOVABLE || mt == PFNLAB_MT_CMA;
+	}
+	return movable;
+}
+
+/*
+ *   0                     256                          384        512
+ *   |KKKKKKKKKKKKKKKKKKKKK|DB..........................|KKKKKKKKKK|
+ * Everything outside CMA is taken, then ext2 is mounted on a 571 MiB disk
+ * (5 groups: one group descriptor block).  Expect its two held pages
+ * (superblock, index 0, dirty from ext2_write_super(); group descriptors,
+ * index 1) in CMA (sb_bread() is movable), nr_dirty 1, and the whole-area
+ * alloc_contig_range() to fail -EBUSY on them: both culprits "buffers",
+ * ten migration failures (two pages, five migrate_pages() calls).  After
+ * unmounting the same allocation succeeds: the clean group descriptor page
+ * is reclaimed, the dirty superblock page migrated out, still dirty.
+ */
+TEST(mount_ext2_in_cma_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_contig_failure cf = {0};
+	struct pfnlab_file_info fi;
+	struct pfnlab_page_info pi;
+	uint64_t kern[512], sb, gd;
+	size_t nk;
+	unsigned dev = 0;
+
+	if (!m)
+		return;
+	nk = test_take_outside_cma(m, kern, 512);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_file_info(m, dev, &fi), 0);
+	CHECK_EQ(fi.fs, PFNLAB_FS_BDEV);
+	CHECK_STR(pfnlab_fs_name(fi.fs), "bdev");
+	CHECK(fi.mounted);
+	CHECK_EQ(fi.cached, 2);
+	CHECK_EQ(fi.dirty, 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 2);
+	sb = dev_page(m, dev, 0);
+	gd = dev_page(m, dev, 1);
+	CHECK(sb >= 256 && sb < 384);
+	CHECK(gd >= 256 && gd < 384);
+	CHECK_EQ(pfnlab_page_info(m, sb, &pi), 0);
+	CHECK(pi.dirty && pi.buffers && pi.buffers_held);
+	CHECK_EQ(pi.refcount, 2); /* the cache's and the buffers' */
+	CHECK_EQ(pfnlab_page_info(m, gd, &pi), 0);
+	CHECK(!pi.dirty && pi.buffers && pi.buffers_held);
+	for (size_t i = 0; i < nk; i++) /* room for the migration targets */
+		CHECK_EQ(pfnlab_free_pages(m, kern[i], 0), 0);
+
+	CHECK_EQ(pfnlab_alloc_contig_range(m, 256, 384, PFNLAB_MT_CMA), -EBUSY);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_fail"), 10);
+	CHECK_EQ(pfnlab_contig_failure(m, &cf), 0);
+	CHECK_EQ(cf.nr_culprits, 2);
+	for (unsigned i = 0; i < cf.nr_culprits && i < 2; i++) {
+		CHECK_EQ(cf.culprits[i].reason, PFNLAB_BUSY_BUFFERS);
+		CHECK(cf.culprits[i].pfn == sb || cf.culprits[i].pfn == gd);
+	}
+	CHECK_STR(pfnlab_busy_reason_name(PFNLAB_BUSY_BUFFERS), "buffers");
+	CHECK_EQ(dev_page(m, dev, 0), sb);
+
+	CHECK_EQ(pfnlab_fs_umount(m, dev), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_fs_umount(m, dev), -ENOENT);
+	CHECK_EQ(pfnlab_alloc_contig_range(m, 256, 384, PFNLAB_MT_CMA), 0);
+	test_check_state(m);
+	sb = dev_page(m, dev, 0);
+	gd = dev_page(m, dev, 1);
+	CHECK(sb < 256 || (sb >= 384 && sb != NIL_PFN));
+	CHECK_EQ(gd, NIL_PFN); /* clean: reclaim_clean_pages_from_list() freed it */
+	CHECK_EQ(pfnlab_page_info(m, sb, &pi), 0);
+	CHECK(pi.dirty && pi.buffers && !pi.buffers_held);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * ext4 on the same machine, nothing taken: sb_bread_unmovable() puts its
+ * pages in an unmovable pageblock, clean (its superblock is not written
+ * through the page).  A 64 GiB device has 512 groups: ext2's 32-byte
+ * descriptors fill 4 blocks (5 held pages), ext4's 64-byte ones 8 (9).
+ * Expect those counts, the pageblock types, and the errors: vfat, a
+ * device under 64 KiB, a file created on "bdev", truncating a mounted
+ * device, a NULL pointer.
+ */
+TEST(mount_ext4_unmovable_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_file_info fi;
+	unsigned e4 = 0, e2 = 0, id = 0;
+
+	if (!m)
+		return;
+	for (int i = 0; i < 2; i++) {
+		unsigned *dev = i ? &e2 : &e4;
+		uint64_t pages = i ? 5 : 9;
+
+		CHECK_EQ(pfnlab_fs_mount(m, i ? "sdb" : "sda", i ? PFNLAB_FS_EXT2 : PFNLAB_FS_EXT4, 64ull << 30, dev), 0);
+		test_check_state(m);
+		CHECK_EQ(pfnlab_file_info(m, *dev, &fi), 0);
+		CHECK_EQ(fi.cached, pages);
+		CHECK_EQ(fi.dirty, i); /* ext2 wrote its superblock */
+		CHECK_EQ(dev_pages_movable(m, *dev, pages), i ? pages : 0);
+	}
+	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_VFAT, 1ull << 30, &id), -EINVAL);
+	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_EXT2, 60 << 10, &id), -EINVAL);
+	CHECK_EQ(pfnlab_fs_mount(m, NULL, PFNLAB_FS_EXT2, 1ull << 30, &id), -EINVAL);
+	CHECK_EQ(pfnlab_file_create(m, "x", PFNLAB_FS_BDEV, PAGE, &id), -EINVAL);
+	CHECK_EQ(pfnlab_file_truncate_pages(m, e2), -EBUSY);
+	CHECK_EQ(pfnlab_fs_umount(m, 0), -ENOENT);
+	CHECK_EQ(pfnlab_fs_umount(NULL, e2), -EINVAL);
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * drop_caches (vm.drop_caches=1) while ext2 is mounted, then after
+ * unmounting.  Expect the held pages to stay (try_to_free_buffers()
+ * refuses a buffer in use), then the clean group descriptor page to go
+ * and the dirty superblock page to stay.
+ */
+TEST(held_buffers_survive_reclaim_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_file_info fi;
+	unsigned dev = 0;
+
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.drop_caches", 1), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_file_info(m, dev, &fi), 0);
+	CHECK_EQ(fi.cached, 2);
+	CHECK_EQ(pfnlab_fs_umount(m, dev), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.drop_caches", 1), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_file_info(m, dev, &fi), 0);
+	CHECK_EQ(fi.cached, 1);
+	CHECK(dev_page(m, dev, 0) != NIL_PFN);
+	CHECK_EQ(dev_page(m, dev, 1), NIL_PFN);
+	pfnlab_machine_destroy(m);
+}
+
+/*
+ * The checker refuses a held buffer anywhere but a mounted device's
+ * metadata page: on an ext4 file's page with buffers, on a device page
+ * without buffers.
+ */
+TEST(checker_sees_stray_held_buffers_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	unsigned f = 0, dev = 0;
+	uint64_t pfn, sb;
+	char why[256];
+
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_file_create(m, "a", PFNLAB_FS_EXT4, 2 * PAGE, &f), 0);
+	CHECK_EQ(pfnlab_file_write(m, f, 0, PAGE), 0);
+	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+	test_check_state(m);
+	pfn = m->mappings[f - 1].chunks[0][0] - 1u;
+	m->pgflags[pfn] |= PG_BH_HELD;
+	CHECK_EQ(pfnlab_check(m, why, sizeof(why)), -EUCLEAN);
+	m->pgflags[pfn] &= (uint16_t)~PG_BH_HELD;
+	test_check_state(m);
+	sb = dev_page(m, dev, 0);
+	m->pgflags[sb] &= (uint16_t)~PG_PRIVATE;
+	m->frames[sb].refcount--;
+	CHECK_EQ(pfnlab_check(m, why, sizeof(why)), -EUCLEAN);
+	m->pgflags[sb] |= PG_PRIVATE;
+	m->frames[sb].refcount++;
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
+RUN_TESTS(mount_ext2_in_cma_check, mount_ext4_unmovable_check, held_buffers_survive_reclaim_check,
+	  checker_sees_stray_held_buffers_check)
