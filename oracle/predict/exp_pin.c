@@ -1,7 +1,7 @@
 /*
  * exp_pin.c - the pin experiment: F, B; F freed; B pinned long-term
- * (io_uring buffer registration in the guest, pfnlab_pin with
- * FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE here) under pin policy migrate-movable
+ * (io_uring buffer registration in the guest; here its arrays and
+ * pfnlab_pin with FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE, io_uring.c) under pin policy migrate-movable
  * (compared) and none (contrast); then a whole-area cma_alloc with B pinned.
  * The pin runs as the experiment's process: its migration targets
  * (GFP_USER, no __GFP_RETRY_MAYFAIL) may invoke the OOM killer, which then
@@ -18,6 +18,7 @@
 static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_policy pol, const char *sfx)
 {
 	struct facts tmp = {0};
+	struct kvbuf bvec = {0};
 	struct sim s;
 	long long bm;
 	uint64_t pages, *before;
@@ -49,8 +50,7 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 
 		pfnlab_set_trace(s.m, &ts);
 		pfnlab_set_current(s.m, s.proc[0]);
-		h = pfnlab_pin(s.m, b, VA_B, pages, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE,
-			       "io_uring fixed buffer", NULL);
+		h = io_uring_register_buffer(&s, b, VA_B, pages, &bvec);
 		pfnlab_set_current(s.m, 0);
 		pfnlab_set_trace(s.m, NULL);
 		sim_oom_outcome(&s, "pin");
@@ -69,8 +69,10 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 	free(before);
 	sim_cma_alloc(&s, "pinned_alloc", true);
 	count_in_cma(&s, "pinned_alloc", "B", b, VA_B, bm);
-	if (h > 0)
+	if (h > 0) { /* io_sqe_buffers_unregister() */
 		pfnlab_unpin(s.m, h);
+		kvfree(&s, &bvec);
+	}
 	for (size_t j = 0; j < tmp.n; j++) {
 		snprintf(key, sizeof(key), "%s%s", tmp.f[j].key, sfx);
 		put(p, key, "%s", tmp.f[j].val);

@@ -5,8 +5,9 @@
  * kill of which process, a panic) and the pages migrated before it.
  *
  * The model: the guest's process ("pressure": F and B in one space, its
- * arrays in the guest heap, the same task) is current while it pins B
- * (pfnlab_pin, FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE); when the targets run out
+ * arrays in the guest heap, the same task) is current while it registers
+ * B with io_uring (io_uring.c: the kernel's arrays, then pfnlab_pin with
+ * FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE); when the targets run out
  * the slow path reclaims nothing (no swap, no page cache) and the OOM
  * killer chooses by oom_badness(); a kill of the pinning process ends the
  * experiment there, as SIGKILL ends the guest's child.
@@ -19,7 +20,7 @@
 #include "predict.h"
 
 /* The pin phase: counters as deltas, the migrate reason from the trace, an OOM kill's victim. */
-static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h)
+static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h, struct kvbuf *bvec)
 {
 	static const char *const counters[] = {"pgmigrate_success", "pgmigrate_fail", "oom_kill", "compact_stall",
 					       "allocstall_dma32", "allocstall_normal", "allocstall_movable",
@@ -34,8 +35,7 @@ static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h)
 		before[i] = vm(s, counters[i]);
 	pfnlab_set_trace(s->m, &ts);
 	pfnlab_set_current(s->m, b);
-	*h = pfnlab_pin(s->m, b, VA_B, pages, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE,
-			"io_uring fixed buffer", NULL);
+	*h = io_uring_register_buffer(s, b, VA_B, pages, bvec);
 	pfnlab_set_current(s->m, 0);
 	pfnlab_set_trace(s->m, NULL);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
@@ -60,6 +60,7 @@ static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h)
 static int model_pressure(const struct facts *k, struct facts *p)
 {
 	const struct pfnlab_task task = {.comm = "pressure", .pid = 30};
+	struct kvbuf bvec = {0};
 	struct sim s;
 	long long bm;
 	uint64_t pages, *before = NULL, incma, freenc;
@@ -84,7 +85,7 @@ static int model_pressure(const struct facts *k, struct facts *p)
 	before = pfns_of(&s, f, VA_B, pages);
 	if (!before || !guest_array(&s, pages * 8)) /* pfn_copy() */
 		goto out;
-	if (pin_phase(&s, f, pages, &h)) {
+	if (pin_phase(&s, f, pages, &h, &bvec)) {
 		put(p, "outcome", "oom-kill");
 	} else {
 		put(p, "pin.result", "%s", h > 0 ? "success" : "fail");
@@ -92,8 +93,10 @@ static int model_pressure(const struct facts *k, struct facts *p)
 		count_in_cma(&s, "pinned", "B", f, VA_B, bm);
 		put(p, "pin.moved", "%llu", (unsigned long long)moved(&s, f, VA_B, before, pages));
 		put_mismatches(&s, "pin.B.mismatches", f, VA_B, bm, 0xb);
-		if (h > 0)
+		if (h > 0) {
 			pfnlab_unpin(s.m, h);
+			kvfree(&s, &bvec);
+		}
 	}
 	rc = 0;
 out:

@@ -93,6 +93,22 @@ void sim_oom_outcome(struct sim *s, const char *phase);
 void sim_next_syscall(struct sim *s, const char *phase);
 void file_write(void *arg, const char *buf, size_t len);
 
+/* ---- io_uring buffer registration, the kernel's side (io_uring.c) ---- */
+
+/* A kvmalloc()'d buffer's pages: one compound block of @order, or @n order-0 pages (vmalloc). */
+struct kvbuf {
+	uint64_t *pfns;
+	uint64_t n;
+	unsigned order;
+};
+void kvfree(struct sim *s, struct kvbuf *b);
+/*
+ * io_uring_register(IORING_REGISTER_BUFFERS) of @pages at @va of space @id:
+ * the long-term pin's handle (pfnlab_pin()) or its error; @bvec receives
+ * the registered buffer's array, kept until kvfree()
+ */
+long io_uring_register_buffer(struct sim *s, unsigned id, uint64_t va, uint64_t pages, struct kvbuf *bvec);
+
 /* ---- kernel facts from trace and log lines (derive.c) ---- */
 
 void event_order(const struct facts *fs, const char *phase, char *out, size_t len);
