@@ -126,7 +126,8 @@ TEST(mount_ext2_in_cma_check)
  * pages in an unmovable pageblock, clean (its superblock is not written
  * through the page).  A 64 GiB device has 512 groups: ext2's 32-byte
  * descriptors fill 4 blocks (5 held pages), ext4's 64-byte ones 8 (9).
- * Expect those counts, the pageblock types, and the errors: vfat, a
+ * Expect those counts, the pageblock types, and the errors: a device
+ * whose metadata does not fit (-ENOMEM, nothing left behind), vfat, a
  * device under 64 KiB, a file created on "bdev", truncating a mounted
  * device, a NULL pointer.
  */
@@ -135,6 +136,7 @@ TEST(mount_ext4_unmovable_check)
 	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_file_info fi;
 	unsigned e4 = 0, e2 = 0, id = 0;
+	long long free0;
 
 	if (!m)
 		return;
@@ -149,6 +151,11 @@ TEST(mount_ext4_unmovable_check)
 		CHECK_EQ(fi.dirty, i); /* ext2 wrote its superblock */
 		CHECK_EQ(dev_pages_movable(m, *dev, pages), i ? pages : 0);
 	}
+	/* 16 TiB of ext2: 1,025 held pages do not fit in 512; what was read goes again */
+	free0 = pfnlab_vmstat(m, "nr_free_pages");
+	CHECK_EQ(pfnlab_fs_mount(m, "huge", PFNLAB_FS_EXT2, 16ull << 40, &id), -ENOMEM);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_VFAT, 1ull << 30, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_EXT2, 60 << 10, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, NULL, PFNLAB_FS_EXT2, 1ull << 30, &id), -EINVAL);

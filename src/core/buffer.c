@@ -83,8 +83,10 @@ int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs f
 	mp->held_pages = mp->nr_pages;
 	for (uint64_t b = 0; b < held && !err; b++)
 		err = bread_held(m, dev, mp, b, fs == PFNLAB_FS_EXT2);
-	if (err) {
+	if (err) { /* the mount fails: what was read goes again (kill_bdev() at the last close) */
 		pfnlab_fs_umount(m, dev);
+		pfnlab_file_truncate_pages(m, dev);
+		pfnlab_file_close(m, dev);
 		return err;
 	}
 	if (fs == PFNLAB_FS_EXT2) /* ext2_write_super(): the buffer is written and clean, its page dirty */
