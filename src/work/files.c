@@ -96,7 +96,6 @@ int host_file_add(struct host *h, const char *name, const struct file_opts *o, c
 	if (err)
 		return err;
 	h->nr_files++;
-	h->st.files++;
 	dirty = share_bytes(h, pages, o->dirty_ppm);
 	mapped = share_bytes(h, pages, o->mapped_ppm);
 	err = pfnlab_file_read(h->m, f->id, 0, pages << h->page_shift);

@@ -152,7 +152,6 @@ struct work_stats {
 	uint64_t log_lines;
 	uint64_t bg_alloc_failed;
 	uint64_t guests_memfd;        /* guests started with RAM in a file: backend=memfd|hugetlbfs */
-	uint64_t files;               /* files created (files.c) */
 	uint64_t guests_oom_killed;   /* guests whose QEMU the OOM killer killed */
 	uint64_t oom_kills;           /* every OOM kill (guests and other tasks) */
 };

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Page kinds in run reports: with memfd guests or files, the last failed
+# Page kinds in run reports: with memfd guests, files or mounts, the last failed
 # contiguous allocation's busy folios by kind and reason in the text
 # summary, the JSON ("culprits") and the HTML page; without them (the seed)
 # none of it.  Maps with --kinds: page cache drawn as file pages, shmem as
@@ -17,6 +17,12 @@ j=$("$PF" run "$D/memfd-vfio.scn" --policy none --format json) || say "json: exi
 grep -q '<td>kind shmem</td><td>[1-9]' "$T/r.html" || say "html: no culprits table"
 out=$("$PF" run "$D/memfd-vfio.scn" --policy migrate-movable) || say "memfd-vfio under migrate-movable: exit $?"
 printf '%s\n' "$out" | grep -q '^  culprits' && say "a culprits line without a failed contiguous allocation"
+# a mounted ext2 device's held metadata alone: its two pages, reason "buffers"
+printf '%s\n' 'machine preset=x86_64 ram=1G kernel=6.1' 'cma name=reserved size=640M' 'mount vda size=571M fs=ext2' \
+	'cma_alloc area=reserved size=640M want=EBUSY' >"$T/m.scn"
+j=$("$PF" run "$T/m.scn" --format json) || say "mount: exit $?"
+[ "$(printf '%s' "$j" | jq -c '[.culprits.folios, .culprits.kinds.file, .culprits.reasons.buffers]')" = "[2,2,2]" ] ||
+	say "mount: json culprits: $(printf '%s' "$j" | jq -c .culprits)"
 "$PF" run --format json | jq -e 'has("culprits")' >/dev/null && say "the seed's JSON gained culprits"
 "$PF" run | grep -q '^  culprits' && say "the seed's text gained a culprits line"
 

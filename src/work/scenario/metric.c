@@ -216,13 +216,13 @@ int metric_get(struct exec *e, const char *k, long long *out)
 	return RUN_ERR(e, "expect: unknown counter '%s'", k);
 }
 
-/* The last contiguous allocation failure by kind and reason, in runs with page cache or memfd guests. */
+/* The last contiguous allocation failure by kind and reason, in runs with files, mounts or memfd guests. */
 static void culprits_collect(const struct exec *e, struct scn_culprits *c)
 {
 	struct pfnlab_contig_failure f;
 
 	memset(c, 0, sizeof(*c));
-	if (!(e->h.st.files || e->h.st.guests_memfd) || pfnlab_contig_failure(e->m, &f))
+	if (!(e->h.nr_files || e->h.st.guests_memfd) || pfnlab_contig_failure(e->m, &f))
 		return;
 	*c = (struct scn_culprits){.shown = true, .start = f.start, .end = f.end, .fin_pfn = f.fin_pfn, .err = f.err,
 				   .folios = f.nr_culprits};
