@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "predict.h"
 
@@ -68,7 +67,7 @@ void kvfree(struct sim *s, struct kvbuf *b)
 long io_uring_register_buffer(struct sim *s, unsigned id, uint64_t va, uint64_t pages, struct kvbuf *bvec)
 {
 	struct kvbuf array = {0}, vmas = {0};
-	bool v61 = !get(s->k, "kernel.release") || strncmp(get(s->k, "kernel.release"), "6.12", 4);
+	bool v61 = pfnlab_machine_config(s->m)->kernel == PFNLAB_KERNEL_6_1; /* sim_start() chose it from the release */
 	long h = -ENOMEM;
 
 	*bvec = (struct kvbuf){0};

@@ -91,7 +91,6 @@ int host_file_add(struct host *h, const char *name, const struct file_opts *o, c
 	err = new_file(h, name, why, len, &f);
 	if (err)
 		return err;
-	f->pages = pages;
 	err = pfnlab_file_create(h->m, name, o->fs, pages << h->page_shift, &f->id);
 	if (err)
 		return err;
@@ -129,7 +128,6 @@ int host_file_add(struct host *h, const char *name, const struct file_opts *o, c
  */
 int host_mount(struct host *h, const char *name, enum pfnlab_fs fs, uint64_t bytes, char *why, size_t len)
 {
-	struct pfnlab_file_info fi;
 	struct host_file *f;
 	int err = new_file(h, name, why, len, &f);
 
@@ -138,20 +136,22 @@ int host_mount(struct host *h, const char *name, enum pfnlab_fs fs, uint64_t byt
 	err = pfnlab_fs_mount(h->m, name, fs, bytes, &f->id);
 	if (err == -EINVAL)
 		return set_why(why, len, "size= must be 64 KiB to 16 TiB"), err;
-	if (err || (err = pfnlab_file_info(h->m, f->id, &fi)))
+	if (err)
 		return err;
-	f->device = true;
-	f->pages = fi.pages;
 	h->nr_files++;
 	return 0;
 }
 
-/** host_umount() - unmount the file system on device @name: its metadata buffers are released. Return: 0, -ENOENT. */
+/**
+ * host_umount() - unmount the file system on device @name: its metadata
+ * buffers are released (a file, or a device unmounted already, is refused
+ * by pfnlab_fs_umount()).  Return: 0, -ENOENT.
+ */
 int host_umount(struct host *h, const char *name, char *why, size_t len)
 {
 	const struct host_file *f = host_file(h, name);
 
-	if (!f || !f->device || pfnlab_fs_umount(h->m, f->id))
+	if (!f || pfnlab_fs_umount(h->m, f->id))
 		return set_why(why, len, "nothing is mounted on a device called '%s'", name), -ENOENT;
 	return 0;
 }

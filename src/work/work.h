@@ -249,9 +249,7 @@ void bg_destroy(struct host *h);
 struct host_file {
 	char name[32];
 	unsigned id;          /* pfnlab_file_create(), or pfnlab_fs_mount() for a device */
-	bool device;          /* a block device a file system was mounted on (mount NAME) */
 	unsigned reader;      /* the NAME-reader process mapping it, 0 if none */
-	uint64_t pages;
 };
 
 struct file_opts {
