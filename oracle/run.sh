@@ -7,7 +7,10 @@
 # measured, replay every experiment on pfnlab (oracle/predict) and print
 # the table.  A complete run replaces the fixtures of its size (the default
 # size in oracle/results/<release>/, any other in
-# oracle/results/<size>/<release>/); a partial run changes nothing.
+# oracle/results/<size>/<release>/); a partial run changes nothing, unless
+# ADD=1: then its experiments join the size's complete fixtures (a new
+# experiment), the other experiments' files stay as they were, run.txt
+# gains its boots and table.txt is made again from them all.
 # A kernel panic during an experiment (an OOM with nothing to kill) is
 # recorded as that experiment's outcome, not as a failed run.
 #
@@ -21,7 +24,7 @@
 #                           sizes above, else ram<RAM>m-cma<CMA>m-f<F>-r<R>-b<B>-n<N>)
 #   KERNELS="6.12 6.1"      linux-source-* versions to build and boot
 #   EXPERIMENTS="borrow pin busy migrate busy-shmem pagecache pagecache-mmap
-#                pagecache-dirty pressure compaction"
+#                pagecache-dirty pressure compaction pin-hugetlb"
 #   ACCEL=tcg               or kvm
 #   BOOT_TIMEOUT=600        seconds per boot
 #   JOBS=2                  make -j for the kernel build
@@ -29,6 +32,7 @@
 #   RESULTS=oracle/results[/SIZE]  where a complete run is installed
 #   ORACLE_WORK=$ORACLE_CACHE/run   scratch directory of the run (emptied)
 #   SKIP_APT=1              do not run apt-get (fail if something is missing)
+#   ADD=1                   a partial run adds its experiments to the size's fixtures
 # Exit: 0 all agree, 1 the model disagrees somewhere, 2 the run failed.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,7 +43,7 @@ case "${RAM:-512M}" in *[Gg]) RAM_MIB=$((RAM_MIB * 1024));; esac
 case "${CMA:-128M}" in *[Gg]) CMA_MIB=$((CMA_MIB * 1024));; esac
 F=${F:-160}; R=${R:-160}; B=${B:-200}; N=${N:-64}
 KERNELS=${KERNELS:-6.12 6.1}
-ALL_EXPERIMENTS="borrow pin busy migrate busy-shmem pagecache pagecache-mmap pagecache-dirty pressure compaction"
+ALL_EXPERIMENTS="borrow pin busy migrate busy-shmem pagecache pagecache-mmap pagecache-dirty pressure compaction pin-hugetlb"
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 ACCEL=${ACCEL:-tcg}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
@@ -64,6 +68,9 @@ done
 [ $((F + B)) -lt "$RAM_MIB" ] || die "F + B ($((F + B)) MiB) must fit in RAM ($RAM_MIB MiB)"
 [ "$N" -ge 2 ] || die "N must be at least 2 (the held pages include the lowest and the highest)"
 [[ "$SIZE" =~ ^[A-Za-z0-9._-]+$ ]] || die "SIZE must be a plain name (letters, digits, . _ -), not '$SIZE'"
+if [ -n "${ADD:-}" ]; then
+	ls "$RESULTS"/*/borrow.txt >/dev/null 2>&1 || die "ADD=1 needs complete fixtures of size $SIZE in $RESULTS"
+fi
 disk=""
 for e in $EXPERIMENTS; do
 	case " $ALL_EXPERIMENTS " in *" $e "*) ;; *) die "unknown experiment '$e' (known: $ALL_EXPERIMENTS)";; esac
@@ -231,6 +238,20 @@ if [ -n "$full" ]; then
 	for d in "${dirs[@]}"; do cp -r "$d" "$RESULTS/"; done
 	cp "$WORK/stage/table.txt" "$WORK/stage/run.txt" "$RESULTS/"
 	say "results installed in $RESULTS (table.txt, run.txt, one directory per kernel)"
+elif [ -n "${ADD:-}" ]; then
+	# this run's experiments into the fixtures of its size, beside the others
+	for d in "${dirs[@]}"; do
+		rel=$(basename "$d")
+		[ -f "$RESULTS/$rel/borrow.txt" ] || die "ADD=1: $RESULTS/$rel has no complete fixtures of kernel $rel"
+		cp "$d"/*.txt "$RESULTS/$rel/" || die "ADD=1: copying into $RESULTS/$rel failed"
+	done
+	grep '^boot ' "$runinfo" | sed 's/$/ (added)/' >>"$RESULTS/run.txt" || die "ADD=1: cannot extend $RESULTS/run.txt"
+	fixed=()
+	for d in "$RESULTS"/*/borrow.txt; do fixed+=("$(dirname "$d")"); done
+	"$PREDICT" --known "$HERE/known-disagreements.txt" --out "$RESULTS/table.txt" "${fixed[@]}" >/dev/null
+	prc=$?
+	[ $prc -le 1 ] || die "oracle/predict could not compare the fixtures of $SIZE (exit $prc)"
+	say "$EXPERIMENTS added to the fixtures in $RESULTS (table.txt made again, run.txt extended)"
 else
 	say "not all experiments ran: results left in $WORK/stage, fixtures unchanged"
 fi

@@ -111,6 +111,61 @@ static uint64_t pfn_at(struct pfnlab_machine *m, unsigned mm, uint64_t addr)
 }
 
 /*
+ * A one-huge-page hugetlbfs file "guest" mapped shared at 0x400000 by a
+ * new space "qemu" (@f, @q receive them) and touched; returns the page's PFN.
+ */
+static uint64_t map_guest(struct pfnlab_machine *m, unsigned *f, unsigned *q)
+{
+	CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, HUGE, f), 0);
+	CHECK_EQ(pfnlab_mm_create(m, "qemu", q), 0);
+	CHECK_EQ(pfnlab_mm_map_file(m, *q, 0x400000, HUGE, *f, 0, PFNLAB_MAP_SHARED), 0);
+	CHECK_EQ(pfnlab_mm_touch(m, *q, 0x400000, HUGE, NULL), 0);
+	return pfn_at(m, *q, 0x400000);
+}
+
+/* The pool page a one-huge-page mapping's fault takes on a fresh machine after @writes. */
+static uint64_t first_fault_after(enum pfnlab_kernel kernel, const unsigned *writes, size_t n)
+{
+	struct pfnlab_machine *m = tiny_machine(false, kernel);
+	uint64_t pfn = NIL_PFN;
+	unsigned f = 0, q = 0;
+
+	if (!m)
+		return NIL_PFN;
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), writes[i]), 0);
+	pfn = map_guest(m, &f, &q);
+	test_check_state(m);
+	pfnlab_machine_destroy(m);
+	return pfn;
+}
+
+/*
+ * Three pool pages p1, p2, p3 got in that order (learned from three
+ * writes of one page each, which both kernels enqueue as they come), then
+ * the same three in one write of 3 on a fresh machine.  Expect a fault to
+ * take the page at the head of the free list: after one-page writes p3 on
+ * both; after the write of 3, 6.1's p3 (each page freed into the pool as
+ * it comes, LIFO) and 6.12's p1 (prep_and_add_allocated_folios() after the
+ * loop leaves them in the order got) -- the order the oracle's
+ * pin-hugetlb experiment sees in which of B's pages are in CMA.
+ */
+TEST(pool_growth_order_check)
+{
+	static const unsigned one_by_one[] = {1, 2, 3}, at_once[] = {3};
+	uint64_t p[3];
+
+	for (int k = 0; k < 2; k++) {
+		enum pfnlab_kernel kernel = k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
+
+		for (size_t i = 0; i < 3; i++) /* p[i]: the page write i + 1 added */
+			p[i] = first_fault_after(kernel, one_by_one, i + 1);
+		CHECK(p[0] != p[1] && p[1] != p[2] && p[0] != p[2]);
+		CHECK_EQ(first_fault_after(kernel, at_once, 1), k ? p[0] : p[2]);
+	}
+}
+
+/*
  *   0                                                       1024
  *   |hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...|  nr_hugepages = 100
  * Expect the pool to grow one page per buddy allocation of the huge order
@@ -524,13 +579,14 @@ TEST(contig_gives_up_at_gigantic_check)
 /*
  *   0                      768                       1024
  *   |..........(h)........|H*.......................|  A in CMA mapped by qemu, pinned long-term
- * Expect, by policy: none pins A where it is; migrate-movable moves A to
+ * Expect, by policy (kernel 6.12): none pins A where it is;
+ * migrate-movable moves A to
  * the free pool page B outside CMA when there is one, else to a temporary
  * page from the buddy allocator (freed when A goes); migrate-cma (v5.1)
  * never takes the pool's page: always a fresh one; the pool's size never
  * changes.  A gigantic page in hugetlb_cma cannot move (no free gigantic
  * page a pin may keep, none from the buddy allocator): migrate-movable
- * fails the pin with -ENOMEM.
+ * fails the pin with -ENOMEM (6.1 and 6.12).
  */
 TEST(longterm_pin_moves_hugetlb_pages_check)
 {
@@ -545,7 +601,7 @@ TEST(longterm_pin_moves_hugetlb_pages_check)
 			size_t nk;
 			long h;
 
-			tiny(&c, true, PFNLAB_KERNEL_6_1);
+			tiny(&c, true, PFNLAB_KERNEL_6_12);
 			c.pin_policy = pol[policy];
 			m = test_machine(&c);
 			if (!m)
@@ -556,11 +612,7 @@ TEST(longterm_pin_moves_hugetlb_pages_check)
 			}
 			nk = fill_outside(m, kernel_pages, 1024);
 			CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), with_b ? 2 : 1), 0);
-			CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, HUGE, &f), 0);
-			CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
-			CHECK_EQ(pfnlab_mm_map_file(m, q, 0x400000, HUGE, f, 0, PFNLAB_MAP_SHARED), 0);
-			CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000, HUGE, NULL), 0);
-			a = pfn_at(m, q, 0x400000);
+			a = map_guest(m, &f, &q);
 			CHECK(a >= 768);
 			free_pages(m, kernel_pages, nk);
 			h = pfnlab_pin(m, q, 0x400000, 16, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE,
@@ -583,12 +635,12 @@ TEST(longterm_pin_moves_hugetlb_pages_check)
 			CHECK_EQ(pool(m, HUGE).free, with_b ? 2 : 1);
 			pfnlab_machine_destroy(m);
 		}
-	{
+	for (int k = 0; k < 2; k++) {
 		struct pfnlab_config c;
 		struct pfnlab_machine *m;
 		unsigned f = 0, q = 0;
 
-		tiny(&c, false, PFNLAB_KERNEL_6_1);
+		tiny(&c, false, k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
 		c.hugetlb_cma_bytes = 128 * PAGE;
 		c.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
 		m = test_machine(&c);
@@ -613,10 +665,13 @@ TEST(longterm_pin_moves_hugetlb_pages_check)
  * outside CMA or (c) one inside.  Expect, by rule:
  *   v4.2 (era 2015, policy none): A pinned where it is, in CMA (no check);
  *   the 2015 RFC (rfc2015): A pinned where it is (it moved small pages only);
- *   6.1 (migrate-movable) with b: A moves to b (alloc_migration_target():
+ *   6.12 (migrate-movable) with b: A moves to b (alloc_migration_target():
  *     the pool, only a page a pin may keep under PF_MEMALLOC_PIN);
- *   6.1 with c only: c is no target, no huge page outside CMA from the buddy
+ *   6.12 with c only: c is no target, no huge page outside CMA from the buddy
  *     allocator: the pin fails with -ENOMEM, nothing stays pinned, A stays;
+ *   6.1 (migrate-movable) with b: follow_hugetlb_page() refuses to pin A at
+ *     all (try_grab_folio()'s long-term check): -ENOMEM before any
+ *     migration, A stays, b stays free;
  *   v5.1 (migrate-cma) with c only: migration fails, A pinned where it is.
  * The pool keeps its size and gets every page back when the guest goes.
  */
@@ -626,14 +681,16 @@ TEST(longterm_pin_hugetlb_rules_check)
 	static const struct {
 		enum pfnlab_pin_policy pol;
 		enum pfnlab_era era;
+		enum pfnlab_kernel kernel;
 		bool with_b;
 		int want;
 	} cases[] = {
-		{PFNLAB_PIN_NONE, PFNLAB_ERA_2015, true, IN_PLACE},
-		{PFNLAB_PIN_RFC2015, PFNLAB_ERA_2015, true, IN_PLACE},
-		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, true, TO_B},
-		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, false, FAILS},
-		{PFNLAB_PIN_MIGRATE_CMA, PFNLAB_ERA_CURRENT, false, IN_PLACE},
+		{PFNLAB_PIN_NONE, PFNLAB_ERA_2015, PFNLAB_KERNEL_6_1, true, IN_PLACE},
+		{PFNLAB_PIN_RFC2015, PFNLAB_ERA_2015, PFNLAB_KERNEL_6_1, true, IN_PLACE},
+		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12, true, TO_B},
+		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_12, false, FAILS},
+		{PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_1, true, FAILS},
+		{PFNLAB_PIN_MIGRATE_CMA, PFNLAB_ERA_CURRENT, PFNLAB_KERNEL_6_1, false, IN_PLACE},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -645,7 +702,7 @@ TEST(longterm_pin_hugetlb_rules_check)
 		size_t nk;
 		long h;
 
-		tiny(&c, true, PFNLAB_KERNEL_6_1);
+		tiny(&c, true, cases[i].kernel);
 		c.pin_policy = cases[i].pol;
 		c.era = cases[i].era;
 		if (c.era == PFNLAB_ERA_2015)
@@ -662,12 +719,8 @@ TEST(longterm_pin_hugetlb_rules_check)
 		nk = fill_outside(m, kernel_pages, 1024);
 		CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 2), 0);
 		CHECK_EQ(hugetlb_in(m, 768, 1024, NULL), cases[i].with_b ? 1 : 2);
-		CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, HUGE, &f), 0);
-		CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
-		CHECK_EQ(pfnlab_mm_map_file(m, q, 0x400000, HUGE, f, 0, PFNLAB_MAP_SHARED), 0);
-		CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000, HUGE, NULL), 0);
+		a = map_guest(m, &f, &q);
 		test_check_state(m);
-		a = pfn_at(m, q, 0x400000);
 		CHECK(a >= 768);
 		h = pfnlab_pin(m, q, 0x400000, 16, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE, "VFIO",
 			       NULL);
@@ -678,7 +731,8 @@ TEST(longterm_pin_hugetlb_rules_check)
 			CHECK_EQ(h, -ENOMEM);
 			CHECK_EQ(pi.pincount, 0);
 			CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_failed"), 1);
-			CHECK_EQ(pool(m, HUGE).free, 1); /* c, in CMA, was no target */
+			CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_success"), 0);
+			CHECK_EQ(pool(m, HUGE).free, 1); /* c, in CMA, was no target; 6.1: b never asked */
 		} else {
 			CHECK(h > 0);
 			CHECK_EQ(pi.pincount, 16);
@@ -694,6 +748,81 @@ TEST(longterm_pin_hugetlb_rules_check)
 		pfnlab_machine_destroy(m);
 	}
 	test_variant = NULL;
+}
+
+/*
+ *   0                      768                       1024
+ *   |....(o).........(b)...|..(c)....................|  qemu maps o then c (in CMA), b free
+ * A long-term pin (6.1, migrate-movable) over o and c: follow_hugetlb_page()
+ * takes o, then try_grab_folio() refuses c, a page that may not be pinned
+ * long-term, with one WARN_ON_ONCE; pin_user_pages() returns the prefix,
+ * which the pin turns into -EFAULT; over c alone (no prefix) -ENOMEM.
+ * Expect nothing pinned or migrated either time, b still free, the warning
+ * printed once; the same pins on 6.12 migrate c to b and succeed.
+ */
+TEST(longterm_pin_refused_on_6_1_check)
+{
+	for (int k = 0; k < 2; k++) {
+		const unsigned flags = PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM | PFNLAB_FOLL_WRITE;
+		struct test_capture log = {0};
+		struct pfnlab_sink sink = {test_capture_write, &log};
+		struct pfnlab_config c;
+		struct pfnlab_machine *m;
+		struct pfnlab_page_info pi;
+		uint64_t kernel_pages[1024], o, cpfn;
+		unsigned f = 0, q = 0;
+		size_t nk;
+		long h;
+
+		tiny(&c, true, k ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1);
+		c.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
+		m = test_machine(&c);
+		if (!m)
+			return;
+		CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 2), 0); /* o and b, outside CMA */
+		nk = fill_outside(m, kernel_pages, 1024);
+		CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 3), 0); /* c: only CMA is left */
+		free_pages(m, kernel_pages, nk);
+		CHECK_EQ(hugetlb_in(m, 768, 1024, NULL), 1);
+		CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, 2 * HUGE, &f), 0);
+		CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
+		CHECK_EQ(pfnlab_mm_map_file(m, q, 0x400000, 2 * HUGE, f, 0, PFNLAB_MAP_SHARED), 0);
+		CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000 + HUGE, HUGE, NULL), 0); /* c first (the pool's head) */
+		CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000, HUGE, NULL), 0);
+		o = pfn_at(m, q, 0x400000);
+		cpfn = pfn_at(m, q, 0x400000 + HUGE);
+		CHECK(o < 768);
+		CHECK(cpfn >= 768);
+		test_check_state(m);
+		pfnlab_set_log(m, &sink);
+		h = pfnlab_pin(m, q, 0x400000, 32, flags, "io_uring", NULL);
+		test_check_state(m);
+		CHECK_EQ(h, k ? 1 : -EFAULT);
+		h = k ? h : pfnlab_pin(m, q, 0x400000 + HUGE, 16, flags, "io_uring", NULL);
+		test_check_state(m);
+		CHECK_EQ(pfnlab_page_info(m, o, &pi), 0);
+		if (!k) {
+			CHECK_EQ(h, -ENOMEM);
+			CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_failed"), 2);
+			CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_success"), 0);
+			CHECK_EQ(pi.pincount, 0);
+			CHECK_EQ(pfn_at(m, q, 0x400000 + HUGE), cpfn);
+			CHECK_EQ(pool(m, HUGE).free, 1);
+			CHECK_STR(log.text, "WARNING: CPU: 0 PID: 2 at mm/hugetlb.c:6629 follow_hugetlb_page\n"); /* qemu: space 1 */
+		} else {
+			CHECK_EQ(pfnlab_vmstat(m, "pgmigrate_success"), 16);
+			CHECK_EQ(pi.pincount, 16);
+			CHECK(pfn_at(m, q, 0x400000 + HUGE) < 768);
+			CHECK_EQ(log.len, 0);
+			CHECK_EQ(pfnlab_unpin(m, h), 0);
+		}
+		pfnlab_set_log(m, NULL);
+		CHECK_EQ(pfnlab_mm_destroy(m, q), 0);
+		CHECK_EQ(pfnlab_file_close(m, f), 0);
+		test_check_state(m);
+		CHECK_EQ(pool(m, HUGE).free, 3);
+		pfnlab_machine_destroy(m);
+	}
 }
 
 /*
@@ -721,10 +850,7 @@ TEST(era_2015_hugetlb_busy_check)
 	nk = fill_outside(m, kernel_pages, 1024);
 	CHECK_EQ(pfnlab_hugetlb_set_pages(m, hidx(m, HUGE), 2), 0);
 	CHECK_EQ(hugetlb_in(m, 768, 1024, NULL), 2);
-	CHECK_EQ(pfnlab_hugetlbfs_create(m, "guest", HUGE, HUGE, &f), 0);
-	CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
-	CHECK_EQ(pfnlab_mm_map_file(m, q, 0x400000, HUGE, f, 0, PFNLAB_MAP_SHARED), 0);
-	CHECK_EQ(pfnlab_mm_touch(m, q, 0x400000, HUGE, NULL), 0);
+	map_guest(m, &f, &q);
 	free_pages(m, kernel_pages, nk);
 	CHECK_EQ(pfnlab_cma_alloc(m, 0, 256, 0, &pfn), -EBUSY);
 	test_check_state(m);
@@ -850,16 +976,18 @@ TEST(hugetlb_fault_walk_check)
 		w.policy = PFNLAB_PIN_NONE;
 		CHECK(test_fault_walk(&cma, &w, 6) > 0);
 	}
-	w.kernel = PFNLAB_KERNEL_6_1;
+	w.kernel = PFNLAB_KERNEL_6_12; /* 6.1 refuses the pin before migrating (longterm_pin_refused_on_6_1_check) */
 	w.policy = PFNLAB_PIN_MIGRATE_MOVABLE;
 	CHECK(test_fault_walk(&pin, &w, 6) > 0);
+	w.kernel = PFNLAB_KERNEL_6_1;
 	w.policy = PFNLAB_PIN_MIGRATE_CMA;
 	CHECK(test_fault_walk(&pin, &w, 6) > 0);
 	w.policy = PFNLAB_PIN_NONE;
 	CHECK(test_fault_walk(&grow, &w, 6) > 0);
 }
 
-RUN_TESTS(pool_grows_until_first_failure_check, boot_pages_and_messages_check, hugetlb_cma_boot_check,
+RUN_TESTS(pool_grows_until_first_failure_check, pool_growth_order_check, boot_pages_and_messages_check, hugetlb_cma_boot_check,
 	  hugetlbfs_reserve_fault_free_check, contig_dissolves_free_pool_pages_check,
 	  contig_migrates_used_pool_pages_check, contig_gives_up_at_gigantic_check,
-	  longterm_pin_moves_hugetlb_pages_check, longterm_pin_hugetlb_rules_check, era_2015_hugetlb_busy_check, hugetlb_fault_walk_check)
+	  longterm_pin_moves_hugetlb_pages_check, longterm_pin_hugetlb_rules_check, longterm_pin_refused_on_6_1_check,
+	  era_2015_hugetlb_busy_check, hugetlb_fault_walk_check)

@@ -83,7 +83,11 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
  *
  * Return: 0 with every page referenced, or with none: -ENOENT (no such
  * space), -EINVAL (unaligned, no pages, neither GET nor PIN), -EFAULT (not
- * mapped), -ENOMEM (a fault found no memory); -EINVAL for a NULL pointer.
+ * mapped), -ENOMEM (a fault found no memory).  Kernel 6.1 with pin policy
+ * migrate-movable refuses a FOLL_LONGTERM pin of a hugetlb page in CMA or
+ * ZONE_MOVABLE (follow_hugetlb_page()): -ENOMEM when it is the range's
+ * first page, else -EFAULT (the kernel's pin_user_pages() returns the
+ * pages before it).  -EINVAL for a NULL pointer.
  */
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 	       uint64_t *pfns);

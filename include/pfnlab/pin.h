@@ -27,7 +27,11 @@
  *
  * Return: a pin handle (> 0) for pfnlab_unpin(), or -ENOMEM (policy
  * migrate-movable: pages could not leave CMA/ZONE_MOVABLE; nothing stays
- * pinned), -EFAULT, -EINVAL, -ENOENT; -EINVAL for a NULL pointer.
+ * pinned), -EFAULT, -EINVAL, -ENOENT; -EINVAL for a NULL pointer.  With
+ * kernel 6.1 and policy migrate-movable a hugetlb page in CMA or
+ * ZONE_MOVABLE is refused before anything migrates, as pfnlab_gup()
+ * says: -ENOMEM at the range's first page, -EFAULT after it (what
+ * io_uring's buffer registration returns for a short pin).
  */
 long pfnlab_pin(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages,
 		unsigned flags, const char *pinner, uint64_t *pfns);

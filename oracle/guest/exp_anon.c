@@ -40,6 +40,26 @@ long ring_register(int ring, const struct iovec *iov, unsigned n)
 	return r < 0 ? -errno : r;
 }
 
+/* The pin phase: @b registered as one buffer ("pin.*": when, how long, result, errno, pages migrated); 0 or -errno. */
+long ring_pin_phase(int ring, const struct region *b)
+{
+	struct iovec iov = {.iov_base = b->addr, .iov_len = b->pages * PAGE};
+	long long mig0 = vmstat("pgmigrate_success");
+	double t0;
+	long rr;
+
+	phase_begin("pin");
+	t0 = now();
+	result("clock.pin_begin", "%.3f", t0);
+	rr = ring_register(ring, &iov, 1);
+	result("pin.seconds", "%.3f", now() - t0);
+	result("pin.result", "%s", rr < 0 ? "fail" : "success");
+	result("pin.errno", "%ld", rr < 0 ? -rr : 0);
+	result("pin.pgmigrate_success", "%lld", vmstat("pgmigrate_success") - mig0);
+	phase_end("pin");
+	return rr;
+}
+
 long ring_unregister(int ring)
 {
 	long r = syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
@@ -65,11 +85,7 @@ void exp_borrow(void)
 void exp_pin(void)
 {
 	struct region f, b;
-	struct iovec iov;
 	uint64_t *before;
-	long long mig0;
-	double t0;
-	long rr;
 	int ring;
 
 	start(&f);
@@ -83,16 +99,7 @@ void exp_pin(void)
 	region_count(&b, "mlock");
 	result("mlock.moved", "%zu", region_moved(&b, before));
 	ring = ring_open();
-	iov = (struct iovec){.iov_base = b.addr, .iov_len = b.pages * PAGE};
-	mig0 = vmstat("pgmigrate_success");
-	phase_begin("pin");
-	t0 = now();
-	rr = ring_register(ring, &iov, 1);
-	result("pin.seconds", "%.3f", now() - t0);
-	result("pin.result", "%s", rr < 0 ? "fail" : "success");
-	result("pin.errno", "%ld", rr < 0 ? -rr : 0);
-	result("pin.pgmigrate_success", "%lld", vmstat("pgmigrate_success") - mig0);
-	phase_end("pin");
+	ring_pin_phase(ring, &b);
 	region_count(&b, "pinned");
 	result("pin.moved", "%zu", region_moved(&b, before));
 	result("pin.B.mismatches", "%zu", region_mismatches(&b));

@@ -82,7 +82,7 @@ struct region {
 	uint64_t *pfn;     /* from pagemap, 0 when not present */
 };
 
-enum region_kind { REGION_ANON, REGION_MEMFD };
+enum region_kind { REGION_ANON, REGION_MEMFD, REGION_HUGETLB };
 
 void region_map(struct region *r, const char *name, unsigned long mib, unsigned seed, enum region_kind kind);
 void region_adopt(struct region *r, const char *name, void *addr, size_t pages, unsigned seed);
@@ -120,6 +120,7 @@ void pfnlab_live_finish(void);
 /* io_uring: IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM */
 int ring_open(void);
 long ring_register(int ring, const struct iovec *iov, unsigned n);
+long ring_pin_phase(int ring, const struct region *b);
 long ring_unregister(int ring);
 
 /* the experiments */
@@ -130,6 +131,7 @@ void exp_migrate(void);
 void exp_pagecache(const char *variant);
 void exp_pressure(void);
 void exp_compaction(void);
+void exp_pin_hugetlb(void);
 void make_data_file(const char *path, unsigned long mib, unsigned seed);
 
 #endif

@@ -58,6 +58,9 @@
  *   compaction      F fragmented (odd PFNs freed, one page pinned in every
  *                   4th pageblock); vm.nr_hugepages raised: pages obtained,
  *                   compaction counters and events.
+ *   pin-hugetlb     F; the 2 MiB pool raised to B and an eighth; B a
+ *                   hugetlb memfd mapped MAP_SHARED, touched; free F;
+ *                   io_uring long-term pin of B; whole-area cma_alloc.
  *
  * Build: gcc -O2 -static -o oracle_init oracle/guest/ *.c  (no other library).
  * On the host, "oracle_init mkfile PATH MIB" writes the pagecache data file.
@@ -144,6 +147,7 @@ static const struct {
 	{"pagecache-dirty", run_pagecache_dirty, {ISOLATE, "vmscan", NULL}},
 	{"pressure", exp_pressure, {"vmscan", "oom", "compaction", NULL}},
 	{"compaction", exp_compaction, {"vmscan", "compaction", NULL}},
+	{"pin-hugetlb", exp_pin_hugetlb, {"vmscan", "compaction", NULL}},
 };
 
 /*

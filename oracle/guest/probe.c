@@ -317,8 +317,8 @@ void region_map(struct region *r, const char *name, unsigned long mib, unsigned 
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->pages = (mib << 20) / PAGE;
 	r->seed = seed;
-	if (kind == REGION_MEMFD) {
-		fd = memfd_create(name, 0);
+	if (kind != REGION_ANON) { /* REGION_HUGETLB: QEMU's memory-backend-memfd,hugetlb=on */
+		fd = memfd_create(name, kind == REGION_HUGETLB ? MFD_HUGETLB : 0);
 		if (fd < 0 || ftruncate(fd, (off_t)(r->pages * PAGE)))
 			fail("memfd %s (%lu MiB)", name, mib);
 		flags = MAP_SHARED;
@@ -328,7 +328,8 @@ void region_map(struct region *r, const char *name, unsigned long mib, unsigned 
 		fail("mmap %s (%lu MiB)", name, mib);
 	if (fd >= 0)
 		close(fd);
-	madvise(r->addr, r->pages * PAGE, MADV_NOHUGEPAGE);
+	if (kind != REGION_HUGETLB)
+		madvise(r->addr, r->pages * PAGE, MADV_NOHUGEPAGE);
 	r->pfn = calloc(r->pages, sizeof(*r->pfn));
 	if (!r->pfn)
 		fail("calloc");

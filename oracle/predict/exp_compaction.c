@@ -29,19 +29,6 @@
 
 #include "predict.h"
 
-/* Pages of the hugetlb pool in the CMA area (cma_census(): kpageflags' HUGE pages there). */
-static uint64_t hugetlb_in_area(struct sim *s)
-{
-	uint64_t n = 0;
-
-	for (uint64_t pfn = s->base; pfn < s->base + s->count; pfn++) {
-		struct pfnlab_page_info pi;
-
-		n += !pfnlab_page_info(s->m, pfn, &pi) && pi.state == PFNLAB_PAGE_HUGETLB;
-	}
-	return n;
-}
-
 /* The counters the rows show, as phase deltas: "hugepages.vmstat.NAME". */
 static const char *const counters[] = {
 	"compact_stall", "compact_fail", "compact_success", "compact_migrate_scanned", "compact_free_scanned",

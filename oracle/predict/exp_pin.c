@@ -43,25 +43,7 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 		free(before);
 		goto bad;
 	}
-	{
-		long long mig0 = vm(&s, "pgmigrate_success");
-		struct pfnlab_sink ts = {strbuf_sink, &s.trace};
-		const char *q;
-
-		pfnlab_set_trace(s.m, &ts);
-		pfnlab_set_current(s.m, s.proc[0]);
-		h = io_uring_register_buffer(&s, b, VA_B, pages, &bvec);
-		pfnlab_set_current(s.m, 0);
-		pfnlab_set_trace(s.m, NULL);
-		sim_oom_outcome(&s, "pin");
-		put(&tmp, "pin.result", "%s", h > 0 ? "success" : "fail");
-		put(&tmp, "pin.pgmigrate_success", "%lld", vm(&s, "pgmigrate_success") - mig0);
-		q = s.trace.text ? strstr(s.trace.text, "mm_migrate_pages: ") : NULL;
-		q = q ? strstr(q, "reason=") : NULL;
-		if (q)
-			put(&tmp, "pin.trace.mm_migrate_pages.reason", "%.*s", (int)strcspn(q + 7, "\n"), q + 7);
-		s.trace.len = 0;
-	}
+	h = io_uring_pin_phase(&s, b, pages, &bvec, &tmp);
 	count_in_cma(&s, "pinned", "B", b, VA_B, bm);
 	put(&tmp, "pin.moved", "%llu", (unsigned long long)moved(&s, b, VA_B, before, pages));
 	if (!*sfx)

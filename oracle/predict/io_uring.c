@@ -19,7 +19,9 @@
  * vmalloc's own page tables are not allocated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "predict.h"
 
@@ -83,5 +85,45 @@ long io_uring_register_buffer(struct sim *s, unsigned id, uint64_t va, uint64_t 
 out:
 	kvfree(s, &vmas);
 	kvfree(s, &array);
+	return h;
+}
+
+long io_uring_pin_phase(struct sim *s, unsigned id, uint64_t pages, struct kvbuf *bvec, struct facts *out)
+{
+	static const char *const counters[] = {"pgmigrate_success", "htlb_buddy_alloc_success", "htlb_buddy_alloc_fail",
+					       "compact_stall", "compact_success", "allocstall_normal"};
+	enum { N = sizeof(counters) / sizeof(counters[0]) };
+	struct pfnlab_sink ts = {strbuf_sink, &s->trace};
+	const char *q = NULL;
+	long long v0[N];
+	char key[64];
+	long h;
+
+	for (size_t i = 0; i < N; i++)
+		v0[i] = vm(s, counters[i]);
+	s->trace.len = 0;
+	if (s->trace.text)
+		s->trace.text[0] = 0;
+	pfnlab_set_trace(s->m, &ts);
+	pfnlab_set_current(s->m, s->proc[0]);
+	h = io_uring_register_buffer(s, id, VA_B, pages, bvec);
+	pfnlab_set_current(s->m, 0);
+	pfnlab_set_trace(s->m, NULL);
+	sim_oom_outcome(s, "pin");
+	put(out, "pin.result", "%s", h > 0 ? "success" : "fail");
+	put(out, "pin.errno", "%ld", h > 0 ? 0 : -h);
+	for (size_t i = 0; i < N; i++) { /* the guest's phase deltas */
+		snprintf(key, sizeof(key), i ? "pin.vmstat.%s" : "pin.%s", counters[i]);
+		put(out, key, "%lld", vm(s, counters[i]) - v0[i]);
+	}
+	/* the last event's reason, as the guest keeps it (direct compaction for a target comes first) */
+	for (const char *e = s->trace.text; e && (e = strstr(e, "mm_migrate_pages: ")); e++)
+		q = e;
+	q = q ? strstr(q, "reason=") : NULL;
+	if (q)
+		put(out, "pin.trace.mm_migrate_pages.reason", "%.*s", (int)strcspn(q + 7, "\n"), q + 7);
+	else /* as the guest writes for a phase without the event */
+		put(out, "pin.trace.mm_migrate_pages.reason", "-");
+	s->trace.len = 0;
 	return h;
 }

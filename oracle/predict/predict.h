@@ -75,7 +75,7 @@ void sim_end(struct sim *s);
 int sim_calibrate(struct sim *s);
 int fill(struct sim *s, unsigned *f);
 int sim_process(struct sim *s, const unsigned *ids, unsigned n);
-enum region_kind { REGION_ANON, REGION_MEMFD };
+enum region_kind { REGION_ANON, REGION_MEMFD, REGION_HUGETLB };
 
 int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum region_kind kind, unsigned *id,
 	      unsigned seed);
@@ -84,6 +84,7 @@ uint64_t guest_array(struct sim *s, uint64_t bytes);
 void guest_free(struct sim *s, uint64_t va, uint64_t bytes);
 uint64_t *pfns_of(struct sim *s, unsigned id, uint64_t va, uint64_t pages);
 bool in_area(const struct sim *s, uint64_t pfn);
+uint64_t hugetlb_in_area(struct sim *s);
 uint64_t count_in_cma(struct sim *s, const char *phase, const char *name, unsigned id, uint64_t va, long long mib);
 uint64_t moved(struct sim *s, unsigned id, uint64_t va, const uint64_t *before, uint64_t pages);
 void put_mismatches(struct sim *s, const char *key, unsigned id, uint64_t va, long long mib, unsigned seed);
@@ -108,6 +109,14 @@ void kvfree(struct sim *s, struct kvbuf *b);
  * the registered buffer's array, kept until kvfree()
  */
 long io_uring_register_buffer(struct sim *s, unsigned id, uint64_t va, uint64_t pages, struct kvbuf *bvec);
+/*
+ * The guest's pin phase: B (@pages at VA_B of space @id) registered as the
+ * experiment's process, traced; its facts into @out as the guest reports
+ * them ("pin.result", "pin.errno", "pin.pgmigrate_success",
+ * "pin.vmstat.*", the last mm_migrate_pages reason) and an OOM kill as the
+ * outcome (s->killed).  Returns what io_uring_register_buffer() returned.
+ */
+long io_uring_pin_phase(struct sim *s, unsigned id, uint64_t pages, struct kvbuf *bvec, struct facts *out);
 
 /* ---- kernel facts from trace and log lines (derive.c) ---- */
 
@@ -164,6 +173,6 @@ struct experiment {
 #define ROWS(r) (r), sizeof(r) / sizeof((r)[0])
 
 extern const struct experiment exp_borrow, exp_pin, exp_busy, exp_migrate, exp_busy_shmem, exp_pagecache,
-	exp_pagecache_mmap, exp_pagecache_dirty, exp_pressure, exp_compaction;
+	exp_pagecache_mmap, exp_pagecache_dirty, exp_pressure, exp_compaction, exp_pin_hugetlb;
 
 #endif

@@ -128,8 +128,9 @@ int map_touch(struct sim *s, const char *name, uint64_t va, long long mib, enum 
 	unsigned fd;
 	int err = pfnlab_mm_create(s->m, name, id);
 
-	if (!err && kind == REGION_MEMFD) {
-		err = pfnlab_memfd_create(s->m, name, pages * PAGE, &fd);
+	if (!err && kind != REGION_ANON) { /* REGION_HUGETLB: memfd_create(MFD_HUGETLB), a hugetlbfs file */
+		err = kind == REGION_MEMFD ? pfnlab_memfd_create(s->m, name, pages * PAGE, &fd)
+					   : pfnlab_hugetlbfs_create(s->m, name, 0, pages * PAGE, &fd);
 		if (!err)
 			err = pfnlab_mm_map_file(s->m, *id, va, pages * PAGE, fd, 0, PFNLAB_MAP_SHARED);
 		if (!err)
@@ -225,6 +226,19 @@ uint64_t count_in_cma(struct sim *s, const char *phase, const char *name, unsign
 	if (n) {
 		snprintf(key, sizeof(key), "%s.%s.cma_pfn_min", phase, name);
 		put(s->p, key, "0x%llx", (unsigned long long)lo);
+	}
+	return n;
+}
+
+/* Frames of the hugetlb pool in the CMA area (the guest's cma_census(): kpageflags' HUGE pages there). */
+uint64_t hugetlb_in_area(struct sim *s)
+{
+	uint64_t n = 0;
+
+	for (uint64_t pfn = s->base; pfn < s->base + s->count; pfn++) {
+		struct pfnlab_page_info pi;
+
+		n += !pfnlab_page_info(s->m, pfn, &pi) && pi.state == PFNLAB_PAGE_HUGETLB;
 	}
 	return n;
 }

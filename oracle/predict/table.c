@@ -29,7 +29,7 @@
 
 static const struct experiment *const experiments[] = {
 	&exp_borrow, &exp_pin, &exp_busy, &exp_migrate, &exp_busy_shmem, &exp_pagecache,
-	&exp_pagecache_mmap, &exp_pagecache_dirty, &exp_pressure, &exp_compaction,
+	&exp_pagecache_mmap, &exp_pagecache_dirty, &exp_pressure, &exp_compaction, &exp_pin_hugetlb,
 };
 #define NEXP (sizeof(experiments) / sizeof(experiments[0]))
 

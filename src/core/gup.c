@@ -30,7 +30,10 @@
  * page: under migrate-movable a free pool page a pin may keep, else a
  * temporary one from the buddy allocator (none for a gigantic size: the
  * pin fails); v5.1's rule never took the pool's pages (they mostly sit in
- * CMA, its comment says) and always allocated a fresh one.  Under 6.12 a writable long-term pin of
+ * CMA, its comment says) and always allocated a fresh one; 6.1 never gets
+ * that far: follow_hugetlb_page() refuses a hugetlb page in CMA or
+ * ZONE_MOVABLE outright (mm.c, hugetlb_grab_refused()), 6.12 migrates it.
+ * Under 6.12 a writable long-term pin of
  * a shared mapping of a file that tracks dirty pages is refused (rmap.c).
  * The kernel's re-pin loop is unbounded; the model stops after
  * PIN_MAX_ROUNDS and fails the pin.

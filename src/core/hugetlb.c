@@ -14,7 +14,9 @@
  *     the buddy allocator);
  *   - set_max_huge_pages() (vm.nr_hugepages, hugetlb_sysctl_handler()):
  *     surplus made persistent,
- *     then alloc_pool_huge_page() until the first failure; shrinking frees
+ *     then alloc_pool_huge_page() until the first failure (6.12: the new
+ *     pages join the free list after the loop, first-got at the head,
+ *     prep_and_add_allocated_folios()); shrinking frees
  *     free pages down to what reservations need, the rest becomes surplus;
  *   - hugetlb_acct_memory(): gather_surplus_pages() with overcommit,
  *     return_unused_surplus_pages();
@@ -97,20 +99,30 @@ static bool page_pinnable(const struct pfnlab_machine *m, uint64_t pfn, bool mov
 
 /* ---------------------------------------------------------------- the pool */
 
-/* models enqueue_huge_page(): onto the head of the free list */
-void enqueue_huge_page(struct pfnlab_machine *m, struct hstate *h, uint64_t head)
+/* The free page @head onto the free list after @after (NIL_PFN: at its head). */
+static void enqueue_after(struct pfnlab_machine *m, struct hstate *h, uint64_t head, uint64_t after)
 {
 	struct frame *f = &m->frames[head];
+	uint32_t next = after == NIL_PFN ? h->free_head : m->frames[after].next;
 
 	f->refcount = 0;
 	f->mt = 0;
-	f->prev = NIL_PFN;
-	f->next = h->free_head;
-	if (h->free_head != NIL_PFN)
-		m->frames[h->free_head].prev = (uint32_t)head;
-	h->free_head = (uint32_t)head;
+	f->prev = (uint32_t)after;
+	f->next = next;
+	if (next != NIL_PFN)
+		m->frames[next].prev = (uint32_t)head;
+	if (after == NIL_PFN)
+		h->free_head = (uint32_t)head;
+	else
+		m->frames[after].next = (uint32_t)head;
 	m->pgflags[head] = PGK_HUGETLB | HPG_FREED;
 	h->free++;
+}
+
+/* models enqueue_huge_page(): onto the head of the free list */
+void enqueue_huge_page(struct pfnlab_machine *m, struct hstate *h, uint64_t head)
+{
+	enqueue_after(m, h, head, NIL_PFN);
 }
 
 /* Take the free page @head off the free list (list_del()). */
@@ -309,6 +321,18 @@ uint64_t alloc_surplus_huge_page(struct pfnlab_machine *m, struct hstate *h)
 
 #define persistent_huge_pages(h) ((h)->nr - (h)->surplus)
 
+/*
+ * Does set_max_huge_pages() add the pages it grows the pool by only once
+ * its loop ends?  6.12 (v6.9: prep_and_add_allocated_folios()) collects
+ * them and then enqueues them so that the first allocated heads the free
+ * list, the order faults take them in; 6.1 frees each into the pool as it
+ * comes, so the last allocated is taken first.
+ */
+static bool batch_growth(const struct pfnlab_machine *m)
+{
+	return m->cfg.era == PFNLAB_ERA_CURRENT && m->cfg.kernel == PFNLAB_KERNEL_6_12;
+}
+
 /* models set_max_huge_pages() */
 int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t count)
 {
@@ -324,6 +348,14 @@ int pfnlab_hugetlb_set_pages(struct pfnlab_machine *m, unsigned idx, uint64_t co
 	h = &m->hugetlb.hstates[idx];
 	while (h->surplus && count > persistent_huge_pages(h)) /* adjust_pool_surplus(-1) */
 		h->surplus--;
+	if (batch_growth(m)) { /* 6.12: prep_and_add_allocated_folios() after the loop, the first at the head */
+		for (uint64_t last = NIL_PFN, pfn; count > persistent_huge_pages(h); last = pfn) {
+			pfn = alloc_fresh_huge_page(m, h, htlb_alloc_mask(m, h) | PFNLAB___GFP_THISNODE);
+			if (pfn == NIL_PFN)
+				goto out;
+			enqueue_after(m, h, pfn, last);
+		}
+	}
 	while (count > persistent_huge_pages(h))
 		if (!alloc_pool_huge_page(m, h))
 			goto out;

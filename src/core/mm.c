@@ -7,7 +7,10 @@
  * a THP when the mapping allows it, the aligned span is inside it and a
  * huge block is free, otherwise an order-0 page), exit_mmap(), and
  * __get_user_pages() (pfnlab_gup(): fault the range in, then a reference
- * on each page).
+ * on each page; 6.1's follow_hugetlb_page() refusing a long-term pin of a
+ * hugetlb page in CMA, whose WARNING is printed without its offsets,
+ * registers and call trace, and the pages before it are released at once
+ * where the kernel first offers them to check_and_migrate_movable_pages()).
  *
  * The page tables are pgtable.c's; file and memfd mappings fault through
  * filemap.c (filemap_fault()); references are rmap.c's.  mm.c calls those
@@ -434,6 +437,46 @@ static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, ui
 	return 0;
 }
 
+/*
+ * models try_grab_folio() as 6.1's follow_hugetlb_page() calls it for a
+ * long-term pin: the check meant for gup-fast (a page that may not be
+ * pinned long-term: CMA or isolated pageblock, ZONE_MOVABLE) refuses the
+ * hugetlb page on the slow path too, with a WARN_ON_ONCE, and
+ * pin_user_pages() stops before it (mainline stopped this in v6.10, "mm:
+ * gup: stop abusing try_grab_folio"; 6.12 pins, and migrates).  Returns
+ * the index of the first refused page of the range, or @npages.
+ */
+static uint64_t hugetlb_grab_refused(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, uint64_t npages,
+				     unsigned flags)
+{
+	const struct zone *z;
+
+	if (!(flags & PFNLAB_FOLL_LONGTERM) || !m->pgflags || m->cfg.era != PFNLAB_ERA_CURRENT ||
+	    m->cfg.kernel != PFNLAB_KERNEL_6_1 || m->cfg.pin_policy != PFNLAB_PIN_MIGRATE_MOVABLE)
+		return npages;
+	for (uint64_t i = 0, n; i < npages; i += n) {
+		const uint32_t *pte = mm_pte_span(m, mm, vpn + i, &n);
+
+		for (uint64_t j = 0; j < n && i + j < npages; j++) {
+			uint64_t pfn = pte[j] - 1u, head = folio_head(m, pfn);
+			int mt = pb_type(m, pfn);
+
+			if ((m->pgflags[head] & PGK_MASK) != PGK_HUGETLB)
+				continue;
+			z = pfn_zone(m, pfn);
+			if (mt != PFNLAB_MT_CMA && mt != PFNLAB_MT_ISOLATE && (!z || z->type != PFNLAB_ZONE_MOVABLE))
+				continue;
+			if (!m->warned_hugetlb_grab) {
+				m->warned_hugetlb_grab = true;
+				log_printf(m, "WARNING: CPU: %u PID: %d at mm/hugetlb.c:6629 follow_hugetlb_page", m->cpu,
+					   mm->pid);
+			}
+			return i + j;
+		}
+	}
+	return npages;
+}
+
 /* models __get_user_pages(): fault in, follow each page, take its reference (try_grab_folio()) */
 int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t npages, unsigned flags,
 	       uint64_t *pfns)
@@ -441,7 +484,7 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 	if (!m)
 		return -EINVAL;
 	struct mm *mm = mm_get(m, id);
-	uint64_t psize = 1ull << m->cfg.page_shift;
+	uint64_t psize = 1ull << m->cfg.page_shift, n;
 	unsigned prev;
 	int err;
 
@@ -458,7 +501,10 @@ int pfnlab_gup(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t np
 	task_leave(m, prev); /* -EINTR: its task was killed and has exited */
 	if (err)
 		return err;
-	for (uint64_t i = 0, n; i < npages; i += n) { /* every page faulted in just now */
+	n = hugetlb_grab_refused(m, mm, addr >> m->cfg.page_shift, npages, flags);
+	if (n < npages) /* pin_user_pages() got a prefix or nothing: the callers' -EFAULT, the pin's -ENOMEM */
+		return n ? -EFAULT : -ENOMEM;
+	for (uint64_t i = 0; i < npages; i += n) { /* every page faulted in just now */
 		const uint32_t *pte = mm_pte_span(m, mm, (addr >> m->cfg.page_shift) + i, &n);
 
 		if (n > npages - i)

@@ -578,6 +578,7 @@ struct pfnlab_machine {
 	unsigned oom_victims;      /* spaces marked oom_victim and not freed yet */
 	struct ratelimit_state oom_rs;   /* oom_kill_process()'s messages */
 	struct ratelimit_state nopage_rs; /* warn_alloc()'s (slowpath.c) */
+	bool warned_hugetlb_grab;  /* 6.1's WARN_ON_ONCE in follow_hugetlb_page() (mm.c) */
 	uint64_t next_flush_ns;    /* the flusher's next periodic run (writeback.c) */
 	uint64_t disk_busy_ns;     /* when the disk has written what it was given */
 	unsigned nr_wb, cap_wb;

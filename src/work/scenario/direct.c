@@ -312,7 +312,7 @@ static int run_compact(struct exec *e, int *res)
 }
 
 const struct verb direct_verbs[] = {
-	{"pin", F_WANT, 1, 1, "pin NAME [offset=SIZE] size=SIZE|N% [longterm=yes] [as=LABEL]", O_NOMEM,
+	{"pin", F_WANT, 1, 1, "pin NAME [offset=SIZE] size=SIZE|N% [longterm=yes] [as=LABEL]", O_NOMEM | O_FAULT,
 	 (const struct keyspec[]){{"offset", T_SIZE, 0}, {"size", T_AMOUNT, 0}, {"longterm", T_BOOL, 0}, {"as", T_NAME, 0},
 				  {0}},
 	 NULL, NULL, run_pin},

@@ -161,7 +161,7 @@ int expect_want(struct exec *e, int res)
 	}
 	/* -EINTR: the OOM killer killed the task the verb ran as, an outcome of running out of memory */
 	if (!res || ((res == -ENOMEM || res == -EINTR) && (v->outcome & O_NOMEM)) ||
-	    (res == -EBUSY && (v->outcome & O_BUSY)))
+	    (res == -EBUSY && (v->outcome & O_BUSY)) || (res == -EFAULT && (v->outcome & O_FAULT)))
 		return 0;
 	if (!e->msg[0])
 		snprintf(e->msg, sizeof(e->msg), "%s: %s", v->name, val_errno_name(res));

@@ -114,6 +114,7 @@ struct keyspec {
 
 #define O_NOMEM 0x1u /* -ENOMEM is an outcome */
 #define O_BUSY  0x2u /* -EBUSY is an outcome */
+#define O_FAULT 0x4u /* -EFAULT is an outcome: pin_user_pages() stopped short of the range */
 
 /* One verb of the language: a row of the table of the file that runs it. */
 struct verb {
