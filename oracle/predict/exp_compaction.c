@@ -18,9 +18,8 @@
  * little outside CMA, and both kernels OOM-kill the experiment in that
  * open()).  The pool pages got and
  * those in the area are judged; the compaction counters are shown only:
- * the model's allocator has no slow path yet (direct compaction inside
- * the allocation comes with issue 15 WP2), so it gets the free 2 MiB
- * blocks and nothing compaction would have made.
+ * the model's slow path compacts inside the allocation, but its scanners'
+ * counts are not the kernels' (docs/oracle.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -222,8 +221,8 @@ static void derive_compaction(struct facts *k, struct facts *p)
  * Judged: the pattern, the free memory before, the pages got and where.
  * Shown: the request (the guest's MemTotal / 2 MiB; the model's MemTotal
  * has no kernel image or memmap taken out: the replay writes the guest's
- * number), what compaction did (the model does not compact inside the
- * allocation yet: issue 15 WP2's slow path), F's data (not replayed).
+ * number), what compaction did (the scanners count differently from the
+ * kernels'), F's data (not replayed).
  */
 #define R(id, label, key, kind) {id, label, key, key, kind}
 #define V(name, kind) R(name, name " during the raise", "hugepages.vmstat." name, kind)
