@@ -89,8 +89,11 @@ void exp_pin(void)
 	int ring;
 
 	start(&f);
+	result("clock.filled", "%.3f", now());
 	region_fill(&b, "B", par.b_mib, 0xb, REGION_ANON);
+	result("clock.touched", "%.3f", now());
 	region_count(&b, "touched");
+	result("clock.unmap_begin", "%.3f", now());
 	munmap(f.addr, f.pages * PAGE);
 	zoneinfo("unmapped_F");
 	region_count(&b, "unmapped_F");

@@ -29,15 +29,15 @@
 void exp_pressure(void)
 {
 	struct region f, b;
-	struct iovec iov;
 	uint64_t *before, freenc;
 	size_t incma;
-	double t0;
 	long rr;
 	int ring;
 
 	start(&f);
+	result("clock.filled", "%.3f", now());
 	region_fill(&b, "B", par.b_mib, 0xb, REGION_ANON);
+	result("clock.touched", "%.3f", now());
 	incma = region_count(&b, "touched");
 	freenc = free_noncma_pages();
 	result("pressure.B.in_cma", "%zu", incma);
@@ -47,14 +47,7 @@ void exp_pressure(void)
 	meminfo("touched");
 	before = pfn_copy(&b);
 	ring = ring_open();
-	iov = (struct iovec){.iov_base = b.addr, .iov_len = b.pages * PAGE};
-	phase_begin("pin");
-	t0 = now();
-	rr = ring_register(ring, &iov, 1);
-	result("pin.seconds", "%.3f", now() - t0);
-	result("pin.result", "%s", rr < 0 ? "fail" : "success");
-	result("pin.errno", "%ld", rr < 0 ? -rr : 0);
-	phase_end("pin");
+	rr = ring_pin_phase(ring, &b);
 	region_count(&b, "pinned");
 	result("pin.moved", "%zu", region_moved(&b, before));
 	result("pin.B.mismatches", "%zu", region_mismatches(&b));

@@ -23,17 +23,24 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 	long long bm;
 	uint64_t pages, *before;
 	unsigned f, b;
+	double clock = -1;
 	long h;
 	char key[96];
 
 	if (!num(k, "param.b_mib", &bm))
 		return -EINVAL;
 	pages = ((uint64_t)bm << 20) / PAGE;
-	if (sim_start(&s, k, &tmp, PFNLAB_CMA_5_7, pol, !*sfx) || fill(&s, &f) ||
-	    map_touch(&s, "B", VA_B, bm, REGION_ANON, &b, 0xb))
+	if (sim_start(&s, k, &tmp, PFNLAB_CMA_5_7, pol, !*sfx) || fill(&s, &f))
 		goto bad;
+	sim_catch_up(&s, "clock.filled", &clock);
+	if (map_touch(&s, "B", VA_B, bm, REGION_ANON, &b, 0xb))
+		goto bad;
+	sim_catch_up(&s, "clock.touched", &clock);
 	count_in_cma(&s, "touched", "B", b, VA_B, bm);
-	if (!guest_array(&s, pages * 8) || pfnlab_mm_destroy(s.m, f))	/* B's PFN array */
+	if (!guest_array(&s, pages * 8))	/* B's PFN array */
+		goto bad;
+	sim_catch_up(&s, "clock.unmap_begin", &clock);
+	if (pfnlab_mm_destroy(s.m, f))
 		goto bad;
 	count_in_cma(&s, "unmapped_F", "B", b, VA_B, bm);
 	before = pfns_of(&s, b, VA_B, pages);
@@ -43,6 +50,7 @@ static int model_pin_policy(const struct facts *k, struct facts *p, enum pfnlab_
 		free(before);
 		goto bad;
 	}
+	sim_catch_up(&s, "clock.pin_begin", &clock);
 	h = io_uring_pin_phase(&s, b, pages, &bvec, &tmp);
 	count_in_cma(&s, "pinned", "B", b, VA_B, bm);
 	put(&tmp, "pin.moved", "%llu", (unsigned long long)moved(&s, b, VA_B, before, pages));

@@ -70,26 +70,6 @@ static void put_pcp(struct sim *s, struct facts *p, const char *phase)
 	put(p, key, "%llu", n);
 }
 
-/*
- * Model time catches up with the guest's clock at a step ("clock.NAME",
- * CLOCK_MONOTONIC seconds; *@last < 0: the first step sets the origin), so
- * that the model's timers run as long as the kernel's did: 6.12's
- * decay_pcp_high() each second cuts the per-CPU lists' high by an eighth
- * while F sits mapped, and so decides how many pages stay on the lists
- * (out of reach of a 2 MiB allocation) once F is freed.
- */
-static void catch_up(struct sim *s, const char *name, double *last)
-{
-	const char *v = get(s->k, name);
-	double t;
-
-	if (!v || sscanf(v, "%lf", &t) != 1)
-		return;
-	if (*last >= 0 && t > *last)
-		pfnlab_advance(s->m, (uint64_t)((t - *last) * 1e9));
-	*last = t;
-}
-
 static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_policy pol, bool contrast)
 {
 	struct facts tmp = {0}, *out = contrast ? &tmp : p;
@@ -108,18 +88,18 @@ static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_
 	want = (uint64_t)bm / 2 + (uint64_t)bm / 16;
 	if (sim_start(&s, k, out, PFNLAB_CMA_5_7, pol, !contrast) || fill(&s, &f))
 		goto out;
-	catch_up(&s, "clock.filled", &clock);
+	sim_catch_up(&s, "clock.filled", &clock);
 	idx = pfnlab_hugetlb_find(s.m, 0);
 	if (idx < 0 || sim_process(&s, &f, 1))
 		goto out;
-	catch_up(&s, "clock.pool_begin", &clock);
+	sim_catch_up(&s, "clock.pool_begin", &clock);
 	put(out, "pool.requested", "%llu", (unsigned long long)want);
 	pfnlab_set_current(s.m, s.proc[0]); /* the guest's write to vm.nr_hugepages */
 	rc = pfnlab_hugetlb_set_pages(s.m, (unsigned)idx, want);
 	pfnlab_set_current(s.m, 0);
 	if (rc || pfnlab_hugetlb_info(s.m, (unsigned)idx, &hi))
 		goto fail;
-	catch_up(&s, "clock.pool_end", &clock);
+	sim_catch_up(&s, "clock.pool_end", &clock);
 	sim_next_syscall(&s, "pool"); /* its read back: the pool may leave nothing outside CMA for open() */
 	rc = 0;
 	if (s.killed)
@@ -138,11 +118,11 @@ static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_
 	if (map_touch(&s, "B", VA_B, bm, REGION_HUGETLB, &b, 0xb) || !guest_array(&s, pages * 8) ||
 	    sim_process(&s, (const unsigned[]){f, b}, 2))
 		goto fail;
-	catch_up(&s, "clock.touched", &clock);
+	sim_catch_up(&s, "clock.touched", &clock);
 	count_in_cma(&s, "touched", "B", b, VA_B, bm);
 	huge_map(&s, out, b, pages, "touched");
 	pool_state(&s, out, "touched");
-	catch_up(&s, "clock.unmap_begin", &clock);
+	sim_catch_up(&s, "clock.unmap_begin", &clock);
 	if (pfnlab_mm_destroy(s.m, f))
 		goto fail;
 	count_in_cma(&s, "unmapped_F", "B", b, VA_B, bm);
@@ -150,7 +130,7 @@ static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_
 	before = pfns_of(&s, b, VA_B, pages);
 	if (!before || !guest_array(&s, pages * 8) || sim_process(&s, &b, 1))
 		goto fail;
-	catch_up(&s, "clock.pin_begin", &clock);
+	sim_catch_up(&s, "clock.pin_begin", &clock);
 	h = io_uring_pin_phase(&s, b, pages, &bvec, out);
 	if (s.killed)
 		goto out;

@@ -29,7 +29,6 @@ static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h, struct
 	struct pfnlab_sink ts = {strbuf_sink, &s->trace};
 	struct pfnlab_oom_event ev;
 	bool killed = false;
-	const char *q;
 
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		before[i] = vm(s, counters[i]);
@@ -44,10 +43,7 @@ static bool pin_phase(struct sim *s, unsigned b, uint64_t pages, long *h, struct
 		snprintf(key, sizeof(key), "pin.vmstat.%s", counters[i]);
 		put(s->p, key, "%lld", vm(s, counters[i]) - before[i]);
 	}
-	q = s->trace.text ? strstr(s->trace.text, "mm_migrate_pages: ") : NULL;
-	q = q ? strstr(q, "reason=") : NULL;
-	if (q)
-		put(s->p, "pin.trace.mm_migrate_pages.reason", "%.*s", (int)strcspn(q + 7, "\n"), q + 7);
+	put_migrate_reason(s->p, "pin.trace.mm_migrate_pages.reason", s->trace.text);
 	s->trace.len = 0;
 	while (pfnlab_oom_next(s->m, &ev) == 0) {
 		put(s->p, "outcome.victim", "%s", ev.comm);
@@ -65,6 +61,7 @@ static int model_pressure(const struct facts *k, struct facts *p)
 	long long bm;
 	uint64_t pages, *before = NULL, incma, freenc;
 	unsigned f;
+	double clock = -1;
 	long h = -1;
 	int rc = -EINVAL;
 
@@ -72,9 +69,12 @@ static int model_pressure(const struct facts *k, struct facts *p)
 		return -EINVAL;
 	pages = ((uint64_t)bm << 20) / PAGE;
 	if (sim_start(&s, k, p, PFNLAB_CMA_5_7, PFNLAB_PIN_MIGRATE_MOVABLE, true) || fill(&s, &f) ||
-	    pfnlab_mm_set_task(s.m, f, &task) || pfnlab_mm_set_task(s.m, s.guest, &task) ||
-	    pfnlab_mm_map(s.m, f, VA_B, pages * PAGE, 0) || region_write(&s, f, VA_B, bm, 0xb))
+	    pfnlab_mm_set_task(s.m, f, &task) || pfnlab_mm_set_task(s.m, s.guest, &task))
 		goto out;
+	sim_catch_up(&s, "clock.filled", &clock);
+	if (pfnlab_mm_map(s.m, f, VA_B, pages * PAGE, 0) || region_write(&s, f, VA_B, bm, 0xb))
+		goto out;
+	sim_catch_up(&s, "clock.touched", &clock);
 	incma = count_in_cma(&s, "touched", "B", f, VA_B, bm);
 	if (!guest_array(&s, pages * 8)) /* B's PFN array, filled by the count */
 		goto out;
@@ -85,6 +85,7 @@ static int model_pressure(const struct facts *k, struct facts *p)
 	before = pfns_of(&s, f, VA_B, pages);
 	if (!before || !guest_array(&s, pages * 8)) /* pfn_copy() */
 		goto out;
+	sim_catch_up(&s, "clock.pin_begin", &clock);
 	if (pin_phase(&s, f, pages, &h, &bvec)) {
 		put(p, "outcome", "oom-kill");
 	} else {

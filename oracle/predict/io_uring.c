@@ -94,7 +94,6 @@ long io_uring_pin_phase(struct sim *s, unsigned id, uint64_t pages, struct kvbuf
 					       "compact_stall", "compact_success", "allocstall_normal"};
 	enum { N = sizeof(counters) / sizeof(counters[0]) };
 	struct pfnlab_sink ts = {strbuf_sink, &s->trace};
-	const char *q = NULL;
 	long long v0[N];
 	char key[64];
 	long h;
@@ -116,14 +115,7 @@ long io_uring_pin_phase(struct sim *s, unsigned id, uint64_t pages, struct kvbuf
 		snprintf(key, sizeof(key), i ? "pin.vmstat.%s" : "pin.%s", counters[i]);
 		put(out, key, "%lld", vm(s, counters[i]) - v0[i]);
 	}
-	/* the last event's reason, as the guest keeps it (direct compaction for a target comes first) */
-	for (const char *e = s->trace.text; e && (e = strstr(e, "mm_migrate_pages: ")); e++)
-		q = e;
-	q = q ? strstr(q, "reason=") : NULL;
-	if (q)
-		put(out, "pin.trace.mm_migrate_pages.reason", "%.*s", (int)strcspn(q + 7, "\n"), q + 7);
-	else /* as the guest writes for a phase without the event */
-		put(out, "pin.trace.mm_migrate_pages.reason", "-");
+	put_migrate_reason(out, "pin.trace.mm_migrate_pages.reason", s->trace.text);
 	s->trace.len = 0;
 	return h;
 }

@@ -92,6 +92,14 @@ long long vm(struct sim *s, const char *name);
 int sim_cma_alloc(struct sim *s, const char *phase, bool give_back);
 void sim_oom_outcome(struct sim *s, const char *phase);
 void sim_next_syscall(struct sim *s, const char *phase);
+/* sim_catch_up() - advance model time to the guest's "clock.@name" (seconds; *@last < 0 sets the origin) */
+void sim_catch_up(struct sim *s, const char *name, double *last);
+/*
+ * put_migrate_reason() - @key: the reason of the last mm_migrate_pages
+ * event in @trace, as the guest keeps it (a direct compaction for a
+ * target comes before the pin's own event), "-" without one
+ */
+void put_migrate_reason(struct facts *out, const char *key, const char *trace);
 void file_write(void *arg, const char *buf, size_t len);
 
 /* ---- io_uring buffer registration, the kernel's side (io_uring.c) ---- */
