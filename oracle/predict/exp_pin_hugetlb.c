@@ -109,7 +109,6 @@ static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_
 	map = hi.nr < (uint64_t)bm / 2 ? hi.nr : (uint64_t)bm / 2;
 	if (!map) {
 		put(out, "outcome", "the pool got no 2 MiB page");
-		rc = 0;
 		goto out;
 	}
 	put(out, "B.mib", "%llu", (unsigned long long)(map * HPAGE_MIB));
@@ -189,7 +188,6 @@ static void derive_pool(struct facts *k, const char *phase)
 static void derive_pin_hugetlb(struct facts *k, struct facts *p)
 {
 	static const char *const phases[] = {"pool", "touched", "pinned", "pinned_alloc"};
-
 	const char *map = get(k, "touched.B.huge_map");
 
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)

@@ -379,15 +379,6 @@ static void trace_events(const char *text, const char *phase, struct facts *fs)
 	put(fs, key, "%s", reason);
 }
 
-/*
- * Model time catches up with the guest's clock at a step ("clock.NAME",
- * CLOCK_MONOTONIC seconds; *@last < 0: the first step sets the origin), so
- * that the model's timers run as long as the kernel's did: 6.12's
- * decay_pcp_high() each second cuts the per-CPU lists' high by an eighth,
- * which decides how many pages stay on the lists when F is freed or a pin
- * starts (pin-hugetlb at 1.75 GiB: 55,797 without it, 49,749 with it,
- * the kernel's 42,688).
- */
 void put_migrate_reason(struct facts *out, const char *key, const char *trace)
 {
 	const char *q = NULL;
@@ -401,6 +392,15 @@ void put_migrate_reason(struct facts *out, const char *key, const char *trace)
 		put(out, key, "-");
 }
 
+/*
+ * Model time catches up with the guest's clock at a step ("clock.NAME",
+ * CLOCK_MONOTONIC seconds; *@last < 0: the first step sets the origin), so
+ * that the model's timers run as long as the kernel's did: 6.12's
+ * decay_pcp_high() each second cuts the per-CPU lists' high by an eighth,
+ * which decides how many pages stay on the lists when F is freed or a pin
+ * starts (pin-hugetlb at 1.75 GiB: 55,797 without it, 49,749 with it,
+ * the kernel's 42,688).
+ */
 void sim_catch_up(struct sim *s, const char *name, double *last)
 {
 	const char *v = get(s->k, name);

@@ -83,20 +83,6 @@ static pfnlab_gfp_t htlb_alloc_mask(const struct pfnlab_machine *m, const struct
 									      : PFNLAB_GFP_HIGHUSER;
 }
 
-/* May a pin keep the page at @pfn where it is (is_longterm_pinnable_page())? */
-static bool page_pinnable(const struct pfnlab_machine *m, uint64_t pfn, bool movable_too)
-{
-	const struct zone *z;
-	int mt = pb_type(m, pfn);
-
-	if (mt == PFNLAB_MT_CMA || mt == PFNLAB_MT_ISOLATE)
-		return false;
-	if (!movable_too)
-		return true;
-	z = pfn_zone((struct pfnlab_machine *)m, pfn);
-	return !z || z->type != PFNLAB_ZONE_MOVABLE;
-}
-
 /* ---------------------------------------------------------------- the pool */
 
 /* The free page @head onto the free list after @after (NIL_PFN: at its head). */

@@ -449,8 +449,6 @@ static int gup_check_vma(const struct pfnlab_machine *m, const struct mm *mm, ui
 static uint64_t hugetlb_grab_refused(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, uint64_t npages,
 				     unsigned flags)
 {
-	const struct zone *z;
-
 	if (!(flags & PFNLAB_FOLL_LONGTERM) || !m->pgflags || m->cfg.era != PFNLAB_ERA_CURRENT ||
 	    m->cfg.kernel != PFNLAB_KERNEL_6_1 || m->cfg.pin_policy != PFNLAB_PIN_MIGRATE_MOVABLE)
 		return npages;
@@ -459,12 +457,8 @@ static uint64_t hugetlb_grab_refused(struct pfnlab_machine *m, struct mm *mm, ui
 
 		for (uint64_t j = 0; j < n && i + j < npages; j++) {
 			uint64_t pfn = pte[j] - 1u, head = folio_head(m, pfn);
-			int mt = pb_type(m, pfn);
 
-			if ((m->pgflags[head] & PGK_MASK) != PGK_HUGETLB)
-				continue;
-			z = pfn_zone(m, pfn);
-			if (mt != PFNLAB_MT_CMA && mt != PFNLAB_MT_ISOLATE && (!z || z->type != PFNLAB_ZONE_MOVABLE))
+			if ((m->pgflags[head] & PGK_MASK) != PGK_HUGETLB || page_pinnable(m, pfn, true))
 				continue;
 			if (!m->warned_hugetlb_grab) {
 				m->warned_hugetlb_grab = true;

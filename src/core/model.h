@@ -657,6 +657,24 @@ static inline struct zone *pfn_zone(struct pfnlab_machine *m, uint64_t pfn)
 	return NULL;
 }
 
+/*
+ * models is_longterm_pinnable_page() (v6.1): may a long-term pin keep the
+ * page at @pfn where it is?  Not in a CMA or isolated pageblock, nor (with
+ * @movable_too) in ZONE_MOVABLE
+ */
+static inline bool page_pinnable(const struct pfnlab_machine *m, uint64_t pfn, bool movable_too)
+{
+	const struct zone *z;
+	int mt = pb_type(m, pfn);
+
+	if (mt == PFNLAB_MT_CMA || mt == PFNLAB_MT_ISOLATE)
+		return false;
+	if (!movable_too)
+		return true;
+	z = pfn_zone((struct pfnlab_machine *)m, pfn);
+	return !z || z->type != PFNLAB_ZONE_MOVABLE;
+}
+
 /* models wmark_pages(), include/linux/mmzone.h: watermark @i raised by the zone's boost (v5.0+; always 0 in v4.2) */
 static inline uint64_t wmark_pages(const struct zone *z, int i)
 {
