@@ -232,6 +232,15 @@ oracle:
 oracle-check: $(BUILD)/oracle/predict
 	@PF=$(BUILD)/pfnlab sh tests/cli/oracle_check.sh
 
+## oracle-tables: make every size's oracle/results table.txt again from its committed fixtures (a minute, no boot)
+oracle-tables: $(BUILD)/oracle/predict
+	@for d in oracle/results oracle/results/ram*; do \
+	  set -- $$d/*/borrow.txt; [ -f "$$1" ] || continue; \
+	  $(BUILD)/oracle/predict --known oracle/known-disagreements.txt --out $$d/table.txt $$(dirname $$@) >/dev/null; \
+	  [ $$? -le 1 ] || { echo "oracle-tables: predict failed on $$d" >&2; exit 1; }; \
+	  echo "$$d/table.txt: $$(sed -n 's/^summary: //p' $$d/table.txt | tr '\n' ' ')"; \
+	done
+
 oracle-predict: $(BUILD)/oracle/predict
 
 PREDICT_SRC := $(wildcard oracle/predict/*.c)
@@ -239,4 +248,4 @@ $(BUILD)/oracle/predict: $(PREDICT_SRC) $(wildcard oracle/predict/*.h) $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude $(WARN) $(CFLAGS) -o $@ $(PREDICT_SRC) $(BUILD)/libpfnlab.a $(LDLIBS)
 
-.PHONY: oracle oracle-check oracle-predict
+.PHONY: oracle oracle-check oracle-predict oracle-tables

@@ -662,7 +662,73 @@ TEST(rmqueue_bulk_reads_free_pages_before_check)
 	}
 }
 
+/* The pages of every "count:" line of /proc/zoneinfo */
+static long zoneinfo_pcp_count(const struct pfnlab_machine *m)
+{
+	char *zi = test_view(m, "zoneinfo");
+	long n = 0, c;
+
+	for (const char *q = zi; q && (q = strstr(q, "count: ")); q += 7)
+		if (sscanf(q + 7, "%ld", &c) == 1)
+			n += c;
+	free(zi);
+	return n;
+}
+
+/*
+ * pfnlab_zone_pcp_pages(): the pages of every CPU's lists, as
+ * /proc/zoneinfo's "count:" lines add up.  On two CPUs of a 6.12 machine
+ * (its refills grow) and a 6.1 one, take unmovable and movable pages on
+ * each CPU, free half of them; expect the count to follow the lists and
+ * zoneinfo after every step, 0 without per-CPU lists, -1 for a zone the
+ * machine lacks, an unknown zone or no machine.
+ */
+TEST(zone_pcp_pages_check)
+{
+	const enum pfnlab_kernel kernels[] = {PFNLAB_KERNEL_6_1, PFNLAB_KERNEL_6_12};
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	uint64_t pfns[200];
+
+	for (size_t k = 0; k < 2; k++) {
+		int zt;
+
+		test_tiny_config(&c, 16384, 10, 9);
+		c.kernel = kernels[k];
+		c.pcp = true;
+		c.nr_cpus = 2;
+		m = test_machine(&c);
+		if (!m)
+			return;
+		zt = m->zones[0].type;
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, zt), 0);
+		for (int i = 0; i < 200; i++) {
+			m->cpu = (unsigned)(i / 100);
+			pfns[i] = alloc_ok(m, i % 2 ? PFNLAB_GFP_HIGHUSER_MOVABLE : PFNLAB_GFP_KERNEL);
+			CHECK_EQ(pfnlab_zone_pcp_pages(m, zt), (long)(m->zones[0].pcp[0].count + m->zones[0].pcp[1].count));
+		}
+		CHECK(pfnlab_zone_pcp_pages(m, zt) > 0);
+		CHECK(m->zones[0].pcp[1].count > 0);
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, zt), zoneinfo_pcp_count(m));
+		for (int i = 0; i < 200; i += 2)
+			free_ok(m, pfns[i]);
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, zt), zoneinfo_pcp_count(m));
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, zt == PFNLAB_ZONE_DMA ? PFNLAB_ZONE_MOVABLE : PFNLAB_ZONE_DMA), -1);
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, PFNLAB_NR_ZONES), -1);
+		CHECK_EQ(pfnlab_zone_pcp_pages(m, -1), -1);
+		pfnlab_machine_destroy(m);
+	}
+	CHECK_EQ(pfnlab_zone_pcp_pages(NULL, 0), -1);
+	test_tiny_config(&c, 16384, 10, 9);
+	m = test_machine(&c);
+	if (!m)
+		return;
+	alloc_ok(m, PFNLAB_GFP_KERNEL);
+	CHECK_EQ(pfnlab_zone_pcp_pages(m, m->zones[0].type), 0);
+	pfnlab_machine_destroy(m);
+}
+
 RUN_TESTS(high_batch_check, reclaim_active_limit_check, bulk_free_2015_round_robin_check, bulk_free_current_own_list_first_check,
 	  free_factor_check, drain_under_isolation_check, rmqueue_bulk_is_rmqueue_smallest_check, tuned_refill_check,
 	  tuned_free_and_decay_check, tuned_below_high_check, watermark_sysctl_check,
-	  rmqueue_bulk_reads_free_pages_before_check)
+	  rmqueue_bulk_reads_free_pages_before_check, zone_pcp_pages_check)

@@ -222,6 +222,17 @@ long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, in
 long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone);
 
 /**
+ * pfnlab_zone_pcp_pages() - pages on a zone's per-CPU lists, all CPUs: the
+ * sum of /proc/zoneinfo's "count:" lines (free, but not in NR_FREE_PAGES).
+ * @m: machine
+ * @zone: enum pfnlab_zone_type
+ *
+ * Return: the pages (0 without per-CPU lists), or -1 if the machine has no
+ * such zone; -1 for a NULL pointer.
+ */
+long pfnlab_zone_pcp_pages(const struct pfnlab_machine *m, int zone);
+
+/**
  * pfnlab_vmstat() - a /proc/vmstat counter (or one of pfnlab's own, named
  * "pfnlab_*") by name.
  * @m: machine

@@ -53,21 +53,17 @@ static void huge_map(struct sim *s, struct facts *p, unsigned id, uint64_t pages
 	put(p, key, "%s", map[0] == 'C' ? "yes" : "no");
 }
 
-/* Pages on the per-CPU lists, as /proc/zoneinfo's "count:" lines add up (the guest's zoneinfo()) */
+/* Pages on the per-CPU lists of every zone, as the guest adds up /proc/zoneinfo's "count:" lines */
 static void put_pcp(struct sim *s, struct facts *p, const char *phase)
 {
-	struct strbuf zi = {0};
-	struct pfnlab_sink sink = {strbuf_sink, &zi};
-	unsigned long long n = 0, c;
+	long long n = 0;
 	char key[96];
 
-	if (pfnlab_print(s->m, "zoneinfo", &sink) == 0)
-		for (const char *q = zi.text; q && (q = strstr(q, "count: ")); q += 7)
-			if (sscanf(q + 7, "%llu", &c) == 1)
-				n += c;
-	free(zi.text);
+	for (int z = 0; z < PFNLAB_NR_ZONES; z++)
+		if (pfnlab_zone_pcp_pages(s->m, z) > 0)
+			n += pfnlab_zone_pcp_pages(s->m, z);
 	snprintf(key, sizeof(key), "%s.zone.DMA32.pcp", phase);
-	put(p, key, "%llu", n);
+	put(p, key, "%lld", n);
 }
 
 static int model_policy(const struct facts *k, struct facts *p, enum pfnlab_pin_policy pol, bool contrast)

@@ -180,6 +180,21 @@ long pfnlab_zone_free_pages(const struct pfnlab_machine *m, int zone)
 	return (long)m->zones[m->zone_of_type[zone]].nr_free;
 }
 
+long pfnlab_zone_pcp_pages(const struct pfnlab_machine *m, int zone)
+{
+	long n = 0;
+
+	if (!m)
+		return -1;
+	if (zone < 0 || zone >= PFNLAB_NR_ZONES || m->zone_of_type[zone] < 0)
+		return -1;
+	if (!m->cfg.pcp)
+		return 0;
+	for (unsigned c = 0; c < m->cfg.nr_cpus && c < MAX_CPUS; c++)
+		n += m->zones[m->zone_of_type[zone]].pcp[c].count;
+	return n;
+}
+
 long pfnlab_nr_free(const struct pfnlab_machine *m, int zone, unsigned order, int mt)
 {
 	if (!m)
