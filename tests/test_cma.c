@@ -364,6 +364,65 @@ TEST(migrating_policies_keep_pins_out_of_cma)
 }
 
 /*
+ * A long-term pin while the pageblocks under the pages are isolated
+ * (alloc_contig_range() or memory offlining at work on another CPU):
+ * v5.19's is_longterm_pinnable_page() counts MIGRATE_ISOLATE as
+ * unpinnable, so migrate-movable and pin-aware move the 8 pages out of
+ * the isolated blocks before pinning them; v5.1's migrate-cma looks at
+ * CMA alone and pins them where they are.  Nothing is in CMA here.
+ *   |11111111|11111111|22222222|........|...  vm1's pages (2) isolated
+ */
+TEST(pin_moves_pages_out_of_isolated_pageblocks)
+{
+	const enum pfnlab_pin_policy pols[] = {PFNLAB_PIN_MIGRATE_CMA, PFNLAB_PIN_MIGRATE_MOVABLE, PFNLAB_PIN_AWARE};
+
+	for (size_t k = 0; k < sizeof(pols) / sizeof(pols[0]); k++) {
+		struct pfnlab_machine *m = machine(PFNLAB_ERA_CURRENT, pols[k], true);
+		bool moves = pols[k] != PFNLAB_PIN_MIGRATE_CMA;
+		uint64_t before[8], pfns[8], lo = UINT64_MAX, hi = 0;
+		unsigned a = 0;
+		long h;
+
+		test_variant = pfnlab_pin_policy_name(pols[k]);
+		CHECK_EQ(pfnlab_mm_create(m, "vm1", &a), 0);
+		CHECK_EQ(pfnlab_mm_map(m, a, 0x200000, 8 * PAGE, 0), 0);
+		for (uint64_t i = 0; i < 8; i++) {
+			uint64_t v = 0xa5a5000000000000ull | i;
+
+			CHECK_EQ(pfnlab_mm_write(m, a, 0x200000 + i * PAGE, &v, sizeof(v)), 0);
+			CHECK_EQ(pfnlab_mm_lookup(m, a, 0x200000 + i * PAGE, &before[i]), 0);
+			lo = before[i] < lo ? before[i] : lo;
+			hi = before[i] > hi ? before[i] : hi;
+		}
+		CHECK(hi < CMA_BASE);
+		lo &= ~7ull;
+		hi = (hi | 7) + 1;
+		CHECK_EQ(start_isolate_page_range(m, lo, hi, PFNLAB_MT_MOVABLE), 0);
+		for (uint64_t p = lo; p < hi; p += 8) /* isolated from outside the model, as a snapshot's */
+			m->pageblock[p >> 3] |= PB_HELD;
+		test_check_state(m);
+		h = pfnlab_pin(m, a, 0x200000, 8, PFNLAB_FOLL_PIN | PFNLAB_FOLL_LONGTERM, "vfio", pfns);
+		CHECK(h > 0);
+		test_check_state(m);
+		for (int i = 0; i < 8; i++) {
+			CHECK_EQ(pfns[i] >= lo && pfns[i] < hi, !moves);
+			CHECK_EQ(pfns[i] == before[i], !moves);
+			CHECK(pfns[i] < CMA_BASE);
+		}
+		CHECK_EQ(pfnlab_vmstat(m, "pfnlab_pin_migrated"), moves ? 8 : 0);
+		contents_intact(m, a);
+		for (uint64_t p = lo; p < hi; p += 8)
+			m->pageblock[p >> 3] &= (uint8_t)~PB_HELD;
+		undo_isolate_page_range(m, lo, hi, PFNLAB_MT_MOVABLE);
+		test_check_state(m);
+		CHECK_EQ(pfnlab_unpin(m, h), 0);
+		test_check_state(m);
+		pfnlab_machine_destroy(m);
+		test_variant = NULL;
+	}
+}
+
+/*
  *   |11111111|11111111|11111111|11111111|11111111|11111111|22222222|........|
  * Policy migrate-movable with no free page outside CMA and no task the
  * OOM killer may choose (oom_score_adj -1000): expect the targets'
@@ -545,5 +604,5 @@ TEST(cma_declare_placement)
 RUN_TESTS(cma_declare_placement, whole_area_alloc_and_release, bad_release, bitmap_alignment_and_retry,
 	  pinned_in_cma_blocks_cma_alloc_2015, pinned_at_start_is_silent_2015,
 	  pinned_in_cma_blocks_cma_alloc_current,
-	  migrating_policies_keep_pins_out_of_cma, migrate_movable_fails_cleanly_without_room,
+	  migrating_policies_keep_pins_out_of_cma, pin_moves_pages_out_of_isolated_pageblocks, migrate_movable_fails_cleanly_without_room,
 	  get_and_transient_culprits, count_minus_one_tries_two_candidates)

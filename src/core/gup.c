@@ -16,7 +16,8 @@
  *                   if migration fails, pin the rest in place.
  *   migrate-movable v5.13+ (check_and_migrate_movable_pages(), v6.1):
  *                   pin under memalloc_pin (faults lose __GFP_MOVABLE),
- *                   CMA and ZONE_MOVABLE pages are unpinnable: unpin,
+ *                   CMA and ZONE_MOVABLE pages, and since v5.19 pages of
+ *                   an isolated pageblock, are unpinnable: unpin,
  *                   migrate to GFP_USER targets, re-pin; a failed migration
  *                   fails the pin with -ENOMEM and nothing stays pinned.
  *   pin-aware       beyond Linux: spaces marked pin-aware fault outside
@@ -76,17 +77,16 @@ int pfnlab_mm_set_pin_aware(struct pfnlab_machine *m, unsigned id, bool on)
 	return 0;
 }
 
-/* models is_longterm_pinnable_page(): v5.1 excludes CMA, v5.13+ also ZONE_MOVABLE */
+/*
+ * models is_longterm_pinnable_page(): v5.1 excludes CMA pageblocks; the
+ * policies after it (v6.1) also ZONE_MOVABLE (v5.13) and an isolated
+ * pageblock (v5.19, alloc_contig_range() or offlining at work)
+ */
 static bool pinnable(struct pfnlab_machine *m, uint64_t pfn, enum pfnlab_pin_policy p)
 {
-	const struct zone *z;
-
-	if (pb_type(m, pfn) == PFNLAB_MT_CMA)
-		return false;
 	if (p == PFNLAB_PIN_MIGRATE_CMA)
-		return true;
-	z = pfn_zone(m, pfn);
-	return !z || z->type != PFNLAB_ZONE_MOVABLE;
+		return pb_type(m, pfn) != PFNLAB_MT_CMA;
+	return page_pinnable(m, pfn, true);
 }
 
 /* The migration target of each policy (new_non_cma_page() / alloc_migration_target()). */
