@@ -370,7 +370,8 @@ TEST(migrating_policies_keep_pins_out_of_cma)
  * unpinnable, so migrate-movable and pin-aware move the 8 pages out of
  * the isolated blocks before pinning them; v5.1's migrate-cma looks at
  * CMA alone and pins them where they are.  Nothing is in CMA here.
- *   |11111111|11111111|22222222|........|...  vm1's pages (2) isolated
+ *   |11111111|........|........|...  vm1's pages (1, the first space) and
+ *   every pageblock they touch isolated (here PFNs 0-7)
  */
 TEST(pin_moves_pages_out_of_isolated_pageblocks)
 {
