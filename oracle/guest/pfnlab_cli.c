@@ -42,8 +42,12 @@
 
 extern char **environ;
 
-/* what pfnlab printed: one buffer, touched before the experiment (scratch_init's rule) */
-static char out_buf[1 << 18];
+/*
+ * what pfnlab printed: one buffer, touched before the experiment
+ * (scratch_init's rule); 1 MiB, for `--live` reports that name a thousand
+ * held pages in each of their lines (2 GiB, N=1000: more than 256 KiB)
+ */
+static char out_buf[1 << 20];
 static size_t out_len;
 
 static pid_t live_pid = -1;
