@@ -884,6 +884,82 @@ TEST(views_check)
 	pfnlab_machine_destroy(m);
 }
 
+/* @label's value in kB from @out, or -1 */
+static long long meminfo_kb_of(const char *out, const char *label)
+{
+	const char *l = line_with(out, label);
+	long long v;
+
+	return l && sscanf(l + strlen(label), "%lld", &v) == 1 ? v : -1;
+}
+
+/*
+ * meminfo's page-cache, LRU and swap lines from the model's counters
+ * (meminfo_proc_show()): an ext2 mount (its superblock and group
+ * descriptor pages: Buffers), a 32,000-page file read and 100 of its
+ * pages written (Cached, Dirty, the file LRU lines), 64 MiB of swap, a
+ * watermark boost of 512 pages on DMA32.  Expect each line to
+ * equal its vmstat counter in kB, MemAvailable si_mem_available()'s free
+ * - reserve + file LRU - min(half of it, the low watermarks with their
+ * boost: the smaller here), CommitLimit half the RAM plus the swap.
+ */
+TEST(meminfo_page_cache_check)
+{
+	struct pfnlab_config c;
+	struct pfnlab_machine *m;
+	unsigned dev = 0, f = 0;
+	long long nfree, reserve = 0, low = 0, lru, cache, bufs;
+	char *out;
+
+	pfnlab_config_preset(&c, "x86_64", 1ull << 30);
+	c.swap_bytes = 64ull << 20;
+	m = build(&c);
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_fs_mount(m, "sda", PFNLAB_FS_EXT2, 1ull << 30, &dev), 0);
+	CHECK_EQ(pfnlab_file_create(m, "log", PFNLAB_FS_EXT2, 32000 * 4096, &f), 0);
+	CHECK_EQ(pfnlab_file_read(m, f, 0, 32000 * 4096), 0);
+	CHECK_EQ(pfnlab_file_write(m, f, 0, 100 * 4096), 0);
+	test_check_state(m);
+	for (int i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].type == PFNLAB_ZONE_DMA32)
+			m->zones[i].watermark_boost = 512;
+	out = test_view(m, "meminfo");
+	bufs = meminfo_kb_of(out, "Buffers:");
+	cache = meminfo_kb_of(out, "Cached:");
+	CHECK(bufs > 0);
+	CHECK_EQ(bufs + cache, pfnlab_vmstat(m, "nr_file_pages") * 4);
+	CHECK(cache >= 32000 * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Dirty:"), pfnlab_vmstat(m, "nr_dirty") * 4);
+	CHECK(meminfo_kb_of(out, "Dirty:") >= 100 * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Writeback:"), pfnlab_vmstat(m, "nr_writeback") * 4);
+	lru = pfnlab_vmstat(m, "nr_active_file") + pfnlab_vmstat(m, "nr_inactive_file");
+	CHECK_EQ(meminfo_kb_of(out, "Active(file):") + meminfo_kb_of(out, "Inactive(file):"), lru * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Active:"),
+		 (pfnlab_vmstat(m, "nr_active_anon") + pfnlab_vmstat(m, "nr_active_file")) * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Inactive:"),
+		 (pfnlab_vmstat(m, "nr_inactive_anon") + pfnlab_vmstat(m, "nr_inactive_file")) * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Shmem:"), pfnlab_vmstat(m, "nr_shmem") * 4);
+	CHECK_EQ(meminfo_kb_of(out, "SwapTotal:"), 64 * 1024);
+	CHECK_EQ(meminfo_kb_of(out, "SwapFree:"), 64 * 1024);
+	for (int i = 0; i < m->nr_zones; i++) {
+		const struct zone *z = &m->zones[i];
+		long long max = 0;
+
+		for (int j = z->type; j < PFNLAB_NR_ZONES; j++)
+			max = (long long)z->lowmem_reserve[j] > max ? (long long)z->lowmem_reserve[j] : max;
+		max += (long long)z->wmark[WMARK_HIGH];
+		reserve += max < (long long)z->managed ? max : (long long)z->managed;
+		low += (long long)(z->wmark[WMARK_LOW] + z->watermark_boost);
+	}
+	CHECK(lru / 2 > low);
+	nfree = pfnlab_vmstat(m, "nr_free_pages");
+	CHECK_EQ(meminfo_kb_of(out, "MemAvailable:"), (nfree - reserve + lru - (lru / 2 < low ? lru / 2 : low)) * 4);
+	CHECK_EQ(meminfo_kb_of(out, "CommitLimit:"), meminfo_kb_of(out, "MemTotal:") / 2 + 64 * 1024);
+	free(out);
+	pfnlab_machine_destroy(m);
+}
+
 RUN_TESTS(pagetypeinfo_fresh_x86_64_check, layout_matches_real_captures_check, zoneinfo_geometry_check,
-	  watermarks_match_real_check, watermarks_612_movable_check, meminfo_vmstat_check, fragindex_fresh_check,
+	  watermarks_match_real_check, watermarks_612_movable_check, meminfo_vmstat_check, meminfo_page_cache_check, fragindex_fresh_check,
 	  fragindex_hand_computed_check, pagetypeinfo_eras_check, views_check)

@@ -406,28 +406,45 @@ static void show_hugetlb_meminfo(const struct pfnlab_machine *m, const struct pf
 	sink_printf(s, "Hugetlb:        %8llu kB\n", total);
 }
 
+/* nr_blockdev_pages(): the page cache of the block devices (file systems' metadata) */
+static unsigned long long blockdev_pages(const struct pfnlab_machine *m)
+{
+	unsigned long long n = 0;
+
+	for (unsigned i = 0; i < m->nr_mappings; i++)
+		if (m->mappings[i].live && m->mappings[i].fs == PFNLAB_FS_BDEV)
+			n += m->mappings[i].nr_cached;
+	return n;
+}
+
 /*
  * models meminfo_proc_show(), fs/proc/meminfo.c (v6.1), with
  * hugetlb_report_meminfo() and x86's arch_report_meminfo().  MemFree is
  * NR_FREE_PAGES (pages on per-CPU lists are not in it); MemAvailable is
- * si_mem_available() with no page cache or reclaimable slab: free pages
- * less totalreserve_pages.  CommitLimit is vm_commit_limit() with the
- * default overcommit_ratio of 50 and no swap.  Arch-dependent lines:
- * VmallocTotal (x86_64 4-level paging), DirectMap (x86 only; a ppc64
- * hash MMU prints none).
+ * si_mem_available(): free pages less totalreserve_pages, plus the file
+ * LRU pages but half of them or the zones' low watermarks (no reclaimable
+ * slab in the model).  Buffers is the block devices' page cache, Cached
+ * the rest of NR_FILE_PAGES (no swap cache in the model); the LRU lines,
+ * Dirty, Writeback, Shmem and the swap lines come from the model's
+ * counters; CommitLimit is vm_commit_limit() with the default
+ * overcommit_ratio of 50, plus the swap.  Zero: what the model does not
+ * count (AnonPages, Mapped, slab, kernel stacks, page tables).
+ * Arch-dependent lines: VmallocTotal (x86_64 4-level paging), DirectMap
+ * (x86 only; a ppc64 hash MMU prints none).
  */
 static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sink *s)
 {
 	struct totals t = machine_totals(m);
-	long long avail = (long long)t.free - (long long)t.reserve;
-	static const char *const zero_a[] = {
-		"Buffers:", "Cached:", "SwapCached:", "Active:", "Inactive:", "Active(anon):",
-		"Inactive(anon):", "Active(file):", "Inactive(file):", "Unevictable:", "Mlocked:",
-		"SwapTotal:", "SwapFree:",
-	};
+	unsigned long long aa = global_value(m, "nr_active_anon"), ia = global_value(m, "nr_inactive_anon");
+	unsigned long long af = global_value(m, "nr_active_file"), inf = global_value(m, "nr_inactive_file");
+	unsigned long long buffers = blockdev_pages(m), file = global_value(m, "nr_file_pages");
+	unsigned long long pagecache = af + inf, wmark_low = 0;
+	long long avail;
 	static const char *const zero_b[] = {
-		"Dirty:", "Writeback:", "AnonPages:", "Mapped:", "Shmem:", "KReclaimable:", "Slab:",
-		"SReclaimable:", "SUnreclaim:",
+		"AnonPages:", "Mapped:",
+	};
+	static const char *const zero_s[] = {
+		"KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:",
 	};
 	static const char *const zero_c[] = {
 		"PageTables:", "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:",
@@ -437,19 +454,39 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 		"FilePmdMapped:",
 	};
 
+	for (int i = 0; i < m->nr_zones; i++)
+		wmark_low += wmark_pages(&m->zones[i], WMARK_LOW); /* low_wmark_pages(): the boost included */
+	pagecache -= pagecache / 2 < wmark_low ? pagecache / 2 : wmark_low;
+	avail = (long long)t.free - (long long)t.reserve + (long long)pagecache;
 	meminfo_kb(m, s, "MemTotal:", t.managed);
 	meminfo_kb(m, s, "MemFree:", t.free);
 	meminfo_kb(m, s, "MemAvailable:", avail > 0 ? (unsigned long long)avail : 0);
-	for (size_t i = 0; i < ARRAY_LEN(zero_a); i++)
-		meminfo_kb(m, s, zero_a[i], 0);
+	meminfo_kb(m, s, "Buffers:", buffers);
+	meminfo_kb(m, s, "Cached:", file > buffers ? file - buffers : 0);
+	meminfo_kb(m, s, "SwapCached:", 0);
+	meminfo_kb(m, s, "Active:", aa + af);
+	meminfo_kb(m, s, "Inactive:", ia + inf);
+	meminfo_kb(m, s, "Active(anon):", aa);
+	meminfo_kb(m, s, "Inactive(anon):", ia);
+	meminfo_kb(m, s, "Active(file):", af);
+	meminfo_kb(m, s, "Inactive(file):", inf);
+	meminfo_kb(m, s, "Unevictable:", global_value(m, "nr_unevictable"));
+	meminfo_kb(m, s, "Mlocked:", 0);
+	meminfo_kb(m, s, "SwapTotal:", m->swap_pages);
+	meminfo_kb(m, s, "SwapFree:", m->swap_pages - m->swap_used);
 	sink_printf(s, "Zswap:          %8llu kB\n", 0ull);
 	sink_printf(s, "Zswapped:       %8llu kB\n", 0ull);
+	meminfo_kb(m, s, "Dirty:", global_value(m, "nr_dirty"));
+	meminfo_kb(m, s, "Writeback:", global_value(m, "nr_writeback"));
 	for (size_t i = 0; i < ARRAY_LEN(zero_b); i++)
 		meminfo_kb(m, s, zero_b[i], 0);
+	meminfo_kb(m, s, "Shmem:", global_value(m, "nr_shmem"));
+	for (size_t i = 0; i < ARRAY_LEN(zero_s); i++)
+		meminfo_kb(m, s, zero_s[i], 0);
 	sink_printf(s, "KernelStack:    %8llu kB\n", 0ull);
 	for (size_t i = 0; i < ARRAY_LEN(zero_c); i++)
 		meminfo_kb(m, s, zero_c[i], 0);
-	meminfo_kb(m, s, "CommitLimit:", t.managed * 50 / 100);
+	meminfo_kb(m, s, "CommitLimit:", t.managed * 50 / 100 + m->swap_pages);
 	meminfo_kb(m, s, "Committed_AS:", 0);
 	sink_printf(s, "VmallocTotal:   %8llu kB\n", x86_like(m) ? ((32ull << 40) - 1) >> 10 : 0ull);
 	meminfo_kb(m, s, "VmallocUsed:", 0);
