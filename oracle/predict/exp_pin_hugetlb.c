@@ -59,9 +59,12 @@ static void put_pcp(struct sim *s, struct facts *p, const char *phase)
 	long long n = 0;
 	char key[96];
 
-	for (int z = 0; z < PFNLAB_NR_ZONES; z++)
-		if (pfnlab_zone_pcp_pages(s->m, z) > 0)
-			n += pfnlab_zone_pcp_pages(s->m, z);
+	for (int z = 0; z < PFNLAB_NR_ZONES; z++) {
+		long c = pfnlab_zone_pcp_pages(s->m, z); /* -1: no such zone */
+
+		if (c > 0)
+			n += c;
+	}
 	snprintf(key, sizeof(key), "%s.zone.DMA32.pcp", phase);
 	put(p, key, "%lld", n);
 }
