@@ -8,7 +8,7 @@
  * Picture: one character per page frame of a small machine (512 pages,
  * 16-page pageblocks) with a CMA area of 128 pages at 256.
  *   K  kernel page   D  dirty device page, buffer held   B  clean one, held
- *   .  free
+ *   S  a buffer-head slab page   .  free
  */
 #include <errno.h>
 
@@ -48,9 +48,10 @@ static unsigned dev_pages_movable(struct pfnlab_machine *m, unsigned dev, uint64
 
 /*
  *   0                     256                          384        512
- *   |KKKKKKKKKKKKKKKKKKKKK|DB..........................|KKKKKKKKKK|
- * Everything outside CMA is taken, then ext2 is mounted on a 571 MiB disk
- * (5 groups: one group descriptor block).  Expect its two held pages
+ *   |KKKKKKKKKKKKKKKKKKKKK|DB..........................|KKKKKKKKKS|
+ * Everything outside CMA but one page is taken, then ext2 is mounted on a
+ * 571 MiB disk (5 groups: one group descriptor block).  Expect the free
+ * page to become the slab page (S) of its two buffer heads, the two held pages
  * (superblock, index 0, dirty from ext2_write_super(); group descriptors,
  * index 1) in CMA (sb_bread() is movable), nr_dirty 1, and the whole-area
  * alloc_contig_range() to fail -EBUSY on them: both culprits "buffers",
@@ -71,8 +72,11 @@ TEST(mount_ext2_in_cma_check)
 	if (!m)
 		return;
 	nk = test_take_outside_cma(m, kern, 512);
+	CHECK_EQ(pfnlab_free_pages(m, kern[--nk], 0), 0); /* room for the buffer heads' slab page */
+	pfnlab_drain_pages(m);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_file_info(m, dev, &fi), 0);
 	CHECK_EQ(fi.fs, PFNLAB_FS_BDEV);
@@ -126,8 +130,10 @@ TEST(mount_ext2_in_cma_check)
  * pages in an unmovable pageblock, clean (its superblock is not written
  * through the page).  A 64 GiB device has 512 groups: ext2's 32-byte
  * descriptors fill 4 blocks (5 held pages), ext4's 64-byte ones 8 (9).
- * Expect those counts, the pageblock types, and the errors: a device
- * whose metadata does not fit (-ENOMEM, nothing left behind), vfat, a
+ * Expect those counts, one slab page for their 14 buffer heads, the
+ * pageblock types, and the errors: a device whose metadata does not fit
+ * (-ENOMEM, nothing left behind but the buffer-head cache's min_partial
+ * of 5 empty slab pages, which SLUB keeps), vfat, a
  * device under 64 KiB, a file created on "bdev", truncating a mounted
  * device, a NULL pointer.
  */
@@ -136,7 +142,7 @@ TEST(mount_ext4_unmovable_check)
 	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
 	struct pfnlab_file_info fi;
 	unsigned e4 = 0, e2 = 0, id = 0;
-	long long free0;
+	long long free0, slab0;
 
 	if (!m)
 		return;
@@ -153,9 +159,12 @@ TEST(mount_ext4_unmovable_check)
 	}
 	/* 16 TiB of ext2: 1,025 held pages do not fit in 512; what was read goes again */
 	free0 = pfnlab_vmstat(m, "nr_free_pages");
+	slab0 = pfnlab_vmstat(m, "nr_slab_reclaimable");
+	CHECK_EQ(slab0, 1);
 	CHECK_EQ(pfnlab_fs_mount(m, "huge", PFNLAB_FS_EXT2, 16ull << 40, &id), -ENOMEM);
 	test_check_state(m);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), slab0 + 5);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_VFAT, 1ull << 30, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_EXT2, 60 << 10, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, NULL, PFNLAB_FS_EXT2, 1ull << 30, &id), -EINVAL);
@@ -229,5 +238,68 @@ TEST(checker_sees_stray_held_buffers_check)
 	pfnlab_machine_destroy(m);
 }
 
+/* The cache's slab pages: counted, outside CMA in reclaimable pageblocks, kernel pages no caller may free. */
+static void check_slabs(struct pfnlab_machine *m, uint64_t nr)
+{
+	struct pfnlab_page_info pi;
+
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), nr);
+	CHECK_EQ(m->bh.nr, nr);
+	for (size_t i = 0; i < m->bh.nr; i++) {
+		uint64_t p = m->bh.slabs[(m->bh.first + i) & (m->bh.cap - 1)];
+
+		CHECK_EQ(pfnlab_pageblock_type(m, p), PFNLAB_MT_RECLAIMABLE);
+		CHECK_EQ(pfnlab_page_info(m, p, &pi), 0);
+		CHECK_EQ(pi.state, PFNLAB_PAGE_ALLOCATED);
+		CHECK_EQ(pfnlab_free_pages(m, p, 0), -EBUSY);
+		CHECK_EQ(pfnlab_free_contig_range(m, p, 1), -EINVAL);
+	}
+}
+
+/*
+ * Buffer heads (bh_cachep: 104 bytes, 39 to a 4 KiB slab page, 630 to a
+ * 64 KiB one; one per 4 KiB block).  On the 512-page x86_64 machine an
+ * ext4 file of 250 pages: 100 written need 3 slab pages, 250 need 7;
+ * truncated, the cache keeps min_partial (5) empty slabs and frees 2.  On
+ * a ppc64 machine 100 written 64 KiB pages carry 1,600 heads: 3 slab
+ * pages.  Expect those counts, every slab page reclaimable, outside CMA
+ * and refused to pfnlab_free_pages() and pfnlab_free_contig_range(), and
+ * the free pages to account for them.
+ */
+TEST(buffer_head_slabs_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	struct pfnlab_config c;
+	long long free0;
+	unsigned f = 0;
+
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 250 * PAGE, &f), 0);
+	free0 = pfnlab_vmstat(m, "nr_free_pages");
+	CHECK_EQ(pfnlab_file_write(m, f, 0, 100 * PAGE), 0);
+	test_check_state(m);
+	check_slabs(m, 3);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 103);
+	CHECK_EQ(pfnlab_file_write(m, f, 100 * PAGE, 150 * PAGE), 0);
+	test_check_state(m);
+	check_slabs(m, 7);
+	CHECK_EQ(pfnlab_file_truncate_pages(m, f), 0);
+	test_check_state(m);
+	check_slabs(m, 5);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5);
+	pfnlab_machine_destroy(m);
+
+	pfnlab_config_preset(&c, "ppc64", 1ull << 30);
+	m = test_machine(&c);
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 100 * 65536, &f), 0);
+	CHECK_EQ(pfnlab_file_write(m, f, 0, 100 * 65536), 0);
+	test_check_state(m);
+	check_slabs(m, 3);
+	pfnlab_machine_destroy(m);
+}
+
 RUN_TESTS(mount_ext2_in_cma_check, mount_ext4_unmovable_check, held_buffers_survive_reclaim_check,
-	  checker_sees_stray_held_buffers_check)
+	  checker_sees_stray_held_buffers_check, buffer_head_slabs_check)

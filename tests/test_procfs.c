@@ -899,16 +899,18 @@ static long long meminfo_kb_of(const char *out, const char *label)
  * descriptor pages: Buffers), a 32,000-page file read and 100 of its
  * pages written (Cached, Dirty, the file LRU lines), 64 MiB of swap, a
  * watermark boost of 512 pages on DMA32.  Expect each line to
- * equal its vmstat counter in kB, MemAvailable si_mem_available()'s free
- * - reserve + file LRU - min(half of it, the low watermarks with their
- * boost: the smaller here), CommitLimit half the RAM plus the swap.
+ * equal its vmstat counter in kB; the slab lines the 3 slab pages of the
+ * 102 pages' buffer heads; MemAvailable si_mem_available()'s free -
+ * reserve + file LRU - min(half of it, the low watermarks with their
+ * boost: the smaller here) + reclaimable slab - min(half of it, the
+ * same: half here); CommitLimit half the RAM plus the swap.
  */
 TEST(meminfo_page_cache_check)
 {
 	struct pfnlab_config c;
 	struct pfnlab_machine *m;
 	unsigned dev = 0, f = 0;
-	long long nfree, reserve = 0, low = 0, lru, cache, bufs;
+	long long nfree, reserve = 0, low = 0, lru, cache, bufs, slab;
 	char *out;
 
 	pfnlab_config_preset(&c, "x86_64", 1ull << 30);
@@ -953,8 +955,15 @@ TEST(meminfo_page_cache_check)
 		low += (long long)(z->wmark[WMARK_LOW] + z->watermark_boost);
 	}
 	CHECK(lru / 2 > low);
+	slab = pfnlab_vmstat(m, "nr_slab_reclaimable");
+	CHECK_EQ(slab, 3); /* 102 buffer heads, 39 to a slab page */
+	CHECK_EQ(meminfo_kb_of(out, "SReclaimable:"), slab * 4);
+	CHECK_EQ(meminfo_kb_of(out, "KReclaimable:"), slab * 4);
+	CHECK_EQ(meminfo_kb_of(out, "Slab:"), slab * 4);
+	CHECK_EQ(meminfo_kb_of(out, "SUnreclaim:"), 0);
 	nfree = pfnlab_vmstat(m, "nr_free_pages");
-	CHECK_EQ(meminfo_kb_of(out, "MemAvailable:"), (nfree - reserve + lru - (lru / 2 < low ? lru / 2 : low)) * 4);
+	CHECK_EQ(meminfo_kb_of(out, "MemAvailable:"),
+		 (nfree - reserve + lru - (lru / 2 < low ? lru / 2 : low) + slab - slab / 2) * 4);
 	CHECK_EQ(meminfo_kb_of(out, "CommitLimit:"), meminfo_kb_of(out, "MemTotal:") / 2 + 64 * 1024);
 	free(out);
 	pfnlab_machine_destroy(m);

@@ -544,6 +544,36 @@ static int check_cache_page(const struct pfnlab_machine *m, unsigned id, const s
 }
 
 /*
+ * The buffer-head cache: a head for every block of every page with
+ * buffers; as many slab pages as they fill, plus at most min_partial
+ * empty ones; each an allocated order-0 frame marked slab, outside CMA,
+ * and no other frame marked so.
+ */
+static int check_bh_cache(const struct pfnlab_machine *m, uint64_t buffers, uint64_t slabs, char *why, size_t len)
+{
+	const struct bh_cache *c = &m->bh;
+	uint64_t full = (c->inuse + bh_per_slab(m) - 1) / bh_per_slab(m);
+
+	if (c->inuse != buffers * bh_per_folio(m))
+		FAIL("buffer heads: %" PRIu64 " allocated, %" PRIu64 " pages with buffers need %" PRIu64, c->inuse,
+		     buffers, buffers * bh_per_folio(m));
+	if (c->nr < full || c->nr > full + BH_MIN_PARTIAL)
+		FAIL("buffer heads: %zu slab pages for %" PRIu64 " heads (%" PRIu64 " to %" PRIu64 " expected)", c->nr,
+		     c->inuse, full, full + BH_MIN_PARTIAL);
+	for (size_t i = 0; i < c->nr; i++) {
+		uint64_t p = c->slabs[(c->first + i) & (c->cap - 1)];
+		const struct frame *f = p < m->nr_pfns ? &m->frames[p] : NULL;
+
+		if (!f || !(f->flags & F_ALLOC) || (f->flags & (F_ANON | F_LRU)) || f->order || f->refcount != 1 ||
+		    m->pgflags[p] != PGK_SLAB || pb_type(m, p) == PFNLAB_MT_CMA)
+			FAIL("buffer-head slab %zu at PFN %#" PRIx64 " is no allocated order-0 slab frame outside CMA", i, p);
+	}
+	if (slabs != c->nr)
+		FAIL("buffer heads: %" PRIu64 " frames marked slab, the cache holds %zu", slabs, c->nr);
+	return 0;
+}
+
+/*
  * Every file's page cache: each slot holds a folio that names it back,
  * of the file's kind, with references for the cache, its mappings and
  * buffers; per-file and machine counts add up; no other frame carries
@@ -551,7 +581,7 @@ static int check_cache_page(const struct pfnlab_machine *m, unsigned id, const s
  */
 static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t len)
 {
-	uint64_t file_pages = 0, shmem = 0, dirty = 0, writeback = 0, cached = 0;
+	uint64_t file_pages = 0, shmem = 0, dirty = 0, writeback = 0, cached = 0, buffers = 0, slabs = 0;
 
 	if (!m->pgflags)
 		return m->nr_mappings ? set_why(why, len, "files exist but no page-cache state"), -EUCLEAN : 0;
@@ -604,18 +634,23 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 
 		if (!m->pgflags[p] || (m->pgflags[p] & PGK_MASK) == PGK_HUGETLB)
 			continue;
+		if (m->pgflags[p] == PGK_SLAB) {
+			slabs++;
+			continue;
+		}
 		if ((m->pgflags[p] & PGK_MASK) == PGK_ANON) {
 			if (!(f->flags & F_ALLOC) || !(f->flags & F_ANON))
 				FAIL("PFN %#" PRIx64 " carries anonymous LRU state but is no anonymous folio", p);
 			continue;
 		}
 		cached++;
+		buffers += !!(m->pgflags[p] & PG_PRIVATE);
 		if (!(f->flags & F_ALLOC) || (f->flags & F_ANON))
 			FAIL("PFN %#" PRIx64 " carries page-cache state but is no page-cache folio", p);
 	}
 	if (cached != file_pages)
 		FAIL("%" PRIu64 " frames carry page-cache state, the files hold %" PRIu64, cached, file_pages);
-	return 0;
+	return check_bh_cache(m, buffers, slabs, why, len);
 }
 
 /* One hstate's free list: free pool pages only, each once, linked both ways, counted. */

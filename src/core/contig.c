@@ -583,7 +583,7 @@ int pfnlab_free_contig_range(struct pfnlab_machine *m, uint64_t pfn, uint64_t co
 	for (uint64_t p = pfn; p < pfn + count; p++) {
 		const struct frame *f = &m->frames[p];
 
-		if (!(f->flags & F_ALLOC) || f->order || f->refcount != 1 || (f->flags & F_ANON) || pg_kind(m, p))
+		if (!(f->flags & F_ALLOC) || f->order || f->refcount != 1 || (f->flags & F_ANON) || pg_flags(m, p))
 			return -EINVAL;
 	}
 	free_range(m, pfn, pfn + count);

@@ -163,17 +163,28 @@ bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head)
 	if (m->pgflags[head] & PG_PRIVATE) {
 		m->pgflags[head] &= (uint16_t)~PG_PRIVATE;
 		m->frames[head].refcount--;
+		bh_free_folio(m);
 	}
 	return true;
 }
 
-/* models create_empty_buffers() via block_write_begin(): one reference for the buffers */
-void folio_attach_buffers(struct pfnlab_machine *m, uint64_t head)
+/*
+ * models create_empty_buffers() via block_write_begin(): a buffer head
+ * per 4 KiB block (one per x86_64 page, 16 per ppc64 page) and one
+ * reference for them; -ENOMEM when no slab page could be had
+ */
+int folio_attach_buffers(struct pfnlab_machine *m, uint64_t head)
 {
 	if (m->pgflags[head] & PG_PRIVATE)
-		return;
-	m->pgflags[head] |= PG_PRIVATE;
+		return 0;
+	/* the reference write_begin's locked folio holds: reclaim and migration pass it by meanwhile */
 	m->frames[head].refcount++;
+	if (bh_alloc_folio(m)) {
+		m->frames[head].refcount--;
+		return -ENOMEM;
+	}
+	m->pgflags[head] |= PG_PRIVATE; /* the reference stays, the buffers' */
+	return 0;
 }
 
 /* models filemap_add_folio(): a new folio for page @index, allocated with @gfp */
@@ -225,6 +236,8 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head)
 	m->nr_file_pages--;
 	m->nr_shmem -= is_shmem(mp);
 	f->refcount -= 1u + ((pf & PG_PRIVATE) ? 1u : 0u);
+	if (pf & PG_PRIVATE) /* try_to_release_folio() frees the buffers */
+		bh_free_folio(m);
 	m->pgflags[head] = 0;
 	f->next = f->prev = 0;
 	if (!f->refcount)
@@ -323,10 +336,8 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 	for (uint64_t i = first; i <= last; i++) {
 		uint64_t pfn = filemap_find_or_create(m, id, mp, i, mapping_gfp(mp, true));
 
-		if (pfn == NIL_PFN)
+		if (pfn == NIL_PFN || (!is_shmem(mp) && folio_attach_buffers(m, pfn)))
 			return -ENOMEM;
-		if (!is_shmem(mp))
-			folio_attach_buffers(m, pfn);
 		folio_set_dirty(m, pfn);
 	}
 	balance_dirty_pages(m);

@@ -254,6 +254,7 @@ struct vma {
 #define PG_BH_HELD    0x0100u /* ... one of them in use (b_count): a mounted file system's (buffer.c) */
 #define PGK_ANON      1u      /* an anonymous folio whose LRU state is kept here (swap.c) */
 #define PGK_SWAPCACHE 5u      /* an anonymous folio in the swap cache, being paged out (vmscan.c) */
+#define PGK_SLAB      6u      /* a slab page of the buffer-head cache (buffer.c): no other flag */
 #define PG_LRU        0x0080u /* linked on an LRU list (lru[]) */
 #define PG_RECLAIM    0x0400u /* PG_reclaim: rotate to the inactive tail when writeback ends */
 #define PG_YOUNG      0x0800u /* a PTE mapping it was accessed since folio_referenced() last looked */
@@ -501,6 +502,18 @@ struct ratelimit_state {
 	unsigned printed, missed;
 };
 
+/*
+ * bh_cachep (fs/buffer.c): the SLUB cache the buffer heads of page-cache
+ * pages come from, as counts (buffer.c)
+ */
+#define BH_MIN_PARTIAL 5 /* set_min_partial() for 104-byte objects: ilog2(104) / 2 = 3, raised to MIN_PARTIAL */
+
+struct bh_cache {
+	uint64_t *slabs;           /* its slab pages' PFNs, a ring from [first], the oldest first */
+	size_t first, nr, cap;     /* cap: 0 or a power of two */
+	uint64_t inuse;            /* buffer heads allocated */
+};
+
 struct pfnlab_machine {
 	/*
 	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]
@@ -556,6 +569,7 @@ struct pfnlab_machine {
 	uint64_t nr_shmem;         /* NR_SHMEM */
 	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
+	struct bh_cache bh;        /* buffer.c: the slab pages of every buffer head */
 	struct compaction_state compaction;
 	struct hugetlb_state hugetlb; /* hugetlb.c */
 	/* LRU lists, reclaim, swap, writeback and the OOM killer (swap.c, vmscan.c, oom_kill.c) */
@@ -594,12 +608,12 @@ static inline unsigned pg_flags(const struct pfnlab_machine *m, uint64_t head)
 	return m->pgflags ? m->pgflags[head] : 0;
 }
 
-/* The page-cache kind of the folio at @head: 0 (anonymous or kernel), PGK_FILE or PGK_SHMEM. */
+/* The page-cache kind of the folio at @head: 0 (anonymous, slab or kernel), PGK_FILE, PGK_SHMEM or PGK_HUGETLB. */
 static inline unsigned pg_kind(const struct pfnlab_machine *m, uint64_t head)
 {
 	unsigned k = pg_flags(m, head) & PGK_MASK;
 
-	return k == PGK_ANON || k == PGK_SWAPCACHE ? 0 : k;
+	return (1u << k) & ((1u << PGK_ANON) | (1u << PGK_SWAPCACHE) | (1u << PGK_SLAB)) ? 0 : k;
 }
 
 /*
@@ -1039,7 +1053,13 @@ int folio_try_unmap(struct pfnlab_machine *m, uint64_t head);
 void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 void folio_set_dirty(struct pfnlab_machine *m, uint64_t head);
 bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
-void folio_attach_buffers(struct pfnlab_machine *m, uint64_t head);
+int folio_attach_buffers(struct pfnlab_machine *m, uint64_t head);
+int bh_alloc_folio(struct pfnlab_machine *m);
+void bh_free_folio(struct pfnlab_machine *m);
+void bh_free_folio_heads(struct pfnlab_machine *m, uint64_t n);
+uint64_t bh_per_slab(const struct pfnlab_machine *m);
+uint64_t bh_per_folio(const struct pfnlab_machine *m);
+void bh_cache_free_all(struct pfnlab_machine *m);
 uint64_t filemap_find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
 				pfnlab_gfp_t gfp);
 void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);

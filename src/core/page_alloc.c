@@ -474,7 +474,7 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	f = pfn_frame(m, pfn);
 	/* one test for the common case: a live head of this order, refcount 1, not mapped, no page cache */
 	if (__builtin_expect(f->refcount == 1 && f->order == order && (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC &&
-			     !pg_kind(m, pfn), 1))
+			     !pg_flags(m, pfn), 1))
 		return m->free_fast[order != 0](m, pfn, order);
 	if (!(f->flags & F_ALLOC) || f->order != order)
 		return -EINVAL;

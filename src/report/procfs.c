@@ -14,10 +14,10 @@
  * free counts are not capped.  Every other view has the v6.1 layout in both
  * eras.
  *
- * The model keeps one node and no LRU, slab, page-cache or reclaim state:
- * counters it does not keep print 0, as a freshly booted kernel with
- * nothing running would come close to.  Views read the state and never
- * change it.
+ * The model keeps one node, its LRU lists, page cache, swap, reclaim and
+ * compaction counters and one slab cache (the buffer heads'): counters it
+ * does not keep print 0, as a freshly booted kernel with nothing running
+ * would come close to.  Views read the state and never change it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -422,13 +422,15 @@ static unsigned long long blockdev_pages(const struct pfnlab_machine *m)
  * hugetlb_report_meminfo() and x86's arch_report_meminfo().  MemFree is
  * NR_FREE_PAGES (pages on per-CPU lists are not in it); MemAvailable is
  * si_mem_available(): free pages less totalreserve_pages, plus the file
- * LRU pages but half of them or the zones' low watermarks (no reclaimable
- * slab in the model).  Buffers is the block devices' page cache, Cached
+ * LRU pages and reclaimable slab, each less half of it or the zones' low
+ * watermarks.  Buffers is the block devices' page cache, Cached
  * the rest of NR_FILE_PAGES (no swap cache in the model); the LRU lines,
  * Dirty, Writeback, Shmem and the swap lines come from the model's
  * counters; CommitLimit is vm_commit_limit() with the default
- * overcommit_ratio of 50, plus the swap.  Zero: what the model does not
- * count (AnonPages, Mapped, slab, kernel stacks, page tables).
+ * overcommit_ratio of 50, plus the swap.  The slab lines count the one
+ * slab cache the model keeps, the buffer heads' (reclaimable).  Zero: what
+ * the model does not count (AnonPages, Mapped, unreclaimable slab, kernel
+ * stacks, page tables).
  * Arch-dependent lines: VmallocTotal (x86_64 4-level paging), DirectMap
  * (x86 only; a ppc64 hash MMU prints none).
  */
@@ -438,13 +440,10 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 	unsigned long long aa = global_value(m, "nr_active_anon"), ia = global_value(m, "nr_inactive_anon");
 	unsigned long long af = global_value(m, "nr_active_file"), inf = global_value(m, "nr_inactive_file");
 	unsigned long long buffers = blockdev_pages(m), file = global_value(m, "nr_file_pages");
-	unsigned long long pagecache = af + inf, wmark_low = 0;
+	unsigned long long pagecache = af + inf, wmark_low = 0, slab = global_value(m, "nr_slab_reclaimable");
 	long long avail;
 	static const char *const zero_b[] = {
 		"AnonPages:", "Mapped:",
-	};
-	static const char *const zero_s[] = {
-		"KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:",
 	};
 	static const char *const zero_c[] = {
 		"PageTables:", "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:",
@@ -458,6 +457,7 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 		wmark_low += wmark_pages(&m->zones[i], WMARK_LOW); /* low_wmark_pages(): the boost included */
 	pagecache -= pagecache / 2 < wmark_low ? pagecache / 2 : wmark_low;
 	avail = (long long)t.free - (long long)t.reserve + (long long)pagecache;
+	avail += (long long)(slab - (slab / 2 < wmark_low ? slab / 2 : wmark_low));
 	meminfo_kb(m, s, "MemTotal:", t.managed);
 	meminfo_kb(m, s, "MemFree:", t.free);
 	meminfo_kb(m, s, "MemAvailable:", avail > 0 ? (unsigned long long)avail : 0);
@@ -481,8 +481,10 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 	for (size_t i = 0; i < ARRAY_LEN(zero_b); i++)
 		meminfo_kb(m, s, zero_b[i], 0);
 	meminfo_kb(m, s, "Shmem:", global_value(m, "nr_shmem"));
-	for (size_t i = 0; i < ARRAY_LEN(zero_s); i++)
-		meminfo_kb(m, s, zero_s[i], 0);
+	meminfo_kb(m, s, "KReclaimable:", slab);
+	meminfo_kb(m, s, "Slab:", slab);
+	meminfo_kb(m, s, "SReclaimable:", slab);
+	meminfo_kb(m, s, "SUnreclaim:", 0);
 	sink_printf(s, "KernelStack:    %8llu kB\n", 0ull);
 	for (size_t i = 0; i < ARRAY_LEN(zero_c); i++)
 		meminfo_kb(m, s, zero_c[i], 0);
