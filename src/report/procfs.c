@@ -428,7 +428,8 @@ static unsigned long long blockdev_pages(const struct pfnlab_machine *m)
  * Dirty, Writeback, Shmem and the swap lines come from the model's
  * counters; CommitLimit is vm_commit_limit() with the default
  * overcommit_ratio of 50, plus the swap.  The slab lines count the one
- * slab cache the model keeps, the buffer heads' (reclaimable).  Zero: what
+ * slab cache the model keeps, the buffer heads' (reclaimable; a workload's
+ * __GFP_RECLAIMABLE pages are plain kernel pages to it).  Zero: what
  * the model does not count (AnonPages, Mapped, unreclaimable slab, kernel
  * stacks, page tables).
  * Arch-dependent lines: VmallocTotal (x86_64 4-level paging), DirectMap
