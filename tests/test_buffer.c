@@ -246,7 +246,7 @@ static void check_slabs(struct pfnlab_machine *m, uint64_t nr)
 	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), nr);
 	CHECK_EQ(m->bh.nr, nr);
 	for (size_t i = 0; i < m->bh.nr; i++) {
-		uint64_t p = m->bh.slabs[(m->bh.first + i) & (m->bh.cap - 1)];
+		uint64_t p = bh_slab(&m->bh, i);
 
 		CHECK_EQ(pfnlab_pageblock_type(m, p), PFNLAB_MT_RECLAIMABLE);
 		CHECK_EQ(pfnlab_page_info(m, p, &pi), 0);

@@ -72,7 +72,7 @@ static int bh_cache_push(struct bh_cache *c, uint64_t pfn)
 		if (!n)
 			return -ENOMEM;
 		for (size_t i = 0; i < c->nr; i++)
-			n[i] = c->slabs[(c->first + i) & (c->cap - 1)];
+			n[i] = bh_slab(c, i);
 		free(c->slabs);
 		c->slabs = n;
 		c->cap = cap;
@@ -129,8 +129,10 @@ void bh_free_folio_heads(struct pfnlab_machine *m, uint64_t n)
 
 	c->inuse -= n;
 	while (c->nr > (c->inuse + per_slab - 1) / per_slab + BH_MIN_PARTIAL) {
-		m->pgflags[c->slabs[c->first]] = 0;
-		free_frames(m, c->slabs[c->first], 0);
+		uint64_t pfn = bh_slab(c, 0);
+
+		m->pgflags[pfn] = 0;
+		free_frames(m, pfn, 0);
 		c->first = (c->first + 1) & (c->cap - 1);
 		c->nr--;
 	}

@@ -561,7 +561,7 @@ static int check_bh_cache(const struct pfnlab_machine *m, uint64_t buffers, uint
 		FAIL("buffer heads: %zu slab pages for %" PRIu64 " heads (%" PRIu64 " to %" PRIu64 " expected)", c->nr,
 		     c->inuse, full, full + BH_MIN_PARTIAL);
 	for (size_t i = 0; i < c->nr; i++) {
-		uint64_t p = c->slabs[(c->first + i) & (c->cap - 1)];
+		uint64_t p = bh_slab(c, i);
 		const struct frame *f = p < m->nr_pfns ? &m->frames[p] : NULL;
 
 		if (!f || !(f->flags & F_ALLOC) || (f->flags & (F_ANON | F_LRU)) || f->order || f->refcount != 1 ||

@@ -514,6 +514,12 @@ struct bh_cache {
 	uint64_t inuse;            /* buffer heads allocated */
 };
 
+/* The cache's @i-th slab page, the oldest first (@i < nr). */
+static inline uint64_t bh_slab(const struct bh_cache *c, size_t i)
+{
+	return c->slabs[(c->first + i) & (c->cap - 1)];
+}
+
 struct pfnlab_machine {
 	/*
 	 * the entry points of page_alloc.c, chosen by page_alloc_setup(): [0]

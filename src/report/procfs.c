@@ -417,6 +417,12 @@ static unsigned long long blockdev_pages(const struct pfnlab_machine *m)
 	return n;
 }
 
+/* si_mem_available()'s share of reclaimable pages: all but half of them or the low watermarks, the smaller */
+static unsigned long long reclaimable_share(unsigned long long pages, unsigned long long wmark_low)
+{
+	return pages - (pages / 2 < wmark_low ? pages / 2 : wmark_low);
+}
+
 /*
  * models meminfo_proc_show(), fs/proc/meminfo.c (v6.1), with
  * hugetlb_report_meminfo() and x86's arch_report_meminfo().  MemFree is
@@ -441,7 +447,7 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 	unsigned long long aa = global_value(m, "nr_active_anon"), ia = global_value(m, "nr_inactive_anon");
 	unsigned long long af = global_value(m, "nr_active_file"), inf = global_value(m, "nr_inactive_file");
 	unsigned long long buffers = blockdev_pages(m), file = global_value(m, "nr_file_pages");
-	unsigned long long pagecache = af + inf, wmark_low = 0, slab = global_value(m, "nr_slab_reclaimable");
+	unsigned long long wmark_low = 0, slab = global_value(m, "nr_slab_reclaimable");
 	long long avail;
 	static const char *const zero_b[] = {
 		"AnonPages:", "Mapped:",
@@ -456,9 +462,8 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 
 	for (int i = 0; i < m->nr_zones; i++)
 		wmark_low += wmark_pages(&m->zones[i], WMARK_LOW); /* low_wmark_pages(): the boost included */
-	pagecache -= pagecache / 2 < wmark_low ? pagecache / 2 : wmark_low;
-	avail = (long long)t.free - (long long)t.reserve + (long long)pagecache;
-	avail += (long long)(slab - (slab / 2 < wmark_low ? slab / 2 : wmark_low));
+	avail = (long long)t.free - (long long)t.reserve +
+		(long long)(reclaimable_share(af + inf, wmark_low) + reclaimable_share(slab, wmark_low));
 	meminfo_kb(m, s, "MemTotal:", t.managed);
 	meminfo_kb(m, s, "MemFree:", t.free);
 	meminfo_kb(m, s, "MemAvailable:", avail > 0 ? (unsigned long long)avail : 0);
