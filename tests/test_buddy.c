@@ -231,8 +231,9 @@ TEST(cma_not_for_unmovable_check)
 
 /*
  *   |M.......|........|   free with bad arguments
- * Expect double free, a never-allocated PFN, a wrong order and an out-of-range
- * PFN all to return -EINVAL and change nothing.
+ * Expect double free, a never-allocated PFN, a wrong order, an out-of-range
+ * PFN and a head whose own order is above the largest all to return
+ * -EINVAL and change nothing.
  */
 TEST(bad_free_check)
 {
@@ -244,6 +245,10 @@ TEST(bad_free_check)
 	CHECK_EQ(pfnlab_free_pages(m, 9, 0), -EINVAL);
 	CHECK_EQ(pfnlab_free_pages(m, 1000, 0), -EINVAL);
 	CHECK_EQ(pfnlab_free_pages(m, a, 99), -EINVAL);
+	/* a live head whose order is above the buddy's (a snapshot's gigantic page) */
+	m->frames[a].order = (uint8_t)m->nr_orders;
+	CHECK_EQ(pfnlab_free_pages(m, a, m->nr_orders), -EINVAL);
+	m->frames[a].order = 1;
 	test_check_state(m);
 	CHECK_EQ(m->zones[0].nr_free, 14);
 	CHECK_EQ(pfnlab_free_pages(m, a, 1), 0);

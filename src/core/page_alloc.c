@@ -469,14 +469,22 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 {
 	const struct frame *f;
 
-	if (pfn >= m->nr_pfns || order >= m->nr_orders)
+	if (pfn >= m->nr_pfns)
 		return -EINVAL;
 	f = pfn_frame(m, pfn);
-	/* one test for the common case: a live head of this order, refcount 1, not mapped, no page cache */
+	/*
+	 * one test for the common case: a live head of this order, refcount 1,
+	 * not mapped, no page cache; then the order's bound, which only a
+	 * block above the buddy's orders can fail (a snapshot's gigantic page)
+	 */
 	if (__builtin_expect(f->refcount == 1 && f->order == order && (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC &&
-			     !pg_flags(m, pfn), 1))
-		return m->free_fast[order != 0](m, pfn, order);
-	if (!(f->flags & F_ALLOC) || f->order != order)
+			     !pg_flags(m, pfn), 1)) {
+		if (__builtin_expect(!order, 1))
+			return m->free_fast[0](m, pfn, 0);
+		if (order < m->nr_orders)
+			return m->free_fast[1](m, pfn, order);
+	}
+	if (order >= m->nr_orders || !(f->flags & F_ALLOC) || f->order != order)
 		return -EINVAL;
 	return -EBUSY;
 }
