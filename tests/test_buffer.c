@@ -48,17 +48,19 @@ static unsigned dev_pages_movable(struct pfnlab_machine *m, unsigned dev, uint64
 
 /*
  *   0                     256                          384        512
- *   |KKKKKKKKKKKKKKKKKKKKK|DB..........................|KKKKKKKKKS|
+ *   |KKKKKKKKKKKKKKKKKKKKK|DBI.........................|KKKKKKKKKS|
  * Everything outside CMA but one page is taken, then ext2 is mounted on a
  * 571 MiB disk (5 groups: one group descriptor block).  Expect the free
- * page to become the slab page (S) of its two buffer heads, the two held
+ * page to become the slab page (S) of its three buffer heads, the two held
  * pages (superblock, index 0, dirty from ext2_write_super(); group
- * descriptors, index 1) in CMA (sb_bread() is movable), nr_dirty 1, and
- * the whole-area alloc_contig_range() to fail -EBUSY on them: both
- * culprits "buffers", ten migration failures (two pages, five
+ * descriptors, index 1) and the root's inode table block (I, index 39:
+ * 35 reserved GDT blocks and two bitmaps before it, as mke2fs lays them
+ * out; read and released, clean) in CMA (sb_bread() is movable), nr_dirty
+ * 1, and the whole-area alloc_contig_range() to fail -EBUSY on the held
+ * two: both culprits "buffers", ten migration failures (two pages, five
  * migrate_pages() calls).  After unmounting the same allocation succeeds:
- * the clean group descriptor page is reclaimed, the dirty superblock page
- * migrated out, still dirty.
+ * the clean pages are reclaimed, the dirty superblock page migrated out,
+ * still dirty.
  */
 TEST(mount_ext2_in_cma_check)
 {
@@ -66,7 +68,7 @@ TEST(mount_ext2_in_cma_check)
 	struct pfnlab_contig_failure cf = {0};
 	struct pfnlab_file_info fi;
 	struct pfnlab_page_info pi;
-	uint64_t kern[512], sb, gd;
+	uint64_t kern[512], sb, gd, it;
 	size_t nk;
 	unsigned dev = 0;
 
@@ -82,14 +84,18 @@ TEST(mount_ext2_in_cma_check)
 	CHECK_EQ(fi.fs, PFNLAB_FS_BDEV);
 	CHECK_STR(pfnlab_fs_name(fi.fs), "bdev");
 	CHECK(fi.mounted);
-	CHECK_EQ(fi.cached, 2);
+	CHECK_EQ(fi.cached, 3);
 	CHECK_EQ(fi.dirty, 1);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 2);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 3);
 	sb = dev_page(m, dev, 0);
 	gd = dev_page(m, dev, 1);
+	it = dev_page(m, dev, 39);
 	CHECK(sb >= 256 && sb < 384);
 	CHECK(gd >= 256 && gd < 384);
+	CHECK(it >= 256 && it < 384);
+	CHECK_EQ(pfnlab_page_info(m, it, &pi), 0);
+	CHECK(!pi.dirty && pi.buffers && !pi.buffers_held);
 	CHECK_EQ(pfnlab_page_info(m, sb, &pi), 0);
 	CHECK(pi.dirty && pi.buffers && pi.buffers_held);
 	CHECK_EQ(pi.refcount, 2); /* the cache's and the buffers' */
@@ -119,6 +125,7 @@ TEST(mount_ext2_in_cma_check)
 	gd = dev_page(m, dev, 1);
 	CHECK(sb < 256 || (sb >= 384 && sb != NIL_PFN));
 	CHECK_EQ(gd, NIL_PFN); /* clean: reclaim_clean_pages_from_list() freed it */
+	CHECK_EQ(dev_page(m, dev, 39), NIL_PFN); /* the same */
 	CHECK_EQ(pfnlab_page_info(m, sb, &pi), 0);
 	CHECK(pi.dirty && pi.buffers && !pi.buffers_held);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
@@ -130,10 +137,11 @@ TEST(mount_ext2_in_cma_check)
  * pages in an unmovable pageblock, clean (its superblock is not written
  * through the page).  A 64 GiB device has 512 groups: ext2's 32-byte
  * descriptors fill 4 blocks (5 held pages), ext4's 64-byte ones 8 (9).
- * Expect those counts, one slab page for their 14 buffer heads, the
- * pageblock types, and the errors: a device whose metadata does not fit
- * (-ENOMEM, nothing left behind but the buffer-head cache's min_partial
- * of 5 empty slab pages, which SLUB keeps), vfat, a
+ * Expect those counts (and ext2's root inode table block, clean, at
+ * 1027), one slab page for their 15 buffer heads, the pageblock types,
+ * and the errors: a device whose metadata does not fit (-ENOMEM, nothing
+ * left behind but the buffer-head cache's min_partial of 5 empty slab
+ * pages, which SLUB keeps; the clean inode table page reclaimed), vfat, a
  * device under 64 KiB, a file created on "bdev", truncating a mounted
  * device, a NULL pointer.
  */
@@ -148,14 +156,15 @@ TEST(mount_ext4_unmovable_check)
 		return;
 	for (int i = 0; i < 2; i++) {
 		unsigned *dev = i ? &e2 : &e4;
-		uint64_t pages = i ? 5 : 9;
+		uint64_t pages = i ? 5 : 9; /* held; ext2 also reads the root's inode table block, 1027 */
 
 		CHECK_EQ(pfnlab_fs_mount(m, i ? "sdb" : "sda", i ? PFNLAB_FS_EXT2 : PFNLAB_FS_EXT4, 64ull << 30, dev), 0);
 		test_check_state(m);
 		CHECK_EQ(pfnlab_file_info(m, *dev, &fi), 0);
-		CHECK_EQ(fi.cached, pages);
+		CHECK_EQ(fi.cached, pages + i);
 		CHECK_EQ(fi.dirty, i); /* ext2 wrote its superblock */
 		CHECK_EQ(dev_pages_movable(m, *dev, pages), i ? pages : 0);
+		CHECK(!i || dev_page(m, *dev, 1027) != NIL_PFN);
 	}
 	/* 16 TiB of ext2: 1,025 held pages do not fit in 512; what was read goes again */
 	free0 = pfnlab_vmstat(m, "nr_free_pages");
@@ -164,7 +173,9 @@ TEST(mount_ext4_unmovable_check)
 	CHECK_EQ(pfnlab_fs_mount(m, "huge", PFNLAB_FS_EXT2, 16ull << 40, &id), -ENOMEM);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), slab0 + 5);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5);
+	/* the failing reads reclaimed sdb's one page nothing holds, the root's inode table block */
+	CHECK_EQ(dev_page(m, e2, 1027), NIL_PFN);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5 + 1);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_VFAT, 1ull << 30, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_EXT2, 60 << 10, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, NULL, PFNLAB_FS_EXT2, 1ull << 30, &id), -EINVAL);
@@ -173,6 +184,84 @@ TEST(mount_ext4_unmovable_check)
 	CHECK_EQ(pfnlab_fs_umount(m, 0), -ENOENT);
 	CHECK_EQ(pfnlab_fs_umount(NULL, e2), -EINVAL);
 	test_check_state(m);
+	pfnlab_machine_destroy(m);
+}
+
+/* The dirty pages of @id, and its pages under writeback (pfnlab_file_info()) */
+static uint64_t file_dirty(struct pfnlab_machine *m, unsigned id, uint64_t *writeback)
+{
+	struct pfnlab_file_info fi;
+
+	CHECK_EQ(pfnlab_file_info(m, id, &fi), 0);
+	*writeback = fi.writeback;
+	return fi.dirty;
+}
+
+/*
+ * ext2_write_inode(): a written ext2 file's inode is dirty (file_update_time())
+ * and writing it dirties its inode table block's page on the device, which
+ * the flusher writes with the device later.  On the 571 MiB disk, files
+ * get inodes 12 and 13, both in the root's table block (index 39, read at
+ * mount).  Expect: fsync of the written file leaves its data clean and the
+ * device with two dirty pages (superblock, inode table block); with
+ * vm.dirty_expire_centisecs 100 and dirty_writeback_centisecs 100, 1.5 s
+ * later the flusher's periodic run has written the expired device (its
+ * superblock page) and the file written again since, whose inode then
+ * dirties the table block anew: one dirty page, the table block's, and
+ * nothing under writeback once the disk is done; 1.5 s more and nothing
+ * is dirty.  A file created before any mount, and an ext4 file, dirty no
+ * device page.
+ */
+TEST(ext2_write_inode_check)
+{
+	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+	unsigned dev = 0, early = 0, data = 0, other = 0, e4 = 0;
+	uint64_t wb, it;
+
+	if (!m)
+		return;
+	CHECK_EQ(pfnlab_file_create(m, "early", PFNLAB_FS_EXT2, 4 * PAGE, &early), 0);
+	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+	CHECK_EQ(pfnlab_file_create(m, "data", PFNLAB_FS_EXT2, 20 * PAGE, &data), 0);
+	CHECK_EQ(pfnlab_file_create(m, "other", PFNLAB_FS_EXT2, 4 * PAGE, &other), 0);
+	CHECK_EQ(pfnlab_file_create(m, "e4", PFNLAB_FS_EXT4, 4 * PAGE, &e4), 0);
+	it = dev_page(m, dev, 39);
+	CHECK(it != NIL_PFN);
+	CHECK_EQ(file_dirty(m, dev, &wb), 1);
+
+	CHECK_EQ(pfnlab_file_write(m, early, 0, 4 * PAGE), 0);
+	CHECK_EQ(pfnlab_file_sync(m, early), 0);
+	CHECK_EQ(pfnlab_file_write(m, e4, 0, 4 * PAGE), 0);
+	CHECK_EQ(pfnlab_file_sync(m, e4), 0);
+	test_check_state(m);
+	CHECK_EQ(file_dirty(m, dev, &wb), 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
+
+	CHECK_EQ(pfnlab_file_write(m, data, 0, 20 * PAGE), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 21);
+	CHECK_EQ(pfnlab_file_sync(m, data), 0);
+	test_check_state(m);
+	CHECK_EQ(file_dirty(m, data, &wb), 0);
+	CHECK_EQ(file_dirty(m, dev, &wb), 2);
+	CHECK_EQ(dev_page(m, dev, 39), it);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 2);
+	CHECK_EQ(pfnlab_file_sync(m, other), 0); /* a clean inode: nothing */
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 2);
+
+	CHECK_EQ(pfnlab_file_write(m, data, 0, PAGE), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_expire_centisecs", 100), 0);
+	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_writeback_centisecs", 100), 0);
+	CHECK_EQ(pfnlab_advance(m, 1500000000ull), 0);
+	test_check_state(m);
+	CHECK_EQ(file_dirty(m, data, &wb), 0);
+	CHECK_EQ(wb, 0);
+	CHECK_EQ(file_dirty(m, dev, &wb), 1);
+	CHECK_EQ(wb, 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 1);
+	CHECK_EQ(pfnlab_advance(m, 1500000000ull), 0);
+	test_check_state(m);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_writeback"), 0);
 	pfnlab_machine_destroy(m);
 }
 
@@ -301,5 +390,47 @@ TEST(buffer_head_slabs_check)
 	pfnlab_machine_destroy(m);
 }
 
-RUN_TESTS(mount_ext2_in_cma_check, mount_ext4_unmovable_check, held_buffers_survive_reclaim_check,
+/*
+ * wakeup_flusher_threads() from reclaim writes the inodes dirty when its
+ * work starts (queue_io()): ext2's device (dirty superblock page), then
+ * the written file, whose ext2_write_inode() dirties the device again,
+ * too late for this work: one dirty page after, the inode table block's.
+ * While the full flush runs (WB_start_all, until the disk has its pages)
+ * another wake-up does nothing; one after it writes the device.  The
+ * v4.2 call (a page count) has no such rule.  Fails without the queue
+ * (the device rewritten at once) or without WB_start_all.
+ */
+TEST(flusher_work_queue_check)
+{
+	for (int counted = 0; counted < 2; counted++) { /* the v6.1 call (all pages), the v4.2 one */
+		struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
+		unsigned dev = 0, data = 0;
+		uint64_t wb;
+
+		if (!m)
+			return;
+		CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
+		CHECK_EQ(pfnlab_file_create(m, "data", PFNLAB_FS_EXT2, 20 * PAGE, &data), 0);
+		CHECK_EQ(pfnlab_file_write(m, data, 0, 20 * PAGE), 0);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 21);
+		wakeup_flusher_threads(m, counted ? 100 : 0);
+		test_check_state(m);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_writeback"), 21);
+		CHECK_EQ(file_dirty(m, dev, &wb), 1);
+		CHECK_EQ(dev_page(m, dev, 39) != NIL_PFN, 1);
+		wakeup_flusher_threads(m, counted ? 100 : 0);
+		test_check_state(m);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), counted ? 0 : 1);
+		CHECK_EQ(pfnlab_advance(m, m->disk_busy_ns - m->now_ns), 0);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_writeback"), 0);
+		wakeup_flusher_threads(m, counted ? 100 : 0);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
+		CHECK_EQ(pfnlab_vmstat(m, "nr_writeback"), counted ? 0 : 1);
+		test_check_state(m);
+		pfnlab_machine_destroy(m);
+	}
+}
+
+RUN_TESTS(mount_ext2_in_cma_check, mount_ext4_unmovable_check, ext2_write_inode_check, flusher_work_queue_check,
+	  held_buffers_survive_reclaim_check,
 	  checker_sees_stray_held_buffers_check, buffer_head_slabs_check)

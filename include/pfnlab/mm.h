@@ -144,7 +144,14 @@ int pfnlab_fs_parse(const char *name);
 
 /**
  * pfnlab_file_create() - create a file of @bytes (rounded up to pages) on
- * a file system of kind @fs, open; nothing of it is cached yet.
+ * a file system of kind @fs, open; nothing of it is cached yet.  An ext2
+ * file lives on the ext2 file system mounted last (pfnlab_fs_mount()), if
+ * one is: its inode is the next of group 0's inode table (12, 13, ...,
+ * as on a fresh file system).  Writing the file dirties that inode
+ * (file_update_time()); writing the inode back (the flusher after the
+ * file's pages, pfnlab_file_sync()) dirties its inode table block's page
+ * on the device (ext2_write_inode()), which the flusher writes with the
+ * device.
  * @m: machine
  * @name: a name for reports; truncated to 31 bytes
  * @fs: its file system
@@ -199,8 +206,11 @@ int pfnlab_file_write(struct pfnlab_machine *m, unsigned id, uint64_t off, uint6
 
 /**
  * pfnlab_file_sync() - fsync(): every dirty page is written back and
- * waited for; the pages stay cached, clean, with their buffers.  A shmem
- * object has nothing to write back.
+ * waited for; the pages stay cached, clean, with their buffers.  An ext2
+ * file's dirty inode is written too (sync_inode_metadata()): its buffer
+ * is written and clean, the inode table block's page on the device dirty
+ * (as ext2_write_super() leaves the superblock's).  A shmem object has
+ * nothing to write back.
  * @m: machine
  * @id: file or memfd
  *
@@ -246,6 +256,9 @@ int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id);
  * mounted); ext4 with sb_bread_unmovable() since v3.18.  ext2 then writes
  * its superblock (ext2_write_super(): mark_buffer_dirty() and
  * sync_dirty_buffer(), which cleans the buffer and leaves the page dirty).
+ * ext2 also reads the root's inode table block (ext2_iget()), at the
+ * block mke2fs puts group 0's inode table (after the reserved GDT blocks
+ * and the two bitmaps), and releases it: a clean page that stays cached.
  * Every page is allocated with (GFP_USER & ~__GFP_FS) | __GFP_NOFAIL, plus
  * __GFP_MOVABLE for ext2, and marked accessed twice (active).
  * @m: machine
@@ -253,8 +266,9 @@ int pfnlab_file_truncate_pages(struct pfnlab_machine *m, unsigned id);
  * @fs: PFNLAB_FS_EXT2 or PFNLAB_FS_EXT4
  * @bytes: the device's size (at least 64 KiB)
  * @id: set to the device's mapping id (state PFNLAB_PAGE_FILE, file system
- *	PFNLAB_FS_BDEV in pfnlab_file_info(), whose pages are the held blocks'
- *	pages: the model keeps no other part of the device)
+ *	PFNLAB_FS_BDEV in pfnlab_file_info(), whose pages are the part of the
+ *	device the model keeps: the held blocks', on ext2 up to 512 blocks
+ *	of group 0's inode table)
  *
  * Return: 0, -EINVAL (another @fs, a size out of range), -ENOMEM; -EINVAL
  * for a NULL pointer.

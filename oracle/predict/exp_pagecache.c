@@ -6,15 +6,15 @@
  * reclaim_clean_pages_from_list()) against pages migrated, the outcome,
  * the dirty and writeback state.
  *
- * The replay: an ext2 file of R MiB (pfnlab_file_create()) read with
- * pfnlab_file_read(), or mapped MAP_SHARED and faulted in page by page,
- * or written with pfnlab_file_write() (dirty, buffer heads attached), after
- * F; the file's pages in the area by kind; the whole-area cma_alloc; what
- * is left.  pfnlab has no disk: a reclaimed page's contents are gone, so
- * the read-back check is the kernel's alone (shown, not judged); nor the
- * file system's own metadata, the file's inode and the mount's pages
- * (nr_file_pages counts the file only); nor a flusher or kswapd, which
- * wrote back the dirty file at some sizes (oracle/known-disagreements.txt).
+ * The replay: the disk mounted (pfnlab_fs_mount(): ext2's held
+ * metadata and the root's inode table block), an ext2 file of R MiB on
+ * it (pfnlab_file_create(): inode 12) read with pfnlab_file_read(), or
+ * mapped MAP_SHARED and faulted in page by page, or written with
+ * pfnlab_file_write() (dirty, buffer heads attached, its inode dirty),
+ * after F; the file's pages in the area by kind; the whole-area
+ * cma_alloc, with the model's flusher and kswapd; what is left.  pfnlab
+ * has no disk: a reclaimed page's contents are gone, so the read-back
+ * check is the kernel's alone (shown, not judged).
  */
 #include <errno.h>
 #include <stdio.h>

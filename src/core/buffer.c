@@ -17,14 +17,25 @@
  * mark_buffer_dirty() dirties the page, sync_dirty_buffer() writes and
  * cleans the buffer only), so the page stays dirty.
  *
+ * ext2's inodes: the mount reads the root's inode table block
+ * (ext2_iget(), released: a clean cached page), at the block mke2fs puts
+ * group 0's inode table.  A file created on the file system takes the
+ * next inode there (12 first, after lost+found; 16 to a block, 256-byte
+ * inodes); a write dirties the inode (file_update_time()) and writing the
+ * inode (ext2_write_inode(), from the flusher after the file's pages or
+ * from fsync) dirties its table block's page, which the device's next
+ * writeback cleans.
+ *
  * Simplified: 4 KiB blocks (mke2fs's choice above 512 MiB), ext2's 32-byte
  * and ext4's 64-byte (64bit) group descriptors, one group per 32,768
- * blocks; the device's page cache covers only the held blocks (the rest
- * of the device is never read); ext2's first read of the superblock at 1 KiB blocks, dropped by
- * sb_set_blocksize() before the 4 KiB read, is not modelled (the page it
- * frees is the one the second read takes from the per-CPU list); nor the
- * blocks read and released while mounting (the root inode's table block),
- * ext4's journal, nor the indirect blocks a read of a file walks.
+ * blocks; the device's page cache covers only the held blocks and the
+ * first 512 blocks of ext2's inode table in group 0 (the rest of the
+ * device is never read; a file whose inode would lie beyond has none on
+ * the device); ext2's first read of the superblock at 1 KiB blocks,
+ * dropped by sb_set_blocksize() before the 4 KiB read, is not modelled
+ * (the page it frees is the one the second read takes from the per-CPU
+ * list); nor the root directory's page, the bitmaps a new file takes,
+ * ext4's inodes and journal, nor the indirect blocks a read of a file walks.
  *
  * Also the buffer heads themselves: every page with buffers (a written
  * page of a file, a held block's page) has one per 4 KiB block, from
@@ -46,6 +57,7 @@
 #define FS_BLOCK_SHIFT 12           /* 4 KiB file system blocks */
 #define FS_BLOCKS_PER_GROUP (8u << FS_BLOCK_SHIFT) /* one block bitmap's bits */
 #define BH_SIZE 104                 /* sizeof(struct buffer_head), 64-bit, v6.1 and v6.12 */
+#define EXT2_ROOT_INO 2u
 
 /*
  * Buffer heads per slab: calculate_order() keeps bh_cachep at order 0
@@ -160,31 +172,126 @@ static uint64_t held_blocks(enum pfnlab_fs fs, uint64_t blocks)
 	return 1 + ((groups * desc + (1u << FS_BLOCK_SHIFT) - 1) >> FS_BLOCK_SHIFT);
 }
 
-/* models sb_bread()/sb_bread_unmovable() of a block whose buffer the file system keeps */
-static int bread_held(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, bool movable)
+/*
+ * models sb_bread()/sb_bread_unmovable() (__bread_gfp() with the device's
+ * mask less __GFP_FS, plus @extra): the page of @block, with buffers;
+ * NIL_PFN if none could be had
+ */
+static uint64_t bread(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, pfnlab_gfp_t gfp)
 {
-	pfnlab_gfp_t gfp = (PFNLAB_GFP_USER & ~PFNLAB___GFP_FS) | PFNLAB___GFP_NOFAIL |
-			   (movable ? PFNLAB___GFP_MOVABLE : 0);
 	uint64_t index = block >> (m->cfg.page_shift - FS_BLOCK_SHIFT), pfn;
 	uint32_t *slot = cache_slot(m, mp, index, true);
 	bool cached = slot && *slot;
 
 	pfn = slot ? filemap_find_or_create(m, id, mp, index, gfp) : NIL_PFN;
 	if (pfn == NIL_PFN)
-		return -ENOMEM;
+		return NIL_PFN;
 	if (!cached) { /* grow_dev_folio(): FGP_ACCESSED, then __find_get_block()'s touch_buffer() */
 		if (folio_attach_buffers(m, pfn))
-			return -ENOMEM;
+			return NIL_PFN;
 		folio_mark_accessed(m, pfn);
 	}
 	folio_mark_accessed(m, pfn);
+	return pfn;
+}
+
+/* sb_bread()'s mask on a device: GFP_USER less __GFP_FS, __GFP_NOFAIL, __GFP_MOVABLE for sb_bread() */
+static pfnlab_gfp_t bread_gfp(bool movable)
+{
+	return (PFNLAB_GFP_USER & ~PFNLAB___GFP_FS) | PFNLAB___GFP_NOFAIL | (movable ? PFNLAB___GFP_MOVABLE : 0);
+}
+
+/* sb_bread() of a block whose buffer the file system keeps until put_super */
+static int bread_held(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, bool movable)
+{
+	uint64_t pfn = bread(m, id, mp, block, bread_gfp(movable));
+
+	if (pfn == NIL_PFN)
+		return -ENOMEM;
 	m->pgflags[pfn] |= PG_BH_HELD;
 	return 0;
 }
 
+/*
+ * The first block of group 0's inode table as mke2fs lays out ext2 (4 KiB
+ * blocks, sparse_super, resize_inode, no flex_bg): the superblock's block,
+ * the group descriptors, the reserved GDT blocks of
+ * calc_reserved_gdt_blocks() (room to grow 1,024-fold or to 2^32 blocks,
+ * at most a block of them per pointer an indirect block holds), the
+ * block and the inode bitmap
+ */
+static uint64_t ext2_inode_table(uint64_t blocks, uint64_t held)
+{
+	uint64_t max = blocks < UINT32_MAX / 1024 ? blocks * 1024 : UINT32_MAX;
+	uint64_t groups = (max + FS_BLOCKS_PER_GROUP - 1) / FS_BLOCKS_PER_GROUP;
+	uint64_t per_block = (1u << FS_BLOCK_SHIFT) / 32, desc = held - 1, rsv;
+
+	rsv = (groups + per_block - 1) / per_block - desc;
+	if (rsv > (1u << FS_BLOCK_SHIFT) / 4)
+		rsv = (1u << FS_BLOCK_SHIFT) / 4;
+	return held + rsv + 2;
+}
+
+/* The inode table block of inode @ino in group 0 (256-byte inodes, mke2fs's default: 16 to a block) */
+static uint64_t ext2_inode_block(const struct mapping *dev, unsigned ino)
+{
+	return dev->inode_block + (ino - 1u) / ((1u << FS_BLOCK_SHIFT) / 256);
+}
+
+/* A mounted ext2 device's inode table blocks the model keeps: group 0's first 512 (8,192 inodes) */
+#define EXT2_INODE_BLOCKS 512u
+#define EXT2_FIRST_INO 12u /* after the root (2) and lost+found (11) */
+
+/*
+ * A new ext2 file's inode: the next of the ext2 file system mounted last,
+ * if any, in group 0's inode table (ext2_new_inode() of a fresh file
+ * system; a file past the blocks the model keeps has no device)
+ */
+void ext2_new_inode(struct pfnlab_machine *m, struct mapping *file)
+{
+	for (unsigned i = m->nr_mappings; i-- > 0;) {
+		struct mapping *dev = &m->mappings[i];
+		uint64_t block;
+
+		if (!dev->live || dev->fs != PFNLAB_FS_BDEV || dev->mounted_fs != PFNLAB_FS_EXT2)
+			continue;
+		block = ext2_inode_block(dev, dev->next_ino);
+		if ((block >> (m->cfg.page_shift - FS_BLOCK_SHIFT)) < dev->nr_pages) {
+			file->dev = i + 1;
+			file->inode_block = block;
+			dev->next_ino++;
+		}
+		return;
+	}
+}
+
+/*
+ * models ext2_write_inode() without sync (the flusher's, and fsync's
+ * sync_inode_metadata(), whose sync_dirty_buffer() cleans the buffer but
+ * not its page): the inode goes into its table block's buffer, marked
+ * dirty, so the device's page is dirty.  The block's page was read when
+ * the inode was (ext2_iget()); one reclaimed since is read again without
+ * reclaim, as the model's flusher runs inside its caller (none free: the
+ * inode stays dirty).
+ */
+void ext2_write_inode(struct pfnlab_machine *m, struct mapping *file)
+{
+	unsigned id = file->dev;
+	struct mapping *dev = mapping_get(m, id);
+	uint64_t pfn;
+
+	if (!file->inode_dirty || !dev || dev->mounted_fs != PFNLAB_FS_EXT2)
+		return;
+	pfn = bread(m, id, dev, file->inode_block, bread_gfp(true) & ~(PFNLAB___GFP_RECLAIM | PFNLAB___GFP_NOFAIL));
+	if (pfn == NIL_PFN)
+		return;
+	file->inode_dirty = false;
+	folio_set_dirty(m, pfn);
+}
+
 int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs fs, uint64_t bytes, unsigned *id)
 {
-	uint64_t blocks, held;
+	uint64_t blocks, held, itable;
 	struct mapping *mp;
 	unsigned dev;
 	int err;
@@ -196,14 +303,28 @@ int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs f
 	    blocks < 16 || blocks > (1ull << 32))
 		return -EINVAL;
 	held = held_blocks(fs, blocks);
-	/* the device's page cache as far as the model keeps it: the pages of the held blocks */
-	err = mapping_create(m, name, PFNLAB_FS_BDEV, held << FS_BLOCK_SHIFT, &dev);
+	itable = fs == PFNLAB_FS_EXT2 ? ext2_inode_table(blocks, held) : 0;
+	if (itable + EXT2_INODE_BLOCKS > blocks)
+		itable = 0; /* too small for mke2fs's layout: no inode table kept */
+	/*
+	 * the device's page cache as far as the model keeps it: the pages of
+	 * the held blocks, on ext2 up to the inode table blocks it keeps
+	 */
+	err = mapping_create(m, name, PFNLAB_FS_BDEV,
+			     (itable ? itable + EXT2_INODE_BLOCKS : held) << FS_BLOCK_SHIFT, &dev);
 	if (err)
 		return err;
 	mp = mapping_get(m, dev);
-	mp->held_pages = mp->nr_pages;
+	mp->held_pages = (held + (1ull << (m->cfg.page_shift - FS_BLOCK_SHIFT)) - 1) >>
+			 (m->cfg.page_shift - FS_BLOCK_SHIFT);
+	mp->mounted_fs = fs;
+	mp->inode_block = itable;
+	mp->next_ino = EXT2_FIRST_INO;
 	for (uint64_t b = 0; b < held && !err; b++)
 		err = bread_held(m, dev, mp, b, fs == PFNLAB_FS_EXT2);
+	/* ext2_iget() of the root: its table block read and released (it stays cached) */
+	if (!err && itable && bread(m, dev, mp, ext2_inode_block(mp, EXT2_ROOT_INO), bread_gfp(true)) == NIL_PFN)
+		err = -ENOMEM;
 	if (err) { /* the mount fails: what was read goes again (kill_bdev() at the last close) */
 		pfnlab_fs_umount(m, dev);
 		pfnlab_file_truncate_pages(m, dev);
@@ -232,5 +353,6 @@ int pfnlab_fs_umount(struct pfnlab_machine *m, unsigned id)
 			m->pgflags[*slot - 1u] &= (uint16_t)~PG_BH_HELD;
 	}
 	mp->held_pages = 0;
+	mp->mounted_fs = 0;
 	return 0;
 }

@@ -109,7 +109,11 @@ int pfnlab_file_create(struct pfnlab_machine *m, const char *name, enum pfnlab_f
 		return -EINVAL;
 	if (fs == PFNLAB_FS_SHMEM || fs == PFNLAB_FS_HUGETLBFS || fs == PFNLAB_FS_BDEV)
 		return -EINVAL;
-	return mapping_create(m, name, fs, bytes, id);
+	int err = mapping_create(m, name, fs, bytes, id);
+
+	if (!err && fs == PFNLAB_FS_EXT2)
+		ext2_new_inode(m, mapping_get(m, *id));
+	return err;
 }
 
 int pfnlab_memfd_create(struct pfnlab_machine *m, const char *name, uint64_t bytes, unsigned *id)
@@ -138,6 +142,8 @@ void folio_set_dirty(struct pfnlab_machine *m, uint64_t head)
 {
 	struct mapping *mp = mapping_get(m, m->frames[head].next);
 
+	if (mp->dev) /* a writer's file_update_time() dirties an ext2 file's inode */
+		mp->inode_dirty = true;
 	if (m->pgflags[head] & PG_DIRTY)
 		return;
 	if (m->pgflags[head] & PG_WRITEBACK) /* simplified: the writer waits for it (folio_wait_stable() always) */
@@ -365,6 +371,7 @@ int pfnlab_file_sync(struct pfnlab_machine *m, unsigned id)
 			folio_start_writeback(m, *slot - 1u);
 		folio_end_writeback(m, *slot - 1u);
 	}
+	ext2_write_inode(m, mp); /* sync_inode_metadata() */
 	return 0;
 }
 

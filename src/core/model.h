@@ -301,6 +301,17 @@ struct mapping {
 	struct mapper *mappers;
 	unsigned hstate;           /* hugetlbfs: index of its page size in m->hugetlb.hstates[] */
 	uint64_t held_pages;       /* bdev: pages [0, held_pages) hold buffers a mounted file system keeps (buffer.c) */
+	/*
+	 * ext2 (buffer.c): a device's mounted file system and the inode table
+	 * block its next file's inode goes to; a file's device and its inode's
+	 * block, and I_DIRTY_SYNC (the write dirtied the inode: file_update_time())
+	 */
+	int mounted_fs;            /* bdev: PFNLAB_FS_EXT2 or PFNLAB_FS_EXT4 while mounted, else 0 */
+	unsigned dev;              /* ext2 file: the id of its device, 0 if none */
+	uint64_t inode_block;      /* bdev: the next file's inode block; ext2 file: its own */
+	unsigned next_ino;         /* bdev (ext2): the next file's inode number */
+	bool inode_dirty;          /* ext2 file: I_DIRTY_SYNC, written by ext2_write_inode() */
+	bool wb_queued;            /* on the flusher work's b_io list (wakeup_flusher_threads()) */
 	uint64_t *resv;            /* hugetlbfs: the reserve map, a bit per huge page reserved (resv_map) */
 };
 #define CACHE_CHUNK_SHIFT 9
@@ -601,6 +612,7 @@ struct pfnlab_machine {
 	bool warned_hugetlb_grab;  /* 6.1's WARN_ON_ONCE in follow_hugetlb_page() (mm.c) */
 	uint64_t next_flush_ns;    /* the flusher's next periodic run (writeback.c) */
 	uint64_t disk_busy_ns;     /* when the disk has written what it was given */
+	uint64_t start_all_ns;     /* WB_start_all: the full flush in flight runs until then (writeback.c) */
 	unsigned nr_wb, cap_wb;
 	struct wb_done {           /* a writeback completion: min-heap on when_ns */
 		uint64_t when_ns;
@@ -1066,6 +1078,8 @@ void bh_free_folio_heads(struct pfnlab_machine *m, uint64_t n);
 uint64_t bh_per_slab(const struct pfnlab_machine *m);
 uint64_t bh_per_folio(const struct pfnlab_machine *m);
 void bh_cache_free_all(struct pfnlab_machine *m);
+void ext2_new_inode(struct pfnlab_machine *m, struct mapping *file);
+void ext2_write_inode(struct pfnlab_machine *m, struct mapping *file);
 uint64_t filemap_find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,
 				pfnlab_gfp_t gfp);
 void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head);

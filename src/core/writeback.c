@@ -20,6 +20,11 @@
  * threshold starts background writeback at once (balance_dirty_pages()
  * would also throttle it over the dirty limit; the model cannot block).
  *
+ * An inode's pages are written, then the inode itself if dirty (ext2:
+ * its inode table block's page on the device, buffer.c).  A flush woken by
+ * reclaim writes the inodes dirty when it starts (queue_io()'s b_io), one
+ * full flush at a time (WB_start_all, v6.1 and v6.12).
+ *
  * Simplified: whole inodes are written (no writeback_control chunks, no
  * per-bdi limits or bandwidth estimation); an early end of writeback
  * (fsync, a migration that waited) leaves its completion in the queue,
@@ -163,10 +168,16 @@ void folio_end_writeback(struct pfnlab_machine *m, uint64_t head)
 	}
 }
 
-/* Start writeback of every dirty page of @mp (its inode is written whole); returns the pages started. */
+/*
+ * __writeback_single_inode(): start writeback of every dirty page of @mp
+ * (its pages are written whole), then write the inode itself if it is
+ * dirty; returns the pages started
+ */
 static uint64_t write_inode(struct pfnlab_machine *m, struct mapping *mp)
 {
 	uint64_t n = 0;
+
+	mp->wb_queued = false;
 
 	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages && mp->nr_dirty; i = cache_next(mp, i + 1)) {
 		const uint32_t *slot = cache_lookup(mp, i);
@@ -177,18 +188,22 @@ static uint64_t write_inode(struct pfnlab_machine *m, struct mapping *mp)
 		queue_completion(m, *slot - 1u);
 		n++;
 	}
+	ext2_write_inode(m, mp);
 	return n;
 }
 
-/* The dirty inode dirtied first, or NULL (a file system's b_dirty list, oldest first). */
-static struct mapping *oldest_dirty_inode(struct pfnlab_machine *m)
+/*
+ * The dirty inode dirtied first, or NULL (a file system's b_dirty list,
+ * oldest first); @queued: of those on the work's b_io list only
+ */
+static struct mapping *oldest_dirty_inode(struct pfnlab_machine *m, bool queued)
 {
 	struct mapping *best = NULL;
 
 	for (unsigned i = 0; i < m->nr_mappings; i++) {
 		struct mapping *mp = &m->mappings[i];
 
-		if (mp->live && mp->nr_dirty && mp->fs != PFNLAB_FS_SHMEM &&
+		if (mp->live && mp->nr_dirty && mp->fs != PFNLAB_FS_SHMEM && (!queued || mp->wb_queued) &&
 		    (!best || mp->dirtied_when_ns < best->dirtied_when_ns))
 			best = mp;
 	}
@@ -202,7 +217,7 @@ static void background_writeback(struct pfnlab_machine *m)
 	struct mapping *mp;
 
 	global_dirty_limits(m, &bg, &thresh);
-	while (m->nr_dirty > bg && (mp = oldest_dirty_inode(m)))
+	while (m->nr_dirty > bg && (mp = oldest_dirty_inode(m, false)))
 		write_inode(m, mp);
 }
 
@@ -221,15 +236,30 @@ static void kupdate_writeback(struct pfnlab_machine *m)
 
 /*
  * models wakeup_flusher_threads(): start writeback of up to @nr_pages
- * dirty pages (0: all), oldest inodes first
+ * dirty pages (0: all), oldest inodes first, of the inodes dirty when the
+ * work started: queue_io() moves them to b_io once, and an inode dirtied
+ * while the work runs (ext2_write_inode()'s device) waits for the next.
+ * A full flush (@nr_pages 0, the call of v6.1 and v6.12) is one at a time
+ * (WB_start_all): while one runs, another wake-up does nothing.  Its
+ * wb_writeback() ends when its last page is submitted, which the block
+ * layer's queue lets happen near the end of the transfer: simplified to
+ * when the disk has written it.
  */
 void wakeup_flusher_threads(struct pfnlab_machine *m, uint64_t nr_pages)
 {
 	uint64_t done = 0;
 	struct mapping *mp;
 
-	while ((!nr_pages || done < nr_pages) && (mp = oldest_dirty_inode(m)))
+	if (!nr_pages && m->now_ns < m->start_all_ns)
+		return;
+	for (unsigned i = 0; i < m->nr_mappings; i++)
+		m->mappings[i].wb_queued = m->mappings[i].nr_dirty != 0;
+	while ((!nr_pages || done < nr_pages) && (mp = oldest_dirty_inode(m, true)))
 		done += write_inode(m, mp);
+	for (unsigned i = 0; i < m->nr_mappings; i++)
+		m->mappings[i].wb_queued = false;
+	if (!nr_pages && done)
+		m->start_all_ns = m->disk_busy_ns;
 }
 
 /* A writer dirtied pages (balance_dirty_pages_ratelimited()): over the background threshold, the flusher starts */
