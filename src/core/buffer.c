@@ -58,6 +58,8 @@
 #define FS_BLOCKS_PER_GROUP (8u << FS_BLOCK_SHIFT) /* one block bitmap's bits */
 #define BH_SIZE 104                 /* sizeof(struct buffer_head), 64-bit, v6.1 and v6.12 */
 #define EXT2_ROOT_INO 2u
+#define EXT2_FIRST_INO 12u          /* a fresh file system's first file: after lost+found (11) */
+#define EXT2_INODE_BLOCKS 512u      /* the inode table blocks of group 0 kept: 8,192 inodes */
 
 /*
  * Buffer heads per slab: calculate_order() keeps bh_cachep at order 0
@@ -173,9 +175,9 @@ static uint64_t held_blocks(enum pfnlab_fs fs, uint64_t blocks)
 }
 
 /*
- * models sb_bread()/sb_bread_unmovable() (__bread_gfp() with the device's
- * mask less __GFP_FS, plus @extra): the page of @block, with buffers;
- * NIL_PFN if none could be had
+ * models sb_bread()/sb_bread_unmovable() (__bread_gfp(), its pages
+ * allocated with @gfp): the page of @block, with buffers; NIL_PFN if
+ * none could be had
  */
 static uint64_t bread(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, pfnlab_gfp_t gfp)
 {
@@ -237,10 +239,6 @@ static uint64_t ext2_inode_block(const struct mapping *dev, unsigned ino)
 {
 	return dev->inode_block + (ino - 1u) / ((1u << FS_BLOCK_SHIFT) / 256);
 }
-
-/* A mounted ext2 device's inode table blocks the model keeps: group 0's first 512 (8,192 inodes) */
-#define EXT2_INODE_BLOCKS 512u
-#define EXT2_FIRST_INO 12u /* after the root (2) and lost+found (11) */
 
 /*
  * A new ext2 file's inode: the next of the ext2 file system mounted last,

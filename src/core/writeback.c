@@ -178,7 +178,6 @@ static uint64_t write_inode(struct pfnlab_machine *m, struct mapping *mp)
 	uint64_t n = 0;
 
 	mp->wb_queued = false;
-
 	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages && mp->nr_dirty; i = cache_next(mp, i + 1)) {
 		const uint32_t *slot = cache_lookup(mp, i);
 
