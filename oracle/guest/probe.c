@@ -192,6 +192,11 @@ void vm_delta(const char *phase)
 		mbox->phase_done = 1;
 }
 
+/*
+ * "<phase>.meminfo.<line>_kB" of /proc/meminfo's lines the predictions
+ * read, and PageTables: the kernel's page-table pages, which the model
+ * does not have yet (recorded to measure what they take)
+ */
 void meminfo(const char *phase)
 {
 	char key[128];
@@ -206,7 +211,7 @@ void meminfo(const char *phase)
 			continue;
 		if (strcmp(k, "MemTotal") && strcmp(k, "MemFree") && strcmp(k, "CmaTotal") && strcmp(k, "CmaFree") &&
 		    strcmp(k, "Cached") && strcmp(k, "Dirty") && strcmp(k, "Writeback") && strcmp(k, "Shmem") &&
-		    strcmp(k, "HugePages_Total") && strcmp(k, "HugePages_Free"))
+		    strcmp(k, "HugePages_Total") && strcmp(k, "HugePages_Free") && strcmp(k, "PageTables"))
 			continue;
 		snprintf(key, sizeof(key), "%s.meminfo.%s%s", phase, k, strncmp(k, "HugePages", 9) ? "_kB" : "");
 		result(key, "%lu", v);
