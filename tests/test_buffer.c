@@ -209,13 +209,14 @@ static uint64_t file_dirty(struct pfnlab_machine *m, unsigned id, uint64_t *writ
  * superblock page) and the file written again since, whose inode then
  * dirties the table block anew: one dirty page, the table block's, and
  * nothing under writeback once the disk is done; 1.5 s more and nothing
- * is dirty.  A file created before any mount, and an ext4 file, dirty no
- * device page.
+ * is dirty.  A file created before any mount, an ext4 file, and a file
+ * on an ext2 too small for mke2fs's layout (no inode table kept) dirty
+ * no device page.
  */
 TEST(ext2_write_inode_check)
 {
 	struct pfnlab_machine *m = test_cma_machine(PFNLAB_KERNEL_6_1);
-	unsigned dev = 0, early = 0, data = 0, other = 0, e4 = 0;
+	unsigned dev = 0, early = 0, data = 0, other = 0, e4 = 0, tiny = 0, small = 0;
 	uint64_t wb, it;
 
 	if (!m)
@@ -262,6 +263,17 @@ TEST(ext2_write_inode_check)
 	test_check_state(m);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_writeback"), 0);
+
+	/* 1 MiB of ext2 is too small for mke2fs's layout: no inode table, its file's sync dirties nothing */
+	CHECK_EQ(pfnlab_fs_mount(m, "tiny", PFNLAB_FS_EXT2, 1ull << 20, &tiny), 0);
+	CHECK_EQ(pfnlab_file_sync(m, tiny), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
+	CHECK_EQ(pfnlab_file_create(m, "small", PFNLAB_FS_EXT2, 4 * PAGE, &small), 0);
+	CHECK_EQ(pfnlab_file_write(m, small, 0, 4 * PAGE), 0);
+	CHECK_EQ(pfnlab_file_sync(m, small), 0);
+	test_check_state(m);
+	CHECK_EQ(file_dirty(m, tiny, &wb), 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
 	pfnlab_machine_destroy(m);
 }
 

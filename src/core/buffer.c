@@ -76,6 +76,12 @@ uint64_t bh_per_folio(const struct pfnlab_machine *m)
 	return 1ull << (m->cfg.page_shift - FS_BLOCK_SHIFT);
 }
 
+/* The page of a device's page cache that holds its block @block */
+static uint64_t block_page(const struct pfnlab_machine *m, uint64_t block)
+{
+	return block >> (m->cfg.page_shift - FS_BLOCK_SHIFT);
+}
+
 /* A new slab page for the cache, the oldest kept first: the ring grows when full. */
 static int bh_cache_push(struct bh_cache *c, uint64_t pfn)
 {
@@ -181,7 +187,7 @@ static uint64_t held_blocks(enum pfnlab_fs fs, uint64_t blocks)
  */
 static uint64_t bread(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t block, pfnlab_gfp_t gfp)
 {
-	uint64_t index = block >> (m->cfg.page_shift - FS_BLOCK_SHIFT), pfn;
+	uint64_t index = block_page(m, block), pfn;
 	uint32_t *slot = cache_slot(m, mp, index, true);
 	bool cached = slot && *slot;
 
@@ -243,7 +249,8 @@ static uint64_t ext2_inode_block(const struct mapping *dev, unsigned ino)
 /*
  * A new ext2 file's inode: the next of the ext2 file system mounted last,
  * if any, in group 0's inode table (ext2_new_inode() of a fresh file
- * system; a file past the blocks the model keeps has no device)
+ * system; a file on a device whose table the model does not keep, or past
+ * the blocks it keeps, has no device)
  */
 void ext2_new_inode(struct pfnlab_machine *m, struct mapping *file)
 {
@@ -254,7 +261,7 @@ void ext2_new_inode(struct pfnlab_machine *m, struct mapping *file)
 		if (!dev->live || dev->fs != PFNLAB_FS_BDEV || dev->mounted_fs != PFNLAB_FS_EXT2)
 			continue;
 		block = ext2_inode_block(dev, dev->next_ino);
-		if ((block >> (m->cfg.page_shift - FS_BLOCK_SHIFT)) < dev->nr_pages) {
+		if (dev->inode_block && block_page(m, block) < dev->nr_pages) {
 			file->dev = i + 1;
 			file->inode_block = block;
 			dev->next_ino++;
@@ -313,8 +320,7 @@ int pfnlab_fs_mount(struct pfnlab_machine *m, const char *name, enum pfnlab_fs f
 	if (err)
 		return err;
 	mp = mapping_get(m, dev);
-	mp->held_pages = (held + (1ull << (m->cfg.page_shift - FS_BLOCK_SHIFT)) - 1) >>
-			 (m->cfg.page_shift - FS_BLOCK_SHIFT);
+	mp->held_pages = block_page(m, held + bh_per_folio(m) - 1);
 	mp->mounted_fs = fs;
 	mp->inode_block = itable;
 	mp->next_ino = EXT2_FIRST_INO;

@@ -302,13 +302,13 @@ struct mapping {
 	unsigned hstate;           /* hugetlbfs: index of its page size in m->hugetlb.hstates[] */
 	uint64_t held_pages;       /* bdev: pages [0, held_pages) hold buffers a mounted file system keeps (buffer.c) */
 	/*
-	 * ext2 (buffer.c): a device's mounted file system and the inode table
-	 * block its next file's inode goes to; a file's device and its inode's
-	 * block, and I_DIRTY_SYNC (the write dirtied the inode: file_update_time())
+	 * ext2 (buffer.c): a device's mounted file system, its inode table and
+	 * the next file's inode number; a file's device and its inode's block,
+	 * and I_DIRTY_SYNC (the write dirtied the inode: file_update_time())
 	 */
 	int mounted_fs;            /* bdev: PFNLAB_FS_EXT2 or PFNLAB_FS_EXT4 while mounted, else 0 */
 	unsigned dev;              /* ext2 file: the id of its device, 0 if none */
-	uint64_t inode_block;      /* bdev: the next file's inode block; ext2 file: its own */
+	uint64_t inode_block;      /* bdev: first block of group 0's inode table, 0 if none kept; ext2 file: its inode's */
 	unsigned next_ino;         /* bdev (ext2): the next file's inode number */
 	bool inode_dirty;          /* ext2 file: I_DIRTY_SYNC, written by ext2_write_inode() */
 	bool wb_queued;            /* on the flusher work's b_io list (wakeup_flusher_threads()) */
