@@ -94,7 +94,7 @@ fuzz:
 	done
 
 ## valgrind: a representative subset of the suite under valgrind memcheck
-VALGRIND_TESTS := test_gfp test_cma test_mm test_fault test_map test_compaction test_reclaim
+VALGRIND_TESTS := test_gfp test_cma test_mm test_pgtable test_fault test_map test_compaction test_reclaim
 valgrind: all $(patsubst %,$(BUILD)/tests/%,$(VALGRIND_TESTS))
 	set -e; for t in $(VALGRIND_TESTS); do \
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/tests/$$t; \

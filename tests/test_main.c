@@ -49,6 +49,7 @@ void test_tiny_config(struct pfnlab_config *c, uint64_t pages, unsigned max_orde
 	c->min_free_kbytes = 0;
 	c->thp = false;
 	c->pcp = false; /* the hand-made cases picture the buddy lists themselves */
+	c->pgtables = false; /* ... and every page of their spaces (a test of page tables turns them on) */
 }
 
 void test_cma_area(struct pfnlab_config *c, uint64_t base, uint64_t count, const char *name)

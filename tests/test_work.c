@@ -288,6 +288,7 @@ static void pins_in_cma(enum pfnlab_pin_policy pol, bool want_in_cma)
 	c.cma_rule = PFNLAB_CMA_2015;
 	c.thp = false;
 	c.pin_policy = pol;
+	c.pgtables = false; /* no page outside CMA is left for the guest's PTE tables */
 	c.nr_cma = 1;
 	c.cma[0].size = 64ull << 20;
 	if (pfnlab_machine_create(&c, &m, why, sizeof(why))) {

@@ -160,6 +160,7 @@ struct pfnlab_config {
 	bool config_cma;             /* CONFIG_CMA: CMA rows in /proc and CMA lists */
 	bool no_compaction;          /* CONFIG_COMPACTION=n: no direct, kcompactd or proactive compaction */
 	bool pcp;                    /* per-CPU page lists for order 0 (preset: on) */
+	bool pgtables;               /* address spaces' PTE tables take pages (preset: on) */
 	unsigned nr_cpus;            /* CPUs whose pcp lists are modelled (1..64) */
 	unsigned watermark_scale_factor; /* vm.watermark_scale_factor, default 10 */
 	unsigned watermark_boost_factor; /* vm.watermark_boost_factor, default 15000 */

@@ -19,7 +19,7 @@ struct pfnlab_page_info {
 	uint64_t head;      /* PFN of the folio head (== pfn for order 0) */
 	unsigned order;     /* folio order; 0 for free frames */
 	int state;          /* PFNLAB_PAGE_* */
-	unsigned owner;     /* address space id, 0 if none */
+	unsigned owner;     /* address space id, 0 if none (of a page of PTE tables: their space) */
 	uint64_t vaddr;     /* virtual address of this frame in the owner */
 	uint32_t refcount;  /* _refcount of the head */
 	uint32_t mapcount;  /* mappings of the head */

@@ -15,6 +15,12 @@
 /* Address spaces (processes, guests): anonymous memory, faults, contents. */
 
 #define PFNLAB_MAP_THP 0x1u /* faults try a transparent huge page first */
+/*
+ * the mapping's PTE tables take no memory of the model: it stands in for
+ * part of a larger mapping whose tables the caller allocates itself
+ * (oracle/predict's replays of a guest's munmap of single pages)
+ */
+#define PFNLAB_MAP_NOPGTABLE 0x4u
 
 /**
  * pfnlab_mm_create() - a new, empty address space.
@@ -42,7 +48,7 @@ int pfnlab_mm_destroy(struct pfnlab_machine *m, unsigned id);
  * @id: address space
  * @addr: start, page aligned
  * @len: length, page aligned, > 0
- * @flags: PFNLAB_MAP_THP
+ * @flags: PFNLAB_MAP_THP, PFNLAB_MAP_NOPGTABLE
  *
  * Return: 0, -EINVAL (unaligned, empty, beyond 16 TiB of pages), -EEXIST
  * (overlaps a mapping), -ENOENT, -ENOMEM; -EINVAL for a NULL pointer.

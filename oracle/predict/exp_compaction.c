@@ -45,29 +45,37 @@ static const char *const counters[] = {
  * packed into F's one mapping and the pages to be freed one mapping each
  * in D, the first to go at the highest address, so that freeing them in
  * order removes the last mapping each time (pfnlab_mm_unmap() takes whole
- * mappings only).  @kva receives each kept page's address.
+ * mappings only).  Those mappings take no PTE tables of their own: the
+ * guest's, one per 2 MiB of F, are allocated here as its faults take
+ * them (before the span's first page; GFP_PGTABLE_USER), and stay, as a
+ * munmap of single pages leaves them.  @kva receives each kept page's
+ * address.
  */
 static int fill_placed(struct sim *s, uint64_t pages, const bool *doomed, unsigned *f, unsigned *d, uint64_t *kva)
 {
+	const pfnlab_gfp_t pgtable_user = PFNLAB_GFP_KERNEL | PFNLAB___GFP_ZERO | PFNLAB___GFP_ACCOUNT;
+	unsigned flags = doomed ? PFNLAB_MAP_NOPGTABLE : 0;
 	uint64_t ndoomed = 0, nkept = 0, dn = 0, kn = 0;
 
 	for (uint64_t i = 0; doomed && i < pages; i++)
 		ndoomed += doomed[i];
 	nkept = pages - ndoomed;
 	if (sim_calibrate(s) || pfnlab_mm_create(s->m, "F", f) || pfnlab_mm_create(s->m, "D", d) ||
-	    (nkept && pfnlab_mm_map(s->m, *f, VA_F, nkept * PAGE, 0)))
+	    (nkept && pfnlab_mm_map(s->m, *f, VA_F, nkept * PAGE, flags)))
 		return -EINVAL;
 	for (uint64_t j = ndoomed; j-- > 0;) /* ascending addresses: appended */
-		if (pfnlab_mm_map(s->m, *d, VA_D + (ndoomed - 1 - j) * PAGE, PAGE, 0))
+		if (pfnlab_mm_map(s->m, *d, VA_D + (ndoomed - 1 - j) * PAGE, PAGE, flags))
 			return -ENOMEM;
 	for (uint64_t i = 0; i < pages; i++) {
-		uint64_t tag = (0xfull << 40) ^ i;
+		uint64_t tag = (0xfull << 40) ^ i, table;
 		bool gone = doomed && doomed[i];
 		unsigned id = gone ? *d : *f;
 		uint64_t va = gone ? VA_D + (ndoomed - 1 - dn++) * PAGE : VA_F + kn++ * PAGE;
 
 		if (!gone)
 			kva[kn - 1] = va;
+		if (doomed && (!i || !((VA_F / PAGE + i) % 512)) && pfnlab_alloc_pages(s->m, pgtable_user, 0, &table))
+			return -ENOMEM;
 		if (pfnlab_mm_write(s->m, id, va, &tag, sizeof(tag)))
 			return -ENOMEM;
 	}

@@ -15,8 +15,9 @@
  * are the answers the guest's pfnlab would have given after that point.
  *
  * Known disagreements (--known FILE): "KERNEL-GLOB [SIZE-GLOB/]EXP.ROW
- * REASON" per line; a listed row that disagrees does not fail the check,
- * a listed row that agrees again is flagged for deletion.
+ * REASON" per line; a listed row that disagrees, or that pfnlab's run
+ * ended before, does not fail the check, a listed row that agrees again is
+ * flagged for deletion.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -235,7 +236,13 @@ static void print_row(struct out *o, struct tally *t, const struct experiment *e
 			t->disagree++;
 		}
 	} else if (!strcmp(v, "missing")) {
-		t->missing++;
+		if (kn) { /* pfnlab's run ended before the row: listed, it is a known disagreement */
+			kn->disagreed = true;
+			t->known++;
+			v = "known disagreement (pfnlab: none)";
+		} else {
+			t->missing++;
+		}
 	} else if (!e->model && strcmp(r->pkey, "-")) {
 		t->not_modelled++;
 	}

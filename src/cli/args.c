@@ -65,7 +65,7 @@ int parse_size(const char *s, uint64_t *out)
 
 enum {
 	MO_PRESET = KEYS_MACHINE, MO_RAM, MO_PAGE_SIZE, MO_MAX_ORDER, MO_PB_ORDER, MO_ERA, MO_CMA_ERA, MO_CMA,
-	MO_PIN_POLICY, MO_CMA_RETRY, MO_MOVABLECORE, MO_KERNELCORE, MO_NO_PCP, MO_PCP, MO_CPUS, MO_NO_THP,
+	MO_PIN_POLICY, MO_CMA_RETRY, MO_MOVABLECORE, MO_KERNELCORE, MO_NO_PCP, MO_PCP, MO_NO_PGTABLES, MO_CPUS, MO_NO_THP,
 	MO_MFK, MO_WSF, MO_KERNEL,
 };
 
@@ -109,6 +109,8 @@ const struct cli_opt machine_opts_table[] = {
 	 "them, as every kernel has them)",
 	 NULL},
 	{"pcp", MO_PCP, NULL, "per-CPU page lists for order-0 pages (the default)", NULL},
+	{"no-pgtables", MO_NO_PGTABLES, NULL,
+	 "address spaces' PTE tables take no pages (the default models them: unmovable, outside CMA)", NULL},
 	{"cpus", MO_CPUS, "N", "CPUs with per-CPU lists (default 1)", NULL},
 	{"no-thp", MO_NO_THP, NULL, "THP off: khugepaged does not raise min_free_kbytes", NULL},
 	{"min-free-kbytes", MO_MFK, "N", "vm.min_free_kbytes (default: computed as at boot)", NULL},
@@ -179,6 +181,9 @@ int machine_opt(struct machine_opts *o, const struct cli_args *a)
 	case MO_NO_PCP:
 		o->pcp_set = true;
 		o->over.pcp = a->key == MO_PCP;
+		return 0;
+	case MO_NO_PGTABLES:
+		o->no_pgtables = true;
 		return 0;
 	case MO_NO_THP:
 		o->thp_set = true;
@@ -312,6 +317,8 @@ int machine_build(const struct machine_opts *o, struct pfnlab_machine **m)
 		c.nr_cpus = o->over.nr_cpus;
 	if (o->thp_set)
 		c.thp = false;
+	if (o->no_pgtables)
+		c.pgtables = false;
 	if (o->mfk_set)
 		c.min_free_kbytes = o->over.min_free_kbytes;
 	if (o->wsf_set)

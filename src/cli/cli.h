@@ -188,7 +188,7 @@ int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsi
 /*
  * Machine options (machine_opts_table): --preset, --ram, --page-size,
  * --max-order, --pageblock-order, --era, --kernel, --cma-era, --cma, --movablecore,
- * --kernelcore, --pcp, --no-pcp, --cpus, --no-thp, --min-free-kbytes,
+ * --kernelcore, --pcp, --no-pcp, --no-pgtables, --cpus, --no-thp, --min-free-kbytes,
  * --watermark-scale-factor, --pin-policy, --cma-retry.
  */
 struct machine_opts {
@@ -197,7 +197,7 @@ struct machine_opts {
 	uint64_t ram;
 	struct pfnlab_config over; /* fields set explicitly */
 	bool page_shift_set, max_order_set, pb_order_set, era_set, cma_rule_set, kernel_set;
-	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set, pin_policy_set, cma_retry_set;
+	bool pcp_set, cpus_set, thp_set, mfk_set, wsf_set, pin_policy_set, cma_retry_set, no_pgtables;
 	unsigned nr_cma;
 	struct { uint64_t size, base, end; bool has_base; unsigned pct; char name[32]; } cma[PFNLAB_MAX_CMA];
 	uint64_t movablecore, kernelcore;

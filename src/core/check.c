@@ -309,14 +309,52 @@ static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t le
 	return 0;
 }
 
+/*
+ * The PTE tables of space @id's mapping @v: none in a hugetlbfs mapping or
+ * a space whose tables are not modelled; else each on a page of that
+ * space's tables outside CMA, one table per span (@span, @table: the last
+ * span met in the space's earlier mappings, and its table), counted once
+ * in @tables
+ */
+static int check_pte_tables(const struct pfnlab_machine *m, unsigned id, const struct vma *v, uint64_t *span,
+			    uint32_t *table, uint64_t *tables, char *why, size_t len)
+{
+	const struct mm *mm = &m->mms[id - 1];
+
+	for (uint64_t k = 0; k < vma_table_spans(m, v); k++) {
+		uint64_t s = (v->start >> m->pte_order) + k, vaddr = s << (m->pte_order + m->cfg.page_shift), pfn;
+		const struct frame *f;
+
+		if (!v->tables[k])
+			continue;
+		if (v->huge_order || v->no_tables || mm->no_tables)
+			FAIL("space %u: vaddr %#" PRIx64 " has a PTE table in a %s", id, vaddr,
+			     v->huge_order ? "hugetlbfs mapping" : "mapping whose tables are not modelled");
+		pfn = v->tables[k] - 1u;
+		f = pfn < m->nr_pfns ? &m->frames[pfn] : NULL;
+		if (!f || !frame_is_pgtable(f) || f->order || f->refcount != 1 || f->next != id ||
+		    pb_type(m, pfn) == PFNLAB_MT_CMA)
+			FAIL("space %u: the PTE table of vaddr %#" PRIx64 " is on PFN %#" PRIx64 ", no order-0 table page of it outside CMA",
+			     id, vaddr, pfn);
+		if (s == *span && *table && *table != v->tables[k])
+			FAIL("space %u: two PTE tables for vaddr %#" PRIx64, id, vaddr);
+		if (s != *span || !*table)
+			(*tables)++;
+		*span = s;
+		*table = v->tables[k];
+	}
+	return 0;
+}
+
 /* Every page-table entry maps a folio whose rmap points back at it, and the counts add up. */
 static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char *why, size_t len)
 {
-	uint64_t chunk = 1ull << m->thp_order;
+	uint64_t chunk = 1ull << m->thp_order, tables = 0, table_pages = 0, frag_refs = 0;
 
 	for (unsigned id = 1; id <= m->nr_mms; id++) {
 		const struct mm *mm = &m->mms[id - 1];
-		uint64_t rss = 0, rss_kind[2] = {0, 0}, huge = 0, swapents = 0;
+		uint64_t rss = 0, rss_kind[2] = {0, 0}, huge = 0, swapents = 0, span = UINT64_MAX;
+		uint32_t table = 0;
 
 		if (!mm->live)
 			continue;
@@ -325,8 +363,12 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 		for (unsigned k = 0; k < mm->nr_vmas; k++) {
 			const struct vma *v = &mm->vmas[k];
 
+			int err;
+
 			if (k && v->start < mm->vmas[k - 1].start + mm->vmas[k - 1].pages)
 				FAIL("space %u: mappings overlap or are unsorted", id);
+			if ((err = check_pte_tables(m, id, v, &span, &table, &tables, why, len)))
+				return err;
 			for (uint64_t c = 0; c < (v->pages + chunk - 1) / chunk; c++) {
 				if (!v->chunks[c])
 					continue;
@@ -336,6 +378,10 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 
 					if (!v->chunks[c][i])
 						continue;
+					if (!v->huge_order && !v->no_tables && !mm->no_tables && vpn < v->start + v->pages &&
+					    !v->tables[(vpn >> m->pte_order) - (v->start >> m->pte_order)])
+						FAIL("space %u: vaddr %#" PRIx64 " has an entry but no PTE table", id,
+						     vpn << m->cfg.page_shift);
 					if (v->chunks[c][i] == PTE_SWAP) {
 						swapents++;
 						continue;
@@ -373,6 +419,13 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 				}
 			}
 		}
+		if (mm->pte_frag) { /* the fragment cache's page: its tables not handed out yet count too */
+			if (mm->pte_frag > m->nr_pfns || !frame_is_pgtable(&m->frames[mm->pte_frag - 1]) ||
+			    m->frames[mm->pte_frag - 1].next != id || !mm->pte_frag_next || mm->pte_frag_next >= m->pte_frags)
+				FAIL("space %u: its PTE fragment cache names PFN %#x, table %u", id, mm->pte_frag - 1,
+				     mm->pte_frag_next);
+			tables += m->pte_frags - mm->pte_frag_next;
+		}
 		if (rss != mm->rss)
 			FAIL("space %u: %" PRIu64 " pages mapped, rss says %" PRIu64, id, rss, mm->rss);
 		if (huge != mm->hugetlb_usage)
@@ -391,6 +444,10 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 		const struct mm *mm;
 		uint32_t *pte;
 
+		if (frame_is_pgtable(f)) {
+			table_pages++;
+			frag_refs += f->prev;
+		}
 		if (!(f->flags & F_ALLOC) || !(f->flags & F_ANON) || !f->mt)
 			continue;
 		mm = f->next && f->next <= m->nr_mms ? &m->mms[f->next - 1] : NULL;
@@ -401,6 +458,9 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 			FAIL("folio at PFN %#" PRIx64 " claims vaddr %#" PRIx64 " of space %u, which maps something else",
 			     p, (uint64_t)f->prev << m->cfg.page_shift, f->next);
 	}
+	if (table_pages != m->nr_pgtables || frag_refs != tables)
+		FAIL("%" PRIu64 " pages of PTE tables (NR_PAGETABLE says %" PRIu64 ") count %" PRIu64 " tables, the spaces hold %" PRIu64,
+		     table_pages, m->nr_pgtables, frag_refs, tables);
 	return 0;
 }
 

@@ -533,6 +533,8 @@ long filemap_fault(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct 
 		*pte = 0;
 		file_unmap_pte(m, mm, cur);
 	}
+	if (pte_table_ensure(m, id, v, vpn)) /* __do_fault(): the PTE table before the page */
+		return -ENOMEM;
 	if (aware)
 		m->memalloc_flags |= MEMALLOC_NOCMA;
 	pfn = filemap_find_or_create(m, v->mapping, mp, index,

@@ -37,6 +37,7 @@ int pfnlab_config_preset(struct pfnlab_config *cfg, const char *name, uint64_t r
 	cfg->era = PFNLAB_ERA_CURRENT;
 	cfg->cma_rule = PFNLAB_CMA_5_7;
 	cfg->pcp = true;
+	cfg->pgtables = true;
 	cfg->nr_cpus = 1;
 	cfg->watermark_scale_factor = 10;
 	cfg->watermark_boost_factor = 15000;
@@ -576,6 +577,13 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	}
 	memset(m->pageblock, PFNLAB_MT_MOVABLE, m->nr_pageblocks);
 	m->thp_order = cfg->pageblock_order;
+	/*
+	 * 64 KiB pages are a ppc64 hash MMU's: 4 KiB PTE tables (256 entries
+	 * and their hash slots), H_PTE_FRAG_NR 16 to a page; a 4 KiB page
+	 * holds one table of 512 entries
+	 */
+	m->pte_frags = cfg->page_shift == 16 ? 16 : 1;
+	m->pte_order = cfg->page_shift == 16 ? 8 : 9;
 	if (cfg->backed) {
 		m->ram = map_alloc(cfg, m->nr_pfns << cfg->page_shift);
 		if (!m->ram) {

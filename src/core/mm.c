@@ -61,6 +61,7 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 	mm = &m->mms[slot];
 	memset(mm, 0, sizeof(*mm));
 	mm->live = true;
+	mm->no_tables = !m->cfg.pgtables;
 	snprintf(mm->name, sizeof(mm->name), "%s", name ? name : "");
 	memcpy(mm->comm, mm->name, sizeof(mm->comm) - 1); /* the task: see pfnlab_mm_set_task() */
 	mm->pid = (int)slot + 2;
@@ -121,8 +122,11 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 	nchunks = (pages + (1ull << m->thp_order) - 1) >> m->thp_order;
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nr_vmas - i) * sizeof(*v));
 	v = &mm->vmas[i];
-	*v = (struct vma){.start = vpn, .pages = pages, .thp = flags & PFNLAB_MAP_THP};
-	v->chunks = calloc(nchunks, sizeof(*v->chunks));
+	*v = (struct vma){.start = vpn, .pages = pages, .thp = flags & PFNLAB_MAP_THP,
+			  .no_tables = flags & PFNLAB_MAP_NOPGTABLE};
+	/* the table slots after the chunks */
+	v->chunks = calloc(1, nchunks * sizeof(*v->chunks) + vma_table_spans(m, v) * sizeof(*v->tables));
+	v->tables = v->chunks ? (uint32_t *)(v->chunks + nchunks) : NULL;
 	if (!v->chunks) {
 		memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nr_vmas - i) * sizeof(*v));
 		return -ENOMEM;
@@ -211,27 +215,35 @@ static long swap_in(struct pfnlab_machine *m, unsigned id, struct mm *mm, uint64
 }
 
 /* models do_huge_pmd_anonymous_page(): all of the aligned span free and inside the mapping */
-static bool try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, const struct vma *v,
-		    uint64_t vpn, pfnlab_gfp_t strip)
+/*
+ * models do_huge_pmd_anonymous_page(): the THP, then its deposited PTE
+ * table; pages mapped, 0 to fall back to a base page, -ENOMEM
+ */
+static long try_thp(struct pfnlab_machine *m, unsigned id, struct mm *mm, struct vma *v, uint64_t vpn,
+		    pfnlab_gfp_t strip)
 {
 	uint64_t span = 1ull << m->thp_order, base = vpn & ~(span - 1), pfn;
 	uint32_t *pte;
 
 	/* page-table chunks start at the mapping: a THP needs the mapping span-aligned */
 	if (!v->thp || (v->start & (span - 1)) || base < v->start || base + span > v->start + v->pages)
-		return false;
+		return 0;
 	pte = mm_pte(m, mm, base, true);
 	if (!pte)
-		return false;
+		return 0;
 	if (!pte_none_range(pte, span))
-		return false;
+		return 0;
 	pfn = alloc_frames(m, PFNLAB_GFP_TRANSHUGE_LIGHT & ~strip, m->thp_order);
 	if (pfn == NIL_PFN)
-		return false;
+		return 0;
+	if (pte_table_ensure(m, id, v, base)) {
+		free_frames(m, pfn, m->thp_order);
+		return -ENOMEM;
+	}
 	set_anon(m, id, pfn, base);
 	pte_set_range(pte, span, pfn);
 	mm->rss += span;
-	return true;
+	return (long)span;
 }
 
 /* models handle_mm_fault(); returns pages mapped, -EFAULT or -ENOMEM */
@@ -264,11 +276,13 @@ static long fault_page(struct pfnlab_machine *m, unsigned id, struct mm *mm, uin
 		return 0;
 	if (aware)
 		m->memalloc_flags |= MEMALLOC_NOCMA;
-	if (try_thp(m, id, mm, v, vpn, strip)) {
+	r = try_thp(m, id, mm, v, vpn, strip);
+	if (r) {
 		m->memalloc_flags = saved;
-		return 1l << m->thp_order;
+		return r;
 	}
-	pfn = alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE & ~strip, 0);
+	/* do_anonymous_page(): the PTE table first, then the page */
+	pfn = pte_table_ensure(m, id, v, vpn) ? NIL_PFN : alloc_frames(m, PFNLAB_GFP_HIGHUSER_MOVABLE & ~strip, 0);
 	m->memalloc_flags = saved;
 	if (pfn == NIL_PFN)
 		return -ENOMEM;
@@ -637,10 +651,19 @@ static void zap_vma(struct pfnlab_machine *m, struct mm *mm, struct vma *v)
 		pte_chunk_free(m, pte);
 		v->chunks[c] = NULL;
 	}
-	free(v->chunks);
-	v->chunks = NULL;
 	if (v->mapping)
 		mapping_remove_mapper(m, v->mapping, (unsigned)(mm - m->mms) + 1, v->start);
+}
+
+/* Mappings [@first, @last], their pages gone: free_pgtables(), then their chunks */
+static void free_vma_tables(struct pfnlab_machine *m, struct mm *mm, unsigned first, unsigned last)
+{
+	pte_tables_free(m, mm, first, last);
+	for (unsigned i = first; i <= last; i++) {
+		free(mm->vmas[i].chunks);
+		mm->vmas[i].chunks = NULL;
+		mm->vmas[i].tables = NULL;
+	}
 }
 
 int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t len)
@@ -667,6 +690,7 @@ int pfnlab_mm_unmap(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64
 		return -EINVAL;
 	for (unsigned i = first; i <= last; i++)
 		zap_vma(m, mm, &mm->vmas[i]);
+	free_vma_tables(m, mm, first, last);
 	memmove(&mm->vmas[first], &mm->vmas[last + 1], (mm->nr_vmas - last - 1) * sizeof(struct vma));
 	mm->nr_vmas -= last - first + 1;
 	return 0;
@@ -677,6 +701,9 @@ void mm_exit_mmap(struct pfnlab_machine *m, struct mm *mm)
 {
 	for (unsigned i = 0; i < mm->nr_vmas; i++)
 		zap_vma(m, mm, &mm->vmas[i]);
+	if (mm->nr_vmas)
+		free_vma_tables(m, mm, 0, mm->nr_vmas - 1);
+	pte_frag_destroy(m, mm);
 	free(mm->vmas);
 	mm->vmas = NULL;
 	mm->nr_vmas = mm->cap_vmas = 0;

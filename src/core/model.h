@@ -232,12 +232,28 @@ struct vma {
 	uint64_t start;            /* first virtual page */
 	uint64_t pages;            /* length in pages */
 	bool thp;                  /* faults try a THP first */
+	bool no_tables;            /* PFNLAB_MAP_NOPGTABLE: its PTE tables take no memory */
 	bool shared;               /* MAP_SHARED (file and memfd mappings) */
 	unsigned mapping;          /* 0: anonymous; else the address space (struct mapping) id */
 	uint64_t pgoff;            /* file page mapped at start */
 	unsigned huge_order;       /* hugetlbfs: its hstate's order, faults map whole huge pages; else 0 */
 	uint32_t **chunks;         /* pages >> thp_order (rounded up) chunk pointers */
+	uint32_t *tables;          /* per PTE table span reached, PFN + 1 of the table's page, 0 none (pgtable.c) */
 };
+
+/*
+ * An allocated frame of PTE tables (pgtable.c): its page_type PG_table
+ * where an anonymous page keeps its mapcount, as the kernel's page_type
+ * overlays _mapcount; frame.next the owning space's id, frame.prev its
+ * pt_frag_refcount (the tables in use, and those not handed out yet while
+ * it is the space's fragment cache)
+ */
+#define MT_PGTABLE 0xffffu
+
+static inline bool frame_is_pgtable(const struct frame *f)
+{
+	return (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC && f->mt == MT_PGTABLE;
+}
 
 /*
  * pgflags[head]: the page-cache state of a folio (the kernel's page flags
@@ -336,6 +352,10 @@ struct mm {
 	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
 	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
 	bool pin_aware;            /* policy pin-aware: faults avoid CMA and ZONE_MOVABLE */
+	bool no_tables;            /* its PTE tables are not the model's: a snapshot's space (they are among
+				      its pages) or a machine without cfg.pgtables */
+	uint32_t pte_frag;         /* mm->context.pte_frag: PFN + 1 of the page the next PTE table comes from, 0 none */
+	unsigned pte_frag_next;    /* ... and that table's index in it */
 };
 
 #define HUGETLB_MAX_HSTATES 2
@@ -564,6 +584,8 @@ struct pfnlab_machine {
 	uint64_t clock_ns;         /* logical time, for trace timestamps */
 	uint64_t now_ns;           /* logical time of the model (pfnlab_advance) */
 	unsigned thp_order;        /* HPAGE_PMD_ORDER */
+	unsigned pte_frags;        /* PTE_FRAG_NR: PTE tables per page (pgtable.c) */
+	unsigned pte_order;        /* log2 of PTRS_PER_PTE: pages of address one PTE table maps */
 	unsigned nr_mms, cap_mms;
 	struct mm *mms;            /* address spaces, id = index + 1 */
 	unsigned nr_transient, cap_transient;
@@ -586,6 +608,7 @@ struct pfnlab_machine {
 	uint64_t nr_shmem;         /* NR_SHMEM */
 	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
+	uint64_t nr_pgtables;      /* NR_PAGETABLE: PTE table pages of the spaces (pgtable.c) */
 	struct bh_cache bh;        /* buffer.c: the slab pages of every buffer head */
 	struct compaction_state compaction;
 	struct hugetlb_state hugetlb; /* hugetlb.c */
@@ -638,20 +661,33 @@ static inline unsigned pg_kind(const struct pfnlab_machine *m, uint64_t head)
  * Set a frame's refcount, mt, order and flags with one 8-byte store: the
  * hot paths rewrite them together, and byte stores may alias anything
  */
-static inline __attribute__((always_inline)) void frame_set_state(struct frame *f, uint32_t refcount, unsigned mt,
-								   unsigned order, unsigned flags)
+static inline __attribute__((always_inline)) uint64_t frame_state_word(uint32_t refcount, unsigned mt, unsigned order,
+									unsigned flags)
 {
 	_Static_assert(offsetof(struct frame, refcount) == 8 && offsetof(struct frame, flags) == 15,
 		       "refcount, mt, order and flags are the frame's second 8 bytes");
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w = refcount | (uint64_t)(uint16_t)mt << 32 | (uint64_t)(uint8_t)order << 48 |
-		     (uint64_t)(uint8_t)flags << 56;
+	return refcount | (uint64_t)(uint16_t)mt << 32 | (uint64_t)(uint8_t)order << 48 | (uint64_t)(uint8_t)flags << 56;
 #else
-	uint64_t w = (uint64_t)refcount << 32 | (uint64_t)(uint16_t)mt << 16 | (uint64_t)(uint8_t)order << 8 |
-		     (uint8_t)flags;
+	return (uint64_t)refcount << 32 | (uint64_t)(uint16_t)mt << 16 | (uint64_t)(uint8_t)order << 8 | (uint8_t)flags;
 #endif
+}
+
+static inline __attribute__((always_inline)) void frame_set_state(struct frame *f, uint32_t refcount, unsigned mt,
+								   unsigned order, unsigned flags)
+{
+	uint64_t w = frame_state_word(refcount, mt, order, flags);
 
 	memcpy(&f->refcount, &w, sizeof(w));
+}
+
+/* The frame's refcount, mt, order and flags as one word (frame_state_word()'s layout). */
+static inline __attribute__((always_inline)) uint64_t frame_get_state(const struct frame *f)
+{
+	uint64_t w;
+
+	memcpy(&w, &f->refcount, sizeof(w));
+	return w;
 }
 
 /* frames.c-level helpers, inline for the hot paths */
@@ -1043,6 +1079,16 @@ static inline uint64_t cache_next(const struct mapping *mp, uint64_t index)
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn);
 uint32_t *mm_pte(struct pfnlab_machine *m, struct mm *mm, uint64_t vpn, bool create);
 void pte_chunk_free(struct pfnlab_machine *m, uint32_t *chunk);
+int pte_table_alloc(struct pfnlab_machine *m, unsigned id, struct vma *v, uint64_t vpn);
+
+/* The PTE table of virtual page @vpn (inside @v) for a fault: 0 at once when @v has it, else pte_table_alloc() */
+static inline int pte_table_ensure(struct pfnlab_machine *m, unsigned id, struct vma *v, uint64_t vpn)
+{
+	return v->tables[(vpn >> m->pte_order) - (v->start >> m->pte_order)] ? 0 : pte_table_alloc(m, id, v, vpn);
+}
+void pte_tables_free(struct pfnlab_machine *m, struct mm *mm, unsigned first, unsigned last);
+uint64_t vma_table_spans(const struct pfnlab_machine *m, const struct vma *v);
+void pte_frag_destroy(struct pfnlab_machine *m, struct mm *mm);
 void pte_pool_destroy(struct pfnlab_machine *m);
 const uint32_t *mm_pte_span(const struct pfnlab_machine *m, const struct mm *mm, uint64_t vpn, uint64_t *n);
 bool pte_none_range(const uint32_t *pte, uint64_t n);

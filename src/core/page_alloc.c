@@ -474,10 +474,12 @@ int pfnlab_free_pages(struct pfnlab_machine *m, uint64_t pfn, unsigned order)
 	f = pfn_frame(m, pfn);
 	/*
 	 * one test for the common case: a live head of this order, refcount 1,
-	 * not mapped, no page cache; then the order's bound, which only a
-	 * block above the buddy's orders can fail (a snapshot's gigantic page)
+	 * no mapcount or page type (a PTE table's), not anonymous, no page
+	 * cache; then the order's bound, which only a block above the buddy's
+	 * orders can fail (a snapshot's gigantic page)
 	 */
-	if (__builtin_expect(f->refcount == 1 && f->order == order && (f->flags & (F_ALLOC | F_ANON)) == F_ALLOC &&
+	if (__builtin_expect((frame_get_state(f) & frame_state_word(UINT32_MAX, 0xffff, 0xff, F_ALLOC | F_ANON)) ==
+				     frame_state_word(1, 0, order, F_ALLOC) &&
 			     !pg_flags(m, pfn), 1)) {
 		if (__builtin_expect(!order, 1))
 			return m->free_fast[0](m, pfn, 0);

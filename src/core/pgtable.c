@@ -18,8 +18,25 @@
  * to the machine's free stack when unmapped, until the machine goes; a
  * smaller machine's come from the heap, where the sanitizers see them.
  *
- * Simplified: one level (no PGD/PUD/PMD pages); a THP fills one chunk,
- * an entry per base page (no PMD entry).
+ * The PTE tables themselves are in the model's memory too, one per span
+ * of PTRS_PER_PTE pages of address (a PMD entry: 2 MiB on x86_64, 16 MiB
+ * on ppc64's 64 KiB pages), shared by every mapping of the space that
+ * reaches the span, taken by the fault that first needs it (__pte_alloc()):
+ * on a 4 KiB-page machine an unmovable order-0 page of its own
+ * (GFP_PGTABLE_USER, so never in CMA or ZONE_MOVABLE); on ppc64 a 4 KiB
+ * fragment, 16 to a page, from the space's fragment cache
+ * (pte_fragment_alloc()).  Pages of tables count in NR_PAGETABLE.  When
+ * mappings are unmapped, after their pages, a table goes back unless
+ * another mapping still reaches its span (free_pgtables()); its page goes
+ * back with its last table, once the cache no longer offers it.  A THP's
+ * fault takes a table too (deposited beside the PMD mapping); hugetlbfs
+ * mappings take none (PMD-mapped).  A space's table slots are per mapping
+ * (vma.tables[]), so the shared table of a span sits in each mapping
+ * that faulted there, and in the neighbour it is handed to.
+ *
+ * Simplified: one level (no PGD/PUD/PMD pages, no PMD fragments); a THP
+ * fills one chunk, an entry per base page (no PMD entry); tables on
+ * ppc64 are freed at once, not after an RCU grace period.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +138,128 @@ void pte_pool_destroy(struct pfnlab_machine *m)
 	free(p->free);
 	free(p);
 	m->pte_pool = NULL;
+}
+
+/* A page of PTE tables: pt_frag_refcount (frame.prev) drops by @n; at 0 the page goes back. */
+static void pte_frag_put(struct pfnlab_machine *m, uint64_t pfn, unsigned n)
+{
+	struct frame *f = &m->frames[pfn];
+
+	f->prev -= n;
+	if (f->prev)
+		return;
+	f->mt = 0;
+	f->next = 0;
+	free_frames(m, pfn, 0);
+	m->nr_pgtables--;
+}
+
+/* PTE table spans (PMD entries) of mapping @v: its slots in v->tables[] */
+uint64_t vma_table_spans(const struct pfnlab_machine *m, const struct vma *v)
+{
+	return ((v->start + v->pages - 1) >> m->pte_order) - (v->start >> m->pte_order) + 1;
+}
+
+/* The slot of @v's table for span @span (an address >> pte_order), or NULL when @v does not reach it. */
+static uint32_t *table_slot(const struct pfnlab_machine *m, const struct vma *v, uint64_t span)
+{
+	uint64_t first = v->start >> m->pte_order;
+
+	return span >= first && span - first < vma_table_spans(m, v) ? &v->tables[span - first] : NULL;
+}
+
+/* The table of @span a mapping next to @v already has: the mappings reaching a span are consecutive. */
+static uint32_t shared_table(const struct pfnlab_machine *m, const struct mm *mm, const struct vma *v,
+			     uint64_t span)
+{
+	const uint32_t *t;
+	uint32_t found = 0;
+
+	for (const struct vma *w = v; !found && w-- > mm->vmas && (t = table_slot(m, w, span));)
+		found = *t;
+	for (const struct vma *w = v + 1; !found && w < mm->vmas + mm->nr_vmas && (t = table_slot(m, w, span)); w++)
+		found = *t;
+	return found;
+}
+
+/*
+ * models __pte_alloc() -> pte_alloc_one(): the PTE table of the span
+ * holding virtual page @vpn of mapping @v of space @id, if none of the
+ * mappings reaching that span has it yet: the next table of the space's
+ * fragment cache, else a new page (ppc64's pte_fragment_alloc(); one
+ * table to a page elsewhere); 0, or -ENOMEM (the fault's VM_FAULT_OOM)
+ */
+int pte_table_alloc(struct pfnlab_machine *m, unsigned id, struct vma *v, uint64_t vpn)
+{
+	const pfnlab_gfp_t gfp = PFNLAB_GFP_KERNEL | PFNLAB___GFP_ZERO | PFNLAB___GFP_ACCOUNT; /* GFP_PGTABLE_USER */
+	struct mm *mm = mm_get(m, id);
+	uint32_t *slot = table_slot(m, v, vpn >> m->pte_order);
+	uint64_t pfn;
+	struct frame *f;
+
+	if (*slot || v->huge_order || v->no_tables || mm->no_tables)
+		return 0;
+	if ((*slot = shared_table(m, mm, v, vpn >> m->pte_order)))
+		return 0;
+	if (mm->pte_frag) { /* get_pte_from_cache() */
+		*slot = mm->pte_frag;
+		if (++mm->pte_frag_next == m->pte_frags)
+			mm->pte_frag = 0;
+		return 0;
+	}
+	pfn = alloc_frames(m, gfp, 0);
+	if (pfn == NIL_PFN)
+		return -ENOMEM;
+	f = &m->frames[pfn];
+	f->mt = MT_PGTABLE;
+	f->next = id;
+	f->prev = m->pte_frags; /* every table counted until handed out and freed */
+	if (m->pte_frags > 1) {
+		mm->pte_frag = (uint32_t)pfn + 1;
+		mm->pte_frag_next = 1;
+	}
+	*slot = (uint32_t)pfn + 1;
+	m->nr_pgtables++;
+	return 0;
+}
+
+/*
+ * models free_pgtables() of mappings [@first, @last] of @mm, whose pages
+ * are gone and which are about to leave: a table whose span another
+ * mapping still reaches (between the floor and ceiling) stays, handed to
+ * that mapping; any other goes back (pte_fragment_free())
+ */
+void pte_tables_free(struct pfnlab_machine *m, struct mm *mm, unsigned first, unsigned last)
+{
+	struct vma *prev = first ? &mm->vmas[first - 1] : NULL;
+	struct vma *next = last + 1 < mm->nr_vmas ? &mm->vmas[last + 1] : NULL;
+	uint64_t done = UINT64_MAX; /* the span last handled: mappings side by side share it */
+
+	for (unsigned i = first; i <= last; i++) {
+		struct vma *v = &mm->vmas[i];
+
+		for (uint64_t k = 0; v->tables && k < vma_table_spans(m, v); k++) {
+			uint64_t span = (v->start >> m->pte_order) + k;
+			uint32_t *keep;
+
+			if (!v->tables[k] || span == done)
+				continue;
+			done = span;
+			if ((prev && !prev->no_tables && (keep = table_slot(m, prev, span))) ||
+			    (next && !next->no_tables && (keep = table_slot(m, next, span))))
+				*keep = v->tables[k];
+			else
+				pte_frag_put(m, v->tables[k] - 1, 1);
+		}
+	}
+}
+
+/* models pte_frag_destroy() as the space goes: the tables its fragment cache never handed out */
+void pte_frag_destroy(struct pfnlab_machine *m, struct mm *mm)
+{
+	if (mm->pte_frag)
+		pte_frag_put(m, mm->pte_frag - 1, m->pte_frags - mm->pte_frag_next);
+	mm->pte_frag = 0;
 }
 
 struct vma *mm_find_vma(const struct mm *mm, uint64_t vpn)

@@ -125,6 +125,8 @@ int pfnlab_page_info(const struct pfnlab_machine *m, uint64_t pfn, struct pfnlab
 		info->owner = f->next;
 		if (info->owner)
 			info->vaddr = ((uint64_t)f->prev + (pfn - head)) << m->cfg.page_shift;
+	} else if (frame_is_pgtable(f)) { /* PTE tables: their space */
+		info->owner = f->next;
 	} else if (pg_kind(m, head) && !(pg_flags(m, head) & HPG_FREED)) { /* a free pool page's owner fields are links */
 		unsigned pf = pg_flags(m, head);
 

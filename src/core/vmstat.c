@@ -142,6 +142,8 @@ long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 		return (long long)m->nr_dirty;
 	if (strcmp(name, "nr_writeback") == 0)
 		return (long long)m->nr_writeback;
+	if (strcmp(name, "nr_page_table_pages") == 0) /* pgtable.c's PTE tables: the only level modelled */
+		return (long long)m->nr_pgtables;
 	for (int l = 0; l < NR_LRU_LISTS; l++) {
 		static const char *const lru_names[NR_LRU_LISTS] = {
 			"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable",

@@ -641,6 +641,7 @@ static int install_anon(struct pctx *c, uint32_t owner, const char *name, uint64
 	    (err = pfnlab_mm_map(m, id, PAGES_BASE, pages << m->cfg.page_shift, 0)))
 		return set_why(c->why, c->len, "address space for %s: %s", name, pfnlab_strerror(err)), err;
 	mm = mm_get(m, id);
+	mm->no_tables = true;
 	if (owner)
 		pg->procs[owner - 1].mm = id;
 	for (uint64_t p = 0; p < pg->nr_pfns; p++) {

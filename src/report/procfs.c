@@ -453,7 +453,7 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 		"AnonPages:", "Mapped:",
 	};
 	static const char *const zero_c[] = {
-		"PageTables:", "SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:",
+		"SecPageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:",
 	};
 	static const char *const thp[] = {
 		"AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:", "FileHugePages:",
@@ -492,6 +492,7 @@ static void show_meminfo(const struct pfnlab_machine *m, const struct pfnlab_sin
 	meminfo_kb(m, s, "SReclaimable:", slab);
 	meminfo_kb(m, s, "SUnreclaim:", 0);
 	sink_printf(s, "KernelStack:    %8llu kB\n", 0ull);
+	meminfo_kb(m, s, "PageTables:", global_value(m, "nr_page_table_pages"));
 	for (size_t i = 0; i < ARRAY_LEN(zero_c); i++)
 		meminfo_kb(m, s, zero_c[i], 0);
 	meminfo_kb(m, s, "CommitLimit:", t.managed * 50 / 100 + m->swap_pages);

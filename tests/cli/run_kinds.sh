@@ -26,11 +26,11 @@ j=$("$PF" run "$T/m.scn" --format json) || say "mount: exit $?"
 "$PF" run --format json | jq -e 'has("culprits")' >/dev/null && say "the seed's JSON gained culprits"
 "$PF" run | grep -q '^  culprits' && say "the seed's text gained a culprits line"
 
-# maps by kind: after the file reads of pagecache-cma.scn (line 30), kvm_cma holds file pages
-"$PF" map --scenario "$D/pagecache-cma.scn" --at-line 30 --kinds --svg "$T/k.svg" || say "map --kinds: exit $?"
+# maps by kind: after the file reads of pagecache-cma.scn (line 32), kvm_cma holds file pages
+"$PF" map --scenario "$D/pagecache-cma.scn" --at-line 32 --kinds --svg "$T/k.svg" || say "map --kinds: exit $?"
 grep -q 'CMA area kvm_cma, 256/256 pages used, 0 long-term pinned, file 256</title>' "$T/k.svg" || say "svg --kinds: no cell of file pages in kvm_cma"
 grep -q '>file</text>' "$T/k.svg" && grep -q '>shmem</text>' "$T/k.svg" || say "svg --kinds: no legend of kinds"
-"$PF" map --scenario "$D/pagecache-cma.scn" --at-line 30 --svg "$T/n.svg" || say "map: exit $?"
+"$PF" map --scenario "$D/pagecache-cma.scn" --at-line 32 --svg "$T/n.svg" || say "map: exit $?"
 grep -q 'pinned, file 256' "$T/n.svg" && say "svg without --kinds counts kinds"
 "$PF" map --scenario "$D/memfd-vfio.scn" --at-line 18 --kinds --png "$T/k.png" &&
 	"$PF" map --scenario "$D/memfd-vfio.scn" --at-line 18 --png "$T/n.png" || say "map --png: exit $?"

@@ -76,7 +76,8 @@ static int setup_machine(struct exec *e, int *res)
 		e->cfg.kernel = idx ? PFNLAB_KERNEL_6_12 : PFNLAB_KERNEL_6_1;
 	if (arg_key(e, "cma_era", &b) && !arg_enum(e, "cma_era", "2015|5.7", 0, &idx))
 		e->cfg.cma_rule = idx ? PFNLAB_CMA_5_7 : PFNLAB_CMA_2015;
-	if (arg_bool(e, "pcp", e->cfg.pcp, &e->cfg.pcp) || arg_bool(e, "thp", e->cfg.thp, &e->cfg.thp))
+	if (arg_bool(e, "pcp", e->cfg.pcp, &e->cfg.pcp) || arg_bool(e, "thp", e->cfg.thp, &e->cfg.thp) ||
+	    arg_bool(e, "pgtables", e->cfg.pgtables, &e->cfg.pgtables))
 		return -EINVAL;
 	if (arg_key(e, "cpus", &b)) {
 		if (arg_uint(e, "cpus", 1, &u) || u < 1 || u > 64)
@@ -256,7 +257,7 @@ const struct verb setup_verbs[] = {
 	{"machine", F_SETUP | F_CONFIG | F_FIRST, 0, 0, "machine [preset=ppc64] [ram=SIZE] [era=2015|current] ...", 0,
 	 (const struct keyspec[]){{"preset", T_ENUM, "x86_64|ppc64"}, {"ram", T_SIZE, 0}, {"page_size", T_ENUM, "4K|16K|64K"},
 				  {"max_order", T_UINT, 0}, {"pageblock_order", T_UINT, 0}, {"era", T_ENUM, "2015|current"},
-				  {"kernel", T_ENUM, "6.1|6.12"}, {"cma_era", T_ENUM, "2015|5.7"}, {"pcp", T_BOOL, 0}, {"cpus", T_UINT, 0}, {"thp", T_BOOL, 0},
+				  {"kernel", T_ENUM, "6.1|6.12"}, {"cma_era", T_ENUM, "2015|5.7"}, {"pcp", T_BOOL, 0}, {"pgtables", T_BOOL, 0}, {"cpus", T_UINT, 0}, {"thp", T_BOOL, 0},
 				  {"min_free_kbytes", T_UINT, 0}, {"watermark_scale_factor", T_UINT, 0},
 				  {"movablecore", T_SIZE, 0}, {"kernelcore", T_SIZE, 0},
 				  {"cma_retry", T_ENUM, "kernel|pageblock|bounded"}, {"cma_retry_max", T_UINT, 0},
