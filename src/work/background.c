@@ -5,7 +5,8 @@
  * host.
  *
  * Models the allocation classes a hypervisor's kernel keeps busy:
- *   unmovable    kmalloc/slab of unreclaimable caches, page tables, vmalloc
+ *   unmovable    kmalloc/slab of unreclaimable caches, page tables other
+ *                than the modelled spaces' PTE tables (pgtable.c), vmalloc
  *                (GFP_KERNEL), orders 0..max_order (slab caches use
  *                high-order pages, weighted toward order 0);
  *   reclaimable  dentry/inode slab (GFP_KERNEL | __GFP_RECLAIMABLE);
