@@ -18,7 +18,8 @@
 /*
  * the mapping's PTE tables take no memory of the model: it stands in for
  * part of a larger mapping whose tables the caller allocates itself
- * (oracle/predict's replays of a guest's munmap of single pages)
+ * (oracle/predict's replays of a guest's munmap of single pages), or its
+ * tables are already among the machine's pages (a snapshot's spaces)
  */
 #define PFNLAB_MAP_NOPGTABLE 0x4u
 

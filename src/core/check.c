@@ -310,26 +310,24 @@ static int check_pageblocks(const struct pfnlab_machine *m, char *why, size_t le
 }
 
 /*
- * The PTE tables of space @id's mapping @v: none in a hugetlbfs mapping or
- * a space whose tables are not modelled; else each on a page of that
- * space's tables outside CMA, one table per span (@span, @table: the last
+ * The PTE tables of space @id's mapping @v: none in a mapping whose tables
+ * are not modelled (vma.no_tables); else each on a page of that space's
+ * tables outside CMA, one table per span (@span, @table: the last
  * span met in the space's earlier mappings, and its table), counted once
  * in @tables
  */
 static int check_pte_tables(const struct pfnlab_machine *m, unsigned id, const struct vma *v, uint64_t *span,
 			    uint32_t *table, uint64_t *tables, char *why, size_t len)
 {
-	const struct mm *mm = &m->mms[id - 1];
-
 	for (uint64_t k = 0; k < vma_table_spans(m, v); k++) {
 		uint64_t s = (v->start >> m->pte_order) + k, vaddr = s << (m->pte_order + m->cfg.page_shift), pfn;
 		const struct frame *f;
 
 		if (!v->tables[k])
 			continue;
-		if (v->huge_order || v->no_tables || mm->no_tables)
-			FAIL("space %u: vaddr %#" PRIx64 " has a PTE table in a %s", id, vaddr,
-			     v->huge_order ? "hugetlbfs mapping" : "mapping whose tables are not modelled");
+		if (v->no_tables)
+			FAIL("space %u: vaddr %#" PRIx64 " has a PTE table in a mapping whose tables are not modelled", id,
+			     vaddr);
 		pfn = v->tables[k] - 1u;
 		f = pfn < m->nr_pfns ? &m->frames[pfn] : NULL;
 		if (!f || !frame_is_pgtable(f) || f->order || f->refcount != 1 || f->next != id ||
@@ -378,7 +376,7 @@ static int check_rmap(const struct pfnlab_machine *m, uint64_t *swap_used, char 
 
 					if (!v->chunks[c][i])
 						continue;
-					if (!v->huge_order && !v->no_tables && !mm->no_tables && vpn < v->start + v->pages &&
+					if (!v->no_tables && vpn < v->start + v->pages &&
 					    !v->tables[(vpn >> m->pte_order) - (v->start >> m->pte_order)])
 						FAIL("space %u: vaddr %#" PRIx64 " has an entry but no PTE table", id,
 						     vpn << m->cfg.page_shift);

@@ -61,7 +61,6 @@ int pfnlab_mm_create(struct pfnlab_machine *m, const char *name, unsigned *id)
 	mm = &m->mms[slot];
 	memset(mm, 0, sizeof(*mm));
 	mm->live = true;
-	mm->no_tables = !m->cfg.pgtables;
 	snprintf(mm->name, sizeof(mm->name), "%s", name ? name : "");
 	memcpy(mm->comm, mm->name, sizeof(mm->comm) - 1); /* the task: see pfnlab_mm_set_task() */
 	mm->pid = (int)slot + 2;
@@ -123,7 +122,7 @@ int pfnlab_mm_map(struct pfnlab_machine *m, unsigned id, uint64_t addr, uint64_t
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nr_vmas - i) * sizeof(*v));
 	v = &mm->vmas[i];
 	*v = (struct vma){.start = vpn, .pages = pages, .thp = flags & PFNLAB_MAP_THP,
-			  .no_tables = flags & PFNLAB_MAP_NOPGTABLE};
+			  .no_tables = (flags & PFNLAB_MAP_NOPGTABLE) || !m->cfg.pgtables};
 	/* the table slots after the chunks */
 	v->chunks = calloc(1, nchunks * sizeof(*v->chunks) + vma_table_spans(m, v) * sizeof(*v->tables));
 	v->tables = v->chunks ? (uint32_t *)(v->chunks + nchunks) : NULL;
@@ -178,6 +177,7 @@ int pfnlab_mm_map_file(struct pfnlab_machine *m, unsigned id, uint64_t addr, uin
 	v->pgoff = pgoff;
 	v->shared = flags & PFNLAB_MAP_SHARED;
 	v->huge_order = huge;
+	v->no_tables |= huge != 0; /* PMD-mapped: no PTE table */
 	return 0;
 }
 

@@ -232,7 +232,8 @@ struct vma {
 	uint64_t start;            /* first virtual page */
 	uint64_t pages;            /* length in pages */
 	bool thp;                  /* faults try a THP first */
-	bool no_tables;            /* PFNLAB_MAP_NOPGTABLE: its PTE tables take no memory */
+	bool no_tables;            /* its PTE tables take no memory: PFNLAB_MAP_NOPGTABLE (also a snapshot's),
+				      hugetlbfs (PMD-mapped) or a machine without cfg.pgtables */
 	bool shared;               /* MAP_SHARED (file and memfd mappings) */
 	unsigned mapping;          /* 0: anonymous; else the address space (struct mapping) id */
 	uint64_t pgoff;            /* file page mapped at start */
@@ -352,8 +353,6 @@ struct mm {
 	uint64_t pinned;           /* pages pinned (FOLL_PIN) */
 	uint64_t locked_vm;        /* pages accounted as locked (VFIO) */
 	bool pin_aware;            /* policy pin-aware: faults avoid CMA and ZONE_MOVABLE */
-	bool no_tables;            /* its PTE tables are not the model's: a snapshot's space (they are among
-				      its pages) or a machine without cfg.pgtables */
 	uint32_t pte_frag;         /* mm->context.pte_frag: PFN + 1 of the page the next PTE table comes from, 0 none */
 	unsigned pte_frag_next;    /* ... and that table's index in it */
 };

@@ -197,7 +197,7 @@ int pte_table_alloc(struct pfnlab_machine *m, unsigned id, struct vma *v, uint64
 	uint64_t pfn;
 	struct frame *f;
 
-	if (*slot || v->huge_order || v->no_tables || mm->no_tables)
+	if (*slot || v->no_tables)
 		return 0;
 	if ((*slot = shared_table(m, mm, v, vpn >> m->pte_order)))
 		return 0;

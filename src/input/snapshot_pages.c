@@ -638,10 +638,9 @@ static int install_anon(struct pctx *c, uint32_t owner, const char *name, uint64
 	if (!pages)
 		return 0;
 	if ((err = pfnlab_mm_create(m, name, &id)) ||
-	    (err = pfnlab_mm_map(m, id, PAGES_BASE, pages << m->cfg.page_shift, 0)))
+	    (err = pfnlab_mm_map(m, id, PAGES_BASE, pages << m->cfg.page_shift, PFNLAB_MAP_NOPGTABLE)))
 		return set_why(c->why, c->len, "address space for %s: %s", name, pfnlab_strerror(err)), err;
-	mm = mm_get(m, id);
-	mm->no_tables = true;
+	mm = mm_get(m, id); /* its PTE tables are among the snapshot's pages */
 	if (owner)
 		pg->procs[owner - 1].mm = id;
 	for (uint64_t p = 0; p < pg->nr_pfns; p++) {
