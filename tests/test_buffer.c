@@ -75,10 +75,13 @@ TEST(mount_ext2_in_cma_check)
 	if (!m)
 		return;
 	nk = test_take_outside_cma(m, kern, 512);
-	CHECK_EQ(pfnlab_free_pages(m, kern[--nk], 0), 0); /* room for the buffer heads' slab page */
+	for (int i = 0; i < 3; i++) /* room for the buffer heads' slab page and the xarray nodes' slab */
+		CHECK_EQ(pfnlab_free_pages(m, kern[--nk], 0), 0);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_fs_mount(m, "vda", PFNLAB_FS_EXT2, VDA_BYTES, &dev), 0);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1 + 2);
+	CHECK_EQ(m->xa_nodes.inuse, 1); /* superblock 0, descriptors 1, inode table below 64: one leaf */
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages") - pfnlab_vmstat(m, "nr_free_cma"), 0);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_file_info(m, dev, &fi), 0);
 	CHECK_EQ(fi.fs, PFNLAB_FS_BDEV);
@@ -169,12 +172,15 @@ TEST(mount_ext4_unmovable_check)
 	/* 16 TiB of ext2: 1,025 held pages do not fit in 512; what was read goes again */
 	free0 = pfnlab_vmstat(m, "nr_free_pages");
 	slab0 = pfnlab_vmstat(m, "nr_slab_reclaimable");
-	CHECK_EQ(slab0, 1);
+	CHECK_EQ(slab0, 1 + 2); /* and one order-1 slab of xarray nodes: sda's 1, sdb's 3 */
+	CHECK_EQ(m->xa_nodes.inuse, 4);
 	CHECK_EQ(pfnlab_fs_mount(m, "huge", PFNLAB_FS_EXT2, 16ull << 40, &id), -ENOMEM);
 	test_check_state(m);
+	/* 5 empty buffer-head slabs kept; the xarray-node slab had room for the failed mount's nodes */
 	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), slab0 + 5);
 	/* the failing reads reclaimed sdb's one page nothing holds, the root's inode table block */
 	CHECK_EQ(dev_page(m, e2, 1027), NIL_PFN);
+	CHECK_EQ(m->xa_nodes.inuse, 1 + 1); /* sdb: 0-4 in one leaf, under a root that 1,027 needed no more */
 	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5 + 1);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_VFAT, 1ull << 30, &id), -EINVAL);
 	CHECK_EQ(pfnlab_fs_mount(m, "sdc", PFNLAB_FS_EXT2, 60 << 10, &id), -EINVAL);
@@ -339,22 +345,30 @@ TEST(checker_sees_stray_held_buffers_check)
 	pfnlab_machine_destroy(m);
 }
 
-/* The cache's slab pages: counted, outside CMA in reclaimable pageblocks, kernel pages no caller may free. */
-static void check_slabs(struct pfnlab_machine *m, uint64_t nr)
+/* A cache's slabs: outside CMA in reclaimable pageblocks, kernel pages no caller may free. */
+static void check_cache_slabs(struct pfnlab_machine *m, const struct slab_cache *c)
 {
 	struct pfnlab_page_info pi;
 
-	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), nr);
-	CHECK_EQ(m->bh.nr, nr);
-	for (size_t i = 0; i < m->bh.nr; i++) {
-		uint64_t p = bh_slab(&m->bh, i);
+	for (size_t i = 0; i < c->nr; i++) {
+		uint64_t p = slab_at(c, i);
 
 		CHECK_EQ(pfnlab_pageblock_type(m, p), PFNLAB_MT_RECLAIMABLE);
 		CHECK_EQ(pfnlab_page_info(m, p, &pi), 0);
 		CHECK_EQ(pi.state, PFNLAB_PAGE_ALLOCATED);
-		CHECK_EQ(pfnlab_free_pages(m, p, 0), -EBUSY);
+		CHECK_EQ(pfnlab_free_pages(m, p, m->frames[p].order), -EBUSY);
 		CHECK_EQ(pfnlab_free_contig_range(m, p, 1), -EINVAL);
 	}
+}
+
+/* @nr buffer-head slab pages and @xa pages of xarray-node slabs, counted as reclaimable slab */
+static void check_slabs(struct pfnlab_machine *m, uint64_t nr, uint64_t xa)
+{
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), nr + xa);
+	CHECK_EQ(m->bh.nr, nr);
+	CHECK_EQ(m->xa_nodes.pages, xa);
+	check_cache_slabs(m, &m->bh);
+	check_cache_slabs(m, &m->xa_nodes);
 }
 
 /*
@@ -363,9 +377,10 @@ static void check_slabs(struct pfnlab_machine *m, uint64_t nr)
  * ext4 file of 250 pages: 100 written need 3 slab pages, 250 need 7;
  * truncated, the cache keeps min_partial (5) empty slabs and frees 2.  On
  * a ppc64 machine 100 written 64 KiB pages carry 1,600 heads: 3 slab
- * pages.  Expect those counts, every slab page reclaimable, outside CMA
- * and refused to pfnlab_free_pages() and pfnlab_free_contig_range(), and
- * the free pages to account for them.
+ * pages.  Beside them the file's xarray nodes (3, then 5: one order-1
+ * slab of 14, kept empty after the truncate).  Expect those counts, every
+ * slab page reclaimable, outside CMA and refused to pfnlab_free_pages()
+ * and pfnlab_free_contig_range(), and the free pages to account for them.
  */
 TEST(buffer_head_slabs_check)
 {
@@ -380,15 +395,15 @@ TEST(buffer_head_slabs_check)
 	free0 = pfnlab_vmstat(m, "nr_free_pages");
 	CHECK_EQ(pfnlab_file_write(m, f, 0, 100 * PAGE), 0);
 	test_check_state(m);
-	check_slabs(m, 3);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 103);
+	check_slabs(m, 3, 2);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 105);
 	CHECK_EQ(pfnlab_file_write(m, f, 100 * PAGE, 150 * PAGE), 0);
 	test_check_state(m);
-	check_slabs(m, 7);
+	check_slabs(m, 7, 2);
 	CHECK_EQ(pfnlab_file_truncate_pages(m, f), 0);
 	test_check_state(m);
-	check_slabs(m, 5);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 5);
+	check_slabs(m, 5, 2);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 7);
 	pfnlab_machine_destroy(m);
 
 	pfnlab_config_preset(&c, "ppc64", 1ull << 30);
@@ -398,7 +413,7 @@ TEST(buffer_head_slabs_check)
 	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 100 * 65536, &f), 0);
 	CHECK_EQ(pfnlab_file_write(m, f, 0, 100 * 65536), 0);
 	test_check_state(m);
-	check_slabs(m, 3);
+	check_slabs(m, 3, 1);
 	pfnlab_machine_destroy(m);
 }
 

@@ -123,8 +123,8 @@ TEST(file_read_write_sync_check)
  * A file read, partly written, one page under writeback, then its pages
  * dropped (truncate_inode_pages()): expect the cache, dirty and writeback
  * counts back to zero, every page free again but the buffer heads' slab
- * page (SLUB keeps an empty slab), the file readable after; a mapped
- * file refused with -EBUSY.
+ * page and the xarray node's order-1 slab (SLUB keeps empty slabs), the
+ * file readable after; a mapped file refused with -EBUSY.
  */
 TEST(file_truncate_pages_check)
 {
@@ -141,8 +141,10 @@ TEST(file_truncate_pages_check)
 	CHECK_EQ(pfnlab_file_write(m, f, 0, 3 * PAGE), 0);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 3);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1); /* the written pages' buffer heads */
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 9);
+	/* the written pages' buffer heads, and the node holding pages 0-7 */
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1 + 2);
+	CHECK_EQ(m->xa_nodes.inuse, 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 8 - 3);
 	CHECK_EQ(pfnlab_file_truncate_pages(m, f), 0);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_file_info(m, f, &fi), 0);
@@ -151,8 +153,9 @@ TEST(file_truncate_pages_check)
 	CHECK_EQ(fi.pages, 8);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 0);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_dirty"), 0);
-	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1); /* empty, within the cache's min_partial */
-	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 1);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 1 + 2); /* empty, within the caches' min_partial */
+	CHECK_EQ(m->xa_nodes.inuse, 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_free_pages"), free0 - 3);
 	CHECK_EQ(pfnlab_file_read(m, f, 0, 2 * PAGE), 0);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_file_pages"), 2);
 	CHECK_EQ(pfnlab_mm_create(m, "reader", &mm), 0);
@@ -168,7 +171,8 @@ TEST(file_truncate_pages_check)
  * Expect both spaces' faults to map the same pages (mapcount 2, refcount
  * 3: cache + two mappings), counted as shmem RSS in each; a write through
  * one mapping to be read through the other; the pages to outlive both
- * mappings while the memfd is open and to be freed when it is closed.
+ * mappings while the memfd is open and to be freed when it is closed,
+ * all but the empty order-1 slab its xarray node came from (kept).
  */
 TEST(memfd_shared_by_two_spaces_check)
 {
@@ -219,7 +223,9 @@ TEST(memfd_shared_by_two_spaces_check)
 	CHECK_EQ(pfnlab_file_close(m, s), 0);
 	test_check_state(m);
 	CHECK_EQ(pfnlab_vmstat(m, "nr_shmem"), 0);
-	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), (long)free0);
+	CHECK_EQ(m->xa_nodes.inuse, 0);
+	CHECK_EQ(pfnlab_vmstat(m, "nr_slab_reclaimable"), 2);
+	CHECK_EQ(pfnlab_zone_free_pages(m, PFNLAB_ZONE_DMA), (long)free0 - 2);
 	pfnlab_machine_destroy(m);
 }
 
@@ -266,7 +272,8 @@ TEST(private_file_mapping_cow_check)
 /*
  * R, 64 pages at 0x400000 of a new space "oracle" (its id in @a): a memfd
  * mapped shared (its id in @r) or anonymous, faulted in while everything
- * outside CMA is taken, so all of it lands in the area.
+ * outside CMA is taken, so all of it lands in the area; but for a memfd
+ * two pages, whose order-1 slab holds its xarray node.
  */
 static void r_in_cma(struct pfnlab_machine *m, bool shmem, unsigned *a, unsigned *r)
 {
@@ -275,6 +282,8 @@ static void r_in_cma(struct pfnlab_machine *m, bool shmem, unsigned *a, unsigned
 
 	CHECK_EQ(pfnlab_mm_create(m, "oracle", a), 0);
 	if (shmem) {
+		free_all(m, kern + nk - 2, 2);
+		nk -= 2;
 		CHECK_EQ(pfnlab_memfd_create(m, "R", 64 * PAGE, r), 0);
 		CHECK_EQ(pfnlab_mm_map_file(m, *a, 0x400000, 64 * PAGE, *r, 0, PFNLAB_MAP_SHARED), 0);
 	} else {
@@ -521,7 +530,9 @@ static void pagecache_case(enum pfnlab_kernel kernel)
 	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_background_ratio", 90), 0);
 	CHECK_EQ(pfnlab_sysctl_set(m, "vm.dirty_ratio", 95), 0);
 	nk = test_take_outside_cma(m, kern, 512);
-	CHECK_EQ(pfnlab_free_pages(m, kern[--nk], 0), 0); /* for the 24 buffer heads' slab page */
+	/* for the 24 buffer heads' slab page, and the order-1 slab of the files' 3 xarray nodes */
+	free_all(m, kern + nk - 3, 3);
+	nk -= 3;
 	CHECK_EQ(pfnlab_file_create(m, "data", PFNLAB_FS_EXT2, 32 * PAGE, &f2), 0);
 	CHECK_EQ(pfnlab_file_create(m, "db", PFNLAB_FS_EXT4, 16 * PAGE, &f4), 0);
 	CHECK_EQ(pfnlab_file_create(m, "usb", PFNLAB_FS_VFAT, 8 * PAGE, &fv), 0);
@@ -600,6 +611,8 @@ TEST(longterm_pin_moves_shmem_check)
 		test_variant = k ? "6.12" : "6.1";
 		m->cfg.pin_policy = PFNLAB_PIN_MIGRATE_MOVABLE;
 		nk = test_take_outside_cma(m, kern, 512);
+		free_all(m, kern + nk - 2, 2); /* the order-1 slab of the two files' xarray nodes */
+		nk -= 2;
 		CHECK_EQ(pfnlab_memfd_create(m, "ram", 16 * PAGE, &s), 0);
 		CHECK_EQ(pfnlab_file_create(m, "disk", PFNLAB_FS_EXT4, 4 * PAGE, &e), 0);
 		CHECK_EQ(pfnlab_mm_create(m, "qemu", &q), 0);
@@ -676,7 +689,8 @@ static struct pfnlab_machine *walk_setup(void *arg)
 	if (!w->m)
 		return NULL;
 	nk = test_take_outside_cma(w->m, kern, 512);
-	pfnlab_free_pages(w->m, kern[--nk], 0); /* for the buffer heads' slab page */
+	for (int i = 0; i < 3; i++) /* for the buffer heads' slab page and the xarray nodes' order-1 slab */
+		pfnlab_free_pages(w->m, kern[--nk], 0);
 	if (pfnlab_file_create(w->m, "f", PFNLAB_FS_EXT4, 16 * PAGE, &f) || pfnlab_file_read(w->m, f, 0, 8 * PAGE) ||
 	    pfnlab_file_write(w->m, f, 8 * PAGE, 8 * PAGE) ||
 	    pfnlab_file_create(w->m, "v", PFNLAB_FS_VFAT, 8 * PAGE, &v) || pfnlab_file_write(w->m, v, 0, 8 * PAGE) ||

@@ -900,7 +900,8 @@ static long long meminfo_kb_of(const char *out, const char *label)
  * pages written (Cached, Dirty, the file LRU lines), 64 MiB of swap, a
  * watermark boost of 512 pages on DMA32.  Expect each line to
  * equal its vmstat counter in kB; the slab lines the 3 slab pages of the
- * 102 pages' buffer heads; MemAvailable si_mem_available()'s free -
+ * 102 pages' buffer heads and the 74 of the page cache's xarray nodes;
+ * MemAvailable si_mem_available()'s free -
  * reserve + file LRU - min(half of it, the low watermarks with their
  * boost: the smaller here) + reclaimable slab - min(half of it, the
  * same: half here); CommitLimit half the RAM plus the swap.
@@ -956,7 +957,14 @@ TEST(meminfo_page_cache_check)
 	}
 	CHECK(lru / 2 > low);
 	slab = pfnlab_vmstat(m, "nr_slab_reclaimable");
-	CHECK_EQ(slab, 3); /* 102 buffer heads, 39 to a slab page */
+	/*
+	 * 102 buffer heads, 39 to a slab page; 512 xarray nodes, 14 to an
+	 * order-1 slab: the file's 500 leaves, 8 above them and its root, and
+	 * sda's 3 (the superblock's leaf, the inode table's at block 67, a root)
+	 */
+	CHECK_EQ(m->mappings[dev - 1].xa.nodes, 3);
+	CHECK_EQ(m->xa_nodes.inuse, 512);
+	CHECK_EQ(slab, 3 + 37 * 2);
 	CHECK_EQ(meminfo_kb_of(out, "SReclaimable:"), slab * 4);
 	CHECK_EQ(meminfo_kb_of(out, "KReclaimable:"), slab * 4);
 	CHECK_EQ(meminfo_kb_of(out, "Slab:"), slab * 4);

@@ -43,12 +43,7 @@
  * 64-bit, v6.1 and v6.12), 39 to an order-0 slab page (630 to a 64 KiB
  * one), which SLAB_RECLAIM_ACCOUNT makes __GFP_RECLAIMABLE: memory
  * outside CMA that a large write takes beside its page cache (2,626 pages
- * for 400 MiB on x86_64), counted as nr_slab_reclaimable.  Slab pages are
- * marked PGK_SLAB, so no caller can free one.  Simplified to counts: a
- * buffer head comes from a slab with room, else from a new slab page;
- * slabs empty beyond the cache's min_partial (5) go back, the oldest
- * first, as if the freed heads had filled the oldest slabs' holes.  Not
- * modelled: per-CPU slabs and partial lists, the slab's memcg accounting.
+ * for 400 MiB on x86_64), counted as nr_slab_reclaimable (slab.c).
  */
 #include <stdlib.h>
 
@@ -60,15 +55,6 @@
 #define EXT2_ROOT_INO 2u
 #define EXT2_FIRST_INO 12u          /* a fresh file system's first file: after lost+found (11) */
 #define EXT2_INODE_BLOCKS 512u      /* the inode table blocks of group 0 kept: 8,192 inodes */
-
-/*
- * Buffer heads per slab: calculate_order() keeps bh_cachep at order 0
- * up to 64 CPUs (min_objects 4 * (fls(64) + 1) = 32 fit in 4 KiB)
- */
-uint64_t bh_per_slab(const struct pfnlab_machine *m)
-{
-	return (1ull << m->cfg.page_shift) / BH_SIZE;
-}
 
 /* Buffer heads of a page with buffers: one per 4 KiB block */
 uint64_t bh_per_folio(const struct pfnlab_machine *m)
@@ -82,93 +68,33 @@ static uint64_t block_page(const struct pfnlab_machine *m, uint64_t block)
 	return block >> (m->cfg.page_shift - FS_BLOCK_SHIFT);
 }
 
-/* A new slab page for the cache, the oldest kept first: the ring grows when full. */
-static int bh_cache_push(struct bh_cache *c, uint64_t pfn)
-{
-	if (c->nr == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		uint64_t *n = malloc(cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (size_t i = 0; i < c->nr; i++)
-			n[i] = bh_slab(c, i);
-		free(c->slabs);
-		c->slabs = n;
-		c->cap = cap;
-		c->first = 0;
-	}
-	c->slabs[(c->first + c->nr++) & (c->cap - 1)] = pfn;
-	return 0;
-}
-
 /*
  * models folio_alloc_buffers() with retry (create_empty_buffers()): one
  * buffer head per block of the page from bh_cachep (alloc_buffer_head():
  * GFP_NOFS | __GFP_ACCOUNT | __GFP_NOFAIL, SLAB_RECLAIM_ACCOUNT's
- * __GFP_RECLAIMABLE); a full cache takes a new slab page (allocate_slab():
- * first with __GFP_NORETRY | __GFP_NOWARN, then with the caller's mask).
- * 0, or -ENOMEM when no slab page could be had (the kernel would loop).
+ * __GFP_RECLAIMABLE).  0, or -ENOMEM when no slab page could be had (the
+ * kernel would loop).
  */
 int bh_alloc_folio(struct pfnlab_machine *m)
 {
 	const pfnlab_gfp_t gfp = (PFNLAB_GFP_KERNEL & ~PFNLAB___GFP_FS) | PFNLAB___GFP_ACCOUNT |
 				 PFNLAB___GFP_RECLAIMABLE | PFNLAB___GFP_NOFAIL;
-	uint64_t per_slab = bh_per_slab(m), heads = bh_per_folio(m);
-	struct bh_cache *c = &m->bh;
+	uint64_t heads = bh_per_folio(m);
 
-	for (uint64_t i = 0; i < heads; i++) {
-		if (c->inuse == c->nr * per_slab) {
-			uint64_t pfn = alloc_frames(m, (gfp | PFNLAB___GFP_NORETRY | PFNLAB___GFP_NOWARN) &
-							       ~PFNLAB___GFP_NOFAIL, 0);
-
-			if (pfn == NIL_PFN)
-				pfn = alloc_frames(m, gfp, 0);
-			if (pfn == NIL_PFN || bh_cache_push(c, pfn)) {
-				if (pfn != NIL_PFN)
-					free_frames(m, pfn, 0);
-				bh_free_folio_heads(m, i);
-				return -ENOMEM;
-			}
-			m->pgflags[pfn] = PGK_SLAB; /* no longer the user's to free */
+	if (!m->bh.size)
+		slab_cache_init(&m->bh, m, BH_SIZE);
+	for (uint64_t i = 0; i < heads; i++)
+		if (slab_alloc(m, &m->bh, gfp)) {
+			slab_free(m, &m->bh, i);
+			return -ENOMEM;
 		}
-		c->inuse++;
-	}
 	return 0;
-}
-
-/*
- * models free_buffer_head() for @n heads: a slab emptied while the cache
- * keeps min_partial empty ones goes back (discard_slab()); simplified:
- * the freed heads empty the oldest slabs first
- */
-void bh_free_folio_heads(struct pfnlab_machine *m, uint64_t n)
-{
-	uint64_t per_slab = bh_per_slab(m);
-	struct bh_cache *c = &m->bh;
-
-	c->inuse -= n;
-	while (c->nr > (c->inuse + per_slab - 1) / per_slab + BH_MIN_PARTIAL) {
-		uint64_t pfn = bh_slab(c, 0);
-
-		m->pgflags[pfn] = 0;
-		free_frames(m, pfn, 0);
-		c->first = (c->first + 1) & (c->cap - 1);
-		c->nr--;
-	}
 }
 
 /* models drop_buffers()'s free_buffer_head() of every head of a page */
 void bh_free_folio(struct pfnlab_machine *m)
 {
-	bh_free_folio_heads(m, bh_per_folio(m));
-}
-
-/* The cache's bookkeeping (machine teardown; the frames go with the machine) */
-void bh_cache_free_all(struct pfnlab_machine *m)
-{
-	free(m->bh.slabs);
-	m->bh = (struct bh_cache){0};
+	slab_free(m, &m->bh, bh_per_folio(m));
 }
 
 /* The blocks ext2_fill_super()/ext4_fill_super() hold: the superblock's (0) and the group descriptors'. */

@@ -602,32 +602,98 @@ static int check_cache_page(const struct pfnlab_machine *m, unsigned id, const s
 }
 
 /*
- * The buffer-head cache: a head for every block of every page with
- * buffers; as many slab pages as they fill, plus at most min_partial
- * empty ones; each an allocated order-0 frame marked slab, outside CMA,
- * and no other frame marked so.
+ * A slab cache: room for its objects in its slabs, at most min_partial
+ * slabs' worth to spare, each slab an allocated frame of the cache's
+ * order (or its fallback) marked slab, outside CMA.
  */
-static int check_bh_cache(const struct pfnlab_machine *m, uint64_t buffers, uint64_t slabs, char *why, size_t len)
+static int check_slab_cache(const struct pfnlab_machine *m, const struct slab_cache *c, const char *name, char *why,
+			    size_t len)
 {
-	const struct bh_cache *c = &m->bh;
-	uint64_t full = (c->inuse + bh_per_slab(m) - 1) / bh_per_slab(m);
+	uint64_t objects = 0, pages = 0;
 
-	if (c->inuse != buffers * bh_per_folio(m))
-		FAIL("buffer heads: %" PRIu64 " allocated, %" PRIu64 " pages with buffers need %" PRIu64, c->inuse,
-		     buffers, buffers * bh_per_folio(m));
-	if (c->nr < full || c->nr > full + BH_MIN_PARTIAL)
-		FAIL("buffer heads: %zu slab pages for %" PRIu64 " heads (%" PRIu64 " to %" PRIu64 " expected)", c->nr,
-		     c->inuse, full, full + BH_MIN_PARTIAL);
 	for (size_t i = 0; i < c->nr; i++) {
-		uint64_t p = bh_slab(c, i);
+		uint64_t p = slab_at(c, i);
 		const struct frame *f = p < m->nr_pfns ? &m->frames[p] : NULL;
 
-		if (!f || !(f->flags & F_ALLOC) || (f->flags & (F_ANON | F_LRU)) || f->order || f->refcount != 1 ||
+		if (!f || !(f->flags & F_ALLOC) || (f->flags & (F_ANON | F_LRU)) ||
+		    (f->order != c->order && f->order != c->min_order) || f->refcount != 1 ||
 		    m->pgflags[p] != PGK_SLAB || pb_type(m, p) == PFNLAB_MT_CMA)
-			FAIL("buffer-head slab %zu at PFN %#" PRIx64 " is no allocated order-0 slab frame outside CMA", i, p);
+			FAIL("%s slab %zu at PFN %#" PRIx64 " is no allocated slab frame outside CMA", name, i, p);
+		objects += (1ull << (m->cfg.page_shift + f->order)) / c->size;
+		pages += 1ull << f->order;
 	}
-	if (slabs != c->nr)
-		FAIL("buffer heads: %" PRIu64 " frames marked slab, the cache holds %zu", slabs, c->nr);
+	if (objects != c->objects || pages != c->pages || c->inuse > objects)
+		FAIL("%s: %zu slabs of %" PRIu64 " pages hold %" PRIu64 " objects; the cache says %" PRIu64 " pages, %" PRIu64 " objects, %" PRIu64 " in use",
+		     name, c->nr, pages, objects, c->pages, c->objects, c->inuse);
+	if (c->nr && (objects - c->inuse) / ((1ull << (m->cfg.page_shift + c->order)) / c->size) > c->min_partial)
+		FAIL("%s: %" PRIu64 " free objects, more than %u empty slabs", name, objects - c->inuse, c->min_partial);
+	return 0;
+}
+
+/*
+ * The xarray nodes a file's page cache needs, counted from its slots: the
+ * tree as tall as its largest index needs (none for index 0 alone), and
+ * per level a node for every distinct index >> (6 * (level + 1)).
+ */
+static uint64_t xa_nodes_of(const struct mapping *mp)
+{
+	uint64_t distinct[XA_MAX_LEVELS] = {0}, last[XA_MAX_LEVELS], max = 0, n = 0, nodes = 0;
+	unsigned height = 0;
+
+	for (uint64_t i = cache_next(mp, 0); i < mp->nr_pages; i = cache_next(mp, i + 1)) {
+		const uint32_t *slot = cache_lookup(mp, i);
+
+		if (!slot || !*slot)
+			continue;
+		for (unsigned l = 0; l < XA_MAX_LEVELS; l++) {
+			uint64_t g = i >> (6 * (l + 1));
+
+			distinct[l] += !n || g != last[l];
+			last[l] = g;
+		}
+		max = i;
+		n++;
+	}
+	if (n && max)
+		while (height < XA_MAX_LEVELS && max >> (6 * height))
+			height++;
+	for (unsigned l = 0; l < height; l++)
+		nodes += distinct[l];
+	return nodes;
+}
+
+/*
+ * The buffer-head and xarray-node caches: a head for every block of every
+ * page with buffers, the nodes every file's cache needs; no other frame
+ * marked slab.
+ */
+static int check_slabs(const struct pfnlab_machine *m, uint64_t buffers, uint64_t slabs, char *why, size_t len)
+{
+	uint64_t nodes = 0;
+	int err;
+
+	if (m->bh.inuse != buffers * bh_per_folio(m))
+		FAIL("buffer heads: %" PRIu64 " allocated, %" PRIu64 " pages with buffers need %" PRIu64, m->bh.inuse,
+		     buffers, buffers * bh_per_folio(m));
+	for (unsigned id = 1; id <= m->nr_mappings; id++) {
+		const struct mapping *mp = &m->mappings[id - 1];
+		uint64_t want;
+
+		if (!mp->live || mp->fs == PFNLAB_FS_HUGETLBFS || mp->xa.untracked)
+			continue;
+		want = xa_nodes_of(mp);
+		if (mp->xa.nodes != want || mp->xa.entries != mp->nr_cached)
+			FAIL("file %u: %" PRIu64 " xarray nodes for %" PRIu64 " entries, its %" PRIu64 " pages need %" PRIu64,
+			     id, mp->xa.nodes, mp->xa.entries, mp->nr_cached, want);
+		nodes += want;
+	}
+	if (m->xa_nodes.inuse != nodes)
+		FAIL("xarray nodes: %" PRIu64 " allocated, the files need %" PRIu64, m->xa_nodes.inuse, nodes);
+	if ((err = check_slab_cache(m, &m->bh, "buffer heads", why, len)) ||
+	    (err = check_slab_cache(m, &m->xa_nodes, "xarray nodes", why, len)))
+		return err;
+	if (slabs != m->bh.nr + m->xa_nodes.nr)
+		FAIL("%" PRIu64 " frames marked slab, the caches hold %zu", slabs, m->bh.nr + m->xa_nodes.nr);
 	return 0;
 }
 
@@ -708,7 +774,7 @@ static int check_page_cache(const struct pfnlab_machine *m, char *why, size_t le
 	}
 	if (cached != file_pages)
 		FAIL("%" PRIu64 " frames carry page-cache state, the files hold %" PRIu64, cached, file_pages);
-	return check_bh_cache(m, buffers, slabs, why, len);
+	return check_slabs(m, buffers, slabs, why, len);
 }
 
 /* One hstate's free list: free pool pages only, each once, linked both ways, counted. */

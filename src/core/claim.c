@@ -183,6 +183,7 @@ static void forget_owner(struct pfnlab_machine *m, uint64_t head)
 
 		if (slot && *slot == head + 1) {
 			*slot = 0;
+			xa_erase(m, mp, f->prev);
 			mp->nr_cached--;
 			m->nr_file_pages--;
 			m->nr_shmem -= pg_kind(m, head) == PGK_SHMEM;

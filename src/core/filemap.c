@@ -202,6 +202,10 @@ static uint64_t add_to_page_cache(struct pfnlab_machine *m, unsigned id, struct 
 
 	if (pfn == NIL_PFN)
 		return NIL_PFN;
+	if (xa_insert(m, mp, index, gfp)) { /* the folio goes back: filemap_add_folio() failed */
+		free_frames(m, pfn, 0);
+		return NIL_PFN;
+	}
 	f = &m->frames[pfn];
 	f->next = id;
 	f->prev = (uint32_t)index;
@@ -238,6 +242,7 @@ void delete_from_page_cache(struct pfnlab_machine *m, uint64_t head)
 		m->nr_writeback--;
 	}
 	*cache_slot(m, mp, f->prev, false) = 0;
+	xa_erase(m, mp, f->prev);
 	mp->nr_cached--;
 	m->nr_file_pages--;
 	m->nr_shmem -= is_shmem(mp);
@@ -419,6 +424,7 @@ void truncate_mapping(struct pfnlab_machine *m, struct mapping *mp)
 		free(mp->chunks[c]);
 	free(mp->chunks);
 	free(mp->mappers);
+	xa_index_free(mp);
 	mp->chunks = NULL;
 	mp->mappers = NULL;
 	mp->live = false;
@@ -681,6 +687,7 @@ void mappings_free_all(struct pfnlab_machine *m)
 		free(mp->chunks);
 		free(mp->mappers);
 		free(mp->resv);
+		free(mp->xa.fill);
 	}
 	free(m->mappings);
 	free(m->pgflags);

@@ -642,7 +642,8 @@ void pfnlab_machine_destroy(struct pfnlab_machine *m)
 	cfg = m->cfg;
 	mm_free_all(m);
 	mappings_free_all(m);
-	bh_cache_free_all(m);
+	slab_cache_free_all(&m->bh);
+	slab_cache_free_all(&m->xa_nodes);
 	pins_free_all(m);
 	writeback_free_all(m);
 	free(m->oom_events);

@@ -271,7 +271,7 @@ static inline bool frame_is_pgtable(const struct frame *f)
 #define PG_BH_HELD    0x0100u /* ... one of them in use (b_count): a mounted file system's (buffer.c) */
 #define PGK_ANON      1u      /* an anonymous folio whose LRU state is kept here (swap.c) */
 #define PGK_SWAPCACHE 5u      /* an anonymous folio in the swap cache, being paged out (vmscan.c) */
-#define PGK_SLAB      6u      /* a slab page of the buffer-head cache (buffer.c): no other flag */
+#define PGK_SLAB      6u      /* a slab's head page (slab.c: buffer heads, xarray nodes): no other flag */
 #define PG_LRU        0x0080u /* linked on an LRU list (lru[]) */
 #define PG_RECLAIM    0x0400u /* PG_reclaim: rotate to the inactive tail when writeback ends */
 #define PG_YOUNG      0x0800u /* a PTE mapping it was accessed since folio_referenced() last looked */
@@ -305,6 +305,18 @@ struct mapper {
  * system or a shmem/memfd object.  The page cache is a lazily filled
  * table of chunks like a page table: index -> PFN + 1.
  */
+/* xarray.c: what a page cache's xarray holds, as counts (indices below 2^32: 6 levels) */
+#define XA_MAX_LEVELS 6
+struct xa_index {
+	uint8_t *fill;             /* per level, per group of 64 << (6 * level) indices: its nonempty children */
+	uint64_t off[XA_MAX_LEVELS]; /* each level's first count in fill[] */
+	uint64_t nonempty[XA_MAX_LEVELS]; /* groups with an entry, per level */
+	uint64_t entries, nodes;   /* entries present; nodes the tree holds */
+	uint8_t levels;            /* levels the file's size may need */
+	bool zero;                 /* index 0 is present */
+	bool untracked;            /* a snapshot's file: its nodes are among the snapshot's kernel pages */
+};
+
 struct mapping {
 	char name[32];
 	bool live;                 /* the slot holds an inode */
@@ -330,6 +342,7 @@ struct mapping {
 	bool inode_dirty;          /* ext2 file: I_DIRTY_SYNC, written by ext2_write_inode() */
 	bool wb_queued;            /* on the flusher work's b_io list (wakeup_flusher_threads()) */
 	uint64_t *resv;            /* hugetlbfs: the reserve map, a bit per huge page reserved (resv_map) */
+	struct xa_index xa;        /* its xarray's nodes (xarray.c) */
 };
 #define CACHE_CHUNK_SHIFT 9
 
@@ -533,19 +546,22 @@ struct ratelimit_state {
 };
 
 /*
- * bh_cachep (fs/buffer.c): the SLUB cache the buffer heads of page-cache
- * pages come from, as counts (buffer.c)
+ * A SLUB cache as counts (slab.c): bh_cachep (fs/buffer.c) and
+ * radix_tree_node_cachep (lib/radix-tree.c, the page cache's xarray nodes)
  */
-#define BH_MIN_PARTIAL 5 /* set_min_partial() for 104-byte objects: ilog2(104) / 2 = 3, raised to MIN_PARTIAL */
-
-struct bh_cache {
-	uint64_t *slabs;           /* its slab pages' PFNs, a ring from [first], the oldest first */
+struct slab_cache {
+	uint64_t *slabs;           /* its slabs' head PFNs, a ring from [first], the oldest first */
 	size_t first, nr, cap;     /* cap: 0 or a power of two */
-	uint64_t inuse;            /* buffer heads allocated */
+	uint64_t inuse, objects;   /* objects allocated, and room for them in its slabs */
+	uint64_t pages;            /* pages of its slabs (NR_SLAB_RECLAIMABLE_B / PAGE_SIZE) */
+	unsigned size;             /* s->size: bytes per object */
+	uint8_t order, min_order;  /* oo and min: a slab's order, first choice and fallback */
+	uint8_t min_partial;       /* empty slabs kept */
+	uint64_t spare;            /* free objects at which slabs go back: min_partial + 1 slabs' worth */
 };
 
-/* The cache's @i-th slab page, the oldest first (@i < nr). */
-static inline uint64_t bh_slab(const struct bh_cache *c, size_t i)
+/* The cache's @i-th slab, the oldest first (@i < nr). */
+static inline uint64_t slab_at(const struct slab_cache *c, size_t i)
 {
 	return c->slabs[(c->first + i) & (c->cap - 1)];
 }
@@ -608,7 +624,8 @@ struct pfnlab_machine {
 	uint64_t nr_dirty;         /* NR_FILE_DIRTY */
 	uint64_t nr_writeback;     /* NR_WRITEBACK */
 	uint64_t nr_pgtables;      /* NR_PAGETABLE: PTE table pages of the spaces (pgtable.c) */
-	struct bh_cache bh;        /* buffer.c: the slab pages of every buffer head */
+	struct slab_cache bh;      /* buffer.c: the slab pages of every buffer head */
+	struct slab_cache xa_nodes; /* xarray.c: the page cache's tree nodes */
 	struct compaction_state compaction;
 	struct hugetlb_state hugetlb; /* hugetlb.c */
 	/* LRU lists, reclaim, swap, writeback and the OOM killer (swap.c, vmscan.c, oom_kill.c) */
@@ -1119,10 +1136,18 @@ bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
 int folio_attach_buffers(struct pfnlab_machine *m, uint64_t head);
 int bh_alloc_folio(struct pfnlab_machine *m);
 void bh_free_folio(struct pfnlab_machine *m);
-void bh_free_folio_heads(struct pfnlab_machine *m, uint64_t n);
-uint64_t bh_per_slab(const struct pfnlab_machine *m);
 uint64_t bh_per_folio(const struct pfnlab_machine *m);
-void bh_cache_free_all(struct pfnlab_machine *m);
+
+/* xarray.c */
+int xa_insert(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, pfnlab_gfp_t gfp);
+void xa_erase(struct pfnlab_machine *m, struct mapping *mp, uint64_t index);
+void xa_index_free(struct mapping *mp);
+
+/* slab.c */
+void slab_cache_init(struct slab_cache *c, const struct pfnlab_machine *m, unsigned size);
+int slab_alloc(struct pfnlab_machine *m, struct slab_cache *c, pfnlab_gfp_t gfp);
+void slab_free(struct pfnlab_machine *m, struct slab_cache *c, uint64_t n);
+void slab_cache_free_all(struct slab_cache *c);
 void ext2_new_inode(struct pfnlab_machine *m, struct mapping *file);
 void ext2_write_inode(struct pfnlab_machine *m, struct mapping *file);
 uint64_t filemap_find_or_create(struct pfnlab_machine *m, unsigned id, struct mapping *mp, uint64_t index,

@@ -136,8 +136,8 @@ long long pfnlab_vmstat(const struct pfnlab_machine *m, const char *name)
 		return (long long)m->nr_file_pages;
 	if (strcmp(name, "nr_shmem") == 0)
 		return (long long)m->nr_shmem;
-	if (strcmp(name, "nr_slab_reclaimable") == 0) /* buffer.c's buffer-head slabs: the only slab modelled */
-		return (long long)m->bh.nr;
+	if (strcmp(name, "nr_slab_reclaimable") == 0) /* the buffer heads' and xarray nodes' slabs: the only ones modelled */
+		return (long long)(m->bh.pages + m->xa_nodes.pages);
 	if (strcmp(name, "nr_dirty") == 0)
 		return (long long)m->nr_dirty;
 	if (strcmp(name, "nr_writeback") == 0)

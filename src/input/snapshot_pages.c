@@ -502,6 +502,7 @@ static unsigned pseudo_file(struct pfnlab_machine *m, bool shmem, uint64_t pages
 	if (shmem ? pfnlab_memfd_create(m, "(shmem pages)", pages << m->cfg.page_shift, &id)
 		  : pfnlab_file_create(m, "(file pages)", PFNLAB_FS_EXT4, pages << m->cfg.page_shift, &id))
 		return 0;
+	mapping_get(m, id)->xa.untracked = true; /* its nodes are among the kernel's pages */
 	return id;
 }
 
