@@ -45,7 +45,7 @@ struct known {
 	bool agreed, disagreed; /* it matched an agreeing row, a disagreeing one */
 };
 
-static struct known known[128];
+static struct known known[256];
 static size_t nknown;
 
 /*

@@ -84,8 +84,8 @@ out=$("$P" --partial "$T/none" 2>&1); rc=$?
 # all: FILE:LINE and exit 2, nothing dropped in silence
 printf '# a comment\n6.1.* busy.whatif.result\n' >"$T/known1"
 printf '6.1.* busy.whatif.result %0600d\n' 0 >"$T/known2"
-awk 'BEGIN { for (i = 0; i < 200; i++) printf "* busy.row%d a reason\n", i }' >"$T/known3"
-for k in "known1:2: not KERNEL-GLOB" "known2:1: line longer than" "known3:128: more than 127 known" "known4: No such file"; do
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "* busy.row%d a reason\n", i }' >"$T/known3"
+for k in "known1:2: not KERNEL-GLOB" "known2:1: line longer than" "known3:256: more than 255 known" "known4: No such file"; do
 	f=${k%%:*}
 	out=$("$P" --partial --known "$T/$f" "$T/none" 2>&1); rc=$?
 	[ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "^predict: $T/$k" ||
