@@ -45,8 +45,6 @@
  * outside CMA that a large write takes beside its page cache (2,626 pages
  * for 400 MiB on x86_64), counted as nr_slab_reclaimable (slab.c).
  */
-#include <stdlib.h>
-
 #include "model.h"
 
 #define FS_BLOCK_SHIFT 12           /* 4 KiB file system blocks */
