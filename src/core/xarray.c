@@ -21,7 +21,10 @@
  * the shadow shrinker runs), no swap entries (shmem is never swapped
  * here); a failed node allocation undoes the whole insertion; hugetlbfs
  * files keep no nodes here, nor a snapshot's files (theirs are among the
- * snapshot's kernel pages).
+ * snapshot's kernel pages).  Era 2015 counts nodes alike (v4.2's radix
+ * tree has the same 64 slots and growth), but allocates them one at a
+ * time where v4.2's radix_tree_maybe_preload() filled a per-CPU pool of up
+ * to 21 ahead of the insertion.
  */
 #include <stdlib.h>
 
