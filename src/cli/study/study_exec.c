@@ -97,6 +97,7 @@ static int store_exit(int err)
 int study_run(struct study *st, const uint64_t *ids, size_t n)
 {
 	size_t next = 0, busy;
+	bool stopped = false; /* the workers were told to stop */
 	uint64_t todo = 0, missing0 = study_missing(st);
 	struct sweep_buf row = {0};
 	int rc = 0;
@@ -148,13 +149,8 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 			rc = cli_error("sweep: poll: %s", strerror(errno));
 			break;
 		}
-		if (pf[0].revents) {
+		if (pf[0].revents)
 			local_read_signal(st);
-			if (st->interrupted) {
-				local_kill(st);
-				mpi_interrupt(st);
-			}
-		}
 		mpi_accept(st, pf + base_mpi);
 		/* children: indices are stable until the end of this pass */
 		for (unsigned i = 0; i < st->njobs && !st->interrupted; i++)
@@ -174,6 +170,17 @@ int study_run(struct study *st, const uint64_t *ids, size_t n)
 		}
 		mpi_read(st, pf + base_mpi, nmpi);
 		free(pf);
+		/*
+		 * an interruption, seen here or while a job ended: the children
+		 * are killed and the ranks told to quit, once; else, no longer
+		 * read, the pipes of the children that finish would wake poll()
+		 * at once forever
+		 */
+		if (st->interrupted && !stopped) {
+			local_kill(st);
+			mpi_interrupt(st);
+			stopped = true;
+		}
 		if (st->store_err)
 			rc = store_exit(st->store_err);
 		files_sync(st->files, true);
