@@ -66,6 +66,12 @@ static uint64_t block_page(const struct pfnlab_machine *m, uint64_t block)
 	return block >> (m->cfg.page_shift - FS_BLOCK_SHIFT);
 }
 
+/* models buffer_init()'s bh_cachep, made at boot */
+void bh_cache_init(struct pfnlab_machine *m)
+{
+	slab_cache_init(&m->bh, m, BH_SIZE);
+}
+
 /*
  * models folio_alloc_buffers() with retry (create_empty_buffers()): one
  * buffer head per block of the page from bh_cachep (alloc_buffer_head():
@@ -79,8 +85,6 @@ int bh_alloc_folio(struct pfnlab_machine *m)
 				 PFNLAB___GFP_RECLAIMABLE | PFNLAB___GFP_NOFAIL;
 	uint64_t heads = bh_per_folio(m);
 
-	if (!m->bh.size)
-		slab_cache_init(&m->bh, m, BH_SIZE);
 	for (uint64_t i = 0; i < heads; i++)
 		if (slab_alloc(m, &m->bh, gfp)) {
 			slab_free(m, &m->bh, i);

@@ -679,7 +679,7 @@ static int check_slabs(const struct pfnlab_machine *m, uint64_t buffers, uint64_
 		const struct mapping *mp = &m->mappings[id - 1];
 		uint64_t want;
 
-		if (!mp->live || mp->fs == PFNLAB_FS_HUGETLBFS || mp->xa.untracked)
+		if (!mp->live || mp->xa.untracked)
 			continue;
 		want = xa_nodes_of(mp);
 		if (mp->xa.nodes != want || mp->xa.entries != mp->nr_cached)

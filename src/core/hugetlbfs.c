@@ -58,6 +58,7 @@ int pfnlab_hugetlbfs_create(struct pfnlab_machine *m, const char *name, uint64_t
 	mp = &m->mappings[*id - 1];
 	mp->hstate = (unsigned)idx;
 	mp->resv = resv;
+	mp->xa.untracked = true; /* its huge pages' index nodes are not modelled */
 	return 0;
 }
 

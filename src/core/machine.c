@@ -621,6 +621,8 @@ int pfnlab_machine_create(const struct pfnlab_config *cfg, struct pfnlab_machine
 	pcp_setup(m);
 	page_alloc_setup(m);
 	compaction_init(m);
+	bh_cache_init(m);
+	xa_node_cache_init(m);
 	if (reclaim_setup(m)) {
 		pfnlab_machine_destroy(m);
 		return set_why(why, len, "out of host memory for the LRU state"), -ENOMEM;

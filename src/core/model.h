@@ -314,7 +314,7 @@ struct xa_index {
 	uint64_t entries, nodes;   /* entries present; nodes the tree holds */
 	uint8_t levels;            /* levels the file's size may need */
 	bool zero;                 /* index 0 is present */
-	bool untracked;            /* a snapshot's file: its nodes are among the snapshot's kernel pages */
+	bool untracked;            /* no nodes modelled: a hugetlbfs file; a snapshot's (among its kernel pages) */
 };
 
 struct mapping {
@@ -1134,11 +1134,13 @@ void folio_move_cache(struct pfnlab_machine *m, uint64_t src, uint64_t dst);
 void folio_set_dirty(struct pfnlab_machine *m, uint64_t head);
 bool folio_drop_buffers(struct pfnlab_machine *m, uint64_t head);
 int folio_attach_buffers(struct pfnlab_machine *m, uint64_t head);
+void bh_cache_init(struct pfnlab_machine *m);
 int bh_alloc_folio(struct pfnlab_machine *m);
 void bh_free_folio(struct pfnlab_machine *m);
 uint64_t bh_per_folio(const struct pfnlab_machine *m);
 
 /* xarray.c */
+void xa_node_cache_init(struct pfnlab_machine *m);
 int xa_insert(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, pfnlab_gfp_t gfp);
 void xa_erase(struct pfnlab_machine *m, struct mapping *mp, uint64_t index);
 void xa_index_free(struct mapping *mp);

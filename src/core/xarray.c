@@ -54,6 +54,12 @@ static unsigned file_levels(uint64_t pages)
 	return l;
 }
 
+/* models radix_tree_init()'s radix_tree_node_cachep, made at boot */
+void xa_node_cache_init(struct pfnlab_machine *m)
+{
+	slab_cache_init(&m->xa_nodes, m, XA_NODE_SIZE);
+}
+
 /* The fill counts of @mp, made on its first entry; false when out of host memory */
 static bool xa_counts(struct mapping *mp)
 {
@@ -76,7 +82,7 @@ static unsigned xa_height(const struct xa_index *x)
 {
 	for (unsigned l = x->levels; l-- > 0;)
 		if (x->nonempty[l] > (x->fill[x->off[l]] != 0)) /* an index at or above 64 << (6 * l) */
-			return l + 2 > x->levels ? x->levels : l + 2;
+			return l + 2; /* below the top level, whose only group is 0 */
 	return x->entries > x->zero;
 }
 
@@ -129,8 +135,6 @@ int xa_insert(struct pfnlab_machine *m, struct mapping *mp, uint64_t index, pfnl
 		return 0;
 	if (!xa_counts(mp))
 		return -ENOMEM;
-	if (!m->xa_nodes.size)
-		slab_cache_init(&m->xa_nodes, m, XA_NODE_SIZE);
 	for (;;) {
 		uint64_t want;
 
