@@ -82,21 +82,21 @@ static void claim_take_free_at(struct pfnlab_machine *m, struct zone *z, uint64_
 	uint64_t end = pfn + (1ull << order);
 
 	if (h != NIL_PFN && (m->frames[h].flags & F_BUDDY) && m->frames[h].order > order) {
-		/* models expand(): halves not holding @pfn go back to the head of the block's list */
+		/*
+		 * models expand(): the halves not holding @pfn, the buddies of
+		 * @pfn's blocks of each order from the largest down, go back to
+		 * the head of the block's list; the free-page counters move
+		 * once, by the pages taken (as buddy_take())
+		 */
 		unsigned k = m->frames[h].order;
-		int mt = m->frames[h].mt;
+		int mt = unlink_free_block(m, z, h, k);
 
-		list_del_block(m, z, h);
 		while (k > order) {
 			uint64_t half = 1ull << --k;
 
-			if (pfn >= h + half) {
-				add_to_free_list(m, z, h, k, mt, false);
-				h += half;
-			} else {
-				add_to_free_list(m, z, h + half, k, mt, false);
-			}
+			link_list_head(m, z, (pfn & ~(half - 1)) ^ half, k, mt);
 		}
+		zone_freepage_state(z, mt, -((int64_t)1 << order));
 		return;
 	}
 	for (uint64_t p = pfn; p < end;) {
