@@ -315,16 +315,37 @@ static inline __attribute__((always_inline)) int alloc_answer(struct pfnlab_mach
 	return alloc_slow(m, gfp, order, pfn);
 }
 
+/* A fast path: the page it took, or NIL_PFN to leave the request to the general path */
+typedef uint64_t alloc_fast_fn(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order);
+
+/*
+ * An entry point: @fast on @gfp, which is a constant when it is one of the
+ * two masks most requests carry (GFP_KERNEL; GFP_HIGHUSER_MOVABLE outside
+ * any memalloc scope).  prepare_alloc() then folds to constants (the
+ * type, the zonelist, the CMA flag), as it does in the kernel for a
+ * caller whose mask is known when it is compiled.
+ */
+static inline __attribute__((always_inline)) int alloc_entry(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
+							     unsigned order, uint64_t *pfn, alloc_fast_fn *fast)
+{
+	if (gfp == PFNLAB_GFP_KERNEL)
+		return alloc_answer(m, PFNLAB_GFP_KERNEL, order, pfn, fast(m, PFNLAB_GFP_KERNEL, order));
+	if (gfp == PFNLAB_GFP_HIGHUSER_MOVABLE && !m->memalloc_flags)
+		return alloc_answer(m, PFNLAB_GFP_HIGHUSER_MOVABLE, order, pfn,
+				    fast(m, PFNLAB_GFP_HIGHUSER_MOVABLE, order));
+	return alloc_answer(m, gfp, order, pfn, fast(m, gfp, order));
+}
+
 /* alloc_buddy_fast() of an order-0 page (no per-CPU lists), the order folded in */
 static int alloc_order0_buddy(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
-	return alloc_answer(m, gfp, 0, pfn, alloc_buddy_fast(m, gfp, 0));
+	return alloc_entry(m, gfp, 0, pfn, alloc_buddy_fast);
 }
 
 /* alloc_buddy_fast() of a larger block */
 static int alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
-	return alloc_answer(m, gfp, order, pfn, alloc_buddy_fast(m, gfp, order));
+	return alloc_entry(m, gfp, order, pfn, alloc_buddy_fast);
 }
 
 /*
@@ -334,9 +355,10 @@ static int alloc_high_order(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned
  * its list of the request's type holds a page: rmqueue_pcplist() takes
  * the head.  An empty list (rmqueue_bulk() refills it), a zone below the
  * watermark and v6.1's MOVABLE request without ALLOC_CMA (the list may
- * hold CMA pages) are the general path's.
+ * hold CMA pages) are the general path's.  @order is 0 (an alloc_fast_fn).
  */
-static inline __attribute__((always_inline)) uint64_t pcp_take_fast(struct pfnlab_machine *m, pfnlab_gfp_t gfp)
+static inline __attribute__((always_inline)) uint64_t pcp_take_fast(struct pfnlab_machine *m, pfnlab_gfp_t gfp,
+								    unsigned order)
 {
 	struct alloc_req r = prepare_alloc(m, gfp);
 	struct zone *z = m->preferred_zone[r.highest];
@@ -360,7 +382,7 @@ static inline __attribute__((always_inline)) uint64_t pcp_take_fast(struct pfnla
 /* pcp_take_fast() as an entry point */
 static int alloc_order0_pcp(struct pfnlab_machine *m, pfnlab_gfp_t gfp, unsigned order, uint64_t *pfn)
 {
-	return alloc_answer(m, gfp, 0, pfn, pcp_take_fast(m, gfp));
+	return alloc_entry(m, gfp, 0, pfn, pcp_take_fast);
 }
 
 /*
