@@ -44,7 +44,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/tests/test_main.o $(BUILD)/fuzz/ops.o $(BUILD)/libpfnlab.a $(LDLIBS)
 
-## test: build and run every test (unit, reference model, CLI and golden files)
+## test: build and run every test (unit, reference model, CLI and golden files), TEST_JOBS at a time (default: the CPUs)
 test: all $(TESTS) $(BUILD)/oracle/predict
 	@sh tests/run.sh $(BUILD)
 
